@@ -1,0 +1,345 @@
+/* client.c - connected clients: reading requests, running them, writing replies, limits.
+ *
+ * Life of a request: the read handler appends socket bytes to querybuf, then parses and runs as
+ * many complete commands as the buffer holds (pipelining), each through process_command().
+ * Replies accumulate in the client's block list; the client is queued on server.pending_writes
+ * and written before the next poll (one write for a whole pipeline). What the socket doesn't
+ * take is written when it becomes writable.
+ *
+ * A client is never freed while one of its commands runs (CLIENT_EXECUTING): closing it then
+ * only marks CLIENT_CLOSE_ASAP, and the close happens after the command returns. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "protocol/reply.h"
+#include "server.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/util.h"
+
+#define READ_CHUNK (16 * 1024)
+#define WRITE_MAX_PER_EVENT (64 * 1024 * 1024)
+
+static client *closing_clients;  /* CLIENT_CLOSE_ASAP clients, linked through close_next */
+static int some_client_paused;   /* a client stopped reading for CLIENT PAUSE */
+
+static void unlink_client(client *c) {
+    if (c->prev) c->prev->next = c->next;
+    else if (server.clients == c) server.clients = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+}
+
+static void init_client(client *c) {
+    c->id = ++server.next_client_id;
+    c->resp = 2;
+    c->authenticated = server.requirepass == NULL || server.requirepass[0] == '\0';
+    c->db = &server.db[0];
+    c->querybuf = kstr_empty(0);
+    req_init(&c->parser, server.proto_max_bulk_len);
+    c->ctime_ms = c->last_interaction_ms = mstime();
+}
+
+client *client_create(int fd, int is_unix) {
+    client *c = kcalloc(sizeof(*c));
+    c->fd = fd;
+    init_client(c);
+    if (is_unix) c->flags |= CLIENT_UNIX_SOCKET;
+    c->next = server.clients;
+    if (server.clients) server.clients->prev = c;
+    server.clients = c;
+    server.nclients++;
+    if (el_add(server.el, fd, EL_READABLE, client_read_handler, c) < 0) {
+        client_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+client *client_create_fake(void) {
+    client *c = kcalloc(sizeof(*c));
+    c->fd = -1;
+    init_client(c);
+    c->flags |= CLIENT_FAKE;
+    c->authenticated = 1;
+    return c;
+}
+
+void client_free(client *c) {
+    if (c == server.current_client) server.current_client = NULL;
+    if (c->fd >= 0) {
+        el_del(server.el, c->fd, EL_READABLE | EL_WRITABLE);
+        close(c->fd);
+        c->fd = -1;
+        unlink_client(c);
+        server.nclients--;
+    }
+    if (c->flags & CLIENT_PENDING_WRITE) {
+        client **link = &server.pending_writes;
+        while (*link && *link != c) link = &(*link)->pending_next;
+        if (*link) *link = c->pending_next;
+    }
+    if (c->flags & CLIENT_MONITOR) {
+        for (int i = 0; i < server.nmonitors; i++) {
+            if (server.monitors[i] == c) {
+                server.monitors[i] = server.monitors[--server.nmonitors];
+                break;
+            }
+        }
+    }
+    if (c->flags & CLIENT_CLOSE_ASAP) {
+        client **link = &closing_clients;
+        while (*link && *link != c) link = &(*link)->close_next;
+        if (*link) *link = c->close_next;
+    }
+    reply_free_all(c);
+    req_free(&c->parser);
+    kstr_free(c->querybuf);
+    kstr_free(c->name);
+    kstr_free(c->lib_name);
+    kstr_free(c->lib_ver);
+    kfree(c);
+}
+
+/* Marks the client to be closed before the next poll; safe from inside its own command. */
+void client_close_async(client *c) {
+    if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_FAKE)) return;
+    c->flags |= CLIENT_CLOSE_ASAP;
+    c->close_next = closing_clients;
+    closing_clients = c;
+}
+
+void client_queue_write(client *c) {
+    if (c->flags & (CLIENT_PENDING_WRITE | CLIENT_FAKE)) return;
+    c->flags |= CLIENT_PENDING_WRITE;
+    c->pending_next = server.pending_writes;
+    server.pending_writes = c;
+}
+
+void client_set_args(client *c, int argc, karg *argv) {
+    c->argc = argc;
+    c->argv = argv;
+}
+
+/* Writes as much queued output as the socket takes. Returns -1 if the client was freed. */
+int client_write_now(client *c) {
+    size_t total = 0;
+    while (c->reply_head) {
+        replyBlock *b = c->reply_head;
+        if (b->sent == b->used) {
+            /* A fully sent block: drop it, unless it's the tail that may take more bytes. */
+            if (b == c->reply_tail) {
+                b->used = b->sent = 0;
+                break;
+            }
+            c->reply_head = b->next;
+            kfree(b);
+            continue;
+        }
+        struct iovec iov[16];
+        int n = 0;
+        for (replyBlock *x = b; x && n < 16; x = x->next) {
+            size_t off = x == b ? b->sent : 0;
+            if (x->used > off) {
+                iov[n].iov_base = x->buf + off;
+                iov[n].iov_len = x->used - off;
+                n++;
+            }
+        }
+        ssize_t w = writev(c->fd, iov, n);
+        if (w < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
+            log_msg(LL_VERBOSE, "Error writing to client: %s", strerror(errno));
+            client_free(c);
+            return -1;
+        }
+        server.stat_net_output_bytes += w;
+        total += (size_t)w;
+        c->reply_bytes -= (size_t)w;
+        size_t left = (size_t)w;
+        for (replyBlock *x = c->reply_head; x && left;) {
+            size_t pending = x->used - x->sent;
+            size_t take = left < pending ? left : pending;
+            x->sent += take;
+            left -= take;
+            if (x->sent == x->used && x != c->reply_tail) {
+                c->reply_head = x->next;
+                kfree(x);
+                x = c->reply_head;
+            } else {
+                x = x->next;
+            }
+        }
+        if (total > WRITE_MAX_PER_EVENT) break;  /* be fair to other clients */
+    }
+    int pending = c->reply_bytes > 0;
+    if (!pending && (c->flags & CLIENT_CLOSE_AFTER_REPLY)) {
+        client_free(c);
+        return -1;
+    }
+    int mask = el_mask(server.el, c->fd);
+    if (pending && !(mask & EL_WRITABLE)) {
+        el_add(server.el, c->fd, EL_WRITABLE, client_read_handler, c);
+    } else if (!pending && (mask & EL_WRITABLE)) {
+        el_del(server.el, c->fd, EL_WRITABLE);
+    }
+    return 0;
+}
+
+static void free_closing_clients(void) {
+    while (closing_clients) {
+        client *c = closing_clients;
+        if (c->flags & CLIENT_EXECUTING) break;  /* freed after its command returns */
+        closing_clients = c->close_next;
+        c->flags &= ~CLIENT_CLOSE_ASAP;
+        client_free(c);
+    }
+}
+
+void clients_write_pending(void) {
+    while (server.pending_writes) {
+        client *c = server.pending_writes;
+        server.pending_writes = c->pending_next;
+        c->pending_next = NULL;
+        c->flags &= ~CLIENT_PENDING_WRITE;
+        if (c->flags & CLIENT_CLOSE_ASAP) continue;
+        client_write_now(c);
+    }
+    free_closing_clients();
+}
+
+/* Keeps the parsed-but-unconsumed tail of the query buffer and drops the rest. */
+static void trim_querybuf(client *c) {
+    if (c->qpos == 0) return;
+    kstr_range_keep(c->querybuf, c->qpos, c->querybuf->len - c->qpos);
+    c->qpos = 0;
+}
+
+static void protocol_error(client *c, const char *msg) {
+    log_msg(LL_VERBOSE, "Protocol error (%s) from client: id=%llu addr=%s", msg,
+            (unsigned long long)c->id, c->addr);
+    reply_error(c, msg);
+    c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+}
+
+/* Parses and runs every complete command in the buffer. */
+static void process_input(client *c) {
+    while (c->qpos < c->querybuf->len) {
+        if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED)) break;
+        if (c->paused || (server_clients_paused() && !(c->flags & CLIENT_FAKE))) {
+            c->paused = 1;
+            some_client_paused = 1;
+            break;
+        }
+        size_t used = 0;
+        int r = req_parse(&c->parser, c->querybuf->buf + c->qpos, c->querybuf->len - c->qpos, &used);
+        if (r == REQ_INCOMPLETE) break;
+        if (r == REQ_ERROR) {
+            protocol_error(c, c->parser.error);
+            break;
+        }
+        c->qpos += used;
+        if (c->parser.argc == 0) continue;
+        client_set_args(c, c->parser.argc, c->parser.argv);
+        c->flags |= CLIENT_EXECUTING;
+        process_command(c);
+        c->flags &= ~CLIENT_EXECUTING;
+        c->argc = 0;
+        c->argv = NULL;
+    }
+    trim_querybuf(c);
+}
+
+void client_read_handler(eventLoop *el, int fd, void *data, int mask) {
+    client *c = data;
+    if (mask & EL_WRITABLE) {
+        client_write_now(c);
+        return;
+    }
+    size_t want = READ_CHUNK;
+    size_t big = req_pending_bulk(&c->parser, c->querybuf->len - c->qpos);
+    if (big > want) want = big;  /* read a big argument with few syscalls */
+    if (want > (size_t)1 << 26) want = (size_t)1 << 26;
+    c->querybuf = kstr_reserve(c->querybuf, want);
+    ssize_t n = read(fd, c->querybuf->buf + c->querybuf->len, want);
+    if (n == 0) {
+        log_msg(LL_VERBOSE, "Client closed connection id=%llu addr=%s", (unsigned long long)c->id, c->addr);
+        client_free(c);
+        return;
+    }
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+        log_msg(LL_VERBOSE, "Reading from client: %s", strerror(errno));
+        client_free(c);
+        return;
+    }
+    c->querybuf->len += (size_t)n;
+    c->querybuf->buf[c->querybuf->len] = '\0';
+    server.stat_net_input_bytes += n;
+    c->last_interaction_ms = mstime();
+    if (c->querybuf->len > c->querybuf_peak) c->querybuf_peak = c->querybuf->len;
+    if (server.client_max_querybuf_len && (long long)(c->querybuf->len - c->qpos) > server.client_max_querybuf_len) {
+        log_msg(LL_WARNING, "Closing client that reached max query buffer length: id=%llu addr=%s qbuf=%zu",
+                (unsigned long long)c->id, c->addr, c->querybuf->len);
+        server.stat_client_qbuf_limit_disconnections++;
+        client_free(c);
+        return;
+    }
+    process_input(c);
+    if (c->flags & CLIENT_CLOSE_ASAP) return;
+    /* Give back the buffer of a big request once it's done. */
+    if (c->querybuf->len == 0 && c->querybuf->cap > 64 * 1024) {
+        kstr_free(c->querybuf);
+        c->querybuf = kstr_empty(0);
+    }
+}
+
+/* Resumes clients that CLIENT PAUSE held and that still have buffered input. */
+void clients_resume_paused(void) {
+    if (!some_client_paused || server_clients_paused()) return;
+    some_client_paused = 0;
+    for (client *c = server.clients; c;) {
+        client *next = c->next;
+        if (c->paused) {
+            c->paused = 0;
+            process_input(c);
+        }
+        c = next;
+    }
+}
+
+/* Timeouts and output buffer soft limits; runs from the server cron. */
+void clients_cron(void) {
+    long long now = mstime();
+    for (client *c = server.clients; c;) {
+        client *next = c->next;
+        if (server.maxidletime && !(c->flags & (CLIENT_MONITOR | CLIENT_PUBSUB | CLIENT_BLOCKED)) &&
+            now - c->last_interaction_ms > (long long)server.maxidletime * 1000) {
+            log_msg(LL_VERBOSE, "Closing idle client");
+            client_free(c);
+        } else {
+            int cls = (c->flags & CLIENT_PUBSUB) ? OBUF_PUBSUB : OBUF_NORMAL;
+            obufLimit *l = &server.obuf_limits[cls];
+            if (l->soft_bytes && (long long)c->reply_bytes > l->soft_bytes) {
+                if (!c->obuf_soft_since) {
+                    c->obuf_soft_since = now;
+                } else if (now - c->obuf_soft_since > l->soft_seconds * 1000) {
+                    server.stat_client_outbuf_limit_disconnections++;
+                    client_close_async(c);
+                }
+            } else {
+                c->obuf_soft_since = 0;
+            }
+            /* Shrink an idle, oversized query buffer. */
+            if (c->querybuf->len == 0 && c->querybuf->cap > 32 * 1024) {
+                kstr_free(c->querybuf);
+                c->querybuf = kstr_empty(0);
+            }
+        }
+        c = next;
+    }
+}

@@ -1,0 +1,28 @@
+/* config.h - configuration parameters: one table of every parameter Keel knows, with its type,
+ * default, limits and whether it may change at run time. The config file, the command line
+ * (--name value), CONFIG GET/SET/REWRITE and the defaults all go through that table. */
+#ifndef KEEL_CONFIG_H
+#define KEEL_CONFIG_H
+
+#include <stddef.h>
+
+#include "util/kstr.h"
+
+/* Sets every parameter to its default. */
+void config_init_defaults(void);
+/* Parses redis.conf-syntax text (file content followed by command-line options). On error
+ * returns -1 with a message in err, naming the line. */
+int config_load_text(const char *text, char *err, size_t errlen);
+/* Reads a file's content; NULL on error. */
+kstr *config_read_file(const char *path);
+
+/* CONFIG GET: calls fn for each parameter whose name (or alias) matches the glob pattern. */
+typedef void config_visit_fn(void *priv, const char *name, const char *value, size_t vlen);
+void config_get_matching(const char *pattern, size_t plen, config_visit_fn *fn, void *priv);
+/* CONFIG SET name value [name value ...]: all or nothing. Returns 0, or -1 with Redis's error
+ * message (without "-ERR ") in err. */
+int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_t *vlens, char *err, size_t errlen);
+/* CONFIG REWRITE. */
+int config_rewrite(char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,94 @@
+/* latency.c - see latency.h. */
+#include "core/latency.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "server.h"
+#include "util/mem.h"
+#include "util/util.h"
+
+#define MAX_EVENTS 32
+
+static latencyEvent events[MAX_EVENTS];
+static int nevents;
+
+latencyEvent *latency_event_find(const char *name, size_t len) {
+    for (int i = 0; i < nevents; i++)
+        if (strlen(events[i].name) == len && memcmp(events[i].name, name, len) == 0) return &events[i];
+    return NULL;
+}
+
+void latency_sample(const char *event, long long ms) {
+    if (server.latency_monitor_threshold <= 0 || ms < server.latency_monitor_threshold) return;
+    latencyEvent *e = latency_event_find(event, strlen(event));
+    if (!e) {
+        if (nevents == MAX_EVENTS) return;
+        e = &events[nevents++];
+        memset(e, 0, sizeof(*e));
+        snprintf(e->name, sizeof(e->name), "%s", event);
+    }
+    int32_t now = (int32_t)(mstime() / 1000);
+    int prev = (e->idx + LATENCY_HISTORY_LEN - 1) % LATENCY_HISTORY_LEN;
+    if (e->samples[prev].time == now) {
+        if ((uint32_t)ms > e->samples[prev].latency) e->samples[prev].latency = (uint32_t)ms;
+    } else {
+        e->samples[e->idx].time = now;
+        e->samples[e->idx].latency = (uint32_t)ms;
+        e->idx = (e->idx + 1) % LATENCY_HISTORY_LEN;
+    }
+    if ((uint32_t)ms > e->max) e->max = (uint32_t)ms;
+}
+
+int latency_event_count(void) {
+    return nevents;
+}
+
+latencyEvent *latency_event_at(int i) {
+    return i >= 0 && i < nevents ? &events[i] : NULL;
+}
+
+int latency_reset(int argc, const char *const *names, const size_t *lens) {
+    int removed = 0;
+    if (argc == 0) {
+        removed = nevents;
+        nevents = 0;
+        return removed;
+    }
+    for (int a = 0; a < argc; a++) {
+        latencyEvent *e = latency_event_find(names[a], lens[a]);
+        if (!e) continue;
+        *e = events[--nevents];
+        removed++;
+    }
+    return removed;
+}
+
+static void free_entry(slowlogEntry *e) {
+    for (int i = 0; i < e->argc; i++) kstr_free(e->argv[i]);
+    kfree(e->argv);
+    kstr_free(e->peer);
+    kstr_free(e->cname);
+    kfree(e);
+}
+
+void slowlog_trim(void) {
+    if (server.slowlog_len <= server.slowlog_max_len) return;
+    slowlogEntry **link = &server.slowlog;
+    for (long long i = 0; *link && i < server.slowlog_max_len; i++) link = &(*link)->next;
+    while (*link) {
+        slowlogEntry *e = *link;
+        *link = e->next;
+        free_entry(e);
+        server.slowlog_len--;
+    }
+}
+
+void slowlog_reset(void) {
+    while (server.slowlog) {
+        slowlogEntry *e = server.slowlog;
+        server.slowlog = e->next;
+        free_entry(e);
+    }
+    server.slowlog_len = 0;
+}

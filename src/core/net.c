@@ -1,0 +1,221 @@
+/* net.c - listening sockets (TCP and Unix) and accepting clients.
+ *
+ * Bind addresses follow redis.conf: a leading '-' marks an address whose failure to bind is not
+ * fatal ("-::1" on a host without IPv6). New connections past maxclients, or from non-loopback
+ * peers while protected mode applies, get Redis's error line and are closed. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "server.h"
+#include "util/log.h"
+
+#define MAX_ACCEPTS_PER_CALL 1000
+
+static int set_nonblock(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+static void tune_tcp(int fd) {
+    int yes = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+    if (server.tcp_keepalive > 0) {
+        int interval = server.tcp_keepalive;
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &yes, sizeof(yes));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &interval, sizeof(interval));
+        int intvl = interval / 3 ? interval / 3 : 1, cnt = 3;
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+    }
+}
+
+static void describe_peer(int fd, int is_unix, char *addr, size_t alen, char *laddr, size_t llen) {
+    if (is_unix) {
+        snprintf(addr, alen, "%s:0", server.unixsocket ? server.unixsocket : "");
+        snprintf(laddr, llen, "%s:0", server.unixsocket ? server.unixsocket : "");
+        return;
+    }
+    struct sockaddr_storage sa;
+    socklen_t len = sizeof(sa);
+    char host[INET6_ADDRSTRLEN];
+    for (int which = 0; which < 2; which++) {
+        char *out = which ? laddr : addr;
+        size_t outlen = which ? llen : alen;
+        len = sizeof(sa);
+        int r = which ? getsockname(fd, (struct sockaddr *)&sa, &len) : getpeername(fd, (struct sockaddr *)&sa, &len);
+        if (r < 0) {
+            snprintf(out, outlen, "?:0");
+            continue;
+        }
+        if (sa.ss_family == AF_INET) {
+            struct sockaddr_in *s = (struct sockaddr_in *)&sa;
+            inet_ntop(AF_INET, &s->sin_addr, host, sizeof(host));
+            snprintf(out, outlen, "%s:%d", host, ntohs(s->sin_port));
+        } else {
+            struct sockaddr_in6 *s = (struct sockaddr_in6 *)&sa;
+            inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
+            snprintf(out, outlen, "%s:%d", host, ntohs(s->sin6_port));
+        }
+    }
+}
+
+static int is_loopback_peer(const char *addr) {
+    return strncmp(addr, "127.", 4) == 0 || strncmp(addr, "::1:", 4) == 0;
+}
+
+static void refuse(int fd, const char *msg) {
+    /* Best effort: the peer may be gone already. */
+    ssize_t w = write(fd, msg, strlen(msg));
+    (void)w;
+    close(fd);
+}
+
+static void accept_one(int fd, int is_unix) {
+    char addr[64], laddr[64];
+    describe_peer(fd, is_unix, addr, sizeof(addr), laddr, sizeof(laddr));
+    if (server.nclients >= server.maxclients) {
+        refuse(fd, "-ERR max number of clients reached\r\n");
+        server.stat_rejected_conn++;
+        return;
+    }
+    if (!is_unix && server.protected_mode && (!server.requirepass || !server.requirepass[0]) &&
+        !is_loopback_peer(addr)) {
+        refuse(fd,
+               "-DENIED Keel is running in protected mode because protected mode is enabled and no "
+               "password is set for the default user. In this mode connections are only accepted from "
+               "the loopback interface. If you want to connect from external computers to Keel you "
+               "may adopt one of the following solutions: 1) Just disable protected mode sending the "
+               "command 'CONFIG SET protected-mode no' from the loopback interface. 2) Set a password "
+               "with 'CONFIG SET requirepass <password>'. 3) Start the server with "
+               "'--protected-mode no'.\r\n");
+        server.stat_rejected_conn++;
+        return;
+    }
+    set_nonblock(fd);
+    if (!is_unix) tune_tcp(fd);
+    client *c = client_create(fd, is_unix);
+    if (!c) {
+        close(fd);
+        return;
+    }
+    snprintf(c->addr, sizeof(c->addr), "%s", addr);
+    snprintf(c->laddr, sizeof(c->laddr), "%s", laddr);
+    server.stat_numconnections++;
+    log_msg(LL_VERBOSE, "Accepted %s", addr);
+}
+
+static void accept_handler(eventLoop *el, int lfd, void *data, int mask) {
+    int is_unix = data != NULL;
+    for (int i = 0; i < MAX_ACCEPTS_PER_CALL; i++) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                log_msg(LL_WARNING, "Accepting client connection: %s", strerror(errno));
+            return;
+        }
+        accept_one(fd, is_unix);
+    }
+}
+
+static int listen_tcp(const char *host) {
+    struct addrinfo hints = {0}, *res = NULL;
+    char port[16];
+    snprintf(port, sizeof(port), "%d", server.port);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    if (strcmp(host, "*") == 0) host = NULL, hints.ai_family = AF_INET;
+    else if (strcmp(host, "::*") == 0) host = NULL, hints.ai_family = AF_INET6;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        log_msg(LL_WARNING, "Could not resolve %s: %s", host ? host : "*", gai_strerror(rc));
+        return -1;
+    }
+    int fd = -1;
+    for (struct addrinfo *p = res; p; p = p->ai_next) {
+        fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC, p->ai_protocol);
+        if (fd < 0) continue;
+        int yes = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+        if (p->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &yes, sizeof(yes));
+        if (bind(fd, p->ai_addr, p->ai_addrlen) == 0 && listen(fd, server.tcp_backlog) == 0) break;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+static int listen_unix(const char *path) {
+    struct sockaddr_un sa = {0};
+    if (strlen(path) >= sizeof(sa.sun_path)) return -1;
+    unlink(path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    sa.sun_family = AF_UNIX;
+    strcpy(sa.sun_path, path);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, server.tcp_backlog) < 0) {
+        close(fd);
+        return -1;
+    }
+    if (server.unixsocketperm) chmod(path, (mode_t)server.unixsocketperm);
+    return fd;
+}
+
+int net_listen(void) {
+    server.listen_count = 0;
+    for (int i = 0; i < server.bindaddr_count && server.port != 0; i++) {
+        const char *addr = server.bindaddr[i];
+        int optional = addr[0] == '-';
+        if (optional) addr++;
+        int fd = listen_tcp(addr);
+        if (fd < 0) {
+            if (optional) continue;
+            log_msg(LL_WARNING, "Warning: Could not create server TCP listening socket %s:%d: %s", addr,
+                    server.port, strerror(errno));
+            return -1;
+        }
+        set_nonblock(fd);
+        server.listen_fds[server.listen_count++] = fd;
+        el_add(server.el, fd, EL_READABLE, accept_handler, NULL);
+    }
+    server.unix_fd = -1;
+    if (server.unixsocket && server.unixsocket[0]) {
+        server.unix_fd = listen_unix(server.unixsocket);
+        if (server.unix_fd < 0) {
+            log_msg(LL_WARNING, "Failed opening Unix socket: %s", strerror(errno));
+            return -1;
+        }
+        set_nonblock(server.unix_fd);
+        el_add(server.el, server.unix_fd, EL_READABLE, accept_handler, (void *)1);
+    }
+    if (server.listen_count == 0 && server.unix_fd < 0) {
+        log_msg(LL_WARNING, "Configured to not listen anywhere, exiting.");
+        return -1;
+    }
+    return 0;
+}
+
+void net_close_listeners(void) {
+    for (int i = 0; i < server.listen_count; i++) {
+        el_del(server.el, server.listen_fds[i], EL_READABLE);
+        close(server.listen_fds[i]);
+    }
+    server.listen_count = 0;
+    if (server.unix_fd >= 0) {
+        el_del(server.el, server.unix_fd, EL_READABLE);
+        close(server.unix_fd);
+        unlink(server.unixsocket);
+        server.unix_fd = -1;
+    }
+}

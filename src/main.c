@@ -1,0 +1,126 @@
+/* main.c - keel-server's command line, in redis-server's syntax:
+ *
+ *   keel-server [/path/to/keel.conf] [--name value ...]
+ *   keel-server --version | -v
+ *   keel-server --help | -h
+ *
+ * Command-line options are appended to the config file's text as lines ("name value"), so
+ * they override it, exactly as redis-server does. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "server.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "Usage: ./keel-server [/path/to/keel.conf] [options] [-]\n"
+            "       ./keel-server - (read config from stdin)\n"
+            "       ./keel-server -v or --version\n"
+            "       ./keel-server -h or --help\n\n"
+            "Examples:\n"
+            "       ./keel-server (run the server with default config)\n"
+            "       ./keel-server /etc/keel/6379.conf\n"
+            "       ./keel-server --port 7777\n"
+            "       ./keel-server /etc/mykeel.conf --loglevel verbose\n");
+}
+
+static void print_version(void) {
+    printf("Keel server v=%s redis_version=%s malloc=%s bits=%d\n", KEEL_VERSION, REDIS_COMPAT_VERSION,
+           mem_allocator_name(), (int)(sizeof(long) * 8));
+}
+
+/* Appends an argument as a double-quoted config word. */
+static kstr *cat_quoted(kstr *s, const char *arg) {
+    s = kstr_cat(s, "\"", 1);
+    for (const char *p = arg; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == '"' || ch == '\\') s = kstr_catfmt(s, "\\%c", ch);
+        else if (ch == '\n') s = kstr_cat(s, "\\n", 2);
+        else if (ch == '\r') s = kstr_cat(s, "\\r", 2);
+        else s = kstr_cat(s, p, 1);
+    }
+    return kstr_cat(s, "\"", 1);
+}
+
+static void daemonize(void) {
+    if (fork() != 0) exit(0);
+    setsid();
+    FILE *f;
+    if ((f = freopen("/dev/null", "r", stdin)) == NULL) return;
+    if (!server.logfile || !server.logfile[0]) {
+        if ((f = freopen("/dev/null", "w", stdout)) == NULL) return;
+    }
+}
+
+int main(int argc, char **argv) {
+    config_init_defaults();
+    int i = 1;
+    kstr *text = kstr_empty(1024);
+    if (argc >= 2) {
+        if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version")) {
+            print_version();
+            return 0;
+        }
+        if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+            usage(stdout);
+            return 0;
+        }
+        if (argv[1][0] != '-' || !strcmp(argv[1], "-")) {
+            kstr *file = config_read_file(argv[1]);
+            if (!file) {
+                fprintf(stderr, "Fatal error, can't open config file '%s': No such file or directory\n", argv[1]);
+                return 1;
+            }
+            text = kstr_cat(text, file->buf, file->len);
+            text = kstr_cat(text, "\n", 1);
+            kstr_free(file);
+            if (strcmp(argv[1], "-") != 0) {
+                char *abs = realpath(argv[1], NULL);
+                server.configfile = abs ? kstrdup(abs) : kstrdup(argv[1]);
+                free(abs);
+            }
+            i = 2;
+        }
+    }
+    /* "--name v1 v2 --other v" becomes "name v1 v2\nother v\n". */
+    int opened = 0;
+    for (; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1] == '-' && argv[i][2]) {
+            if (opened) text = kstr_cat(text, "\n", 1);
+            text = kstr_catc(text, argv[i] + 2);
+            opened = 1;
+        } else if (opened) {
+            text = kstr_cat(text, " ", 1);
+            text = cat_quoted(text, argv[i]);
+        } else {
+            fprintf(stderr, "Invalid argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 1;
+        }
+    }
+    char err[1024];
+    if (config_load_text(text->buf, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    kstr_free(text);
+    if (server.logfile && log_set_file(server.logfile) != 0) {
+        fprintf(stderr, "Can't open the log file: %s\n", server.logfile);
+        return 1;
+    }
+    log_set_level(server.loglevel);
+    if (server.daemonize) daemonize();
+    log_msg(LL_NOTICE, "oO0OoO0OoO0Oo Keel is starting oO0OoO0OoO0Oo");
+    log_msg(LL_NOTICE, "Keel version=%s, redis_version=%s, bits=%d, pid=%d, just started", KEEL_VERSION,
+            REDIS_COMPAT_VERSION, (int)(sizeof(long) * 8), (int)getpid());
+    if (server_init() != 0) return 1;
+    log_msg(LL_NOTICE, "Server initialized");
+    log_msg(LL_NOTICE, "Ready to accept connections tcp");
+    el_run(server.el);
+    return 0;
+}

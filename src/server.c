@@ -1,0 +1,148 @@
+/* server.c - start-up, the periodic cron, the before-poll hook, and shutdown. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/latency.h"
+#include "keyspace/db.h"
+#include "keyspace/evict.h"
+#include "server.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/siphash.h"
+#include "util/util.h"
+
+struct keelServer server;
+
+#define RESIZE_SLICE_US 1000   /* pending table resize work per cron tick, across all dbs */
+
+uint32_t lru_clock(void) {
+    return (uint32_t)((mstime() / 1000) & ((1 << 24) - 1));
+}
+
+long long server_time_ms(void) {
+    return server.executing_depth ? server.cmd_time_ms : mstime();
+}
+
+int server_clients_paused(void) {
+    return server.clients_paused_until_ms && server.clients_paused_until_ms > mstime();
+}
+
+static void signal_handler(int sig) {
+    (void)sig;
+    /* Shut down from the event loop, where it is safe; a second signal forces the exit. */
+    if (server.shutdown_asap) _exit(1);
+    server.shutdown_asap = 1;
+}
+
+static void setup_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = signal_handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Finishes pending keyspace table resizes in 1 ms slices while the server is idle or busy. */
+static void resize_tables(void) {
+    uint64_t start = monotonic_us();
+    for (int i = 0; i < server.dbnum; i++) {
+        table *t = server.db[i].keys;
+        if (!t || !tableIsResizing(t)) continue;
+        uint64_t spent = monotonic_us() - start;
+        if (spent >= RESIZE_SLICE_US) break;
+        tableResizeFor(t, (long)(RESIZE_SLICE_US - spent));
+    }
+}
+
+static long long server_cron(eventLoop *el, long long id, void *data) {
+    (void)el;
+    (void)id;
+    (void)data;
+    server.cronloops++;
+    server.lruclock = lru_clock();
+    size_t used = mem_used();
+    if (used > server.stat_peak_memory) server.stat_peak_memory = used;
+    clients_cron();
+    active_expire_cycle(0);
+    resize_tables();
+    if (server.maxmemory) evict_to_fit();
+    if (server.shutdown_asap && server_prepare_shutdown(server.shutdown_nosave) == 0) {
+        server_shutdown();
+        exit(0);
+    }
+    return 1000 / server.hz;
+}
+
+static void before_sleep(eventLoop *el) {
+    (void)el;
+    active_expire_cycle(1);
+    clients_resume_paused();
+    clients_write_pending();
+    if (server.shutdown_asap && server_prepare_shutdown(server.shutdown_nosave) == 0) {
+        server_shutdown();
+        exit(0);
+    }
+}
+
+static void make_runid(char *out) {
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 40; i++) out[i] = hex[rand64() & 15];
+    out[40] = '\0';
+}
+
+int server_init(void) {
+    server.pid = getpid();
+    server.start_ms = mstime();
+    make_runid(server.runid);
+    hash_seed_init();
+    server.active_expire_enabled = 1;
+    server.lruclock = lru_clock();
+    server.unix_fd = -1;
+    setup_signals();
+    server.el = el_create();
+    if (!server.el) {
+        log_msg(LL_WARNING, "Failed creating the event loop: %s", strerror(errno));
+        return -1;
+    }
+    db_init_all();
+    commands_init();
+    if (net_listen() < 0) return -1;
+    el_add_timer(server.el, 1, server_cron, NULL);
+    el_set_before_sleep(server.el, before_sleep);
+    if (server.pidfile) {
+        FILE *f = fopen(server.pidfile, "w");
+        if (f) {
+            fprintf(f, "%d\n", (int)server.pid);
+            fclose(f);
+        }
+    }
+    return 0;
+}
+
+/* Runs the shutdown sequence up to the point of exiting. Keel has no persistence yet, so
+ * SHUTDOWN SAVE and NOSAVE both succeed; nothing is written. */
+int server_prepare_shutdown(int nosave) {
+    (void)nosave;
+    log_msg(LL_WARNING, "User requested shutdown...");
+    net_close_listeners();
+    if (server.pidfile) unlink(server.pidfile);
+    log_msg(LL_WARNING, "Keel is now ready to exit, bye bye...");
+    return 0;
+}
+
+/* Frees what the server holds, so that leak checkers see a clean exit. */
+void server_shutdown(void) {
+    clients_write_pending();
+    while (server.clients) client_free(server.clients);
+    db_free_all();
+    slowlog_reset();
+    kfree(server.monitors);
+    el_free(server.el);
+    server.el = NULL;
+}

@@ -1,0 +1,94 @@
+/* kstr.c - growable strings; see kstr.h. */
+#include "util/kstr.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/mem.h"
+
+kstr *kstr_empty(size_t cap) {
+    kstr *s = kmalloc(sizeof(kstr) + cap + 1);
+    s->len = 0;
+    s->cap = kmalloc_size(s) - sizeof(kstr) - 1;
+    s->buf[0] = '\0';
+    return s;
+}
+
+kstr *kstr_new(const void *p, size_t len) {
+    kstr *s = kstr_empty(len);
+    if (len) memcpy(s->buf, p, len);
+    s->len = len;
+    s->buf[len] = '\0';
+    return s;
+}
+
+kstr *kstr_reserve(kstr *s, size_t extra) {
+    if (s->cap - s->len >= extra) return s;
+    size_t need = s->len + extra;
+    /* Double while small, then grow by 1 MB steps so that huge strings don't overshoot. */
+    size_t cap = need < (1u << 20) ? need * 2 : need + (1u << 20);
+    s = krealloc(s, sizeof(kstr) + cap + 1);
+    s->cap = kmalloc_size(s) - sizeof(kstr) - 1;
+    return s;
+}
+
+kstr *kstr_cat(kstr *s, const void *p, size_t len) {
+    s = kstr_reserve(s, len);
+    memcpy(s->buf + s->len, p, len);
+    s->len += len;
+    s->buf[s->len] = '\0';
+    return s;
+}
+
+kstr *kstr_catc(kstr *s, const char *cstr) {
+    return kstr_cat(s, cstr, strlen(cstr));
+}
+
+kstr *kstr_catfmt(kstr *s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char small[256];
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0) return s;
+    if ((size_t)n < sizeof(small)) return kstr_cat(s, small, (size_t)n);
+    s = kstr_reserve(s, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(s->buf + s->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    s->len += (size_t)n;
+    return s;
+}
+
+kstr *kstr_grow_zero(kstr *s, size_t len) {
+    if (len <= s->len) return s;
+    s = kstr_reserve(s, len - s->len);
+    memset(s->buf + s->len, 0, len - s->len);
+    s->len = len;
+    s->buf[len] = '\0';
+    return s;
+}
+
+void kstr_range_keep(kstr *s, size_t start, size_t len) {
+    if (start > s->len) start = s->len;
+    if (len > s->len - start) len = s->len - start;
+    if (start && len) memmove(s->buf, s->buf + start, len);
+    s->len = len;
+    s->buf[len] = '\0';
+}
+
+kstr *kstr_shrink_to_fit(kstr *s) {
+    if (s->cap - s->len < 64 && s->cap <= s->len * 2) return s;
+    s = krealloc(s, sizeof(kstr) + s->len + 1);
+    s->cap = kmalloc_size(s) - sizeof(kstr) - 1;
+    return s;
+}
+
+void kstr_free(kstr *s) {
+    kfree(s);
+}
+
+size_t kstr_alloc_size(const kstr *s) {
+    return kmalloc_size(s);
+}
