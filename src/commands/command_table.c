@@ -58,6 +58,16 @@ static command commands[] = {
     /* ---- server (cmd_server.c) ---- */
     CMD("shutdown", shutdown_command, -1, A | NS | L | S | CMD_NO_MULTI | CMD_ALLOW_BUSY, 0, 0, 0, "server", "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", "Synchronously saves the database(s) to disk and shuts down the Redis server."),
 
+    /* ---- introspection (cmd_info.c, cmd_config.c, cmd_client.c, cmd_command.c, cmd_debug.c) ---- */
+
+    /* ---- hashes (t_hash.c) ---- */
+
+    /* ---- lists (t_list.c) ---- */
+
+    /* ---- sets (t_set.c) ---- */
+
+    /* ---- sorted sets (t_zset.c) ---- */
+
     END,
 };
 

@@ -18,4 +18,14 @@ command_proc del_command, exists_command, dbsize_command, flushdb_command, flush
 /* server: src/commands/cmd_server.c */
 command_proc shutdown_command;
 
+/* introspection: cmd_info.c, cmd_config.c, cmd_client.c, cmd_command.c, cmd_debug.c */
+
+/* hashes: src/types/t_hash.c */
+
+/* lists: src/types/t_list.c */
+
+/* sets: src/types/t_set.c */
+
+/* sorted sets: src/types/t_zset.c */
+
 #endif
