@@ -236,6 +236,7 @@ static void process_input(client *c) {
             break;
         }
         size_t used = 0;
+        c->parser.unauthenticated = !c->authenticated;
         int r = req_parse(&c->parser, c->querybuf->buf + c->qpos, c->querybuf->len - c->qpos, &used);
         if (r == REQ_INCOMPLETE) break;
         if (r == REQ_ERROR) {

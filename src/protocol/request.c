@@ -183,6 +183,7 @@ static int parse_multibulk(reqParser *p, char *buf, size_t len, size_t *consumed
         if (r < 0) return fail(p, "Protocol error: too big mbulk count string");
         if (r == 0) return REQ_INCOMPLETE;
         if (!ok || n > INT_MAX) return fail(p, "Protocol error: invalid multibulk length");
+        if (p->unauthenticated && n > 10) return fail(p, "Protocol error: unauthenticated multibulk length");
         if (n <= 0) {
             /* "*0" and "*-1" are empty requests: consumed, nothing to run. */
             p->argc = 0;
@@ -208,6 +209,7 @@ static int parse_multibulk(reqParser *p, char *buf, size_t len, size_t *consumed
             if (r < 0) return fail(p, "Protocol error: too big bulk count string");
             if (r == 0) return REQ_INCOMPLETE;
             if (!ok || n < 0 || n > p->max_bulk_len) return fail(p, "Protocol error: invalid bulk length");
+            if (p->unauthenticated && n > 16384) return fail(p, "Protocol error: unauthenticated bulk length");
             p->bulk_len = n;
         }
         if (len - p->pos < (size_t)p->bulk_len + 2) return REQ_INCOMPLETE;

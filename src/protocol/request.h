@@ -27,6 +27,7 @@ typedef struct reqParser {
     /* limits */
     long long max_bulk_len;      /* proto-max-bulk-len */
     long long max_inline_len;    /* 64 KB in Redis */
+    int unauthenticated;         /* tighter limits before AUTH, as Redis: 10 args, 16 KB bulks */
     /* progress of the current multibulk (kept across calls so long requests stay O(n)) */
     long long multibulk_len;     /* -1: not started */
     long long bulk_len;          /* -1: reading the next header */
