@@ -1,0 +1,221 @@
+"""Differential scripts: connection commands, command dispatch errors, inline and pipelined input.
+
+Every script runs twice, over RESP2 and after HELLO 3, so the RESP3 encoding of each reply is
+compared as well.
+"""
+
+import pytest
+
+from diff.resp import encode_command
+from diff.runner import C, Raw, hello_shape, run_script
+
+
+def cmds(*commands):
+    """Several commands as the bytes of one pipelined write."""
+    return b"".join(encode_command(c) for c in commands)
+
+
+SELECT_ALL_DBS = []
+for _db in range(16):
+    SELECT_ALL_DBS += [["SELECT", _db], ["SET", "k", "db%d" % _db], ["DBSIZE"]]
+for _db in range(16):
+    SELECT_ALL_DBS += [["SELECT", _db], ["GET", "k"], ["SET", "only%d" % _db, 1], ["DBSIZE"]]
+
+
+SCRIPTS = {
+    "ping_echo": [
+        C("PING", expect=b"+PONG\r\n"),
+        C("PING", "hello", expect=b"$5\r\nhello\r\n"),
+        ["PING", ""],
+        ["PING", "a", "b"],
+        ["ping"],
+        ["PiNg", "x"],
+        ["ECHO", "hello world"],
+        ["ECHO", ""],
+        ["ECHO", b"\x00\xff\r\n binary"],
+        ["ECHO"],
+        ["ECHO", "a", "b"],
+    ],
+    "select_dbsize": [
+        ["DBSIZE"],
+        *SELECT_ALL_DBS,
+        C("SELECT", 16, expect=b"-ERR DB index is out of range\r\n"),
+        ["SELECT", -1],
+        C("SELECT", "x", expect=b"-ERR value is not an integer or out of range\r\n"),
+        ["SELECT", "1.5"],
+        ["SELECT", ""],
+        ["SELECT", "99999999999999999999"],
+        ["SELECT"],
+        ["SELECT", 0, 1],
+        ["DBSIZE"],
+        ["DBSIZE", "x"],
+    ],
+    "swapdb": [
+        ["SET", "a", "in0"],
+        ["SELECT", 1],
+        ["SET", "b", "in1"],
+        ["SET", "c", "in1"],
+        ["SWAPDB", 0, 1],
+        ["DBSIZE"],
+        ["GET", "a"],
+        ["GET", "b"],
+        ["SELECT", 0],
+        ["DBSIZE"],
+        ["GET", "b"],
+        ["SWAPDB", 0, 0],
+        ["GET", "b"],
+        ["SWAPDB", 1, 15],
+        ["SELECT", 15],
+        ["GET", "a"],
+        ["SWAPDB", 0, 16],
+        ["SWAPDB", -1, 0],
+        ["SWAPDB", "a", 1],
+        ["SWAPDB", 0, "b"],
+        ["SWAPDB", 0],
+    ],
+    "unknown_command": [
+        C("FOOBAR", "a", "b",
+          expect=b"-ERR unknown command 'FOOBAR', with args beginning with: 'a' 'b' \r\n"),
+        ["FOOBAR"],
+        ["foobar", ""],
+        ["FOO BAR", "x"],
+        ["FOOBAR", "x" * 200],
+        ["FOOBAR", *["arg%d" % i for i in range(40)]],
+        ["FOOBAR", "line\r\nbreak", "tab\there"],
+        [b"\xff\xfe", b"\x00"],
+        [""],
+        ["GET", "x"],
+    ],
+    "wrong_arity": [
+        C("GET", expect=b"-ERR wrong number of arguments for 'get' command\r\n"),
+        ["get", "a", "b"],
+        ["SET", "a"],
+        ["SETEX", "a", 10],
+        ["MGET"],
+        ["DEL"],
+        ["EXISTS"],
+        ["INCR"],
+        ["INCRBY", "a"],
+        ["GETRANGE", "a", 1],
+        ["STRLEN", "a", "b"],
+        ["DBSIZE", "a"],
+        ["KEYS"],
+        ["EXPIRE", "a"],
+        ["CLIENT"],
+        ["CLIENT", "NOSUCHSUB"],
+        ["CONFIG"],
+        ["CONFIG", "GET"],
+        ["CONFIG", "NOSUCHSUB"],
+        ["OBJECT"],
+        ["OBJECT", "ENCODING"],
+        ["OBJECT", "NOSUCHSUB", "x"],
+        ["PING"],
+    ],
+    "hello": [
+        C("HELLO", 2, compare=hello_shape),
+        C("HELLO", 3, compare=hello_shape),
+        ["PING"],
+        ["SET", "k", "v"],
+        ["GET", "k"],
+        ["GET", "missing"],
+        ["MGET", "k", "missing"],
+        C("HELLO", 2, compare=hello_shape),
+        ["GET", "missing"],
+        ["HELLO", 4],
+        ["HELLO", 1],
+        ["HELLO", "x"],
+        C("HELLO", 3, "SETNAME", "myname", compare=hello_shape),
+        ["CLIENT", "GETNAME"],
+        C("HELLO", 2, "AUTH", "default", "anything", compare=hello_shape),
+        ["HELLO", 3, "AUTH", "default"],
+        ["HELLO", 3, "FOO"],
+        ["HELLO", 3, "SETNAME", "bad name"],
+        C("HELLO", compare=hello_shape),
+        ["AUTH", "x"],
+        ["AUTH", "default", "x"],
+    ],
+    "client_basics": [
+        C("CLIENT", "ID", skip_compare=True),
+        ["CLIENT", "GETNAME"],
+        ["CLIENT", "SETNAME", "conn-1"],
+        ["CLIENT", "GETNAME"],
+        ["CLIENT", "SETNAME", "has space"],
+        ["CLIENT", "SETNAME", "nl\n"],
+        ["CLIENT", "SETNAME", ""],
+        ["CLIENT", "GETNAME"],
+        C("CLIENT", "INFO", skip_compare=True),
+        C("CLIENT", "LIST", skip_compare=True),
+        C("TIME", skip_compare=True),
+        C("INFO", skip_compare=True),
+        ["INFO", "keyspace"],
+        ["SET", "x", "1"],
+        ["INFO", "keyspace"],
+    ],
+    "inline": [
+        Raw(b"PING\r\n", expect=b"+PONG\r\n"),
+        Raw(b"PING\n"),
+        Raw(b"ping   hello  \r\n"),
+        Raw(b"SET a b\r\n", expect=b"+OK\r\n"),
+        Raw(b"GET a\r\n", expect=b"$1\r\nb\r\n"),
+        Raw(b"SET \"a b\" 'c d'\r\n"),
+        Raw(b"GET \"a b\"\r\n", expect=b"$3\r\nc d\r\n"),
+        Raw(b"SET esc \"\\x41\\n\\t\\\\\\\"q\"\r\n"),
+        Raw(b"GET esc\r\n"),
+        Raw(b"SET sq 'it\\'s'\r\n"),
+        Raw(b"GET sq\r\n"),
+        Raw(b"SET \"\" empty\r\n"),
+        Raw(b"GET \"\"\r\n"),
+        Raw(b"\r\n\r\nPING\r\n"),
+        Raw(b"\n\nECHO x\n"),
+        Raw(b"NOSUCH a b\r\n"),
+        Raw(b"GET\r\n"),
+        Raw(b"PING\r\nPING x\r\nGET a\r\n", replies=3),
+        Raw(b"SET \"a\"b c\r\n", closes=True),
+        Raw(b"GET a\r\n"),
+        Raw(b"SET \"a b\r\n", closes=True,
+            expect=b"-ERR Protocol error: unbalanced quotes in request\r\n"),
+        Raw(b"SET 'a b\r\n", closes=True),
+        Raw(b"DBSIZE\r\n"),
+    ],
+    "pipelined": [
+        Raw(cmds(["PING"], ["SET", "x", "1"], ["INCR", "x"], ["GET", "x"], ["NOSUCH"],
+                 ["GET"], ["ECHO", "done"]), replies=7),
+        Raw(cmds(*[["INCR", "counter"] for _ in range(1000)]), replies=1000),
+        ["GET", "counter"],
+        Raw(cmds(["SET", "a", "1"]) + b"GET a\r\n" + cmds(["DEL", "a"]) + b"EXISTS a\r\n",
+            replies=4),
+        Raw(b"*2\r\n$3\r\nGET", replies=0),
+        Raw(b"\r\n$1\r\nx\r\n", replies=1),
+        Raw(b"*3\r\n$3\r\nSET\r\n$1\r\ny\r\n$5\r\nhel", replies=0),
+        Raw(b"lo\r\n", replies=1),
+        ["GET", "y"],
+        Raw(b"*1\r\n$4\r\nPI", replies=0),
+        Raw(b"NG\r", replies=0),
+        Raw(b"\n", replies=1),
+        Raw(b"*-1\r\n*0\r\nPING\r\n", replies=1),
+    ],
+    "big_values": [
+        ["SET", "big", "v" * 1000000],
+        ["STRLEN", "big"],
+        ["GET", "big"],
+        ["APPEND", "big", "w" * 100000],
+        ["GETRANGE", "big", 999990, 1000010],
+        ["SET", "k" * 100000, "1"],
+        ["GET", "k" * 100000],
+        ["EXISTS", "k" * 100000],
+        Raw(cmds(*[["SET", "p%d" % i, "x" * 40000] for i in range(20)]), replies=20),
+        ["DBSIZE"],
+        ["MGET", "p0", "p19", "nope"],
+    ],
+    "quit": [
+        ["SET", "a", "1"],
+        Raw(cmds(["QUIT"]), closes=True, expect=b"+OK\r\n"),
+        ["GET", "a"],
+    ],
+}
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_connection(keel, oracle, name, proto):
+    run_script(keel, oracle, SCRIPTS[name], hello3=(proto == 3))

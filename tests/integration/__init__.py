@@ -1,0 +1,1 @@
+"""Integration tests: Keel driven through redis-py, redis-cli, redis-benchmark and raw sockets."""
