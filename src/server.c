@@ -101,6 +101,7 @@ int server_init(void) {
     server.start_ms = mstime();
     make_runid(server.runid);
     hash_seed_init();
+    tableSeedRandom(rand64());   /* RANDOMKEY/SPOP must differ between runs */
     server.active_expire_enabled = 1;
     server.lruclock = lru_clock();
     server.unix_fd = -1;

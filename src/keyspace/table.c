@@ -54,7 +54,7 @@ struct table {
 #endif
 };
 
-/* ---- Small helpers ------------------------------------------------------------------------- */
+/* ---- Small helpers --------------------------------------------------------------------------- */
 
 static inline void **next_slot(void *entry) {
     return &((tableLink *)entry)->next;
@@ -116,7 +116,7 @@ static inline uint64_t rev64(uint64_t x) {
     return __builtin_bswap64(x);
 }
 
-/* ---- Random numbers (splitmix64) ------------------------------------------------------------ */
+/* ---- Random numbers (splitmix64) ------------------------------------------------------------- */
 
 static _Atomic uint64_t table_seed_state;
 
@@ -139,7 +139,7 @@ void tableSeedRandom(uint64_t seed) {
     atomic_store(&table_seed_state, seed);
 }
 
-/* ---- Memory accounting ---------------------------------------------------------------------- */
+/* ---- Memory accounting ----------------------------------------------------------------------- */
 
 static void *overhead_alloc(table *t, size_t bytes) {
     void *p = kcalloc(bytes);
@@ -230,7 +230,7 @@ static void storage_trim(table *t) {
     }
 }
 
-/* ---- Split, merge, and the resize policy --------------------------------------------------- */
+/* ---- Split, merge, and the resize policy ----------------------------------------------------- */
 
 /* Bucket count the current size calls for: the fewest buckets with load <= 2.5 if the table is
  * above that, max(size, TABLE_MIN_BUCKETS) if it is below load 1, else the current count. */
@@ -515,7 +515,7 @@ int tableDeleteEntry(table *t, void *entry) {
     return 1;
 }
 
-/* ---- Random access ------------------------------------------------------------------------ */
+/* ---- Random access --------------------------------------------------------------------------- */
 
 static void recompute_chain_bound(table *t) {
     size_t nb = nbuckets(t), max = 0;
@@ -598,7 +598,7 @@ size_t tableSample(table *t, void **out, size_t k) {
     return k * SAMPLE_WALK_RATIO >= t->size ? sample_walk(t, out, k) : sample_picks(t, out, k);
 }
 
-/* ---- Iterators --------------------------------------------------------------------------------- */
+/* ---- Iterators ------------------------------------------------------------------------------- */
 
 #ifdef KEEL_DEBUG
 /* Everything a modification or resize changes, mixed into one word. */
@@ -662,7 +662,7 @@ void tableIterRelease(tableIter *it) {
 #endif
 }
 
-/* ---- Scan -------------------------------------------------------------------------------------- */
+/* ---- Scan ------------------------------------------------------------------------------------ */
 
 /* Bucket b at level l holds exactly the hashes whose low l bits are b: in reversed space, the
  * interval [rev(b), rev(b) + 2^(64-l)). The buckets tile reversed space at every moment, so
@@ -729,16 +729,18 @@ __attribute__((format(printf, 2, 3))) static void text_add(textBuf *tb, const ch
     tb->len += (size_t)n < room ? (size_t)n : room;
 }
 
+/* The full-mode lines; the table is non-empty. */
 static void stats_chains(const table *t, textBuf *tb) {
-    size_t nb = nbuckets(t), hist[STATS_MAX_CHAIN] = {0}, used = 0, max = 0;
+    size_t nb = nbuckets(t), hist[STATS_MAX_CHAIN] = {0}, used = 0, max = 0, counted = 0;
     for (size_t b = 0; b < nb; b++) {
         size_t n = chain_length(t, b);
         hist[n < STATS_MAX_CHAIN ? n : STATS_MAX_CHAIN - 1]++;
-        if (n) used++;
+        used += n > 0;
+        counted += n;
         if (n > max) max = n;
     }
     text_add(tb, " different slots: %zu\n max chain length: %zu\n", used, max);
-    text_add(tb, " avg chain length (counted): %.02f\n", (double)t->size / (double)used);
+    text_add(tb, " avg chain length (counted): %.02f\n", (double)counted / (double)used);
     text_add(tb, " avg chain length (computed): %.02f\n", (double)t->size / (double)used);
     text_add(tb, " Chain length distribution:\n");
     for (size_t i = 0; i < STATS_MAX_CHAIN; i++)
@@ -747,7 +749,7 @@ static void stats_chains(const table *t, textBuf *tb) {
                      100.0 * (double)hist[i] / (double)nb);
 }
 
-void tableGetStats(table *t, char *buf, size_t bufsize, int full) {
+void tableGetStats(const table *t, char *buf, size_t bufsize, int full) {
     if (bufsize == 0) return;
     textBuf tb = {buf, bufsize, 0};
     buf[0] = '\0';

@@ -208,7 +208,7 @@ void tableGetInfo(const table *t, tableInfo *info);
 /* DEBUG HTSTATS text in Redis's layout, NUL-terminated and truncated to bufsize. With full = 0
  * only the size lines. When work is pending, a "Hash table 1 stats (rehashing target):" section
  * gives the target bucket count and the linear-hashing state. O(nb) when full. */
-void tableGetStats(table *t, char *buf, size_t bufsize, int full);
+void tableGetStats(const table *t, char *buf, size_t bufsize, int full);
 
 /* Checks invariants I1-I5 (O(size + nb)). Returns 1 if they hold; otherwise prints the first
  * violation to stderr and returns 0. For tests and debugging. */

@@ -95,7 +95,7 @@ static int read_urandom(uint8_t *buf, size_t n) {
 void hash_seed_init(void) {
     uint8_t seed[16];
     if (!read_urandom(seed, sizeof(seed))) {
-        fprintf(stderr, "WARNING: cannot read /dev/urandom; hash seed derived from clock and pid\n");
+        fprintf(stderr, "WARNING: cannot read /dev/urandom; hash seed taken from clock and pid\n");
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         uint64_t material[4] = {(uint64_t)ts.tv_sec, (uint64_t)ts.tv_nsec, (uint64_t)getpid(),
