@@ -113,6 +113,7 @@ kobj *db_set(kdb *db, kobj *o, int keep_ttl) {
         obj_set_expire_inplace(o, when);
     }
     o->lru = lru_clock();
+    o->link = old->link;   /* the replacement takes the old entry's place in its chain */
     tableReplaceEntry(t, old, o);
     if (o->has_expire) ttl_add(db, o);
     db_free_obj(old, server.lazyfree_lazy_server_del);

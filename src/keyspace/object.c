@@ -71,6 +71,10 @@ kobj *obj_new_raw(const char *key, size_t klen, kstr *val) {
 kobj *obj_new_string(const char *key, size_t klen, const char *val, size_t vlen) {
     long long n;
     if (vlen <= 20 && str_to_ll(val, vlen, &n)) return obj_new_int(key, klen, n);
+    return obj_new_string_noint(key, klen, val, vlen);
+}
+
+kobj *obj_new_string_noint(const char *key, size_t klen, const char *val, size_t vlen) {
     if (vlen <= OBJ_EMBSTR_MAX) {
         kobj *o = alloc_entry(key, klen, 0, 1 + vlen + 1);
         o->encoding = ENC_EMBSTR;

@@ -51,6 +51,9 @@ typedef struct kobj {
 /* Constructors. The value bytes are copied; the encoding is chosen as Redis does for SET:
  * int if the value is a canonical long long of at most 20 chars, embstr up to 44 bytes, else raw. */
 kobj *obj_new_string(const char *key, size_t klen, const char *val, size_t vlen);
+/* Same without the int encoding: embstr up to 44 bytes, else raw (Redis's createStringObject,
+ * used for INCRBYFLOAT results). */
+kobj *obj_new_string_noint(const char *key, size_t klen, const char *val, size_t vlen);
 /* String with a given encoding decision skipped: always raw (APPEND/SETRANGE results). */
 kobj *obj_new_raw(const char *key, size_t klen, kstr *val);
 kobj *obj_new_int(const char *key, size_t klen, long long v);

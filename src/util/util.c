@@ -83,7 +83,9 @@ int str_to_ld(const char *s, size_t len, long double *out) {
     char *end;
     errno = 0;
     long double v = strtold(buf, &end);
-    if ((size_t)(end - buf) != len || isnan(v) || errno == ERANGE) return 0;
+    if ((size_t)(end - buf) != len || isnan(v)) return 0;
+    /* Like Redis's string2ld: overflow is an error, a denormal underflow is not. */
+    if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || fpclassify(v) == FP_ZERO)) return 0;
     *out = v;
     return 1;
 }
@@ -157,6 +159,9 @@ static int glob_class(const char *pat, size_t plen, size_t *pi, unsigned char c,
 
 /* Iterative matcher: on a mismatch after '*', retry with the star absorbing one more byte. */
 int glob_match(const char *pat, size_t plen, const char *str, size_t slen, int nocase) {
+    /* Redis's matcher never matches an empty string against a non-empty pattern, not even "*"
+     * (KEYS * and SCAN special-case the lone "*" pattern themselves). */
+    if (slen == 0) return plen == 0;
     size_t pi = 0, si = 0;
     size_t star_p = (size_t)-1, star_s = 0;
     while (si < slen || pi < plen) {
