@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Run every side-by-side benchmark, Keel vs redis-server.  Builds nothing (`make bench` builds
+# ./keel-server first and then calls this).
+#
+#   bash bench/run-all.sh                 # quick: a few minutes in all
+#   BENCH_FULL=1 bash bench/run-all.sh    # full sizes (tens of minutes, ~2 GB RAM, ~0.6 GB /tmp)
+#   KEEL_SERVER=/usr/bin/redis-server bash bench/run-all.sh    # sanity: redis vs redis
+#
+# quick: throughput.sh (set,get,incr,mset,del; N=500000 at -P 16, 100000 at -P 1), memory.py
+#        (1,000,000 string keys), growth.py --quick (1,310,720 keys); 3 rounds each (ROUNDS).
+# full:  throughput.sh with every test (TESTS=all), N=2000000 / N_P1=400000, 5 rounds;
+#        memory.py --datasets all; growth.py with 10,485,760 keys, 3 rounds.
+# Settings passed in the environment (N, TESTS, ROUNDS, KEEL_SERVER, BENCH_NICE, ...) win over
+# these defaults.  The RESULT lines of all three go to $BENCH_RESULTS (default
+# bench/results/<UTC time>.txt, ignored by git); the exit status is non-zero if any script
+# failed (a server could not start or died), not when a goal is missed.
+
+set -u
+cd "$(dirname "$0")/.." || exit 2
+PY=/usr/bin/python3
+
+mkdir -p bench/results
+export BENCH_RESULTS=${BENCH_RESULTS:-bench/results/$(date -u +%Y%m%dT%H%M%SZ).txt}
+export KEEL_SERVER=${KEEL_SERVER:-./keel-server}
+{
+    echo "# keel-bench $(date -u '+%Y-%m-%dT%H:%M:%SZ') keel=$KEEL_SERVER mode=$([ "${BENCH_FULL:-0}" = 1 ] && echo full || echo quick)"
+    echo "# git $(git rev-parse --short HEAD 2>/dev/null || echo none)$(git status --porcelain 2>/dev/null | grep -q . && echo ' (dirty)')"
+} >>"$BENCH_RESULTS"
+
+status=0
+start=$(date +%s)
+if [ "${BENCH_FULL:-0}" = 1 ]; then
+    ROUNDS_FULL=${ROUNDS:-5}
+    TESTS=${TESTS:-all} N=${N:-2000000} N_P1=${N_P1:-400000} ROUNDS=$ROUNDS_FULL \
+        bash bench/throughput.sh || status=1
+    echo
+    ROUNDS=${ROUNDS:-3} "$PY" bench/memory.py --datasets all || status=1
+    echo
+    ROUNDS=${ROUNDS:-3} "$PY" bench/growth.py || status=1
+else
+    bash bench/throughput.sh || status=1
+    echo
+    "$PY" bench/memory.py || status=1
+    echo
+    "$PY" bench/growth.py --quick || status=1
+fi
+echo
+echo "# all benchmarks done in $(( $(date +%s) - start )) s; RESULT lines in $BENCH_RESULTS"
+[ $status = 0 ] || echo "# at least one benchmark reported a server failure" >&2
+exit $status
