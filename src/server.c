@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "commands/admin.h"
+#include "core/blocking.h"
 #include "core/latency.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
@@ -69,6 +71,7 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
     size_t used = mem_used();
     if (used > server.stat_peak_memory) server.stat_peak_memory = used;
     clients_cron();
+    info_cron();
     active_expire_cycle(0);
     resize_tables();
     if (server.maxmemory) evict_to_fit();
@@ -83,6 +86,7 @@ static void before_sleep(eventLoop *el) {
     (void)el;
     active_expire_cycle(1);
     clients_resume_paused();
+    blocking_resume_unblocked();   /* core/blocking.c: buffered commands of unblocked clients */
     clients_write_pending();
     if (server.shutdown_asap && server_prepare_shutdown(server.shutdown_nosave) == 0) {
         server_shutdown();

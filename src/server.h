@@ -100,6 +100,7 @@ typedef struct client {
     struct client *close_next;          /* clients closing asynchronously */
     long long commands_processed;
     int paused;                 /* waiting for CLIENT UNPAUSE */
+    struct blockState *bstate;  /* core/blocking.c: set iff CLIENT_BLOCKED */
 } client;
 
 /* ---------------------------------------------------------------- commands */
@@ -245,7 +246,6 @@ struct keelServer {
     long long stat_numconnections;
     long long stat_rejected_conn;
     long long stat_expiredkeys;
-    long long stat_expired_stale_perc;
     long long stat_evictedkeys;
     long long stat_keyspace_hits;
     long long stat_keyspace_misses;
@@ -283,11 +283,13 @@ void clients_write_pending(void);
 void clients_cron(void);
 void clients_resume_paused(void);
 int client_write_now(client *c);
+void client_process_input(client *c);      /* runs buffered commands (after an unblock) */
 const char *client_info_line(client *c, kstr **out);  /* appends CLIENT LIST's line for c */
 
 /* core/dispatch.c */
 void process_command(client *c);
 void call_command(client *c, const command *cmd);
+void monitor_remove(client *c);
 
 /* commands/command_table.c */
 void commands_init(void);

@@ -1,6 +1,10 @@
-/* cmd_connection.c - PING, ECHO, QUIT, SELECT, HELLO, AUTH, RESET. */
+/* cmd_connection.c - PING, ECHO, QUIT, SELECT, HELLO, AUTH, RESET.
+ *
+ * Keel has one user, "default", whose password is requirepass (none: "nopass", any password
+ * is accepted with a user name, and AUTH <password> alone is an error, as in Redis). */
 #include <string.h>
 
+#include "commands/admin.h"
 #include "commands/commands.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
@@ -39,8 +43,9 @@ void quit_command(client *c) {
 
 void select_command(client *c) {
     long long id;
-    if (!str_to_ll(c->argv[1].ptr, c->argv[1].len, &id) || id < INT32_MIN || id > INT32_MAX) {
-        reply_error(c, ERR_NOT_INT);
+    if (!arg_ll_or_reply(c, &c->argv[1], &id)) return;
+    if (id < INT32_MIN || id > INT32_MAX) {
+        reply_error(c, "value is out of range, value must between -2147483648 and 2147483647");
         return;
     }
     kdb *db = db_by_id((int)id);
@@ -140,25 +145,17 @@ void hello_command(client *c) {
     if (pass && !authenticate(c, user, pass)) return;
     if (!c->authenticated) {
         reply_error(c, "-NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-                       "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+                       "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
                        "select the RESP protocol version at the same time");
         return;
     }
-    if (name) {
-        for (size_t i = 0; i < name->len; i++) {
-            if (name->ptr[i] < '!' || name->ptr[i] > '~') {
-                reply_error(c, "Client names cannot contain spaces, newlines or special characters.");
-                return;
-            }
-        }
-        kstr_free(c->name);
-        c->name = name->len ? kstr_new(name->ptr, name->len) : NULL;
-    }
+    if (name && !client_set_name(c, name)) return;
     if (ver) c->resp = (int)ver;
     reply_hello_map(c);
 }
 
 void reset_command(client *c) {
+    monitor_remove(c);
     c->resp = 2;
     c->db = &server.db[0];
     kstr_free(c->name);

@@ -1,24 +1,263 @@
-/* cmd_server.c - server administration commands. */
+/* cmd_server.c - server administration: SHUTDOWN, TIME, LASTSAVE, MONITOR, SLOWLOG, LATENCY,
+ * and the small argument/reply helpers the admin command files share (admin.h).
+ *
+ * Keel has no persistence: SHUTDOWN SAVE and NOSAVE both just stop the server, and LASTSAVE
+ * reports the start time (nothing was ever saved, and Redis reports its start time then too).
+ * The slow log and latency monitor state lives in core/latency.c; the dispatcher records into
+ * it (core/dispatch.c). */
+#include <ctype.h>
 #include <string.h>
 
+#include "commands/admin.h"
 #include "commands/commands.h"
+#include "core/latency.h"
 #include "protocol/reply.h"
+#include "util/mem.h"
 #include "util/util.h"
 
+/* ---------------------------------------------------------------- shared helpers */
+
+int arg_ll_or_reply(client *c, const karg *a, long long *out) {
+    if (str_to_ll(a->ptr, a->len, out)) return 1;
+    reply_error(c, ERR_NOT_INT);
+    return 0;
+}
+
+void reply_subcommand_syntax_error(client *c) {
+    char parent[64];
+    size_t n = c->argv[0].len < sizeof(parent) - 1 ? c->argv[0].len : sizeof(parent) - 1;
+    for (size_t i = 0; i < n; i++) parent[i] = (char)toupper((unsigned char)c->argv[0].ptr[i]);
+    parent[n] = '\0';
+    reply_errorf(c, "unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP.", c->argv[1].ptr, parent);
+}
+
+/* ---------------------------------------------------------------- SHUTDOWN, TIME, LASTSAVE */
+
+enum { SHUT_SAVE = 1, SHUT_NOSAVE = 2, SHUT_NOW = 4, SHUT_FORCE = 8, SHUT_ABORT = 16 };
+
+static int shutdown_flag(const karg *a) {
+    static const struct {
+        const char *name;
+        int flag;
+    } words[] = {{"save", SHUT_SAVE}, {"nosave", SHUT_NOSAVE}, {"now", SHUT_NOW}, {"force", SHUT_FORCE}, {"abort", SHUT_ABORT}};
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (arg_is(a->ptr, a->len, words[i].name)) return words[i].flag;
+    return 0;
+}
+
 void shutdown_command(client *c) {
-    int nosave = 0;
+    int flags = 0;
     for (int i = 1; i < c->argc; i++) {
-        const karg *a = &c->argv[i];
-        if (arg_is(a->ptr, a->len, "nosave")) nosave = 1;
-        else if (arg_is(a->ptr, a->len, "save")) nosave = 0;
-        else if (arg_is(a->ptr, a->len, "now") || arg_is(a->ptr, a->len, "force") || arg_is(a->ptr, a->len, "abort")) continue;
-        else {
+        int f = shutdown_flag(&c->argv[i]);
+        if (!f) {
             reply_error(c, ERR_SYNTAX);
             return;
         }
+        flags |= f;
+    }
+    if (((flags & SHUT_ABORT) && flags != SHUT_ABORT) || ((flags & SHUT_SAVE) && (flags & SHUT_NOSAVE))) {
+        reply_error(c, ERR_SYNTAX);
+        return;
+    }
+    if (flags & SHUT_ABORT) {
+        /* Keel's shutdown never waits (no replicas to catch up, nothing to save). */
+        reply_error(c, "No shutdown in progress.");
+        return;
     }
     /* On success Redis closes the connection without a reply; the cron exits the process. */
     server.shutdown_asap = 1;
-    server.shutdown_nosave = nosave;
+    server.shutdown_nosave = (flags & SHUT_NOSAVE) != 0;
     c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+}
+
+void time_command(client *c) {
+    long long us = ustime();
+    reply_array_len(c, 2);
+    reply_bulk_ll(c, us / 1000000);
+    reply_bulk_ll(c, us % 1000000);
+}
+
+void lastsave_command(client *c) {
+    reply_integer(c, server.start_ms / 1000);
+}
+
+/* ---------------------------------------------------------------- MONITOR */
+
+void monitor_command(client *c) {
+    if (c->flags & (CLIENT_MULTI | CLIENT_FAKE)) {
+        reply_error(c, "MONITOR isn't allowed for DENY BLOCKING client");
+        return;
+    }
+    if (c->flags & CLIENT_MONITOR) return;   /* already monitoring: Redis ignores it silently */
+    server.monitors = krealloc(server.monitors, sizeof(client *) * (size_t)(server.nmonitors + 1));
+    server.monitors[server.nmonitors++] = c;
+    c->flags |= CLIENT_MONITOR;
+    reply_ok(c);
+}
+
+
+/* ---------------------------------------------------------------- SLOWLOG */
+
+static void reply_slowlog_entry(client *c, const slowlogEntry *e) {
+    reply_array_len(c, 6);
+    reply_integer(c, e->id);
+    reply_integer(c, e->time_sec);
+    reply_integer(c, e->duration_us);
+    reply_array_len(c, e->argc);
+    for (int i = 0; i < e->argc; i++) reply_bulk_kstr(c, e->argv[i]);
+    reply_bulk_kstr(c, e->peer);
+    reply_bulk_kstr(c, e->cname);
+}
+
+void slowlog_get_command(client *c) {
+    long long count = 10;
+    if (c->argc > 3) {
+        reply_subcommand_syntax_error(c);
+        return;
+    }
+    if (c->argc == 3) {
+        if (!str_to_ll(c->argv[2].ptr, c->argv[2].len, &count) || count < -1) {
+            reply_error(c, "count should be greater than or equal to -1");
+            return;
+        }
+        if (count == -1) count = server.slowlog_len;
+    }
+    if (count > server.slowlog_len) count = server.slowlog_len;
+    reply_array_len(c, count);
+    const slowlogEntry *e = server.slowlog;
+    for (long long i = 0; i < count && e; i++, e = e->next) reply_slowlog_entry(c, e);
+}
+
+void slowlog_len_command(client *c) {
+    reply_integer(c, server.slowlog_len);
+}
+
+void slowlog_reset_command(client *c) {
+    slowlog_reset();
+    reply_ok(c);
+}
+
+void slowlog_help_command(client *c) {
+    static const char *const help[] = {
+        "GET [<count>]",
+        "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+        "    Entries are made of:",
+        "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+        "    client name",
+        "LEN",
+        "    Return the length of the slowlog.",
+        "RESET",
+        "    Reset the slowlog.",
+        NULL,
+    };
+    reply_help(c, help);
+}
+
+/* ---------------------------------------------------------------- LATENCY */
+
+/* Samples of an event, oldest first: the ring's slots from idx on, skipping unused ones. */
+static int event_samples(const latencyEvent *e, const latencySample **out) {
+    int n = 0;
+    for (int i = 0; i < LATENCY_HISTORY_LEN; i++) {
+        const latencySample *s = &e->samples[(e->idx + i) % LATENCY_HISTORY_LEN];
+        if (s->time) out[n++] = s;
+    }
+    return n;
+}
+
+void latency_latest_command(client *c) {
+    int n = latency_event_count();
+    reply_array_len(c, n);
+    for (int i = 0; i < n; i++) {
+        const latencyEvent *e = latency_event_at(i);
+        const latencySample *last = &e->samples[(e->idx + LATENCY_HISTORY_LEN - 1) % LATENCY_HISTORY_LEN];
+        reply_array_len(c, 4);
+        reply_bulk_cstr(c, e->name);
+        reply_integer(c, last->time);
+        reply_integer(c, last->latency);
+        reply_integer(c, e->max);
+    }
+}
+
+void latency_history_command(client *c) {
+    const latencyEvent *e = latency_event_find(c->argv[2].ptr, c->argv[2].len);
+    if (!e) {
+        reply_empty_array(c);
+        return;
+    }
+    const latencySample *samples[LATENCY_HISTORY_LEN];
+    int n = event_samples(e, samples);
+    reply_array_len(c, n);
+    for (int i = 0; i < n; i++) {
+        reply_array_len(c, 2);
+        reply_integer(c, samples[i]->time);
+        reply_integer(c, samples[i]->latency);
+    }
+}
+
+void latency_reset_command(client *c) {
+    int n = c->argc - 2;
+    const char **names = kmalloc(sizeof(char *) * (size_t)(n + 1));
+    size_t *lens = kmalloc(sizeof(size_t) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        names[i] = c->argv[2 + i].ptr;
+        lens[i] = c->argv[2 + i].len;
+    }
+    reply_integer(c, latency_reset(n, names, lens));
+    kfree(names);
+    kfree(lens);
+}
+
+/* Per event: number of spikes, average, mean deviation, average period between spikes. */
+static kstr *doctor_event(kstr *s, int num, const latencyEvent *e) {
+    const latencySample *samples[LATENCY_HISTORY_LEN];
+    int n = event_samples(e, samples);
+    long long sum = 0, dev = 0;
+    for (int i = 0; i < n; i++) sum += samples[i]->latency;
+    long long avg = n ? sum / n : 0;
+    for (int i = 0; i < n; i++) {
+        long long d = (long long)samples[i]->latency - avg;
+        dev += d < 0 ? -d : d;
+    }
+    double period = n > 1 ? (double)(samples[n - 1]->time - samples[0]->time) / (n - 1) : 0.0;
+    return kstr_catfmt(s, "%d. %s: %d latency spikes (average %lldms, mean deviation %lldms, period %.2f sec). "
+                          "Worst all time event %ums.\n",
+                       num, e->name, n, avg, n ? dev / n : 0, period, e->max);
+}
+
+void latency_doctor_command(client *c) {
+    kstr *s = kstr_empty(512);
+    int n = latency_event_count();
+    if (server.latency_monitor_threshold == 0 && n == 0) {
+        s = kstr_catc(s, "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. "
+                         "You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. "
+                         "If we weren't in a deep space mission I'd suggest to take a look at "
+                         "https://redis.io/topics/latency-monitor.\n");
+    } else if (n == 0) {
+        s = kstr_catc(s, "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the "
+                         "slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think "
+                         "things over.\n");
+    } else {
+        s = kstr_catc(s, "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about "
+                         "it, do you Dave?\n\n");
+        for (int i = 0; i < n; i++) s = doctor_event(s, i + 1, latency_event_at(i));
+    }
+    reply_verbatim(c, s->buf, s->len, "txt");
+    kstr_free(s);
+}
+
+void latency_help_command(client *c) {
+    static const char *const help[] = {
+        "DOCTOR",
+        "    Return a human readable latency analysis report.",
+        "HISTORY <event>",
+        "    Return time-latency samples for the <event> class.",
+        "LATEST",
+        "    Return the latest latency samples for all events.",
+        "RESET [<event> ...]",
+        "    Reset latency data of one or more <event> classes.",
+        "    (default: reset all data for all event classes)",
+        NULL,
+    };
+    reply_help(c, help);
 }

@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/blocking.h"
 #include "protocol/reply.h"
 #include "server.h"
 #include "util/log.h"
@@ -71,6 +72,7 @@ client *client_create_fake(void) {
 
 void client_free(client *c) {
     if (c == server.current_client) server.current_client = NULL;
+    blocking_client_freed(c);   /* core/blocking.c: leave the wait queues */
     if (c->fd >= 0) {
         el_del(server.el, c->fd, EL_READABLE | EL_WRITABLE);
         close(c->fd);
@@ -83,14 +85,7 @@ void client_free(client *c) {
         while (*link && *link != c) link = &(*link)->pending_next;
         if (*link) *link = c->pending_next;
     }
-    if (c->flags & CLIENT_MONITOR) {
-        for (int i = 0; i < server.nmonitors; i++) {
-            if (server.monitors[i] == c) {
-                server.monitors[i] = server.monitors[--server.nmonitors];
-                break;
-            }
-        }
-    }
+    monitor_remove(c);
     if (c->flags & CLIENT_CLOSE_ASAP) {
         client **link = &closing_clients;
         while (*link && *link != c) link = &(*link)->close_next;
@@ -226,11 +221,20 @@ static void protocol_error(client *c, const char *msg) {
     c->flags |= CLIENT_CLOSE_AFTER_REPLY;
 }
 
+/* CLIENT PAUSE WRITE holds the commands that may change data (write or may-replicate, as
+ * Redis); everything else runs. */
+static int held_by_write_pause(client *c) {
+    if (!server.clients_pause_write_only || !server_clients_paused() || (c->flags & CLIENT_FAKE)) return 0;
+    if (c->parser.argc == 0) return 0;
+    const command *cmd = command_lookup_argv(c->parser.argc, c->parser.argv);
+    return cmd && (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE));
+}
+
 /* Parses and runs every complete command in the buffer. */
 static void process_input(client *c) {
     while (c->qpos < c->querybuf->len) {
         if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED)) break;
-        if (c->paused || (server_clients_paused() && !(c->flags & CLIENT_FAKE))) {
+        if (c->paused || (server_clients_paused() && !server.clients_pause_write_only && !(c->flags & CLIENT_FAKE))) {
             c->paused = 1;
             some_client_paused = 1;
             break;
@@ -241,6 +245,12 @@ static void process_input(client *c) {
         if (r == REQ_INCOMPLETE) break;
         if (r == REQ_ERROR) {
             protocol_error(c, c->parser.error);
+            break;
+        }
+        if (held_by_write_pause(c)) {
+            /* Not consumed: the command is parsed again when the pause ends. */
+            c->paused = 1;
+            some_client_paused = 1;
             break;
         }
         c->qpos += used;
@@ -297,6 +307,10 @@ void client_read_handler(eventLoop *el, int fd, void *data, int mask) {
         kstr_free(c->querybuf);
         c->querybuf = kstr_empty(0);
     }
+}
+
+void client_process_input(client *c) {
+    process_input(c);
 }
 
 /* Resumes clients that CLIENT PAUSE held and that still have buffered input. */

@@ -1,7 +1,13 @@
 /* config.c - the parameter table and its parsers; see config.h.
  *
  * Invariant: every field of `server` that a parameter names is written only through set_value()
- * (defaults, file, command line, CONFIG SET), so the validation rules live in one place. */
+ * (defaults, file, command line, CONFIG SET), so the validation rules live in one place.
+ *
+ * Names, defaults, limits, mutability and error texts follow redis-server 7.0.15. A few
+ * parameters of features Keel doesn't have (RDB/AOF files, replication, cluster, threads) are
+ * accepted and reported so that config files and client start-up checks keep working; they
+ * live in `compat` below and have no effect. IMMUTABLE parameters can't change at run time;
+ * PROTECTED ones (dir, dbfilename) only with enable-protected-configs, as in Redis. */
 #include "core/config.h"
 
 #include <ctype.h>
@@ -23,6 +29,7 @@
 
 enum { T_BOOL, T_INT, T_LL, T_MEM, T_ENUM, T_STRING, T_SPECIAL };
 #define IMMUTABLE 1
+#define PROTECTED 2
 
 typedef struct configDef configDef;
 /* Special parameters parse and format themselves. */
@@ -44,6 +51,26 @@ struct configDef {
 };
 
 static const char *const loglevel_names[] = {"debug", "verbose", "notice", "warning", NULL};
+static const char *const enable_names[] = {"no", "yes", "local", NULL};
+static const char *const appendfsync_names[] = {"everysec", "always", "no", NULL};
+static const char *const supervised_names[] = {"upstart", "systemd", "auto", "no", NULL};
+static const char *const oom_score_adj_names[] = {"no", "yes", "relative", "absolute", NULL};
+
+/* Storage of the parameters Keel accepts for compatibility only (see the header comment). */
+static struct {
+    int enable_debug_command, enable_protected_configs, enable_module_command;
+    char *dbfilename, *appendfilename, *appenddirname;
+    int appendfsync, rdbcompression, rdbchecksum, stop_writes_on_bgsave_error, aof_use_rdb_preamble;
+    int activerehashing, always_show_logo, set_proc_title, supervised, syslog_enabled, crash_log_enabled;
+    int replica_read_only, replica_serve_stale_data, cluster_enabled, latency_tracking, dynamic_hz;
+    int jemalloc_bg_thread, activedefrag, disable_thp, oom_score_adj, io_threads, shutdown_timeout;
+    long long repl_backlog_size, stream_node_max_bytes, stream_node_max_entries, hll_sparse_max_bytes;
+    long long tracking_table_max_keys, acllog_max_len, maxmemory_clients;
+} compat;
+
+int config_enable_debug_command(void) {
+    return compat.enable_debug_command;
+}
 
 /* ---- special parameters ---- */
 
@@ -128,7 +155,16 @@ static kstr *get_obuf(kstr *out) {
 }
 
 static int set_save(int argc, karg *argv, const char **err) {
-    /* Accepted and reported for compatibility; Keel has no persistence yet. */
+    /* Accepted and reported for compatibility; Keel has no persistence yet. Pairs of
+     * "<seconds >= 1> <changes >= 0>", as Redis validates them; one empty word means none. */
+    if (argc == 1 && argv[0].len == 0) argc = 0;
+    for (int i = 0; i < argc; i++) {
+        long long n;
+        if (argc % 2 != 0 || !str_to_ll(argv[i].ptr, argv[i].len, &n) || n < (i % 2 == 0 ? 1 : 0)) {
+            *err = "Invalid save parameters";
+            return -1;
+        }
+    }
     kstr *v = kstr_empty(32);
     for (int i = 0; i < argc; i++) {
         if (i) v = kstr_cat(v, " ", 1);
@@ -148,7 +184,7 @@ static const char notify_letters[] = "gKE$lshzxeKEtmdn";
 
 static int set_notify(int argc, karg *argv, const char **err) {
     if (argc != 1) {
-        *err = "Invalid event class character. Use 'Ag$lshzxeKEtmd'.";
+        *err = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
         return -1;
     }
     int flags = 0;
@@ -169,7 +205,7 @@ static int set_notify(int argc, karg *argv, const char **err) {
         case 'm': flags |= NOTIFY_KEY_MISS; break;
         case 'n': flags |= NOTIFY_NEW; break;
         default:
-            *err = "Invalid event class character. Use 'Ag$lshzxeKEtmd'.";
+            *err = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
             return -1;
         }
     }
@@ -225,21 +261,21 @@ static kstr *get_dir(kstr *out) {
 static configDef configs[] = {
     INT("port", port, "6379", 0, 65535),
     SPECIAL("bind", "127.0.0.1 -::1", set_bind, get_bind),
-    STR("unixsocket", unixsocket, ""),
+    { .name = "unixsocket", .type = T_STRING, .ptr = &server.unixsocket, .deflt = "", .flags = IMMUTABLE },
     { .name = "unixsocketperm", .type = T_INT, .ptr = &server.unixsocketperm, .deflt = "0", .min = 0, .max = 0777, .octal = 1, .flags = IMMUTABLE },
     BOOL("protected-mode", protected_mode, "yes"),
     { .name = "tcp-backlog", .type = T_INT, .ptr = &server.tcp_backlog, .deflt = "511", .min = 0, .max = INT_MAX, .flags = IMMUTABLE },
     INT("tcp-keepalive", tcp_keepalive, "300", 0, INT_MAX),
     INT("timeout", maxidletime, "0", 0, INT_MAX),
-    LL("maxclients", maxclients, "10000", 1, INT_MAX),
+    LL("maxclients", maxclients, "10000", 1, UINT_MAX),
     STR("requirepass", requirepass, ""),
     { .name = "databases", .type = T_INT, .ptr = &server.dbnum, .deflt = "16", .min = 1, .max = INT_MAX, .flags = IMMUTABLE },
-    INT("hz", hz, "10", 1, 500),
+    INT("hz", hz, "10", 0, INT_MAX),    /* clamped to 1..500 by after_change() */
     { .name = "loglevel", .type = T_ENUM, .ptr = &server.loglevel, .deflt = "notice", .enum_names = loglevel_names },
     { .name = "logfile", .type = T_STRING, .ptr = &server.logfile, .deflt = "", .flags = IMMUTABLE },
-    STR("pidfile", pidfile, ""),
+    { .name = "pidfile", .type = T_STRING, .ptr = &server.pidfile, .deflt = "", .flags = IMMUTABLE },
     { .name = "daemonize", .type = T_BOOL, .ptr = &server.daemonize, .deflt = "no", .flags = IMMUTABLE },
-    SPECIAL("dir", "", set_dir, get_dir),
+    { .name = "dir", .type = T_SPECIAL, .deflt = "", .sset = set_dir, .sget = get_dir, .flags = PROTECTED },
     MEM("maxmemory", maxmemory, "0", 0, LLONG_MAX),
     { .name = "maxmemory-policy", .type = T_ENUM, .ptr = &server.maxmemory_policy, .deflt = "noeviction", .enum_names = evict_policy_names },
     INT("maxmemory-samples", maxmemory_samples, "5", 1, 64),
@@ -259,11 +295,9 @@ static configDef configs[] = {
     BOOL("lazyfree-lazy-server-del", lazyfree_lazy_server_del, "no"),
     BOOL("lazyfree-lazy-user-del", lazyfree_lazy_user_del, "no"),
     BOOL("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush, "no"),
-    { .name = "hash-max-listpack-entries", .alias = "hash-max-ziplist-entries", .type = T_INT, .ptr = &server.hash_max_listpack_entries, .deflt = "128", .min = 0, .max = INT_MAX },
+    { .name = "hash-max-listpack-entries", .alias = "hash-max-ziplist-entries", .type = T_INT, .ptr = &server.hash_max_listpack_entries, .deflt = "512", .min = 0, .max = INT_MAX },
     { .name = "hash-max-listpack-value", .alias = "hash-max-ziplist-value", .type = T_INT, .ptr = &server.hash_max_listpack_value, .deflt = "64", .min = 0, .max = INT_MAX },
     INT("set-max-intset-entries", set_max_intset_entries, "512", 0, INT_MAX),
-    INT("set-max-listpack-entries", set_max_listpack_entries, "128", 0, INT_MAX),
-    INT("set-max-listpack-value", set_max_listpack_value, "64", 0, INT_MAX),
     { .name = "zset-max-listpack-entries", .alias = "zset-max-ziplist-entries", .type = T_INT, .ptr = &server.zset_max_listpack_entries, .deflt = "128", .min = 0, .max = INT_MAX },
     { .name = "zset-max-listpack-value", .alias = "zset-max-ziplist-value", .type = T_INT, .ptr = &server.zset_max_listpack_value, .deflt = "64", .min = 0, .max = INT_MAX },
     { .name = "list-max-listpack-size", .alias = "list-max-ziplist-size", .type = T_INT, .ptr = &server.list_max_listpack_size, .deflt = "-2", .min = INT_MIN, .max = INT_MAX },
@@ -271,6 +305,43 @@ static configDef configs[] = {
     { .name = "busy-reply-threshold", .alias = "lua-time-limit", .type = T_LL, .ptr = &server.busy_reply_threshold, .deflt = "5000", .min = 0, .max = LLONG_MAX },
     SPECIAL("save", "3600 1 300 100 60 10000", set_save, get_save),
     BOOL("appendonly", appendonly, "no"),
+    { .name = "enable-debug-command", .type = T_ENUM, .ptr = &compat.enable_debug_command, .deflt = "no", .enum_names = enable_names, .flags = IMMUTABLE },
+
+    /* Accepted for compatibility; no effect in Keel. */
+    { .name = "enable-protected-configs", .type = T_ENUM, .ptr = &compat.enable_protected_configs, .deflt = "no", .enum_names = enable_names, .flags = IMMUTABLE },
+    { .name = "enable-module-command", .type = T_ENUM, .ptr = &compat.enable_module_command, .deflt = "no", .enum_names = enable_names, .flags = IMMUTABLE },
+    { .name = "dbfilename", .type = T_STRING, .ptr = &compat.dbfilename, .deflt = "dump.rdb", .flags = PROTECTED },
+    { .name = "appendfilename", .type = T_STRING, .ptr = &compat.appendfilename, .deflt = "appendonly.aof", .flags = IMMUTABLE },
+    { .name = "appenddirname", .type = T_STRING, .ptr = &compat.appenddirname, .deflt = "appendonlydir", .flags = IMMUTABLE },
+    { .name = "appendfsync", .type = T_ENUM, .ptr = &compat.appendfsync, .deflt = "everysec", .enum_names = appendfsync_names },
+    { .name = "rdbcompression", .type = T_BOOL, .ptr = &compat.rdbcompression, .deflt = "yes" },
+    { .name = "rdbchecksum", .type = T_BOOL, .ptr = &compat.rdbchecksum, .deflt = "yes", .flags = IMMUTABLE },
+    { .name = "stop-writes-on-bgsave-error", .type = T_BOOL, .ptr = &compat.stop_writes_on_bgsave_error, .deflt = "yes" },
+    { .name = "aof-use-rdb-preamble", .type = T_BOOL, .ptr = &compat.aof_use_rdb_preamble, .deflt = "yes" },
+    { .name = "activerehashing", .type = T_BOOL, .ptr = &compat.activerehashing, .deflt = "yes" },
+    { .name = "always-show-logo", .type = T_BOOL, .ptr = &compat.always_show_logo, .deflt = "no", .flags = IMMUTABLE },
+    { .name = "set-proc-title", .type = T_BOOL, .ptr = &compat.set_proc_title, .deflt = "yes", .flags = IMMUTABLE },
+    { .name = "supervised", .type = T_ENUM, .ptr = &compat.supervised, .deflt = "no", .enum_names = supervised_names, .flags = IMMUTABLE },
+    { .name = "syslog-enabled", .type = T_BOOL, .ptr = &compat.syslog_enabled, .deflt = "no", .flags = IMMUTABLE },
+    { .name = "crash-log-enabled", .type = T_BOOL, .ptr = &compat.crash_log_enabled, .deflt = "yes" },
+    { .name = "replica-read-only", .alias = "slave-read-only", .type = T_BOOL, .ptr = &compat.replica_read_only, .deflt = "yes" },
+    { .name = "replica-serve-stale-data", .alias = "slave-serve-stale-data", .type = T_BOOL, .ptr = &compat.replica_serve_stale_data, .deflt = "yes" },
+    { .name = "repl-backlog-size", .type = T_MEM, .ptr = &compat.repl_backlog_size, .deflt = "1mb", .min = 1, .max = LLONG_MAX },
+    { .name = "cluster-enabled", .type = T_BOOL, .ptr = &compat.cluster_enabled, .deflt = "no", .flags = IMMUTABLE },
+    { .name = "latency-tracking", .type = T_BOOL, .ptr = &compat.latency_tracking, .deflt = "yes" },
+    { .name = "dynamic-hz", .type = T_BOOL, .ptr = &compat.dynamic_hz, .deflt = "yes" },
+    { .name = "jemalloc-bg-thread", .type = T_BOOL, .ptr = &compat.jemalloc_bg_thread, .deflt = "yes" },
+    { .name = "activedefrag", .type = T_BOOL, .ptr = &compat.activedefrag, .deflt = "no" },
+    { .name = "disable-thp", .type = T_BOOL, .ptr = &compat.disable_thp, .deflt = "yes", .flags = IMMUTABLE },
+    { .name = "oom-score-adj", .type = T_ENUM, .ptr = &compat.oom_score_adj, .deflt = "no", .enum_names = oom_score_adj_names },
+    { .name = "io-threads", .type = T_INT, .ptr = &compat.io_threads, .deflt = "1", .min = 1, .max = 128, .flags = IMMUTABLE },
+    { .name = "shutdown-timeout", .type = T_INT, .ptr = &compat.shutdown_timeout, .deflt = "10", .min = 0, .max = INT_MAX },
+    { .name = "stream-node-max-bytes", .type = T_MEM, .ptr = &compat.stream_node_max_bytes, .deflt = "4096", .min = 0, .max = LLONG_MAX },
+    { .name = "stream-node-max-entries", .type = T_LL, .ptr = &compat.stream_node_max_entries, .deflt = "100", .min = 0, .max = LLONG_MAX },
+    { .name = "hll-sparse-max-bytes", .type = T_MEM, .ptr = &compat.hll_sparse_max_bytes, .deflt = "3000", .min = 0, .max = LLONG_MAX },
+    { .name = "tracking-table-max-keys", .type = T_LL, .ptr = &compat.tracking_table_max_keys, .deflt = "1000000", .min = 0, .max = LLONG_MAX },
+    { .name = "acllog-max-len", .type = T_LL, .ptr = &compat.acllog_max_len, .deflt = "128", .min = 0, .max = LLONG_MAX },
+    { .name = "maxmemory-clients", .type = T_MEM, .ptr = &compat.maxmemory_clients, .deflt = "0", .min = 0, .max = LLONG_MAX },
     { .name = NULL },
 };
 
@@ -278,6 +349,15 @@ static configDef *find_config(const char *name, size_t len) {
     for (configDef *d = configs; d->name; d++)
         if (arg_is(name, len, d->name) || (d->alias && arg_is(name, len, d->alias))) return d;
     return NULL;
+}
+
+/* "argument(s) must be one of the following: a, b, c" for an enum's names. */
+static const char *enum_error(const char *const *names) {
+    static char buf[256];
+    size_t n = (size_t)snprintf(buf, sizeof(buf), "argument(s) must be one of the following: ");
+    for (int i = 0; names[i] && n < sizeof(buf); i++)
+        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? ", " : "", names[i]);
+    return buf;
 }
 
 /* Parses and stores one parameter's value. Returns 0 or -1 with *err set (Redis's wording). */
@@ -305,7 +385,7 @@ static int set_value(configDef *d, int argc, karg *argv, const char **err) {
         int ok;
         if (d->type == T_MEM) {
             ok = parse_memory(v, &n);
-            if (!ok) {
+            if (!ok || n < 0) {
                 *err = "argument must be a memory value";
                 return -1;
             }
@@ -340,7 +420,7 @@ static int set_value(configDef *d, int argc, karg *argv, const char **err) {
                 return 0;
             }
         }
-        *err = "argument(s) must be one of the following: ...";
+        *err = enum_error(d->enum_names);
         return -1;
     case T_STRING: {
         char **field = d->ptr;
@@ -371,6 +451,7 @@ static kstr *format_value(const configDef *d, kstr *out) {
 /* Applies side effects of a changed parameter. */
 static void after_change(const configDef *d) {
     if (d->ptr == &server.loglevel) log_set_level(server.loglevel);
+    if (d->ptr == &server.hz) server.hz = server.hz < 1 ? 1 : server.hz > 500 ? 500 : server.hz;
     if (d->ptr == &server.maxmemory && server.maxmemory) evict_to_fit();
 }
 
@@ -460,79 +541,109 @@ int config_load_text(const char *text, char *err, size_t errlen) {
 }
 
 void config_get_matching(const char *pattern, size_t plen, config_visit_fn *fn, void *priv) {
-    for (configDef *d = configs; d->name; d++) {
-        const char *name = NULL;
-        if (glob_match(pattern, plen, d->name, strlen(d->name), 1))
-            name = d->name;
-        else if (d->alias && glob_match(pattern, plen, d->alias, strlen(d->alias), 1))
-            name = d->alias;
-        if (!name) continue;
+    if (!memchr(pattern, '*', plen) && !memchr(pattern, '?', plen) && !memchr(pattern, '[', plen)) {
+        /* A plain name is looked up (case-insensitively) and reported as the caller spelled it,
+         * as Redis does. */
+        configDef *d = find_config(pattern, plen);
+        if (!d) return;
         kstr *v = format_value(d, kstr_empty(32));
-        fn(priv, name, v->buf, v->len);
+        fn(priv, pattern, v->buf, v->len);
+        kstr_free(v);
+        return;
+    }
+    for (configDef *d = configs; d->name; d++) {
+        /* A pattern may match the name, the alias, or both: each matching one is listed. */
+        int by_name = glob_match(pattern, plen, d->name, strlen(d->name), 1);
+        int by_alias = d->alias && glob_match(pattern, plen, d->alias, strlen(d->alias), 1);
+        if (!by_name && !by_alias) continue;
+        kstr *v = format_value(d, kstr_empty(32));
+        if (by_name) fn(priv, d->name, v->buf, v->len);
+        if (by_alias) fn(priv, d->alias, v->buf, v->len);
         kstr_free(v);
     }
 }
 
+/* CONFIG SET port/bind take effect at once: listen again on the new addresses, as Redis does.
+ * At start-up (no event loop yet) server_init() listens later. */
+static int relisten(const configDef *d, const char **err) {
+    if (!server.el) return 0;
+    net_close_listeners();
+    if (net_listen() == 0) return 0;
+    static char buf[128];
+    snprintf(buf, sizeof(buf), "Unable to listen on this port: %s", strerror(errno));
+    *err = d->ptr == &server.port ? buf : "Failed to bind to specified addresses.";
+    net_close_listeners();
+    return -1;
+}
+
+/* Sets a parameter from a CONFIG SET value: multi-word specials (bind, save) take the value
+ * split on spaces, everything else takes it as one word. */
+static int apply_value(configDef *d, const char *value, size_t len, const char **why) {
+    int listener = d->ptr == &server.port || d->sset == set_bind;
+    kstr *before = listener ? format_value(d, kstr_empty(32)) : NULL;
+    int rc;
+    if (d->type == T_SPECIAL && d->sset != set_obuf && d->sset != set_notify) {
+        karg *argv = NULL;
+        int cap = 0;
+        char *store = NULL;
+        size_t store_cap = 0;
+        int n = split_args(value, len, &argv, &cap, &store, &store_cap);
+        rc = n < 0 ? -1 : set_from_words(d, n, argv, why);
+        kfree(argv);
+        kfree(store);
+    } else {
+        karg v = {(char *)value, len};
+        rc = set_from_words(d, 1, &v, why);
+    }
+    if (rc == 0 && listener) {
+        kstr *after = format_value(d, kstr_empty(32));
+        if (after->len != before->len || memcmp(after->buf, before->buf, after->len) != 0) rc = relisten(d, why);
+        kstr_free(after);
+    }
+    kstr_free(before);
+    return rc;
+}
+
+/* The checks Redis makes on every name before setting anything. */
+static const char *check_settable(configDef **defs, int i) {
+    if (defs[i]->flags & IMMUTABLE) return "can't set immutable config";
+    if ((defs[i]->flags & PROTECTED) && compat.enable_protected_configs != ENABLE_DEBUG_YES)
+        return "can't set protected config";
+    for (int j = 0; j < i; j++)
+        if (defs[j] == defs[i]) return "duplicate parameter";
+    return NULL;
+}
+
 int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_t *vlens, char *err, size_t errlen) {
-    configDef *defs[256];
-    if (argc > 256) argc = 256;
-    for (int i = 0; i < argc; i++) {
+    configDef **defs = kmalloc(sizeof(*defs) * (size_t)argc);
+    kstr **old = kcalloc(sizeof(*old) * (size_t)argc);
+    int failed = -1;
+    const char *why = NULL;
+    for (int i = 0; i < argc && !why; i++) {
         defs[i] = find_config(names[i], nlens[i]);
         if (!defs[i]) {
             snprintf(err, errlen, "Unknown option or number of arguments for CONFIG SET - '%s'", names[i]);
-            return -1;
-        }
-        if (defs[i]->flags & IMMUTABLE) {
-            snprintf(err, errlen, "CONFIG SET failed (possibly related to argument '%s') - can't set immutable config", names[i]);
-            return -1;
-        }
-        for (int j = 0; j < i; j++) {
-            if (defs[j] == defs[i]) {
-                snprintf(err, errlen, "CONFIG SET failed (possibly related to argument '%s') - duplicate parameter", names[i]);
-                return -1;
-            }
+            why = "";
+        } else if ((why = check_settable(defs, i)) != NULL) {
+            snprintf(err, errlen, "CONFIG SET failed (possibly related to argument '%s') - %s", names[i], why);
         }
     }
-    /* Keep the old values so that a failure part way leaves every parameter unchanged. */
-    kstr *old[256];
-    for (int i = 0; i < argc; i++) old[i] = format_value(defs[i], kstr_empty(32));
-    int failed = -1;
-    const char *why = NULL;
-    for (int i = 0; i < argc && failed < 0; i++) {
-        karg v = {values[i], vlens[i]};
-        if (defs[i]->type == T_SPECIAL && defs[i]->sset != set_obuf && defs[i]->sset != set_notify) {
-            /* Multi-word specials (bind, save) take the value split on spaces. */
-            karg *argv = NULL;
-            int cap = 0;
-            char *store = NULL;
-            size_t store_cap = 0;
-            int n = split_args(values[i], vlens[i], &argv, &cap, &store, &store_cap);
-            if (n < 0 || set_from_words(defs[i], n, argv, &why) != 0) failed = i;
-            kfree(argv);
-            kfree(store);
-        } else if (set_from_words(defs[i], 1, &v, &why) != 0) {
-            failed = i;
-        }
+    if (!why) {
+        /* Keep the old values so that a failure part way leaves every parameter unchanged. */
+        for (int i = 0; i < argc; i++) old[i] = format_value(defs[i], kstr_empty(32));
+        for (int i = 0; i < argc && failed < 0; i++)
+            if (apply_value(defs[i], values[i], vlens[i], &why) != 0) failed = i;
     }
     if (failed >= 0) {
         snprintf(err, errlen, "CONFIG SET failed (possibly related to argument '%s') - %s", names[failed],
                  why ? why : "invalid argument");
-        for (int i = 0; i <= failed; i++) {
-            karg *argv = NULL;
-            int cap = 0;
-            char *store = NULL;
-            size_t store_cap = 0;
-            const char *ignored;
-            int n = split_args(old[i]->buf, old[i]->len, &argv, &cap, &store, &store_cap);
-            karg empty = {(char *)"", 0};
-            if (defs[i]->type == T_SPECIAL) set_value(defs[i], n, argv, &ignored);
-            else set_value(defs[i], 1, n > 0 ? argv : &empty, &ignored);
-            kfree(argv);
-            kfree(store);
-        }
+        const char *ignored;
+        for (int i = 0; i <= failed; i++) apply_value(defs[i], old[i]->buf, old[i]->len, &ignored);
     }
     for (int i = 0; i < argc; i++) kstr_free(old[i]);
-    return failed >= 0 ? -1 : 0;
+    kfree(old);
+    kfree(defs);
+    return (why || failed >= 0) ? -1 : 0;
 }
 
 /* Quotes a value for the config file when it needs it. */
@@ -551,11 +662,24 @@ static kstr *cat_config_value(kstr *out, const char *v, size_t len) {
     return kstr_cat(out, "\"", 1);
 }
 
+/* Memory values are rewritten with the largest exact unit, as Redis writes them ("200mb"). */
+static kstr *cat_memory_value(kstr *out, long long bytes) {
+    static const struct {
+        long long unit;
+        const char *suffix;
+    } units[] = {{1024LL * 1024 * 1024, "gb"}, {1024 * 1024, "mb"}, {1024, "kb"}};
+    for (size_t i = 0; bytes > 0 && i < sizeof(units) / sizeof(units[0]); i++)
+        if (bytes % units[i].unit == 0) return kstr_catfmt(out, "%lld%s", bytes / units[i].unit, units[i].suffix);
+    return kstr_catfmt(out, "%lld", bytes);
+}
+
 static kstr *config_line(kstr *out, const configDef *d) {
     kstr *v = format_value(d, kstr_empty(32));
     out = kstr_catc(out, d->name);
     out = kstr_cat(out, " ", 1);
-    if (d->type == T_SPECIAL && d->sset != set_notify)
+    if (d->type == T_MEM)
+        out = cat_memory_value(out, *(long long *)d->ptr);
+    else if (d->type == T_SPECIAL && d->sset != set_notify && v->len)
         out = kstr_cat(out, v->buf, v->len);   /* multi-word values are written as words */
     else
         out = cat_config_value(out, v->buf, v->len);
@@ -595,6 +719,9 @@ int config_rewrite(char *err, size_t errlen) {
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         const char *line = p;
         p = nl ? nl + 1 : p + len;
+        /* Lines are kept trimmed, as Redis rewrites them. */
+        while (len && isspace((unsigned char)*line)) line++, len--;
+        while (len && isspace((unsigned char)line[len - 1])) len--;
         int argc = (len && line[0] != '#') ? split_args(line, len, &argv, &cap, &store, &store_cap) : 0;
         configDef *d = argc > 0 ? find_config(argv[0].ptr, argv[0].len) : NULL;
         if (!d) {

@@ -16,7 +16,8 @@ int config_load_text(const char *text, char *err, size_t errlen);
 /* Reads a file's content; NULL on error. */
 kstr *config_read_file(const char *path);
 
-/* CONFIG GET: calls fn for each parameter whose name (or alias) matches the glob pattern. */
+/* CONFIG GET: calls fn for each parameter name or alias that matches the glob pattern; a
+ * pattern without glob characters is looked up and passed to fn as spelled. */
 typedef void config_visit_fn(void *priv, const char *name, const char *value, size_t vlen);
 void config_get_matching(const char *pattern, size_t plen, config_visit_fn *fn, void *priv);
 /* CONFIG SET name value [name value ...]: all or nothing. Returns 0, or -1 with Redis's error
@@ -24,5 +25,9 @@ void config_get_matching(const char *pattern, size_t plen, config_visit_fn *fn, 
 int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_t *vlens, char *err, size_t errlen);
 /* CONFIG REWRITE. */
 int config_rewrite(char *err, size_t errlen);
+
+/* enable-debug-command: who may run DEBUG. */
+enum { ENABLE_DEBUG_NO = 0, ENABLE_DEBUG_YES = 1, ENABLE_DEBUG_LOCAL = 2 };
+int config_enable_debug_command(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/blocking.h"
 #include "core/latency.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
@@ -55,19 +56,36 @@ static kstr *cat_repr(kstr *s, const char *p, size_t len) {
     return kstr_cat(s, "\"", 1);
 }
 
+/* Takes a client out of MONITOR mode (RESET, disconnect). */
+void monitor_remove(client *c) {
+    if (!(c->flags & CLIENT_MONITOR)) return;
+    for (int i = 0; i < server.nmonitors; i++) {
+        if (server.monitors[i] == c) {
+            server.monitors[i] = server.monitors[--server.nmonitors];
+            break;
+        }
+    }
+    c->flags &= ~CLIENT_MONITOR;
+}
+
 static void feed_monitors(client *c) {
     if (server.nmonitors == 0 || (c->cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) return;
     long long us = ustime();
     kstr *line = kstr_empty(128);
-    line = kstr_catfmt(line, "+%lld.%06lld [%d %s] ", us / 1000000, us % 1000000, c->db->id,
-                       (c->flags & CLIENT_FAKE) ? "lua" : c->addr);
+    if (c->flags & CLIENT_FAKE)
+        line = kstr_catfmt(line, "+%lld.%06lld [%d lua] ", us / 1000000, us % 1000000, c->db->id);
+    else if (c->flags & CLIENT_UNIX_SOCKET)
+        line = kstr_catfmt(line, "+%lld.%06lld [%d unix:%s] ", us / 1000000, us % 1000000, c->db->id,
+                           server.unixsocket ? server.unixsocket : "");
+    else
+        line = kstr_catfmt(line, "+%lld.%06lld [%d %s] ", us / 1000000, us % 1000000, c->db->id, c->addr);
     for (int i = 0; i < c->argc; i++) {
         if (i) line = kstr_cat(line, " ", 1);
         line = cat_repr(line, c->argv[i].ptr, c->argv[i].len);
     }
     line = kstr_cat(line, "\r\n", 2);
     for (int i = 0; i < server.nmonitors; i++)
-        if (server.monitors[i] != c) reply_raw(server.monitors[i], line->buf, line->len);
+        reply_raw(server.monitors[i], line->buf, line->len);   /* a monitor sees its own commands too */
     kstr_free(line);
 }
 
@@ -121,8 +139,9 @@ void call_command(client *c, const command *cmd) {
     c->lastcmd = cmd;
     if (outer) {
         slowlog_push(c, duration);
-        latency_sample("command", duration / 1000);
+        latency_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", duration / 1000);
         feed_monitors(c);
+        blocking_serve_ready();   /* core/blocking.c: serve clients waiting on keys this made ready */
     }
 }
 
@@ -139,7 +158,8 @@ void process_command(client *c) {
         reject_unknown(c);
         return;
     }
-    if (cmd->subcommands) {
+    /* A container with a procedure of its own (COMMAND) runs it when called alone. */
+    if (cmd->subcommands && !(c->argc == 1 && cmd->proc)) {
         if (c->argc == 1) {
             c->cmd = cmd;
             reply_error_arity(c);

@@ -92,3 +92,41 @@ void slowlog_reset(void) {
     }
     server.slowlog_len = 0;
 }
+
+/* ---- error counters ---- */
+
+typedef struct errorStat {
+    char code[32];
+    long long count;
+} errorStat;
+
+static errorStat errorstats[ERRORSTATS_MAX];
+static int nerrorstats;
+
+void errorstat_count(const char *msg, size_t len) {
+    size_t n = 0;
+    while (n < len && msg[n] != ' ') n++;
+    if (n >= sizeof(errorstats[0].code)) n = sizeof(errorstats[0].code) - 1;
+    for (int i = 0; i < nerrorstats; i++) {
+        if (strlen(errorstats[i].code) == n && memcmp(errorstats[i].code, msg, n) == 0) {
+            errorstats[i].count++;
+            return;
+        }
+    }
+    if (nerrorstats == ERRORSTATS_MAX) return;
+    errorStat *e = &errorstats[nerrorstats++];
+    memcpy(e->code, msg, n);
+    e->code[n] = '\0';
+    e->count = 1;
+}
+
+int errorstat_get(int i, const char **code, long long *count) {
+    if (i < 0 || i >= nerrorstats) return 0;
+    *code = errorstats[i].code;
+    *count = errorstats[i].count;
+    return 1;
+}
+
+void errorstat_reset(void) {
+    nerrorstats = 0;
+}

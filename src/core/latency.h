@@ -1,4 +1,5 @@
-/* latency.h - the slow log and the latency monitor (SLOWLOG and LATENCY read these).
+/* latency.h - the slow log, the latency monitor (SLOWLOG and LATENCY read these) and the
+ * per-error-code counters of INFO errorstats.
  *
  * Latency events: each named event keeps its last 160 samples above
  * latency-monitor-threshold (one per second at most, the worst of that second), and its
@@ -31,5 +32,13 @@ int latency_reset(int argc, const char *const *names, const size_t *lens); /* 0 
 
 void slowlog_trim(void);
 void slowlog_reset(void);
+
+/* Error replies by code (the first word of the message: "ERR", "WRONGTYPE", ...), as INFO
+ * errorstats lists them. At most ERRORSTATS_MAX distinct codes are tracked (Redis's limit too);
+ * codes first seen after that are not counted. */
+#define ERRORSTATS_MAX 128
+void errorstat_count(const char *msg, size_t len);     /* msg: the error line without '-' */
+int errorstat_get(int i, const char **code, long long *count); /* 0 past the last */
+void errorstat_reset(void);
 
 #endif

@@ -1,8 +1,13 @@
-/* db.c - databases; see db.h. */
+/* db.c - databases; see db.h.
+ *
+ * Invariants kept here: an entry is linked in its database's table iff it is owned by it, and
+ * has_expire entries are exactly those in the TTL index (every add, unlink and move below
+ * updates both together). An expired entry is deleted the first time a lookup touches it. */
 #include "keyspace/db.h"
 
 #include <string.h>
 
+#include "core/blocking.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -56,17 +61,17 @@ int obj_is_expired(const kobj *o) {
 int db_expire_if_needed(kdb *db, kobj *o) {
     if (!obj_is_expired(o)) return 0;
     server.stat_expiredkeys++;
-    char key[256];
-    size_t klen = obj_keylen(o);
-    /* Keep a copy of short names for the notification; long ones are rare and notified truncated. */
-    size_t copy = klen < sizeof(key) ? klen : sizeof(key);
-    memcpy(key, obj_key(o), copy);
-    tableDeleteEntry(db_keys(db), o);
-    ttl_remove(db, o);
+    db_unlink(db, o);
+    /* Announced while the unlinked entry, and so its key bytes, is still allocated. */
+    notify_keyspace_event(NOTIFY_EXPIRED, "expired", obj_key(o), obj_keylen(o), db->id);
+    signal_modified_key(NULL, db, obj_key(o), obj_keylen(o));
     db_free_obj(o, server.lazyfree_lazy_expire);
-    notify_keyspace_event(NOTIFY_EXPIRED, "expired", key, copy, db->id);
-    signal_modified_key(NULL, db, key, copy);
     return 1;
+}
+
+void db_reclaim_if_expired(kdb *db, const char *key, size_t len) {
+    kobj *o = db->keys ? tableFind(db->keys, key, len) : NULL;
+    if (o) db_expire_if_needed(db, o);
 }
 
 kobj *db_lookup(kdb *db, const char *key, size_t len, int flags) {
@@ -75,6 +80,8 @@ kobj *db_lookup(kdb *db, const char *key, size_t len, int flags) {
         if (!(flags & LOOKUP_NOEXPIRE)) db_expire_if_needed(db, o);
         o = NULL;
     }
+    if (!o && !(flags & LOOKUP_NONOTIFY))
+        notify_keyspace_event(NOTIFY_KEY_MISS, "keymiss", key, len, db->id);
     if (!(flags & LOOKUP_NOSTATS)) {
         if (o)
             server.stat_keyspace_hits++;
@@ -90,13 +97,29 @@ kobj *db_lookup_read(kdb *db, const char *key, size_t len) {
 }
 
 kobj *db_lookup_write(kdb *db, const char *key, size_t len) {
-    return db_lookup(db, key, len, LOOKUP_NOSTATS);
+    return db_lookup(db, key, len, LOOKUP_NOSTATS | LOOKUP_NONOTIFY);
 }
 
 void db_add(kdb *db, kobj *o) {
     o->lru = lru_clock();
     tableAdd(db_keys(db), o);
     if (o->has_expire) ttl_add(db, o);
+    /* blocking.c: a new list or sorted set may serve clients blocked on this key. */
+    if (o->type == OBJ_LIST || o->type == OBJ_ZSET) signal_key_as_ready(db, obj_key(o), obj_keylen(o));
+}
+
+kobj *db_add_with_expire(kdb *db, kobj *o, long long when_ms) {
+    if (when_ms != OBJ_NO_EXPIRE) {
+        o = obj_with_expire_area(o, 1);
+        obj_set_expire_inplace(o, when_ms);
+    }
+    db_add(db, o);
+    return o;
+}
+
+void db_unlink(kdb *db, kobj *o) {
+    tableDeleteEntry(db_keys(db), o);
+    if (o->has_expire) ttl_remove(db, o);
 }
 
 kobj *db_set(kdb *db, kobj *o, int keep_ttl) {
@@ -113,7 +136,7 @@ kobj *db_set(kdb *db, kobj *o, int keep_ttl) {
         obj_set_expire_inplace(o, when);
     }
     o->lru = lru_clock();
-    o->link = old->link;   /* the replacement takes the old entry's place in its chain */
+    o->link = old->link;    /* tableReplaceEntry keeps the chain only through the new entry's link */
     tableReplaceEntry(t, old, o);
     if (o->has_expire) ttl_add(db, o);
     db_free_obj(old, server.lazyfree_lazy_server_del);
@@ -168,6 +191,7 @@ long long db_flush(kdb *db, int async) {
     (void)async; /* handing the whole table to a background thread arrives with lazy freeing */
     long long removed = (long long)tableSize(db->keys);
     ttl_clear(db);
+    db->avg_ttl = 0;
     tableClear(db->keys);
     return removed;
 }
@@ -177,9 +201,14 @@ void db_swap(kdb *a, kdb *b) {
     a->keys = b->keys;
     a->ttl = b->ttl;
     a->avg_ttl = b->avg_ttl;
+    a->expire_cursor = b->expire_cursor;
     b->keys = tmp.keys;
     b->ttl = tmp.ttl;
     b->avg_ttl = tmp.avg_ttl;
+    b->expire_cursor = tmp.expire_cursor;
+    /* blocking.c: clients stay blocked on their db's keys, which now name other values. */
+    blocking_signal_db(a);
+    blocking_signal_db(b);
 }
 
 size_t db_size(kdb *db) {
@@ -192,13 +221,12 @@ size_t db_expires(kdb *db) {
 
 kobj *db_random(kdb *db) {
     if (!db->keys) return NULL;
-    /* If every key is expired, give up after a bounded number of tries (like Redis). */
-    for (int tries = 0; tries < 100; tries++) {
+    /* As Redis on a master: every expired pick is reclaimed, so this ends with a live key or an
+     * empty table, however many keys had expired. */
+    for (;;) {
         kobj *o = tableRandom(db->keys);
-        if (!o) return NULL;
-        if (!db_expire_if_needed(db, o)) return o;
+        if (!o || !db_expire_if_needed(db, o)) return o;
     }
-    return NULL;
 }
 
 void db_free_obj(kobj *o, int async) {

@@ -13,6 +13,7 @@
 #define LOOKUP_NOTOUCH (1 << 0)   /* don't update the LRU/LFU data (TYPE, OBJECT, TTL...) */
 #define LOOKUP_NOSTATS (1 << 1)   /* don't count keyspace hits/misses (writes) */
 #define LOOKUP_NOEXPIRE (1 << 2)  /* don't delete an expired key: report it as missing */
+#define LOOKUP_NONOTIFY (1 << 3)  /* no "keymiss" event on a miss (writes) */
 
 void db_init_all(void);
 void db_free_all(void);
@@ -25,8 +26,15 @@ kobj *db_lookup_write(kdb *db, const char *key, size_t len);
 int obj_is_expired(const kobj *o);
 /* Deletes o if its TTL passed (counting expired_keys). Returns 1 if it was deleted. */
 int db_expire_if_needed(kdb *db, kobj *o);
+/* The same by name: reclaims the key if it exists and expired (DEL does this first). */
+void db_reclaim_if_expired(kdb *db, const char *key, size_t len);
 
 void db_add(kdb *db, kobj *o);                       /* the key must be absent */
+/* db_add with a TTL (unix ms, or OBJ_NO_EXPIRE): RENAME/MOVE/COPY carry the source's TTL over.
+ * Returns the stored entry (it moves when a TTL area is added). */
+kobj *db_add_with_expire(kdb *db, kobj *o, long long when_ms);
+/* Takes o out of the table and the TTL index without freeing it; the caller owns it. */
+void db_unlink(kdb *db, kobj *o);
 /* Adds or overwrites. With keep_ttl the old entry's TTL moves to the new one. Returns the
  * stored entry (it may differ from o when a TTL area had to be added). */
 kobj *db_set(kdb *db, kobj *o, int keep_ttl);
@@ -39,7 +47,7 @@ long long db_flush(kdb *db, int async);              /* returns the number of ke
 void db_swap(kdb *a, kdb *b);
 size_t db_size(kdb *db);
 size_t db_expires(kdb *db);
-kobj *db_random(kdb *db);                            /* a live key, or NULL */
+kobj *db_random(kdb *db);              /* a live key (reclaiming expired picks), or NULL */
 void db_free_obj(kobj *o, int async);
 
 /* Called by every write that changes a key (WATCH, client tracking). */
@@ -68,6 +76,11 @@ void ttl_add(kdb *db, kobj *o);
 void ttl_remove(kdb *db, kobj *o);
 void ttl_moved(kdb *db, kobj *o);                    /* o was reallocated: fix its slot */
 void ttl_clear(kdb *db);
+/* The active expire cycle: fast = 0 from the server cron, 1 from before_sleep. */
 void active_expire_cycle(int fast);
+/* Running estimate of the share of sampled TTL keys that had expired (INFO expired_stale_perc,
+ * as a fraction 0..1). */
+double active_expire_stale_fraction(void);
+void active_expire_reset_stats(void);   /* CONFIG RESETSTAT */
 
 #endif

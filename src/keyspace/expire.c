@@ -1,21 +1,36 @@
 /* expire.c - the TTL index and the active expire cycle.
  *
  * The TTL index of a database is a dense array of the entries that have a TTL (invariant in
- * server.h). The active cycle samples it uniformly, deletes what has expired, and keeps going
- * while more than ACCEPTABLE_STALE percent of a sample was expired, within a time budget:
- * the slow cycle (server cron, hz times a second) may use 25% of a core; the fast cycle (before
- * each poll) runs at most 1 ms and only when the last slow cycle ran out of time. So expired
- * keys that nobody reads stay a small fraction of the keys with a TTL. */
+ * server.h), so the active cycle can sample it uniformly. A cycle visits the databases round
+ * robin. In each it measures the share of expired keys on a window of STALE_WINDOW uniform
+ * samples (reclaiming what it meets); while that share is above the target (a third of the
+ * acceptable share: the margin absorbs sampling noise and what expires until the next cycle)
+ * it draws as many more samples as are expected to bring the share down to the target
+ * (len * ln(share / target), sampling with replacement), then measures again. The work thus
+ * scales with the number of expired keys, not with a fixed per-cycle quota, so expired keys
+ * nobody reads stay under ACCEPTABLE_STALE percent of the keys with a TTL.
+ *
+ * CPU: the slow cycle (server cron, hz times a second) and the fast cycle (before each poll,
+ * at most every FAST_INTERVAL_US, at once after a cycle that ran out of time) draw on one
+ * token bucket that refills at SLOW_CYCLE_PERCENT of wall-clock time and holds at most one
+ * slow cycle's budget, so together they never use more than that share of a core.
+ * active-expire-effort (1..10) scales the constants as in Redis. */
+#include <math.h>
 #include <string.h>
 
 #include "keyspace/db.h"
 #include "util/mem.h"
 #include "util/util.h"
 
-#define KEYS_PER_LOOP 20
-#define ACCEPTABLE_STALE 10          /* percent */
+#define SAMPLES_PER_CLOCK_CHECK 20
+#define ACCEPTABLE_STALE 10          /* percent of the keys with a TTL */
 #define SLOW_CYCLE_PERCENT 25        /* of a core */
 #define FAST_CYCLE_US 1000
+#define FAST_INTERVAL_US 20000       /* fast cycles start at most this often unless catching up */
+#define STALE_WINDOW 100             /* samples per measurement of the stale share */
+#define STALE_EWMA_WEIGHT 0.05       /* weight of one cycle in the stale estimate */
+
+/* ---------------------------------------------------------------- TTL index */
 
 void ttl_add(kdb *db, kobj *o) {
     ttlIndex *ti = &db->ttl;
@@ -49,56 +64,164 @@ void ttl_clear(kdb *db) {
     memset(&db->ttl, 0, sizeof(db->ttl));
 }
 
-/* One sampling round on db: returns how many of the sampled keys had expired. */
-static int expire_round(kdb *db, int *sampled, long long now) {
-    int expired = 0;
-    *sampled = 0;
-    long long ttl_sum = 0;
-    int ttl_n = 0;
-    for (int i = 0; i < KEYS_PER_LOOP && db->ttl.len > 0; i++) {
-        kobj *o = db->ttl.slots[rand64() % db->ttl.len];
-        (*sampled)++;
-        long long when = obj_expire(o);
-        if (when <= now) {
-            db_expire_if_needed(db, o);
-            expired++;
-        } else {
-            ttl_sum += when - now;
-            ttl_n++;
-        }
-    }
-    if (ttl_n) {
-        long long avg = ttl_sum / ttl_n;
-        /* Running average, as Redis's avg_ttl: a new sample weighs 2%. */
-        db->avg_ttl = db->avg_ttl ? (db->avg_ttl / 50) * 49 + avg / 50 : avg;
-    }
-    return expired;
+/* ---------------------------------------------------------------- active expiry */
+
+/* The constants for the configured effort (Redis's scaling: effort 1 is the default). */
+typedef struct cycleParams {
+    int acceptable_stale;        /* percent */
+    long long fast_us;           /* fast cycle duration */
+    long long slow_us;           /* slow cycle duration, also the bucket's capacity */
+    int percent;                 /* bucket refill rate, percent of a core */
+} cycleParams;
+
+/* What one cycle saw, for the averages. */
+typedef struct cycleCount {
+    long long sampled, expired;
+    long long ttl_sum, ttl_n;    /* remaining TTLs of the live samples of the current db */
+} cycleCount;
+
+static struct {
+    uint64_t refilled_us;        /* monotonic time of the last refill; 0 before the first cycle */
+    long long credit_us;         /* CPU time the cycles may still use */
+    uint64_t last_start_us;      /* start of the last cycle that ran */
+    int timed_out;               /* the last cycle stopped on its time limit */
+    int next_db;                 /* where the next cycle starts (resumes after a timeout) */
+    double stale;                /* moving average of expired/sampled per cycle */
+} cycle;
+
+static void cycle_params(cycleParams *p) {
+    int e = server.active_expire_effort > 0 ? server.active_expire_effort - 1 : 0;
+    int hz = server.hz > 0 ? server.hz : 10;
+    p->acceptable_stale = ACCEPTABLE_STALE - e;
+    p->fast_us = FAST_CYCLE_US + FAST_CYCLE_US / 4 * e;
+    p->percent = SLOW_CYCLE_PERCENT + 2 * e;
+    p->slow_us = 1000000LL * p->percent / 100 / hz;
 }
 
-static int last_cycle_timed_out;
+static void refill_credit(const cycleParams *p, uint64_t now) {
+    if (cycle.refilled_us == 0) {
+        cycle.credit_us = p->slow_us;
+    } else {
+        cycle.credit_us += (long long)(now - cycle.refilled_us) * p->percent / 100;
+        if (cycle.credit_us > p->slow_us) cycle.credit_us = p->slow_us;
+    }
+    cycle.refilled_us = now;
+}
+
+/* Checks one entry: deletes it if expired (1), else records its remaining TTL (0). */
+static int check_entry(kdb *db, kobj *o, long long now_ms, cycleCount *cc) {
+    cc->sampled++;
+    if (db_expire_if_needed(db, o)) {
+        cc->expired++;
+        return 1;
+    }
+    long long left = obj_expire(o) - now_ms;
+    if (left > 0) {
+        cc->ttl_sum += left;
+        cc->ttl_n++;
+    }
+    return 0;
+}
+
+/* A small index is checked whole: exact and cheaper than sampling it. Walking down from the
+ * end is safe because a deletion moves the last entry, already checked, into the freed slot. */
+static void sweep_db(kdb *db, long long now_ms, cycleCount *cc) {
+    for (uint32_t i = db->ttl.len; i-- > 0;) check_entry(db, db->ttl.slots[i], now_ms, cc);
+}
+
+/* Checks n uniformly drawn entries of db. Returns 0 if the deadline passed first. */
+static int sample_keys(kdb *db, long long n, uint64_t deadline, long long now_ms, cycleCount *cc) {
+    for (long long i = 1; i <= n && db->ttl.len > 0; i++) {
+        check_entry(db, db->ttl.slots[rand64() % db->ttl.len], now_ms, cc);
+        if (i % SAMPLES_PER_CLOCK_CHECK == 0 && monotonic_us() >= deadline) return 0;
+    }
+    return 1;
+}
+
+/* Measures and reclaims until a window shows at most the target share of expired keys.
+ * Returns 0 if the deadline passed first. */
+static int sample_db(kdb *db, const cycleParams *p, uint64_t deadline, long long now_ms,
+                     cycleCount *cc) {
+    double target = p->acceptable_stale / 300.0;   /* a third of the percentage, as a fraction */
+    while (db->ttl.len > 0) {
+        long long expired_before = cc->expired;
+        if (!sample_keys(db, STALE_WINDOW, deadline, now_ms, cc)) return 0;
+        double share = (double)(cc->expired - expired_before) / STALE_WINDOW;
+        if (share <= target) return 1;
+        long long more = (long long)((double)db->ttl.len * log(share / target)) + 1;
+        if (!sample_keys(db, more, deadline, now_ms, cc)) return 0;
+    }
+    return 1;
+}
+
+/* Running average of the remaining TTL, as Redis's avg_ttl: a cycle's mean weighs 2%. */
+static void update_avg_ttl(kdb *db, const cycleCount *cc) {
+    if (cc->ttl_n == 0) return;
+    long long avg = cc->ttl_sum / cc->ttl_n;
+    db->avg_ttl = db->avg_ttl ? (db->avg_ttl / 50) * 49 + avg / 50 : avg;
+}
+
+/* One database's share of a cycle. Returns 0 if the deadline passed. */
+static int expire_db(kdb *db, const cycleParams *p, uint64_t deadline, cycleCount *total) {
+    if (db->ttl.len == 0) {
+        db->avg_ttl = 0;   /* as Redis: no TTLs, no average */
+        return 1;
+    }
+    cycleCount cc = {0, 0, 0, 0};
+    long long now_ms = mstime();
+    int done = 1;
+    if (db->ttl.len <= STALE_WINDOW)
+        sweep_db(db, now_ms, &cc);
+    else
+        done = sample_db(db, p, deadline, now_ms, &cc);
+    update_avg_ttl(db, &cc);
+    total->sampled += cc.sampled;
+    total->expired += cc.expired;
+    return done;
+}
+
+/* 1 if a cycle should run now; fast cycles only to catch up or every FAST_INTERVAL_US. */
+static int cycle_due(int fast, uint64_t now) {
+    if (!fast || cycle.timed_out) return 1;
+    return now - cycle.last_start_us >= FAST_INTERVAL_US;
+}
 
 void active_expire_cycle(int fast) {
-    if (!server.active_expire_enabled) return;
-    if (fast && !last_cycle_timed_out) return;
+    if (!server.active_expire_enabled || !server.db) return;
+    cycleParams p;
+    cycle_params(&p);
     uint64_t start = monotonic_us();
-    uint64_t budget = fast ? FAST_CYCLE_US : (uint64_t)(1000000 * SLOW_CYCLE_PERCENT / 100 / (server.hz ? server.hz : 10));
-    last_cycle_timed_out = 0;
-    server.stat_active_expire_cycles++;
-    for (int d = 0; d < server.dbnum; d++) {
-        kdb *db = &server.db[d];
-        int iterations = 0;
-        while (db->ttl.len > 0) {
-            int sampled;
-            long long now = mstime();
-            int expired = expire_round(db, &sampled, now);
-            iterations++;
-            if ((iterations & 15) == 0 && monotonic_us() - start > budget) {
-                last_cycle_timed_out = 1;
-                break;
-            }
-            if (sampled == 0 || expired * 100 <= sampled * ACCEPTABLE_STALE) break;
+    refill_credit(&p, start);
+    if (!cycle_due(fast, start)) return;
+    long long budget = fast ? p.fast_us : p.slow_us;
+    if (budget > cycle.credit_us) budget = cycle.credit_us;
+    if (budget <= 0) return;
+
+    cycle.last_start_us = start;
+    cycle.timed_out = 0;
+    cycleCount total = {0, 0, 0, 0};
+    for (int n = 0; n < server.dbnum; n++) {
+        if (cycle.next_db >= server.dbnum) cycle.next_db = 0;
+        if (!expire_db(&server.db[cycle.next_db], &p, start + (uint64_t)budget, &total)) {
+            cycle.timed_out = 1;   /* resume in this database */
+            break;
         }
-        if (last_cycle_timed_out) break;
+        cycle.next_db++;
     }
-    server.stat_expire_cycle_time_used_us += (long long)(monotonic_us() - start);
+    long long used = (long long)(monotonic_us() - start);
+    cycle.credit_us -= used;
+    server.stat_active_expire_cycles++;
+    server.stat_expire_cycle_time_used_us += used;
+    if (total.sampled) {
+        double now_stale = (double)total.expired / (double)total.sampled;
+        cycle.stale = now_stale * STALE_EWMA_WEIGHT + cycle.stale * (1 - STALE_EWMA_WEIGHT);
+    }
+}
+
+double active_expire_stale_fraction(void) {
+    return cycle.stale;
+}
+
+void active_expire_reset_stats(void) {
+    cycle.stale = 0;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/latency.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -102,6 +103,7 @@ void reply_status(client *c, const char *s) {
 
 void reply_error(client *c, const char *msg) {
     server.stat_total_error_replies++;
+    errorstat_count(msg[0] == '-' ? msg + 1 : "ERR", msg[0] == '-' ? strlen(msg + 1) : 3);
     if (!reply_enabled(c)) return;
     char buf[1024];
     size_t len;
@@ -278,7 +280,7 @@ void reply_help(client *c, const char *const *lines) {
     reply_status(c, head);
     for (long long i = 0; i < count; i++) reply_status(c, lines[i]);
     reply_status(c, "HELP");
-    reply_status(c, "    Print this help.");
+    reply_status(c, "    Prints this help.");
 }
 
 replyDeferred reply_deferred(client *c) {
@@ -302,6 +304,7 @@ static void set_deferred(client *c, replyDeferred d, char prefix, long long n) {
     memcpy(d.slot->buf, buf, (size_t)len);
     d.slot->used = (size_t)len;
     c->reply_bytes += (size_t)len;
+    client_queue_write(c);   /* an empty aggregate may be the only output */
 }
 
 void reply_set_deferred_array(client *c, replyDeferred d, long long n) {

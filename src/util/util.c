@@ -12,6 +12,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "util/mem.h"
+
 int str_to_ll(const char *s, size_t len, long long *out) {
     if (len == 0 || len > 20) return 0;
     if (len == 1 && s[0] == '0') {
@@ -62,17 +64,20 @@ int str_to_ull(const char *s, size_t len, unsigned long long *out) {
 }
 
 int str_to_d(const char *s, size_t len, double *out) {
-    char buf[128];
-    if (len == 0 || len >= sizeof(buf) || isspace((unsigned char)s[0])) return 0;
+    char small[128];
+    if (len == 0 || isspace((unsigned char)s[0])) return 0;
+    /* strtod needs a terminated copy; long inputs (zero-padded numbers) are rare but valid. */
+    char *buf = len < sizeof(small) ? small : kmalloc(len + 1);
     memcpy(buf, s, len);
     buf[len] = '\0';
     char *end;
     errno = 0;
     double v = strtod(buf, &end);
-    if ((size_t)(end - buf) != len || isnan(v)) return 0;
-    if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || fpclassify(v) == FP_ZERO)) return 0;
-    *out = v;
-    return 1;
+    int ok = (size_t)(end - buf) == len && !isnan(v) &&
+             !(errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || fpclassify(v) == FP_ZERO));
+    if (buf != small) kfree(buf);
+    if (ok) *out = v;
+    return ok;
 }
 
 int str_to_ld(const char *s, size_t len, long double *out) {
@@ -90,12 +95,26 @@ int str_to_ld(const char *s, size_t len, long double *out) {
     return 1;
 }
 
-int ll_to_str(char *buf, size_t size, long long v) {
-    return snprintf(buf, size, "%lld", v);
+/* Every RESP length header goes through these, so they avoid snprintf's parsing. */
+int ull_to_str(char *buf, size_t size, unsigned long long v) {
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if ((size_t)n + 1 > size) return snprintf(buf, size, "%s", "");
+    for (int i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return n;
 }
 
-int ull_to_str(char *buf, size_t size, unsigned long long v) {
-    return snprintf(buf, size, "%llu", v);
+int ll_to_str(char *buf, size_t size, long long v) {
+    if (v >= 0) return ull_to_str(buf, size, (unsigned long long)v);
+    if (size < 2) return snprintf(buf, size, "%s", "");
+    buf[0] = '-';
+    /* -(v + 1) + 1 avoids overflowing on LLONG_MIN. */
+    return 1 + ull_to_str(buf + 1, size - 1, (unsigned long long)(-(v + 1)) + 1);
 }
 
 int ld_to_str(char *buf, size_t size, long double v) {

@@ -54,16 +54,6 @@ def test_binary_safe_keys_and_values(keel_client):
     assert keel_client.keys(b"k\x00*") == [key]
 
 
-@pytest.mark.skipif(tuple(int(x) for x in redis.__version__.split(".")[:1]) < (5,),
-                    reason="redis-py %s has no protocol=3; RESP3 is covered by the raw test"
-                    % redis.__version__)
-def test_resp3_with_redis_py(keel):
-    client = redis.Redis(host=keel.host, port=keel.port, protocol=3)
-    assert client.set("a", "1") is True
-    assert client.get("a") == b"1"
-    client.close()
-
-
 def test_resp3_with_raw_client(keel):
     with keel.raw() as conn:
         hello = conn.call("HELLO", "3")

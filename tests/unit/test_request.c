@@ -154,6 +154,13 @@ TEST(strict_integers) {
     CHECK(!str_to_d("nan", 3, &d));
     CHECK(!str_to_d(" 1", 2, &d));
     char out[64];
+    CHECK(ll_to_str(out, sizeof(out), LLONG_MIN) == 20 && strcmp(out, "-9223372036854775808") == 0);
+    CHECK(ll_to_str(out, sizeof(out), 0) == 1 && strcmp(out, "0") == 0);
+    CHECK(ll_to_str(out, sizeof(out), -7) == 2 && strcmp(out, "-7") == 0);
+    char longnum[200];
+    memset(longnum, '0', sizeof(longnum));
+    longnum[199] = '5';
+    CHECK(str_to_d(longnum, sizeof(longnum), &d) && d == 5.0);
     CHECK(ld_to_str(out, sizeof(out), 10.5L) == 4 && strcmp(out, "10.5") == 0);
     CHECK(ld_to_str(out, sizeof(out), 3.0L) == 1 && strcmp(out, "3") == 0);
 }

@@ -1,0 +1,55 @@
+/* admin.h - helpers shared by the server and introspection command files (cmd_server.c,
+ * cmd_info.c, cmd_config.c, cmd_client.c, cmd_command.c, cmd_debug.c, cmd_connection.c).
+ * Nothing outside those files depends on it. */
+#ifndef KEEL_ADMIN_H
+#define KEEL_ADMIN_H
+
+#include <stdint.h>
+
+#include "server.h"
+
+/* Parses argument `a` as a strict long long. On failure replies Redis's "value is not an
+ * integer or out of range" and returns 0. */
+int arg_ll_or_reply(client *c, const karg *a, long long *out);
+
+/* "-ERR unknown subcommand or wrong number of arguments for '<argv[1]>'. Try <CMD> HELP.":
+ * what Redis replies when a subcommand's own argument checks fail. */
+void reply_subcommand_syntax_error(client *c);
+
+/* ACL categories of a command, derived from its group and flags (cmd_command.c): a bit mask
+ * over acl_category_name(). */
+uint64_t command_acl_categories(const command *cmd);
+const char *acl_category_name(int i);       /* "keyspace", "read", ...; NULL past the last */
+
+/* Key positions of `argv` (a full command line for cmd) written to pos[] (at most max).
+ * Returns their number, or -1 if the arguments don't fit the command's key layout. */
+int command_get_keys(const command *cmd, int argc, const karg *argv, int *pos, int max);
+
+/* Looks a command up by its full name ("get", "config|get"), case-insensitively. */
+const command *command_lookup_fullname(const char *name, size_t len);
+
+/* Memory figures shared by INFO memory and MEMORY STATS/DOCTOR (cmd_info.c). */
+typedef struct memOverview {
+    size_t used, peak, startup, rss;
+    size_t overhead;        /* startup + clients + the tables' own arrays */
+    size_t dataset;         /* used - overhead */
+    size_t clients_normal;
+    size_t keys;
+    size_t allocated, active, resident;   /* the allocator's view (jemalloc), else used/rss */
+} memOverview;
+void memory_overview(memOverview *m);
+/* The table arrays of one database: keyspace table and TTL index. Returns their sum. */
+size_t db_overhead_bytes(const kdb *db, size_t *main, size_t *expires);
+
+/* CONFIG RESETSTAT's share of the INFO stats (cmd_info.c). */
+void info_reset_stats(void);
+/* Samples the instantaneous_* rates of INFO stats; called by the server cron. */
+void info_cron(void);
+
+/* CLIENT SETNAME's and HELLO SETNAME's validation and assignment (cmd_client.c): replies the
+ * error and returns 0 if the name has spaces or special characters. An empty name clears it. */
+int client_set_name(client *c, const karg *name);
+
+/* Takes a MONITOR client out of monitor mode (RESET); no-op for other clients (cmd_server.c). */
+
+#endif

@@ -1,0 +1,456 @@
+/* cmd_debug.c - DEBUG, OBJECT and MEMORY: looking at keys and memory from the inside.
+ *
+ * DEBUG is refused unless enable-debug-command allows it (yes, or local for loopback and unix
+ * socket clients), as in Redis. Keel has no persistence, so DEBUG RELOAD is an error rather
+ * than a silent no-op, and DEBUG OBJECT's serializedlength is an estimate (an uncompressed RDB
+ * string's length for strings, the value's memory otherwise).
+ *
+ * OBJECT REFCOUNT: Keel never shares values, but Redis reports its shared integers (0..9999,
+ * used unless maxmemory is set with an LRU/LFU policy) as 2147483647; Keel reports the same
+ * for the values Redis would share, and 1 otherwise. OBJECT FREQ: Keel keeps no LFU counter
+ * yet (issue "Memory limits"), so under an LFU policy every key reports 0. */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef KEEL_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
+#include "commands/admin.h"
+#include "commands/commands.h"
+#include "core/config.h"
+#include "keyspace/db.h"
+#include "keyspace/evict.h"
+#include "protocol/reply.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/util.h"
+
+#define SHARED_INTEGERS 10000
+#define SHARED_REFCOUNT 2147483647LL
+#define LRU_CLOCK_MAX ((1u << 24) - 1)
+
+static const char *const ERR_LFU_NOT_SELECTED =
+    "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust.";
+static const char *const ERR_LFU_SELECTED =
+    "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching "
+    "between policies at runtime LRU and LFU data will take some time to adjust.";
+
+static int policy_is_lfu(void) {
+    return server.maxmemory_policy == MAXMEMORY_VOLATILE_LFU || server.maxmemory_policy == MAXMEMORY_ALLKEYS_LFU;
+}
+
+static int policy_is_lru(void) {
+    return server.maxmemory_policy == MAXMEMORY_VOLATILE_LRU || server.maxmemory_policy == MAXMEMORY_ALLKEYS_LRU;
+}
+
+/* The key named by argv[2] without touching its access time; replies `missing` if absent
+ * (NULL: a null reply). */
+static kobj *lookup_or_reply(client *c, const char *missing) {
+    kobj *o = db_lookup(c->db, c->argv[2].ptr, c->argv[2].len, LOOKUP_NOTOUCH);
+    if (o) return o;
+    if (missing) reply_error(c, missing);
+    else reply_null(c);
+    return NULL;
+}
+
+/* Seconds since the key was last accessed, from its 24-bit LRU clock (which wraps). */
+static long long idle_seconds(const kobj *o) {
+    uint32_t now = lru_clock();
+    return now >= o->lru ? (long long)(now - o->lru) : (long long)(now + (LRU_CLOCK_MAX - o->lru) + 1);
+}
+
+static long long refcount(const kobj *o) {
+    int shared_allowed = server.maxmemory == 0 || !(policy_is_lru() || policy_is_lfu());
+    if (o->type == OBJ_STRING && o->encoding == ENC_INT && shared_allowed) {
+        long long v = obj_int(o);
+        if (v >= 0 && v < SHARED_INTEGERS) return SHARED_REFCOUNT;
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------- OBJECT */
+
+void object_encoding_command(client *c) {
+    kobj *o = lookup_or_reply(c, NULL);
+    if (o) reply_bulk_cstr(c, obj_encoding_name(o->encoding));
+}
+
+void object_refcount_command(client *c) {
+    kobj *o = lookup_or_reply(c, NULL);
+    if (o) reply_integer(c, refcount(o));
+}
+
+void object_idletime_command(client *c) {
+    kobj *o = lookup_or_reply(c, NULL);
+    if (!o) return;
+    if (policy_is_lfu()) reply_error(c, ERR_LFU_SELECTED);
+    else reply_integer(c, idle_seconds(o));
+}
+
+void object_freq_command(client *c) {
+    kobj *o = lookup_or_reply(c, NULL);
+    if (!o) return;
+    if (!policy_is_lfu()) reply_error(c, ERR_LFU_NOT_SELECTED);
+    else reply_integer(c, 0);
+}
+
+void object_help_command(client *c) {
+    static const char *const help[] = {
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        NULL,
+    };
+    reply_help(c, help);
+}
+
+/* ---------------------------------------------------------------- MEMORY */
+
+/* The bytes a key costs: its entry and value, plus its share of the table's bucket array. */
+static size_t key_memory(kdb *db, const kobj *o) {
+    size_t bytes = obj_memory(o);
+    size_t n = db_size(db);
+    if (n && db->keys) bytes += tableOverheadBytes(db->keys) / n;
+    return bytes;
+}
+
+void memory_usage_command(client *c) {
+    for (int j = 3; j < c->argc; j++) {
+        long long samples;
+        if (!arg_is(c->argv[j].ptr, c->argv[j].len, "samples") || j + 1 >= c->argc) {
+            reply_error(c, ERR_SYNTAX);
+            return;
+        }
+        if (!arg_ll_or_reply(c, &c->argv[j + 1], &samples)) return;
+        if (samples < 0) {
+            reply_error(c, ERR_SYNTAX);
+            return;
+        }
+        j++;   /* Keel measures whole values: SAMPLES is accepted and needs no sampling */
+    }
+    kobj *o = lookup_or_reply(c, NULL);
+    if (o) reply_integer(c, (long long)key_memory(c->db, o));
+}
+
+static void reply_kv_size(client *c, const char *k, size_t v) {
+    reply_bulk_cstr(c, k);
+    reply_integer(c, (long long)v);
+}
+
+/* Differences that may be negative (RSS below the allocator's view, for one). */
+static void reply_kv_diff(client *c, const char *k, size_t a, size_t b) {
+    reply_bulk_cstr(c, k);
+    reply_integer(c, (long long)a - (long long)b);
+}
+
+static void reply_kv_double(client *c, const char *k, double v) {
+    reply_bulk_cstr(c, k);
+    reply_double(c, v);
+}
+
+static double ratio(size_t a, size_t b) {
+    return b ? (double)a / (double)b : 0.0;
+}
+
+static void reply_db_overheads(client *c, int *ndbs) {
+    for (int i = 0; i < server.dbnum; i++) {
+        kdb *db = &server.db[i];
+        size_t main, expires;
+        if (db_size(db) == 0) continue;
+        db_overhead_bytes(db, &main, &expires);
+        char name[32];
+        snprintf(name, sizeof(name), "db.%d", i);
+        reply_bulk_cstr(c, name);
+        reply_map_len(c, 3);
+        reply_kv_size(c, "overhead.hashtable.main", main);
+        reply_kv_size(c, "overhead.hashtable.expires", expires);
+        reply_kv_size(c, "overhead.hashtable.slot-to-keys", 0);
+        (*ndbs)++;
+    }
+}
+
+void memory_stats_command(client *c) {
+    memOverview m;
+    memory_overview(&m);
+    size_t net = m.used > m.startup ? m.used - m.startup : 0;
+    replyDeferred d = reply_deferred(c);
+    int ndbs = 0;
+    reply_kv_size(c, "peak.allocated", m.peak);
+    reply_kv_size(c, "total.allocated", m.used);
+    reply_kv_size(c, "startup.allocated", m.startup);
+    reply_kv_size(c, "replication.backlog", 0);
+    reply_kv_size(c, "clients.slaves", 0);
+    reply_kv_size(c, "clients.normal", m.clients_normal);
+    reply_kv_size(c, "cluster.links", 0);
+    reply_kv_size(c, "aof.buffer", 0);
+    reply_kv_size(c, "lua.caches", 0);
+    reply_kv_size(c, "functions.caches", 0);
+    reply_db_overheads(c, &ndbs);
+    reply_kv_size(c, "overhead.total", m.overhead);
+    reply_kv_size(c, "keys.count", m.keys);
+    reply_kv_size(c, "keys.bytes-per-key", m.keys ? net / m.keys : 0);
+    reply_kv_size(c, "dataset.bytes", m.dataset);
+    reply_kv_double(c, "dataset.percentage", 100.0 * ratio(m.dataset, net));
+    reply_kv_double(c, "peak.percentage", 100.0 * ratio(m.used, m.peak));
+    reply_kv_size(c, "allocator.allocated", m.allocated);
+    reply_kv_size(c, "allocator.active", m.active);
+    reply_kv_size(c, "allocator.resident", m.resident);
+    reply_kv_double(c, "allocator-fragmentation.ratio", ratio(m.active, m.allocated));
+    reply_kv_diff(c, "allocator-fragmentation.bytes", m.active, m.allocated);
+    reply_kv_double(c, "allocator-rss.ratio", ratio(m.resident, m.active));
+    reply_kv_diff(c, "allocator-rss.bytes", m.resident, m.active);
+    reply_kv_double(c, "rss-overhead.ratio", ratio(m.rss, m.resident));
+    reply_kv_diff(c, "rss-overhead.bytes", m.rss, m.resident);
+    reply_kv_double(c, "fragmentation", ratio(m.rss, m.used));
+    reply_kv_diff(c, "fragmentation.bytes", m.rss, m.used);
+    reply_set_deferred_map(c, d, 27 + ndbs);
+}
+
+#define DOCTOR_MIN_MEMORY (5 * 1024 * 1024)
+
+/* MEMORY DOCTOR: Redis's report texts for the "nothing to say" cases, and for an instance
+ * with issues a list of the ones Keel can measure. */
+void memory_doctor_command(client *c) {
+    memOverview m;
+    memory_overview(&m);
+    kstr *s = kstr_empty(512);
+    if (m.used < DOCTOR_MIN_MEMORY) {
+        s = kstr_catc(s, "Hi Sam, this instance is empty or is using very little memory, my issues detector can't "
+                         "be used in these conditions. Please, leave for your mission on Earth and fill it with "
+                         "some data. The new Sam and I will be back to our programming as soon as I finished "
+                         "rebooting.\n");
+    } else {
+        int issues = 0;
+        kstr *list = kstr_empty(256);
+        if (m.peak > m.used && (double)m.peak / (double)m.used > 1.5) {
+            list = kstr_catfmt(list, " * Peak memory: in the past this instance used more than 150%% the memory "
+                                     "that is currently using (peak %zu, now %zu).\n\n", m.peak, m.used);
+            issues++;
+        }
+        if (ratio(m.rss, m.used) > 1.4) {
+            list = kstr_catfmt(list, " * High total RSS: the process resident set is %.2f times the memory "
+                                     "allocated for data.\n\n", ratio(m.rss, m.used));
+            issues++;
+        }
+        if (server.nclients && m.clients_normal / (size_t)server.nclients > 200 * 1024) {
+            list = kstr_catc(list, " * Big client buffers: the clients use more than 200 KB each on average.\n\n");
+            issues++;
+        }
+        if (issues == 0)
+            s = kstr_catc(s, "Hi Sam, I can't find any memory issue in your instance. I can only account for "
+                             "what occurs on this base.\n");
+        else
+            s = kstr_catfmt(s, "Sam, I detected a few issues in this Redis instance memory implants:\n\n%s", list->buf);
+        kstr_free(list);
+    }
+    reply_verbatim(c, s->buf, s->len, "txt");
+    kstr_free(s);
+}
+
+#ifdef KEEL_JEMALLOC
+static void malloc_stats_write(void *priv, const char *text) {
+    kstr **s = priv;
+    *s = kstr_catc(*s, text);
+}
+#endif
+
+void memory_malloc_stats_command(client *c) {
+    kstr *s = kstr_empty(4096);
+#ifdef KEEL_JEMALLOC
+    malloc_stats_print(malloc_stats_write, &s, NULL);
+#else
+    s = kstr_catc(s, "Stats not supported for the current allocator");
+#endif
+    reply_verbatim(c, s->buf, s->len, "txt");
+    kstr_free(s);
+}
+
+void memory_purge_command(client *c) {
+#ifdef KEEL_JEMALLOC
+    char cmd[64];
+    snprintf(cmd, sizeof(cmd), "arena.%d.purge", MALLCTL_ARENAS_ALL);
+    if (mallctl(cmd, NULL, NULL, NULL, 0) != 0) {
+        reply_error(c, "Error purging dirty pages");
+        return;
+    }
+#else
+    malloc_trim(0);
+#endif
+    reply_ok(c);
+}
+
+void memory_help_command(client *c) {
+    static const char *const help[] = {
+        "DOCTOR",
+        "    Return memory problems reports.",
+        "MALLOC-STATS",
+        "    Return internal statistics report from the memory allocator.",
+        "PURGE",
+        "    Attempt to purge dirty pages for reclamation by the allocator.",
+        "STATS",
+        "    Return information about the memory usage of the server.",
+        "USAGE <key> [SAMPLES <count>]",
+        "    Return memory in bytes used by <key> and its value. Nested values are",
+        "    sampled up to <count> times (default: 5, 0 means sample all).",
+        NULL,
+    };
+    reply_help(c, help);
+}
+
+/* ---------------------------------------------------------------- DEBUG */
+
+static int debug_allowed(client *c) {
+    int mode = config_enable_debug_command();
+    if (mode == ENABLE_DEBUG_YES) return 1;
+    if (mode == ENABLE_DEBUG_LOCAL &&
+        ((c->flags & CLIENT_UNIX_SOCKET) || strncmp(c->addr, "127.", 4) == 0 || strncmp(c->addr, "::1:", 4) == 0))
+        return 1;
+    return 0;
+}
+
+/* Hash table statistics text of one table, with Redis's wording for an empty one. */
+static kstr *cat_table_stats(kstr *s, table *t) {
+    if (!t || tableSize(t) == 0)
+        return kstr_catc(s, "Hash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n");
+    char buf[4096];
+    tableGetStats(t, buf, sizeof(buf), 1);
+    return kstr_catc(s, buf);
+}
+
+/* The TTL index is a dense array, not a hash table: its size and fill are what there is. */
+static kstr *cat_ttl_stats(kstr *s, const ttlIndex *ttl) {
+    if (ttl->len == 0)
+        return kstr_catc(s, "Hash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n");
+    return kstr_catfmt(s, "Hash table 0 stats (main hash table):\n table size: %u\n number of elements: %u\n",
+                       ttl->cap, ttl->len);
+}
+
+static void debug_htstats(client *c) {
+    long long id;
+    if (!arg_ll_or_reply(c, &c->argv[2], &id)) return;
+    if (id < 0 || id >= server.dbnum) {
+        reply_error(c, "Out of range database");
+        return;
+    }
+    kdb *db = &server.db[id];
+    kstr *s = kstr_catc(kstr_empty(1024), "[Dictionary HT]\n");
+    s = cat_table_stats(s, db->keys);
+    s = kstr_catc(s, "[Expires HT]\n");
+    s = cat_ttl_stats(s, &db->ttl);
+    reply_verbatim(c, s->buf, s->len, "txt");
+    kstr_free(s);
+}
+
+static void debug_htstats_key(client *c) {
+    kobj *o = lookup_or_reply(c, ERR_NOSUCHKEY);
+    if (!o) return;
+    if (o->encoding != ENC_HT) {
+        reply_error(c, "The value stored at the specified key is not represented using an hash table");
+        return;
+    }
+    kstr *s = cat_table_stats(kstr_empty(1024), obj_ptr(o));
+    reply_verbatim(c, s->buf, s->len, "txt");
+    kstr_free(s);
+}
+
+/* What an RDB file would spend on a string of n bytes: a length prefix and the bytes (no
+ * compression, which Keel can't predict without an RDB writer). */
+static size_t rdb_string_len(size_t n) {
+    return (n < 64 ? 1 : n < 16384 ? 2 : 5) + n;
+}
+
+/* DEBUG OBJECT's serializedlength estimate: exact for integers and short strings. */
+static size_t serialized_length(const kobj *o) {
+    if (o->type != OBJ_STRING) return obj_memory(o);
+    if (o->encoding == ENC_INT) {
+        long long v = obj_int(o);
+        if (v >= -128 && v <= 127) return 2;
+        if (v >= -32768 && v <= 32767) return 3;
+        if (v >= -2147483648LL && v <= 2147483647LL) return 5;
+    }
+    return rdb_string_len(obj_strlen(o));
+}
+
+static void debug_object(client *c) {
+    kobj *o = lookup_or_reply(c, ERR_NOSUCHKEY);
+    if (!o) return;
+    size_t serialized = serialized_length(o);
+    char line[256];
+    snprintf(line, sizeof(line), "Value at:%p refcount:%lld encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%lld",
+             (void *)o, refcount(o), obj_encoding_name(o->encoding), serialized, (unsigned)o->lru, idle_seconds(o));
+    reply_status(c, line);
+}
+
+static void debug_sleep(client *c) {
+    double secs = strtod(c->argv[2].ptr, NULL);
+    if (secs > 0) {
+        long long us = (long long)(secs * 1000000);
+        struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+    }
+    reply_ok(c);
+}
+
+static void debug_help(client *c) {
+    static const char *const help[] = {
+        "HTSTATS <dbid>",
+        "    Return hash table statistics of the specified Redis database.",
+        "HTSTATS-KEY <key>",
+        "    Like HTSTATS but for the hash table stored at <key>'s value.",
+        "LOG <message>",
+        "    Write <message> to the server log.",
+        "OBJECT <key>",
+        "    Show low level info about `key` and associated value.",
+        "RELOAD [option ...]",
+        "    Not supported: Keel has no persistence yet.",
+        "SET-ACTIVE-EXPIRE <0|1>",
+        "    Setting it to 0 disables expiring keys in background when they are not",
+        "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+        "    default.",
+        "SLEEP <seconds>",
+        "    Stop the server for <seconds>. Decimals allowed.",
+        NULL,
+    };
+    reply_help(c, help);
+}
+
+void debug_command(client *c) {
+    if (!debug_allowed(c)) {
+        reply_error(c, "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+                       "can run it from a local connection, otherwise you need to set this option in the "
+                       "configuration file, and then restart the server.");
+        return;
+    }
+    const karg *sub = &c->argv[1];
+    int argc = c->argc;
+    if (argc == 2 && arg_is(sub->ptr, sub->len, "help")) debug_help(c);
+    else if (argc == 3 && arg_is(sub->ptr, sub->len, "htstats")) debug_htstats(c);
+    else if (argc == 3 && arg_is(sub->ptr, sub->len, "htstats-key")) debug_htstats_key(c);
+    else if (argc == 3 && arg_is(sub->ptr, sub->len, "object")) debug_object(c);
+    else if (argc == 3 && arg_is(sub->ptr, sub->len, "sleep")) debug_sleep(c);
+    else if (argc == 3 && arg_is(sub->ptr, sub->len, "set-active-expire")) {
+        server.active_expire_enabled = atoi(c->argv[2].ptr) != 0;
+        reply_ok(c);
+    } else if (argc == 3 && arg_is(sub->ptr, sub->len, "log")) {
+        log_msg(LL_WARNING, "DEBUG LOG: %s", c->argv[2].ptr);
+        reply_ok(c);
+    } else if (argc >= 2 && arg_is(sub->ptr, sub->len, "reload")) {
+        reply_error(c, "DEBUG RELOAD is not supported: Keel has no persistence yet");
+    } else {
+        reply_subcommand_syntax_error(c);
+    }
+}

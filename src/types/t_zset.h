@@ -1,0 +1,35 @@
+/* t_zset.h - the sorted set type: what other modules need besides the commands.
+ *
+ * Encodings (docs/zset.md): ENC_LISTPACK (obj_ptr = a listpack with back-lengths holding
+ * member, score, member, score, ... sorted by (score, member)) while the set has at most
+ * zset-max-listpack-entries members of at most zset-max-listpack-value bytes; otherwise
+ * ENC_SKIPLIST, which is what OBJECT ENCODING reports, although the structure is Keel's: a table
+ * of zelem (member -> score) plus an order-statistic B+tree over the same elements (zbtree.h).
+ * A sorted set never returns to the listpack, except results built whole (ZUNIONSTORE,
+ * ZINTERSTORE, ZDIFFSTORE), which get the small encoding when they fit, as in Redis. A key
+ * never holds an empty sorted set. */
+#ifndef KEEL_T_ZSET_H
+#define KEEL_T_ZSET_H
+
+#include <stddef.h>
+
+#include "keyspace/object.h"
+
+size_t zset_length(const kobj *o);
+
+/* For SORT. Redis 7.0 converts a listpack sorted set to a skiplist before sorting it (visible
+ * in OBJECT ENCODING afterwards); SORT calls this on its source key first. */
+void zset_convert_for_sort(kobj *o);
+
+/* Calls fn for `count` members from rank `start` in ascending score order, or with `reverse`
+ * from rank len-1-start downwards (SORT BY nosort with LIMIT and DESC). The range must be
+ * within the set. The member bytes are valid only during the call; fn must not modify o. */
+typedef void zset_member_fn(void *privdata, const char *member, size_t len);
+void zset_for_range(const kobj *o, size_t start, size_t count, int reverse, zset_member_fn *fn, void *privdata);
+
+/* types.c dispatch */
+void zset_free_payload(kobj *o);
+void *zset_dup_payload(const kobj *o);
+size_t zset_payload_memory(const kobj *o);
+
+#endif
