@@ -15,8 +15,7 @@
  *
  * The core works on a sortVec of copied element strings: it is generic over where elements
  * come from. sort_source_length()/sort_load_elements() (the input) and sort_new_list() (STORE)
- * are the only places that know the aggregate types: sets are wired in; lists and sorted sets
- * plug in there when they land. */
+ * are the only places that know the aggregate types. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -28,7 +27,9 @@
 #include "protocol/reply.h"
 #include "types/collection.h"
 #include "types/t_hash.h"
+#include "types/t_list.h"
 #include "types/t_set.h"
+#include "types/t_zset.h"
 #include "util/kstr.h"
 #include "util/mem.h"
 #include "util/util.h"
@@ -101,11 +102,12 @@ static void sort_vec_resolve(sortVec *v) {
 
 /* ---------------------------------------------------------------- the aggregate types' side */
 
-/* Number of elements of o, a list, set or sorted set.
- * TYPES: lists and sorted sets are not wired in yet (return their length here). */
+/* Number of elements of o, a list, set or sorted set. */
 static long long sort_source_length(const kobj *o) {
     switch (o->type) {
     case OBJ_SET: return (long long)set_size(o);
+    case OBJ_LIST: return (long long)list_length(o);
+    case OBJ_ZSET: return (long long)zset_length(o);
     default: return 0;
     }
 }
@@ -117,23 +119,22 @@ static void push_member(void *privdata, const char *member, size_t len) {
 /* Appends to v `count` elements of o from position `start` of its native order (list order,
  * ascending score for a sorted set, iteration order for a set), or with `reverse` from
  * position len-1-start walking backwards. SORT asks for ranges only of lists and sorted sets
- * (BY nosort); sets are always loaded whole (start 0, count = length, reverse 0).
- * TYPES: lists and sorted sets are not wired in yet; push their elements here with
- * sort_vec_push or sort_vec_push_ll. Note that Redis 7.0 converts a listpack sorted set to a
- * skiplist before sorting it (visible in OBJECT ENCODING afterwards). */
+ * (BY nosort); sets are always loaded whole (start 0, count = length, reverse 0). */
 static void sort_load_elements(const kobj *o, sortVec *v, long long start, long long count, int reverse) {
-    (void)start;
-    (void)count;
-    (void)reverse;
-    if (o->type == OBJ_SET) set_for_each(o, push_member, v);
+    if (o->type == OBJ_SET)
+        set_for_each(o, push_member, v);
+    else if (o->type == OBJ_LIST)
+        list_for_range(o, (long)start, (long)count, reverse, push_member, v);
+    else if (o->type == OBJ_ZSET)
+        zset_for_range(o, (size_t)start, (size_t)count, reverse, push_member, v);
 }
 
-/* A new list named `key` holding out's elements in order (SORT ... STORE), or NULL while lists
- * are not available. TYPES: build it with the list type's constructor. */
+/* A new list named `key` holding out's elements in order (SORT ... STORE). */
 static kobj *sort_new_list(const karg *key, const sortVec *out) {
-    (void)key;
-    (void)out;
-    return NULL;
+    kobj *list = list_new_object(key->ptr, key->len);
+    for (size_t i = 0; i < out->n; i++)
+        list_append(list, item_bytes(out, &out->items[i]), out->items[i].len);
+    return list;
 }
 
 static int sortable_type(int type) {
@@ -351,10 +352,6 @@ static void sort_store_result(client *c, const karg *dst, const sortVec *out) {
         return;
     }
     kobj *list = sort_new_list(dst, out);
-    if (!list) {
-        reply_error(c, "SORT STORE is not available until the list type lands");
-        return;
-    }
     db_set(c->db, list, 0);
     signal_modified_key(c, c->db, dst->ptr, dst->len);
     notify_keyspace_event(NOTIFY_LIST, "sortstore", dst->ptr, dst->len, c->db->id);
@@ -421,10 +418,12 @@ static void sort_generic(client *c, int readonly) {
     so.keybuf = kstr_empty(64);
     if (parse_sort_options(c, readonly, &so)) {
         kobj *o = db_lookup_read(c->db, c->argv[1].ptr, c->argv[1].len);
-        if (o && !sortable_type(o->type))
+        if (o && !sortable_type(o->type)) {
             reply_error(c, ERR_WRONGTYPE);
-        else
+        } else {
+            if (o && o->type == OBJ_ZSET) zset_convert_for_sort(o);   /* as Redis 7.0 does */
             sort_run(c, &so, o);
+        }
     }
     kfree(so.gets);
     kstr_free(so.keybuf);

@@ -1,19 +1,10 @@
-"""Differential scripts that need the aggregate data types (lists, sets, hashes, sorted sets).
-
-These belong to the "Server foundation" commands but can only be exercised once Keel has the
-types (issue 4). They are collected always and run only when KEEL_PENDING=1 is set; the lead
-removes the skip (the `pytestmark` line) when the types land. The harness self-check runs them
-redis-vs-redis with KEEL_PENDING=1.
+"""Differential scripts where the "Server foundation" commands meet the aggregate types:
+string commands on lists, sets, hashes and sorted sets (WRONGTYPE), TYPE, SORT, the SCAN family.
 """
-
-import os
 
 import pytest
 
 from diff.runner import C, ScanAll, run_script
-
-pytestmark = pytest.mark.skipif(os.environ.get("KEEL_PENDING", "") in ("", "0"),
-                                reason="needs the aggregate types; set KEEL_PENDING=1 to run")
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 
@@ -129,5 +120,5 @@ SCRIPTS = {
 
 @pytest.mark.parametrize("proto", [2, 3])
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
-def test_types_pending(keel, oracle, name, proto):
+def test_types_mixed(keel, oracle, name, proto):
     run_script(keel, oracle, SCRIPTS[name], hello3=(proto == 3))
