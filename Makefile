@@ -16,7 +16,7 @@ SANITIZE ?= 0
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS_BASE := $(CSTD) $(WARN) -g -Isrc -MMD -MP
-LDLIBS  := -lm -lpthread -llua5.1
+LDLIBS  := -lm -lpthread -llua5.1 -llua5.1-cjson -llua5.1-bitop
 
 LUA_CFLAGS := -I/usr/include/lua5.1
 
@@ -31,6 +31,17 @@ else
   OPT     := -O2
   SERVER  := keel-server
 endif
+
+# ---- ThreadSanitizer variant (issue "Memory limits": checks the lazy-free thread) ----------
+#   make SANITIZE=thread  -> ./keel-server-tsan (libc malloc; overrides the release settings)
+ifeq ($(SANITIZE),thread)
+  VARIANT := tsan
+  OPT     := -O1 -fno-omit-frame-pointer -fsanitize=thread -DKEEL_DEBUG=1
+  LDFLAGS += -fsanitize=thread
+  MALLOC  := libc
+  SERVER  := keel-server-tsan
+endif
+# ---- end of the ThreadSanitizer variant ---------------------------------------------------
 
 ifeq ($(MALLOC),jemalloc)
   OPT    += -DKEEL_JEMALLOC=1
@@ -87,6 +98,42 @@ bench: all
 	bash bench/run-all.sh
 
 clean:
-	rm -rf build keel-server keel-server-san
+	rm -rf build keel-server keel-server-san keel-server-tsan
+
+# ---- fuzzing (tests/fuzz/) -------------------------------------------------------------------
+#   make fuzz                      libFuzzer harnesses -> build/fuzz/fuzz_request, fuzz_command
+#   make fuzz-run FUZZ_SECONDS=60  runs each harness for FUZZ_SECONDS/2 on tests/fuzz/corpus
+#   make fuzz-diff FUZZ_SECONDS=600 [FUZZ_SEED=n]   differential fuzzing against redis-server
+# The harnesses link every src/ object built with clang-14 and libFuzzer's instrumentation
+# (libc malloc; warnings are not errors here since clang warns differently from gcc).
+FUZZ_CC      := clang-14
+FUZZ_BUILD   := build/fuzz
+FUZZ_CFLAGS  := $(CSTD) -Wall -Wextra -Wno-unused-parameter -g -O1 -fno-omit-frame-pointer \
+                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+                -Isrc $(LUA_CFLAGS) -MMD -MP
+FUZZ_OBJS    := $(SRCS:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BINS    := $(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/fuzz_command
+FUZZ_SECONDS ?= 60
+FUZZ_SEED    ?= $(shell date +%s)
+
+.PHONY: fuzz fuzz-run fuzz-diff
+
+fuzz: $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/src/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(filter-out -ljemalloc,$(LDLIBS))
+
+fuzz-run: fuzz
+	/usr/bin/python3 tests/fuzz/run_libfuzzer.py --seconds $(FUZZ_SECONDS)
+
+fuzz-diff: all
+	/usr/bin/python3 tests/fuzz/diff_fuzz.py --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED)
+
+-include $(FUZZ_OBJS:.o=.d)
+# ---- end of fuzzing --------------------------------------------------------------------------
 
 -include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d)

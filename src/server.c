@@ -11,7 +11,9 @@
 #include "core/latency.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
+#include "keyspace/lazyfree.h"
 #include "server.h"
+#include "scripting/script.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/siphash.h"
@@ -21,8 +23,14 @@ struct keelServer server;
 
 #define RESIZE_SLICE_US 1000   /* pending table resize work per cron tick, across all dbs */
 
-uint32_t lru_clock(void) {
+static uint32_t lru_clock_now(void) {
     return (uint32_t)((mstime() / 1000) & ((1 << 24) - 1));
+}
+
+/* The LRU clock has a resolution of one second and the cron refreshes it hz times a second,
+ * so every key access reads the cached value instead of asking the kernel for the time. */
+uint32_t lru_clock(void) {
+    return server.lruclock;
 }
 
 long long server_time_ms(void) {
@@ -67,7 +75,7 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
     (void)id;
     (void)data;
     server.cronloops++;
-    server.lruclock = lru_clock();
+    server.lruclock = lru_clock_now();
     size_t used = mem_used();
     if (used > server.stat_peak_memory) server.stat_peak_memory = used;
     clients_cron();
@@ -85,6 +93,7 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
 static void before_sleep(eventLoop *el) {
     (void)el;
     active_expire_cycle(1);
+    evict_continue();              /* keyspace/evict.c: an eviction that ran out of time */
     clients_resume_paused();
     blocking_resume_unblocked();   /* core/blocking.c: buffered commands of unblocked clients */
     clients_write_pending();
@@ -100,23 +109,32 @@ static void make_runid(char *out) {
     out[40] = '\0';
 }
 
-int server_init(void) {
+/* Everything commands need, without signals or sockets: server_init's first half, and all
+ * of the set-up the in-process fuzz harness (tests/fuzz/fuzz_command.c) does. */
+int server_init_headless(void) {
     server.pid = getpid();
     server.start_ms = mstime();
     make_runid(server.runid);
     hash_seed_init();
     tableSeedRandom(rand64());   /* RANDOMKEY/SPOP must differ between runs */
     server.active_expire_enabled = 1;
-    server.lruclock = lru_clock();
+    server.lruclock = lru_clock_now();
     server.unix_fd = -1;
-    setup_signals();
     server.el = el_create();
     if (!server.el) {
         log_msg(LL_WARNING, "Failed creating the event loop: %s", strerror(errno));
         return -1;
     }
     db_init_all();
+    lazyfree_start();              /* keyspace/lazyfree.c: the background free thread */
     commands_init();
+    scripting_init();   /* src/scripting/: the Lua state and its fake client */
+    return 0;
+}
+
+int server_init(void) {
+    if (server_init_headless() < 0) return -1;
+    setup_signals();
     if (net_listen() < 0) return -1;
     el_add_timer(server.el, 1, server_cron, NULL);
     el_set_before_sleep(server.el, before_sleep);
@@ -146,6 +164,7 @@ void server_shutdown(void) {
     clients_write_pending();
     while (server.clients) client_free(server.clients);
     db_free_all();
+    lazyfree_shutdown();           /* keyspace/lazyfree.c: free what the thread still holds */
     slowlog_reset();
     kfree(server.monitors);
     el_free(server.el);

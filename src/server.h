@@ -101,6 +101,9 @@ typedef struct client {
     long long commands_processed;
     int paused;                 /* waiting for CLIENT UNPAUSE */
     struct blockState *bstate;  /* core/blocking.c: set iff CLIENT_BLOCKED */
+    struct multiState *mstate;  /* core/multi.c: queued commands and WATCHed keys, NULL if none */
+    struct pubsubState *pstate; /* core/pubsub.c: subscriptions, NULL if none */
+    struct trackingState *tstate; /* core/tracking.c: CLIENT TRACKING state, NULL if never used */
 } client;
 
 /* ---------------------------------------------------------------- commands */
@@ -304,6 +307,7 @@ void net_close_listeners(void);
 
 /* server.c */
 int server_init(void);
+int server_init_headless(void);   /* no signals, no sockets (fuzz harnesses) */
 void server_shutdown(void);
 int server_prepare_shutdown(int nosave);
 uint32_t lru_clock(void);

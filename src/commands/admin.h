@@ -8,9 +8,6 @@
 
 #include "server.h"
 
-/* Parses argument `a` as a strict long long. On failure replies Redis's "value is not an
- * integer or out of range" and returns 0. */
-int arg_ll_or_reply(client *c, const karg *a, long long *out);
 
 /* "-ERR unknown subcommand or wrong number of arguments for '<argv[1]>'. Try <CMD> HELP.":
  * what Redis replies when a subcommand's own argument checks fail. */

@@ -2,8 +2,8 @@
  *
  * Client types, as Redis names them: "normal", "pubsub" (CLIENT_PUBSUB), and "master",
  * "replica"/"slave", which Keel never has (it has no replication), so filters on them match
- * nothing. MONITOR clients count as normal, as in Redis. Keel has no client-side caching:
- * GETREDIR and TRACKINGINFO report tracking as off, and TRACKING/CACHING are not offered.
+ * nothing. MONITOR clients count as normal, as in Redis. Client-side caching (TRACKING,
+ * CACHING, GETREDIR, TRACKINGINFO) lives in core/tracking.c.
  * CLIENT UNBLOCK hands the blocked client to core/blocking.c. */
 #include <string.h>
 
@@ -11,6 +11,9 @@
 #include "commands/commands.h"
 #include "core/blocking.h"
 #include "core/event.h"
+#include "core/multi.h"
+#include "core/pubsub.h"
+#include "core/tracking.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
 #include "util/util.h"
@@ -36,13 +39,15 @@ static void reply_unknown_type(client *c, const karg *a) {
 
 /* ---------------------------------------------------------------- CLIENT LIST line */
 
-/* Flag letters in Redis's order; 'N' when none applies. */
-static void client_flags_string(const client *c, char *out) {
+/* Flag letters in Redis's order; 'N' when none applies. *redir: the tracking redirect (redir=). */
+static void client_flags_string(const client *c, char *out, long long *redir) {
     char *p = out;
     if (c->flags & CLIENT_MONITOR) *p++ = 'O';
     if (c->flags & CLIENT_PUBSUB) *p++ = 'P';
     if (c->flags & CLIENT_MULTI) *p++ = 'x';
     if (c->flags & CLIENT_BLOCKED) *p++ = 'b';
+    p = tracking_client_flags(c, p, redir);    /* core/tracking.c: t, R, B */
+    if (multi_watch_dirty(c)) *p++ = 'd';      /* core/multi.c */
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY) *p++ = 'c';
     if (c->flags & CLIENT_CLOSE_ASAP) *p++ = 'A';
     if (c->flags & CLIENT_UNIX_SOCKET) *p++ = 'U';
@@ -74,7 +79,8 @@ static void output_figures(const client *c, size_t *obl, size_t *oll, size_t *om
 
 const char *client_info_line(client *c, kstr **out) {
     char flags[16];
-    client_flags_string(c, flags);
+    long long redir;
+    client_flags_string(c, flags, &redir);
     size_t obl, oll, omem, outmem;
     output_figures(c, &obl, &oll, &omem, &outmem);
     long long now = mstime();
@@ -82,15 +88,18 @@ const char *client_info_line(client *c, kstr **out) {
     size_t rbs = c->reply_tail ? c->reply_tail->size : 0;
     const command *cmd = c->cmd;
     int writable = c->fd >= 0 && (el_mask(server.el, c->fd) & EL_WRITABLE);
+    long long sub, psub, ssub;
+    pubsub_client_counts(c, &sub, &psub, &ssub);   /* core/pubsub.c */
     *out = kstr_catfmt(*out,
-                       "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "
-                       "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=0 rbs=%zu rbp=%zu obl=%zu "
-                       "oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d\n",
+                       "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%lld psub=%lld "
+                       "ssub=%lld multi=%lld qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=0 rbs=%zu rbp=%zu obl=%zu "
+                       "oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=%lld resp=%d\n",
                        (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name->buf : "",
-                       (now - c->ctime_ms) / 1000, (now - c->last_interaction_ms) / 1000, flags, c->db->id,
+                       (now - c->ctime_ms) / 1000, (now - c->last_interaction_ms) / 1000, flags, c->db->id, sub, psub, ssub,
+                       multi_queued_count(c),
                        c->querybuf->len, c->querybuf->cap - c->querybuf->len, argv_bytes(c), rbs, rbs, obl, oll,
                        omem, kmalloc_size(c) + qmem + outmem + argv_bytes(c), writable ? "rw" : "r",
-                       cmd ? cmd->fullname : "NULL", c->resp);
+                       cmd ? cmd->fullname : "NULL", redir, c->resp);
     return (*out)->buf;
 }
 
@@ -261,20 +270,7 @@ void client_id_command(client *c) {
     reply_integer(c, (long long)c->id);
 }
 
-void client_getredir_command(client *c) {
-    reply_integer(c, -1);   /* tracking is never on */
-}
-
-void client_trackinginfo_command(client *c) {
-    reply_map_len(c, 3);
-    reply_bulk_cstr(c, "flags");
-    reply_set_len(c, 1);
-    reply_bulk_cstr(c, "off");
-    reply_bulk_cstr(c, "redirect");
-    reply_integer(c, -1);
-    reply_bulk_cstr(c, "prefixes");
-    reply_array_len(c, 0);
-}
+/* GETREDIR, TRACKINGINFO, TRACKING and CACHING live in core/tracking.c. */
 
 /* ---------------------------------------------------------------- UNBLOCK */
 
@@ -301,7 +297,7 @@ void client_unblock_command(client *c) {
         }
     }
     long long id;
-    if (!arg_ll_or_reply(c, &c->argv[2], &id)) return;
+    if (!arg_ll_or_reply(c, &c->argv[2], &id, NULL)) return;
     client *target = client_by_id(id);
     reply_integer(c, target && blocking_unblock_client(target, error));
 }
@@ -376,6 +372,8 @@ void client_no_evict_command(client *c) {
 
 void client_help_command(client *c) {
     static const char *const help[] = {
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
         "GETREDIR",
         "    Return the client ID we are redirecting to when tracking is enabled.",
         "GETNAME",
@@ -412,6 +410,9 @@ void client_help_command(client *c) {
         "    Assign the name <name> to the current connection.",
         "UNBLOCK <clientid> [TIMEOUT|ERROR]",
         "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
         "TRACKINGINFO",
         "    Report tracking status for the current connection.",
         "NO-EVICT (ON|OFF)",

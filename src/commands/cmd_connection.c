@@ -6,6 +6,9 @@
 
 #include "commands/admin.h"
 #include "commands/commands.h"
+#include "core/multi.h"
+#include "core/pubsub.h"
+#include "core/tracking.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
@@ -43,7 +46,7 @@ void quit_command(client *c) {
 
 void select_command(client *c) {
     long long id;
-    if (!arg_ll_or_reply(c, &c->argv[1], &id)) return;
+    if (!arg_ll_or_reply(c, &c->argv[1], &id, NULL)) return;
     if (id < INT32_MIN || id > INT32_MAX) {
         reply_error(c, "value is out of range, value must between -2147483648 and 2147483647");
         return;
@@ -156,6 +159,9 @@ void hello_command(client *c) {
 
 void reset_command(client *c) {
     monitor_remove(c);
+    multi_reset(c);             /* core/multi.c: discard MULTI, forget WATCHes */
+    pubsub_unsubscribe_all(c);  /* core/pubsub.c: leaves subscriber mode */
+    tracking_client_reset(c);   /* core/tracking.c: tracking off */
     c->resp = 2;
     c->db = &server.db[0];
     kstr_free(c->name);

@@ -7,8 +7,8 @@
  *
  * OBJECT REFCOUNT: Keel never shares values, but Redis reports its shared integers (0..9999,
  * used unless maxmemory is set with an LRU/LFU policy) as 2147483647; Keel reports the same
- * for the values Redis would share, and 1 otherwise. OBJECT FREQ: Keel keeps no LFU counter
- * yet (issue "Memory limits"), so under an LFU policy every key reports 0. */
+ * for the values Redis would share, and 1 otherwise. OBJECT IDLETIME and FREQ read the access
+ * data keyspace/evict.c keeps in the entry's lru field. */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +31,6 @@
 
 #define SHARED_INTEGERS 10000
 #define SHARED_REFCOUNT 2147483647LL
-#define LRU_CLOCK_MAX ((1u << 24) - 1)
 
 static const char *const ERR_LFU_NOT_SELECTED =
     "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when "
@@ -41,7 +40,7 @@ static const char *const ERR_LFU_SELECTED =
     "between policies at runtime LRU and LFU data will take some time to adjust.";
 
 static int policy_is_lfu(void) {
-    return server.maxmemory_policy == MAXMEMORY_VOLATILE_LFU || server.maxmemory_policy == MAXMEMORY_ALLKEYS_LFU;
+    return evict_policy_is_lfu();
 }
 
 static int policy_is_lru(void) {
@@ -58,10 +57,8 @@ static kobj *lookup_or_reply(client *c, const char *missing) {
     return NULL;
 }
 
-/* Seconds since the key was last accessed, from its 24-bit LRU clock (which wraps). */
 static long long idle_seconds(const kobj *o) {
-    uint32_t now = lru_clock();
-    return now >= o->lru ? (long long)(now - o->lru) : (long long)(now + (LRU_CLOCK_MAX - o->lru) + 1);
+    return evict_idle_seconds(o);
 }
 
 static long long refcount(const kobj *o) {
@@ -96,7 +93,7 @@ void object_freq_command(client *c) {
     kobj *o = lookup_or_reply(c, NULL);
     if (!o) return;
     if (!policy_is_lfu()) reply_error(c, ERR_LFU_NOT_SELECTED);
-    else reply_integer(c, 0);
+    else reply_integer(c, evict_lfu_counter(o));
 }
 
 void object_help_command(client *c) {
@@ -135,7 +132,7 @@ void memory_usage_command(client *c) {
             reply_error(c, ERR_SYNTAX);
             return;
         }
-        if (!arg_ll_or_reply(c, &c->argv[j + 1], &samples)) return;
+        if (!arg_ll_or_reply(c, &c->argv[j + 1], &samples, NULL)) return;
         if (samples < 0) {
             reply_error(c, ERR_SYNTAX);
             return;
@@ -341,7 +338,7 @@ static kstr *cat_ttl_stats(kstr *s, const ttlIndex *ttl) {
 
 static void debug_htstats(client *c) {
     long long id;
-    if (!arg_ll_or_reply(c, &c->argv[2], &id)) return;
+    if (!arg_ll_or_reply(c, &c->argv[2], &id, NULL)) return;
     if (id < 0 || id >= server.dbnum) {
         reply_error(c, "Out of range database");
         return;

@@ -60,7 +60,7 @@ static int expire_flags_allow(int flags, long long current, long long when) {
  * `basetime`. 0 after replying the overflow error Redis gives. */
 static int parse_expire_time(client *c, long long basetime, long long unit_ms, long long *when) {
     long long v;
-    if (!coll_get_long_or_reply(c, &c->argv[2], &v, NULL)) return 0;
+    if (!arg_ll_or_reply(c, &c->argv[2], &v, NULL)) return 0;
     if ((unit_ms > 1 && (v > LLONG_MAX / unit_ms || v < LLONG_MIN / unit_ms)) ||
         v * unit_ms > LLONG_MAX - basetime) {
         reply_errorf(c, "invalid expire time in '%s' command", c->cmd->fullname);

@@ -22,11 +22,15 @@
 
 #include "commands/admin.h"
 #include "commands/commands.h"
+#include "core/pubsub.h"
+#include "core/tracking.h"
 #include "core/blocking.h"
 #include "core/latency.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
+#include "keyspace/lazyfree.h"
 #include "protocol/reply.h"
+#include "scripting/script.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -74,6 +78,8 @@ void info_cron(void) {
 
 void info_reset_stats(void) {
     memset(metrics, 0, sizeof(metrics));
+    lazyfree_reset_stats();   /* Redis's RESETSTAT zeroes lazyfreed_objects too */
+    evict_reset_stats();      /* and the eviction exceeded time */
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -142,7 +148,9 @@ static kstr *info_clients(kstr *s) {
     FIELD(s, "client_recent_max_input_buffer", "%zu", max_in);
     FIELD(s, "client_recent_max_output_buffer", "%zu", max_out);
     FIELD(s, "blocked_clients", "%lld", blocking_clients_count());
-    s = kstr_catc(s, "tracking_clients:0\r\n");
+    long long tclients, tkeys, titems, tprefixes;
+    tracking_info(&tclients, &tkeys, &titems, &tprefixes);   /* core/tracking.c */
+    FIELD(s, "tracking_clients", "%lld", tclients);
     FIELD(s, "clients_in_timeout_table", "%lld", blocking_timeout_clients_count());
     return s;
 }
@@ -217,11 +225,20 @@ static kstr *info_memory(kstr *s) {
     FIELD(s, "allocator_active", "%zu", m.active);
     FIELD(s, "allocator_resident", "%zu", m.resident);
     s = human_field(s, "total_system_memory", total_mem);
-    s = kstr_catc(s, "used_memory_lua:0\r\nused_memory_vm_eval:0\r\nused_memory_lua_human:0B\r\n"
-                     "used_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\nnumber_of_functions:0\r\n"
-                     "number_of_libraries:0\r\nused_memory_vm_functions:0\r\nused_memory_vm_total:0\r\n"
-                     "used_memory_vm_total_human:0B\r\nused_memory_functions:0\r\nused_memory_scripts:0\r\n"
-                     "used_memory_scripts_human:0B\r\n");
+    /* The Lua VM's own heap (Lua allocates outside kmalloc), in Redis 7.0's field order; Keel
+     * has no FUNCTION libraries. */
+    size_t lua = scripting_memory();
+    char lua_human[32];
+    bytes_to_human(lua_human, sizeof(lua_human), lua);
+    FIELD(s, "used_memory_lua", "%zu", lua);
+    FIELD(s, "used_memory_vm_eval", "%zu", lua);
+    FIELD(s, "used_memory_lua_human", "%s", lua_human);
+    FIELD(s, "used_memory_scripts_eval", "%d", 0);
+    FIELD(s, "number_of_cached_scripts", "%lld", scripting_cached_count());
+    s = kstr_catc(s, "number_of_functions:0\r\nnumber_of_libraries:0\r\nused_memory_vm_functions:0\r\n");
+    FIELD(s, "used_memory_vm_total", "%zu", lua);
+    FIELD(s, "used_memory_vm_total_human", "%s", lua_human);
+    s = kstr_catc(s, "used_memory_functions:0\r\nused_memory_scripts:0\r\nused_memory_scripts_human:0B\r\n");
     s = human_field(s, "maxmemory", (unsigned long long)server.maxmemory);
     FIELD(s, "maxmemory_policy", "%s", evict_policy_names[server.maxmemory_policy]);
     FIELD(s, "allocator_frag_ratio", "%.2f", ratio(m.active, m.allocated));
@@ -237,7 +254,10 @@ static kstr *info_memory(kstr *s) {
     FIELD(s, "mem_clients_normal", "%zu", m.clients_normal);
     s = kstr_catc(s, "mem_cluster_links:0\r\nmem_aof_buffer:0\r\n");
     FIELD(s, "mem_allocator", "%s", mem_allocator_name());
-    return kstr_catc(s, "active_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n");
+    s = kstr_catc(s, "active_defrag_running:0\r\n");
+    FIELD(s, "lazyfree_pending_objects", "%zu", lazyfree_pending());
+    FIELD(s, "lazyfreed_objects", "%zu", lazyfree_freed());
+    return s;
 }
 
 static kstr *info_persistence(kstr *s) {
@@ -274,14 +294,26 @@ static kstr *info_stats(kstr *s) {
     s = kstr_catc(s, "expired_time_cap_reached_count:0\r\n");
     FIELD(s, "expire_cycle_cpu_milliseconds", "%lld", server.stat_expire_cycle_time_used_us / 1000);
     FIELD(s, "evicted_keys", "%lld", server.stat_evictedkeys);
-    s = kstr_catc(s, "evicted_clients:0\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n");
+    long long exceeded_total, exceeded_now;
+    evict_exceeded_time_ms(&exceeded_total, &exceeded_now);   /* keyspace/evict.c */
+    s = kstr_catc(s, "evicted_clients:0\r\n");
+    FIELD(s, "total_eviction_exceeded_time", "%lld", exceeded_total);
+    FIELD(s, "current_eviction_exceeded_time", "%lld", exceeded_now);
     FIELD(s, "keyspace_hits", "%lld", server.stat_keyspace_hits);
     FIELD(s, "keyspace_misses", "%lld", server.stat_keyspace_misses);
-    s = kstr_catc(s, "pubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\nlatest_fork_usec:0\r\n"
+    long long channels, patterns, shard_channels, tclients, tkeys, titems, tprefixes;
+    pubsub_info(&channels, &patterns, &shard_channels);   /* core/pubsub.c */
+    tracking_info(&tclients, &tkeys, &titems, &tprefixes);   /* core/tracking.c */
+    FIELD(s, "pubsub_channels", "%lld", channels);
+    FIELD(s, "pubsub_patterns", "%lld", patterns);
+    FIELD(s, "pubsubshard_channels", "%lld", shard_channels);
+    s = kstr_catc(s, "latest_fork_usec:0\r\n"
                      "total_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\n"
                      "active_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\n"
-                     "active_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\n"
-                     "tracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\n");
+                     "active_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\n");
+    FIELD(s, "tracking_total_keys", "%lld", tkeys);
+    FIELD(s, "tracking_total_items", "%lld", titems);
+    FIELD(s, "tracking_total_prefixes", "%lld", tprefixes);
     FIELD(s, "unexpected_error_replies", "%lld", server.stat_unexpected_error_replies);
     FIELD(s, "total_error_replies", "%lld", server.stat_total_error_replies);
     s = kstr_catc(s, "dump_payload_sanitizations:0\r\n");

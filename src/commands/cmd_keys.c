@@ -280,7 +280,7 @@ static int scan_parse_options(client *c, scanOptions *opt) {
         if (has_value && arg_is(a->ptr, a->len, "type")) {
             opt->type = c->argv[i + 1].ptr;
         } else if (has_value && arg_is(a->ptr, a->len, "count")) {
-            if (!coll_get_long_or_reply(c, &c->argv[i + 1], &opt->base.count, NULL)) return 0;
+            if (!arg_ll_or_reply(c, &c->argv[i + 1], &opt->base.count, NULL)) return 0;
             if (opt->base.count < 1) {
                 reply_error(c, ERR_SYNTAX);
                 return 0;

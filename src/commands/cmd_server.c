@@ -17,12 +17,6 @@
 
 /* ---------------------------------------------------------------- shared helpers */
 
-int arg_ll_or_reply(client *c, const karg *a, long long *out) {
-    if (str_to_ll(a->ptr, a->len, out)) return 1;
-    reply_error(c, ERR_NOT_INT);
-    return 0;
-}
-
 void reply_subcommand_syntax_error(client *c) {
     char parent[64];
     size_t n = c->argv[0].len < sizeof(parent) - 1 ? c->argv[0].len : sizeof(parent) - 1;

@@ -164,8 +164,8 @@ static int parse_sort_options(client *c, int readonly, sortOptions *so) {
         } else if (arg_is(a->ptr, a->len, "alpha")) {
             so->alpha = 1;
         } else if (arg_is(a->ptr, a->len, "limit") && left >= 2) {
-            if (!coll_get_long_or_reply(c, &c->argv[j + 1], &so->limit_start, NULL)) return 0;
-            if (!coll_get_long_or_reply(c, &c->argv[j + 2], &so->limit_count, NULL)) return 0;
+            if (!arg_ll_or_reply(c, &c->argv[j + 1], &so->limit_start, NULL)) return 0;
+            if (!arg_ll_or_reply(c, &c->argv[j + 2], &so->limit_count, NULL)) return 0;
             j += 2;
         } else if (!readonly && arg_is(a->ptr, a->len, "store") && left >= 1) {
             so->store = &c->argv[++j];

@@ -37,6 +37,7 @@
 /* ---- subcommands of connection, server and introspection commands (cmd_client.c, cmd_server.c,
  * cmd_config.c, cmd_command.c, cmd_debug.c) ---- */
 static command client_subcommands[] = {
+    CMD("client|caching", client_caching_command, 3, NS | L | S, 0, 0, 0, "connection", "6.0.0", "O(1)", "Instruct the server about tracking or not keys in the next request"),
     CMD("client|getname", client_getname_command, 2, NS | L | S, 0, 0, 0, "connection", "2.6.9", "O(1)", "Get the current connection name"),
     CMD("client|getredir", client_getredir_command, 2, NS | L | S, 0, 0, 0, "connection", "6.0.0", "O(1)", "Get tracking notifications redirection client ID if any"),
     CMD("client|help", client_help_command, 2, L | S, 0, 0, 0, "connection", "5.0.0", "O(1)", "Show helpful text about the different subcommands"),
@@ -48,6 +49,7 @@ static command client_subcommands[] = {
     CMD("client|pause", client_pause_command, -3, A | NS | L | S, 0, 0, 0, "connection", "2.9.50", "O(1)", "Stop processing commands from clients for some time"),
     CMD("client|reply", client_reply_command, 3, NS | L | S, 0, 0, 0, "connection", "3.2.0", "O(1)", "Instruct the server whether to reply to commands"),
     CMD("client|setname", client_setname_command, 3, NS | L | S, 0, 0, 0, "connection", "2.6.9", "O(1)", "Set the current connection name"),
+    CMD("client|tracking", client_tracking_command, -3, NS | L | S, 0, 0, 0, "connection", "6.0.0", "O(1). Some options may introduce additional complexity.", "Enable or disable server assisted client side caching support"),
     CMD("client|trackinginfo", client_trackinginfo_command, 2, NS | L | S, 0, 0, 0, "connection", "6.2.0", "O(1)", "Return information about server assisted client side caching for the current connection"),
     CMD("client|unblock", client_unblock_command, -3, A | NS | L | S, 0, 0, 0, "connection", "5.0.0", "O(log N) where N is the number of client connections", "Unblock a client blocked in a blocking command from a different connection"),
     CMD("client|unpause", client_unpause_command, 2, A | NS | L | S, 0, 0, 0, "connection", "6.2.0", "O(N) Where N is the number of paused clients", "Resume processing of clients that were paused"),
@@ -101,6 +103,28 @@ static command memory_subcommands[] = {
     CMD("memory|purge", memory_purge_command, 2, 0, 0, 0, 0, "server", "4.0.0", "Depends on how much memory is allocated, could be slow", "Ask the allocator to release memory"),
     CMD("memory|stats", memory_stats_command, 2, 0, 0, 0, 0, "server", "4.0.0", "O(1)", "Show memory usage details"),
     CMD("memory|usage", memory_usage_command, -3, R, 2, 2, 1, "server", "4.0.0", "O(N) where N is the number of samples.", "Estimate the memory usage of a key"),
+    END,
+};
+
+/* ---- subcommands of pubsub (core/pubsub.c) ---- */
+static command pubsub_subcommands[] = {
+    CMD("pubsub|channels", pubsub_channels_command, -2, CMD_PUBSUB | L | S, 0, 0, 0, "pubsub", "2.8.0", "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)", "List active channels"),
+    CMD("pubsub|help", pubsub_help_command, 2, L | S, 0, 0, 0, "pubsub", "6.2.0", "O(1)", "Show helpful text about the different subcommands"),
+    CMD("pubsub|numpat", pubsub_numpat_command, 2, CMD_PUBSUB | L | S, 0, 0, 0, "pubsub", "2.8.0", "O(1)", "Get the count of unique patterns pattern subscriptions"),
+    CMD("pubsub|numsub", pubsub_numsub_command, -2, CMD_PUBSUB | L | S, 0, 0, 0, "pubsub", "2.8.0", "O(N) for the NUMSUB subcommand, where N is the number of requested channels", "Get the count of subscribers for channels"),
+    CMD("pubsub|shardchannels", pubsub_shardchannels_command, -2, CMD_PUBSUB | L | S, 0, 0, 0, "pubsub", "7.0.0", "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).", "List active shard channels"),
+    CMD("pubsub|shardnumsub", pubsub_shardnumsub_command, -2, CMD_PUBSUB | L | S, 0, 0, 0, "pubsub", "7.0.0", "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels", "Get the count of subscribers for shard channels"),
+    END,
+};
+
+/* ---- scripting (cmd_script.c) ---- */
+static command script_subcommands[] = {
+    CMD("script|debug", script_debug_command, 3, NS, 0, 0, 0, "scripting", "3.2.0", "O(1)", "Set the debug mode for executed scripts."),
+    CMD("script|exists", script_exists_command, -3, NS, 0, 0, 0, "scripting", "2.6.0", "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).", "Check existence of scripts in the script cache."),
+    CMD("script|flush", script_flush_command, -2, NS, 0, 0, 0, "scripting", "2.6.0", "O(N) with N being the number of scripts in cache", "Remove all the scripts from the script cache."),
+    CMD("script|help", script_help_command, 2, L | S, 0, 0, 0, "scripting", "5.0.0", "O(1)", "Show helpful text about the different subcommands"),
+    CMD("script|kill", script_kill_command, 2, NS | CMD_ALLOW_BUSY, 0, 0, 0, "scripting", "2.6.0", "O(1)", "Kill the script currently in execution."),
+    CMD("script|load", script_load_command, 3, NS | S, 0, 0, 0, "scripting", "2.6.0", "O(N) with N being the length in bytes of the script body.", "Load the specified Lua script into the script cache."),
     END,
 };
 
@@ -292,6 +316,30 @@ CMD("hset", hset_command, -4, W | M | F, 1, 1, 1, "hash", "2.0.0", "O(1) for eac
     CMD("zremrangebylex", zremrangebylex_command, 4, W, 1, 1, 1, "sorted-set", "2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", "Remove all members in a sorted set between the given lexicographical range"),
     CMD("zscan", zscan_command, -3, R, 1, 1, 1, "sorted-set", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", "Incrementally iterate sorted sets elements and associated scores"),
 
+
+    /* ---- transactions (core/multi.c) ---- */
+    CMD("multi", multi_command, 1, NS | L | S | F | CMD_ALLOW_BUSY, 0, 0, 0, "transactions", "1.2.0", "O(1)", "Mark the start of a transaction block"),
+    CMD("exec", exec_command, 1, NS | L | S | SS, 0, 0, 0, "transactions", "1.2.0", "Depends on commands in the transaction", "Execute all commands issued after MULTI"),
+    CMD("discard", discard_command, 1, NS | L | S | F | CMD_ALLOW_BUSY, 0, 0, 0, "transactions", "2.0.0", "O(N), when N is the number of queued commands", "Discard all commands issued after MULTI"),
+    CMD("watch", watch_command, -2, NS | L | S | F | CMD_ALLOW_BUSY, 1, -1, 1, "transactions", "2.2.0", "O(1) for every key.", "Watch the given keys to determine execution of the MULTI/EXEC block"),
+    CMD("unwatch", unwatch_command, 1, NS | L | S | F | CMD_ALLOW_BUSY, 0, 0, 0, "transactions", "2.2.0", "O(1)", "Forget about all watched keys"),
+
+    /* ---- pubsub (core/pubsub.c) ---- */
+    CMD("subscribe", subscribe_command, -2, CMD_PUBSUB | NS | L | S, 0, 0, 0, "pubsub", "2.0.0", "O(N) where N is the number of channels to subscribe to.", "Listen for messages published to the given channels"),
+    CMD("unsubscribe", unsubscribe_command, -1, CMD_PUBSUB | NS | L | S, 0, 0, 0, "pubsub", "2.0.0", "O(N) where N is the number of clients already subscribed to a channel.", "Stop listening for messages posted to the given channels"),
+    CMD("psubscribe", psubscribe_command, -2, CMD_PUBSUB | NS | L | S, 0, 0, 0, "pubsub", "2.0.0", "O(N) where N is the number of patterns the client is already subscribed to.", "Listen for messages published to channels matching the given patterns"),
+    CMD("punsubscribe", punsubscribe_command, -1, CMD_PUBSUB | NS | L | S, 0, 0, 0, "pubsub", "2.0.0", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).", "Stop listening for messages posted to channels matching the given patterns"),
+    CMD("publish", publish_command, 3, CMD_PUBSUB | L | S | F, 0, 0, 0, "pubsub", "2.0.0", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", "Post a message to a channel"),
+    CMD("ssubscribe", ssubscribe_command, -2, CMD_PUBSUB | NS | L | S, 1, -1, 1, "pubsub", "7.0.0", "O(N) where N is the number of shard channels to subscribe to.", "Listen for messages published to the given shard channels"),
+    CMD("sunsubscribe", sunsubscribe_command, -1, CMD_PUBSUB | NS | L | S, 1, -1, 1, "pubsub", "7.0.0", "O(N) where N is the number of clients already subscribed to a shard channel.", "Stop listening for messages posted to the given shard channels"),
+    CMD("spublish", spublish_command, 3, CMD_PUBSUB | L | S | F, 1, 1, 1, "pubsub", "7.0.0", "O(N) where N is the number of clients subscribed to the receiving shard channel.", "Post a message to a shard channel"),
+    SUBCMDS("pubsub", pubsub_subcommands, 0, "pubsub", "2.8.0", "A container for Pub/Sub commands"),
+    /* ---- scripting (cmd_script.c) ---- */
+    CMD("eval", eval_command, -3, NS | S | SM | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS, 0, 0, 0, "scripting", "2.6.0", "Depends on the script that is executed.", "Execute a Lua script server side"),
+    CMD("evalsha", evalsha_command, -3, NS | S | SM | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS, 0, 0, 0, "scripting", "2.6.0", "Depends on the script that is executed.", "Execute a Lua script server side"),
+    CMD("eval_ro", eval_ro_command, -3, R | NS | S | SM | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS, 0, 0, 0, "scripting", "7.0.0", "Depends on the script that is executed.", "Execute a read-only Lua script server side"),
+    CMD("evalsha_ro", evalsha_ro_command, -3, R | NS | S | SM | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS, 0, 0, 0, "scripting", "7.0.0", "Depends on the script that is executed.", "Execute a read-only Lua script server side"),
+    SUBCMDS("script", script_subcommands, 0, "scripting", "2.6.0", "A container for Lua scripts management commands"),
     END,
 };
 

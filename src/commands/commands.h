@@ -75,4 +75,21 @@ command_proc zadd_command, zincrby_command, zrem_command, zcard_command, zscore_
     zintercard_command, zrandmember_command, zremrangebyrank_command, zremrangebyscore_command,
     zremrangebylex_command, zscan_command;
 
+/* client tracking: src/core/tracking.c */
+command_proc client_tracking_command, client_caching_command;
+
+/* transactions: src/core/multi.c */
+command_proc multi_command, exec_command, discard_command, watch_command, unwatch_command;
+
+/* pubsub: src/core/pubsub.c */
+command_proc subscribe_command, unsubscribe_command, psubscribe_command, punsubscribe_command,
+    ssubscribe_command, sunsubscribe_command, publish_command, spublish_command;
+command_proc pubsub_channels_command, pubsub_numsub_command, pubsub_numpat_command,
+    pubsub_shardchannels_command, pubsub_shardnumsub_command, pubsub_help_command;
+
+/* scripting: src/commands/cmd_script.c (engine: src/scripting/) */
+command_proc eval_command, evalsha_command, eval_ro_command, evalsha_ro_command;
+command_proc script_load_command, script_exists_command, script_flush_command, script_kill_command,
+    script_help_command, script_debug_command;
+
 #endif

@@ -16,7 +16,11 @@
 #include <unistd.h>
 
 #include "core/blocking.h"
+#include "core/multi.h"
+#include "core/pubsub.h"
+#include "core/tracking.h"
 #include "protocol/reply.h"
+#include "scripting/script.h"
 #include "server.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -73,6 +77,9 @@ client *client_create_fake(void) {
 void client_free(client *c) {
     if (c == server.current_client) server.current_client = NULL;
     blocking_client_freed(c);   /* core/blocking.c: leave the wait queues */
+    multi_reset(c);             /* core/multi.c: drop the queue and the WATCHes */
+    pubsub_unsubscribe_all(c);  /* core/pubsub.c: leave every channel and pattern */
+    tracking_client_reset(c);   /* core/tracking.c: tracking off, prefixes dropped */
     if (c->fd >= 0) {
         el_del(server.el, c->fd, EL_READABLE | EL_WRITABLE);
         close(c->fd);
@@ -149,7 +156,10 @@ int client_write_now(client *c) {
         if (w < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
             log_msg(LL_VERBOSE, "Error writing to client: %s", strerror(errno));
-            client_free(c);
+            /* A client whose command is still running (a long script serving others writes
+             * pending output) is closed once that command returns. */
+            if (c->flags & CLIENT_EXECUTING) client_close_async(c);
+            else client_free(c);
             return -1;
         }
         server.stat_net_output_bytes += w;
@@ -311,6 +321,22 @@ void client_read_handler(eventLoop *el, int fd, void *data, int mask) {
 
 void client_process_input(client *c) {
     process_input(c);
+}
+
+/* Scripting hooks (src/scripting/lua_engine.c). While a script runs past busy-reply-threshold
+ * the event loop is not running: one poll serves the other clients and accepts new ones
+ * (dispatch answers -BUSY to all but SCRIPT KILL, SHUTDOWN NOSAVE and the other allow-busy
+ * commands), then the replies are written. The client running the script stops reading
+ * meanwhile: its query buffer holds the arguments of the command in progress. */
+void clients_process_while_busy(void) {
+    el_poll_once(server.el, 0);
+    clients_write_pending();
+}
+
+void client_pause_reading(client *c, int pause) {
+    if (c->fd < 0) return;
+    if (pause) el_del(server.el, c->fd, EL_READABLE);
+    else el_add(server.el, c->fd, EL_READABLE, client_read_handler, c);
 }
 
 /* Resumes clients that CLIENT PAUSE held and that still have buffered input. */

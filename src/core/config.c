@@ -278,7 +278,7 @@ static configDef configs[] = {
     { .name = "dir", .type = T_SPECIAL, .deflt = "", .sset = set_dir, .sget = get_dir, .flags = PROTECTED },
     MEM("maxmemory", maxmemory, "0", 0, LLONG_MAX),
     { .name = "maxmemory-policy", .type = T_ENUM, .ptr = &server.maxmemory_policy, .deflt = "noeviction", .enum_names = evict_policy_names },
-    INT("maxmemory-samples", maxmemory_samples, "5", 1, 64),
+    INT("maxmemory-samples", maxmemory_samples, "5", 1, INT_MAX),   /* as Redis; evict.c samples in chunks */
     INT("maxmemory-eviction-tenacity", maxmemory_eviction_tenacity, "10", 0, 100),
     INT("lfu-log-factor", lfu_log_factor, "10", 0, INT_MAX),
     INT("lfu-decay-time", lfu_decay_time, "1", 0, INT_MAX),

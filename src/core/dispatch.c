@@ -7,8 +7,13 @@
 
 #include "core/blocking.h"
 #include "core/latency.h"
+#include "commands/commands.h"
+#include "core/multi.h"
+#include "core/pubsub.h"
+#include "core/tracking.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
+#include "scripting/script.h"   /* -BUSY check, monitor_feed */
 #include "server.h"
 #include "util/mem.h"
 #include "keyspace/evict.h"
@@ -70,6 +75,13 @@ void monitor_remove(client *c) {
 
 static void feed_monitors(client *c) {
     if (server.nmonitors == 0 || (c->cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) return;
+    monitor_feed(c);
+}
+
+/* The MONITOR line of c's command, whatever its flags: EVAL (skip_monitor) shows itself this way
+ * before its script's commands, as in Redis (src/scripting/lua_engine.c). */
+void monitor_feed(client *c) {
+    if (server.nmonitors == 0) return;
     long long us = ustime();
     kstr *line = kstr_empty(128);
     if (c->flags & CLIENT_FAKE)
@@ -123,7 +135,10 @@ static void slowlog_push(client *c, long long duration) {
 void call_command(client *c, const command *cmd) {
     command *row = (command *)cmd;
     int outer = server.executing_depth == 0;
-    if (outer) server.cmd_time_ms = mstime();
+    if (outer) {
+        server.cmd_time_ms = mstime();
+        server.current_client = c;   /* core/tracking.c: whose reply comes before its invalidations */
+    }
     server.executing_depth++;
     long long errors_before = server.stat_total_error_replies;
     uint64_t start = monotonic_us();
@@ -137,12 +152,88 @@ void call_command(client *c, const command *cmd) {
     server.stat_numcommands++;
     c->commands_processed++;
     c->lastcmd = cmd;
+    tracking_after_call(c, cmd, outer);   /* core/tracking.c: remember keys read, send held invalidations */
+    /* Every call, nested ones too (commands run by EXEC or a script), after it ran: Redis shows
+     * MULTI, the transaction's commands, then EXEC. */
+    feed_monitors(c);
     if (outer) {
         slowlog_push(c, duration);
         latency_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", duration / 1000);
-        feed_monitors(c);
         blocking_serve_ready();   /* core/blocking.c: serve clients waiting on keys this made ready */
     }
+}
+
+/* Replies a rejection of cmd and counts it. EXEC's rejections also end the transaction and
+ * read "-EXECABORT Transaction discarded because of: <error>", as in Redis (core/multi.c). */
+static void reject(client *c, const command *cmd, const char *msg) {
+    ((command *)cmd)->rejected_calls++;
+    if (cmd->proc == exec_command)
+        multi_exec_abort(c, msg);
+    else
+        reply_error(c, msg);
+}
+
+/* Looks the command up and runs Redis's checks in its order. Returns the command row to run,
+ * or NULL after replying the rejection. */
+static const command *checked_command(client *c) {
+    const command *cmd = command_lookup(c->argv[0].ptr, c->argv[0].len);
+    if (!cmd) {
+        c->cmd = NULL;
+        reject_unknown(c);
+        return NULL;
+    }
+    /* A container with a procedure of its own (COMMAND) runs it when called alone. */
+    if (cmd->subcommands && !(c->argc == 1 && cmd->proc)) {
+        if (c->argc == 1) {
+            c->cmd = cmd;
+            reply_error_arity(c);
+            ((command *)cmd)->rejected_calls++;
+            return NULL;
+        }
+        const command *sub = command_lookup_argv(c->argc, c->argv);
+        if (!sub || sub == cmd) {
+            reply_error_subcommand(c);
+            ((command *)cmd)->rejected_calls++;
+            return NULL;
+        }
+        cmd = sub;
+    }
+    c->cmd = cmd;
+    char msg[256];
+    if (!arity_ok(cmd, c->argc)) {
+        snprintf(msg, sizeof(msg), "wrong number of arguments for '%s' command", cmd->fullname);
+        reject(c, cmd, msg);
+        return NULL;
+    }
+    if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH)) {
+        reject(c, cmd, ERR_NOAUTH);
+        return NULL;
+    }
+    if ((c->flags & CLIENT_MULTI) && (cmd->flags & CMD_NO_MULTI)) {
+        reject(c, cmd, "Command not allowed inside a transaction");
+        return NULL;
+    }
+    /* As Redis: evict before every command while over the limit; only commands that may grow
+     * memory are refused when eviction can't get under it. */
+    if (server.maxmemory && mem_used() > (size_t)server.maxmemory && !evict_to_fit() &&
+        multi_refused_when_oom(c, cmd)) {   /* core/multi.c: denyoom, or queueing in MULTI */
+        reject(c, cmd, ERR_OOM);
+        return NULL;
+    }
+    /* RESP2 subscriber mode: the connection only carries subscription traffic (core/pubsub.c). */
+    if ((c->flags & CLIENT_PUBSUB) && c->resp == 2 && !pubsub_allowed_in_subscriber_mode(cmd)) {
+        snprintf(msg, sizeof(msg), "Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+                 "RESET are allowed in this context", cmd->fullname);
+        reject(c, cmd, msg);
+        return NULL;
+    }
+    /* scripting: while a script runs past busy-reply-threshold only allow-busy commands run. */
+    const char *busy = script_busy_error(c, cmd);
+    if (busy) {
+        reject(c, cmd, busy);
+        return NULL;
+    }
+    return cmd;
 }
 
 void process_command(client *c) {
@@ -152,43 +243,13 @@ void process_command(client *c) {
         c->flags &= ~CLIENT_REPLY_SKIP_NEXT;
         c->flags |= CLIENT_REPLY_SKIP;
     }
-    const command *cmd = command_lookup(c->argv[0].ptr, c->argv[0].len);
+    const command *cmd = checked_command(c);
     if (!cmd) {
-        c->cmd = NULL;
-        reject_unknown(c);
+        multi_flag_error(c);   /* core/multi.c: a rejected command dooms an open MULTI */
         return;
     }
-    /* A container with a procedure of its own (COMMAND) runs it when called alone. */
-    if (cmd->subcommands && !(c->argc == 1 && cmd->proc)) {
-        if (c->argc == 1) {
-            c->cmd = cmd;
-            reply_error_arity(c);
-            ((command *)cmd)->rejected_calls++;
-            return;
-        }
-        const command *sub = command_lookup_argv(c->argc, c->argv);
-        if (!sub || sub == cmd) {
-            reply_error_subcommand(c);
-            ((command *)cmd)->rejected_calls++;
-            return;
-        }
-        cmd = sub;
-    }
-    c->cmd = cmd;
-    if (!arity_ok(cmd, c->argc)) {
-        reply_error_arity(c);
-        ((command *)cmd)->rejected_calls++;
-        return;
-    }
-    if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH)) {
-        reply_error(c, ERR_NOAUTH);
-        ((command *)cmd)->rejected_calls++;
-        return;
-    }
-    if (server.maxmemory && (cmd->flags & CMD_DENYOOM) && mem_used() > (size_t)server.maxmemory &&
-        !evict_to_fit()) {
-        reply_error(c, ERR_OOM);
-        ((command *)cmd)->rejected_calls++;
+    if ((c->flags & CLIENT_MULTI) && !multi_runs_immediately(cmd)) {
+        multi_queue_command(c, cmd);   /* core/multi.c: replies +QUEUED */
         return;
     }
     call_command(c, cmd);

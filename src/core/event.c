@@ -33,6 +33,7 @@ struct eventLoop {
     timerEvent *timers;
     long long next_timer_id;
     el_hook *before_sleep;
+    int polling;            /* el_poll_once calls walking their events (nested when > 0) */
 };
 
 eventLoop *el_create(void) {
@@ -147,24 +148,37 @@ static void run_timers(eventLoop *el) {
     }
 }
 
+#define EL_NESTED_EVENTS 64
+
+int el_poll_once(eventLoop *el, int timeout_ms) {
+    /* Re-entered from a handler (a long script serving clients): the outer call is still
+     * walking el->fired, so the inner one uses its own list. */
+    struct epoll_event nested[EL_NESTED_EVENTS];
+    struct epoll_event *fired = el->polling ? nested : el->fired;
+    int n = epoll_wait(el->epfd, fired, el->polling ? EL_NESTED_EVENTS : el->nfired, timeout_ms);
+    if (n < 0) return errno == EINTR ? 0 : -1;
+    el->polling++;
+    for (int i = 0; i < n; i++) {
+        int fd = fired[i].data.fd;
+        uint32_t ev = fired[i].events;
+        if (fd >= el->nevents) continue;
+        fileEvent *fe = &el->events[fd];
+        int readable = (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) && (fe->mask & EL_READABLE);
+        if (readable) fe->rproc(el, fd, fe->rdata, EL_READABLE);
+        /* The read handler may have closed the client and reused the slot: re-read it. */
+        fe = &el->events[fd];
+        if ((ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && (fe->mask & EL_WRITABLE))
+            fe->wproc(el, fd, fe->wdata, EL_WRITABLE);
+    }
+    el->polling--;
+    return n;
+}
+
 void el_run(eventLoop *el) {
     el->stop = 0;
     while (!el->stop) {
         if (el->before_sleep) el->before_sleep(el);
-        int n = epoll_wait(el->epfd, el->fired, el->nfired, poll_timeout_ms(el));
-        if (n < 0 && errno != EINTR) break;
-        for (int i = 0; i < n; i++) {
-            int fd = el->fired[i].data.fd;
-            uint32_t ev = el->fired[i].events;
-            if (fd >= el->nevents) continue;
-            fileEvent *fe = &el->events[fd];
-            int readable = (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) && (fe->mask & EL_READABLE);
-            if (readable) fe->rproc(el, fd, fe->rdata, EL_READABLE);
-            /* The read handler may have closed the client and reused the slot: re-read it. */
-            fe = &el->events[fd];
-            if ((ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && (fe->mask & EL_WRITABLE))
-                fe->wproc(el, fd, fe->wdata, EL_WRITABLE);
-        }
+        if (el_poll_once(el, poll_timeout_ms(el)) < 0) break;
         run_timers(el);
     }
 }

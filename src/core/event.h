@@ -25,6 +25,10 @@ int el_mask(eventLoop *el, int fd);
 long long el_add_timer(eventLoop *el, long long ms, el_time_proc *proc, void *data);
 void el_set_before_sleep(eventLoop *el, el_hook *hook);
 void el_run(eventLoop *el);
+/* One poll (waiting at most timeout_ms) and the file events it reports, without timers or
+ * before_sleep: el_run's inner step, also used to serve clients while a long script runs.
+ * Returns the number of events, or -1 on a poll error. */
+int el_poll_once(eventLoop *el, int timeout_ms);
 void el_stop(eventLoop *el);
 
 #endif

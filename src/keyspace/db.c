@@ -8,6 +8,10 @@
 #include <string.h>
 
 #include "core/blocking.h"
+#include "core/multi.h"
+#include "core/tracking.h"
+#include "keyspace/evict.h"
+#include "keyspace/lazyfree.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -88,7 +92,7 @@ kobj *db_lookup(kdb *db, const char *key, size_t len, int flags) {
         else
             server.stat_keyspace_misses++;
     }
-    if (o && !(flags & LOOKUP_NOTOUCH)) o->lru = lru_clock();
+    if (o && !(flags & LOOKUP_NOTOUCH)) evict_touch(o);   /* evict.c: LRU clock or LFU counter */
     return o;
 }
 
@@ -101,7 +105,7 @@ kobj *db_lookup_write(kdb *db, const char *key, size_t len) {
 }
 
 void db_add(kdb *db, kobj *o) {
-    o->lru = lru_clock();
+    o->lru = evict_new_lru();
     tableAdd(db_keys(db), o);
     if (o->has_expire) ttl_add(db, o);
     /* blocking.c: a new list or sorted set may serve clients blocked on this key. */
@@ -135,7 +139,8 @@ kobj *db_set(kdb *db, kobj *o, int keep_ttl) {
         o = obj_with_expire_area(o, 1);
         obj_set_expire_inplace(o, when);
     }
-    o->lru = lru_clock();
+    /* Under LFU an overwritten key keeps its access frequency, as in Redis. */
+    o->lru = evict_policy_is_lfu() ? old->lru : evict_new_lru();
     o->link = old->link;    /* tableReplaceEntry keeps the chain only through the new entry's link */
     tableReplaceEntry(t, old, o);
     if (o->has_expire) ttl_add(db, o);
@@ -187,16 +192,28 @@ kobj *db_persist(kdb *db, kobj *o) {
 }
 
 long long db_flush(kdb *db, int async) {
+    tracking_on_flush();        /* core/tracking.c: null invalidations, tracked keys forgotten */
     if (!db->keys) return 0;
-    (void)async; /* handing the whole table to a background thread arrives with lazy freeing */
+    multi_touch_db(db, NULL);   /* core/multi.c: FLUSHDB/FLUSHALL fail WATCHes of existing keys */
     long long removed = (long long)tableSize(db->keys);
-    ttl_clear(db);
     db->avg_ttl = 0;
+    if (async && removed) {
+        /* lazyfree.c: the table and the TTL array change hands in O(1); db_keys() makes a new
+         * table on next use. Nothing here keeps a pointer into them: the TTL index is reset,
+         * the expire cycle and the eviction pool hold db ids and key names only. */
+        lazyfree_db(db->keys, db->ttl.slots, (size_t)removed);
+        db->keys = NULL;
+        memset(&db->ttl, 0, sizeof(db->ttl));
+        return removed;
+    }
+    ttl_clear(db);
     tableClear(db->keys);
     return removed;
 }
 
 void db_swap(kdb *a, kdb *b) {
+    multi_touch_db(a, b);   /* core/multi.c: WATCHed keys that exist on either side changed */
+    multi_touch_db(b, a);
     kdb tmp = *a;
     a->keys = b->keys;
     a->ttl = b->ttl;
@@ -230,23 +247,14 @@ kobj *db_random(kdb *db) {
 }
 
 void db_free_obj(kobj *o, int async) {
-    (void)async; /* background freeing arrives with the lazy-free work */
-    obj_free(o);
+    lazyfree_obj(o, async);   /* large values go to the lazy-free thread when async */
 }
 
 void signal_modified_key(client *c, kdb *db, const char *key, size_t len) {
     (void)c;
-    (void)db;
-    (void)key;
-    (void)len;
+    multi_touch_key(db, key, len);   /* core/multi.c: fail the transactions WATCHing it */
+    tracking_invalidate_key(c, key, len);   /* core/tracking.c: client-side caching */
     server.dirty++;
 }
 
-void notify_keyspace_event(int type, const char *event, const char *key, size_t klen, int dbid) {
-    (void)event;
-    (void)key;
-    (void)klen;
-    (void)dbid;
-    /* Publishing needs pub/sub; until it lands notify-keyspace-events stays empty. */
-    if (!(server.notify_keyspace_events & type)) return;
-}
+/* notify_keyspace_event() lives in core/pubsub.c, next to the publishing it does. */

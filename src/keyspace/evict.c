@@ -1,17 +1,330 @@
-/* evict.c - maxmemory enforcement; see evict.h. */
+/* evict.c - maxmemory enforcement and LRU/LFU access data; see evict.h.
+ *
+ * The eviction pool keeps up to EVPOOL_SIZE candidates sorted by ascending "score" (the higher
+ * the better to evict: idle time for LRU, 255 minus the counter for LFU, the complement of the
+ * expire time for TTL). Entries hold a copy of the key name and the database id, never a kobj
+ * pointer, so a candidate that was deleted, moved or flushed in the meantime is simply not
+ * found again when its turn comes. */
 #include "keyspace/evict.h"
 
-#include <stddef.h>
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "keyspace/db.h"
+#include "keyspace/lazyfree.h"
 #include "server.h"
 #include "util/mem.h"
+#include "util/util.h"
 
 const char *const evict_policy_names[] = {
     "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
     "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction", NULL,
 };
 
-int evict_to_fit(void) {
-    if (!server.maxmemory) return 1;
+#define LRU_CLOCK_MAX ((1u << 24) - 1)
+#define SAMPLE_CHUNK 64              /* keys sampled per tableSample call */
+#define EVICT_CHECK_EVERY 16         /* keys between time and memory checks */
+
+/* ---------------------------------------------------------------- LRU / LFU access data */
+
+int evict_policy_is_lfu(void) {
+    return server.maxmemory_policy == MAXMEMORY_VOLATILE_LFU || server.maxmemory_policy == MAXMEMORY_ALLKEYS_LFU;
+}
+
+static int policy_is_volatile(void) {
+    return server.maxmemory_policy <= MAXMEMORY_VOLATILE_TTL;
+}
+
+/* Both clocks read the command's cached time (server_time_ms): an access costs no clock read,
+ * as Redis's cached LRU clock. LRU: seconds in 24 bits, the same clock as lru_clock(). */
+static uint32_t lru_now(void) {
+    return (uint32_t)((server_time_ms() / 1000) & LRU_CLOCK_MAX);
+}
+
+static unsigned lfu_minutes(void) {
+    return (unsigned)((server_time_ms() / 60000) & 0xFFFF);
+}
+
+/* Minutes since the 16-bit time ldt, which wraps. */
+static unsigned lfu_elapsed(unsigned ldt) {
+    unsigned now = lfu_minutes();
+    return now >= ldt ? now - ldt : 0xFFFF - ldt + now;
+}
+
+unsigned evict_lfu_counter(const kobj *o) {
+    unsigned counter = o->lru & 0xFF;
+    unsigned periods = server.lfu_decay_time ? lfu_elapsed(o->lru >> 8) / (unsigned)server.lfu_decay_time : 0;
+    return periods >= counter ? 0 : counter - periods;
+}
+
+/* Logarithmic increment: the likelihood of +1 falls as 1/((counter-LFU_INIT_VAL)*factor+1). */
+static unsigned lfu_log_incr(unsigned counter) {
+    if (counter == 255) return 255;
+    double r = (double)(rand64() >> 11) / 9007199254740992.0;   /* uniform in [0,1) */
+    double base = counter > LFU_INIT_VAL ? (double)(counter - LFU_INIT_VAL) : 0.0;
+    double p = 1.0 / (base * server.lfu_log_factor + 1);
+    return r < p ? counter + 1 : counter;
+}
+
+uint32_t evict_new_lru(void) {
+    if (evict_policy_is_lfu()) return (lfu_minutes() << 8) | LFU_INIT_VAL;
+    return lru_now();
+}
+
+void evict_touch(kobj *o) {
+    if (evict_policy_is_lfu())
+        o->lru = (lfu_minutes() << 8) | lfu_log_incr(evict_lfu_counter(o));
+    else
+        o->lru = lru_now();
+}
+
+long long evict_idle_seconds(const kobj *o) {
+    uint32_t now = lru_now();
+    return now >= o->lru ? (long long)(now - o->lru) : (long long)(now + (LRU_CLOCK_MAX - o->lru) + 1);
+}
+
+/* ---------------------------------------------------------------- the eviction pool */
+
+typedef struct poolEntry {
+    unsigned long long score;
+    char *key;              /* NULL: empty slot (buf is kept for reuse) */
+    size_t klen;
+    char *buf;
+    size_t bufcap;
+    int dbid;
+} poolEntry;
+
+static poolEntry pool[EVPOOL_SIZE];
+
+static unsigned long long score_of(const kobj *o) {
+    switch (server.maxmemory_policy) {
+    case MAXMEMORY_VOLATILE_TTL: return ULLONG_MAX - (unsigned long long)obj_expire(o);
+    case MAXMEMORY_VOLATILE_LFU:
+    case MAXMEMORY_ALLKEYS_LFU: return 255 - evict_lfu_counter(o);
+    default: return (unsigned long long)evict_idle_seconds(o);
+    }
+}
+
+static void pool_fill_slot(poolEntry *e, const kobj *o, unsigned long long score, int dbid) {
+    size_t klen = obj_keylen(o);
+    if (e->bufcap < klen + 1) {
+        e->bufcap = klen + 1 > 64 ? klen + 1 : 64;
+        e->buf = krealloc(e->buf, e->bufcap);
+    }
+    memcpy(e->buf, obj_key(o), klen);
+    e->buf[klen] = '\0';
+    e->key = e->buf;
+    e->klen = klen;
+    e->score = score;
+    e->dbid = dbid;
+}
+
+/* Inserts a candidate keeping the pool sorted; a candidate worse than every entry of a full
+ * pool is dropped, and a full pool drops its worst entry to make room. */
+static void pool_insert(const kobj *o, int dbid) {
+    unsigned long long score = score_of(o);
+    int k = 0;
+    while (k < EVPOOL_SIZE && pool[k].key && pool[k].score < score) k++;
+    if (k == 0 && pool[EVPOOL_SIZE - 1].key) return;
+    if (k < EVPOOL_SIZE && !pool[k].key) {
+        /* an empty slot at the insertion point */
+    } else if (!pool[EVPOOL_SIZE - 1].key) {
+        poolEntry spare = pool[EVPOOL_SIZE - 1];   /* keep its buffer */
+        memmove(pool + k + 1, pool + k, sizeof(poolEntry) * (EVPOOL_SIZE - k - 1));
+        pool[k] = spare;
+    } else {
+        k--;   /* shift the better entries left, dropping the worst (entry 0) */
+        poolEntry spare = pool[0];
+        memmove(pool, pool + 1, sizeof(poolEntry) * (size_t)k);
+        pool[k] = spare;
+    }
+    pool_fill_slot(&pool[k], o, score, dbid);
+}
+
+/* Samples up to `want` (<= SAMPLE_CHUNK) keys of db into the pool. Returns how many. */
+static size_t pool_populate_chunk(kdb *db, size_t want) {
+    kobj *sample[SAMPLE_CHUNK];
+    size_t n = 0;
+    if (policy_is_volatile()) {
+        for (; n < want && db->ttl.len; n++) sample[n] = db->ttl.slots[rand64() % db->ttl.len];
+    } else if (db->keys && tableSize(db->keys)) {
+        n = tableSample(db->keys, (void **)sample, want);
+    }
+    for (size_t i = 0; i < n; i++) pool_insert(sample[i], db->id);
+    return n;
+}
+
+/* Samples maxmemory-samples keys of db (or all it has) into the pool. Returns how many. */
+static size_t pool_populate(kdb *db) {
+    size_t want = (size_t)server.maxmemory_samples, total = 0;
+    size_t keys = policy_is_volatile() ? db->ttl.len : db_size(db);
+    if (want > keys) want = keys;   /* more samples than keys: as many as there are keys */
+    while (total < want) {
+        size_t chunk = want - total < SAMPLE_CHUNK ? want - total : SAMPLE_CHUNK;
+        size_t got = pool_populate_chunk(db, chunk);
+        if (!got) break;
+        total += got;
+    }
+    return total;
+}
+
+/* The best candidate still present (with a TTL for volatile policies), emptying the slots it
+ * passes; NULL if the pool has none. */
+static kobj *pool_pop_best(kdb **dbp) {
+    for (int k = EVPOOL_SIZE - 1; k >= 0; k--) {
+        if (!pool[k].key) continue;
+        kdb *db = db_by_id(pool[k].dbid);
+        kobj *o = db && db->keys ? tableFind(db->keys, pool[k].key, pool[k].klen) : NULL;
+        pool[k].key = NULL;
+        if (o && (!policy_is_volatile() || o->has_expire)) {
+            *dbp = db;
+            return o;
+        }
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- choosing and evicting */
+
+static int next_random_db;   /* the random policies visit databases round robin */
+
+static kobj *pick_random(kdb **dbp) {
+    for (int n = 0; n < server.dbnum; n++) {
+        kdb *db = &server.db[next_random_db++ % server.dbnum];
+        kobj *o = NULL;
+        if (server.maxmemory_policy == MAXMEMORY_ALLKEYS_RANDOM)
+            o = db->keys ? tableRandom(db->keys) : NULL;
+        else if (db->ttl.len)
+            o = db->ttl.slots[rand64() % db->ttl.len];
+        if (o) {
+            *dbp = db;
+            return o;
+        }
+    }
+    return NULL;
+}
+
+static kobj *pick_from_pool(kdb **dbp) {
+    for (;;) {
+        size_t sampled = 0;
+        for (int i = 0; i < server.dbnum; i++) sampled += pool_populate(&server.db[i]);
+        if (!sampled) return NULL;
+        kobj *o = pool_pop_best(dbp);
+        if (o) return o;
+    }
+}
+
+static kobj *pick_victim(kdb **dbp) {
+    switch (server.maxmemory_policy) {
+    case MAXMEMORY_NO_EVICTION: return NULL;
+    case MAXMEMORY_ALLKEYS_RANDOM:
+    case MAXMEMORY_VOLATILE_RANDOM: return pick_random(dbp);
+    default: return pick_from_pool(dbp);
+    }
+}
+
+/* Deletes o as an eviction. Returns the bytes it frees: measured, plus the value's size when
+ * the lazy-free thread takes it (it is freed a little later). */
+static size_t evict_key(kdb *db, kobj *o) {
+    size_t before = mem_used();
+    int lazy = server.lazyfree_lazy_eviction && lazyfree_effort(o) > LAZYFREE_THRESHOLD;
+    size_t value_bytes = lazy ? obj_memory(o) : 0;
+    db_unlink(db, o);
+    server.stat_evictedkeys++;
+    /* Announced while the unlinked entry, and so its key bytes, is still allocated. */
+    notify_keyspace_event(NOTIFY_EVICTED, "evicted", obj_key(o), obj_keylen(o), db->id);
+    signal_modified_key(NULL, db, obj_key(o), obj_keylen(o));
+    lazyfree_obj(o, lazy);
+    size_t after = mem_used();
+    return (before > after ? before - after : 0) + value_bytes;
+}
+
+/* Redis's time bound per call: 50 us per tenacity step up to 10, then +15% per step, and
+ * unlimited at 100. */
+static uint64_t time_limit_us(void) {
+    int t = server.maxmemory_eviction_tenacity;
+    if (t <= 10) return 50ULL * (uint64_t)t;
+    if (t < 100) return (uint64_t)(500.0 * pow(1.15, t - 10.0));
+    return UINT64_MAX;
+}
+
+static int evict_pending;   /* the last call stopped on its time limit */
+
+static int under_limit(void) {
     return mem_used() <= (size_t)server.maxmemory;
+}
+
+enum { EVICT_OK, EVICT_RUNNING, EVICT_FAIL };   /* Redis's three outcomes */
+
+/* Nothing left to evict: memory the lazy-free thread is releasing may still bring usage under
+ * the limit, so wait for it briefly (as Redis does) before refusing. */
+static int cant_free(void) {
+    if (lazyfree_pending()) {
+        uint64_t wait = time_limit_us();
+        usleep(wait > 1000 ? 1000 : (useconds_t)wait);
+        if (under_limit()) return EVICT_OK;
+    }
+    return EVICT_FAIL;
+}
+
+static int perform_evictions(void) {
+    uint64_t start = monotonic_us(), limit = time_limit_us();
+    long long keys = 0;
+    /* Each pass frees what the counter says is over; memory allocated meanwhile (the pool's
+     * key buffers, a table segment) may leave a little over, hence another pass. Memory the
+     * lazy-free thread is still releasing is counted as freed. */
+    while (server.maxmemory && !under_limit()) {
+        size_t to_free = mem_used() - (size_t)server.maxmemory, freed = 0;
+        while (freed < to_free) {
+            kdb *db = NULL;
+            kobj *o = pick_victim(&db);
+            if (!o) return cant_free();
+            freed += evict_key(db, o);
+            if (++keys % EVICT_CHECK_EVERY) continue;
+            if (under_limit()) return EVICT_OK;
+            if (monotonic_us() - start >= limit) {
+                evict_pending = 1;   /* go on from before_sleep; let this command run */
+                return EVICT_RUNNING;
+            }
+        }
+        if (lazyfree_pending()) return EVICT_RUNNING;
+    }
+    return EVICT_OK;
+}
+
+/* INFO total/current_eviction_exceeded_time: how long used memory stayed above the limit. */
+static uint64_t exceeded_total_us, exceeded_since_us;   /* since: 0 when not over */
+
+static void track_exceeded_time(int result) {
+    uint64_t now = monotonic_us();
+    if (result != EVICT_OK) {
+        if (!exceeded_since_us) exceeded_since_us = now;
+    } else if (exceeded_since_us) {
+        exceeded_total_us += now - exceeded_since_us;
+        exceeded_since_us = 0;
+    }
+}
+
+int evict_to_fit(void) {
+    evict_pending = 0;
+    int result = perform_evictions();
+    track_exceeded_time(result);
+    return result != EVICT_FAIL;
+}
+
+void evict_exceeded_time_ms(long long *total, long long *current) {
+    uint64_t cur = exceeded_since_us ? monotonic_us() - exceeded_since_us : 0;
+    *current = (long long)(cur / 1000);
+    *total = (long long)((exceeded_total_us + cur) / 1000);
+}
+
+void evict_reset_stats(void) {
+    exceeded_total_us = 0;
+    exceeded_since_us = 0;
+}
+
+void evict_continue(void) {
+    if (evict_pending && server.maxmemory) evict_to_fit();
 }

@@ -283,6 +283,12 @@ void reply_help(client *c, const char *const *lines) {
     reply_status(c, "    Prints this help.");
 }
 
+int arg_ll_or_reply(client *c, const karg *arg, long long *out, const char *err) {
+    if (str_to_ll(arg->ptr, arg->len, out)) return 1;
+    reply_error(c, err ? err : ERR_NOT_INT);
+    return 0;
+}
+
 replyDeferred reply_deferred(client *c) {
     replyDeferred d = {NULL};
     if (!reply_enabled(c)) return d;

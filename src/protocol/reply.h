@@ -55,6 +55,10 @@ void reply_verbatim(client *c, const char *s, size_t len, const char *ext); /* "
 void reply_big_number(client *c, const char *digits, size_t len);
 void reply_help(client *c, const char *const *lines);       /* "X <subcommand> ..." help arrays */
 
+/* Parses an integer argument with Redis's strict rules; on failure replies err (NULL: "value is
+ * not an integer or out of range") and returns 0. */
+int arg_ll_or_reply(client *c, const karg *arg, long long *out, const char *err);
+
 /* Aggregates whose length is known only at the end. */
 typedef struct replyDeferred {
     replyBlock *slot;

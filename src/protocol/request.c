@@ -57,6 +57,8 @@ static int hexval(int c) {
 }
 
 int split_args(const char *line, size_t len, karg **argv, int *argv_cap, char **store, size_t *store_cap) {
+    /* Redis splits a C string: the line ends at its first NUL byte (in quotes: unbalanced). */
+    len = strnlen(line, len);
     /* Unquoting never makes a line longer, so one buffer of len + argc NULs suffices. */
     size_t need = len * 2 + 1;
     if (*store_cap < need) {
@@ -144,7 +146,9 @@ int split_args(const char *line, size_t len, karg **argv, int *argv_cap, char **
 }
 
 static int parse_inline(reqParser *p, char *buf, size_t len, size_t *consumed) {
-    char *nl = memchr(buf, '\n', len);
+    /* Redis looks for the newline with strchr: a NUL byte before it hides it, and the request
+     * stays incomplete until it is too big. Same here, byte for byte. */
+    char *nl = memchr(buf, '\n', strnlen(buf, len));
     if (!nl) {
         if (len > (size_t)p->max_inline_len) return fail(p, "Protocol error: too big inline request");
         return REQ_INCOMPLETE;

@@ -171,15 +171,9 @@ void coll_delete_emptied(client *c, const karg *key) {
 
 /* ---- Numeric arguments ------------------------------------------------------------------- */
 
-int coll_get_long_or_reply(client *c, const karg *arg, long long *out, const char *msg) {
-    if (str_to_ll(arg->ptr, arg->len, out)) return 1;
-    reply_error(c, msg ? msg : ERR_NOT_INT);
-    return 0;
-}
-
 int coll_get_range_long_or_reply(client *c, const karg *arg, long long min, long long max, long long *out,
                                  const char *msg) {
-    if (!coll_get_long_or_reply(c, arg, out, msg)) return 0;
+    if (!arg_ll_or_reply(c, arg, out, msg)) return 0;
     if (*out >= min && *out <= max) return 1;
     if (msg)
         reply_error(c, msg);
@@ -216,7 +210,7 @@ int coll_scan_opts_or_reply(client *c, int first, collScanOpts *opts) {
         const karg *opt = &c->argv[i], *val = &c->argv[i + 1];
         int has_val = i + 1 < c->argc;
         if (has_val && arg_is(opt->ptr, opt->len, "count")) {
-            if (!coll_get_long_or_reply(c, val, &opts->count, NULL)) return 0;
+            if (!arg_ll_or_reply(c, val, &opts->count, NULL)) return 0;
             if (opts->count < 1) {
                 reply_error(c, ERR_SYNTAX);
                 return 0;

@@ -54,10 +54,9 @@ int coll_lookup_write(client *c, const karg *key, int type, kobj **o);
 void coll_delete_emptied(client *c, const karg *key);
 
 /* ---- Numeric arguments (Redis's getLongFromObjectOrReply family) --------------------------- */
+/* (The plain form, without limits, is arg_ll_or_reply() in protocol/reply.h.) */
 
-/* A long long by Redis's strict rule; replies msg (or ERR_NOT_INT) and returns 0 if invalid. */
-int coll_get_long_or_reply(client *c, const karg *arg, long long *out, const char *msg);
-/* Same, and within [min, max]; out of range replies msg or "value is out of range, value must
+/* A long long within [min, max]; out of range replies msg or "value is out of range, value must
  * between MIN and MAX". */
 int coll_get_range_long_or_reply(client *c, const karg *arg, long long min, long long max, long long *out,
                                  const char *msg);

@@ -112,7 +112,7 @@ void setbit_command(client *c) {
     uint64_t off;
     long long on;
     int grew;
-    if (!bit_offset_or_reply(c, 2, 0, &off) || !string_arg_ll(c, 3, &on, ERR_BIT_VALUE)) return;
+    if (!bit_offset_or_reply(c, 2, 0, &off) || !arg_ll_or_reply(c, &c->argv[3], &on, ERR_BIT_VALUE)) return;
     if (on & ~1LL) {
         reply_error(c, ERR_BIT_VALUE);
         return;
@@ -163,7 +163,7 @@ void bitcount_command(client *c) {
         return;
     }
     if (c->argc == 4 || c->argc == 5) {
-        if (!string_arg_ll(c, 2, &start, NULL) || !string_arg_ll(c, 3, &end, NULL)) return;
+        if (!arg_ll_or_reply(c, &c->argv[2], &start, NULL) || !arg_ll_or_reply(c, &c->argv[3], &end, NULL)) return;
         /* Both negative and reversed counts nothing; Redis answers before reading the unit. */
         if (start < 0 && end < 0 && start > end) {
             reply_integer(c, 0);
@@ -223,7 +223,7 @@ void bitpos_command(client *c) {
     long long bit, start = 0, end = -1;
     int isbit = 0, end_given = c->argc >= 5;
     kobj *o;
-    if (!string_arg_ll(c, 2, &bit, NULL)) return;
+    if (!arg_ll_or_reply(c, &c->argv[2], &bit, NULL)) return;
     if (bit != 0 && bit != 1) {
         reply_error(c, "The bit argument must be 1 or 0.");
         return;
@@ -235,9 +235,9 @@ void bitpos_command(client *c) {
         return;
     }
     if (c->argc >= 4 && c->argc <= 6) {
-        if (!string_arg_ll(c, 3, &start, NULL)) return;
+        if (!arg_ll_or_reply(c, &c->argv[3], &start, NULL)) return;
         if (c->argc == 6 && !bit_unit_or_reply(c, 5, &isbit)) return;
-        if (end_given && !string_arg_ll(c, 4, &end, NULL)) return;
+        if (end_given && !arg_ll_or_reply(c, &c->argv[4], &end, NULL)) return;
     } else if (c->argc != 3) {
         reply_error(c, ERR_SYNTAX);
         return;
@@ -406,7 +406,7 @@ static int bitfield_parse(client *c, bitfieldOp *ops, uint64_t *maxbit, int *wri
             long long v;
             *writes = 1;
             if (op->offset + (uint64_t)op->bits - 1 > *maxbit) *maxbit = op->offset + (uint64_t)op->bits - 1;
-            if (!string_arg_ll(c, j + 3, &v, NULL)) return -1;
+            if (!arg_ll_or_reply(c, &c->argv[j + 3], &v, NULL)) return -1;
             op->value = v;
         }
         j += op->opcode == BF_GET ? 2 : 3;

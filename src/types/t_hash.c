@@ -364,7 +364,7 @@ void hgetall_command(client *c) {
 
 void hincrby_command(client *c) {
     long long incr, cur = 0;
-    if (!coll_get_long_or_reply(c, &c->argv[3], &incr, NULL)) return;
+    if (!arg_ll_or_reply(c, &c->argv[3], &incr, NULL)) return;
     kobj *o = lookup_write_or_create(c);
     if (!o) return;
     char nb[HASH_NUMBUF];

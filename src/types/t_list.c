@@ -242,7 +242,7 @@ static long long clip_range(long long start, long long end, long long llen, long
 
 void lrange_command(client *c) {
     long long start, end;
-    if (!coll_get_long_or_reply(c, &c->argv[2], &start, NULL) || !coll_get_long_or_reply(c, &c->argv[3], &end, NULL))
+    if (!arg_ll_or_reply(c, &c->argv[2], &start, NULL) || !arg_ll_or_reply(c, &c->argv[3], &end, NULL))
         return;
     kobj *o;
     if (!coll_lookup_read(c, &c->argv[1], OBJ_LIST, &o)) return;
@@ -262,7 +262,7 @@ void lindex_command(client *c) {
         return;
     }
     long long index;
-    if (!coll_get_long_or_reply(c, &c->argv[2], &index, NULL)) return;
+    if (!arg_ll_or_reply(c, &c->argv[2], &index, NULL)) return;
     qlIter it;
     lpValue v;
     ql_iter_at(&it, LIST(o), (long)index, QL_FORWARD);
@@ -279,7 +279,7 @@ void lpos_command(client *c) {
         const karg *opt = &c->argv[j];
         int more = j + 1 < c->argc;
         if (more && arg_is(opt->ptr, opt->len, "rank")) {
-            if (!coll_get_long_or_reply(c, &c->argv[++j], &rank, NULL)) return;
+            if (!arg_ll_or_reply(c, &c->argv[++j], &rank, NULL)) return;
             if (rank == 0) {
                 reply_error(c, "RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
                                "or use negative to start from the end of the list");
@@ -351,7 +351,7 @@ void lset_command(client *c) {
         return;
     }
     long long index;
-    if (!coll_get_long_or_reply(c, &c->argv[2], &index, NULL)) return;
+    if (!arg_ll_or_reply(c, &c->argv[2], &index, NULL)) return;
     qlIter it;
     lpValue v;
     ql_iter_at(&it, LIST(o), (long)index, QL_FORWARD);
@@ -369,7 +369,7 @@ void lset_command(client *c) {
 
 void lrem_command(client *c) {
     long long toremove;
-    if (!coll_get_long_or_reply(c, &c->argv[2], &toremove, NULL)) return;
+    if (!arg_ll_or_reply(c, &c->argv[2], &toremove, NULL)) return;
     kobj *o;
     if (!coll_lookup_write(c, &c->argv[1], OBJ_LIST, &o)) return;
     if (!o) {
@@ -400,7 +400,7 @@ void lrem_command(client *c) {
 
 void ltrim_command(client *c) {
     long long start, end;
-    if (!coll_get_long_or_reply(c, &c->argv[2], &start, NULL) || !coll_get_long_or_reply(c, &c->argv[3], &end, NULL))
+    if (!arg_ll_or_reply(c, &c->argv[2], &start, NULL) || !arg_ll_or_reply(c, &c->argv[3], &end, NULL))
         return;
     kobj *o;
     if (!coll_lookup_write(c, &c->argv[1], OBJ_LIST, &o)) return;

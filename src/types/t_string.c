@@ -23,12 +23,6 @@
 
 /* ------------------------------------------------------------------ shared helpers */
 
-int string_arg_ll(client *c, int i, long long *out, const char *err) {
-    if (str_to_ll(c->argv[i].ptr, c->argv[i].len, out)) return 1;
-    reply_error(c, err ? err : ERR_NOT_INT);
-    return 0;
-}
-
 int string_lookup(client *c, int i, int for_write, kobj **out) {
     const karg *k = &c->argv[i];
     kobj *o = for_write ? db_lookup_write(c->db, k->ptr, k->len) : db_lookup_read(c->db, k->ptr, k->len);
@@ -161,7 +155,7 @@ static int parse_set_options(client *c, int first, int command, setOptions *so) 
  * invalid or overflowing time replies Redis's "invalid expire time" error and returns 0. */
 static int expire_time_or_reply(client *c, int arg, int flags, long long *when) {
     long long v;
-    if (!string_arg_ll(c, arg, &v, NULL)) return 0;
+    if (!arg_ll_or_reply(c, &c->argv[arg], &v, NULL)) return 0;
     int valid = v > 0 && !((flags & OPT_SECONDS) && v > LLONG_MAX / 1000);
     if (valid && (flags & OPT_SECONDS)) v *= 1000;
     if (valid && (flags & OPT_RELATIVE)) {
@@ -359,12 +353,12 @@ void decr_command(client *c) {
 
 void incrby_command(client *c) {
     long long incr;
-    if (string_arg_ll(c, 2, &incr, NULL)) incr_by(c, incr);
+    if (arg_ll_or_reply(c, &c->argv[2], &incr, NULL)) incr_by(c, incr);
 }
 
 void decrby_command(client *c) {
     long long incr;
-    if (!string_arg_ll(c, 2, &incr, NULL)) return;
+    if (!arg_ll_or_reply(c, &c->argv[2], &incr, NULL)) return;
     if (incr == LLONG_MIN) {
         reply_error(c, "decrement would overflow");
         return;
@@ -439,7 +433,7 @@ void strlen_command(client *c) {
 void getrange_command(client *c) {
     long long start, end;
     kobj *o;
-    if (!string_arg_ll(c, 2, &start, NULL) || !string_arg_ll(c, 3, &end, NULL)) return;
+    if (!arg_ll_or_reply(c, &c->argv[2], &start, NULL) || !arg_ll_or_reply(c, &c->argv[3], &end, NULL)) return;
     if (!string_lookup(c, 1, 0, &o)) return;
     char buf[24];
     size_t len = 0;
@@ -455,7 +449,7 @@ void setrange_command(client *c) {
     long long offset;
     kobj *o;
     const karg *key = &c->argv[1], *val = &c->argv[3];
-    if (!string_arg_ll(c, 2, &offset, NULL)) return;
+    if (!arg_ll_or_reply(c, &c->argv[2], &offset, NULL)) return;
     if (offset < 0) {
         reply_error(c, "offset is out of range");
         return;
@@ -503,7 +497,7 @@ static int lcs_parse(client *c, lcsQuery *q) {
         } else if (strcasecmp(opt, "withmatchlen") == 0) {
             q->withmatchlen = 1;
         } else if (strcasecmp(opt, "minmatchlen") == 0 && j + 1 < c->argc) {
-            if (!string_arg_ll(c, ++j, &q->minmatchlen, NULL)) return 0;
+            if (!arg_ll_or_reply(c, &c->argv[++j], &q->minmatchlen, NULL)) return 0;
             if (q->minmatchlen < 0) q->minmatchlen = 0;
         } else {
             reply_error(c, ERR_SYNTAX);

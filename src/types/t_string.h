@@ -9,9 +9,6 @@
 
 #include "server.h"
 
-/* Parses argv[i] as a strict long long (Redis's string2ll). On failure replies "-ERR <err>"
- * (err NULL: "value is not an integer or out of range") and returns 0. */
-int string_arg_ll(client *c, int i, long long *out, const char *err);
 
 /* Looks argv[i] up in the client's db (for writing: no hit/miss stats). Stores the entry, or
  * NULL if the key is missing, in *out and returns 1; if the key holds another type, replies

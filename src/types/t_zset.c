@@ -438,7 +438,7 @@ typedef struct zrangeSpec {
 /* Parses the range argv[lo], argv[hi] of r->type into r; replies the error and returns 0. */
 static int range_args(client *c, int lo, int hi, zrangeSpec *r) {
     const karg *a = &c->argv[lo], *b = &c->argv[hi];
-    if (r->type == ZR_RANK) return coll_get_long_or_reply(c, a, &r->start, NULL) && coll_get_long_or_reply(c, b, &r->end, NULL);
+    if (r->type == ZR_RANK) return arg_ll_or_reply(c, a, &r->start, NULL) && arg_ll_or_reply(c, b, &r->end, NULL);
     if (r->type == ZR_LEX) {
         if (lex_bound_arg(a, &r->min, 0) && lex_bound_arg(b, &r->past, 1)) return 1;
         reply_error(c, "min or max not valid string range item");
@@ -758,8 +758,8 @@ static int zrange_options(client *c, int keyidx, const karg *dst, zrangeSpec *r,
         if (!dst && arg_is(a->ptr, a->len, "withscores")) {
             *withscores = 1;
         } else if (arg_is(a->ptr, a->len, "limit") && left >= 2) {
-            if (!coll_get_long_or_reply(c, &c->argv[j + 1], &r->offset, NULL) ||
-                !coll_get_long_or_reply(c, &c->argv[j + 2], &r->limit, NULL))
+            if (!arg_ll_or_reply(c, &c->argv[j + 1], &r->offset, NULL) ||
+                !arg_ll_or_reply(c, &c->argv[j + 2], &r->limit, NULL))
                 return 0;
             has_limit = r->limit != -1;     /* Redis tells "no LIMIT" by limit == -1 */
             j += 2;
@@ -1407,7 +1407,7 @@ static void sort_by_length(zsrc *src, int n) {
 /* Redis's zunionInterDiffGenericCommand: numkeys at argv[numkeys_idx], dst for the STORE forms. */
 static void zsetop_generic(client *c, const karg *dst, int numkeys_idx, int opcode, int card_only) {
     long long setnum;
-    if (!coll_get_long_or_reply(c, &c->argv[numkeys_idx], &setnum, NULL)) return;
+    if (!arg_ll_or_reply(c, &c->argv[numkeys_idx], &setnum, NULL)) return;
     if (setnum < 1) {
         reply_errorf(c, "at least 1 input key is needed for '%s' command", c->cmd->fullname);
         return;

@@ -1,0 +1,40 @@
+/* pubsub.h - publish/subscribe: channels, patterns, shard channels, keyspace notifications.
+ *
+ * Three kinds of subscription share one model: a global table per kind maps a name (channel,
+ * pattern or shard channel) to the FIFO list of its subscribers, and each subscribed client
+ * keeps its own subscriptions in the order it made them (c->pstate). A client has
+ * CLIENT_PUBSUB while it has at least one subscription of any kind (RESP2 subscriber mode, the
+ * "pubsub" output buffer class).
+ *
+ * Invariants: a name has an entry in its kind's table iff at least one client subscribes to it;
+ * a client appears at most once in an entry's list; c->pstate lists exactly the entries whose
+ * list holds c; c->pstate is NULL when the client has no subscription. */
+#ifndef KEEL_PUBSUB_H
+#define KEEL_PUBSUB_H
+
+#include <stddef.h>
+
+#include "server.h"
+
+/* Delivers message to the subscribers of channel and of every matching pattern. Returns the
+ * number of clients that received it (PUBLISH's reply). */
+long long pubsub_publish(const char *channel, size_t clen, const char *msg, size_t mlen);
+
+/* 1 if a RESP2 client in subscriber mode may run cmd: (P|S)(UN)SUBSCRIBE, PING, QUIT, RESET. */
+int pubsub_allowed_in_subscriber_mode(const command *cmd);
+
+/* Pushed frames (messages, subscription confirmations, invalidations) reach the client even
+ * under CLIENT REPLY OFF/SKIP, as in Redis 7.0: wrap their writes in these two calls. */
+int push_begin(client *c);
+void push_end(client *c, int saved);
+
+/* Drops every subscription of c without replying (RESET, client_free). */
+void pubsub_unsubscribe_all(client *c);
+
+/* INFO stats: pubsub_channels, pubsub_patterns, pubsubshard_channels. */
+void pubsub_info(long long *channels, long long *patterns, long long *shard_channels);
+
+/* CLIENT LIST's sub=, psub= and ssub= counts. */
+void pubsub_client_counts(const client *c, long long *sub, long long *psub, long long *ssub);
+
+#endif

@@ -1,0 +1,846 @@
+/* lua_engine.c - the Lua state, the sandbox, the redis.* API and running scripts.
+ *
+ * Sandbox (Redis 7.0 makes _G and the library tables read-only with a patched Lua; Debian's
+ * stock Lua 5.1 has no such switch, so Keel uses proxies):
+ *   - every script function runs with an environment that is an empty proxy table whose
+ *     __index is the real globals table and whose __newindex raises "Attempt to modify a
+ *     readonly table"; the real globals table's own __index raises "Script attempted to access
+ *     nonexistent global variable 'x'";
+ *   - the library tables (redis, string, math, table, cjson, bit, struct, cmsgpack) are
+ *     replaced in the globals by the same kind of read-only proxy; rawset() and setmetatable()
+ *     refuse proxies; chunks from loadstring()/load() get the proxy environment too;
+ *   - KEYS and ARGV are set in the real globals table by C before each run.
+ * Divergence: pairs() over a library proxy sees nothing.
+ *
+ * Errors: a script error is a table {err=..., source=..., line=...}; the message handler
+ * (error_handler) turns string errors into such tables and records where the error happened
+ * (the caller of a C function, as Redis reports it). run_script() then replies
+ * "-<err> script: <sha>, on <source>:<line>.". The global pcall() hands scripts the err string
+ * of such tables, as Redis 7's does.
+ *
+ * Invariants: the Lua stack is empty between runs; `run` describes the script in progress
+ * (run.running, run.caller != NULL) and its busy/killed flags are 0 between runs; the caller
+ * stops reading while its script is busy. */
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lua-bitop.h>
+#include <lua-cjson.h>
+
+#include "keyspace/db.h"
+#include "protocol/reply.h"
+#include "scripting/lua_internal.h"
+#include "scripting/script.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/sha1.h"
+#include "util/util.h"
+
+#define REG_SCRIPTS "keel_scripts"       /* registry: sha -> compiled function */
+#define REG_FLAGS "keel_script_flags"    /* registry: sha -> shebang flags */
+#define REG_PROXIES "keel_proxies"       /* registry: weak set of read-only proxies */
+#define REG_ENV "keel_env"               /* registry: the scripts' environment proxy */
+#define REG_HANDLER "keel_err_handler"   /* registry: error_handler, made once */
+#define GC_PERIOD 50                     /* runs between incremental GC steps, as Redis */
+
+static lua_State *lua;
+static client *lua_client;               /* the fake client redis.call() runs commands on */
+static long long cached_scripts;         /* entries of REG_SCRIPTS */
+
+/* The run in progress (valid while running != 0). */
+static struct {
+    int running;
+    client *caller;
+    int flags;               /* SCRIPT_FLAG_* of the running script */
+    int readonly;            /* *_RO command or no-writes flag: writes are refused */
+    int wrote;
+    long long start_ms;
+    int oom;                 /* over maxmemory when the script started */
+    int busy;                /* past busy-reply-threshold: other clients get -BUSY */
+    int killed;              /* SCRIPT KILL asked: the hook raises until the script ends */
+} run;
+
+#define HOOK_INSTRUCTIONS 100000   /* the count hook's period: cheap, yet ~ms granularity */
+#define ERR_BUSY "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+#define ERR_KILLED "-ERR Script killed by user with SCRIPT KILL..."
+
+/* ---------------------------------------------------------------- state and sandbox */
+
+static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    (void)ud;
+    (void)osize;
+    if (nsize == 0) {
+        kfree(ptr);
+        return NULL;
+    }
+    return krealloc(ptr, nsize);
+}
+
+static int readonly_newindex(lua_State *L) {
+    return luaL_error(L, "Attempt to modify a readonly table");
+}
+
+static int missing_global(lua_State *L) {
+    return luaL_error(L, "Script attempted to access nonexistent global variable '%s'", lua_tostring(L, 2));
+}
+
+/* Pushes a read-only proxy of the table at index t (absolute). */
+static void push_readonly_proxy(lua_State *L, int t) {
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushvalue(L, t);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, readonly_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_newtable(L);   /* what getmetatable() shows: an empty table, as Redis's _G has */
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_PROXIES);
+    lua_pushvalue(L, -2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+/* 1 if the value at idx is one of the read-only proxies. */
+static int is_proxy(lua_State *L, int idx) {
+    if (!lua_istable(L, idx)) return 0;
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_PROXIES);
+    lua_pushvalue(L, idx);
+    lua_rawget(L, -2);
+    int yes = lua_toboolean(L, -1);
+    lua_pop(L, 2);
+    return yes;
+}
+
+static int readonly_error(lua_State *L) {
+    lua_pushstring(L, "Attempt to modify a readonly table");
+    return lua_error(L);
+}
+
+/* rawset() and setmetatable() refuse the proxies (Redis: the tables themselves are read-only;
+ * the error has no position, as it comes from a C function there too). */
+static int safe_rawset(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
+    if (is_proxy(L, 1)) return readonly_error(L);
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+static int safe_setmetatable(lua_State *L) {
+    if (is_proxy(L, 1)) return readonly_error(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* loadstring()/load(): chunks run in the scripts' environment, not the real globals. */
+static int sandboxed_load(lua_State *L) {
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    if (lua_isfunction(L, 1)) {
+        lua_getfield(L, LUA_REGISTRYINDEX, REG_ENV);
+        lua_setfenv(L, 1);
+    }
+    return lua_gettop(L);
+}
+
+/* pcall() that gives the message string of Redis error tables ({err=...}), as Redis 7 does, so
+ * `local ok, e = pcall(redis.call, ...)` sees "ERR ..." rather than a table. */
+static int redis_style_pcall(lua_State *L) {
+    luaL_checkany(L, 1);
+    int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    if (status != 0 && lua_istable(L, -1)) {
+        lua_getfield(L, -1, "err");
+        if (lua_isstring(L, -1)) lua_replace(L, -2);
+        else lua_pop(L, 1);
+    }
+    lua_pushboolean(L, status == 0);
+    lua_insert(L, 1);
+    return lua_gettop(L);
+}
+
+/* Replaces the global `name` by closure fn with the original as its upvalue. */
+static void wrap_global(lua_State *L, const char *name, lua_CFunction fn) {
+    lua_getglobal(L, name);
+    lua_pushcclosure(L, fn, 1);
+    lua_setglobal(L, name);
+}
+
+static void open_lib(lua_State *L, const char *name, lua_CFunction open) {
+    lua_pushcfunction(L, open);
+    lua_pushstring(L, name);
+    lua_call(L, 1, 0);
+}
+
+/* Opens the libraries scripts may use and removes what they may not. */
+static void open_libs(lua_State *L) {
+    open_lib(L, "", luaopen_base);
+    open_lib(L, LUA_TABLIBNAME, luaopen_table);
+    open_lib(L, LUA_STRLIBNAME, luaopen_string);
+    open_lib(L, LUA_MATHLIBNAME, luaopen_math);
+    lua_pushcfunction(L, luaopen_cjson);
+    lua_call(L, 0, 1);
+    lua_setglobal(L, "cjson");
+    lua_pushcfunction(L, luaopen_bit);
+    lua_call(L, 0, 1);
+    lua_setglobal(L, "bit");
+    lua_pushcfunction(L, luaopen_keel_struct);
+    lua_call(L, 0, 1);
+    lua_setglobal(L, "struct");
+    lua_pushcfunction(L, luaopen_keel_cmsgpack);
+    lua_call(L, 0, 1);
+    lua_setglobal(L, "cmsgpack");
+    static const char *const removed[] = {"dofile", "loadfile", "print", "getfenv", "setfenv", "module",
+                                          "require", "package", NULL};
+    for (int i = 0; removed[i]; i++) {
+        lua_pushnil(L);
+        lua_setglobal(L, removed[i]);
+    }
+    lua_pushcfunction(L, safe_rawset);
+    lua_setglobal(L, "rawset");
+    lua_pushcfunction(L, redis_style_pcall);
+    lua_setglobal(L, "pcall");
+    wrap_global(L, "setmetatable", safe_setmetatable);
+    wrap_global(L, "loadstring", sandboxed_load);
+    wrap_global(L, "load", sandboxed_load);
+}
+
+static void register_redis_api(lua_State *L);
+static int error_handler(lua_State *L);
+
+/* Replaces the library tables by read-only proxies, then builds the scripts' environment. */
+static void protect_globals(lua_State *L) {
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushstring(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_PROXIES);
+
+    static const char *const libs[] = {"redis", "string", "table", "math", "cjson", "bit", "struct",
+                                       "cmsgpack", NULL};
+    for (int i = 0; libs[i]; i++) {
+        lua_getglobal(L, libs[i]);
+        push_readonly_proxy(L, lua_gettop(L));
+        lua_setglobal(L, libs[i]);
+        lua_pop(L, 1);
+    }
+    push_readonly_proxy(L, LUA_GLOBALSINDEX);
+    lua_pushvalue(L, -1);
+    lua_setglobal(L, "_G");
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_ENV);
+    /* Last: from now on reading a missing global raises. */
+    lua_newtable(L);
+    lua_pushcfunction(L, missing_global);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, LUA_GLOBALSINDEX);
+}
+
+static void open_state(void) {
+    lua = lua_newstate(lua_alloc, NULL);
+    open_libs(lua);
+    register_redis_api(lua);
+    lua_newtable(lua);
+    lua_setfield(lua, LUA_REGISTRYINDEX, REG_SCRIPTS);
+    lua_newtable(lua);
+    lua_setfield(lua, LUA_REGISTRYINDEX, REG_FLAGS);
+    lua_pushcfunction(lua, error_handler);
+    lua_setfield(lua, LUA_REGISTRYINDEX, REG_HANDLER);
+    protect_globals(lua);
+}
+
+void scripting_init(void) {
+    open_state();
+    lua_client = client_create_fake();
+}
+
+void scripting_reset(void) {
+    if (run.running) return;
+    lua_close(lua);
+    open_state();
+    cached_scripts = 0;
+}
+
+long long scripting_cached_count(void) {
+    return cached_scripts;
+}
+
+size_t scripting_memory(void) {
+    return (size_t)lua_gc(lua, LUA_GCCOUNT, 0) * 1024 + (size_t)lua_gc(lua, LUA_GCCOUNTB, 0);
+}
+
+int script_running(void) {
+    return run.running;
+}
+
+/* ---------------------------------------------------------------- long scripts */
+
+const char *script_busy_error(client *c, const command *cmd) {
+    if (!run.busy) return NULL;
+    if (!(cmd->flags & CMD_ALLOW_BUSY)) return ERR_BUSY;
+    /* SHUTDOWN only with NOSAVE: saving would need the dataset in a consistent state. */
+    if (strcmp(cmd->fullname, "shutdown") == 0) {
+        for (int i = 1; i < c->argc; i++)
+            if (arg_is(c->argv[i].ptr, c->argv[i].len, "nosave")) return NULL;
+        return ERR_BUSY;
+    }
+    return NULL;
+}
+
+void script_kill(client *c) {
+    if (!run.busy) {
+        reply_error(c, "-NOTBUSY No scripts in execution right now.");
+    } else if (run.wrote) {
+        reply_error(c, "-UNKILLABLE Sorry the script already executed write commands against the dataset. You can "
+                       "either wait the script termination or kill the server in a hard way using the SHUTDOWN "
+                       "NOSAVE command.");
+    } else {
+        run.killed = 1;
+        reply_ok(c);
+    }
+}
+
+/* The count hook: after busy-reply-threshold ms, serve other clients between instructions so
+ * SCRIPT KILL and SHUTDOWN NOSAVE can arrive; raise once the script was killed. */
+static void busy_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    if (!run.killed) {
+        long long elapsed = mstime() - run.start_ms;
+        if (elapsed < server.busy_reply_threshold) return;
+        if (!run.busy) {
+            run.busy = 1;
+            client_pause_reading(run.caller, 1);
+            log_msg(LL_WARNING, "Slow script detected: still in execution after %lld milliseconds. You can try "
+                    "killing the script using the SCRIPT KILL command.", elapsed);
+        }
+        clients_process_while_busy();
+        if (server.shutdown_asap && server.shutdown_nosave && server_prepare_shutdown(1) == 0) {
+            server_shutdown();
+            exit(0);
+        }
+    }
+    if (run.killed) {
+        /* Every line from now on fails too, so a pcall() loop can't swallow the kill. */
+        lua_sethook(L, busy_hook, LUA_MASKLINE, 0);
+        lua_push_error_table(L, ERR_KILLED, strlen(ERR_KILLED), 0);
+        lua_error(L);
+    }
+}
+
+/* ---------------------------------------------------------------- redis.call / redis.pcall */
+
+/* Raises (call) or returns (pcall) the error table for msg. */
+static int call_error_counted(lua_State *L, int raise, const char *msg, int counted) {
+    lua_push_error_table(L, msg, strlen(msg), counted);
+    return raise ? lua_error(L) : 1;
+}
+
+static int call_error(lua_State *L, int raise, const char *msg) {
+    return call_error_counted(L, raise, msg, 0);
+}
+
+/* Counts a refused command in the error stats now, as Redis does (through the fake client,
+ * whose output is dropped). */
+static void count_refusal(const char *msg) {
+    reply_error(lua_client, msg);
+    reply_free_all(lua_client);
+}
+
+/* Turns the arguments on the stack into strings in place (numbers as "%.17g", like Redis) and
+ * fills argv. Returns 0 if one of them is neither a string nor a number. */
+static int collect_args(lua_State *L, int argc, karg *argv) {
+    for (int i = 1; i <= argc; i++) {
+        int t = lua_type(L, i);
+        if (t == LUA_TNUMBER) {
+            char buf[64];
+            lua_Number n = lua_tonumber(L, i);
+            /* Integral values print the same as "%.17g" would, without printf's cost. */
+            if (n > -1e15 && n < 1e15 && n == (lua_Number)(long long)n && !(n == 0 && signbit(n)))
+                ll_to_str(buf, sizeof(buf), (long long)n);
+            else
+                d_to_str(buf, sizeof(buf), n);
+            lua_pushstring(L, buf);
+            lua_replace(L, i);
+        } else if (t != LUA_TSTRING) {
+            return 0;
+        }
+        argv[i - 1].ptr = (char *)lua_tolstring(L, i, &argv[i - 1].len);
+    }
+    return 1;
+}
+
+/* The command for argv, with subcommands resolved; NULL if unknown. */
+static const command *lookup_script_command(int argc, karg *argv) {
+    const command *cmd = command_lookup(argv[0].ptr, argv[0].len);
+    if (cmd && cmd->subcommands && argc > 1) {
+        const command *sub = command_lookup_argv(argc, argv);
+        cmd = sub && sub != cmd ? sub : NULL;
+    }
+    return cmd;
+}
+
+static int arity_ok(const command *cmd, int argc) {
+    return cmd->arity > 0 ? argc == cmd->arity : argc >= -cmd->arity;
+}
+
+/* Runs the command on the fake client and pushes its reply as a Lua value. A reply that fits
+ * one block (the usual case) is parsed in place; a longer one is joined first. */
+static void execute_and_push(lua_State *L, const command *cmd, int argc, karg *argv) {
+    client *fc = lua_client;
+    client_set_args(fc, argc, argv);
+    call_command(fc, cmd);
+    fc->argc = 0;
+    fc->argv = NULL;
+    replyBlock *b = fc->reply_head;
+    if (b && !b->next) {
+        resp_to_lua(L, b->buf, b->used);
+    } else {
+        kstr *out = kstr_empty(256);
+        for (; b; b = b->next) out = kstr_cat(out, b->buf, b->used);
+        resp_to_lua(L, out->buf, out->len);
+        kstr_free(out);
+    }
+    reply_free_all(fc);
+}
+
+/* redis.call's checks, in Redis's order. Returns the refusal message or NULL. */
+static const char *check_script_command(const command *cmd, int argc) {
+    if (!cmd) return "Unknown Redis command called from script";
+    if (!arity_ok(cmd, argc)) return "Wrong number of args calling Redis command from script";
+    if (cmd->flags & CMD_NOSCRIPT) return "This Redis command is not allowed from script";
+    if ((cmd->flags & CMD_WRITE) && run.readonly) return "Write commands are not allowed from read-only scripts.";
+    /* Over maxmemory, only the first write may be refused: later ones would break atomicity. */
+    if ((cmd->flags & CMD_DENYOOM) && run.oom && !run.wrote && !(run.flags & SCRIPT_FLAG_ALLOW_OOM))
+        return ERR_OOM;
+    return NULL;
+}
+
+static int redis_call_common(lua_State *L, int raise) {
+    int argc = lua_gettop(L);
+    if (argc == 0) return call_error(L, raise, "Please specify at least one argument for this redis lib call");
+    karg stack_argv[16];
+    karg *argv = argc <= 16 ? stack_argv : kmalloc(sizeof(karg) * (size_t)argc);
+    const char *err = NULL;
+    int bad_args = !collect_args(L, argc, argv);
+    if (!bad_args) {
+        const command *cmd = lookup_script_command(argc, argv);
+        err = check_script_command(cmd, argc);
+        if (!err) {
+            if (cmd->flags & CMD_WRITE) run.wrote = 1;
+            execute_and_push(L, cmd, argc, argv);
+        }
+    }
+    if (argv != stack_argv) kfree(argv);
+    if (bad_args) return call_error(L, raise, "Lua redis lib command arguments must be strings or integers");
+    if (err) {
+        count_refusal(err);
+        return call_error_counted(L, raise, err, 1);
+    }
+    /* redis.call raises the command's error reply; redis.pcall returns it. */
+    if (raise && lua_istable(L, -1)) {
+        lua_getfield(L, -1, "err");
+        int is_err = lua_isstring(L, -1);
+        lua_pop(L, 1);
+        if (is_err) return lua_error(L);
+    }
+    return 1;
+}
+
+static int redis_call(lua_State *L) { return redis_call_common(L, 1); }
+static int redis_pcall(lua_State *L) { return redis_call_common(L, 0); }
+
+/* ---------------------------------------------------------------- the rest of redis.* */
+
+/* redis.error_reply / redis.status_reply: wrong arguments give an error table, not a raise. */
+static int redis_error_reply(lua_State *L) {
+    if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TSTRING)
+        return call_error(L, 0, "wrong number or type of arguments");
+    size_t len;
+    const char *s = lua_tolstring(L, 1, &len);
+    if (len && s[0] == '-') {
+        lua_push_error_table(L, s, len, 0);
+    } else {
+        lua_pushstring(L, "-");
+        lua_pushvalue(L, 1);
+        lua_concat(L, 2);
+        s = lua_tolstring(L, -1, &len);
+        lua_push_error_table(L, s, len, 0);
+    }
+    return 1;
+}
+
+static int redis_status_reply(lua_State *L) {
+    if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TSTRING)
+        return call_error(L, 0, "wrong number or type of arguments");
+    lua_newtable(L);
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "ok");
+    return 1;
+}
+
+static int redis_sha1hex(lua_State *L) {
+    if (lua_gettop(L) != 1) return call_error(L, 1, "wrong number of arguments");
+    size_t len;
+    const char *s = lua_tolstring(L, 1, &len);
+    char hex[41];
+    sha1_hex(s ? s : "", s ? len : 0, hex);
+    lua_pushstring(L, hex);
+    return 1;
+}
+
+static int redis_log(lua_State *L) {
+    int argc = lua_gettop(L);
+    if (argc < 2) return call_error(L, 1, "redis.log() requires two arguments or more.");
+    if (!lua_isnumber(L, 1)) return call_error(L, 1, "First argument must be a number (log level).");
+    int level = lua_number_to_int(lua_tonumber(L, 1));
+    if (level < LL_DEBUG || level > LL_WARNING) return call_error(L, 1, "Invalid debug level.");
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 2; i <= argc; i++) {
+        if (i > 2) luaL_addchar(&b, ' ');
+        size_t len;
+        const char *s = lua_tolstring(L, i, &len);
+        if (s) luaL_addlstring(&b, s, len);
+    }
+    luaL_pushresult(&b);
+    log_msg(level, "%s", lua_tostring(L, -1));
+    return 0;
+}
+
+static int redis_setresp(lua_State *L) {
+    if (lua_gettop(L) != 1) return call_error(L, 1, "redis.setresp() requires one argument.");
+    int resp = lua_number_to_int(lua_tonumber(L, 1));
+    if (resp != 2 && resp != 3) return call_error(L, 1, "RESP version must be 2 or 3.");
+    lua_client->resp = resp;
+    return 0;
+}
+
+#define REPL_NONE 0
+#define REPL_AOF 1
+#define REPL_REPLICA 2
+#define REPL_ALL 3
+
+static int redis_set_repl(lua_State *L) {
+    if (lua_gettop(L) != 1) return call_error(L, 1, "redis.set_repl() requires one argument.");
+    int flags = lua_number_to_int(lua_tonumber(L, 1));
+    if (flags < REPL_NONE || flags > REPL_ALL)
+        return call_error(L, 1, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+    return 0;   /* Keel has no replication or AOF: accepted and ignored */
+}
+
+/* redis.breakpoint / redis.debug: the debugger (SCRIPT DEBUG) is not supported; outside a
+ * debugging session Redis returns false / nothing too. */
+static int redis_breakpoint(lua_State *L) {
+    lua_pushboolean(L, 0);
+    return 1;
+}
+
+static int redis_debug(lua_State *L) {
+    (void)L;
+    return 0;
+}
+
+static int redis_replicate_commands(lua_State *L) {
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static void set_int_field(lua_State *L, const char *name, int v) {
+    lua_pushnumber(L, v);
+    lua_setfield(L, -2, name);
+}
+
+static void register_redis_api(lua_State *L) {
+    static const luaL_Reg fns[] = {
+        {"call", redis_call},
+        {"pcall", redis_pcall},
+        {"error_reply", redis_error_reply},
+        {"status_reply", redis_status_reply},
+        {"sha1hex", redis_sha1hex},
+        {"log", redis_log},
+        {"setresp", redis_setresp},
+        {"set_repl", redis_set_repl},
+        {"replicate_commands", redis_replicate_commands},
+        {"breakpoint", redis_breakpoint},
+        {"debug", redis_debug},
+        {NULL, NULL},
+    };
+    lua_newtable(L);
+    for (int i = 0; fns[i].name; i++) {
+        lua_pushcfunction(L, fns[i].func);
+        lua_setfield(L, -2, fns[i].name);
+    }
+    set_int_field(L, "LOG_DEBUG", LL_DEBUG);
+    set_int_field(L, "LOG_VERBOSE", LL_VERBOSE);
+    set_int_field(L, "LOG_NOTICE", LL_NOTICE);
+    set_int_field(L, "LOG_WARNING", LL_WARNING);
+    set_int_field(L, "REPL_NONE", REPL_NONE);
+    set_int_field(L, "REPL_AOF", REPL_AOF);
+    set_int_field(L, "REPL_SLAVE", REPL_REPLICA);
+    set_int_field(L, "REPL_REPLICA", REPL_REPLICA);
+    set_int_field(L, "REPL_ALL", REPL_ALL);
+    lua_pushstring(L, REDIS_COMPAT_VERSION);
+    lua_setfield(L, -2, "REDIS_VERSION");
+    int maj = 0, min = 0, pat = 0;
+    sscanf(REDIS_COMPAT_VERSION, "%d.%d.%d", &maj, &min, &pat);
+    set_int_field(L, "REDIS_VERSION_NUM", (maj << 16) | (min << 8) | pat);
+    lua_setglobal(L, "redis");
+}
+
+/* ---------------------------------------------------------------- script cache */
+
+/* Parses a "#!lua ..." first line into flags. Returns 0, or -1 after replying the error. */
+static int parse_shebang(client *c, const char *body, size_t len, int *flags) {
+    const char *nl = memchr(body, '\n', len);
+    size_t llen = nl ? (size_t)(nl - body) : len;
+    kstr *line = kstr_new(body, llen);
+    int rc = 0;
+    *flags = 0;
+    char *save = NULL;
+    char *tok = strtok_r(line->buf, " ", &save);
+    if (!tok || strcmp(tok, "#!lua") != 0) {
+        reply_errorf(c, "Unexpected engine in script shebang: %s", tok ? tok : line->buf);
+        rc = -1;
+    }
+    while (rc == 0 && (tok = strtok_r(NULL, " ", &save))) {
+        if (strncmp(tok, "flags=", 6) != 0) {
+            reply_errorf(c, "Unknown lua shebang option: %s", tok);
+            rc = -1;
+            break;
+        }
+        static const struct { const char *name; int flag; } names[] = {
+            {"no-writes", SCRIPT_FLAG_NO_WRITES}, {"allow-oom", SCRIPT_FLAG_ALLOW_OOM},
+            {"allow-stale", SCRIPT_FLAG_ALLOW_STALE}, {"no-cluster", SCRIPT_FLAG_NO_CLUSTER},
+            {"allow-cross-slot-keys", SCRIPT_FLAG_ALLOW_CROSS_SLOT}, {NULL, 0}};
+        char *save2 = NULL;
+        for (char *f = strtok_r(tok + 6, ",", &save2); f; f = strtok_r(NULL, ",", &save2)) {
+            int i = 0;
+            while (names[i].name && strcmp(names[i].name, f) != 0) i++;
+            if (!names[i].name) {
+                reply_errorf(c, "Unexpected flag in script shebang: %s", f);
+                rc = -1;
+                break;
+            }
+            *flags |= names[i].flag;
+        }
+    }
+    kstr_free(line);
+    return rc;
+}
+
+/* Pushes registry[reg][sha] (nil if absent). */
+static void push_cached(const char *reg, const char *sha) {
+    lua_getfield(lua, LUA_REGISTRYINDEX, reg);
+    lua_getfield(lua, -1, sha);
+    lua_remove(lua, -2);
+}
+
+/* SHA-1 names are matched case-insensitively, as Redis does. */
+static void sha_lower(const char *sha, char out[41]) {
+    for (int i = 0; i < 40; i++) out[i] = (char)((sha[i] >= 'A' && sha[i] <= 'Z') ? sha[i] + 32 : sha[i]);
+    out[40] = '\0';
+}
+
+int script_exists(const char *sha, size_t len) {
+    if (len != 40) return 0;
+    char lower[41];
+    sha_lower(sha, lower);
+    push_cached(REG_SCRIPTS, lower);
+    int found = !lua_isnil(lua, -1);
+    lua_pop(lua, 1);
+    return found;
+}
+
+int script_load(client *c, const char *body, size_t len, char sha[41]) {
+    sha1_hex(body, len, sha);
+    if (script_exists(sha, 40)) return 0;
+    int flags = SCRIPT_FLAG_COMPAT;
+    kstr *src;
+    if (len >= 2 && body[0] == '#' && body[1] == '!') {
+        if (parse_shebang(c, body, len, &flags) < 0) return -1;
+        /* Keep line numbers: the shebang line becomes a comment. */
+        src = kstr_cat(kstr_new("--", 2), body, len);
+    } else {
+        src = kstr_new(body, len);
+    }
+    int rc = luaL_loadbuffer(lua, src->buf, src->len, "@user_script");
+    kstr_free(src);
+    if (rc != 0) {
+        reply_errorf(c, "Error compiling script (new function): %s", lua_tostring(lua, -1));
+        lua_pop(lua, 1);
+        return -1;
+    }
+    lua_getfield(lua, LUA_REGISTRYINDEX, REG_ENV);
+    lua_setfenv(lua, -2);
+    lua_getfield(lua, LUA_REGISTRYINDEX, REG_SCRIPTS);
+    lua_pushvalue(lua, -2);
+    lua_setfield(lua, -2, sha);
+    lua_pop(lua, 2);
+    lua_getfield(lua, LUA_REGISTRYINDEX, REG_FLAGS);
+    lua_pushnumber(lua, flags);
+    lua_setfield(lua, -2, sha);
+    lua_pop(lua, 1);
+    cached_scripts++;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- running */
+
+/* Message handler: makes every error a table {err=...} and adds where it happened. */
+static int error_handler(lua_State *L) {
+    lua_Debug ar;
+    int have = lua_getstack(L, 1, &ar) && lua_getinfo(L, "nSl", &ar);
+    if (have && strcmp(ar.what, "C") == 0) have = lua_getstack(L, 2, &ar) && lua_getinfo(L, "nSl", &ar);
+    if (!lua_istable(L, 1)) {
+        lua_getglobal(L, "tostring");
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 1);
+        lua_pushstring(L, "ERR ");
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+        lua_newtable(L);
+        lua_insert(L, -2);
+        lua_setfield(L, -2, "err");
+        lua_replace(L, 1);
+    }
+    if (have) {
+        lua_pushstring(L, ar.source);
+        lua_setfield(L, 1, "source");
+        lua_pushnumber(L, ar.currentline);
+        lua_setfield(L, 1, "line");
+    }
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* Replies the error table at the top of the stack as Redis formats a failed script. */
+static void reply_script_error(client *c, const char *sha) {
+    int t = lua_gettop(lua);
+    const char *err = NULL, *source = NULL;
+    if (lua_istable(lua, t)) {
+        lua_getfield(lua, t, "err");
+        lua_getfield(lua, t, "source");
+        lua_getfield(lua, t, "line");
+        err = lua_tostring(lua, t + 1);
+        source = lua_tostring(lua, t + 2);
+    }
+    kstr *msg = kstr_catfmt(kstr_empty(128), "-%s", err ? err : "ERR unknown error");
+    if (source && lua_isnumber(lua, t + 3))
+        msg = kstr_catfmt(msg, " script: %s, on %s:%d.", sha, source, lua_number_to_int(lua_tonumber(lua, t + 3)));
+    if (lua_istable(lua, t) && lua_error_table_counted(lua, t)) reply_error_uncounted(c, msg->buf);
+    else reply_error(c, msg->buf);
+    kstr_free(msg);
+    lua_settop(lua, t - 1);
+}
+
+/* Sets the real global `name` to an array of the given arguments. */
+static void set_global_array(const char *name, const karg *a, int n) {
+    lua_createtable(lua, n, 0);
+    for (int i = 0; i < n; i++) {
+        lua_pushlstring(lua, a[i].ptr, a[i].len);
+        lua_rawseti(lua, -2, i + 1);
+    }
+    lua_pushstring(lua, name);
+    lua_insert(lua, -2);
+    lua_rawset(lua, LUA_GLOBALSINDEX);
+}
+
+/* Dispatch already tried to evict for this command: what is left over the limit stays. */
+static int script_over_maxmemory(void) {
+    return server.maxmemory && mem_used() > (size_t)server.maxmemory;
+}
+
+static void run_script(client *c, const char *sha, int flags, int readonly, int nkeys) {
+    static int runs_since_gc;
+    lua_getfield(lua, LUA_REGISTRYINDEX, REG_HANDLER);
+    int handler = lua_gettop(lua);
+    push_cached(REG_SCRIPTS, sha);
+    set_global_array("KEYS", c->argv + 3, nkeys);
+    set_global_array("ARGV", c->argv + 3 + nkeys, c->argc - 3 - nkeys);
+    run.running = 1;
+    run.caller = c;
+    run.flags = flags;
+    run.readonly = readonly || (flags & SCRIPT_FLAG_NO_WRITES);
+    run.wrote = 0;
+    run.busy = run.killed = 0;
+    run.oom = script_over_maxmemory();
+    run.start_ms = mstime();
+    if (server.busy_reply_threshold > 0) lua_sethook(lua, busy_hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+    lua_client->db = c->db;
+    lua_client->resp = 2;
+    int rc = lua_pcall(lua, 0, 1, handler);
+    lua_sethook(lua, NULL, 0, 0);
+    if (run.busy) {
+        client_pause_reading(c, 0);
+        log_msg(LL_WARNING, "Slow script finished in %lld milliseconds", mstime() - run.start_ms);
+    }
+    run.running = run.busy = run.killed = 0;
+    run.caller = NULL;
+    if (rc != 0) reply_script_error(c, sha);
+    else lua_to_reply(c, lua, lua_client->resp);
+    lua_settop(lua, handler - 1);
+    /* Garbage from scripts should not pile up: an incremental step every GC_PERIOD runs. */
+    if (++runs_since_gc >= GC_PERIOD) {
+        lua_gc(lua, LUA_GCSTEP, GC_PERIOD);
+        runs_since_gc = 0;
+    }
+}
+
+/* Parses numkeys (argv[2]); replies the error and returns -1 when invalid. */
+static int parse_numkeys(client *c) {
+    long long n;
+    if (!str_to_ll(c->argv[2].ptr, c->argv[2].len, &n)) {
+        reply_error(c, ERR_NOT_INT);
+        return -1;
+    }
+    if (n > c->argc - 3) {
+        reply_error(c, "Number of keys can't be greater than number of args");
+        return -1;
+    }
+    if (n < 0) {
+        reply_error(c, "Number of keys can't be negative");
+        return -1;
+    }
+    return (int)n;
+}
+
+void script_eval(client *c, int by_sha, int readonly) {
+    monitor_feed(c);   /* before the script's own commands, even when it fails to start */
+    int nkeys = parse_numkeys(c);
+    if (nkeys < 0) return;
+    char sha[41];
+    if (by_sha) {
+        if (!script_exists(c->argv[1].ptr, c->argv[1].len)) {
+            reply_error(c, "-NOSCRIPT No matching script. Please use EVAL.");
+            return;
+        }
+        sha_lower(c->argv[1].ptr, sha);
+    } else if (script_load(c, c->argv[1].ptr, c->argv[1].len, sha) < 0) {
+        return;
+    }
+    push_cached(REG_FLAGS, sha);
+    int flags = lua_number_to_int(lua_tonumber(lua, -1));
+    lua_pop(lua, 1);
+    if (readonly && !(flags & SCRIPT_FLAG_COMPAT) && !(flags & SCRIPT_FLAG_NO_WRITES)) {
+        reply_error(c, "Can not execute a script with write flag using *_ro command.");
+        return;
+    }
+    /* A script with a shebang declares what it may do: one that may write, and doesn't allow
+     * OOM, is refused up front when over maxmemory. */
+    if (!(flags & (SCRIPT_FLAG_COMPAT | SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && script_over_maxmemory()) {
+        reply_error(c, ERR_OOM);
+        return;
+    }
+    run_script(c, sha, flags, readonly, nkeys);
+}

@@ -1,0 +1,41 @@
+/* lua_internal.h - shared between the scripting engine (lua_engine.c) and its conversions
+ * (lua_convert.c). Nothing outside src/scripting/ includes it. */
+#ifndef KEEL_LUA_INTERNAL_H
+#define KEEL_LUA_INTERNAL_H
+
+#include <lua.h>
+#include <stddef.h>
+
+#include "server.h"
+
+/* Pushes the Lua value of the RESP reply at buf[0..len) (the fake client's output for one
+ * command): RESP2 and RESP3 types as Redis documents them. Returns the bytes consumed, 0 if the
+ * buffer doesn't hold a whole reply (pushes nil then). */
+size_t resp_to_lua(lua_State *L, const char *buf, size_t len);
+
+/* Sends the Lua value at the top of the stack to c as a reply (Redis's conversion rules; tables
+ * with err/ok/double/map/set/big_number/verbatim_string fields are special). resp is the
+ * script's redis.setresp() protocol: booleans are 1/null under 2 and #t/#f under 3. Pops it. */
+void lua_to_reply(client *c, lua_State *L, int resp);
+
+/* Pushes the error table {err = "CODE message"} Redis scripts see for an error text that may
+ * start with "-CODE " (otherwise the code is ERR). Trailing CR/LF are trimmed. counted: the
+ * error was already counted in the error stats (a command's error reply, or a command refused
+ * by redis.call's checks); the table then carries ignore_error_stats_update = true, as in
+ * Redis, and replying it later doesn't count it again. */
+#define ERR_FIELD_COUNTED "ignore_error_stats_update"
+void lua_push_error_table(lua_State *L, const char *msg, size_t len, int counted);
+int lua_error_table_counted(lua_State *L, int t);   /* t: absolute index of an error table */
+/* Sends "-msg" (msg starts with '-') without counting it in the error stats. */
+void reply_error_uncounted(client *c, const char *msg);
+
+/* C casts of Lua numbers without undefined behaviour: out of range (and NaN) gives the minimum
+ * (what x86's conversion instructions give redis-server), else truncation toward zero. */
+int lua_number_to_int(lua_Number n);
+long long lua_number_to_ll(lua_Number n);
+
+/* The struct and cmsgpack libraries (lua_struct.c, lua_cmsgpack.c): push the module table. */
+int luaopen_keel_struct(lua_State *L);
+int luaopen_keel_cmsgpack(lua_State *L);
+
+#endif
