@@ -7,9 +7,11 @@
 #   KEEL_SERVER=/usr/bin/redis-server bash bench/run-all.sh    # sanity: redis vs redis
 #
 # quick: throughput.sh (set,get,incr,mset,del; N=500000 at -P 16, 100000 at -P 1), memory.py
-#        (1,000,000 string keys), growth.py --quick (1,310,720 keys); 3 rounds each (ROUNDS).
+#        (1,000,000 string keys), growth.py --quick (1,310,720 keys), eviction.py and
+#        lazyfree.py at small sizes, scripting.sh, multi_pubsub.py; 3 rounds each (ROUNDS).
 # full:  throughput.sh with every test (TESTS=all), N=2000000 / N_P1=400000, 5 rounds;
-#        memory.py --datasets all; growth.py with 10,485,760 keys, 3 rounds.
+#        memory.py --datasets all; growth.py with 10,485,760 keys, 3 rounds; eviction.py
+#        around 2^20 keys; lazyfree.py with 5,000,000 keys; scripting.sh; multi_pubsub.py.
 # Settings passed in the environment (N, TESTS, ROUNDS, KEEL_SERVER, BENCH_NICE, ...) win over
 # these defaults.  The RESULT lines of all three go to $BENCH_RESULTS (default
 # bench/results/<UTC time>.txt, ignored by git); the exit status is non-zero if any script
@@ -37,12 +39,28 @@ if [ "${BENCH_FULL:-0}" = 1 ]; then
     ROUNDS=${ROUNDS:-3} "$PY" bench/memory.py --datasets all || status=1
     echo
     ROUNDS=${ROUNDS:-3} "$PY" bench/growth.py || status=1
+    echo
+    "$PY" bench/eviction.py || status=1
+    echo
+    "$PY" bench/lazyfree.py || status=1
+    echo
+    bash bench/scripting.sh || status=1
+    echo
+    "$PY" bench/multi_pubsub.py || status=1
 else
     bash bench/throughput.sh || status=1
     echo
     "$PY" bench/memory.py || status=1
     echo
     "$PY" bench/growth.py --quick || status=1
+    echo
+    "$PY" bench/eviction.py --keys 20000 --bits 16 --rounds 2 --pause 1.1 || status=1
+    echo
+    "$PY" bench/lazyfree.py --keys 500000 || status=1
+    echo
+    N=50000 bash bench/scripting.sh || status=1
+    echo
+    "$PY" bench/multi_pubsub.py || status=1
 fi
 echo
 echo "# all benchmarks done in $(( $(date +%s) - start )) s; RESULT lines in $BENCH_RESULTS"

@@ -216,22 +216,25 @@ def _hot_kept(c, nkeys, seed, rounds=3):
 
 def test_lru_keeps_hot_keys_like_redis(start_server):
     nkeys = 20000 * SCALE
-    servers = {"keel": start_server(["--maxmemory-policy", "allkeys-lru"]),
-               "redis": start_server(["--maxmemory-policy", "allkeys-lru"], binary=ORACLE_SERVER)}
+    seeds = (7, 8, 9)
+    servers = {(name, seed): start_server(["--maxmemory-policy", "allkeys-lru"],
+                                          binary=ORACLE_SERVER if name == "redis" else None)
+               for name in ("keel", "redis") for seed in seeds}
     kept = {}
 
-    def run(name):
-        kept[name] = _hot_kept(servers[name].client(), nkeys, seed=7)
+    def run(name, seed):
+        kept[(name, seed)] = _hot_kept(servers[(name, seed)].client(), nkeys, seed=seed)
 
-    # The same trace on both servers at once: the pauses dominate the run time.
-    threads = [threading.Thread(target=run, args=(name,)) for name in servers]
+    # The same traces on both servers at once: the pauses dominate the run time. Both servers
+    # sample, so one trace is noisy; the sum over three traces is what is compared.
+    threads = [threading.Thread(target=run, args=key) for key in servers]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    print("hot keys kept of %d: keel %d, redis %d" % (nkeys // 5, kept["keel"], kept["redis"]))
-    # Both are sampled approximations: allow 3% of noise below redis-server.
-    assert kept["keel"] >= kept["redis"] * 0.97, kept
+    total = {name: sum(kept[(name, seed)] for seed in seeds) for name in ("keel", "redis")}
+    print("hot keys kept of %d: keel %d, redis %d" % (len(seeds) * (nkeys // 5), total["keel"], total["redis"]))
+    assert total["keel"] >= total["redis"] * 0.97, kept
 
 
 @pytest.mark.keel_only
