@@ -354,3 +354,27 @@ def _run_scan(sides, n, step, history):
     if ks != rs:
         _fail(n, step, history, "scanned sets differ",
               sorted(ks - rs), sorted(rs - ks), "(shown: only-in-keel, only-in-redis)")
+
+
+# ---------------------------------------------------------------- helpers shared by the scripts
+
+
+def arity(cmd):
+    """Redis's wrong-arity error for a command, as raw reply bytes."""
+    return b"-ERR wrong number of arguments for '%s' command\r\n" % cmd.encode()
+
+
+def unordered(*args):
+    """A step whose aggregate reply is compared as a multiset."""
+    return C(*args, unordered=True)
+
+
+def restore_config(servers, settings):
+    """Puts config parameters back on shared servers after a script changed them."""
+    for server in servers:
+        client = server.client()
+        try:
+            for name, value in settings.items():
+                client.config_set(name, value)
+        finally:
+            client.close()

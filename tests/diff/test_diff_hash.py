@@ -10,7 +10,7 @@ tests/integration/test_hash_set.py.
 
 import pytest
 
-from diff.runner import C, ScanAll, run_script
+from diff.runner import C, ScanAll, arity, restore_config, run_script, unordered
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 SYNTAX = b"-ERR syntax error\r\n"
@@ -21,25 +21,11 @@ I64_MIN = "-9223372036854775808"
 DEFAULTS = {"hash-max-listpack-entries": "128", "hash-max-listpack-value": "64"}
 
 
-def arity(cmd):
-    return b"-ERR wrong number of arguments for '%s' command\r\n" % cmd.encode()
-
-
-def unordered(*args):
-    return C(*args, unordered=True)
-
-
 @pytest.fixture(autouse=True)
 def restore_limits(keel, oracle):
     """Scripts change the conversion limits on the shared servers: put them back afterwards."""
     yield
-    for server in (keel, oracle):
-        client = server.client()
-        try:
-            for name, value in DEFAULTS.items():
-                client.config_set(name, value)
-        finally:
-            client.close()
+    restore_config((keel, oracle), DEFAULTS)
 
 
 # Field and value bytes of every listpack encoding and the corner cases of integer detection.

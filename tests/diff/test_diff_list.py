@@ -9,17 +9,13 @@ multi-client behaviour is in tests/integration/test_blocking.py.
 
 import pytest
 
-from diff.runner import C, run_script
+from diff.runner import C, arity, run_script
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 SYNTAX = b"-ERR syntax error\r\n"
 NOT_INT = b"-ERR value is not an integer or out of range\r\n"
 I64_MAX = "9223372036854775807"
 I64_MIN = "-9223372036854775808"
-
-
-def arity(cmd):
-    return b"-ERR wrong number of arguments for '%s' command\r\n" % cmd.encode()
 
 
 def numbered(prefix, n):

@@ -11,7 +11,7 @@ tests/integration/test_hash_set.py.
 
 import pytest
 
-from diff.runner import C, ScanAll, run_script
+from diff.runner import C, ScanAll, arity, restore_config, run_script, unordered
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 SYNTAX = b"-ERR syntax error\r\n"
@@ -20,24 +20,11 @@ I64_MAX = "9223372036854775807"
 I64_MIN = "-9223372036854775808"
 
 
-def arity(cmd):
-    return b"-ERR wrong number of arguments for '%s' command\r\n" % cmd.encode()
-
-
-def unordered(*args):
-    return C(*args, unordered=True)
-
-
 @pytest.fixture(autouse=True)
 def restore_limits(keel, oracle):
     """Scripts change set-max-intset-entries on the shared servers: put it back afterwards."""
     yield
-    for server in (keel, oracle):
-        client = server.client()
-        try:
-            client.config_set("set-max-intset-entries", "512")
-        finally:
-            client.close()
+    restore_config((keel, oracle), {"set-max-intset-entries": "512"})
 
 
 INTS = ["0", "1", "-1", "127", "32767", "32768", "-32769", "2147483647", "2147483648",

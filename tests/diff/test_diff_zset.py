@@ -16,7 +16,7 @@ import random
 
 import pytest
 
-from diff.runner import C, ScanAll, run_script
+from diff.runner import C, ScanAll, arity, restore_config, run_script
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 SYNTAX = b"-ERR syntax error\r\n"
@@ -54,21 +54,11 @@ def zscan(*args):
     return C("ZSCAN", *args, compare=scan_page)
 
 
-def arity(cmd):
-    return b"-ERR wrong number of arguments for '%s' command\r\n" % cmd.encode()
-
-
 @pytest.fixture(autouse=True)
 def restore_limits(keel, oracle):
     """Scripts change the conversion limits on the shared servers: put them back afterwards."""
     yield
-    for server in (keel, oracle):
-        client = server.client()
-        try:
-            for name, value in DEFAULTS.items():
-                client.config_set(name, value)
-        finally:
-            client.close()
+    restore_config((keel, oracle), DEFAULTS)
 
 
 # Scores whose parsing and formatting differ in interesting ways.
