@@ -317,10 +317,15 @@ void client_read_handler(eventLoop *el, int fd, void *data, int mask) {
     }
     process_input(c);
     if (c->flags & CLIENT_CLOSE_ASAP) return;
-    /* Give back the buffer of a big request once it's done. */
-    if (c->querybuf->len == 0 && c->querybuf->cap > 64 * 1024) {
+    /* Give back what a big request needed once it's done: its buffer and its argument array. */
+    if (c->querybuf->len == 0 && c->querybuf->cap > 4 * READ_CHUNK) {
         kstr_free(c->querybuf);
         c->querybuf = kstr_empty(0);
+    }
+    if (c->parser.argv_cap > 1024 && c->parser.multibulk_len < 0) {
+        kfree(c->parser.argv);
+        c->parser.argv = NULL;
+        c->parser.argv_cap = 0;
     }
 }
 
