@@ -34,7 +34,9 @@ typedef struct memOverview {
     size_t keys;
     size_t allocated, active, resident;   /* the allocator's view (jemalloc), else used/rss */
 } memOverview;
-void memory_overview(memOverview *m);
+/* fresh: read RSS and the allocator's figures now (MEMORY STATS, DOCTOR), else use the
+ * server cron's copy, at most 100 ms old (INFO). */
+void memory_overview(memOverview *m, int fresh);
 /* The table arrays of one database: keyspace table and TTL index. Returns their sum. */
 size_t db_overhead_bytes(const kdb *db, size_t *main, size_t *expires);
 

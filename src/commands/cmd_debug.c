@@ -182,7 +182,7 @@ static void reply_db_overheads(client *c, int *ndbs) {
 
 void memory_stats_command(client *c) {
     memOverview m;
-    memory_overview(&m);
+    memory_overview(&m, 1);
     size_t net = m.used > m.startup ? m.used - m.startup : 0;
     replyDeferred d = reply_deferred(c);
     int ndbs = 0;
@@ -223,7 +223,7 @@ void memory_stats_command(client *c) {
  * with issues a list of the ones Keel can measure. */
 void memory_doctor_command(client *c) {
     memOverview m;
-    memory_overview(&m);
+    memory_overview(&m, 1);
     kstr *s = kstr_empty(512);
     if (m.used < DOCTOR_MIN_MEMORY) {
         s = kstr_catc(s, "Hi Sam, this instance is empty or is using very little memory, my issues detector can't "

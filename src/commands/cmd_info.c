@@ -9,7 +9,9 @@
  * named keel_* (keel_version).
  *
  * The instantaneous_* rates are sampled by info_cron() every 100 ms into a ring of 16
- * samples, like Redis's trackInstantaneousMetric. */
+ * samples, like Redis's trackInstantaneousMetric. The process RSS and jemalloc's figures are
+ * refreshed by the same cron (as Redis's cron_malloc_stats): reading them costs ~100 us (a
+ * /proc read and a jemalloc stats epoch), too much for every INFO of a monitoring client. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -67,10 +69,40 @@ static long long metric_value(int m) {
 }
 
 /* Called from the server cron. */
+/* The allocator's view as of the last cron: process RSS, and jemalloc's allocated, active and
+ * resident bytes (the C library's allocator has none: used and RSS stand in). */
+static struct {
+    size_t rss, allocated, active, resident;
+    int valid;
+} alloc_stats;
+
+#ifdef KEEL_JEMALLOC
+static size_t jemalloc_stat(const char *name) {
+    size_t v = 0, sz = sizeof(v);
+    return mallctl(name, &v, &sz, NULL, 0) == 0 ? v : 0;
+}
+#endif
+
+static void refresh_alloc_stats(void) {
+    alloc_stats.rss = mem_rss();
+    alloc_stats.allocated = alloc_stats.active = mem_used();
+    alloc_stats.resident = alloc_stats.rss;
+#ifdef KEEL_JEMALLOC
+    uint64_t epoch = 1;
+    size_t esz = sizeof(epoch);
+    mallctl("epoch", &epoch, &esz, &epoch, esz);   /* refresh jemalloc's cached statistics */
+    alloc_stats.allocated = jemalloc_stat("stats.allocated");
+    alloc_stats.active = jemalloc_stat("stats.active");
+    alloc_stats.resident = jemalloc_stat("stats.resident");
+#endif
+    alloc_stats.valid = 1;
+}
+
 void info_cron(void) {
     if (!startup_memory) startup_memory = mem_used();
     long long now = mstime();
     if (now - metrics[METRIC_OPS].last_sample_ms < METRIC_PERIOD_MS) return;
+    refresh_alloc_stats();
     track_metric(METRIC_OPS, server.stat_numcommands, now);
     track_metric(METRIC_NET_IN, server.stat_net_input_bytes, now);
     track_metric(METRIC_NET_OUT, server.stat_net_output_bytes, now);
@@ -169,20 +201,14 @@ size_t db_overhead_bytes(const kdb *db, size_t *main, size_t *expires) {
     return *main + *expires;
 }
 
-#ifdef KEEL_JEMALLOC
-static size_t jemalloc_stat(const char *name) {
-    size_t v = 0, sz = sizeof(v);
-    return mallctl(name, &v, &sz, NULL, 0) == 0 ? v : 0;
-}
-#endif
-
-void memory_overview(memOverview *m) {
+void memory_overview(memOverview *m, int fresh) {
     memset(m, 0, sizeof(*m));
     m->used = mem_used();
     if (m->used > server.stat_peak_memory) server.stat_peak_memory = m->used;
     m->peak = server.stat_peak_memory;
     m->startup = startup_memory;
-    m->rss = mem_rss();
+    if (fresh || !alloc_stats.valid) refresh_alloc_stats();
+    m->rss = alloc_stats.rss;
     m->clients_normal = clients_memory();
     size_t tables = 0, main, expires;
     for (int i = 0; i < server.dbnum; i++) {
@@ -192,16 +218,9 @@ void memory_overview(memOverview *m) {
     m->overhead = m->startup + m->clients_normal + tables;
     if (m->overhead > m->used) m->overhead = m->used;
     m->dataset = m->used - m->overhead;
-    m->allocated = m->active = m->used;
-    m->resident = m->rss;
-#ifdef KEEL_JEMALLOC
-    uint64_t epoch = 1;
-    size_t esz = sizeof(epoch);
-    mallctl("epoch", &epoch, &esz, &epoch, esz);   /* refresh the cached statistics */
-    m->allocated = jemalloc_stat("stats.allocated");
-    m->active = jemalloc_stat("stats.active");
-    m->resident = jemalloc_stat("stats.resident");
-#endif
+    m->allocated = alloc_stats.allocated;
+    m->active = alloc_stats.active;
+    m->resident = alloc_stats.resident;
 }
 
 static double ratio(size_t a, size_t b) {
@@ -210,7 +229,7 @@ static double ratio(size_t a, size_t b) {
 
 static kstr *info_memory(kstr *s) {
     memOverview m;
-    memory_overview(&m);
+    memory_overview(&m, 0);
     size_t net = m.used > m.startup ? m.used - m.startup : 0;
     unsigned long long total_mem = (unsigned long long)sysconf(_SC_PHYS_PAGES) * (unsigned long long)sysconf(_SC_PAGESIZE);
     s = human_field(s, "used_memory", m.used);

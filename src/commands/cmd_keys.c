@@ -115,8 +115,9 @@ static void rename_generic(client *c, int nx) {
         db_delete(c->db, dst->ptr, dst->len);
     }
     long long when = obj_expire(o);
+    uint32_t access = o->lru;   /* the key keeps its LRU/LFU data under its new name, as in Redis */
     db_unlink(c->db, o);
-    db_add_with_expire(c->db, obj_rekey(o, dst->ptr, dst->len), when);
+    db_add_with_expire(c->db, obj_rekey(o, dst->ptr, dst->len), when)->lru = access;
     signal_modified_key(c, c->db, src->ptr, src->len);
     signal_modified_key(c, c->db, dst->ptr, dst->len);
     notify_keyspace_event(NOTIFY_GENERIC, "rename_from", src->ptr, src->len, c->db->id);
@@ -185,8 +186,10 @@ void move_command(client *c) {
         reply_integer(c, 0);
         return;
     }
+    uint32_t access = o->lru;   /* the key keeps its LRU/LFU data in `to`, as in Redis */
     db_unlink(c->db, o);
     db_add(to, o);              /* the entry keeps its TTL area; db_add indexes it in `to` */
+    o->lru = access;
     signal_modified_key(c, c->db, key->ptr, key->len);
     signal_modified_key(c, to, key->ptr, key->len);
     notify_keyspace_event(NOTIFY_GENERIC, "move_from", key->ptr, key->len, c->db->id);

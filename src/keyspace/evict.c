@@ -171,14 +171,16 @@ static size_t pool_populate(kdb *db) {
 }
 
 /* The best candidate still present (with a TTL for volatile policies), emptying the slots it
- * passes; NULL if the pool has none. */
+ * passes; NULL if the pool has none. A candidate whose score fell since it was sampled was
+ * used in the meantime (idle time and the LFU counter's decay only grow a score), so it is
+ * dropped rather than evicted: Redis evicts it on its stale score. */
 static kobj *pool_pop_best(kdb **dbp) {
     for (int k = EVPOOL_SIZE - 1; k >= 0; k--) {
         if (!pool[k].key) continue;
         kdb *db = db_by_id(pool[k].dbid);
         kobj *o = db && db->keys ? tableFind(db->keys, pool[k].key, pool[k].klen) : NULL;
         pool[k].key = NULL;
-        if (o && (!policy_is_volatile() || o->has_expire)) {
+        if (o && (!policy_is_volatile() || o->has_expire) && score_of(o) >= pool[k].score) {
             *dbp = db;
             return o;
         }
