@@ -11,6 +11,7 @@ Command line (used by throughput.sh):
     benchlib.py gen zset    OUT KEY COUNT                       ZADD KEY i member:%08d, 1000 a command
 """
 
+import array
 import atexit
 import os
 import shutil
@@ -42,7 +43,7 @@ PINNED = pinning_available()
 # BENCH_NICE=-10 (for example): servers and clients run at that nice level, so that unrelated
 # load on a shared machine disturbs the runs less.  Off by default.
 NICE = os.environ.get("BENCH_NICE") or None
-PIN_NOTE = ("server on CPU 0, clients on CPU 1 (taskset)" if PINNED else "no pinning") + \
+PIN_NOTE = ("server on CPU 0 (helper threads on CPU 1), clients on CPU 1 (taskset)" if PINNED else "no pinning") + \
     (", nice %s" % NICE if NICE else "")
 
 
@@ -271,6 +272,7 @@ class Server:
                     ok = c.call("PING") == b"PONG"
                     c.close()
                     if ok:
+                        self.pin_helper_threads()
                         return self
                 except (OSError, ReplyError, ConnectionError):
                     pass
@@ -278,6 +280,19 @@ class Server:
             last = self.log_tail()
             self.stop()
         raise RuntimeError("%s (%s) did not start; log tail:\n%s" % (self.name, self.binary, last))
+
+    def pin_helper_threads(self):
+        """The server's threads other than the event loop (Keel's lazy-free thread, Redis's
+        bio threads) go to the client CPU, as on a machine where the event loop has a core to
+        itself: on CPU 0 a background FLUSHALL ASYNC would take turns with the event loop."""
+        if not PINNED:
+            return
+        try:
+            tids = [int(t) for t in os.listdir("/proc/%d/task" % self.pid) if int(t) != self.pid]
+            for tid in tids:
+                os.sched_setaffinity(tid, {1})
+        except OSError:
+            pass
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -338,6 +353,73 @@ def make_tmpdir(prefix):
     if os.environ.get("BENCH_KEEP_TMP") != "1":
         atexit.register(shutil.rmtree, d, True)
     return d
+
+
+# ---------------------------------------------------------------- the PING probe
+
+def compile_probe(tmp):
+    """bench/ping_probe.c built with gcc -O2 into tmp; exits the script if gcc fails."""
+    src = os.path.join(BENCH_DIR, "ping_probe.c")
+    out = os.path.join(tmp, "ping_probe")
+    p = subprocess.run(["gcc", "-O2", "-Wall", "-o", out, src], capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit("error: cannot compile %s:\n%s" % (src, p.stderr))
+    return out
+
+
+def probe_rt_argv(interval_us, rt=True):
+    """SCHED_FIFO for the probe (root only), so that its wake-ups preempt the other clients on
+    the client CPU: the latency then reflects the server, not the client CPU's run queue.  Only
+    with a PING period (back-to-back PINGs under SCHED_FIFO would monopolise the CPU)."""
+    if not rt or interval_us <= 0 or os.geteuid() != 0 or not shutil.which("chrt"):
+        return []
+    return ["chrt", "-f", "50"]
+
+
+class PingProbe:
+    """ping_probe against 127.0.0.1:port, on the client CPU: a PING every interval_us us on its
+    own connection.  stop() returns the round trips as (send time ns, rtt ns) pairs, the send
+    times on the clock of time.monotonic_ns()."""
+
+    def __init__(self, probe_bin, port, path, interval_us=100, rt=True):
+        self.argv = pin_client_argv() + probe_rt_argv(interval_us, rt) + \
+            [probe_bin, "127.0.0.1", str(port), path, str(interval_us)]
+        self.path, self.proc = path, None
+        self.realtime = bool(probe_rt_argv(interval_us, rt))
+
+    def start(self):
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            self.kill()
+            raise RuntimeError("ping probe did not start")
+        return self
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.communicate(timeout=30)
+        rc, self.proc = self.proc.returncode, None
+        if rc not in (0, -15):
+            raise RuntimeError("ping probe exited %s (server gone?)" % rc)
+        raw = array.array("Q")
+        with open(self.path, "rb") as f:
+            raw.frombytes(f.read())
+        os.unlink(self.path)
+        return [(raw[i], raw[i + 1]) for i in range(0, len(raw), 2)]
+
+    def kill(self):
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+
+def rtts_between(samples, t0, t1, in_flight=False):
+    """Sorted round trips (ns) of the PINGs that ran entirely within [t0, t1), or with
+    in_flight, of those that were in flight at some moment of it (a PING sent just before a
+    blocking command counts toward that command)."""
+    if in_flight:
+        return sorted(rtt for sent, rtt in samples if sent < t1 and sent + rtt > t0)
+    return sorted(rtt for sent, rtt in samples if t0 <= sent and sent + rtt <= t1)
 
 
 # ---------------------------------------------------------------- statistics
