@@ -59,7 +59,7 @@ LIB      := $(BUILD)/libkeel.a
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all unit-bins test test-unit test-long bench clean
+.PHONY: all unit-bins test test-unit test-long bench insert-pause clean
 
 all: $(SERVER)
 
@@ -94,8 +94,15 @@ test-long:
 	$(MAKE) all unit-bins
 	KEEL_LONG=1 bash tests/run-all.sh
 
-bench: all
+bench: all $(BUILD)/insert_pause
 	bash bench/run-all.sh
+
+# In-process: the slowest single SET while 10M keys go in (bench/insert_pause.c).
+insert-pause: $(BUILD)/insert_pause
+	$(BUILD)/insert_pause
+
+$(BUILD)/insert_pause: bench/insert_pause.c $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 clean:
 	rm -rf build keel-server keel-server-san keel-server-tsan

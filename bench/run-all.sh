@@ -7,10 +7,11 @@
 #   KEEL_SERVER=/usr/bin/redis-server bash bench/run-all.sh    # sanity: redis vs redis
 #
 # quick: throughput.sh (set,get,incr,mset,del; N=500000 at -P 16, 100000 at -P 1), memory.py
-#        (1,000,000 string keys), growth.py --quick (1,310,720 keys), eviction.py and
+#        (1,000,000 string keys), growth.py --quick and insert_pause (1,310,720 keys), eviction.py and
 #        lazyfree.py at small sizes, scripting.sh, multi_pubsub.py; 3 rounds each (ROUNDS).
 # full:  throughput.sh with every test (TESTS=all), N=2000000 / N_P1=400000, 5 rounds;
-#        memory.py --datasets all; growth.py with 10,485,760 keys, 3 rounds; eviction.py
+#        memory.py --datasets all; growth.py with 10,485,760 keys, 3 rounds, and
+#        insert_pause (Keel in process, the same keys); eviction.py
 #        around 2^20 keys; lazyfree.py with 5,000,000 keys; scripting.sh; multi_pubsub.py.
 # Settings passed in the environment (N, TESTS, ROUNDS, KEEL_SERVER, BENCH_NICE, ...) win over
 # these defaults.  The RESULT lines of all three go to $BENCH_RESULTS (default
@@ -29,6 +30,21 @@ export KEEL_SERVER=${KEEL_SERVER:-./keel-server}
     echo "# git $(git rev-parse --short HEAD 2>/dev/null || echo none)$(git status --porcelain 2>/dev/null | grep -q . && echo ' (dirty)')"
 } >>"$BENCH_RESULTS"
 
+# Keel only, in process: the slowest single SET while the keyspace grows (bench/insert_pause.c,
+# built by `make bench`); skipped with a note when it was not built.
+run_insert_pause() {
+    local bin=build/release/insert_pause
+    if [ ! -x "$bin" ]; then
+        echo "# $bin not built (make insert-pause): skipped"
+        return 0
+    fi
+    if [ "${NO_PIN:-0}" != 1 ] && command -v taskset >/dev/null; then
+        taskset -c 0 "$bin" "$@"
+    else
+        "$bin" "$@"
+    fi
+}
+
 status=0
 start=$(date +%s)
 if [ "${BENCH_FULL:-0}" = 1 ]; then
@@ -39,6 +55,8 @@ if [ "${BENCH_FULL:-0}" = 1 ]; then
     ROUNDS=${ROUNDS:-3} "$PY" bench/memory.py --datasets all || status=1
     echo
     ROUNDS=${ROUNDS:-3} "$PY" bench/growth.py || status=1
+    echo
+    run_insert_pause || status=1
     echo
     "$PY" bench/eviction.py || status=1
     echo
@@ -53,6 +71,8 @@ else
     "$PY" bench/memory.py || status=1
     echo
     "$PY" bench/growth.py --quick || status=1
+    echo
+    run_insert_pause 1310720 || status=1
     echo
     "$PY" bench/eviction.py --keys 20000 --bits 16 --rounds 2 --pause 1.1 || status=1
     echo
