@@ -455,8 +455,12 @@ def result_line(name, keel, redis, rat, better, extra=""):
         if v is None:
             return "error"
         return ("%.6g" % v) if isinstance(v, float) else str(v)
+    if rat is not None:
+        rat_s = "%.4f" % rat
+    else:   # a zero denominator (a count of 0) is no error
+        rat_s = "error" if keel is None or redis is None else "n/a"
     s = "RESULT %s keel=%s redis=%s ratio=%s better=%s%s" % (
-        name, f(keel), f(redis), "error" if rat is None else "%.4f" % rat, better,
+        name, f(keel), f(redis), rat_s, better,
         (" " + extra) if extra else "")
     return s
 
