@@ -68,7 +68,6 @@ static long long metric_value(int m) {
     return sum / METRIC_SAMPLES;
 }
 
-/* Called from the server cron. */
 /* The allocator's view as of the last cron: process RSS, and jemalloc's allocated, active and
  * resident bytes (the C library's allocator has none: used and RSS stand in). */
 static struct {
@@ -98,6 +97,7 @@ static void refresh_alloc_stats(void) {
     alloc_stats.valid = 1;
 }
 
+/* Called from the server cron. */
 void info_cron(void) {
     if (!startup_memory) startup_memory = mem_used();
     long long now = mstime();
