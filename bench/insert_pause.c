@@ -68,12 +68,7 @@ int main(int argc, char **argv) {
     for (long i = 0; i < n; i++) {
         argv_set[1].len = (size_t)snprintf(key, sizeof(key), "key:%08ld", i);
         uint64_t w0 = clock_ns(CLOCK_MONOTONIC), c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-        client_set_args(c, 3, argv_set);
-        c->flags |= CLIENT_EXECUTING;
-        process_command(c);
-        c->flags &= ~CLIENT_EXECUTING;
-        c->argc = 0;
-        c->argv = NULL;
+        client_execute(c, 3, argv_set);
         reply_free_all(c);
         account(&cpu, clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0, i);
         account(&wall, clock_ns(CLOCK_MONOTONIC) - w0, i);

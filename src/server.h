@@ -281,6 +281,9 @@ void client_free(client *c);
 void client_close_async(client *c);
 void client_queue_write(client *c);        /* has output: write it before the next poll */
 void client_set_args(client *c, int argc, karg *argv);
+/* Runs one command as c's (process_command), marked as executing so that c is not freed under
+ * it; argv stays the caller's. */
+void client_execute(client *c, int argc, karg *argv);
 void client_read_handler(eventLoop *el, int fd, void *data, int mask);
 void clients_write_pending(void);
 void clients_cron(void);

@@ -132,6 +132,15 @@ void client_set_args(client *c, int argc, karg *argv) {
     c->argv = argv;
 }
 
+void client_execute(client *c, int argc, karg *argv) {
+    client_set_args(c, argc, argv);
+    c->flags |= CLIENT_EXECUTING;
+    process_command(c);
+    c->flags &= ~CLIENT_EXECUTING;
+    c->argc = 0;
+    c->argv = NULL;
+}
+
 /* Writes as much queued output as the socket takes. Returns -1 if the client was freed. */
 int client_write_now(client *c) {
     size_t total = 0;
@@ -270,12 +279,7 @@ static void process_input(client *c) {
         }
         c->qpos += used;
         if (c->parser.argc == 0) continue;
-        client_set_args(c, c->parser.argc, c->parser.argv);
-        c->flags |= CLIENT_EXECUTING;
-        process_command(c);
-        c->flags &= ~CLIENT_EXECUTING;
-        c->argc = 0;
-        c->argv = NULL;
+        client_execute(c, c->parser.argc, c->parser.argv);
     }
     trim_querybuf(c);
 }

@@ -42,12 +42,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 static void run_command(int argc, karg *argv) {
-    client_set_args(fake, argc, argv);
-    fake->flags |= CLIENT_EXECUTING;
-    process_command(fake);
-    fake->flags &= ~CLIENT_EXECUTING;
-    fake->argc = 0;
-    fake->argv = NULL;
+    client_execute(fake, argc, argv);
     reply_free_all(fake);
 }
 
