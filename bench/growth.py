@@ -14,17 +14,19 @@ the machine (network stack, scheduler, hypervisor), which no server can beat, re
 the figures under load.
 The loader, the sampler and the probe all run on CPU 1, so they compete with each other (not
 with the server); everything runs at nice -20 when root (BENCH_NICE overrides), and the probe
-under SCHED_FIFO (chrt -f 50, when root) so that its wake-ups are not queued behind the loader.  While the loader streams, a PING typically waits for the batch
-of SETs the server handles from one read of the loader's socket (about 1 ms with Redis 7.0 on
-this kind of machine), so p50 measures that batching and the tail measures stalls.
+under SCHED_FIFO (chrt -f 50, when root) so that its wake-ups are not queued behind the loader.
+While the loader streams, a PING typically waits for the batch of SETs the server handles from
+one read of the loader's socket (about 1 ms with Redis 7.0 on this kind of machine), so p50
+measures that batching and the tail measures stalls.
 
 Reported per server (median over the rounds) and as ratio keel/redis:
   insert rate (keys/s, higher is better); PING p50 / p99 / p99.9 / p99.99 / max during the
   insert, and how many PINGs of 100,000 took over 1 ms (lower is better); the server's own view
   from SLOWLOG (every command over 200 us is logged during the insert): the slowest command and
-  how many took over 1 ms; peak RSS (max of the VmRSS samples and VmHWM) and peak used_memory during growth,
-  their final values after the insert, and peak/final (lower is better); the largest increase of
-  used_memory between two consecutive samples (lower is better) and the DBSIZE where it happened.
+  how many took over 1 ms; peak RSS (max of the VmRSS samples and VmHWM) and peak used_memory
+  during growth, their final values after the insert, and peak/final (lower is better); the
+  largest increase of used_memory between two consecutive samples (lower is better) and the
+  DBSIZE where it happened.
   (Redis doubles its main dict's bucket array when the key count reaches a power of two: at
   8,388,608 keys that is one 128 MB allocation; at 1,048,576 keys, 16 MB.)
 
