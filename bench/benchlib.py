@@ -103,6 +103,17 @@ def header(title, keel, redis):
     sys.stdout.flush()
 
 
+def begin(title, tmp_prefix):
+    """Every script's start: the two binaries (checked), this process on the client CPU, a temp
+    directory removed at exit, and the header.  Returns (keel, redis, tmpdir)."""
+    keel, redis = binaries()
+    check_binaries(keel, redis)
+    pin_self_to_client_cpu()
+    tmp = make_tmpdir(tmp_prefix)
+    header(title, keel, redis)
+    return keel, redis, tmp
+
+
 # ---------------------------------------------------------------- a tiny RESP client
 
 class ReplyError(Exception):

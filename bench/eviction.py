@@ -117,11 +117,8 @@ def main():
     ap.add_argument("--margin", type=int, default=5000)
     ap.add_argument("--batches", type=int, default=10)
     a = ap.parse_args()
-    keel_bin, redis_bin = B.binaries()
-    B.check_binaries(keel_bin, redis_bin)
-    B.header("eviction: LRU quality and evictions across 2^%d keys" % a.bits, keel_bin, redis_bin)
-    B.pin_self_to_client_cpu()
-    tmp = B.make_tmpdir("keel-bench-evict-")
+    keel_bin, redis_bin, tmp = B.begin("eviction: LRU quality and evictions across 2^%d keys" % a.bits,
+                                       "keel-bench-evict-")
 
     q = {"keel": [0, 0], "redis": [0, 0]}
     for seed in range(7, 7 + a.seeds):   # one trace is noisy: both servers sample

@@ -275,13 +275,10 @@ def main():
     if n < 1 or n >= 10 ** 8:
         sys.exit("--keys must be in [1, 99999999]")
 
-    keel, redis = B.binaries()
-    B.check_binaries(keel, redis)
-    B.pin_self_to_client_cpu()
-    tmp = B.make_tmpdir("keel-growth.")
-    B.header("growth: insert %d keys (key:%%08d, %d-byte values) in chunks of %d; sample every %g ms; "
-             "PING every %d us; %d rounds (keel, redis interleaved)"
-             % (n, VALUE, args.chunk, args.sample_ms, args.probe_interval_us, args.rounds), keel, redis)
+    keel, redis, tmp = B.begin("growth: insert %d keys (key:%%08d, %d-byte values) in chunks of %d; sample every "
+                               "%g ms; PING every %d us; %d rounds (keel, redis interleaved)"
+                               % (n, VALUE, args.chunk, args.sample_ms, args.probe_interval_us, args.rounds),
+                               "keel-growth.")
     probe_bin = B.compile_probe(tmp)
     chunks = make_chunks(tmp, n, args.chunk)
     sys.stdout.flush()

@@ -63,11 +63,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=B.env_int("ROUNDS", 3))
     ap.add_argument("--idle-s", type=float, default=3.0, help="PINGs to the idle server before the FLUSHALL")
     a = ap.parse_args()
-    keel_bin, redis_bin = B.binaries()
-    B.check_binaries(keel_bin, redis_bin)
-    B.header("FLUSHALL ASYNC/SYNC of %d keys" % a.keys, keel_bin, redis_bin)
-    B.pin_self_to_client_cpu()
-    tmp = B.make_tmpdir("keel-bench-lazyfree-")
+    keel_bin, redis_bin, tmp = B.begin("FLUSHALL ASYNC/SYNC of %d keys" % a.keys, "keel-bench-lazyfree-")
     probe_bin = B.compile_probe(tmp)
     path = B.write_file(os.path.join(tmp, "load.resp"), B.gen_strings, 0, a.keys, 16)
     runs = {}

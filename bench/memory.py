@@ -160,18 +160,14 @@ def main():
     if args.keys < 1 or args.keys >= 10 ** 8:
         sys.exit("--keys must be in [1, 99999999]")
 
-    keel, redis = B.binaries()
-    B.check_binaries(keel, redis)
     all_ds = datasets(args.keys, args.scale)
     names = list(all_ds) if args.datasets == "all" else [s.strip() for s in args.datasets.split(",") if s.strip()]
     for n in names:
         if n not in all_ds:
             sys.exit("unknown dataset %r (have: %s)" % (n, ", ".join(all_ds)))
 
-    B.pin_self_to_client_cpu()
-    tmp = B.make_tmpdir("keel-mem.")
-    B.header("memory: bytes per item after loading each dataset into a fresh server, %d rounds "
-             "(keel, redis interleaved)" % args.rounds, keel, redis)
+    keel, redis, tmp = B.begin("memory: bytes per item after loading each dataset into a fresh server, %d rounds "
+                               "(keel, redis interleaved)" % args.rounds, "keel-mem.")
 
     rows = []
     any_fatal = False

@@ -149,11 +149,8 @@ TESTS = [("multi_exec5", bench_multi), ("publish10", bench_publish)]
 
 
 def main():
-    keel_bin, redis_bin = benchlib.binaries()
-    benchlib.check_binaries(keel_bin, redis_bin)
-    benchlib.pin_self_to_client_cpu()
-    benchlib.header("MULTI/EXEC and PUBLISH throughput (ops/s, higher is better)", keel_bin, redis_bin)
-    logdir = benchlib.make_tmpdir("keel-bench-mp-")
+    keel_bin, redis_bin, logdir = benchlib.begin("MULTI/EXEC and PUBLISH throughput (ops/s, higher is better)",
+                                                 "keel-bench-mp-")
     results = {name: ([], []) for name, _ in TESTS}
     for rnd in range(ROUNDS):
         for name, fn in TESTS:
