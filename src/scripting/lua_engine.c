@@ -189,18 +189,16 @@ static void open_libs(lua_State *L) {
     open_lib(L, LUA_TABLIBNAME, luaopen_table);
     open_lib(L, LUA_STRLIBNAME, luaopen_string);
     open_lib(L, LUA_MATHLIBNAME, luaopen_math);
-    lua_pushcfunction(L, luaopen_cjson);
-    lua_call(L, 0, 1);
-    lua_setglobal(L, "cjson");
-    lua_pushcfunction(L, luaopen_bit);
-    lua_call(L, 0, 1);
-    lua_setglobal(L, "bit");
-    lua_pushcfunction(L, luaopen_keel_struct);
-    lua_call(L, 0, 1);
-    lua_setglobal(L, "struct");
-    lua_pushcfunction(L, luaopen_keel_cmsgpack);
-    lua_call(L, 0, 1);
-    lua_setglobal(L, "cmsgpack");
+    /* The extra libraries Redis gives scripts, each as the global its opener returns. */
+    static const struct { const char *global; lua_CFunction open; } extras[] = {
+        {"cjson", luaopen_cjson}, {"bit", luaopen_bit},
+        {"struct", luaopen_keel_struct}, {"cmsgpack", luaopen_keel_cmsgpack},
+    };
+    for (size_t i = 0; i < sizeof(extras) / sizeof(extras[0]); i++) {
+        lua_pushcfunction(L, extras[i].open);
+        lua_call(L, 0, 1);
+        lua_setglobal(L, extras[i].global);
+    }
     static const char *const removed[] = {"dofile", "loadfile", "print", "getfenv", "setfenv", "module",
                                           "require", "package", NULL};
     for (int i = 0; removed[i]; i++) {
