@@ -10,32 +10,12 @@
 #include <sys/types.h>
 
 #include "core/event.h"
-#include "keyspace/object.h"
-#include "keyspace/table.h"
+#include "keyspace/db.h"
 #include "protocol/request.h"
 #include "util/kstr.h"
 
 #define KEEL_VERSION "0.1.0"
 #define REDIS_COMPAT_VERSION "7.0.15"
-
-/* ---------------------------------------------------------------- databases */
-
-/* Keys with a TTL, as a dense array of entries: O(1) add/remove (swap with the last slot; each
- * entry stores its slot) and uniform sampling for the active expire cycle.
- * Invariant: for every i < len, slots[i]->has_expire and obj_ttl_slot(slots[i]) == i. */
-typedef struct ttlIndex {
-    kobj **slots;
-    uint32_t len;
-    uint32_t cap;
-} ttlIndex;
-
-typedef struct kdb {
-    table *keys;            /* kobj entries; created on first use */
-    ttlIndex ttl;
-    int id;
-    long long avg_ttl;      /* running estimate kept by the active expire cycle */
-    uint64_t expire_cursor; /* unused position marker for stats */
-} kdb;
 
 /* ---------------------------------------------------------------- clients */
 
@@ -222,7 +202,6 @@ struct keelServer {
 
     /* runtime */
     eventLoop *el;
-    kdb *db;
     pid_t pid;
     char runid[41];
     long long start_ms;
@@ -250,16 +229,12 @@ struct keelServer {
     long long stat_rejected_conn;
     long long stat_expiredkeys;
     long long stat_evictedkeys;
-    long long stat_keyspace_hits;
-    long long stat_keyspace_misses;
     long long stat_net_input_bytes;
     long long stat_net_output_bytes;
     long long stat_total_error_replies;
     long long stat_unexpected_error_replies;
     long long stat_client_qbuf_limit_disconnections;
     long long stat_client_outbuf_limit_disconnections;
-    long long stat_active_expire_cycles;
-    long long stat_expire_cycle_time_used_us;
     size_t stat_peak_memory;
 
     /* slowlog / monitor */

@@ -8,6 +8,7 @@
 #include <limits.h>
 
 #include "commands/commands.h"
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "types/collection.h"

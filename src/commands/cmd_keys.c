@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "commands/commands.h"
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "types/collection.h"
@@ -375,7 +376,7 @@ void flushdb_command(client *c) {
 void flushall_command(client *c) {
     int async = flush_mode(c);
     if (async < 0) return;
-    for (int i = 0; i < server.dbnum; i++) server.dirty += db_flush(&server.db[i], async);
+    for (int i = 0; i < server.dbnum; i++) server.dirty += db_flush(db_by_id(i), async);
     server.dirty++;
     reply_ok(c);
 }

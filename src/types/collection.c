@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "util/mem.h"
 #include "util/util.h"

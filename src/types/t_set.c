@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "commands/commands.h"
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "types/collection.h"
