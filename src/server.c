@@ -10,6 +10,8 @@
 #include "core/blocking.h"
 #include "core/keyspace_events.h"
 #include "core/latency.h"
+#include "core/monitor.h"
+#include "core/slowlog.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
 #include "keyspace/expire.h"
@@ -169,7 +171,7 @@ void server_shutdown(void) {
     db_free_all();
     lazyfree_shutdown();           /* keyspace/lazyfree.c: free what the thread still holds */
     slowlog_reset();
-    kfree(server.monitors);
+    monitor_free_all();
     el_free(server.el);
     server.el = NULL;
 }

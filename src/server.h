@@ -143,17 +143,6 @@ typedef struct obufLimit {
     long long soft_seconds;
 } obufLimit;
 
-typedef struct slowlogEntry {
-    struct slowlogEntry *next;
-    long long id;
-    long long time_sec;
-    long long duration_us;
-    int argc;
-    kstr **argv;
-    kstr *peer;
-    kstr *cname;
-} slowlogEntry;
-
 struct keelServer {
     /* configuration (see src/core/config.c for names, defaults and limits) */
     int port;
@@ -236,13 +225,6 @@ struct keelServer {
     long long stat_client_qbuf_limit_disconnections;
     long long stat_client_outbuf_limit_disconnections;
     size_t stat_peak_memory;
-
-    /* slowlog / monitor */
-    slowlogEntry *slowlog;      /* newest first */
-    long long slowlog_len;
-    long long slowlog_next_id;
-    client **monitors;
-    int nmonitors;
 };
 
 extern struct keelServer server;
@@ -270,7 +252,6 @@ const char *client_info_line(client *c, kstr **out);  /* appends CLIENT LIST's l
 /* core/dispatch.c */
 void process_command(client *c);
 void call_command(client *c, const command *cmd);
-void monitor_remove(client *c);
 
 /* commands/command_table.c */
 void commands_init(void);

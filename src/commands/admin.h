@@ -49,6 +49,5 @@ void info_cron(void);
  * error and returns 0 if the name has spaces or special characters. An empty name clears it. */
 int client_set_name(client *c, const karg *name);
 
-/* Takes a MONITOR client out of monitor mode (RESET); no-op for other clients (cmd_server.c). */
 
 #endif

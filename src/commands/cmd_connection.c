@@ -6,6 +6,7 @@
 
 #include "commands/admin.h"
 #include "commands/commands.h"
+#include "core/monitor.h"
 #include "core/multi.h"
 #include "core/pubsub.h"
 #include "core/tracking.h"

@@ -3,14 +3,16 @@
  *
  * Keel has no persistence: SHUTDOWN SAVE and NOSAVE both just stop the server, and LASTSAVE
  * reports the start time (nothing was ever saved, and Redis reports its start time then too).
- * The slow log and latency monitor state lives in core/latency.c; the dispatcher records into
- * it (core/dispatch.c). */
+ * The slow log (core/slowlog.c), the latency monitor (core/latency.c) and the MONITOR clients
+ * (core/monitor.c) are fed by the dispatcher (core/dispatch.c). */
 #include <ctype.h>
 #include <string.h>
 
 #include "commands/admin.h"
 #include "commands/commands.h"
 #include "core/latency.h"
+#include "core/monitor.h"
+#include "core/slowlog.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
 #include "util/util.h"
@@ -83,9 +85,7 @@ void monitor_command(client *c) {
         return;
     }
     if (c->flags & CLIENT_MONITOR) return;   /* already monitoring: Redis ignores it silently */
-    server.monitors = krealloc(server.monitors, sizeof(client *) * (size_t)(server.nmonitors + 1));
-    server.monitors[server.nmonitors++] = c;
-    c->flags |= CLIENT_MONITOR;
+    monitor_add(c);
     reply_ok(c);
 }
 
@@ -114,16 +114,16 @@ void slowlog_get_command(client *c) {
             reply_error(c, "count should be greater than or equal to -1");
             return;
         }
-        if (count == -1) count = server.slowlog_len;
+        if (count == -1) count = slowlog_len();
     }
-    if (count > server.slowlog_len) count = server.slowlog_len;
+    if (count > slowlog_len()) count = slowlog_len();
     reply_array_len(c, count);
-    const slowlogEntry *e = server.slowlog;
+    const slowlogEntry *e = slowlog_newest();
     for (long long i = 0; i < count && e; i++, e = e->next) reply_slowlog_entry(c, e);
 }
 
 void slowlog_len_command(client *c) {
-    reply_integer(c, server.slowlog_len);
+    reply_integer(c, slowlog_len());
 }
 
 void slowlog_reset_command(client *c) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/blocking.h"
+#include "core/monitor.h"
 #include "core/multi.h"
 #include "core/pubsub.h"
 #include "core/tracking.h"

@@ -32,6 +32,7 @@
 #include <lua-bitop.h>
 #include <lua-cjson.h>
 
+#include "core/monitor.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "scripting/lua_internal.h"

@@ -50,9 +50,6 @@ const char *script_busy_error(client *c, const command *cmd);
 void clients_process_while_busy(void);
 void client_pause_reading(client *c, int pause);
 
-/* Implemented in core/dispatch.c: feeds c's command line to MONITOR clients regardless of the
- * command's skip_monitor flag (EVAL shows itself before the commands of its script). */
-void monitor_feed(client *c);
 
 /* SCRIPT KILL: replies NOTBUSY, UNKILLABLE or OK (the script then fails at its next hook). */
 void script_kill(client *c);
