@@ -11,7 +11,6 @@
 #include "core/notify.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
-#include "types/collection.h"
 #include "util/util.h"
 
 #define EXPIRE_NX (1 << 0)

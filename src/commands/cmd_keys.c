@@ -6,7 +6,7 @@
  * expired keys (DBSIZE still counts them until something reclaims them), while SCAN, RANDOMKEY
  * and DEL reclaim the expired keys they meet. Entries are moved between names and databases
  * whole (obj_rekey, db_unlink + db_add), keeping their TTL. Argument parsing shares Redis's
- * numeric and cursor rules with the aggregate types (types/collection.h). */
+ * numeric and cursor rules with the aggregate types (types/collection.h, types/coll_scan.h). */
 #include <limits.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +15,7 @@
 #include "core/notify.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
+#include "types/coll_scan.h"
 #include "types/collection.h"
 #include "util/mem.h"
 #include "util/util.h"

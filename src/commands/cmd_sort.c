@@ -26,7 +26,6 @@
 #include "core/notify.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
-#include "types/collection.h"
 #include "types/t_hash.h"
 #include "types/t_list.h"
 #include "types/t_set.h"
