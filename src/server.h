@@ -248,10 +248,19 @@ void clients_resume_paused(void);
 int client_write_now(client *c);
 void client_process_input(client *c);      /* runs buffered commands (after an unblock) */
 const char *client_info_line(client *c, kstr **out);  /* appends CLIENT LIST's line for c */
+/* While a script runs long: one poll of the event loop's file events (reads, accepts), then
+ * the pending replies; the client running the script must have stopped reading
+ * (client_pause_reading), since its query buffer holds the running command. */
+void clients_process_while_busy(void);
+void client_pause_reading(client *c, int pause);
 
 /* core/dispatch.c */
 void process_command(client *c);
 void call_command(client *c, const command *cmd);
+/* Installed by the scripting engine (scripting_init): while a script is busy (past
+ * busy-reply-threshold), the -BUSY error for every command but the allow-busy ones (SCRIPT
+ * KILL, SHUTDOWN NOSAVE, ...); NULL when cmd may run. */
+extern const char *(*dispatch_busy_error)(client *c, const command *cmd);
 
 /* commands/command_table.c */
 void commands_init(void);

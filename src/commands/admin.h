@@ -8,11 +8,6 @@
 
 #include "server.h"
 
-
-/* "-ERR unknown subcommand or wrong number of arguments for '<argv[1]>'. Try <CMD> HELP.":
- * what Redis replies when a subcommand's own argument checks fail. */
-void reply_subcommand_syntax_error(client *c);
-
 /* ACL categories of a command, derived from its group and flags (cmd_command.c): a bit mask
  * over acl_category_name(). */
 uint64_t command_acl_categories(const command *cmd);

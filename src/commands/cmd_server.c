@@ -1,11 +1,9 @@
-/* cmd_server.c - server administration: SHUTDOWN, TIME, LASTSAVE, MONITOR, SLOWLOG, LATENCY,
- * and the small argument/reply helpers the admin command files share (admin.h).
+/* cmd_server.c - server administration: SHUTDOWN, TIME, LASTSAVE, MONITOR, SLOWLOG, LATENCY.
  *
  * Keel has no persistence: SHUTDOWN SAVE and NOSAVE both just stop the server, and LASTSAVE
  * reports the start time (nothing was ever saved, and Redis reports its start time then too).
  * The slow log (core/slowlog.c), the latency monitor (core/latency.c) and the MONITOR clients
  * (core/monitor.c) are fed by the dispatcher (core/dispatch.c). */
-#include <ctype.h>
 #include <string.h>
 
 #include "commands/admin.h"
@@ -16,16 +14,6 @@
 #include "protocol/reply.h"
 #include "util/mem.h"
 #include "util/util.h"
-
-/* ---------------------------------------------------------------- shared helpers */
-
-void reply_subcommand_syntax_error(client *c) {
-    char parent[64];
-    size_t n = c->argv[0].len < sizeof(parent) - 1 ? c->argv[0].len : sizeof(parent) - 1;
-    for (size_t i = 0; i < n; i++) parent[i] = (char)toupper((unsigned char)c->argv[0].ptr[i]);
-    parent[n] = '\0';
-    reply_errorf(c, "unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP.", c->argv[1].ptr, parent);
-}
 
 /* ---------------------------------------------------------------- SHUTDOWN, TIME, LASTSAVE */
 

@@ -21,7 +21,6 @@
 #include "core/pubsub.h"
 #include "core/tracking.h"
 #include "protocol/reply.h"
-#include "scripting/script.h"
 #include "server.h"
 #include "util/log.h"
 #include "util/mem.h"

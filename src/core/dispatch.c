@@ -14,10 +14,11 @@
 #include "core/tracking.h"
 #include "keyspace/evict.h"
 #include "protocol/reply.h"
-#include "scripting/script.h"   /* the -BUSY check */
 #include "server.h"
 #include "util/mem.h"
 #include "util/util.h"
+
+const char *(*dispatch_busy_error)(client *c, const command *cmd);
 
 static void reject_unknown(client *c) {
     char args[512];
@@ -134,7 +135,7 @@ static const command *checked_command(client *c) {
         return NULL;
     }
     /* scripting: while a script runs past busy-reply-threshold only allow-busy commands run. */
-    const char *busy = script_busy_error(c, cmd);
+    const char *busy = dispatch_busy_error ? dispatch_busy_error(c, cmd) : NULL;
     if (busy) {
         reject(c, cmd, busy);
         return NULL;

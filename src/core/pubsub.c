@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands/admin.h"
 #include "commands/commands.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
