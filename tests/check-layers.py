@@ -6,6 +6,9 @@ matches a path wins). A file may include headers of its own layer and of lower o
 include of a higher layer's header is an "upward include" and fails the check (exit status 1,
 one line per offence). Only project headers count (#include "..."); system headers are ignored.
 
+KNOWN lists the upward includes that remain, each with its reason; the list may only shrink: a
+listed include that is gone fails the check too, so that it is taken off the list.
+
   tests/check-layers.py              check src/ of this tree
   tests/check-layers.py --root DIR   check DIR/src instead (the self-test injects a bad include)
   tests/check-layers.py --stats      also print the include graph's figures: include edges,
@@ -33,6 +36,18 @@ LAYERS = [
     # Start-up: wires the layers together (installs the keyspace hooks).
     ("entry", ["src/server.c", "src/main.c"]),
 ]
+
+# Upward includes still to remove: core/ names command procedures (cmd->proc == exec_command,
+# ...) to recognise EXEC, QUIT, RESET, PING and its own commands, and tracking asks the command
+# table for a command's keys. Both belong to the command table's rework (issue #11, part 2:
+# command flags and key specs instead of procedure identities).
+KNOWN = {
+    ("src/core/dispatch.c", "src/commands/commands.h"),
+    ("src/core/multi.c", "src/commands/commands.h"),
+    ("src/core/pubsub.c", "src/commands/commands.h"),
+    ("src/core/tracking.c", "src/commands/commands.h"),
+    ("src/core/tracking.c", "src/commands/admin.h"),
+}
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
@@ -117,7 +132,7 @@ def main():
     if not files:
         print(f"check-layers: no sources under {root}/src")
         return 1
-    upward, unplaced, nedges = [], [], 0
+    upward, unplaced, known_seen, nedges = [], [], set(), 0
     module_edges, folder_edges, layer_edges = {}, {}, {}
     for path in files:
         here = layer_of(path)
@@ -131,7 +146,10 @@ def main():
             if there is None:
                 continue
             if there[0] > here[0]:
-                upward.append(f"{path}:{line}: includes {target} ({here[1]} -> {there[1]})")
+                if (path, target) in KNOWN:
+                    known_seen.add((path, target))
+                else:
+                    upward.append(f"{path}:{line}: includes {target} ({here[1]} -> {there[1]})")
             tmod = os.path.splitext(target)[0]
             if tmod != mod:
                 module_edges.setdefault(mod, set()).add(tmod)
@@ -140,6 +158,9 @@ def main():
             if there[1] != here[1]:
                 layer_edges.setdefault(here[1], set()).add(there[1])
 
+    stale = sorted(KNOWN - known_seen)
+    for path, target in stale:
+        print(f"{path}: no longer includes {target}: take it off KNOWN in tests/check-layers.py")
     for p in unplaced:
         print(f"{p}: in no layer (add it to LAYERS in tests/check-layers.py)")
     for u in upward:
@@ -149,7 +170,8 @@ def main():
         mcycles = cycles(modules, module_edges)
         fcycles = cycles(sorted({os.path.dirname(p) for p in files}), folder_edges)
         lcycles = cycles([name for name, _ in LAYERS], layer_edges)
-        print(f"files: {len(files)}, include edges: {nedges}, upward includes: {len(upward)}")
+        print(f"files: {len(files)}, include edges: {nedges}, "
+              f"upward includes: {len(upward) + len(known_seen)} ({len(known_seen)} known)")
         print(f"module cycles: {len(mcycles)} ({sum(len(c) for c in mcycles)} modules in them)")
         for c in mcycles:
             print("  " + " ".join(c))
@@ -159,10 +181,11 @@ def main():
         print(f"layer cycles: {len(lcycles)}")
         for c in lcycles:
             print("  " + " ".join(c))
-    if upward or unplaced:
-        print(f"check-layers: {len(upward)} upward include(s), {len(unplaced)} unplaced file(s)")
+    if upward or unplaced or stale:
+        print(f"check-layers: {len(upward)} upward include(s), {len(unplaced)} unplaced file(s), "
+              f"{len(stale)} stale KNOWN entr(ies)")
         return 1
-    print("check-layers: ok")
+    print(f"check-layers: ok ({len(known_seen)} known upward includes left)")
     return 0
 
 
