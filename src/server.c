@@ -78,7 +78,6 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
     (void)el;
     (void)id;
     (void)data;
-    server.cronloops++;
     server.lruclock = lru_clock_now();
     size_t used = mem_used();
     if (used > server.stat_peak_memory) server.stat_peak_memory = used;

@@ -54,7 +54,6 @@ typedef struct client {
     int authenticated;
     kdb *db;
     kstr *name;                 /* CLIENT SETNAME, NULL if none */
-    kstr *lib_name, *lib_ver;
 
     /* Input: querybuf[0..qpos) is consumed; the parser works on querybuf + qpos. */
     kstr *querybuf;
@@ -63,7 +62,7 @@ typedef struct client {
     reqParser parser;
     int argc;
     karg *argv;                 /* current command's arguments */
-    const command *cmd, *lastcmd;
+    const command *cmd;
 
     /* Output */
     replyBlock *reply_head, *reply_tail;
@@ -78,7 +77,6 @@ typedef struct client {
     struct client *prev, *next;         /* server.clients */
     struct client *pending_next;        /* server.pending_writes */
     struct client *close_next;          /* clients closing asynchronously */
-    long long commands_processed;
     int paused;                 /* waiting for CLIENT UNPAUSE */
     struct blockState *bstate;  /* core/blocking.c: set iff CLIENT_BLOCKED */
     struct multiState *mstate;  /* core/multi.c: queued commands and WATCHed keys, NULL if none */
@@ -205,7 +203,6 @@ struct keelServer {
     long long dirty;
     int shutdown_asap;
     int shutdown_nosave;
-    long long cronloops;
     long long clients_paused_until_ms;
     int clients_pause_write_only;
     uint32_t lruclock;

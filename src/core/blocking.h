@@ -2,9 +2,10 @@
  *
  * The model is Redis's: a command that finds nothing to serve calls block_for_keys(); the
  * client stops processing input (CLIENT_BLOCKED) and waits in a FIFO queue per key. A write that
- * may make a key servable calls signal_key_as_ready() (db_add does it for new lists and sorted
- * sets). After the outermost command returns, blocking_serve_ready() visits every ready key and
- * re-executes the command of each client waiting on it, oldest first, in serve mode:
+ * may make a key servable calls signal_key_as_ready() (the keyspace's key_ready hook does it
+ * for new lists and sorted sets). After the outermost command returns, blocking_serve_ready()
+ * visits every ready key and re-executes the command of each client waiting on it, oldest
+ * first, in serve mode:
  *
  *   - blocking_ready_key(c) is the key that became ready (NULL when not in serve mode); the
  *     command looks only at that key, as Redis 7.0 serves from the key that was signalled;

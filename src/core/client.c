@@ -107,8 +107,6 @@ void client_free(client *c) {
     req_free(&c->parser);
     kstr_free(c->querybuf);
     kstr_free(c->name);
-    kstr_free(c->lib_name);
-    kstr_free(c->lib_ver);
     kfree(c);
 }
 

@@ -57,8 +57,6 @@ void call_command(client *c, const command *cmd) {
     row->microseconds += duration;
     if (server.stat_total_error_replies > errors_before) row->failed_calls++;
     server.stat_numcommands++;
-    c->commands_processed++;
-    c->lastcmd = cmd;
     tracking_after_call(c, cmd, outer);   /* core/tracking.c: remember keys read, send held invalidations */
     /* Every call, nested ones too (commands run by EXEC or a script), after it ran: Redis shows
      * MULTI, the transaction's commands, then EXEC. */

@@ -25,7 +25,6 @@ typedef struct timerEvent {
 
 struct eventLoop {
     int epfd;
-    int stop;
     fileEvent *events;      /* indexed by fd; grown on demand */
     int nevents;
     struct epoll_event *fired;
@@ -117,10 +116,6 @@ void el_set_before_sleep(eventLoop *el, el_hook *hook) {
     el->before_sleep = hook;
 }
 
-void el_stop(eventLoop *el) {
-    el->stop = 1;
-}
-
 /* Milliseconds until the earliest timer, or -1 to block (no timers). */
 static int poll_timeout_ms(eventLoop *el) {
     if (!el->timers) return -1;
@@ -175,8 +170,7 @@ int el_poll_once(eventLoop *el, int timeout_ms) {
 }
 
 void el_run(eventLoop *el) {
-    el->stop = 0;
-    while (!el->stop) {
+    for (;;) {
         if (el->before_sleep) el->before_sleep(el);
         if (el_poll_once(el, poll_timeout_ms(el)) < 0) break;
         run_timers(el);

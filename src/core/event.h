@@ -29,6 +29,5 @@ void el_run(eventLoop *el);
  * before_sleep: el_run's inner step, also used to serve clients while a long script runs.
  * Returns the number of events, or -1 on a poll error. */
 int el_poll_once(eventLoop *el, int timeout_ms);
-void el_stop(eventLoop *el);
 
 #endif

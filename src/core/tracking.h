@@ -26,7 +26,8 @@
 /* signal_modified_key hook: c (may be NULL) wrote key. */
 void tracking_invalidate_key(client *c, const char *key, size_t len);
 
-/* db_flush hook: every tracking client gets a null invalidation after the command. */
+/* Before a database is emptied (keyspace hook db_will_empty): every tracking client gets a
+ * null invalidation after the command. */
 void tracking_on_flush(void);
 
 /* call_command hook, after cmd ran for c: remembers the keys a read-only command read; after

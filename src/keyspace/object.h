@@ -10,7 +10,7 @@
  * Invariants: a kobj is linked in at most one keyspace table; has_expire <=> the entry sits in
  * its database's TTL index at ttl_slot; EMBSTR values are at most OBJ_EMBSTR_MAX bytes. Values
  * that change size move the entry: every function that may reallocate returns the new pointer,
- * and the database layer swaps it in the table and the TTL index (db_replace_obj). Nothing else
+ * and the database layer swaps it in the table and the TTL index (db_replace). Nothing else
  * may keep a kobj pointer across commands: callers keep key names, not entries. */
 #ifndef KEEL_OBJECT_H
 #define KEEL_OBJECT_H

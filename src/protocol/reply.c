@@ -223,10 +223,6 @@ void reply_push_len(client *c, long long n) {
     reply_header(c, c->resp >= 3 ? '>' : '*', n);
 }
 
-void reply_attribute_len(client *c, long long n) {
-    if (c->resp >= 3) reply_header(c, '|', n);
-}
-
 void reply_double(client *c, double d) {
     char buf[64];
     int n;
@@ -241,12 +237,6 @@ void reply_double(client *c, double d) {
     } else {
         reply_bulk(c, buf, (size_t)n);
     }
-}
-
-void reply_long_double(client *c, long double d) {
-    char buf[5200];
-    int n = ld_to_str(buf, sizeof(buf), d);
-    reply_bulk(c, buf, (size_t)n);
 }
 
 void reply_bool(client *c, int v) {

@@ -36,7 +36,7 @@ void script_eval(client *c, int by_sha, int readonly);
 
 int script_running(void);
 
-/* For INFO (number_of_cached_scripts, used_memory_lua): not wired into cmd_info.c yet. */
+/* For INFO (number_of_cached_scripts, used_memory_lua). */
 long long scripting_cached_count(void);
 size_t scripting_memory(void);
 

@@ -8,7 +8,7 @@
  * its own.
  *
  * Compression: the nodes more than `depth` nodes away from both ends are kept LZF-compressed
- * (src/types/lzf.h) when that saves at least 8 bytes; see ql_effective_depth() in quicklist.c
+ * (src/types/lzf.h) when that saves at least 8 bytes; see effective_depth() in quicklist.c
  * for the policy when list-compress-depth is 0. A node is decompressed while an iterator works
  * in it and compressed again when the iterator leaves it.
  *

@@ -78,13 +78,6 @@ void kstr_range_keep(kstr *s, size_t start, size_t len) {
     s->buf[len] = '\0';
 }
 
-kstr *kstr_shrink_to_fit(kstr *s) {
-    if (s->cap - s->len < 64 && s->cap <= s->len * 2) return s;
-    s = krealloc(s, sizeof(kstr) + s->len + 1);
-    s->cap = kmalloc_size(s) - sizeof(kstr) - 1;
-    return s;
-}
-
 void kstr_free(kstr *s) {
     kfree(s);
 }

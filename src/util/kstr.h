@@ -22,7 +22,6 @@ kstr *kstr_catfmt(kstr *s, const char *fmt, ...) __attribute__((format(printf, 2
 kstr *kstr_reserve(kstr *s, size_t extra);      /* cap >= len + extra afterwards */
 kstr *kstr_grow_zero(kstr *s, size_t len);      /* extends with zero bytes up to len */
 void kstr_range_keep(kstr *s, size_t start, size_t len); /* keep buf[start..start+len) */
-kstr *kstr_shrink_to_fit(kstr *s);
 void kstr_free(kstr *s);
 size_t kstr_alloc_size(const kstr *s);
 

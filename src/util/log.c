@@ -12,7 +12,6 @@ static int log_level = LL_NOTICE;
 static FILE *log_file;   /* NULL means stdout */
 
 void log_set_level(int level) { log_level = level; }
-int log_get_level(void) { return log_level; }
 
 int log_set_file(const char *path) {
     if (log_file) {

@@ -7,7 +7,6 @@
 enum { LL_DEBUG = 0, LL_VERBOSE, LL_NOTICE, LL_WARNING };
 
 void log_set_level(int level);
-int log_get_level(void);
 /* path "" or NULL logs to stdout. Returns 0 on success, -1 if the file cannot be opened. */
 int log_set_file(const char *path);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -45,24 +45,6 @@ int str_to_ll(const char *s, size_t len, long long *out) {
     return 1;
 }
 
-int str_to_ull(const char *s, size_t len, unsigned long long *out) {
-    if (len == 0 || len > 20) return 0;
-    if (len == 1 && s[0] == '0') {
-        *out = 0;
-        return 1;
-    }
-    if (s[0] < '1' || s[0] > '9') return 0;
-    unsigned long long v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') return 0;
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (ULLONG_MAX - d) / 10) return 0;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 1;
-}
-
 int str_to_d(const char *s, size_t len, double *out) {
     char small[128];
     if (len == 0 || isspace((unsigned char)s[0])) return 0;

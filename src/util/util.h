@@ -8,8 +8,6 @@
 /* Strict integer parse: optional '-', no '+', no spaces, no leading zeros, fits in long long.
  * Returns 1 on success. This is the rule that decides OBJECT ENCODING int and INCR's errors. */
 int str_to_ll(const char *s, size_t len, long long *out);
-/* Like str_to_ll for unsigned 64-bit values (SCAN cursors). */
-int str_to_ull(const char *s, size_t len, unsigned long long *out);
 /* Double parse as Redis's getDoubleFromObject: no leading space, whole string, not NaN. */
 int str_to_d(const char *s, size_t len, double *out);
 /* Long double parse as Redis's string2ld (INCRBYFLOAT). */
