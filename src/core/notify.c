@@ -34,3 +34,8 @@ void signal_modified_key(client *c, kdb *db, const char *key, size_t len) {
     tracking_invalidate_key(c, key, len);   /* client-side caching */
     server.dirty++;
 }
+
+void notify_key_changed(client *c, const karg *key, int type, const char *event) {
+    signal_modified_key(c, c->db, key->ptr, key->len);
+    notify_keyspace_event(type, event, key->ptr, key->len, c->db->id);
+}

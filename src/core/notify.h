@@ -38,4 +38,8 @@ void notify_keyspace_event(int type, const char *event, const char *key, size_t 
 /* Called by every write that changes a key; c is the writer, NULL for expiry and eviction. */
 void signal_modified_key(client *c, kdb *db, const char *key, size_t len);
 
+/* A command changed key in c->db: signal_modified_key(), then the keyspace event `event` of
+ * class `type`, in Redis's order. */
+void notify_key_changed(client *c, const karg *key, int type, const char *event);
+
 #endif

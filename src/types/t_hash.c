@@ -215,11 +215,6 @@ static kobj *lookup_write_or_create(client *c) {
     return o;
 }
 
-static void written(client *c, const char *event) {
-    notify_keyspace_event(NOTIFY_HASH, event, c->argv[1].ptr, c->argv[1].len, c->db->id);
-    signal_modified_key(c, c->db, c->argv[1].ptr, c->argv[1].len);
-}
-
 /* ---- Commands ---------------------------------------------------------------------------- */
 
 /* HSET and HMSET: field/value pairs from argv[2]; returns the number of new fields or -1. */
@@ -234,7 +229,7 @@ static long long hset_generic(client *c) {
     long long created = 0;
     for (int i = 2; i < c->argc; i += 2)
         created += hash_set(o, c->argv[i].ptr, c->argv[i].len, c->argv[i + 1].ptr, c->argv[i + 1].len);
-    written(c, "hset");
+    notify_key_changed(c, &c->argv[1], NOTIFY_HASH, "hset");
     return created;
 }
 
@@ -259,7 +254,7 @@ void hsetnx_command(client *c) {
     }
     hash_convert_for_args(o, c->argv, 2, 3);
     hash_set(o, c->argv[2].ptr, c->argv[2].len, c->argv[3].ptr, c->argv[3].len);
-    written(c, "hset");
+    notify_key_changed(c, &c->argv[1], NOTIFY_HASH, "hset");
     reply_integer(c, 1);
 }
 
@@ -384,7 +379,7 @@ void hincrby_command(client *c) {
     cur += incr;
     int n = ll_to_str(nb, sizeof(nb), cur);
     hash_set(o, c->argv[2].ptr, c->argv[2].len, nb, (size_t)n);
-    written(c, "hincrby");
+    notify_key_changed(c, &c->argv[1], NOTIFY_HASH, "hincrby");
     reply_integer(c, cur);
 }
 
@@ -418,7 +413,7 @@ void hincrbyfloat_command(client *c) {
     char *buf = kmalloc(LD_BUF);
     int n = ld_to_str(buf, LD_BUF, cur);
     hash_set(o, c->argv[2].ptr, c->argv[2].len, buf, (size_t)n);
-    written(c, "hincrbyfloat");
+    notify_key_changed(c, &c->argv[1], NOTIFY_HASH, "hincrbyfloat");
     reply_bulk(c, buf, (size_t)n);
     kfree(buf);
 }

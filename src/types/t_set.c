@@ -210,11 +210,6 @@ size_t set_payload_memory(const kobj *o) {
 
 /* ---- Single-key commands ----------------------------------------------------------------- */
 
-static void set_written(client *c, const karg *key, const char *event) {
-    notify_keyspace_event(NOTIFY_SET, event, key->ptr, key->len, c->db->id);
-    signal_modified_key(c, c->db, key->ptr, key->len);
-}
-
 void sadd_command(client *c) {
     kobj *o;
     if (!coll_lookup_write(c, &c->argv[1], OBJ_SET, &o)) return;
@@ -224,7 +219,7 @@ void sadd_command(client *c) {
     }
     long long added = 0;
     for (int i = 2; i < c->argc; i++) added += set_add(o, c->argv[i].ptr, c->argv[i].len);
-    if (added) set_written(c, &c->argv[1], "sadd");
+    if (added) notify_key_changed(c, &c->argv[1], NOTIFY_SET, "sadd");
     reply_integer(c, added);
 }
 
@@ -289,7 +284,7 @@ void smove_command(client *c) {
         db_add(c->db, dso);
     }
     signal_modified_key(c, c->db, src->ptr, src->len);
-    if (set_add(dso, m->ptr, m->len)) set_written(c, dst, "sadd");
+    if (set_add(dso, m->ptr, m->len)) notify_key_changed(c, dst, NOTIFY_SET, "sadd");
     reply_integer(c, 1);
 }
 
@@ -428,7 +423,7 @@ static void store_result(client *c, const karg *dst, kobj *out, const char *even
     long long n = (long long)set_size(out);
     if (n > 0) {
         db_set(c->db, out, 0);
-        set_written(c, dst, event);
+        notify_key_changed(c, dst, NOTIFY_SET, event);
     } else {
         obj_free(out);
         if (db_delete(c->db, dst->ptr, dst->len)) {

@@ -65,9 +65,7 @@ void string_reclaim_expired(client *c, int i) {
 }
 
 void string_key_changed(client *c, int i, int type, const char *event) {
-    const karg *k = &c->argv[i];
-    signal_modified_key(c, c->db, k->ptr, k->len);
-    notify_keyspace_event(type, event, k->ptr, k->len, c->db->id);
+    notify_key_changed(c, &c->argv[i], type, event);
 }
 
 /* ------------------------------------------------------------------ GET, SET and variants */
