@@ -167,7 +167,7 @@ void call_command(client *c, const command *cmd) {
  * read "-EXECABORT Transaction discarded because of: <error>", as in Redis (core/multi.c). */
 static void reject(client *c, const command *cmd, const char *msg) {
     ((command *)cmd)->rejected_calls++;
-    if (cmd->proc == exec_command)
+    if (cmd->flags & CMD_EXECS_QUEUED)
         multi_exec_abort(c, msg);
     else
         reply_error(c, msg);
@@ -228,7 +228,7 @@ static const command *checked_command(client *c) {
         return NULL;
     }
     /* scripting: while a script runs past busy-reply-threshold only allow-busy commands run. */
-    const char *busy = script_busy_error(c, cmd);
+    const char *busy = script_busy_error(cmd);
     if (busy) {
         reject(c, cmd, busy);
         return NULL;

@@ -20,7 +20,7 @@
  * number of clients that received it (PUBLISH's reply). */
 long long pubsub_publish(const char *channel, size_t clen, const char *msg, size_t mlen);
 
-/* 1 if a RESP2 client in subscriber mode may run cmd: (P|S)(UN)SUBSCRIBE, PING, QUIT, RESET. */
+/* 1 if a RESP2 client in subscriber mode may run cmd (its row has CMD_SUBSCRIBED_OK). */
 int pubsub_allowed_in_subscriber_mode(const command *cmd);
 
 /* Pushed frames (messages, subscription confirmations, invalidations) reach the client even

@@ -220,7 +220,7 @@ static void remember_keys(client *c, const command *cmd) {
     int caching = s->flags & TRK_CACHING;
     if (((s->flags & TRK_OPTIN) && !caching) || ((s->flags & TRK_OPTOUT) && caching)) return;
     int *pos = kmalloc(sizeof(int) * (size_t)c->argc);
-    int n = command_get_keys(cmd, c->argc, c->argv, pos, c->argc);
+    int n = command_get_keys(cmd, c->argc, c->argv, pos, NULL, c->argc);
     for (int i = 0; i < n && i < c->argc; i++) remember_key(s->id, c->argv[pos[i]].ptr, c->argv[pos[i]].len);
     kfree(pos);
 }

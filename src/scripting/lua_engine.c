@@ -284,16 +284,12 @@ int script_running(void) {
 
 /* ---------------------------------------------------------------- long scripts */
 
-const char *script_busy_error(client *c, const command *cmd) {
-    if (!run.busy) return NULL;
-    if (!(cmd->flags & CMD_ALLOW_BUSY)) return ERR_BUSY;
-    /* SHUTDOWN only with NOSAVE: saving would need the dataset in a consistent state. */
-    if (strcmp(cmd->fullname, "shutdown") == 0) {
-        for (int i = 1; i < c->argc; i++)
-            if (arg_is(c->argv[i].ptr, c->argv[i].len, "nosave")) return NULL;
-        return ERR_BUSY;
-    }
-    return NULL;
+const char *script_busy_reply(void) {
+    return run.busy ? ERR_BUSY : NULL;
+}
+
+const char *script_busy_error(const command *cmd) {
+    return (cmd->flags & CMD_ALLOW_BUSY) ? NULL : script_busy_reply();
 }
 
 void script_kill(client *c) {

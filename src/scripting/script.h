@@ -40,9 +40,11 @@ int script_running(void);
 long long scripting_cached_count(void);
 size_t scripting_memory(void);
 
-/* Dispatch hook: while a script is busy (past busy-reply-threshold), the -BUSY error for every
- * command but the allow-busy ones (SCRIPT KILL, SHUTDOWN NOSAVE, ...); NULL when cmd may run. */
-const char *script_busy_error(client *c, const command *cmd);
+/* While a script is busy (past busy-reply-threshold), the -BUSY error; NULL otherwise. */
+const char *script_busy_reply(void);
+/* Dispatch hook: script_busy_reply() for every command but the allow-busy ones (SCRIPT KILL,
+ * SHUTDOWN, ...); NULL when cmd may run. */
+const char *script_busy_error(const command *cmd);
 
 /* Implemented in core/client.c: one poll of the event loop's file events (reads, accepts),
  * then the pending replies; the client running the script must have stopped reading
