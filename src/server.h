@@ -139,6 +139,7 @@ typedef void command_proc(client *c);
 #define CMD_MULTI_RUNS_NOW (1ULL << 41)   /* inside MULTI it runs (to act or to fail), not queued */
 #define CMD_MULTI_LEAVES (1ULL << 42)     /* leaves a transaction: not refused for OOM inside MULTI */
 #define CMD_EXECS_QUEUED (1ULL << 43)     /* runs the queued transaction (EXEC) */
+#define CMD_KEEPS_CACHING (1ULL << 44)    /* CLIENT CACHING's yes/no outlives it (CLIENT ...) */
 
 /* ACL categories, in Redis's order (COMMAND INFO lists them in it). */
 enum {

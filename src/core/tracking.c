@@ -390,16 +390,12 @@ void tracking_on_flush(void) {
     }
 }
 
-static int is_client_command(const command *cmd) {
-    return cmd->parent && strcmp(cmd->parent->name, "client") == 0;
-}
-
 void tracking_after_call(client *c, const command *cmd, int outer) {
     trackingState *s = c->tstate;
     if (s && (s->flags & TRK_ON) && !(s->flags & TRK_BCAST) && (cmd->flags & CMD_READONLY)) remember_keys(c, cmd);
     if (!outer) return;
     /* CLIENT CACHING applies to the next command (or the whole transaction). */
-    if (s && !(c->flags & CLIENT_MULTI) && !is_client_command(cmd)) s->flags &= ~TRK_CACHING;
+    if (s && !(c->flags & CLIENT_MULTI) && !(cmd->flags & CMD_KEEPS_CACHING)) s->flags &= ~TRK_CACHING;
     if (npending) send_pending();
     if (nbcast) bcast_send();
     flushed = 0;
