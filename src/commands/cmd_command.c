@@ -146,6 +146,14 @@ static void reply_kv_int(client *c, const char *k, long long v) {
     reply_integer(c, v);
 }
 
+/* A begin_search or find_keys map up to its spec map's length: {type, spec: {<nfields>}}. */
+static void reply_search_step(client *c, const char *type, int nfields) {
+    reply_map_len(c, 2);
+    reply_kv_str(c, "type", type);
+    reply_bulk_cstr(c, "spec");
+    reply_map_len(c, nfields);
+}
+
 /* One key spec map, fields in Redis's order. */
 static void reply_key_spec(client *c, const keySpec *ks) {
     reply_map_len(c, 3 + (ks->notes != NULL));
@@ -153,43 +161,29 @@ static void reply_key_spec(client *c, const keySpec *ks) {
     reply_bulk_cstr(c, "flags");
     reply_key_flags(c, ks->flags);
     reply_bulk_cstr(c, "begin_search");
-    reply_map_len(c, 2);
     if (ks->begin_search == KSB_INDEX) {
-        reply_kv_str(c, "type", "index");
-        reply_bulk_cstr(c, "spec");
-        reply_map_len(c, 1);
+        reply_search_step(c, "index", 1);
         reply_kv_int(c, "index", ks->bs.index.pos);
     } else if (ks->begin_search == KSB_KEYWORD) {
-        reply_kv_str(c, "type", "keyword");
-        reply_bulk_cstr(c, "spec");
-        reply_map_len(c, 2);
+        reply_search_step(c, "keyword", 2);
         reply_kv_str(c, "keyword", ks->bs.keyword.keyword);
         reply_kv_int(c, "startfrom", ks->bs.keyword.startfrom);
     } else {
-        reply_kv_str(c, "type", "unknown");
-        reply_bulk_cstr(c, "spec");
-        reply_map_len(c, 0);
+        reply_search_step(c, "unknown", 0);
     }
     reply_bulk_cstr(c, "find_keys");
-    reply_map_len(c, 2);
     if (ks->find_keys == KSF_RANGE) {
-        reply_kv_str(c, "type", "range");
-        reply_bulk_cstr(c, "spec");
-        reply_map_len(c, 3);
+        reply_search_step(c, "range", 3);
         reply_kv_int(c, "lastkey", ks->fk.range.lastkey);
         reply_kv_int(c, "keystep", ks->fk.range.keystep);
         reply_kv_int(c, "limit", ks->fk.range.limit);
     } else if (ks->find_keys == KSF_KEYNUM) {
-        reply_kv_str(c, "type", "keynum");
-        reply_bulk_cstr(c, "spec");
-        reply_map_len(c, 3);
+        reply_search_step(c, "keynum", 3);
         reply_kv_int(c, "keynumidx", ks->fk.keynum.keynumidx);
         reply_kv_int(c, "firstkey", ks->fk.keynum.firstkey);
         reply_kv_int(c, "keystep", ks->fk.keynum.keystep);
     } else {
-        reply_kv_str(c, "type", "unknown");
-        reply_bulk_cstr(c, "spec");
-        reply_map_len(c, 0);
+        reply_search_step(c, "unknown", 0);
     }
 }
 
