@@ -186,12 +186,14 @@ def command_data(name, info, docs):
 
 
 def row(name, info):
-    """A command-table row for name, with its procedure named <id>_command."""
+    """A command-table row for name, with its procedure named <id>_command; a write propagates
+    as-is until someone says otherwise."""
     i = ident(name)
     flags = bits(info[2], FLAGS, name)
+    prop = ", .propagate = PROPAGATE_ASIS" if "write" in info[2] else ""
     return ('    {.name = "%s", .proc = %s_command, .arity = %d, .flags = %s,\n'
-            '     .acl_categories = ACL_CATS_%s, .key_specs = KS_%s, .doc = &DOC_%s},'
-            % (name, i, info[1], flags, i, i, i))
+            '     .acl_categories = ACL_CATS_%s, .key_specs = KS_%s%s, .doc = &DOC_%s},'
+            % (name, i, info[1], flags, i, i, prop, i))
 
 
 def table_names():
