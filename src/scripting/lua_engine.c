@@ -289,7 +289,7 @@ const char *script_busy_reply(void) {
 }
 
 const char *script_busy_error(const command *cmd) {
-    return (cmd->flags & CMD_ALLOW_BUSY) ? NULL : script_busy_reply();
+    return run.busy && !(cmd->flags & CMD_ALLOW_BUSY) ? ERR_BUSY : NULL;
 }
 
 void script_kill(client *c) {
