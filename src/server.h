@@ -88,7 +88,9 @@ typedef struct client {
 
 typedef void command_proc(client *c);
 
-/* Command flags: the names COMMAND INFO reports. */
+/* Command flags. The first group are Redis's, named as COMMAND INFO reports them (may_replicate
+ * and protected are Redis's too, which COMMAND INFO hides); movablekeys is derived at start-up
+ * from the key specs and the getkeys procedure, as Redis does. */
 #define CMD_WRITE (1ULL << 0)
 #define CMD_READONLY (1ULL << 1)
 #define CMD_DENYOOM (1ULL << 2)
@@ -100,33 +102,150 @@ typedef void command_proc(client *c);
 #define CMD_STALE (1ULL << 10)
 #define CMD_SKIP_MONITOR (1ULL << 11)
 #define CMD_SKIP_SLOWLOG (1ULL << 12)
+#define CMD_ASKING (1ULL << 13)
 #define CMD_FAST (1ULL << 14)
 #define CMD_NO_AUTH (1ULL << 15)
 #define CMD_MAY_REPLICATE (1ULL << 16)
 #define CMD_NO_MANDATORY_KEYS (1ULL << 19)
 #define CMD_PROTECTED (1ULL << 20)
+#define CMD_NO_ASYNC_LOADING (1ULL << 23)
 #define CMD_NO_MULTI (1ULL << 24)
 #define CMD_MOVABLE_KEYS (1ULL << 25)
 #define CMD_ALLOW_BUSY (1ULL << 26)
+/* Keel's own flags: how the command behaves in a client state; Redis has no names for them. */
+#define CMD_SUBSCRIBED_OK (1ULL << 40)    /* allowed while a RESP2 client is subscribed */
+#define CMD_MULTI_RUNS_NOW (1ULL << 41)   /* inside MULTI it runs (to act or to fail), not queued */
+#define CMD_MULTI_LEAVES (1ULL << 42)     /* leaves a transaction: not refused for OOM inside MULTI */
+#define CMD_EXECS_QUEUED (1ULL << 43)     /* runs the queued transaction (EXEC) */
+#define CMD_KEEPS_CACHING (1ULL << 44)    /* CLIENT CACHING's yes/no outlives it (CLIENT ...) */
 
-/* One row of the command table (src/commands/command_table.c), the only place that knows every
- * command's name, arity, flags and key positions. Arity follows Redis: n > 0 means exactly n
- * arguments including the name, n < 0 means at least -n. Container commands (CONFIG, CLIENT,
- * ...) have subcommands, each a full row; their own proc is NULL. */
+/* ACL categories, in Redis's order (COMMAND INFO lists them in it). */
+enum {
+    ACL_CAT_KEYSPACE, ACL_CAT_READ, ACL_CAT_WRITE, ACL_CAT_SET, ACL_CAT_SORTEDSET, ACL_CAT_LIST,
+    ACL_CAT_HASH, ACL_CAT_STRING, ACL_CAT_BITMAP, ACL_CAT_HYPERLOGLOG, ACL_CAT_GEO, ACL_CAT_STREAM,
+    ACL_CAT_PUBSUB, ACL_CAT_ADMIN, ACL_CAT_FAST, ACL_CAT_SLOW, ACL_CAT_BLOCKING, ACL_CAT_DANGEROUS,
+    ACL_CAT_CONNECTION, ACL_CAT_TRANSACTION, ACL_CAT_SCRIPTING, ACL_CAT_COUNT,
+};
+#define ACL_KEYSPACE (1ULL << ACL_CAT_KEYSPACE)
+#define ACL_READ (1ULL << ACL_CAT_READ)
+#define ACL_WRITE (1ULL << ACL_CAT_WRITE)
+#define ACL_SET (1ULL << ACL_CAT_SET)
+#define ACL_SORTEDSET (1ULL << ACL_CAT_SORTEDSET)
+#define ACL_LIST (1ULL << ACL_CAT_LIST)
+#define ACL_HASH (1ULL << ACL_CAT_HASH)
+#define ACL_STRING (1ULL << ACL_CAT_STRING)
+#define ACL_BITMAP (1ULL << ACL_CAT_BITMAP)
+#define ACL_HYPERLOGLOG (1ULL << ACL_CAT_HYPERLOGLOG)
+#define ACL_GEO (1ULL << ACL_CAT_GEO)
+#define ACL_STREAM (1ULL << ACL_CAT_STREAM)
+#define ACL_PUBSUB (1ULL << ACL_CAT_PUBSUB)
+#define ACL_ADMIN (1ULL << ACL_CAT_ADMIN)
+#define ACL_FAST (1ULL << ACL_CAT_FAST)
+#define ACL_SLOW (1ULL << ACL_CAT_SLOW)
+#define ACL_BLOCKING (1ULL << ACL_CAT_BLOCKING)
+#define ACL_DANGEROUS (1ULL << ACL_CAT_DANGEROUS)
+#define ACL_CONNECTION (1ULL << ACL_CAT_CONNECTION)
+#define ACL_TRANSACTION (1ULL << ACL_CAT_TRANSACTION)
+#define ACL_SCRIPTING (1ULL << ACL_CAT_SCRIPTING)
+
+/* Key spec flags (Redis 7.0's), in COMMAND INFO's order. */
+#define KS_RO (1 << 0)
+#define KS_RW (1 << 1)
+#define KS_OW (1 << 2)
+#define KS_RM (1 << 3)
+#define KS_ACCESS (1 << 4)
+#define KS_UPDATE (1 << 5)
+#define KS_INSERT (1 << 6)
+#define KS_DELETE (1 << 7)
+#define KS_NOT_KEY (1 << 8)
+#define KS_INCOMPLETE (1 << 9)
+#define KS_VARIABLE_FLAGS (1 << 10)
+
+/* A key spec (Redis 7.0): where the search for keys begins (an argument index, or just after
+ * a keyword searched from `startfrom`, negative counting from the end), then how keys are found
+ * from there (a range, or a count argument followed by the keys). An array of specs ends with
+ * a spec whose begin_search is KSB_END. */
+enum { KSB_END = 0, KSB_INDEX, KSB_KEYWORD, KSB_UNKNOWN };
+enum { KSF_RANGE = 1, KSF_KEYNUM, KSF_UNKNOWN };
+typedef struct keySpec {
+    const char *notes;          /* NULL if none */
+    int flags;                  /* KS_* */
+    int begin_search;           /* KSB_* */
+    union {
+        struct { int pos; } index;
+        struct { const char *keyword; int startfrom; } keyword;
+    } bs;
+    int find_keys;              /* KSF_* */
+    union {
+        struct { int lastkey, keystep, limit; } range;     /* lastkey relative to the first key */
+        struct { int keynumidx, firstkey, keystep; } keynum;
+    } fk;
+} keySpec;
+
+/* COMMAND DOCS's argument tree. An array of arguments ends with a row whose name is NULL. */
+enum { ARG_STRING, ARG_INTEGER, ARG_DOUBLE, ARG_KEY, ARG_PATTERN, ARG_UNIX_TIME, ARG_PURE_TOKEN,
+       ARG_ONEOF, ARG_BLOCK };
+#define ARG_OPTIONAL (1 << 0)
+#define ARG_MULTIPLE (1 << 1)
+#define ARG_MULTIPLE_TOKEN (1 << 2)
+typedef struct commandArg {
+    const char *name;
+    int type;                   /* ARG_* */
+    int key_spec_index;         /* -1 unless type is ARG_KEY */
+    const char *token, *since, *deprecated_since;   /* NULL if none */
+    int flags;                  /* ARG_OPTIONAL ... */
+    const struct commandArg *subargs;   /* ARG_ONEOF and ARG_BLOCK only */
+} commandArg;
+
+typedef struct commandHistory {
+    const char *since, *change;
+} commandHistory;
+
+#define DOC_DEPRECATED (1 << 0)
+#define DOC_SYSCMD (1 << 1)
+
+/* What COMMAND DOCS (and COMMAND INFO's tips) say about a command; NULL-terminated arrays,
+ * NULL pointers where Redis has nothing. */
+typedef struct commandDoc {
+    const char *summary, *since, *group, *complexity;
+    int doc_flags;              /* DOC_* */
+    const char *deprecated_since, *replaced_by;
+    const commandHistory *history;
+    const char *const *tips;
+    const commandArg *args;
+} commandDoc;
+
+/* How a write reaches replicas and the AOF (read by the write stream; declared now):
+ * as the client sent it, rewritten into a deterministic equivalent (EXPIRE -> PEXPIREAT,
+ * blocking pops -> plain pops, scripts -> their effects, ...), or never (not a write). */
+enum { PROPAGATE_NEVER = 0, PROPAGATE_ASIS, PROPAGATE_REWRITTEN };
+
+/* Extra key positions for commands whose key specs cannot find every key (SORT's STORE): writes
+ * at most max positions and their KS_* flags, returns the number of keys. */
+typedef int command_getkeys_proc(int argc, const karg *argv, int *pos, int *flags, int max);
+
+/* One row of the command table (src/commands/command_table.c): the only place that names a
+ * command and holds every fact about it. Arity follows Redis: n > 0 means exactly n arguments
+ * including the name, n < 0 at least -n. Container commands (CONFIG, CLIENT, ...) have
+ * subcommands, each a full row; their own proc is NULL unless they run alone (COMMAND).
+ * acl_categories, key_specs and doc point at data generated from redis-server by
+ * tools/gen_command_data.py (src/commands/command_data.h); see docs/architecture.md. */
 struct command {
-    const char *name;           /* lowercase */
+    const char *name;           /* lowercase; "parent|sub" for a subcommand */
     command_proc *proc;
     int arity;
-    uint64_t flags;
-    int first_key, last_key, key_step;   /* 0 0 0 when the command has no keys */
-    const char *group;          /* "string", "generic", "connection", "server", ... */
-    const char *summary;
-    const char *since;
-    const char *complexity;
+    uint64_t flags;             /* CMD_* */
+    uint64_t acl_categories;    /* ACL_* */
+    const keySpec *key_specs;
+    command_getkeys_proc *getkeys;  /* NULL unless the specs are incomplete */
+    int propagate;              /* PROPAGATE_* */
+    const commandDoc *doc;
     command *subcommands;       /* array ending with a row whose name is NULL */
     /* Filled at start-up. */
     command *parent;
     char fullname[64];          /* "get", "config|get" */
+    int key_specs_num;
+    int first_key, last_key, key_step;  /* Redis's legacy range, derived from the specs */
     long long calls, microseconds, rejected_calls, failed_calls;
 };
 
@@ -263,6 +382,12 @@ extern const char *(*dispatch_busy_error)(client *c, const command *cmd);
 void commands_init(void);
 const command *command_lookup(const char *name, size_t len);
 const command *command_lookup_argv(int argc, const karg *argv);
+/* commands/cmd_command.c */
+/* Key positions of `argv` (a full command line for cmd) and their KS_* flags (flags may be
+ * NULL), as Redis finds them: the key specs, else the row's getkeys procedure. Writes at most
+ * max of them; returns their number (which may exceed max), or <= 0 if there are none or the
+ * arguments don't fit the command's key layout. */
+int command_get_keys(const command *cmd, int argc, const karg *argv, int *pos, int *flags, int max);
 command *command_table(void);           /* top-level rows, ending with name == NULL */
 int command_has_keys(const command *cmd);
 

@@ -37,17 +37,9 @@ LAYERS = [
     ("entry", ["src/server.c", "src/main.c"]),
 ]
 
-# Upward includes still to remove: core/ names command procedures (cmd->proc == exec_command,
-# ...) to recognise EXEC, QUIT, RESET, PING and its own commands, and tracking asks the command
-# table for a command's keys. Both belong to the command table's rework (issue #11, part 2:
-# command flags and key specs instead of procedure identities).
-KNOWN = {
-    ("src/core/dispatch.c", "src/commands/commands.h"),
-    ("src/core/multi.c", "src/commands/commands.h"),
-    ("src/core/pubsub.c", "src/commands/commands.h"),
-    ("src/core/tracking.c", "src/commands/commands.h"),
-    ("src/core/tracking.c", "src/commands/admin.h"),
-}
+# Upward includes still to remove, each with its reason (none left: the command table's rework
+# replaced core/'s procedure comparisons with row flags, issue #11 part 2).
+KNOWN = set()
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 

@@ -8,14 +8,10 @@
 
 #include "server.h"
 
-/* ACL categories of a command, derived from its group and flags (cmd_command.c): a bit mask
- * over acl_category_name(). */
-uint64_t command_acl_categories(const command *cmd);
-const char *acl_category_name(int i);       /* "keyspace", "read", ...; NULL past the last */
 
-/* Key positions of `argv` (a full command line for cmd) written to pos[] (at most max).
- * Returns their number, or -1 if the arguments don't fit the command's key layout. */
-int command_get_keys(const command *cmd, int argc, const karg *argv, int *pos, int max);
+/* "-ERR unknown subcommand or wrong number of arguments for '<argv[1]>'. Try <CMD> HELP.":
+ * what Redis replies when a subcommand's own argument checks fail. */
+void reply_subcommand_syntax_error(client *c);
 
 /* Looks a command up by its full name ("get", "config|get"), case-insensitively. */
 const command *command_lookup_fullname(const char *name, size_t len);

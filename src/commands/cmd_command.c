@@ -1,20 +1,15 @@
 /* cmd_command.c - COMMAND and its subcommands: the command table as clients see it.
  *
- * Everything here is derived from the rows of command_table.c; nothing is registered twice.
- * What the table doesn't hold is derived once, in one function each:
- *   - ACL categories: from the group and the flags (command_acl_categories);
- *   - key specs: one "range" spec from first/last/step, or a "keynum" spec for the commands
- *     listed in keynum_layouts (numkeys-style movable keys);
- *   - documentation: summary, since, group, complexity (no argument lists or history: the
- *     table doesn't carry them, and redis-cli falls back to its own hints without them).
- * Command tips are not in the table either, so COMMAND INFO reports none. */
+ * Everything here is read from the rows of command_table.c (and the generated data they point
+ * to); nothing names a command. Key extraction follows Redis 7.0: the key specs, then the row's
+ * getkeys procedure when the specs cannot find every key. */
 #include <string.h>
 #include <strings.h>
 
 #include "commands/admin.h"
 #include "commands/commands.h"
-#include "commands/sort.h"
 #include "protocol/reply.h"
+#include "util/mem.h"
 #include "util/util.h"
 
 /* ---------------------------------------------------------------- lookup */
@@ -35,178 +30,110 @@ const command *command_lookup_fullname(const char *name, size_t len) {
 
 /* ---------------------------------------------------------------- ACL categories */
 
-enum {
-    ACL_KEYSPACE, ACL_READ, ACL_WRITE, ACL_SET, ACL_SORTEDSET, ACL_LIST, ACL_HASH, ACL_STRING,
-    ACL_BITMAP, ACL_HYPERLOGLOG, ACL_GEO, ACL_STREAM, ACL_PUBSUB, ACL_ADMIN, ACL_FAST, ACL_SLOW,
-    ACL_BLOCKING, ACL_DANGEROUS, ACL_CONNECTION, ACL_TRANSACTION, ACL_SCRIPTING,
-};
-#define ACL(x) (1ULL << ACL_##x)
-
-/* In Redis's order, which is the order COMMAND INFO lists them in. */
-static const char *const acl_names[] = {
+/* Indexed by ACL_CAT_*. */
+static const char *const acl_names[ACL_CAT_COUNT] = {
     "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog",
     "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection",
-    "transaction", "scripting", NULL,
+    "transaction", "scripting",
 };
-
-const char *acl_category_name(int i) {
-    return i >= 0 && i < (int)(sizeof(acl_names) / sizeof(acl_names[0])) ? acl_names[i] : NULL;
-}
-
-static const struct {
-    const char *group;
-    uint64_t cat;
-} group_categories[] = {
-    {"string", ACL(STRING)}, {"hash", ACL(HASH)}, {"list", ACL(LIST)}, {"set", ACL(SET)},
-    {"sorted-set", ACL(SORTEDSET)}, {"generic", ACL(KEYSPACE)}, {"connection", ACL(CONNECTION)},
-    {"bitmap", ACL(BITMAP)}, {"hyperloglog", ACL(HYPERLOGLOG)}, {"geo", ACL(GEO)},
-    {"stream", ACL(STREAM)}, {"pubsub", ACL(PUBSUB)}, {"scripting", ACL(SCRIPTING)},
-    {"transactions", ACL(TRANSACTION)}, {NULL, 0},
-};
-
-/* The few commands whose categories Redis declares beyond what group and flags imply. The
- * entry applies to the command and to its subcommands. */
-static const struct {
-    const char *name;
-    uint64_t add, remove;
-} acl_exceptions[] = {
-    {"command", ACL(CONNECTION), 0},
-    {"keys", ACL(DANGEROUS), 0},
-    {"info", ACL(DANGEROUS), 0},
-    {"flushall", ACL(DANGEROUS), 0},
-    {"flushdb", ACL(DANGEROUS), 0},
-    {"swapdb", ACL(DANGEROUS), 0},
-    {"migrate", ACL(DANGEROUS), 0},
-    {"restore", ACL(DANGEROUS), 0},
-    {"restore-asking", ACL(DANGEROUS), 0},
-    {"lastsave", ACL(ADMIN) | ACL(DANGEROUS), 0},
-    {"role", ACL(ADMIN) | ACL(DANGEROUS), 0},
-    {"sort", ACL(DANGEROUS) | ACL(SET) | ACL(SORTEDSET) | ACL(LIST), ACL(KEYSPACE)},
-    {"sort_ro", ACL(DANGEROUS) | ACL(SET) | ACL(SORTEDSET) | ACL(LIST), ACL(KEYSPACE)},
-    {"wait", ACL(CONNECTION), ACL(KEYSPACE)},
-    {"asking", ACL(CONNECTION), 0},
-    {"readonly", ACL(CONNECTION), 0},
-    {"readwrite", ACL(CONNECTION), 0},
-    {NULL, 0, 0},
-};
-
-static uint64_t group_category(const char *group) {
-    for (int i = 0; group && group_categories[i].group; i++)
-        if (strcmp(group_categories[i].group, group) == 0) return group_categories[i].cat;
-    return 0;
-}
-
-uint64_t command_acl_categories(const command *cmd) {
-    /* A pure container (no procedure of its own) is only @slow, as in Redis. */
-    if (cmd->subcommands && !cmd->proc) return ACL(SLOW);
-    uint64_t f = cmd->flags, cats = 0;
-    if (f & CMD_WRITE) cats |= ACL(WRITE);
-    if ((f & CMD_READONLY) && strcmp(cmd->group, "scripting") != 0) cats |= ACL(READ);
-    if (f & CMD_ADMIN) cats |= ACL(ADMIN) | ACL(DANGEROUS);
-    if (f & CMD_PUBSUB) cats |= ACL(PUBSUB);
-    cats |= (f & CMD_FAST) ? ACL(FAST) : ACL(SLOW);
-    if (f & CMD_BLOCKING) cats |= ACL(BLOCKING);
-    cats |= group_category(cmd->group);
-    /* Server commands that read or write the keyspace as a whole (DBSIZE, FLUSHDB, ...) are
-     * @keyspace; those that name keys (MEMORY USAGE) are not. */
-    if (strcmp(cmd->group, "server") == 0 && (f & (CMD_WRITE | CMD_READONLY)) && !command_has_keys(cmd))
-        cats |= ACL(KEYSPACE);
-    const char *base = cmd->parent ? cmd->parent->name : cmd->name;
-    for (int i = 0; acl_exceptions[i].name; i++) {
-        if (strcmp(acl_exceptions[i].name, base) == 0) {
-            cats |= acl_exceptions[i].add;
-            cats &= ~acl_exceptions[i].remove;
-        }
-    }
-    return cats;
-}
 
 static int acl_category_by_name(const char *s, size_t len) {
-    for (int i = 0; acl_names[i]; i++)
+    for (int i = 0; i < ACL_CAT_COUNT; i++)
         if (name_is(acl_names[i], s, len)) return i;
     return -1;
 }
 
-/* ---------------------------------------------------------------- key specs and key extraction */
+/* ---------------------------------------------------------------- key extraction */
 
-/* Commands whose keys are counted by a numkeys argument: the count is at argv[keynum] and the
- * keys follow it, one every `step`; a destination key, if any, is at argv[dest]. Their rows
- * carry CMD_MOVABLE_KEYS, so first/last/step alone can't describe them. */
-static const struct {
-    const char *name;
-    int dest;       /* index of the destination key, 0 if none */
-    int keynum;     /* index of numkeys */
-    int step;
-} keynum_layouts[] = {
-    {"zunionstore", 1, 2, 1}, {"zinterstore", 1, 2, 1}, {"zdiffstore", 1, 2, 1}, {"zunion", 0, 1, 1},
-    {"zinter", 0, 1, 1}, {"zdiff", 0, 1, 1}, {"zintercard", 0, 1, 1}, {"sintercard", 0, 1, 1},
-    {"lmpop", 0, 1, 1}, {"zmpop", 0, 1, 1}, {"blmpop", 0, 2, 1}, {"bzmpop", 0, 2, 1},
-    {"eval", 0, 2, 1}, {"evalsha", 0, 2, 1}, {"eval_ro", 0, 2, 1}, {"evalsha_ro", 0, 2, 1},
-    {"fcall", 0, 2, 1}, {"fcall_ro", 0, 2, 1}, {NULL, 0, 0, 0},
-};
-
-static int keynum_layout(const command *cmd) {
-    for (int i = 0; keynum_layouts[i].name; i++)
-        if (strcmp(keynum_layouts[i].name, cmd->fullname) == 0) return i;
-    return -1;
-}
-
-static int add_key(int *pos, int max, int count, int at) {
-    if (count < max) pos[count] = at;
+static int add_key(int *pos, int *flags, int max, int count, int at, int f) {
+    if (count < max) {
+        pos[count] = at;
+        if (flags) flags[count] = f;
+    }
     return count + 1;
 }
 
-/* Keys of a numkeys-style command, or -1 when numkeys is missing, bad, or too large. */
-static int keynum_keys(int layout, int argc, const karg *argv, int *pos, int max) {
-    int at = keynum_layouts[layout].keynum, step = keynum_layouts[layout].step;
-    long long n;
-    if (at >= argc || !str_to_ll(argv[at].ptr, argv[at].len, &n) || n < 0) return -1;
-    if (n > (argc - at - 1 + step - 1) / step) return -1;
-    int count = 0;
-    if (keynum_layouts[layout].dest) count = add_key(pos, max, count, keynum_layouts[layout].dest);
-    for (long long k = 0; k < n; k++) count = add_key(pos, max, count, at + 1 + (int)(k * step));
-    return count;
-}
-
-int command_get_keys(const command *cmd, int argc, const karg *argv, int *pos, int max) {
-    /* SORT's STORE key sits after options, so only its own parser can find it. */
-    if (cmd->proc == sort_command || cmd->proc == sort_ro_command) return sort_get_keys(argc, argv, pos, max);
-    int layout = keynum_layout(cmd);
-    if (layout >= 0) return keynum_keys(layout, argc, argv, pos, max);
-    if (cmd->first_key <= 0) return 0;
-    int last = cmd->last_key >= 0 ? cmd->last_key : argc + cmd->last_key;
-    if (last >= argc) last = argc - 1;
-    int step = cmd->key_step > 0 ? cmd->key_step : 1;
-    int count = 0;
-    /* A key whose paired argument is missing (MSET a 1 b) is still reported, as Redis does. */
-    for (int i = cmd->first_key; i <= last; i += step) count = add_key(pos, max, count, i);
-    return count;
-}
-
-static int has_key_spec(const command *cmd) {
-    return cmd->first_key > 0 || keynum_layout(cmd) >= 0;
-}
-
-/* The access flags of the key spec: RO/RW, plus the data access Redis marks on type commands. */
-static int key_spec_flags(const command *cmd, const char **out) {
-    int n = 0;
-    int data_group = (group_category(cmd->group) & ~(ACL(KEYSPACE) | ACL(CONNECTION))) != 0;
-    if (cmd->flags & CMD_WRITE) {
-        out[n++] = "RW";
-        if (data_group) out[n++] = "access";
-        out[n++] = "update";
-    } else {
-        out[n++] = "RO";
-        if (data_group) out[n++] = "access";
+/* Where spec's search for keys begins in argv, 0 if its keyword is absent. */
+static int spec_begin(const keySpec *ks, int argc, const karg *argv) {
+    if (ks->begin_search == KSB_INDEX) return ks->bs.index.pos;
+    int from = ks->bs.keyword.startfrom;
+    int start = from > 0 ? from : argc + from, end = from > 0 ? argc - 1 : 1;
+    for (int i = start; i >= 1 && i < argc; i += start <= end ? 1 : -1) {
+        if (arg_is(argv[i].ptr, argv[i].len, ks->bs.keyword.keyword)) return i + 1;
+        if (i == end) break;
     }
-    return n;
+    return 0;
 }
 
-static void reply_key_spec_flags(client *c, const command *cmd) {
-    const char *flags[4];
-    int n = key_spec_flags(cmd, flags);
-    reply_set_len(c, n);
-    for (int i = 0; i < n; i++) reply_status(c, flags[i]);
+/* Adds the keys one spec finds. Returns the new count, or -1 when the arguments don't fit the
+ * spec (bad numkeys, keys past the end) or the spec can't be followed (unknown, incomplete). */
+static int spec_keys(const keySpec *ks, int argc, const karg *argv, int *pos, int *flags, int max, int count) {
+    if (ks->begin_search == KSB_UNKNOWN) return -1;
+    int first = spec_begin(ks, argc, argv), last, step;
+    if (!first) return count;
+    if (ks->find_keys == KSF_RANGE) {
+        step = ks->fk.range.keystep;
+        int lastkey = ks->fk.range.lastkey, limit = ks->fk.range.limit;
+        if (lastkey >= 0) last = first + lastkey;
+        else if (!limit) last = argc + lastkey;
+        else last = first + ((argc - first) / limit + lastkey);
+    } else if (ks->find_keys == KSF_KEYNUM) {
+        step = ks->fk.keynum.keystep;
+        int at = first + ks->fk.keynum.keynumidx;
+        long long n;
+        if (at >= argc || !str_to_ll(argv[at].ptr, argv[at].len, &n) || n < 0 || n > argc) return -1;
+        first += ks->fk.keynum.firstkey;
+        last = first + (int)n - 1;
+    } else {
+        return -1;
+    }
+    if (last >= argc || last < first || first >= argc) return -1;
+    /* A key whose paired argument is missing (MSET a 1 b) is still reported, as Redis does. */
+    for (int i = first; i <= last; i += step) count = add_key(pos, flags, max, count, i, ks->flags);
+    return (ks->flags & KS_INCOMPLETE) ? -1 : count;
+}
+
+/* Redis's getKeysUsingKeySpecs: every spec's keys, in spec order; -1 if a spec fails. */
+static int keys_from_specs(const command *cmd, int argc, const karg *argv, int *pos, int *flags, int max) {
+    int count = 0;
+    for (int i = 0; i < cmd->key_specs_num; i++) {
+        const keySpec *ks = &cmd->key_specs[i];
+        if (ks->flags & KS_NOT_KEY) continue;
+        count = spec_keys(ks, argc, argv, pos, flags, max, count);
+        if (count < 0) return -1;
+    }
+    return count;
+}
+
+int command_get_keys(const command *cmd, int argc, const karg *argv, int *pos, int *flags, int max) {
+    int variable = 0, real = 0;
+    for (int i = 0; i < cmd->key_specs_num; i++) {
+        if (!(cmd->key_specs[i].flags & KS_NOT_KEY)) real = 1;
+        if (cmd->key_specs[i].flags & KS_VARIABLE_FLAGS) variable = 1;
+    }
+    /* The specs first, when their flags are reliable; the procedure where they fail. */
+    if (real && !variable) {
+        int n = keys_from_specs(cmd, argc, argv, pos, flags, max);
+        if (n >= 0) return n;
+    }
+    return cmd->getkeys ? cmd->getkeys(argc, argv, pos, flags, max) : 0;
+}
+
+/* Key spec and argument flags as RESP3 sets of status replies. */
+static const char *const key_flag_names[] = {
+    "RO", "RW", "OW", "RM", "access", "update", "insert", "delete", "not_key", "incomplete", "variable_flags",
+};
+static const char *const arg_flag_names[] = {"optional", "multiple", "multiple_token"};
+static const char *const doc_flag_names[] = {"deprecated", "syscmd"};
+
+static void reply_flag_set(client *c, int flags, const char *const *names, int n) {
+    reply_set_len(c, __builtin_popcount((unsigned)flags));
+    for (int i = 0; i < n; i++)
+        if (flags & (1 << i)) reply_status(c, names[i]);
+}
+
+static void reply_key_flags(client *c, int flags) {
+    reply_flag_set(c, flags, key_flag_names, (int)(sizeof(key_flag_names) / sizeof(key_flag_names[0])));
 }
 
 static void reply_kv_str(client *c, const char *k, const char *v) {
@@ -219,51 +146,45 @@ static void reply_kv_int(client *c, const char *k, long long v) {
     reply_integer(c, v);
 }
 
-/* One key spec map: flags, begin_search {index}, find_keys {range or keynum}. */
-static void reply_key_spec(client *c, const command *cmd, int index, int layout) {
-    reply_map_len(c, 3);
-    reply_bulk_cstr(c, "flags");
-    reply_key_spec_flags(c, cmd);
-    reply_bulk_cstr(c, "begin_search");
+/* A begin_search or find_keys map up to its spec map's length: {type, spec: {<nfields>}}. */
+static void reply_search_step(client *c, const char *type, int nfields) {
     reply_map_len(c, 2);
-    reply_kv_str(c, "type", "index");
+    reply_kv_str(c, "type", type);
     reply_bulk_cstr(c, "spec");
-    reply_map_len(c, 1);
-    reply_kv_int(c, "index", index);
-    reply_bulk_cstr(c, "find_keys");
-    reply_map_len(c, 2);
-    reply_kv_str(c, "type", layout >= 0 ? "keynum" : "range");
-    reply_bulk_cstr(c, "spec");
-    reply_map_len(c, 3);
-    if (layout >= 0) {
-        reply_kv_int(c, "keynumidx", 0);
-        reply_kv_int(c, "firstkey", 1);
-        reply_kv_int(c, "keystep", keynum_layouts[layout].step);
-    } else {
-        /* lastkey is relative to the first key; negative values count from the end. */
-        reply_kv_int(c, "lastkey", cmd->last_key < 0 ? cmd->last_key : cmd->last_key - cmd->first_key);
-        reply_kv_int(c, "keystep", cmd->key_step);
-        reply_kv_int(c, "limit", 0);
-    }
+    reply_map_len(c, nfields);
 }
 
-static void reply_key_specs(client *c, const command *cmd) {
-    int layout = keynum_layout(cmd);
-    if (layout < 0) {
-        reply_set_len(c, cmd->first_key > 0);
-        if (cmd->first_key > 0) reply_key_spec(c, cmd, cmd->first_key, -1);
-        return;
+/* One key spec map, fields in Redis's order. */
+static void reply_key_spec(client *c, const keySpec *ks) {
+    reply_map_len(c, 3 + (ks->notes != NULL));
+    if (ks->notes) reply_kv_str(c, "notes", ks->notes);
+    reply_bulk_cstr(c, "flags");
+    reply_key_flags(c, ks->flags);
+    reply_bulk_cstr(c, "begin_search");
+    if (ks->begin_search == KSB_INDEX) {
+        reply_search_step(c, "index", 1);
+        reply_kv_int(c, "index", ks->bs.index.pos);
+    } else if (ks->begin_search == KSB_KEYWORD) {
+        reply_search_step(c, "keyword", 2);
+        reply_kv_str(c, "keyword", ks->bs.keyword.keyword);
+        reply_kv_int(c, "startfrom", ks->bs.keyword.startfrom);
+    } else {
+        reply_search_step(c, "unknown", 0);
     }
-    int dest = keynum_layouts[layout].dest;
-    reply_set_len(c, 1 + (dest > 0));
-    if (dest) {
-        /* The destination is a one-key range spec of its own. */
-        command one = *cmd;
-        one.first_key = one.last_key = dest;
-        one.key_step = 1;
-        reply_key_spec(c, &one, dest, -1);
+    reply_bulk_cstr(c, "find_keys");
+    if (ks->find_keys == KSF_RANGE) {
+        reply_search_step(c, "range", 3);
+        reply_kv_int(c, "lastkey", ks->fk.range.lastkey);
+        reply_kv_int(c, "keystep", ks->fk.range.keystep);
+        reply_kv_int(c, "limit", ks->fk.range.limit);
+    } else if (ks->find_keys == KSF_KEYNUM) {
+        reply_search_step(c, "keynum", 3);
+        reply_kv_int(c, "keynumidx", ks->fk.keynum.keynumidx);
+        reply_kv_int(c, "firstkey", ks->fk.keynum.firstkey);
+        reply_kv_int(c, "keystep", ks->fk.keynum.keystep);
+    } else {
+        reply_search_step(c, "unknown", 0);
     }
-    reply_key_spec(c, cmd, keynum_layouts[layout].keynum, layout);
 }
 
 /* ---------------------------------------------------------------- COMMAND INFO */
@@ -279,15 +200,21 @@ static void reply_flags(client *c, const command *cmd) {
 }
 
 static void reply_categories(client *c, const command *cmd) {
-    uint64_t cats = command_acl_categories(cmd);
+    uint64_t cats = cmd->acl_categories;
     reply_set_len(c, __builtin_popcountll(cats));
     char buf[32];
-    for (int i = 0; acl_names[i]; i++) {
+    for (int i = 0; i < ACL_CAT_COUNT; i++) {
         if (!(cats & (1ULL << i))) continue;
         buf[0] = '@';
         strcpy(buf + 1, acl_names[i]);
         reply_status(c, buf);
     }
+}
+
+static int count_strings(const char *const *v) {
+    int n = 0;
+    while (v && v[n]) n++;
+    return n;
 }
 
 static int subcommand_count(const command *cmd) {
@@ -305,8 +232,11 @@ static void reply_command_info(client *c, const command *cmd) {
     reply_integer(c, cmd->last_key);
     reply_integer(c, cmd->key_step);
     reply_categories(c, cmd);
-    reply_set_len(c, 0);    /* tips: not in the table */
-    reply_key_specs(c, cmd);
+    int ntips = count_strings(cmd->doc->tips);
+    reply_set_len(c, ntips);
+    for (int i = 0; i < ntips; i++) reply_bulk_cstr(c, cmd->doc->tips[i]);
+    reply_set_len(c, cmd->key_specs_num);
+    for (int i = 0; i < cmd->key_specs_num; i++) reply_key_spec(c, &cmd->key_specs[i]);
     int nsub = subcommand_count(cmd);
     if (nsub == 0) {
         reply_set_len(c, 0);
@@ -350,15 +280,68 @@ void command_count_command(client *c) {
 
 /* ---------------------------------------------------------------- COMMAND DOCS */
 
+static int arg_count(const commandArg *args) {
+    int n = 0;
+    while (args && args[n].name) n++;
+    return n;
+}
+
+/* The argument tree, each argument a map with Redis's fields in Redis's order. */
+static void reply_args(client *c, const commandArg *args) {
+    int n = arg_count(args);
+    reply_array_len(c, n);
+    for (const commandArg *a = args; a < args + n; a++) {
+        int nested = a->type == ARG_ONEOF || a->type == ARG_BLOCK;
+        reply_map_len(c, 2 + (a->key_spec_index >= 0) + (a->token != NULL) + (a->since != NULL) +
+                             (a->deprecated_since != NULL) + (a->flags != 0) + nested);
+        reply_kv_str(c, "name", a->name);
+        static const char *const types[] = {"string", "integer", "double", "key", "pattern", "unix-time",
+                                            "pure-token", "oneof", "block"};
+        reply_kv_str(c, "type", types[a->type]);
+        if (a->key_spec_index >= 0) reply_kv_int(c, "key_spec_index", a->key_spec_index);
+        if (a->token) reply_kv_str(c, "token", a->token);
+        if (a->since) reply_kv_str(c, "since", a->since);
+        if (a->deprecated_since) reply_kv_str(c, "deprecated_since", a->deprecated_since);
+        if (a->flags) {
+            reply_bulk_cstr(c, "flags");
+            reply_flag_set(c, a->flags, arg_flag_names, 3);
+        }
+        if (nested) {
+            reply_bulk_cstr(c, "arguments");
+            reply_args(c, a->subargs);
+        }
+    }
+}
+
 static void reply_command_docs(client *c, const command *cmd) {
-    int nsub = subcommand_count(cmd);
-    const char *complexity = cmd->complexity && cmd->complexity[0] ? cmd->complexity : NULL;
-    if (!complexity && nsub) complexity = "Depends on subcommand.";
-    reply_map_len(c, 3 + (complexity != NULL) + (nsub > 0));
-    reply_kv_str(c, "summary", cmd->summary);
-    reply_kv_str(c, "since", cmd->since);
-    reply_kv_str(c, "group", cmd->group);
-    if (complexity) reply_kv_str(c, "complexity", complexity);
+    const commandDoc *d = cmd->doc;
+    int nsub = subcommand_count(cmd), nhist = 0;
+    while (d->history && d->history[nhist].since) nhist++;
+    reply_map_len(c, 3 + (d->complexity != NULL) + (d->doc_flags != 0) + (d->deprecated_since != NULL) +
+                         (d->replaced_by != NULL) + (nhist > 0) + (d->args != NULL) + (nsub > 0));
+    reply_kv_str(c, "summary", d->summary);
+    reply_kv_str(c, "since", d->since);
+    reply_kv_str(c, "group", d->group);
+    if (d->complexity) reply_kv_str(c, "complexity", d->complexity);
+    if (d->doc_flags) {
+        reply_bulk_cstr(c, "doc_flags");
+        reply_flag_set(c, d->doc_flags, doc_flag_names, 2);
+    }
+    if (d->deprecated_since) reply_kv_str(c, "deprecated_since", d->deprecated_since);
+    if (d->replaced_by) reply_kv_str(c, "replaced_by", d->replaced_by);
+    if (nhist) {
+        reply_bulk_cstr(c, "history");
+        reply_set_len(c, nhist);
+        for (int i = 0; i < nhist; i++) {
+            reply_array_len(c, 2);
+            reply_bulk_cstr(c, d->history[i].since);
+            reply_bulk_cstr(c, d->history[i].change);
+        }
+    }
+    if (d->args) {
+        reply_bulk_cstr(c, "arguments");
+        reply_args(c, d->args);
+    }
     if (nsub) {
         reply_bulk_cstr(c, "subcommands");
         reply_map_len(c, nsub);
@@ -398,7 +381,7 @@ enum { FILTER_NONE, FILTER_MODULE, FILTER_ACLCAT, FILTER_PATTERN };
 static int list_filter_match(const command *cmd, int kind, const karg *arg, int cat) {
     switch (kind) {
     case FILTER_MODULE: return 0;   /* Keel has no modules */
-    case FILTER_ACLCAT: return cat >= 0 && (command_acl_categories(cmd) & (1ULL << cat));
+    case FILTER_ACLCAT: return cat >= 0 && (cmd->acl_categories & (1ULL << cat));
     case FILTER_PATTERN: return glob_match(arg->ptr, arg->len, cmd->fullname, strlen(cmd->fullname), 1);
     }
     return 1;
@@ -431,48 +414,39 @@ void command_list_command(client *c) {
 
 /* ---------------------------------------------------------------- COMMAND GETKEYS */
 
-#define GETKEYS_MAX 4096
-
-/* Resolves the command line after "COMMAND GETKEYS" and its keys; replies the error and
- * returns -1 when there are none. */
-static int getkeys_prepare(client *c, const command **out, int *pos) {
+/* COMMAND GETKEYS[ANDFLAGS] <full command>: Redis's checks, messages and order. */
+static void getkeys(client *c, int with_flags) {
     int argc = c->argc - 2;
     const karg *argv = c->argv + 2;
     const command *cmd = command_lookup_argv(argc, argv);
     if (!cmd || (cmd->subcommands && !cmd->proc)) {
         reply_error(c, "Invalid command specified");
-        return -1;
+        return;
     }
-    if (!has_key_spec(cmd)) {
+    if (!command_has_keys(cmd)) {
         reply_error(c, "The command has no key arguments");
-        return -1;
+        return;
     }
     if (cmd->arity > 0 ? argc != cmd->arity : argc < -cmd->arity) {
         reply_error(c, "Invalid number of arguments specified for command");
-        return -1;
+        return;
     }
-    int n = command_get_keys(cmd, argc, argv, pos, GETKEYS_MAX);
-    if (n == 0 && (cmd->flags & CMD_NO_MANDATORY_KEYS)) n = 0;   /* EVAL s 0: no keys is fine */
-    else if (n <= 0 || n > GETKEYS_MAX) {
-        reply_error(c, "Invalid arguments specified for command");
-        return -1;
+    int n = command_get_keys(cmd, argc, argv, NULL, NULL, 0);   /* count, then fill */
+    if (n <= 0) {
+        if (cmd->flags & CMD_NO_MANDATORY_KEYS) reply_array_len(c, 0);    /* EVAL s 0 */
+        else reply_error(c, "Invalid arguments specified for command");
+        return;
     }
-    *out = cmd;
-    return n;
-}
-
-static void getkeys(client *c, int with_flags) {
-    static int pos[GETKEYS_MAX];
-    const command *cmd;
-    int n = getkeys_prepare(c, &cmd, pos);
-    if (n < 0) return;
+    int *pos = kmalloc(sizeof(int) * 2 * (size_t)n), *flags = pos + n;
+    command_get_keys(cmd, argc, argv, pos, flags, n);
     reply_array_len(c, n);
     for (int i = 0; i < n; i++) {
-        const karg *key = &c->argv[2 + pos[i]];
+        const karg *key = &argv[pos[i]];
         if (with_flags) reply_array_len(c, 2);
         reply_bulk(c, key->ptr, key->len);
-        if (with_flags) reply_key_spec_flags(c, cmd);
+        if (with_flags) reply_key_flags(c, flags[i]);
     }
+    kfree(pos);
 }
 
 void command_getkeys_command(client *c) {

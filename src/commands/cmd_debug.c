@@ -404,6 +404,9 @@ static void debug_sleep(client *c) {
 
 static void debug_help(client *c) {
     static const char *const help[] = {
+        "ERROR <string>",
+        "    Return a Redis protocol error with <string> as message. Useful for clients",
+        "    unit tests to simulate Redis errors.",
         "HTSTATS <dbid>",
         "    Return hash table statistics of the specified Redis database.",
         "HTSTATS-KEY <key>",
@@ -435,6 +438,7 @@ void debug_command(client *c) {
     const karg *sub = &c->argv[1];
     int argc = c->argc;
     if (argc == 2 && arg_is(sub->ptr, sub->len, "help")) debug_help(c);
+    else if (argc == 3 && arg_is(sub->ptr, sub->len, "error")) reply_errorf(c, "-%s", c->argv[2].ptr);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "htstats")) debug_htstats(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "htstats-key")) debug_htstats_key(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "object")) debug_object(c);

@@ -4,6 +4,8 @@
  * reports the start time (nothing was ever saved, and Redis reports its start time then too).
  * The slow log (core/slowlog.c), the latency monitor (core/latency.c) and the MONITOR clients
  * (core/monitor.c) are fed by the dispatcher (core/dispatch.c). */
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "commands/admin.h"
@@ -12,6 +14,7 @@
 #include "core/monitor.h"
 #include "core/slowlog.h"
 #include "protocol/reply.h"
+#include "scripting/script.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -46,6 +49,12 @@ void shutdown_command(client *c) {
     if (flags & SHUT_ABORT) {
         /* Keel's shutdown never waits (no replicas to catch up, nothing to save). */
         reply_error(c, "No shutdown in progress.");
+        return;
+    }
+    /* Past a busy script only with NOSAVE: saving needs the dataset in a consistent state. */
+    const char *busy = (flags & SHUT_NOSAVE) ? NULL : script_busy_reply();
+    if (busy) {
+        reply_error(c, busy);
         return;
     }
     /* On success Redis closes the connection without a reply; the cron exits the process. */
@@ -242,4 +251,40 @@ void latency_help_command(client *c) {
         NULL,
     };
     reply_help(c, help);
+}
+
+/* ---------------------------------------------------------------- MODULE, LOLWUT */
+
+/* Keel loads no modules: the list is always empty. */
+void module_list_command(client *c) {
+    reply_array_len(c, 0);
+}
+
+void module_help_command(client *c) {
+    static const char *const help[] = {
+        "LIST",
+        "    Return a list of loaded modules.",
+        NULL,
+    };
+    reply_help(c, help);
+}
+
+/* LOLWUT [VERSION v]: Redis draws art for versions 5 and 6 (random, so never the same twice)
+ * and prints only its version line for the others. Keel prints the captions of 5 and 6 without
+ * the art, and the version line. */
+void lolwut_command(client *c) {
+    long long v = 7;
+    if (c->argc >= 3 && arg_is(c->argv[1].ptr, c->argv[1].len, "version") &&
+        !str_to_ll(c->argv[2].ptr, c->argv[2].len, &v)) {
+        reply_error(c, ERR_NOT_INT);
+        return;
+    }
+    const char *caption = "";
+    if (v == 5) caption = "Georg Nees - schotter, plotter on paper, 1968. ";
+    else if (v == 6)
+        caption = "Dedicated to the 8 bit game developers of past and present.\n"
+                  "Original 8 bit image from Plaguemon by hikikomori. ";
+    char text[256];
+    int len = snprintf(text, sizeof(text), "%sRedis ver. %s\n", caption, REDIS_COMPAT_VERSION);
+    reply_verbatim(c, text, (size_t)len, "txt");
 }

@@ -440,10 +440,14 @@ void sort_ro_command(client *c) {
     sort_generic(c, 1);
 }
 
-int sort_get_keys(int argc, const karg *argv, int *pos, int max) {
+int sort_get_keys(int argc, const karg *argv, int *pos, int *flags, int max) {
     int n = 0, store = 0;
-    if (argc < 2 || max < 1) return 0;
-    pos[n++] = 1;
+    if (argc < 2) return 0;
+    if (n < max) {
+        pos[n] = 1;
+        if (flags) flags[n] = KS_RO | KS_ACCESS;
+    }
+    n++;
     /* Like Redis: skip LIMIT's and GET's/BY's arguments; an unknown word is a flag. The STORE
      * destination is not skipped, so a key named "limit" after STORE shifts the scan. */
     for (int i = 2; i < argc; i++) {
@@ -455,6 +459,14 @@ int sort_get_keys(int argc, const karg *argv, int *pos, int max) {
         else if (arg_is(a->ptr, a->len, "store") && i + 1 < argc)
             store = i + 1;
     }
-    if (store && n < max) pos[n++] = store;
-    return n;
+    if (!store) return n;
+    if (n < max) {
+        pos[n] = store;
+        if (flags) flags[n] = KS_OW | KS_UPDATE;
+    }
+    return n + 1;
+}
+
+int sort_ro_get_keys(int argc, const karg *argv, int *pos, int *flags, int max) {
+    return sort_get_keys(argc < 2 ? argc : 2, argv, pos, flags, max);
 }

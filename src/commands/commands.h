@@ -3,6 +3,9 @@
 #ifndef KEEL_COMMANDS_H
 #define KEEL_COMMANDS_H
 
+#include "core/multi.h"
+#include "core/pubsub.h"
+#include "core/tracking.h"
 #include "server.h"
 
 /* connection: src/commands/cmd_connection.c */
@@ -16,6 +19,9 @@ command_proc get_command, set_command, setnx_command, setex_command, psetex_comm
     getrange_command, setrange_command, lcs_command;
 command_proc setbit_command, getbit_command, bitcount_command, bitpos_command, bitop_command,
     bitfield_command, bitfield_ro_command;
+/* The keys' flags depend on the options (the rows' specs say variable_flags): SET with GET
+ * reads its key, BITFIELD with only GET and OVERFLOW does not write it. */
+command_getkeys_proc set_get_keys, bitfield_get_keys;
 
 /* keys: src/commands/cmd_keys.c, cmd_expire.c, cmd_sort.c */
 command_proc del_command, unlink_command, exists_command, type_command, touch_command, rename_command,
@@ -41,7 +47,7 @@ command_proc client_id_command, client_setname_command, client_getname_command, 
     client_unblock_command, client_help_command;
 command_proc command_command, command_count_command, command_info_command, command_docs_command,
     command_list_command, command_getkeys_command, command_getkeysandflags_command, command_help_command;
-command_proc debug_command;
+command_proc debug_command, module_list_command, module_help_command, lolwut_command;
 command_proc object_encoding_command, object_refcount_command, object_idletime_command, object_freq_command,
     object_help_command;
 command_proc memory_usage_command, memory_stats_command, memory_doctor_command, memory_malloc_stats_command,
@@ -74,18 +80,6 @@ command_proc zadd_command, zincrby_command, zrem_command, zcard_command, zscore_
     zunion_command, zinter_command, zdiff_command, zunionstore_command, zinterstore_command, zdiffstore_command,
     zintercard_command, zrandmember_command, zremrangebyrank_command, zremrangebyscore_command,
     zremrangebylex_command, zscan_command;
-
-/* client tracking: src/core/tracking.c */
-command_proc client_tracking_command, client_caching_command;
-
-/* transactions: src/core/multi.c */
-command_proc multi_command, exec_command, discard_command, watch_command, unwatch_command;
-
-/* pubsub: src/core/pubsub.c */
-command_proc subscribe_command, unsubscribe_command, psubscribe_command, punsubscribe_command,
-    ssubscribe_command, sunsubscribe_command, publish_command, spublish_command;
-command_proc pubsub_channels_command, pubsub_numsub_command, pubsub_numpat_command,
-    pubsub_shardchannels_command, pubsub_shardnumsub_command, pubsub_help_command;
 
 /* scripting: src/commands/cmd_script.c (engine: src/scripting/) */
 command_proc eval_command, evalsha_command, eval_ro_command, evalsha_ro_command;

@@ -18,9 +18,12 @@ void sort_vec_push(sortVec *v, const char *p, size_t len);
 /* Appends an integer element (intset/listpack integers), formatted as Redis would. */
 void sort_vec_push_ll(sortVec *v, long long value);
 
-/* The key positions of a SORT command line (Redis's sortGetKeys, for COMMAND GETKEYS and key
- * extraction): the sorted key, then the last STORE destination if any. Writes at most `max`
- * positions to pos[] and returns their number. SORT_RO has only its first key. */
-int sort_get_keys(int argc, const karg *argv, int *pos, int max);
+/* The key positions of a SORT command line (Redis's sortGetKeys; SORT's row's getkeys procedure,
+ * see command_getkeys_proc in server.h): the sorted key (KS_RO | KS_ACCESS), then the last STORE
+ * destination if any (KS_OW | KS_UPDATE). Writes at most `max` positions to pos[] and their flags
+ * to flags[] (unless NULL) and returns the number of keys. */
+int sort_get_keys(int argc, const karg *argv, int *pos, int *flags, int max);
+/* SORT_RO's: only the sorted key (Redis's sortROGetKeys; its BY/GET spec is "unknown"). */
+int sort_ro_get_keys(int argc, const karg *argv, int *pos, int *flags, int max);
 
 #endif

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "core/blocking.h"
-#include "commands/commands.h"
 #include "core/latency.h"
 #include "core/monitor.h"
 #include "core/multi.h"
@@ -72,7 +71,7 @@ void call_command(client *c, const command *cmd) {
  * read "-EXECABORT Transaction discarded because of: <error>", as in Redis (core/multi.c). */
 static void reject(client *c, const command *cmd, const char *msg) {
     ((command *)cmd)->rejected_calls++;
-    if (cmd->proc == exec_command)
+    if (cmd->flags & CMD_EXECS_QUEUED)
         multi_exec_abort(c, msg);
     else
         reply_error(c, msg);

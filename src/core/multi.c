@@ -10,7 +10,6 @@
 
 #include <string.h>
 
-#include "commands/commands.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
@@ -76,9 +75,8 @@ static void free_queue(multiState *ms) {
 
 int multi_refused_when_oom(const client *c, const command *cmd) {
     if (cmd->flags & CMD_DENYOOM) return 1;
-    if (cmd->proc == exec_command) return c->mstate && (c->mstate->queued_flags & CMD_DENYOOM);
-    return (c->flags & CLIENT_MULTI) && cmd->proc != discard_command && cmd->proc != quit_command &&
-           cmd->proc != reset_command;
+    if (cmd->flags & CMD_EXECS_QUEUED) return c->mstate && (c->mstate->queued_flags & CMD_DENYOOM);
+    return (c->flags & CLIENT_MULTI) && !(cmd->flags & CMD_MULTI_LEAVES);
 }
 
 int multi_watch_dirty(const client *c) {
@@ -93,9 +91,7 @@ long long multi_queued_count(const client *c) {
 /* ---------------------------------------------------------------- queueing */
 
 int multi_runs_immediately(const command *cmd) {
-    command_proc *p = cmd->proc;
-    return p == exec_command || p == discard_command || p == multi_command || p == watch_command ||
-           p == quit_command || p == reset_command;
+    return (cmd->flags & CMD_MULTI_RUNS_NOW) != 0;
 }
 
 static queuedCmd *queued_copy(const command *cmd, int argc, const karg *argv) {

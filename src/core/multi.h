@@ -20,8 +20,7 @@
 
 #include "server.h"
 
-/* 1 for the commands that run at once even inside MULTI: EXEC, DISCARD, MULTI, WATCH, QUIT,
- * RESET. */
+/* 1 for the commands that run at once even inside MULTI (their rows have CMD_MULTI_RUNS_NOW). */
 int multi_runs_immediately(const command *cmd);
 
 /* Queues the current command (c->argv, c->argc) of a client in MULTI and replies +QUEUED. */
@@ -45,8 +44,8 @@ void multi_touch_key(kdb *db, const char *key, size_t len);
 void multi_touch_db(kdb *emptied, kdb *replaced_with);
 
 /* The OOM check's rule (Redis 7.0): when over maxmemory, refuse cmd if it is denyoom, or if c
- * is queueing in MULTI (anything but EXEC, DISCARD, QUIT, RESET), or if it is the EXEC of a
- * transaction holding a denyoom command. */
+ * is queueing in MULTI (anything but the CMD_MULTI_LEAVES commands), or if it is the EXEC
+ * (CMD_EXECS_QUEUED) of a transaction holding a denyoom command. */
 int multi_refused_when_oom(const client *c, const command *cmd);
 
 /* CLIENT LIST: 1 if a WATCHed key of c changed (flag 'd'). */
@@ -54,5 +53,8 @@ int multi_watch_dirty(const client *c);
 
 /* CLIENT LIST's multi= field: queued commands, or -1 outside MULTI. */
 long long multi_queued_count(const client *c);
+
+/* Command procedures implemented here (rows in commands/command_table.c). */
+command_proc multi_command, exec_command, discard_command, watch_command, unwatch_command;
 
 #endif

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands/commands.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
 #include "util/util.h"
@@ -260,10 +259,7 @@ void punsubscribe_command(client *c) { unsubscribe_command_of(c, KIND_PATTERN); 
 void sunsubscribe_command(client *c) { unsubscribe_command_of(c, KIND_SHARD); }
 
 int pubsub_allowed_in_subscriber_mode(const command *cmd) {
-    command_proc *p = cmd->proc;
-    return p == subscribe_command || p == psubscribe_command || p == ssubscribe_command ||
-           p == unsubscribe_command || p == punsubscribe_command || p == sunsubscribe_command ||
-           p == ping_command || p == quit_command || p == reset_command;
+    return (cmd->flags & CMD_SUBSCRIBED_OK) != 0;
 }
 
 /* ---------------------------------------------------------------- publish */

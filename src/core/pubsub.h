@@ -20,7 +20,7 @@
  * number of clients that received it (PUBLISH's reply). */
 long long pubsub_publish(const char *channel, size_t clen, const char *msg, size_t mlen);
 
-/* 1 if a RESP2 client in subscriber mode may run cmd: (P|S)(UN)SUBSCRIBE, PING, QUIT, RESET. */
+/* 1 if a RESP2 client in subscriber mode may run cmd (its row has CMD_SUBSCRIBED_OK). */
 int pubsub_allowed_in_subscriber_mode(const command *cmd);
 
 /* Pushed frames (messages, subscription confirmations, invalidations) reach the client even
@@ -36,5 +36,11 @@ void pubsub_info(long long *channels, long long *patterns, long long *shard_chan
 
 /* CLIENT LIST's sub=, psub= and ssub= counts. */
 void pubsub_client_counts(const client *c, long long *sub, long long *psub, long long *ssub);
+
+/* Command procedures implemented here (rows in commands/command_table.c). */
+command_proc subscribe_command, unsubscribe_command, psubscribe_command, punsubscribe_command,
+    ssubscribe_command, sunsubscribe_command, publish_command, spublish_command;
+command_proc pubsub_channels_command, pubsub_numsub_command, pubsub_numpat_command,
+    pubsub_shardchannels_command, pubsub_shardnumsub_command, pubsub_help_command;
 
 #endif

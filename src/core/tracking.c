@@ -9,8 +9,6 @@
 
 #include <string.h>
 
-#include "commands/admin.h"
-#include "commands/commands.h"
 #include "core/pubsub.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
@@ -220,7 +218,7 @@ static void remember_keys(client *c, const command *cmd) {
     int caching = s->flags & TRK_CACHING;
     if (((s->flags & TRK_OPTIN) && !caching) || ((s->flags & TRK_OPTOUT) && caching)) return;
     int *pos = kmalloc(sizeof(int) * (size_t)c->argc);
-    int n = command_get_keys(cmd, c->argc, c->argv, pos, c->argc);
+    int n = command_get_keys(cmd, c->argc, c->argv, pos, NULL, c->argc);
     for (int i = 0; i < n && i < c->argc; i++) remember_key(s->id, c->argv[pos[i]].ptr, c->argv[pos[i]].len);
     kfree(pos);
 }
@@ -390,16 +388,12 @@ void tracking_on_flush(void) {
     }
 }
 
-static int is_client_command(const command *cmd) {
-    return cmd->parent && strcmp(cmd->parent->name, "client") == 0;
-}
-
 void tracking_after_call(client *c, const command *cmd, int outer) {
     trackingState *s = c->tstate;
     if (s && (s->flags & TRK_ON) && !(s->flags & TRK_BCAST) && (cmd->flags & CMD_READONLY)) remember_keys(c, cmd);
     if (!outer) return;
     /* CLIENT CACHING applies to the next command (or the whole transaction). */
-    if (s && !(c->flags & CLIENT_MULTI) && !is_client_command(cmd)) s->flags &= ~TRK_CACHING;
+    if (s && !(c->flags & CLIENT_MULTI) && !(cmd->flags & CMD_KEEPS_CACHING)) s->flags &= ~TRK_CACHING;
     if (npending) send_pending();
     if (nbcast) bcast_send();
     flushed = 0;

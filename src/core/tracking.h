@@ -44,4 +44,7 @@ char *tracking_client_flags(const client *c, char *p, long long *redir);
 /* INFO: tracking_clients, tracking_total_keys, tracking_total_items, tracking_total_prefixes. */
 void tracking_info(long long *clients, long long *keys, long long *items, long long *prefixes);
 
+/* Command procedures implemented here (rows in commands/command_table.c). */
+command_proc client_tracking_command, client_caching_command;
+
 #endif

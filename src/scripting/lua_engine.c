@@ -288,17 +288,14 @@ int script_running(void) {
 
 /* ---------------------------------------------------------------- long scripts */
 
-/* dispatch_busy_error: see server.h. */
+/* dispatch_busy_error: see server.h. While a script is busy only allow-busy commands run
+ * (SCRIPT KILL, SHUTDOWN, ...); SHUTDOWN itself refuses to save then (cmd_server.c). */
 static const char *busy_error(client *c, const command *cmd) {
-    if (!run.busy) return NULL;
-    if (!(cmd->flags & CMD_ALLOW_BUSY)) return ERR_BUSY;
-    /* SHUTDOWN only with NOSAVE: saving would need the dataset in a consistent state. */
-    if (strcmp(cmd->fullname, "shutdown") == 0) {
-        for (int i = 1; i < c->argc; i++)
-            if (arg_is(c->argv[i].ptr, c->argv[i].len, "nosave")) return NULL;
-        return ERR_BUSY;
-    }
-    return NULL;
+    return run.busy && !(cmd->flags & CMD_ALLOW_BUSY) ? ERR_BUSY : NULL;
+}
+
+const char *script_busy_reply(void) {
+    return run.busy ? ERR_BUSY : NULL;
 }
 
 void script_kill(client *c) {

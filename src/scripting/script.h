@@ -40,6 +40,8 @@ int script_running(void);
 long long scripting_cached_count(void);
 size_t scripting_memory(void);
 
+/* While a script is busy (past busy-reply-threshold), the -BUSY error; NULL otherwise. */
+const char *script_busy_reply(void);
 
 
 /* SCRIPT KILL: replies NOTBUSY, UNKILLABLE or OK (the script then fails at its next hook). */

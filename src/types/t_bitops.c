@@ -533,6 +533,21 @@ done:
     kfree(ops);
 }
 
+int bitfield_get_keys(int argc, const karg *argv, int *pos, int *flags, int max) {
+    int readonly = 1;
+    for (int i = 2; i < argc && readonly; i++) {
+        int rest = argc - i - 1;
+        if (arg_is(argv[i].ptr, argv[i].len, "get") && rest >= 2) i += 2;
+        else if (arg_is(argv[i].ptr, argv[i].len, "overflow") && rest >= 1) i += 1;
+        else readonly = 0;      /* SET, INCRBY or a syntax error: assume a write */
+    }
+    if (max > 0) {
+        pos[0] = 1;
+        if (flags) flags[0] = readonly ? KS_RO | KS_ACCESS : KS_RW | KS_ACCESS | KS_UPDATE;
+    }
+    return 1;
+}
+
 void bitfield_command(client *c) {
     bitfield_generic(c, 0);
 }

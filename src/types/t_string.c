@@ -204,6 +204,17 @@ static void set_generic(client *c, int flags, int val, int expire_arg, int nx_re
         reply_ok(c);
 }
 
+int set_get_keys(int argc, const karg *argv, int *pos, int *flags, int max) {
+    int f = KS_OW | KS_UPDATE;
+    for (int i = 3; i < argc; i++)
+        if (arg_is(argv[i].ptr, argv[i].len, "get")) f = KS_RW | KS_ACCESS | KS_UPDATE;
+    if (max > 0) {
+        pos[0] = 1;
+        if (flags) flags[0] = f;
+    }
+    return 1;
+}
+
 void set_command(client *c) {
     setOptions so;
     if (!parse_set_options(c, 3, FOR_SET, &so)) return;

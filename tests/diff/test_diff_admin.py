@@ -3,13 +3,12 @@ INFO, SLOWLOG, LATENCY, OBJECT, MEMORY, DEBUG, SHUTDOWN's argument errors).
 
 Only deterministic replies are compared byte for byte. Where Keel knowingly differs the step
 uses a comparator that says what is compared:
-  - COMMAND INFO: Keel's table has no command tips, so tips are left out of the comparison,
-    and subcommands are compared as a set (Redis lists them in hash-table order);
-  - COMMAND DOCS: Keel's table has no argument lists or history, so only summary, since, group,
-    complexity and the subcommand names are compared;
-  - CLIENT HELP / LATENCY HELP, and COMMAND INFO/DOCS of CLIENT and LATENCY, list only the
-    subcommands Keel has (no TRACKING, CACHING, GRAPH, HISTOGRAM), so they are not in
-    these scripts.
+  - COMMAND INFO (tips left out) and COMMAND DOCS (summary, since, group, complexity and the
+    subcommand names) with subcommands compared as a set, as Redis lists them in hash-table
+    order; test_diff_command_table.py compares every command's full INFO and DOCS byte for
+    byte;
+  - CLIENT HELP / LATENCY HELP list only the subcommands Keel has (no GRAPH, HISTOGRAM), so
+    they are not in these scripts.
   - CONFIG GET compares parameters Keel has; Redis has about 190, Keel the ones in
     src/core/config.c.
 Every script runs over RESP2 and again after HELLO 3.

@@ -1,6 +1,7 @@
 /* test_sort_keys.c - sort_get_keys(): the key positions of SORT command lines, checked against
  * what redis-server 7.0.15's COMMAND GETKEYS reports for the same lines. */
 #include "commands/sort.h"
+#include "server.h"
 #include "unit.h"
 
 /* Splits a space-separated command line into argv (at most 16 words, modified in place). */
@@ -21,7 +22,7 @@ static void keys_of(const char *line, char *out, size_t size) {
     int pos[4];
     snprintf(buf, sizeof(buf), "%s", line);
     int argc = split(buf, argv);
-    int n = sort_get_keys(argc, argv, pos, 4);
+    int n = sort_get_keys(argc, argv, pos, NULL, 4);
     out[0] = '\0';
     for (int i = 0; i < n; i++) {
         if (i) strncat(out, " ", size - strlen(out) - 1);
@@ -59,12 +60,14 @@ TEST(test_sort_keys_skips_option_arguments) {
 
 TEST(test_sort_keys_bounds) {
     karg argv[1] = {{(char *)"SORT", 4}};
-    int pos[2];
-    CHECK(sort_get_keys(1, argv, pos, 2) == 0);
+    int pos[2], flags[2];
+    CHECK(sort_get_keys(1, argv, pos, flags, 2) == 0);
     char line[] = "SORT abc STORE def";
     karg full[16];
     int argc = split(line, full);
-    CHECK(sort_get_keys(argc, full, pos, 1) == 1 && pos[0] == 1);
+    /* The count is the number of keys; only max of them are written. */
+    CHECK(sort_get_keys(argc, full, pos, flags, 1) == 2 && pos[0] == 1 && flags[0] == (KS_RO | KS_ACCESS));
+    CHECK(sort_get_keys(argc, full, pos, flags, 2) == 2 && pos[1] == 3 && flags[1] == (KS_OW | KS_UPDATE));
 }
 
 int main(void) {
