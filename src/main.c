@@ -119,6 +119,13 @@ int main(int argc, char **argv) {
     log_msg(LL_NOTICE, "Keel version=%s, redis_version=%s, bits=%d, pid=%d, just started", KEEL_VERSION,
             REDIS_COMPAT_VERSION, (int)(sizeof(long) * 8), (int)getpid());
     if (server_init() != 0) return 1;
+    /* With always-show-logo (or a terminal) Redis prints its logo, which carries "PID: n":
+     * tools such as Redis's test suite wait for that line. */
+    if (server.always_show_logo || isatty(STDOUT_FILENO))
+        log_msg(LL_NOTICE, "Keel %s (Redis %s compatible), mode: standalone, Port: %d, PID: %d", KEEL_VERSION,
+                REDIS_COMPAT_VERSION, server.port, (int)getpid());
+    else
+        log_msg(LL_NOTICE, "Running mode=standalone, port=%d.", server.port);
     log_msg(LL_NOTICE, "Server initialized");
     log_msg(LL_NOTICE, "Ready to accept connections tcp");
     el_run(server.el);
