@@ -815,6 +815,24 @@ static int set_from_words(configDef *d, int argc, karg *argv, const char **err) 
     return rc;
 }
 
+/* Sets d from one string: a MULTI_ARG parameter takes it split into words ("save 100 10" as
+ * the CONFIG SET value "100 10", or a config line's single quoted argument), others whole. */
+static int set_from_value(configDef *d, const char *value, size_t len, const char **why) {
+    if (!(d->flags & MULTI_ARG)) {
+        karg v = {(char *)value, len};
+        return set_from_words(d, 1, &v, why);
+    }
+    karg *argv = NULL;
+    int cap = 0;
+    char *store = NULL;
+    size_t store_cap = 0;
+    int n = split_args(value, len, &argv, &cap, &store, &store_cap);
+    int rc = n < 0 ? -1 : set_from_words(d, n, argv, why);
+    kfree(argv);
+    kfree(store);
+    return rc;
+}
+
 void config_init_defaults(void) {
     for (configDef *d = configs; d->name; d++) {
         karg *argv = NULL;
@@ -871,7 +889,9 @@ static const char *load_directive(int argc, karg *argv) {
     if (vargc == 0 && d->type == T_STRING) vargc = 1, vargv = &empty;
     if (vargc == 0 && d->type != T_SPECIAL) return "Bad directive or wrong number of arguments";
     const char *why = NULL;
-    if (set_from_words(d, vargc, vargv, &why) != 0 && !why) why = "Bad directive or wrong number of arguments";
+    int rc = (d->flags & MULTI_ARG) && vargc == 1 ? set_from_value(d, vargv[0].ptr, vargv[0].len, &why)
+                                                  : set_from_words(d, vargc, vargv, &why);
+    if (rc != 0 && !why) why = "Bad directive or wrong number of arguments";
     return why;
 }
 
@@ -966,23 +986,9 @@ static int relisten(const configDef *d, const char **err) {
 static int apply_value(configDef *d, const char *value, size_t len, const char **why) {
     int listener = d->ptr == &server.port || d->special == &sp_bind;
     kstr *before = listener ? format_value(d, kstr_empty(32)) : NULL;
-    int rc;
-    if (d->flags & MULTI_ARG) {
-        karg *argv = NULL;
-        int cap = 0;
-        char *store = NULL;
-        size_t store_cap = 0;
-        int n = split_args(value, len, &argv, &cap, &store, &store_cap);
-        rc = n < 0 ? -1 : set_from_words(d, n, argv, why);
-        kfree(argv);
-        kfree(store);
-    } else {
-        karg v = {(char *)value, len};
-        rc = set_from_words(d, 1, &v, why);
-    }
+    int rc = set_from_value(d, value, len, why);
     if (rc == 0 && listener) {
         kstr *after = format_value(d, kstr_empty(32));
-        if (after->len != before->len || memcmp(after->buf, before->buf, after->len) != 0) rc = relisten(d, why);
         if (after->len != before->len || memcmp(after->buf, before->buf, after->len) != 0) rc = relisten(d, why);
         kstr_free(after);
     }
@@ -990,13 +996,16 @@ static int apply_value(configDef *d, const char *value, size_t len, const char *
     return rc;
 }
 
-/* The checks Redis makes on every name before setting anything. */
-static const char *check_settable(configDef **defs, int i) {
+/* The checks Redis makes on every name before setting anything. A parameter named twice is
+ * a duplicate; named once by its name and once by its alias it is not (the last one wins),
+ * as in Redis, where the alias is an entry of its own. */
+static const char *check_settable(configDef **defs, char **names, size_t *nlens, int i) {
     if (defs[i]->flags & IMMUTABLE) return "can't set immutable config";
     if ((defs[i]->flags & PROTECTED) && compat.enable_protected_configs != ENABLE_DEBUG_YES)
         return "can't set protected config";
     for (int j = 0; j < i; j++)
-        if (defs[j] == defs[i]) return "duplicate parameter";
+        if (defs[j] == defs[i] && arg_is(names[i], nlens[i], defs[i]->name) == arg_is(names[j], nlens[j], defs[j]->name))
+            return "duplicate parameter";
     return NULL;
 }
 
@@ -1010,7 +1019,7 @@ int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_
         if (!defs[i]) {
             snprintf(err, errlen, "Unknown option or number of arguments for CONFIG SET - '%s'", names[i]);
             why = "";
-        } else if ((why = check_settable(defs, i)) != NULL) {
+        } else if ((why = check_settable(defs, names, nlens, i)) != NULL) {
             snprintf(err, errlen, "CONFIG SET failed (possibly related to argument '%s') - %s", names[i], why);
         }
     }

@@ -1,0 +1,286 @@
+"""Differential tests of the configuration: every parameter redis-server 7.0.15 has, its
+default, CONFIG SET/GET edge cases (aliases, hidden parameters, rollback, several patterns),
+and config files holding every directive.
+
+Each test starts its own Keel and redis-server (same arguments), so parameters changed by
+other tests cannot leak in. Where Keel differs on purpose the difference is listed with its
+reason (DIFFERENT_DEFAULTS); parameters of features Keel doesn't have are accepted at their
+defaults, and the values that would switch such a feature on stop start-up (keel_only tests).
+"""
+
+import os
+import subprocess
+
+import pytest
+
+from diff.runner import C, run_script
+from helpers import ORACLE_SERVER, free_port
+
+# Parameters whose value differs between the two servers of a test, with the reason.
+DIFFERENT_DEFAULTS = {
+    "port": "each server of a test has its own port",
+    "dir": "each server runs in its own temporary directory",
+    "logfile": "each server logs to its own temporary directory",
+}
+
+# Redis's hidden parameters: CONFIG GET reports them only when named exactly.
+HIDDEN = ["key-load-delay", "rdb-key-save-delay", "watchdog-period", "use-exit-on-panic",
+          "loading-process-events-interval-bytes"]
+
+
+def _pairs(client, *patterns):
+    reply = client.execute_command("CONFIG", "GET", *patterns)
+    if isinstance(reply, dict):
+        return {k.decode(): v.decode() for k, v in reply.items()}
+    return {reply[i].decode(): reply[i + 1].decode() for i in range(0, len(reply), 2)}
+
+
+@pytest.fixture
+def pair(start_server):
+    """A fresh Keel and a fresh redis-server, started with the same arguments."""
+    def start(args=(), config_file=None):
+        keel = start_server(list(args), config_file=config_file)
+        redis = start_server(list(args), binary=ORACLE_SERVER, config_file=config_file)
+        return keel, redis
+    return start
+
+
+def _compare_all(keel, redis):
+    k_conf, r_conf = _pairs(keel.client(), "*"), _pairs(redis.client(), "*")
+    assert sorted(set(r_conf) - set(k_conf)) == [], "parameters Keel lacks"
+    assert sorted(set(k_conf) - set(r_conf)) == [], "parameters Redis lacks"
+    diffs = {n: (k_conf[n], r_conf[n]) for n in r_conf
+             if n not in DIFFERENT_DEFAULTS and k_conf[n] != r_conf[n]}
+    assert diffs == {}, "keel value, redis value"
+    return r_conf
+
+
+def test_every_parameter_and_default(pair):
+    keel, redis = pair()
+    every = _compare_all(keel, redis)
+    assert len(every) > 180
+    for name in HIDDEN:
+        assert _pairs(keel.client(), name) == _pairs(redis.client(), name)
+        assert name not in every
+
+
+def _conf_line(name, value):
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '%s "%s"\n' % (name, escaped)
+
+
+# Lines of Debian's /etc/redis/redis.conf that belong to the packaged service (a daemon
+# with its own pid file, log and data directory), not to a server started by a test.
+SERVICE_DIRECTIVES = ("daemonize", "pidfile", "logfile", "dir", "supervised")
+
+
+def test_config_file_with_every_directive_starts(pair, tmp_path):
+    """redis-server's CONFIG GET * (every parameter at its default) written as a config file,
+    followed by Debian's redis.conf: both servers start from it and agree on every value."""
+    _, redis = pair()
+    defaults = _pairs(redis.client(), "*")
+    conf = tmp_path / "every.conf"
+    with open(conf, "w") as f:
+        for name in sorted(defaults):
+            # "replicaof" with no primary has no config-file form ("no one" means the same).
+            if name in ("replicaof", "slaveof"):
+                f.write("%s no one\n" % name)
+            elif name not in ("port", "dir", "logfile"):
+                f.write(_conf_line(name, defaults[name]))
+        for name in HIDDEN:
+            f.write(_conf_line(name, _pairs(redis.client(), name)[name]))
+        with open("/etc/redis/redis.conf") as debian:
+            for line in debian:
+                words = line.split()
+                if words and not words[0].startswith("#") and words[0] not in SERVICE_DIRECTIVES:
+                    f.write(line)
+    keel, redis = pair(config_file=str(conf))
+    _compare_all(keel, redis)
+
+
+def test_suite_default_conf_starts(pair):
+    """Redis's test suite's default.conf (repl-diskless-sync-delay, propagation-error-behavior,
+    enable-*-command ...): Keel used to refuse it."""
+    path = os.path.join(os.path.dirname(__file__), "..", "redis-suite-default.conf")
+    keel, redis = pair(["--dir", "."], config_file=os.path.abspath(path))
+    _compare_all(keel, redis)
+
+
+def _refused(keel_bin, args):
+    """Runs Keel with args; returns its stderr+stdout, failing if it did not stop."""
+    argv = [keel_bin] + list(args) + ["--port", str(free_port()), "--save", ""]
+    try:
+        proc = subprocess.run(argv, capture_output=True, timeout=10, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        pytest.fail("keel started with %r instead of refusing it" % (args,))
+    assert proc.returncode != 0
+    return (proc.stderr + proc.stdout).decode(errors="replace")
+
+
+@pytest.mark.keel_only
+@pytest.mark.parametrize("name, value, feature", [
+    ("appendonly", "yes", "AOF"),
+    ("cluster-enabled", "yes", "cluster"),
+    ("tls-port", "6380", "TLS"),
+    ("replicaof", "127.0.0.1 6379", "replication"),
+    ("slaveof", "127.0.0.1 6379", "replication"),
+    ("min-replicas-to-write", "1", "replication"),
+    ("aclfile", "/nonexistent/users.acl", "ACL"),
+    ("io-threads", "4", "I/O threads"),
+    ("maxmemory-clients", "10%", "client eviction"),
+    ("loadmodule", "/nonexistent/module.so", "loadmodule"),
+])
+def test_value_needing_missing_feature_stops_startup(keel_bin, tmp_path, name, value, feature):
+    conf = tmp_path / "feature.conf"
+    conf.write_text("%s %s\n" % (name, value))
+    out = _refused(keel_bin, [str(conf)])
+    assert name.split("-")[0] in out and feature in out, out
+    out = _refused(keel_bin, ["--" + name] + value.split())
+    assert feature in out, out
+
+
+@pytest.mark.keel_only
+def test_config_set_needing_missing_feature_fails(start_server):
+    client = start_server().client()
+    for name, value in [("appendonly", "yes"), ("maxmemory-clients", "1mb"), ("tls-port", "6380")]:
+        with pytest.raises(Exception, match="'%s' other than .* needs .*Keel does not have" % name):
+            client.execute_command("CONFIG", "SET", name, value)
+    # A refused value leaves the others of the same CONFIG SET unchanged.
+    with pytest.raises(Exception, match="appendonly"):
+        client.execute_command("CONFIG", "SET", "maxmemory", "5mb", "appendonly", "yes")
+    assert _pairs(client, "maxmemory", "appendonly") == {"maxmemory": "0", "appendonly": "no"}
+
+
+def test_config_set_every_parameter_to_its_value(pair):
+    """Redis's "CONFIG sanity": CONFIG SET of each parameter to the value CONFIG GET gives
+    (immutable and protected ones fail the same way on both), then nothing changed."""
+    keel, redis = pair()
+    every = _pairs(redis.client(), "*")
+    script = [C("CONFIG", "SET", name, every[name]) for name in sorted(every)
+              if name not in DIFFERENT_DEFAULTS]
+    script.append(C("CONFIG", "GET", "*", pairs=True,
+                    compare=lambda k, r: _same_except(k, r, DIFFERENT_DEFAULTS)))
+    run_script(keel, redis, script)
+
+
+def _same_except(keel_reply, redis_reply, skip):
+    k = keel_reply.to_py()
+    r = redis_reply.to_py()
+    kd = {k[i]: k[i + 1] for i in range(0, len(k), 2) if k[i].decode() not in skip}
+    rd = {r[i]: r[i + 1] for i in range(0, len(r), 2) if r[i].decode() not in skip}
+    return None if kd == rd else "CONFIG GET * differs: %r" % {
+        n: (kd.get(n), rd.get(n)) for n in set(kd) | set(rd) if kd.get(n) != rd.get(n)}
+
+
+def test_config_get_patterns_aliases_hidden(pair):
+    keel, redis = pair()
+    run_script(keel, redis, [
+        C("CONFIG", "GET", "maxmemory", "maxmemory*", "bind", "*of", pairs=True),
+        C("CONFIG", "GET", "*of", "replicaof", "SLAVEOF", pairs=True),
+        C("CONFIG", "GET", "*ziplist*", pairs=True),
+        C("CONFIG", "GET", "*listpack*", "*ziplist*", pairs=True),
+        C("CONFIG", "GET", "key-load-delay", "*delay*", pairs=True),
+        C("CONFIG", "GET", "*key-load*", pairs=True, expect=b"*0\r\n"),
+        C("CONFIG", "GET", "KEY-LOAD-DELAY", pairs=True),
+        C("CONFIG", "GET", "repl-*", "cluster-*", pairs=True),
+        C("CONFIG", "GET", "tls-*", "*aof*", "*cpulist", pairs=True),
+        C("CONFIG", "GET", "shutdown-on-*", "latency-tracking*", "oom-*", pairs=True),
+    ])
+
+
+def test_config_set_aliases_rollback_duplicates(pair):
+    keel, redis = pair()
+    run_script(keel, redis, [
+        # Name and alias in one CONFIG SET are two parameters for Redis: the last one wins.
+        C("CONFIG", "SET", "hash-max-ziplist-entries", "1", "hash-max-listpack-entries", "2",
+          expect=b"+OK\r\n"),
+        C("CONFIG", "GET", "hash-max-*-entries", pairs=True),
+        C("CONFIG", "SET", "hash-max-listpack-entries", "512", "hash-max-ziplist-entries", "20"),
+        C("CONFIG", "GET", "hash-max-listpack-entries"),
+        ["CONFIG", "SET", "maxmemory", "10000001", "maxmemory", "10000002"],
+        ["CONFIG", "SET", "save", "100 10", "SAVE", "10 1"],
+        # Rollback on a set error: the first failing parameter is named, nothing changes.
+        ["CONFIG", "SET", "maxmemory", "10000002"],
+        ["CONFIG", "SET", "maxmemory", "10000001", "maxmemory-clients", "200%",
+         "client-query-buffer-limit", "invalid"],
+        C("CONFIG", "GET", "maxmemory", "maxmemory-clients", "client-query-buffer-limit", pairs=True),
+        ["CONFIG", "SET", "hz", "20", "save", "1 2 3", "timeout", "5"],
+        C("CONFIG", "GET", "hz", "save", "timeout", pairs=True),
+        ["CONFIG", "SET", "maxmemory", "10000001", "repl-backlog-size", "10000002", "save", "3000 5"],
+        C("CONFIG", "GET", "maxmemory", "repl-backlog-size", "save", pairs=True),
+        ["CONFIG", "SET", "maxmemory", "0", "daemonize", "yes"],
+        ["CONFIG", "SET", "maxmemory", "0", "dir", "/tmp"],
+        ["CONFIG", "SET", "key-load-delay", "-5"],
+        ["CONFIG", "GET", "key-load-delay"],
+        ["CONFIG", "SET", "key-load-delay", "0"],
+    ])
+
+
+def test_config_values_and_errors(pair):
+    keel, redis = pair()
+    run_script(keel, redis, [
+        ["CONFIG", "SET", "hash-max-ziplist-value", "10000000000"],
+        ["CONFIG", "SET", "hash-max-listpack-value", "1kb"],
+        ["CONFIG", "GET", "hash-max-ziplist-value"],
+        ["CONFIG", "SET", "hash-max-listpack-value", "1x"],
+        ["CONFIG", "SET", "hash-max-listpack-value", "64"],
+        ["CONFIG", "SET", "zset-max-listpack-entries", "-1"],
+        ["CONFIG", "SET", "maxmemory-clients", "abc"],
+        ["CONFIG", "SET", "maxmemory-clients", "-5"],
+        ["CONFIG", "SET", "maxmemory-clients", "101%"],
+        ["CONFIG", "SET", "repl-diskless-sync-delay", "0"],
+        ["CONFIG", "GET", "repl-diskless-sync-delay"],
+        ["CONFIG", "SET", "propagation-error-behavior", "panic"],
+        ["CONFIG", "SET", "propagation-error-behavior", "bad"],
+        ["CONFIG", "GET", "propagation-error-behavior"],
+        ["CONFIG", "SET", "shutdown-on-sigterm", "force nosave"],
+        ["CONFIG", "GET", "shutdown-on-sigterm"],
+        ["CONFIG", "SET", "shutdown-on-sigint", "bla"],
+        ["CONFIG", "SET", "shutdown-on-sigint", "default"],
+        ["CONFIG", "GET", "shutdown-on-sigint"],
+        ["CONFIG", "SET", "latency-tracking-info-percentiles", "50 99.99 100.000"],
+        ["CONFIG", "GET", "latency-tracking-info-percentiles"],
+        ["CONFIG", "SET", "latency-tracking-info-percentiles", "101"],
+        ["CONFIG", "SET", "latency-tracking-info-percentiles", "x"],
+        ["CONFIG", "SET", "latency-tracking-info-percentiles", ""],
+        ["CONFIG", "GET", "latency-tracking-info-percentiles"],
+        ["CONFIG", "SET", "oom-score-adj-values", "1 2"],
+        ["CONFIG", "SET", "oom-score-adj-values", "1 2 3000"],
+        ["CONFIG", "SET", "oom-score-adj", "maybe"],
+        ["CONFIG", "SET", "activedefrag", "yes"],
+        ["CONFIG", "SET", "repl-timeout", "0"],
+        ["CONFIG", "SET", "acl-pubsub-default", "allchannels"],
+        ["CONFIG", "GET", "acl-pubsub-default"],
+        ["CONFIG", "SET", "sanitize-dump-payload", "clients"],
+        ["CONFIG", "GET", "sanitize-dump-payload"],
+        ["CONFIG", "SET", "replicaof", "no one"],
+        ["CONFIG", "SET", "cluster-enabled", "no"],
+        ["CONFIG", "SET", "proc-title-template", "{title} x"],
+        ["CONFIG", "GET", "proc-title-template"],
+        ["CONFIG", "SET", "stream-node-max-bytes", "8kb"],
+        ["CONFIG", "GET", "stream-node-max-bytes"],
+    ])
+
+
+def test_encodings_follow_restored_limits(pair):
+    """After a CONFIG SET of a *-max-ziplist-* / *-max-listpack-* limit and back (by name or
+    by alias), new small hashes and sorted sets are listpacks again."""
+    keel, redis = pair()
+    script = []
+    for kind, add in (("hash", ["HSET", "{k}", "f", "v"]), ("zset", ["ZADD", "{k}", "1", "m"])):
+        for low, back in (("%s-max-ziplist-entries", "%s-max-listpack-entries"),
+                          ("%s-max-listpack-entries", "%s-max-ziplist-entries"),
+                          ("%s-max-ziplist-value", "%s-max-listpack-value")):
+            low, back = low % kind, back % kind
+            original = "64" if low.endswith("value") else ("512" if kind == "hash" else "128")
+            big = ["f", "x" * 10] if kind == "hash" else ["1", "x" * 10]
+            key = "%s-%s" % (kind, low)
+            script += [
+                ["CONFIG", "SET", low, "0"],
+                [a.format(k=key + "-1") for a in add[:2]] + big,
+                ["OBJECT", "ENCODING", key + "-1"],
+                ["CONFIG", "SET", back, original],
+                [a.format(k=key + "-2") for a in add],
+                ["OBJECT", "ENCODING", key + "-2"],
+            ]
+    run_script(keel, redis, script)
