@@ -382,7 +382,8 @@ void clients_cron(void) {
             if (l->soft_bytes && (long long)c->reply_bytes > l->soft_bytes) {
                 if (!c->obuf_soft_since) {
                     c->obuf_soft_since = now;
-                } else if (now - c->obuf_soft_since > l->soft_seconds * 1000) {
+                } else if (now / 1000 - c->obuf_soft_since / 1000 > l->soft_seconds) {
+                    /* Whole seconds, as Redis counts them: never before soft_seconds passed. */
                     server.stat_client_outbuf_limit_disconnections++;
                     client_close_async(c);
                 }

@@ -457,29 +457,32 @@ static int check_activedefrag(const configDef *d, const char **err) {
 
 /* oom-score-adj(-values): the score Linux uses to pick a process to kill under memory
  * pressure, set as Redis sets it for a primary: "yes"/"relative" add values[0] to the score
- * the process started with, "absolute" sets values[0], "no" puts the start score back. */
+ * the process had when Keel took control, "absolute" sets values[0], "no" gives the score
+ * it had back. */
 static int apply_oom_score_adj(const configDef *d, const char **err) {
-    static int base, adjusted, base_known;
-    if (!base_known) {
+    static int base, adjusted;   /* adjusted: Keel controls the score; base: the one before */
+    int mode = compat.oom_score_adj;
+    if (mode == OOM_NO && !adjusted) return 0;
+    int ok = 1;
+    if (mode != OOM_NO && !adjusted) {
         FILE *f = fopen("/proc/self/oom_score_adj", "r");
-        base_known = f && fscanf(f, "%d", &base) == 1;
+        ok = f && fscanf(f, "%d", &base) == 1;
         if (f) fclose(f);
     }
-    if (compat.oom_score_adj == OOM_NO && !adjusted) return 0;
-    int v = compat.oom_score_adj == OOM_NO ? base : compat.oom_score_adj_values[0];
-    if (compat.oom_score_adj == OOM_YES || compat.oom_score_adj == OOM_RELATIVE) v += base;
+    int v = mode == OOM_NO ? base : compat.oom_score_adj_values[0];
+    if (mode == OOM_YES || mode == OOM_RELATIVE) v += base;
     v = v < -1000 ? -1000 : v > 1000 ? 1000 : v;
-    int fd = open("/proc/self/oom_score_adj", O_WRONLY);
     char buf[16];
     int n = snprintf(buf, sizeof(buf), "%d\n", v);
-    int ok = base_known && fd >= 0 && write(fd, buf, (size_t)n) == n;
+    int fd = ok ? open("/proc/self/oom_score_adj", O_WRONLY) : -1;
+    ok = fd >= 0 && write(fd, buf, (size_t)n) == n;
     if (fd >= 0) close(fd);
     if (!ok) {
         log_msg(LL_WARNING, "Unable to write oom_score_adj: %s", strerror(errno));
         *err = "Failed to set current oom_score_adj. Check server logs.";
         return -1;
     }
-    adjusted = compat.oom_score_adj != OOM_NO;
+    adjusted = mode != OOM_NO;
     return 0;
 }
 
@@ -491,7 +494,7 @@ static int apply_oom_score_adj(const configDef *d, const char **err) {
 static configDef configs[] = {
     /* Network and clients. */
     config_row("port", NULL, T_INT, 0, &server.port, "6379", 0, 65535, NONE),
-    config_row("bind", NULL, T_SPECIAL, MULTI_ARG, NULL, "127.0.0.1 -::1", NOLIM, NULL, &sp_bind, NULL),
+    config_row("bind", NULL, T_SPECIAL, MULTI_ARG, NULL, "* -::*", NOLIM, NULL, &sp_bind, NULL),
     config_row("unixsocket", NULL, T_STRING, IMMUTABLE, &server.unixsocket, "", NOLIM, NONE),
     config_row("unixsocketperm", NULL, T_INT, IMMUTABLE | OCTAL, &server.unixsocketperm, "0", 0, 0777, NONE),
     config_row("protected-mode", NULL, T_BOOL, 0, &server.protected_mode, "yes", NOLIM, NONE),
