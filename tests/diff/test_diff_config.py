@@ -12,9 +12,10 @@ import os
 import subprocess
 
 import pytest
+import redis
 
 from diff.runner import C, run_script
-from helpers import ORACLE_SERVER, free_port
+from helpers import ORACLE_SERVER, free_port, ping_once, wait_until
 
 # Parameters whose value differs between the two servers of a test, with the reason.
 DIFFERENT_DEFAULTS = {
@@ -284,3 +285,90 @@ def test_encodings_follow_restored_limits(pair):
                 ["OBJECT", "ENCODING", key + "-2"],
             ]
     run_script(keel, redis, script)
+
+
+def _unix_server(binary, tmp_path, name):
+    """A server with no TCP listener (port 0) and no bind argument, on a Unix socket: the
+    built-in bind default is in effect without opening a port on any interface."""
+    path = str(tmp_path / ("%s.sock" % name))
+    proc = subprocess.Popen([binary, "--port", "0", "--unixsocket", path, "--save", "",
+                             "--dir", str(tmp_path)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: ping_once(None, None, unix_path=path) or proc.poll() is not None,
+                   10, what="%s on %s" % (name, path))
+    except TimeoutError:
+        proc.kill()
+        proc.wait()
+        raise
+    assert proc.poll() is None, "%s exited during start-up" % name
+    return proc, redis.Redis(unix_socket_path=path)
+
+
+def test_bind_default(keel_bin, tmp_path):
+    values = {}
+    for name, binary in (("keel", keel_bin), ("redis", ORACLE_SERVER)):
+        proc, client = _unix_server(binary, tmp_path, name)
+        try:
+            values[name] = _pairs(client, "bind", "protected-mode")
+        finally:
+            client.close()
+            proc.kill()
+            proc.wait()
+    assert values["keel"] == values["redis"] == {"bind": "* -::*", "protected-mode": "yes"}
+
+
+def _oom_score(server):
+    with open("/proc/%d/oom_score_adj" % server.proc.pid) as f:
+        return int(f.read())
+
+
+def _set_oom_score(server, value):
+    with open("/proc/%d/oom_score_adj" % server.proc.pid, "w") as f:
+        f.write("%d\n" % value)
+
+
+def test_oom_score_adj(pair):
+    """oom-score-adj takes effect as in Redis: relative to the score when it is switched on,
+    absolute, given back on "no", and rolled back with a CONFIG SET that fails."""
+    seen = {}
+    for server in pair():
+        client = server.client()
+        scores = []
+        _set_oom_score(server, 22)
+        client.execute_command("CONFIG", "SET", "oom-score-adj-values", "9 9 9", "oom-score-adj", "yes")
+        scores.append(_oom_score(server))
+        client.execute_command("CONFIG", "SET", "oom-score-adj-values", "15 20 30")
+        scores.append(_oom_score(server))
+        client.execute_command("CONFIG", "SET", "oom-score-adj", "absolute")
+        scores.append(_oom_score(server))
+        client.execute_command("CONFIG", "SET", "oom-score-adj", "no")
+        scores.append(_oom_score(server))
+        _set_oom_score(server, 5)
+        client.execute_command("CONFIG", "SET", "oom-score-adj-values", "1 1 1")
+        scores.append(_oom_score(server))   # untouched while "no"
+        with pytest.raises(redis.ResponseError):
+            client.execute_command("CONFIG", "SET", "oom-score-adj", "yes", "maxmemory", "-1")
+        scores.append(_oom_score(server))   # rolled back
+        scores.append(_pairs(client, "oom-score-adj", "oom-score-adj-values"))
+        client.close()
+        seen[server.name] = scores
+    assert seen["keel"] == seen["redis"]
+    assert seen["keel"][:6] == [31, 37, 15, 22, 5, 5]
+
+
+@pytest.mark.parametrize("args", [
+    ["--proc-title-template", "--my--title--template", "--loglevel", "verbose"],
+    ["--proc-title-template --my--title--template", "--loglevel verbose"],
+    ["--maxmemory 700mb", "--maxmemory-policy volatile-lru"],
+    ["--loglevel", "verbose", "--save"],
+    ["--save", "--loglevel", "verbose"],
+    ["--proc-title-template", "--save", "--save", "", "--loglevel", "verbose"],
+    ["--shutdown-on-sigint", "nosave", "force", "now", "--shutdown-on-sigterm", "nosave force"],
+])
+def test_command_line_options(pair, args):
+    """redis-server's command-line rules: an option named without a value takes the next
+    argument even if it starts with "--" (but "--save" then takes none)."""
+    keel, redis = pair(args)
+    _compare_all(keel, redis)
