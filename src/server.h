@@ -298,6 +298,7 @@ void clients_resume_paused(void);
 int client_write_now(client *c);
 void client_process_input(client *c);      /* runs buffered commands (after an unblock) */
 const char *client_info_line(client *c, kstr **out);  /* appends CLIENT LIST's line for c */
+int client_is_local(const client *c);      /* Unix socket or loopback address */
 
 /* core/dispatch.c */
 void process_command(client *c);

@@ -313,10 +313,7 @@ void memory_help_command(client *c) {
 static int debug_allowed(client *c) {
     int mode = config_enable_debug_command();
     if (mode == ENABLE_DEBUG_YES) return 1;
-    if (mode == ENABLE_DEBUG_LOCAL &&
-        ((c->flags & CLIENT_UNIX_SOCKET) || strncmp(c->addr, "127.", 4) == 0 || strncmp(c->addr, "::1:", 4) == 0))
-        return 1;
-    return 0;
+    return mode == ENABLE_DEBUG_LOCAL && client_is_local(c);
 }
 
 /* Hash table statistics text of one table, with Redis's wording for an empty one. */

@@ -367,6 +367,10 @@ void clients_resume_paused(void) {
     }
 }
 
+int client_is_local(const client *c) {
+    return (c->flags & CLIENT_UNIX_SOCKET) || strncmp(c->addr, "127.", 4) == 0 || strncmp(c->addr, "::1:", 4) == 0;
+}
+
 /* Timeouts and output buffer soft limits; runs from the server cron. */
 void clients_cron(void) {
     long long now = mstime();

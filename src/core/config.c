@@ -1002,17 +1002,19 @@ static int apply_value(configDef *d, const char *value, size_t len, const char *
 /* The checks Redis makes on every name before setting anything. A parameter named twice is
  * a duplicate; named once by its name and once by its alias it is not (the last one wins),
  * as in Redis, where the alias is an entry of its own. */
-static const char *check_settable(configDef **defs, char **names, size_t *nlens, int i) {
+static const char *check_settable(configDef **defs, char **names, size_t *nlens, int i, int local) {
     if (defs[i]->flags & IMMUTABLE) return "can't set immutable config";
-    if ((defs[i]->flags & PROTECTED) && compat.enable_protected_configs != ENABLE_DEBUG_YES)
-        return "can't set protected config";
+    int allowed = compat.enable_protected_configs == ENABLE_DEBUG_YES ||
+                  (compat.enable_protected_configs == ENABLE_DEBUG_LOCAL && local);
+    if ((defs[i]->flags & PROTECTED) && !allowed) return "can't set protected config";
     for (int j = 0; j < i; j++)
         if (defs[j] == defs[i] && arg_is(names[i], nlens[i], defs[i]->name) == arg_is(names[j], nlens[j], defs[j]->name))
             return "duplicate parameter";
     return NULL;
 }
 
-int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_t *vlens, char *err, size_t errlen) {
+int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_t *vlens, int local, char *err,
+                     size_t errlen) {
     configDef **defs = kmalloc(sizeof(*defs) * (size_t)argc);
     kstr **old = kcalloc(sizeof(*old) * (size_t)argc);
     int failed = -1;
@@ -1022,7 +1024,7 @@ int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_
         if (!defs[i]) {
             snprintf(err, errlen, "Unknown option or number of arguments for CONFIG SET - '%s'", names[i]);
             why = "";
-        } else if ((why = check_settable(defs, names, nlens, i)) != NULL) {
+        } else if ((why = check_settable(defs, names, nlens, i, local)) != NULL) {
             snprintf(err, errlen, "CONFIG SET failed (possibly related to argument '%s') - %s", names[i], why);
         }
     }

@@ -372,3 +372,17 @@ def test_command_line_options(pair, args):
     argument even if it starts with "--" (but "--save" then takes none)."""
     keel, redis = pair(args)
     _compare_all(keel, redis)
+
+
+@pytest.mark.parametrize("mode", ["no", "local", "yes"])
+def test_protected_configs(pair, tmp_path, mode):
+    """enable-protected-configs: dir and dbfilename may change from a local client with
+    "local" (the test's connections are local) and "yes", never with "no"."""
+    keel, redis = pair(["--enable-protected-configs", mode])
+    run_script(keel, redis, [
+        ["CONFIG", "SET", "dbfilename", "other.rdb"],
+        ["CONFIG", "GET", "dbfilename"],
+        ["CONFIG", "SET", "dir", str(tmp_path)],
+        ["CONFIG", "SET", "dbfilename", "dump.rdb", "maxmemory", "1mb"],
+        ["CONFIG", "GET", "maxmemory"],
+    ])
