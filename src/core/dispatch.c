@@ -132,6 +132,10 @@ static void slowlog_push(client *c, long long duration) {
     slowlog_trim();
 }
 
+/* stat_total_error_replies when the last call (nested ones included) ended: a call failed if
+ * errors were replied after that, so EXEC or EVAL is not charged with its commands' errors. */
+static long long errors_mark;
+
 void call_command(client *c, const command *cmd) {
     command *row = (command *)cmd;
     int outer = server.executing_depth == 0;
@@ -140,7 +144,7 @@ void call_command(client *c, const command *cmd) {
         server.current_client = c;   /* core/tracking.c: whose reply comes before its invalidations */
     }
     server.executing_depth++;
-    long long errors_before = server.stat_total_error_replies;
+    errors_mark = server.stat_total_error_replies;
     uint64_t start = monotonic_us();
     c->cmd = cmd;
     cmd->proc(c);
@@ -148,7 +152,8 @@ void call_command(client *c, const command *cmd) {
     server.executing_depth--;
     row->calls++;
     row->microseconds += duration;
-    if (server.stat_total_error_replies > errors_before) row->failed_calls++;
+    if (server.stat_total_error_replies > errors_mark) row->failed_calls++;
+    errors_mark = server.stat_total_error_replies;
     server.stat_numcommands++;
     c->commands_processed++;
     c->lastcmd = cmd;
