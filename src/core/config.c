@@ -397,54 +397,35 @@ static int apply_maxmemory(const configDef *d, const char **err) {
 
 static kstr *format_value(const configDef *d, kstr *out);
 
-/* Refuses any value but the default: for the parameters that switch on a feature Keel
- * doesn't have. The message names the parameter and the feature. */
-static int keep_default(const configDef *d, const char *feature, const char **err) {
+/* The parameters whose non-default values switch on a feature Keel doesn't have. */
+static const struct {
+    const char *name, *feature;
+} missing_features[] = {
+    {"appendonly", "AOF persistence"},
+    {"cluster-enabled", "cluster mode"},
+    {"min-replicas-to-write", "replication"},
+    {"tls-port", "TLS"},
+    {"aclfile", "ACL files"},
+    {"syslog-enabled", "syslog logging"},
+    {"supervised", "upstart/systemd supervision"},
+    {"io-threads", "I/O threads"},
+    {"maxmemory-clients", "client eviction"},
+};
+
+/* Hook of those parameters: refuses any value but the default, naming the feature. */
+static int needs_feature(const configDef *d, const char **err) {
     kstr *v = format_value(d, kstr_empty(32));
     int same = strcmp(v->buf, d->deflt) == 0;
     kstr_free(v);
     if (same) return 0;
+    const char *feature = "a feature";
+    for (size_t i = 0; i < sizeof(missing_features) / sizeof(missing_features[0]); i++)
+        if (strcmp(missing_features[i].name, d->name) == 0) feature = missing_features[i].feature;
     static char buf[160];
     snprintf(buf, sizeof(buf), "'%s' other than '%s' needs %s, which Keel does not have yet", d->name,
              d->deflt, feature);
     *err = buf;
     return -1;
-}
-
-static int needs_aof(const configDef *d, const char **err) {
-    return keep_default(d, "AOF persistence", err);
-}
-
-static int needs_cluster(const configDef *d, const char **err) {
-    return keep_default(d, "cluster mode", err);
-}
-
-static int needs_replication(const configDef *d, const char **err) {
-    return keep_default(d, "replication", err);
-}
-
-static int needs_tls(const configDef *d, const char **err) {
-    return keep_default(d, "TLS", err);
-}
-
-static int needs_acl_file(const configDef *d, const char **err) {
-    return keep_default(d, "ACL files", err);
-}
-
-static int needs_syslog(const configDef *d, const char **err) {
-    return keep_default(d, "syslog logging", err);
-}
-
-static int needs_supervision(const configDef *d, const char **err) {
-    return keep_default(d, "upstart/systemd supervision", err);
-}
-
-static int needs_io_threads(const configDef *d, const char **err) {
-    return keep_default(d, "I/O threads", err);
-}
-
-static int needs_client_eviction(const configDef *d, const char **err) {
-    return keep_default(d, "client eviction", err);
 }
 
 /* Redis's own refusal when its allocator can't defragment, as Debian's redis-server. */
@@ -506,10 +487,10 @@ static configDef configs[] = {
     config_row("proto-max-bulk-len", NULL, T_MEM, 0, &server.proto_max_bulk_len, "512mb", 1024 * 1024, LONG_MAX, NONE),
     config_row("client-query-buffer-limit", NULL, T_MEM, 0, &server.client_max_querybuf_len, "1gb", 1024 * 1024, LONG_MAX, NONE),
     config_row("client-output-buffer-limit", NULL, T_SPECIAL, MULTI_ARG, NULL, "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60", NOLIM, NULL, &sp_obuf, NULL),
-    config_row("maxmemory-clients", NULL, T_MEM, PERCENT, NULL, "0", -100, LLONG_MAX, NULL, NULL, needs_client_eviction),
+    config_row("maxmemory-clients", NULL, T_MEM, PERCENT, NULL, "0", -100, LLONG_MAX, NULL, NULL, needs_feature),
     config_row("bind-source-addr", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
     config_row("socket-mark-id", NULL, T_LL, IMMUTABLE, NULL, "0", 0, UINT_MAX, NONE),
-    config_row("io-threads", NULL, T_INT, IMMUTABLE, NULL, "1", 1, 128, NULL, NULL, needs_io_threads),
+    config_row("io-threads", NULL, T_INT, IMMUTABLE, NULL, "1", 1, 128, NULL, NULL, needs_feature),
     config_row("io-threads-do-reads", NULL, T_BOOL, IMMUTABLE, NULL, "no", NOLIM, NONE),
 
     /* Process, logging, general. */
@@ -524,8 +505,8 @@ static configDef configs[] = {
     config_row("always-show-logo", NULL, T_BOOL, IMMUTABLE, &server.always_show_logo, "no", NOLIM, NONE),
     config_row("set-proc-title", NULL, T_BOOL, IMMUTABLE, NULL, "yes", NOLIM, NONE),
     config_row("proc-title-template", NULL, T_STRING, 0, NULL, "\"{title} {listen-addr} {server-mode}\"", NOLIM, NONE),
-    config_row("supervised", NULL, T_ENUM, IMMUTABLE, NULL, "no", NOLIM, supervised_names, NULL, needs_supervision),
-    config_row("syslog-enabled", NULL, T_BOOL, IMMUTABLE, NULL, "no", NOLIM, NULL, NULL, needs_syslog),
+    config_row("supervised", NULL, T_ENUM, IMMUTABLE, NULL, "no", NOLIM, supervised_names, NULL, needs_feature),
+    config_row("syslog-enabled", NULL, T_BOOL, IMMUTABLE, NULL, "no", NOLIM, NULL, NULL, needs_feature),
     config_row("syslog-ident", NULL, T_STRING, IMMUTABLE, NULL, "redis", NOLIM, NONE),
     config_row("syslog-facility", NULL, T_ENUM, IMMUTABLE, NULL, "local0", NOLIM, syslog_facility_names, NULL, NULL),
     config_row("crash-log-enabled", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
@@ -606,7 +587,7 @@ static configDef configs[] = {
     config_row("loading-process-events-interval-bytes", NULL, T_LL, HIDDEN, NULL, "2097152", 1024, INT_MAX, NONE),
 
     /* AOF (not built). */
-    config_row("appendonly", NULL, T_BOOL, 0, &server.appendonly, "no", NOLIM, NULL, NULL, needs_aof),
+    config_row("appendonly", NULL, T_BOOL, 0, &server.appendonly, "no", NOLIM, NULL, NULL, needs_feature),
     config_row("appendfilename", NULL, T_STRING, IMMUTABLE, NULL, "appendonly.aof", NOLIM, NONE),
     config_row("appenddirname", NULL, T_STRING, IMMUTABLE, NULL, "appendonlydir", NOLIM, NONE),
     config_row("appendfsync", NULL, T_ENUM, 0, NULL, "everysec", NOLIM, appendfsync_names, NULL, NULL),
@@ -623,7 +604,7 @@ static configDef configs[] = {
     config_row("replicaof", "slaveof", T_SPECIAL, IMMUTABLE | MULTI_ARG, NULL, "", NOLIM, NULL, &sp_replicaof, NULL),
     config_row("masterauth", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
     config_row("masteruser", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("min-replicas-to-write", "min-slaves-to-write", T_INT, 0, NULL, "0", 0, INT_MAX, NULL, NULL, needs_replication),
+    config_row("min-replicas-to-write", "min-slaves-to-write", T_INT, 0, NULL, "0", 0, INT_MAX, NULL, NULL, needs_feature),
     config_row("min-replicas-max-lag", "min-slaves-max-lag", T_INT, 0, NULL, "10", 0, INT_MAX, NONE),
     config_row("replica-serve-stale-data", "slave-serve-stale-data", T_BOOL, 0, NULL, "yes", NOLIM, NONE),
     config_row("replica-read-only", "slave-read-only", T_BOOL, 0, NULL, "yes", NOLIM, NONE),
@@ -646,7 +627,7 @@ static configDef configs[] = {
     config_row("propagation-error-behavior", NULL, T_ENUM, 0, NULL, "ignore", NOLIM, propagation_names, NULL, NULL),
 
     /* Cluster (not built). */
-    config_row("cluster-enabled", NULL, T_BOOL, IMMUTABLE, NULL, "no", NOLIM, NULL, NULL, needs_cluster),
+    config_row("cluster-enabled", NULL, T_BOOL, IMMUTABLE, NULL, "no", NOLIM, NULL, NULL, needs_feature),
     config_row("cluster-config-file", NULL, T_STRING, IMMUTABLE, NULL, "nodes.conf", NOLIM, NONE),
     config_row("cluster-port", NULL, T_INT, IMMUTABLE, NULL, "0", 0, 65535, NONE),
     config_row("cluster-node-timeout", NULL, T_LL, 0, NULL, "15000", 0, LLONG_MAX, NONE),
@@ -666,7 +647,7 @@ static configDef configs[] = {
     config_row("cluster-preferred-endpoint-type", NULL, T_ENUM, 0, NULL, "ip", NOLIM, endpoint_names, NULL, NULL),
 
     /* TLS (not built). */
-    config_row("tls-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NULL, NULL, needs_tls),
+    config_row("tls-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NULL, NULL, needs_feature),
     config_row("tls-cert-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
     config_row("tls-key-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
     config_row("tls-key-file-pass", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
@@ -688,7 +669,7 @@ static configDef configs[] = {
     config_row("tls-session-cache-timeout", NULL, T_INT, 0, NULL, "300", 0, INT_MAX, NONE),
 
     /* ACL (users from a file not built). */
-    config_row("aclfile", NULL, T_STRING, IMMUTABLE, NULL, "", NOLIM, NULL, NULL, needs_acl_file),
+    config_row("aclfile", NULL, T_STRING, IMMUTABLE, NULL, "", NOLIM, NULL, NULL, needs_feature),
     config_row("acllog-max-len", NULL, T_LL, 0, NULL, "128", 0, LONG_MAX, NONE),
     config_row("acl-pubsub-default", NULL, T_ENUM, 0, NULL, "resetchannels", NOLIM, acl_pubsub_names, NULL, NULL),
 

@@ -217,50 +217,32 @@ def test_config_set_aliases_rollback_duplicates(pair):
     ])
 
 
+# (parameter, value) pairs: each is set, then read back; invalid ones give Redis's error text.
+VALUE_CASES = [
+    ("hash-max-ziplist-value", "10000000000"), ("hash-max-listpack-value", "1kb"),
+    ("hash-max-listpack-value", "1x"), ("hash-max-listpack-value", "64"),
+    ("zset-max-listpack-entries", "-1"), ("stream-node-max-bytes", "8kb"),
+    ("maxmemory-clients", "abc"), ("maxmemory-clients", "-5"), ("maxmemory-clients", "101%"),
+    ("repl-diskless-sync-delay", "0"), ("repl-timeout", "0"),
+    ("propagation-error-behavior", "panic"), ("propagation-error-behavior", "bad"),
+    ("shutdown-on-sigterm", "force nosave"), ("shutdown-on-sigint", "bla"),
+    ("shutdown-on-sigint", "default"),
+    ("latency-tracking-info-percentiles", "50 99.99 100.000"),
+    ("latency-tracking-info-percentiles", "101"), ("latency-tracking-info-percentiles", "x"),
+    ("latency-tracking-info-percentiles", ""),
+    ("oom-score-adj-values", "1 2"), ("oom-score-adj-values", "1 2 3000"),
+    ("oom-score-adj", "maybe"), ("activedefrag", "yes"),
+    ("acl-pubsub-default", "allchannels"), ("sanitize-dump-payload", "clients"),
+    ("replicaof", "no one"), ("cluster-enabled", "no"), ("proc-title-template", "{title} x"),
+]
+
+
 def test_config_values_and_errors(pair):
     keel, redis = pair()
-    run_script(keel, redis, [
-        ["CONFIG", "SET", "hash-max-ziplist-value", "10000000000"],
-        ["CONFIG", "SET", "hash-max-listpack-value", "1kb"],
-        ["CONFIG", "GET", "hash-max-ziplist-value"],
-        ["CONFIG", "SET", "hash-max-listpack-value", "1x"],
-        ["CONFIG", "SET", "hash-max-listpack-value", "64"],
-        ["CONFIG", "SET", "zset-max-listpack-entries", "-1"],
-        ["CONFIG", "SET", "maxmemory-clients", "abc"],
-        ["CONFIG", "SET", "maxmemory-clients", "-5"],
-        ["CONFIG", "SET", "maxmemory-clients", "101%"],
-        ["CONFIG", "SET", "repl-diskless-sync-delay", "0"],
-        ["CONFIG", "GET", "repl-diskless-sync-delay"],
-        ["CONFIG", "SET", "propagation-error-behavior", "panic"],
-        ["CONFIG", "SET", "propagation-error-behavior", "bad"],
-        ["CONFIG", "GET", "propagation-error-behavior"],
-        ["CONFIG", "SET", "shutdown-on-sigterm", "force nosave"],
-        ["CONFIG", "GET", "shutdown-on-sigterm"],
-        ["CONFIG", "SET", "shutdown-on-sigint", "bla"],
-        ["CONFIG", "SET", "shutdown-on-sigint", "default"],
-        ["CONFIG", "GET", "shutdown-on-sigint"],
-        ["CONFIG", "SET", "latency-tracking-info-percentiles", "50 99.99 100.000"],
-        ["CONFIG", "GET", "latency-tracking-info-percentiles"],
-        ["CONFIG", "SET", "latency-tracking-info-percentiles", "101"],
-        ["CONFIG", "SET", "latency-tracking-info-percentiles", "x"],
-        ["CONFIG", "SET", "latency-tracking-info-percentiles", ""],
-        ["CONFIG", "GET", "latency-tracking-info-percentiles"],
-        ["CONFIG", "SET", "oom-score-adj-values", "1 2"],
-        ["CONFIG", "SET", "oom-score-adj-values", "1 2 3000"],
-        ["CONFIG", "SET", "oom-score-adj", "maybe"],
-        ["CONFIG", "SET", "activedefrag", "yes"],
-        ["CONFIG", "SET", "repl-timeout", "0"],
-        ["CONFIG", "SET", "acl-pubsub-default", "allchannels"],
-        ["CONFIG", "GET", "acl-pubsub-default"],
-        ["CONFIG", "SET", "sanitize-dump-payload", "clients"],
-        ["CONFIG", "GET", "sanitize-dump-payload"],
-        ["CONFIG", "SET", "replicaof", "no one"],
-        ["CONFIG", "SET", "cluster-enabled", "no"],
-        ["CONFIG", "SET", "proc-title-template", "{title} x"],
-        ["CONFIG", "GET", "proc-title-template"],
-        ["CONFIG", "SET", "stream-node-max-bytes", "8kb"],
-        ["CONFIG", "GET", "stream-node-max-bytes"],
-    ])
+    script = []
+    for name, value in VALUE_CASES:
+        script += [["CONFIG", "SET", name, value], ["CONFIG", "GET", name]]
+    run_script(keel, redis, script)
 
 
 def test_encodings_follow_restored_limits(pair):
