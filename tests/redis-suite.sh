@@ -4,8 +4,8 @@
 #
 #   tests/redis-suite.sh [KEEL_BINARY]          default ./keel-server
 #
-# (a) external mode: a server is started (Keel, then redis-server) and the units of the
-#     features Keel has run against it (EXTERNAL_UNITS);
+# (a) external mode: for each unit of the features Keel has (EXTERNAL_UNITS), a fresh server
+#     is started (Keel, then redis-server) and the unit runs against it;
 # (b) normal mode: the suite starts the servers itself from its config files, for the units
 #     of NORMAL_UNITS, once with Keel as src/redis-server and once with redis-server.
 # Prints one row per unit: passed/failed for Keel and for redis-server ("failed" counts
@@ -80,49 +80,53 @@ count() {
     printf '%s\t%s\t%s\t%d\t%d\t%s\n' "$2" "$3" "$4" "$ok" "$((err + exc))" "$status" >> "$results"
 }
 
-run_units() {   # run_units MODE SERVER-NAME UNIT... (runtest args in RT_ARGS)
-    local mode=$1 name=$2 u log rc status; shift 2
-    for u in "$@"; do
-        log="$work/logs/$mode-$name-$(echo "$u" | tr / _).log"
-        ( cd "$work/suite" && TERM=dumb timeout -k 10 "$unit_timeout" ./runtest "${RT_ARGS[@]}" --single "$u" ) \
-            > "$log" 2>&1 < /dev/null
-        rc=$?
-        status=done; [[ $rc == 124 || $rc == 137 ]] && status=timeout
-        count "$log" "$mode" "$u" "$name" "$status"
-        tail -1 "$results" | awk -F'\t' '{printf "  %-8s %-26s %-6s passed %-4s failed %-3s %s\n", $1, $2, $3, $4, $5, ($6 == "done" ? "" : $6)}'
-    done
+run_unit() {    # run_unit MODE SERVER-NAME UNIT (runtest arguments in RT_ARGS)
+    local mode=$1 name=$2 u=$3 log rc status
+    log="$work/logs/$mode-$name-$(echo "$u" | tr / _).log"
+    ( cd "$work/suite" && TERM=dumb timeout -k 10 "$unit_timeout" ./runtest "${RT_ARGS[@]}" --single "$u" ) \
+        > "$log" 2>&1 < /dev/null
+    rc=$?
+    status=done; [[ $rc == 124 || $rc == 137 ]] && status=timeout
+    count "$log" "$mode" "$u" "$name" "$status"
+    tail -1 "$results" | awk -F'\t' '{printf "  %-8s %-26s %-6s passed %-4s failed %-3s %s\n", $1, $2, $3, $4, $5, ($6 == "done" ? "" : $6)}'
 }
 
-wait_ping() {   # wait_ping PORT PID: until the server answers or exits
+# start_external BINARY PORT DIR: starts a server for external mode and waits until it is
+# the one answering on PORT (not some other process that holds the port). Sets server_pid.
+start_external() {
     local i
+    mkdir -p "$3"
+    "$1" --port "$2" --bind 127.0.0.1 --save '' --appendonly no --enable-debug-command yes \
+        --dir "$3" > "$3/log" 2>&1 &
+    server_pid=$!
+    servers+=("$server_pid")
     for i in $(seq 1 200); do
-        [[ "$(redis-cli -p "$1" ping 2>/dev/null)" == PONG ]] && return 0
-        kill -0 "$2" 2>/dev/null || return 1
+        redis-cli -p "$2" info server 2>/dev/null | grep -q "^process_id:$server_pid" && return 0
+        kill -0 "$server_pid" 2>/dev/null || break
         sleep 0.05
     done
-    return 1
+    die "$1 did not start on port $2 (see $3/log)"
 }
 
 mkdir -p "$work/logs"
 read -r -a ext_units <<< "$(echo $EXTERNAL_UNITS)"
 read -r -a norm_units <<< "$(echo $NORMAL_UNITS)"
 
+# External mode: a fresh server for every unit, so that CONFIG SETs a unit leaves behind (a
+# test that fails between its CONFIG SET and the one putting the old value back) cannot make
+# the next units fail.
 if [[ ${#ext_units[@]} -gt 0 ]]; then
     port=$((baseport + 500))
     for name in keel redis; do
         bin=$keel; [[ $name == redis ]] && bin=$redis
-        mkdir -p "$work/srv-$name"
-        "$bin" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --enable-debug-command yes \
-            --dir "$work/srv-$name" > "$work/srv-$name/log" 2>&1 &
-        pid=$!
-        servers+=("$pid")
-        wait_ping "$port" "$pid" || die "$name did not start on port $port (see $work/srv-$name/log)"
         echo "external mode, $name ($bin), port $port"
         RT_ARGS=(--host 127.0.0.1 --port "$port" --durable --timeout 120 --skipfile "$skips")
-        run_units external "$name" "${ext_units[@]}"
-        # Units leave CONFIG changes behind; a fresh server per binary keeps the runs comparable.
-        redis-cli -p "$port" shutdown nosave > /dev/null 2>&1
-        wait "$pid" 2>/dev/null
+        for u in "${ext_units[@]}"; do
+            start_external "$bin" "$port" "$work/srv-$name"
+            run_unit external "$name" "$u"
+            kill "$server_pid" 2>/dev/null
+            wait "$server_pid" 2>/dev/null
+        done
         port=$((port + 1))
     done
 fi
@@ -133,7 +137,7 @@ if [[ ${#norm_units[@]} -gt 0 ]]; then
         ln -sf "$bin" "$work/suite/src/redis-server"
         echo "normal mode, $name ($bin)"
         RT_ARGS=(--clients 1 --baseport "$baseport" --portcount 400 --durable --timeout 120 --skipfile "$skips")
-        run_units normal "$name" "${norm_units[@]}"
+        for u in "${norm_units[@]}"; do run_unit normal "$name" "$u"; done
     done
 fi
 

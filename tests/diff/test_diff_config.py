@@ -368,3 +368,17 @@ def test_protected_configs(pair, tmp_path, mode):
         ["CONFIG", "SET", "dbfilename", "dump.rdb", "maxmemory", "1mb"],
         ["CONFIG", "GET", "maxmemory"],
     ])
+
+
+PROTOCOL_TYPES = ["string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib",
+                  "push", "verbatim", "true", "false", "nosuchtype"]
+
+
+@pytest.mark.parametrize("hello3", [False, True])
+def test_debug_protocol(pair, hello3):
+    """DEBUG PROTOCOL <type> (Redis's unit/protocol RESP3 tests use it): every type, both
+    protocols; an attribute or push is followed by a real reply."""
+    keel, redis = pair(["--enable-debug-command", "yes"])
+    script = [["DEBUG", "PROTOCOL", t] for t in PROTOCOL_TYPES]
+    script.append(C("DEBUG", "PROTOCOL", "attrib", "extra"))
+    run_script(keel, redis, script, hello3=hello3)
