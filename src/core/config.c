@@ -486,7 +486,7 @@ static configDef configs[] = {
     config_row("requirepass", NULL, T_STRING, 0, &server.requirepass, "", NOLIM, NONE),
     config_row("proto-max-bulk-len", NULL, T_MEM, 0, &server.proto_max_bulk_len, "512mb", 1024 * 1024, LONG_MAX, NONE),
     config_row("client-query-buffer-limit", NULL, T_MEM, 0, &server.client_max_querybuf_len, "1gb", 1024 * 1024, LONG_MAX, NONE),
-    config_row("client-output-buffer-limit", NULL, T_SPECIAL, MULTI_ARG, NULL, "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60", NOLIM, NULL, &sp_obuf, NULL),
+    config_row("client-output-buffer-limit", NULL, T_SPECIAL, MULTI_ARG, NULL, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", NOLIM, NULL, &sp_obuf, NULL),
     config_row("maxmemory-clients", NULL, T_MEM, PERCENT, NULL, "0", -100, LLONG_MAX, NULL, NULL, needs_feature),
     config_row("bind-source-addr", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
     config_row("socket-mark-id", NULL, T_LL, IMMUTABLE, NULL, "0", 0, UINT_MAX, NONE),
@@ -1071,13 +1071,22 @@ static kstr *config_line(kstr *out, const configDef *d) {
 
 static int is_default(const configDef *d) {
     kstr *v = format_value(d, kstr_empty(32));
-    /* Compare through a scratch copy of the default parsed and formatted the same way would
-     * need a second server struct; the textual default is good enough except for memory units. */
-    int same = strcmp(v->buf, d->deflt) == 0;
+    /* The default's words (its quotes removed), joined as CONFIG GET joins them; a memory
+     * default ("64mb") is compared as a number. */
+    karg *argv = NULL;
+    int cap = 0;
+    char *store = NULL;
+    size_t store_cap = 0;
+    int n = split_args(d->deflt, strlen(d->deflt), &argv, &cap, &store, &store_cap);
+    char *deflt = join_words(n < 0 ? 0 : n, argv);
+    int same = strcmp(v->buf, deflt) == 0;
     if (!same && (d->type == T_MEM)) {
         long long dv;
         same = parse_memory(d->deflt, &dv) && dv == *(long long *)d->ptr;
     }
+    kfree(deflt);
+    kfree(argv);
+    kfree(store);
     kstr_free(v);
     return same;
 }

@@ -382,3 +382,24 @@ def test_debug_protocol(pair, hello3):
     script = [["DEBUG", "PROTOCOL", t] for t in PROTOCOL_TYPES]
     script.append(C("DEBUG", "PROTOCOL", "attrib", "extra"))
     run_script(keel, redis, script, hello3=hello3)
+
+
+# Lines redis-server 7.0.15's CONFIG REWRITE writes whatever their values: the ACL default
+# user (Keel has no ACL users yet) and latency-tracking-info-percentiles.
+REWRITE_ALWAYS = {"user", "latency-tracking-info-percentiles"}
+
+
+def test_config_rewrite_writes_only_changed(start_server, keel_bin, tmp_path):
+    """CONFIG REWRITE of a file without directives writes the parameters that differ from their
+    defaults (here the harness's command-line ones), as redis-server does."""
+    names = {}
+    for name, binary in (("keel", keel_bin), ("redis", ORACLE_SERVER)):
+        conf = tmp_path / ("%s.conf" % name)
+        conf.write_text("# empty\n")
+        client = start_server(binary=binary, config_file=str(conf)).client()
+        assert client.execute_command("CONFIG", "REWRITE")
+        client.close()
+        names[name] = {line.split()[0] for line in conf.read_text().splitlines()
+                       if line.strip() and not line.startswith("#")} - REWRITE_ALWAYS
+    assert names["keel"] == names["redis"]
+    assert "proc-title-template" not in names["keel"]
