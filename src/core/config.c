@@ -69,7 +69,6 @@ struct configDef {
         int i;
         long long ll;
         char *s;
-        int v[3];
     } store;
 };
 
@@ -94,7 +93,7 @@ static const char *const propagation_names[] = {"ignore", "panic", "panic-on-rep
 static const char *const shutdown_flag_names[] = {"default", "save", "nosave", "now", "force", NULL};
 enum { OOM_NO = 0, OOM_YES = 1, OOM_RELATIVE = 2, OOM_ABSOLUTE = 3 };
 
-/* Values other code reads that have no field in `server`. */
+/* Values code here or in DEBUG reads that have no field in `server`. */
 static struct {
     int enable_debug_command, enable_protected_configs;
     int oom_score_adj, oom_score_adj_values[3];
