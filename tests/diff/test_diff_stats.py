@@ -63,3 +63,29 @@ def test_failed_calls_in_multi(keel, oracle):
 
 def test_failed_calls_of_unblocked_command(keel, oracle):
     assert _unblocked_with_error(keel) == _unblocked_with_error(oracle)
+
+
+def _blocked_while_paused(server):
+    client = server.client()
+    held = server.client()
+    conn = held.connection_pool.get_connection("SET")
+    try:
+        client.execute_command("CLIENT", "PAUSE", "100000", "WRITE")
+        conn.send_command("SET", "k", "v")
+        count = wait_until(lambda: client.info("clients")["blocked_clients"], 10,
+                           what="the paused SET counted as blocked")
+        client.execute_command("CLIENT", "UNPAUSE")
+        assert conn.read_response() == b"OK"
+        after = client.info("clients")["blocked_clients"]
+    finally:
+        client.execute_command("CLIENT", "UNPAUSE")
+        held.connection_pool.release(conn)
+        held.close()
+        client.close()
+    return count, after
+
+
+def test_paused_client_counts_as_blocked(keel, oracle):
+    """INFO blocked_clients includes clients held by CLIENT PAUSE (Redis's unit/pause waits
+    for that count)."""
+    assert _blocked_while_paused(keel) == _blocked_while_paused(oracle) == (1, 0)
