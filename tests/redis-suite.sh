@@ -14,8 +14,8 @@
 # the suite's external-skip.txt are skipped for both servers.
 #
 # Environment: SUITE_SRC (default /work/shared/redis-suite: the folder holding suite/),
-# BASEPORT (default 21111; normal mode uses BASEPORT-32 .. BASEPORT+400, external mode
-# BASEPORT+500 and +501), EXTERNAL_UNITS, NORMAL_UNITS (space-separated; "" skips a mode),
+# BASEPORT (default 21111; the suite's own ports are BASEPORT-32 .. BASEPORT+400, external
+# mode's servers BASEPORT+500 and +501), EXTERNAL_UNITS, NORMAL_UNITS (space-separated; "" skips a mode),
 # UNIT_TIMEOUT (seconds per unit, default 600), KEEP=1 keeps the work directory.
 # Every run copies the suite to its own directory under /tmp, so runs do not collide.
 set -uo pipefail
@@ -120,7 +120,7 @@ if [[ ${#ext_units[@]} -gt 0 ]]; then
     for name in keel redis; do
         bin=$keel; [[ $name == redis ]] && bin=$redis
         echo "external mode, $name ($bin), port $port"
-        RT_ARGS=(--host 127.0.0.1 --port "$port" --durable --timeout 120 --skipfile "$skips")
+        RT_ARGS=(--host 127.0.0.1 --port "$port" --baseport "$baseport" --durable --timeout 120 --skipfile "$skips")
         for u in "${ext_units[@]}"; do
             start_external "$bin" "$port" "$work/srv-$name"
             run_unit external "$name" "$u"
