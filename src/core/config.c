@@ -138,7 +138,7 @@ static int obuf_class(const karg *a) {
 static int set_obuf(configDef *d, int argc, karg *argv, const char **err) {
     obufLimit tmp[OBUF_CLASSES];
     memcpy(tmp, server.obuf_limits, sizeof(tmp));
-    if (argc <= 0 || argc % 4 != 0) {
+    if (argc % 4 != 0) {   /* none is fine: no class changes */
         *err = "Wrong number of arguments in buffer limit configuration.";
         return -1;
     }
@@ -365,6 +365,14 @@ static kstr *get_shutdown_flags(const configDef *d, kstr *out) {
         first = 0;
     }
     return out;
+}
+
+/* cluster-announce-hostname: Redis's check of the characters, though Keel has no cluster. */
+static int check_hostname(const configDef *d, const char **err) {
+    const char *s = *(char **)d->ptr;
+    if (!s || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == strlen(s)) return 0;
+    *err = "Hostnames may only contain alphanumeric characters, hyphens or dots";
+    return -1;
 }
 
 static const configSpecial sp_bind = {set_bind, get_bind};
@@ -638,7 +646,7 @@ static configDef configs[] = {
     config_row("cluster-allow-reads-when-down", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
     config_row("cluster-allow-pubsubshard-when-down", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
     config_row("cluster-link-sendbuf-limit", NULL, T_MEM, 0, NULL, "0", 0, LLONG_MAX, NONE),
-    config_row("cluster-announce-hostname", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("cluster-announce-hostname", NULL, T_STRING, 0, NULL, "", NOLIM, NULL, NULL, check_hostname),
     config_row("cluster-announce-ip", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
     config_row("cluster-announce-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NONE),
     config_row("cluster-announce-bus-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NONE),
@@ -690,6 +698,12 @@ static const char *enum_error(const char *const *names) {
     return buf;
 }
 
+static const char *range_error(const configDef *d) {
+    static char buf[128];
+    snprintf(buf, sizeof(buf), "argument must be between %lld and %lld inclusive", d->min, d->max);
+    return buf;
+}
+
 /* Parses an integer value of d: memory units for T_MEM ("N%" too with PERCENT), base 8 with
  * OCTAL. Returns 0, or -1 with Redis's message. */
 static int parse_number(const configDef *d, const char *v, size_t vlen, long long *n, const char **err) {
@@ -706,8 +720,15 @@ static int parse_number(const configDef *d, const char *v, size_t vlen, long lon
         return 0;
     }
     if (d->type == T_MEM) {
+        /* As Redis reads memory values: "" is 0, and digits too large for a long long are a
+         * value out of range rather than bad syntax. */
+        if (vlen == 0) {
+            *n = 0;
+            return 0;
+        }
         if (!parse_memory(v, n) || *n < 0) {
             *err = d->flags & PERCENT ? "argument must be a memory or percent value" : "argument must be a memory value";
+            if (isdigit((unsigned char)v[0]) && strspn(v, "0123456789") == vlen) *err = range_error(d);
             return -1;
         }
         return 0;
@@ -749,9 +770,7 @@ static int set_value(configDef *d, int argc, karg *argv, const char **err) {
         long long n;
         if (parse_number(d, v, vlen, &n, err) != 0) return -1;
         if (n < d->min || n > d->max) {
-            static char buf[128];
-            snprintf(buf, sizeof(buf), "argument must be between %lld and %lld inclusive", d->min, d->max);
-            *err = buf;
+            *err = range_error(d);
             return -1;
         }
         if (d->type == T_INT)

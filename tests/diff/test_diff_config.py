@@ -234,6 +234,9 @@ VALUE_CASES = [
     ("oom-score-adj", "maybe"), ("activedefrag", "yes"),
     ("acl-pubsub-default", "allchannels"), ("sanitize-dump-payload", "clients"),
     ("replicaof", "no one"), ("cluster-enabled", "no"), ("proc-title-template", "{title} x"),
+    ("hash-max-listpack-value", ""), ("stream-node-max-bytes", "99999999999999999999"),
+    ("client-output-buffer-limit", ""), ("client-output-buffer-limit", "normal 1 2"),
+    ("cluster-announce-hostname", "a b"), ("cluster-announce-hostname", "node-1.example"),
 ]
 
 
