@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "commands/commands.h"
 #include "core/blocking.h"
 #include "core/multi.h"
 #include "core/pubsub.h"
@@ -246,12 +247,14 @@ static void protocol_error(client *c, const char *msg) {
 }
 
 /* CLIENT PAUSE WRITE holds the commands that may change data (write or may-replicate, as
- * Redis); everything else runs. */
+ * Redis), and EXEC of a transaction holding one; everything else runs. */
 static int held_by_write_pause(client *c) {
     if (!server.clients_pause_write_only || !server_clients_paused() || (c->flags & CLIENT_FAKE)) return 0;
     if (c->parser.argc == 0) return 0;
     const command *cmd = command_lookup_argv(c->parser.argc, c->parser.argv);
-    return cmd && (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE));
+    if (!cmd) return 0;
+    uint64_t flags = cmd->flags | (cmd->proc == exec_command ? multi_queued_flags(c) : 0);
+    return (flags & (CMD_WRITE | CMD_MAY_REPLICATE)) != 0;
 }
 
 /* Parses and runs every complete command in the buffer. */

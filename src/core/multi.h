@@ -17,6 +17,7 @@
 #define KEEL_MULTI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "server.h"
 
@@ -54,5 +55,8 @@ int multi_watch_dirty(const client *c);
 
 /* CLIENT LIST's multi= field: queued commands, or -1 outside MULTI. */
 long long multi_queued_count(const client *c);
+
+/* The union of the flags of the commands c has queued (0 outside MULTI). */
+uint64_t multi_queued_flags(const client *c);
 
 #endif

@@ -89,3 +89,32 @@ def test_paused_client_counts_as_blocked(keel, oracle):
     """INFO blocked_clients includes clients held by CLIENT PAUSE (Redis's unit/pause waits
     for that count)."""
     assert _blocked_while_paused(keel) == _blocked_while_paused(oracle) == (1, 0)
+
+
+def _exec_of_write_held_by_pause(server):
+    client = server.client()
+    tx = server.client()
+    conn = tx.connection_pool.get_connection("MULTI")
+    try:
+        conn.send_command("MULTI")
+        conn.read_response()
+        conn.send_command("SET", "foo", "bar")
+        queued = conn.read_response()
+        client.execute_command("CLIENT", "PAUSE", "100000", "WRITE")
+        conn.send_command("EXEC")
+        blocked = wait_until(lambda: client.info("clients")["blocked_clients"], 10,
+                             what="EXEC held by the pause")
+        unset = client.get("foo")       # the transaction has not run yet
+        client.execute_command("CLIENT", "UNPAUSE")
+        reply = conn.read_response()
+    finally:
+        client.execute_command("CLIENT", "UNPAUSE")
+        tx.connection_pool.release(conn)
+        tx.close()
+        client.close()
+    return queued, blocked, unset, reply
+
+
+def test_exec_of_writes_held_by_write_pause(keel, oracle):
+    """CLIENT PAUSE WRITE holds EXEC of a transaction that queued a write (Redis's unit/pause)."""
+    assert _exec_of_write_held_by_pause(keel) == _exec_of_write_held_by_pause(oracle)
