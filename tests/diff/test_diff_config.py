@@ -10,6 +10,7 @@ defaults, and the values that would switch such a feature on stop start-up (keel
 
 import os
 import subprocess
+import time
 
 import pytest
 import redis
@@ -406,3 +407,41 @@ def test_config_rewrite_writes_only_changed(start_server, keel_bin, tmp_path):
                        if line.strip() and not line.startswith("#")} - REWRITE_ALWAYS
     assert names["keel"] == names["redis"]
     assert "proc-title-template" not in names["keel"]
+
+
+def _soft_limit_disconnect_ms(server):
+    """ms from the moment CLIENT LIST shows a subscriber over its 100 kB soft output limit to
+    its disconnection, with client-output-buffer-limit "pubsub 0 100000 1"."""
+    client = server.client()
+    client.config_set("client-output-buffer-limit", "pubsub 0 100000 1")
+    sub = server.client()
+    conn = sub.connection_pool.get_connection("SUBSCRIBE")
+    conn.send_command("CLIENT", "SETNAME", "soft")
+    conn.read_response()
+    conn.send_command("SUBSCRIBE", "foo")
+    conn.read_response()
+    over_since = None
+    deadline = time.monotonic() + 20
+    try:
+        while time.monotonic() < deadline:
+            client.publish("foo", "x" * 1000)
+            entry = [c for c in client.client_list() if c.get("name") == "soft"]
+            now = time.monotonic()
+            if not entry:
+                return (now - over_since) * 1000 if over_since else None
+            if over_since is None and int(entry[0]["omem"]) >= 100000:
+                over_since = now
+        return None
+    finally:
+        sub.connection_pool.release(conn)
+        sub.close()
+        client.close()
+
+
+def test_output_buffer_soft_limit_waits_soft_seconds(pair):
+    """A client over its soft output limit is closed only after soft_seconds have passed, as
+    Redis counts them in whole seconds (Redis's unit/obuf-limits)."""
+    for server in pair():
+        elapsed = _soft_limit_disconnect_ms(server)
+        assert elapsed is not None, "%s never closed the client" % server.name
+        assert 1000 <= elapsed < 10000, "%s closed it after %d ms" % (server.name, elapsed)
