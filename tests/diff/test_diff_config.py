@@ -344,7 +344,7 @@ def _set_oom_score(server, value):
 def test_oom_score_adj(pair):
     """oom-score-adj takes effect as in Redis: relative to the score when it is switched on,
     absolute, given back on "no", and rolled back with a CONFIG SET that fails."""
-    seen = {}
+    seen = []
     for server in pair():
         client = server.client()
         scores = []
@@ -365,9 +365,10 @@ def test_oom_score_adj(pair):
         scores.append(_oom_score(server))   # rolled back
         scores.append(_pairs(client, "oom-score-adj", "oom-score-adj-values"))
         client.close()
-        seen[server.name] = scores
-    assert seen["keel"] == seen["redis"]
-    assert seen["keel"][:6] == [31, 37, 15, 22, 5, 5]
+        seen.append(scores)
+    keel_scores, redis_scores = seen
+    assert keel_scores == redis_scores
+    assert keel_scores[:6] == [31, 37, 15, 22, 5, 5]
 
 
 @pytest.mark.parametrize("args", [
