@@ -5,6 +5,7 @@
 #   make test            unit tests + integration/differential tests, release and sanitizer builds
 #   make test-long       the long property/fuzz modes
 #   make bench           side-by-side benchmarks against redis-server
+#   make redis-suite     Redis's own Tcl test suite, Keel's counts beside redis-server's
 #
 # Every .c file under src/ except src/main.c goes into a static library that the server and
 # the unit tests link, so a test exercises exactly the code the server runs.
@@ -59,7 +60,7 @@ LIB      := $(BUILD)/libkeel.a
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all unit-bins test-bins test test-unit test-long bench insert-pause clean
+.PHONY: all unit-bins test-bins test test-unit test-long bench insert-pause redis-suite clean
 
 all: $(SERVER)
 
@@ -105,6 +106,11 @@ insert-pause: $(BUILD)/insert_pause
 
 $(BUILD)/insert_pause: bench/insert_pause.c $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# Redis's own Tcl suite against Keel and redis-server, side by side (tests/redis-suite.sh;
+# minutes; needs the shared suite folder, so it is not part of `make test`).
+redis-suite: all
+	bash tests/redis-suite.sh ./$(SERVER)
 
 clean:
 	rm -rf build keel-server keel-server-san keel-server-tsan

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/config.h"
+#include "protocol/request.h"
 #include "server.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -45,6 +47,18 @@ static kstr *cat_quoted(kstr *s, const char *arg) {
         else s = kstr_cat(s, p, 1);
     }
     return kstr_cat(s, "\"", 1);
+}
+
+/* How many words a config line would split arg into. */
+static int word_count(const char *arg) {
+    karg *argv = NULL;
+    int cap = 0;
+    char *store = NULL;
+    size_t store_cap = 0;
+    int n = split_args(arg, strlen(arg), &argv, &cap, &store, &store_cap);
+    kfree(argv);
+    kfree(store);
+    return n;
 }
 
 static void daemonize(void) {
@@ -87,16 +101,24 @@ int main(int argc, char **argv) {
             i = 2;
         }
     }
-    /* "--name v1 v2 --other v" becomes "name v1 v2\nother v\n". */
-    int opened = 0;
+    /* "--name v1 v2 --other v" becomes "name v1 v2\nother v\n". As in redis-server, an option
+     * named without a value takes the next argument as its value even when it starts with
+     * "--" ("--proc-title-template --x"), except "--save" (then none); "--port 6380" as one
+     * argument is an option with its value. */
+    int opened = 0, has_value = 1;
     for (; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1] == '-' && argv[i][2]) {
+        if (has_value && argv[i][0] == '-' && argv[i][1] == '-' && argv[i][2]) {
             if (opened) text = kstr_cat(text, "\n", 1);
             text = kstr_catc(text, argv[i] + 2);
             opened = 1;
+            has_value = word_count(argv[i]) > 1;
+            if (!has_value && !strcasecmp(argv[i], "--save") &&
+                (i == argc - 1 || (argv[i + 1][0] == '-' && argv[i + 1][1] == '-')))
+                has_value = 1;
         } else if (opened) {
             text = kstr_cat(text, " ", 1);
             text = cat_quoted(text, argv[i]);
+            has_value = 1;
         } else {
             fprintf(stderr, "Invalid argument '%s'\n", argv[i]);
             usage(stderr);
@@ -119,6 +141,13 @@ int main(int argc, char **argv) {
     log_msg(LL_NOTICE, "Keel version=%s, redis_version=%s, bits=%d, pid=%d, just started", KEEL_VERSION,
             REDIS_COMPAT_VERSION, (int)(sizeof(long) * 8), (int)getpid());
     if (server_init() != 0) return 1;
+    /* With always-show-logo (or a terminal) Redis prints its logo, which carries "PID: n":
+     * tools such as Redis's test suite wait for that line. */
+    if (server.always_show_logo || isatty(STDOUT_FILENO))
+        log_msg(LL_NOTICE, "Keel %s (Redis %s compatible), mode: standalone, Port: %d, PID: %d", KEEL_VERSION,
+                REDIS_COMPAT_VERSION, server.port, (int)getpid());
+    else
+        log_msg(LL_NOTICE, "Running mode=standalone, port=%d.", server.port);
     log_msg(LL_NOTICE, "Server initialized");
     log_msg(LL_NOTICE, "Ready to accept connections tcp");
     el_run(server.el);

@@ -279,6 +279,7 @@ struct keelServer {
     char *logfile;
     char *pidfile;
     int daemonize;
+    int always_show_logo;
     char *dir;
     char *configfile;           /* absolute path, NULL if started without one */
     long long maxmemory;
@@ -298,13 +299,19 @@ struct keelServer {
     int notify_keyspace_events; /* class flags */
     int lazyfree_lazy_eviction, lazyfree_lazy_expire, lazyfree_lazy_server_del,
         lazyfree_lazy_user_del, lazyfree_lazy_user_flush;
-    int hash_max_listpack_entries, hash_max_listpack_value;
-    int set_max_intset_entries, set_max_listpack_entries, set_max_listpack_value;
-    int zset_max_listpack_entries, zset_max_listpack_value;
+    long long hash_max_listpack_entries, hash_max_listpack_value;
+    long long set_max_intset_entries;
+    int set_max_listpack_entries, set_max_listpack_value;
+    long long zset_max_listpack_entries, zset_max_listpack_value;
     int list_max_listpack_size, list_compress_depth;
     long long busy_reply_threshold;
-    char *save_params;          /* accepted and reported; Keel has no persistence yet */
-    int appendonly;
+    /* RDB snapshots (save points as text, "" = none) */
+    char *save_params;
+    char *dbfilename;
+    int rdbcompression, rdbchecksum, stop_writes_on_bgsave_error, rdb_del_sync_files;
+    int sanitize_dump_payload;  /* 0 no, 1 yes, 2 clients */
+    int rdb_key_save_delay, key_load_delay;   /* hidden test knobs, microseconds */
+    int appendonly;             /* always 0: Keel has no AOF */
 
     /* runtime */
     eventLoop *el;
@@ -369,6 +376,7 @@ const char *client_info_line(client *c, kstr **out);  /* appends CLIENT LIST's l
  * (client_pause_reading), since its query buffer holds the running command. */
 void clients_process_while_busy(void);
 void client_pause_reading(client *c, int pause);
+int client_is_local(const client *c);      /* Unix socket or loopback address */
 
 /* core/dispatch.c */
 void process_command(client *c);

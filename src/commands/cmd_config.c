@@ -58,7 +58,7 @@ void config_set_command(client *c) {
         vlens[i] = c->argv[3 + 2 * i].len;
     }
     char err[512];
-    if (config_set_pairs(n, names, lens, values, vlens, err, sizeof(err)) == 0)
+    if (config_set_pairs(n, names, lens, values, vlens, client_is_local(c), err, sizeof(err)) == 0)
         reply_ok(c);
     else
         reply_error(c, err);

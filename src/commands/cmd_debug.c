@@ -313,10 +313,7 @@ void memory_help_command(client *c) {
 static int debug_allowed(client *c) {
     int mode = config_enable_debug_command();
     if (mode == ENABLE_DEBUG_YES) return 1;
-    if (mode == ENABLE_DEBUG_LOCAL &&
-        ((c->flags & CLIENT_UNIX_SOCKET) || strncmp(c->addr, "127.", 4) == 0 || strncmp(c->addr, "::1:", 4) == 0))
-        return 1;
-    return 0;
+    return mode == ENABLE_DEBUG_LOCAL && client_is_local(c);
 }
 
 /* Hash table statistics text of one table, with Redis's wording for an empty one. */
@@ -402,6 +399,58 @@ static void debug_sleep(client *c) {
     reply_ok(c);
 }
 
+/* DEBUG PROTOCOL <type>: one reply of each RESP type, with redis-server's values, for clients'
+ * protocol tests. Attributes and pushes are followed by a real reply, as in Redis. */
+static void debug_protocol(client *c) {
+    const karg *t = &c->argv[2];
+    if (arg_is(t->ptr, t->len, "string")) {
+        reply_bulk_cstr(c, "Hello World");
+    } else if (arg_is(t->ptr, t->len, "integer")) {
+        reply_integer(c, 12345);
+    } else if (arg_is(t->ptr, t->len, "double")) {
+        reply_double(c, 3.141);
+    } else if (arg_is(t->ptr, t->len, "bignum")) {
+        reply_big_number(c, "1234567999999999999999999999999999999", 37);
+    } else if (arg_is(t->ptr, t->len, "null")) {
+        reply_null(c);
+    } else if (arg_is(t->ptr, t->len, "array") || arg_is(t->ptr, t->len, "set")) {
+        if (arg_is(t->ptr, t->len, "set")) reply_set_len(c, 3);
+        else reply_array_len(c, 3);
+        for (int j = 0; j < 3; j++) reply_integer(c, j);
+    } else if (arg_is(t->ptr, t->len, "map")) {
+        reply_map_len(c, 3);
+        for (int j = 0; j < 3; j++) {
+            reply_integer(c, j);
+            reply_bool(c, j == 1);
+        }
+    } else if (arg_is(t->ptr, t->len, "attrib")) {
+        if (c->resp >= 3) {
+            reply_attribute_len(c, 1);
+            reply_bulk_cstr(c, "key-popularity");
+            reply_array_len(c, 2);
+            reply_bulk_cstr(c, "key:123");
+            reply_integer(c, 90);
+        }
+        reply_bulk_cstr(c, "Some real reply following the attribute");
+    } else if (arg_is(t->ptr, t->len, "push")) {
+        if (c->resp < 3) {
+            reply_error(c, "RESP2 is not supported by this command");
+            return;
+        }
+        reply_push_len(c, 2);
+        reply_bulk_cstr(c, "server-cpu-usage");
+        reply_integer(c, 42);
+        reply_bulk_cstr(c, "Some real reply following the push reply");
+    } else if (arg_is(t->ptr, t->len, "true") || arg_is(t->ptr, t->len, "false")) {
+        reply_bool(c, arg_is(t->ptr, t->len, "true"));
+    } else if (arg_is(t->ptr, t->len, "verbatim")) {
+        reply_verbatim(c, "This is a verbatim\nstring", 25, "txt");
+    } else {
+        reply_error(c, "Wrong protocol type name. Please use one of the following: "
+                       "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+    }
+}
+
 static void debug_help(client *c) {
     static const char *const help[] = {
         "ERROR <string>",
@@ -415,6 +464,10 @@ static void debug_help(client *c) {
         "    Write <message> to the server log.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
+        "PROTOCOL <type>",
+        "    Reply with a test value of the specified type. <type> can be: string,",
+        "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+        "    true, false.",
         "RELOAD [option ...]",
         "    Not supported: Keel has no persistence yet.",
         "SET-ACTIVE-EXPIRE <0|1>",
@@ -443,6 +496,7 @@ void debug_command(client *c) {
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "htstats-key")) debug_htstats_key(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "object")) debug_object(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "sleep")) debug_sleep(c);
+    else if (argc == 3 && arg_is(sub->ptr, sub->len, "protocol")) debug_protocol(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "set-active-expire")) {
         server.active_expire_enabled = atoi(c->argv[2].ptr) != 0;
         reply_ok(c);

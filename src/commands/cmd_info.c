@@ -170,7 +170,9 @@ static kstr *info_server(kstr *s) {
 
 static kstr *info_clients(kstr *s) {
     size_t max_in = 0, max_out = 0;
+    long long paused = 0;   /* held by CLIENT PAUSE: Redis counts them as blocked */
     for (client *c = server.clients; c; c = c->next) {
+        paused += c->paused;
         size_t in = c->querybuf->cap > c->querybuf_peak ? c->querybuf->cap : c->querybuf_peak;
         if (in > max_in) max_in = in;
         if (c->reply_bytes > max_out) max_out = c->reply_bytes;
@@ -180,7 +182,7 @@ static kstr *info_clients(kstr *s) {
     FIELD(s, "maxclients", "%lld", server.maxclients);
     FIELD(s, "client_recent_max_input_buffer", "%zu", max_in);
     FIELD(s, "client_recent_max_output_buffer", "%zu", max_out);
-    FIELD(s, "blocked_clients", "%lld", blocking_clients_count());
+    FIELD(s, "blocked_clients", "%lld", blocking_clients_count() + paused);
     long long tclients, tkeys, titems, tprefixes;
     tracking_info(&tclients, &tkeys, &titems, &tprefixes);   /* core/tracking.c */
     FIELD(s, "tracking_clients", "%lld", tclients);

@@ -412,9 +412,10 @@ void blocking_resume_unblocked(void) {
 
 int blocking_unblock_client(client *c, int error) {
     if (!c->bstate) return 0;
-    if (error)
+    if (error) {
         reply_error(c, "-UNBLOCKED client unblocked via CLIENT UNBLOCK");
-    else
+        ((command *)c->bstate->cmd)->failed_calls++;   /* the blocked call failed, as Redis counts it */
+    } else
         reply_null_array(c);
     unblock(c, 1);
     return 1;

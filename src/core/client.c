@@ -244,12 +244,14 @@ static void protocol_error(client *c, const char *msg) {
 }
 
 /* CLIENT PAUSE WRITE holds the commands that may change data (write or may-replicate, as
- * Redis); everything else runs. */
+ * Redis), and EXEC of a transaction holding one; everything else runs. */
 static int held_by_write_pause(client *c) {
     if (!server.clients_pause_write_only || !server_clients_paused() || (c->flags & CLIENT_FAKE)) return 0;
     if (c->parser.argc == 0) return 0;
     const command *cmd = command_lookup_argv(c->parser.argc, c->parser.argv);
-    return cmd && (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE));
+    if (!cmd) return 0;
+    uint64_t flags = cmd->flags | ((cmd->flags & CMD_EXECS_QUEUED) ? multi_queued_flags(c) : 0);
+    return (flags & (CMD_WRITE | CMD_MAY_REPLICATE)) != 0;
 }
 
 /* Parses and runs every complete command in the buffer. */
@@ -365,6 +367,10 @@ void clients_resume_paused(void) {
     }
 }
 
+int client_is_local(const client *c) {
+    return (c->flags & CLIENT_UNIX_SOCKET) || strncmp(c->addr, "127.", 4) == 0 || strncmp(c->addr, "::1:", 4) == 0;
+}
+
 /* Timeouts and output buffer soft limits; runs from the server cron. */
 void clients_cron(void) {
     long long now = mstime();
@@ -380,7 +386,8 @@ void clients_cron(void) {
             if (l->soft_bytes && (long long)c->reply_bytes > l->soft_bytes) {
                 if (!c->obuf_soft_since) {
                     c->obuf_soft_since = now;
-                } else if (now - c->obuf_soft_since > l->soft_seconds * 1000) {
+                } else if (now / 1000 - c->obuf_soft_since / 1000 > l->soft_seconds) {
+                    /* Whole seconds, as Redis counts them: never before soft_seconds passed. */
                     server.stat_client_outbuf_limit_disconnections++;
                     client_close_async(c);
                 }

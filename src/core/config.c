@@ -1,17 +1,22 @@
 /* config.c - the parameter table and its parsers; see config.h.
  *
- * Invariant: every field of `server` that a parameter names is written only through set_value()
- * (defaults, file, command line, CONFIG SET), so the validation rules live in one place.
+ * Invariant: every parameter's value is written only through set_value() (defaults, file,
+ * command line, CONFIG SET, rollback), so the validation rules live in one place, and every
+ * parameter is one row of configs[] of the same form (config_row): name, alias, type, flags,
+ * where the value lives, default, limits or enum names, special parser, hook.
  *
- * Names, defaults, limits, mutability and error texts follow redis-server 7.0.15. A few
- * parameters of features Keel doesn't have (RDB/AOF files, replication, cluster, threads) are
- * accepted and reported so that config files and client start-up checks keep working; they
- * live in `compat` below and have no effect. IMMUTABLE parameters can't change at run time;
- * PROTECTED ones (dir, dbfilename) only with enable-protected-configs, as in Redis. */
+ * Names, defaults, limits, mutability and error texts follow redis-server 7.0.15, and every
+ * parameter redis-server 7.0.15 reports (and its hidden ones) is in the table. A parameter of
+ * a feature Keel doesn't have (AOF, replication, cluster, TLS, ACL files, ...) keeps its value
+ * in its own row (`store`) and has no effect; where a value would ask for that feature
+ * (appendonly yes, cluster-enabled yes, tls-port 6380, ...) the row's hook refuses it, so the
+ * config file stops start-up and CONFIG SET fails with a message naming the feature. The RDB
+ * parameters are plain fields of `server` for the RDB code to read. */
 #include "core/config.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,44 +34,70 @@
 #include "util/util.h"
 
 enum { T_BOOL, T_INT, T_LL, T_MEM, T_ENUM, T_STRING, T_SPECIAL };
-#define IMMUTABLE 1
-#define PROTECTED 2
+
+/* Row flags. */
+#define IMMUTABLE 1     /* set only by the config file and the command line */
+#define PROTECTED 2     /* CONFIG SET only with enable-protected-configs */
+#define HIDDEN 4        /* CONFIG GET lists it only when named exactly, never for a pattern */
+#define OCTAL 8         /* T_INT read and shown in base 8 */
+#define PERCENT 16      /* T_MEM that also takes "N%" (stored as -N) */
+#define MULTI_ARG 32    /* a CONFIG SET value is split into words, as a config file line */
 
 typedef struct configDef configDef;
-/* Special parameters parse and format themselves. */
-typedef int special_set_fn(int argc, karg *argv, const char **err);
-typedef kstr *special_get_fn(kstr *out);
+/* T_SPECIAL rows parse and format themselves; the value lives at d->ptr. */
+typedef int special_set_fn(configDef *d, int argc, karg *argv, const char **err);
+typedef kstr *special_get_fn(const configDef *d, kstr *out);
+typedef struct configSpecial {
+    special_set_fn *set;
+    special_get_fn *get;
+} configSpecial;
+/* Runs after every store of a new value (file, command line, CONFIG SET, rollback): applies
+ * it, or refuses it with -1 and *err (the caller then puts the previous value back). */
+typedef int config_hook_fn(const configDef *d, const char **err);
 
 struct configDef {
     const char *name;
     const char *alias;
     int type;
     int flags;
-    void *ptr;
+    void *ptr;                       /* the value; NULL: the row's own `store` */
     const char *deflt;
-    long long min, max;
+    long long min, max;              /* T_INT, T_LL, T_MEM */
     const char *const *enum_names;   /* T_ENUM: index = value */
-    special_set_fn *sset;
-    special_get_fn *sget;
-    int octal;
+    const configSpecial *special;    /* T_SPECIAL */
+    config_hook_fn *hook;            /* may be NULL */
+    union {
+        int i;
+        long long ll;
+        char *s;
+    } store;
 };
+
+/* The one row form of configs[]: config_row(name, alias, type, flags, ptr, default, min, max,
+ * enum_names, special, hook); NOLIM and NONE stand for unused columns. */
+#define config_row(...) { __VA_ARGS__, {0} }
 
 static const char *const loglevel_names[] = {"debug", "verbose", "notice", "warning", NULL};
 static const char *const enable_names[] = {"no", "yes", "local", NULL};
 static const char *const appendfsync_names[] = {"everysec", "always", "no", NULL};
 static const char *const supervised_names[] = {"upstart", "systemd", "auto", "no", NULL};
 static const char *const oom_score_adj_names[] = {"no", "yes", "relative", "absolute", NULL};
+static const char *const syslog_facility_names[] = {"user", "local0", "local1", "local2", "local3",
+                                                    "local4", "local5", "local6", "local7", NULL};
+static const char *const diskless_load_names[] = {"disabled", "on-empty-db", "swapdb", NULL};
+static const char *const tls_auth_names[] = {"no", "yes", "optional", NULL};
+static const char *const acl_pubsub_names[] = {"allchannels", "resetchannels", NULL};
+static const char *const sanitize_names[] = {"no", "yes", "clients", NULL};
+static const char *const endpoint_names[] = {"ip", "hostname", "unknown-endpoint", NULL};
+static const char *const propagation_names[] = {"ignore", "panic", "panic-on-replicas", NULL};
+/* shutdown-on-sigint/-sigterm: a set of flags; "default" is none, the others are bits 1, 2, 4, 8. */
+static const char *const shutdown_flag_names[] = {"default", "save", "nosave", "now", "force", NULL};
+enum { OOM_NO = 0, OOM_YES = 1, OOM_RELATIVE = 2, OOM_ABSOLUTE = 3 };
 
-/* Storage of the parameters Keel accepts for compatibility only (see the header comment). */
+/* Values code here or in DEBUG reads that have no field in `server`. */
 static struct {
-    int enable_debug_command, enable_protected_configs, enable_module_command;
-    char *dbfilename, *appendfilename, *appenddirname;
-    int appendfsync, rdbcompression, rdbchecksum, stop_writes_on_bgsave_error, aof_use_rdb_preamble;
-    int activerehashing, always_show_logo, set_proc_title, supervised, syslog_enabled, crash_log_enabled;
-    int replica_read_only, replica_serve_stale_data, cluster_enabled, latency_tracking, dynamic_hz;
-    int jemalloc_bg_thread, activedefrag, disable_thp, oom_score_adj, io_threads, shutdown_timeout;
-    long long repl_backlog_size, stream_node_max_bytes, stream_node_max_entries, hll_sparse_max_bytes;
-    long long tracking_table_max_keys, acllog_max_len, maxmemory_clients;
+    int enable_debug_command, enable_protected_configs;
+    int oom_score_adj, oom_score_adj_values[3];
 } compat;
 
 int config_enable_debug_command(void) {
@@ -75,7 +106,7 @@ int config_enable_debug_command(void) {
 
 /* ---- special parameters ---- */
 
-static int set_bind(int argc, karg *argv, const char **err) {
+static int set_bind(configDef *d, int argc, karg *argv, const char **err) {
     if (argc > CONFIG_BINDADDR_MAX) {
         *err = "Too many bind addresses specified.";
         return -1;
@@ -88,7 +119,7 @@ static int set_bind(int argc, karg *argv, const char **err) {
     return 0;
 }
 
-static kstr *get_bind(kstr *out) {
+static kstr *get_bind(const configDef *d, kstr *out) {
     for (int i = 0; i < server.bindaddr_count; i++) {
         if (i) out = kstr_cat(out, " ", 1);
         out = kstr_catc(out, server.bindaddr[i]);
@@ -105,48 +136,34 @@ static int obuf_class(const karg *a) {
     return -1;
 }
 
-static int set_obuf(int argc, karg *argv, const char **err) {
-    /* CONFIG SET passes one string "normal 0 0 0 pubsub ..."; split it here. */
-    karg *args = argv;
-    int n = argc;
-    karg *split = NULL;
-    int split_cap = 0;
-    char *store = NULL;
-    size_t store_cap = 0;
-    if (argc == 1) {
-        n = split_args(argv[0].ptr, argv[0].len, &split, &split_cap, &store, &store_cap);
-        args = split;
-    }
-    int rc = 0;
+static int set_obuf(configDef *d, int argc, karg *argv, const char **err) {
     obufLimit tmp[OBUF_CLASSES];
     memcpy(tmp, server.obuf_limits, sizeof(tmp));
-    if (n <= 0 || n % 4 != 0) {
+    if (argc % 4 != 0) {   /* none is fine: no class changes */
         *err = "Wrong number of arguments in buffer limit configuration.";
-        rc = -1;
+        return -1;
     }
-    for (int i = 0; rc == 0 && i < n; i += 4) {
-        int cls = obuf_class(&args[i]);
+    for (int i = 0; i < argc; i += 4) {
+        int cls = obuf_class(&argv[i]);
         long long hard, soft, secs;
         if (cls < 0) {
             *err = "Invalid client class specified in buffer limit configuration.";
-            rc = -1;
-        } else if (!parse_memory(args[i + 1].ptr, &hard) || !parse_memory(args[i + 2].ptr, &soft) ||
-                   !str_to_ll(args[i + 3].ptr, args[i + 3].len, &secs) || hard < 0 || soft < 0 || secs < 0) {
-            *err = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
-            rc = -1;
-        } else {
-            tmp[cls].hard_bytes = hard;
-            tmp[cls].soft_bytes = soft;
-            tmp[cls].soft_seconds = secs;
+            return -1;
         }
+        if (!parse_memory(argv[i + 1].ptr, &hard) || !parse_memory(argv[i + 2].ptr, &soft) ||
+            !str_to_ll(argv[i + 3].ptr, argv[i + 3].len, &secs) || hard < 0 || soft < 0 || secs < 0) {
+            *err = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+            return -1;
+        }
+        tmp[cls].hard_bytes = hard;
+        tmp[cls].soft_bytes = soft;
+        tmp[cls].soft_seconds = secs;
     }
-    if (rc == 0) memcpy(server.obuf_limits, tmp, sizeof(tmp));
-    kfree(split);
-    kfree(store);
-    return rc;
+    memcpy(server.obuf_limits, tmp, sizeof(tmp));
+    return 0;
 }
 
-static kstr *get_obuf(kstr *out) {
+static kstr *get_obuf(const configDef *d, kstr *out) {
     for (int i = 0; i < OBUF_CLASSES; i++) {
         obufLimit *l = &server.obuf_limits[i];
         out = kstr_catfmt(out, "%s%s %lld %lld %lld", i ? " " : "", obuf_class_names[i], l->hard_bytes,
@@ -155,9 +172,31 @@ static kstr *get_obuf(kstr *out) {
     return out;
 }
 
-static int set_save(int argc, karg *argv, const char **err) {
-    /* Accepted and reported for compatibility; Keel has no persistence yet. Pairs of
-     * "<seconds >= 1> <changes >= 0>", as Redis validates them; one empty word means none. */
+/* Words joined by single spaces: the stored form of the multi-word string specials. */
+static char *join_words(int argc, karg *argv) {
+    kstr *v = kstr_empty(32);
+    for (int i = 0; i < argc; i++) {
+        if (i) v = kstr_cat(v, " ", 1);
+        v = kstr_cat(v, argv[i].ptr, argv[i].len);
+    }
+    char *s = kstrdup(v->buf);
+    kstr_free(v);
+    return s;
+}
+
+static void replace_string(char **field, char *value) {
+    kfree(*field);
+    *field = value;
+}
+
+static kstr *get_string(const configDef *d, kstr *out) {
+    const char *s = *(char **)d->ptr;
+    return kstr_catc(out, s ? s : "");
+}
+
+static int set_save(configDef *d, int argc, karg *argv, const char **err) {
+    /* Pairs of "<seconds >= 1> <changes >= 0>", as Redis validates them; one empty word
+     * means none. Stored as text for the RDB code. */
     if (argc == 1 && argv[0].len == 0) argc = 0;
     for (int i = 0; i < argc; i++) {
         long long n;
@@ -166,26 +205,13 @@ static int set_save(int argc, karg *argv, const char **err) {
             return -1;
         }
     }
-    kstr *v = kstr_empty(32);
-    for (int i = 0; i < argc; i++) {
-        if (i) v = kstr_cat(v, " ", 1);
-        v = kstr_cat(v, argv[i].ptr, argv[i].len);
-    }
-    kfree(server.save_params);
-    server.save_params = kstrdup(v->buf);
-    kstr_free(v);
+    replace_string(d->ptr, join_words(argc, argv));
     return 0;
 }
 
-static kstr *get_save(kstr *out) {
-    return kstr_catc(out, server.save_params ? server.save_params : "");
-}
-
-static const char notify_letters[] = "gKE$lshzxeKEtmdn";
-
-static int set_notify(int argc, karg *argv, const char **err) {
+static int set_notify(configDef *d, int argc, karg *argv, const char **err) {
     if (argc != 1) {
-        *err = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+        *err = "wrong number of arguments";
         return -1;
     }
     int flags = 0;
@@ -214,7 +240,7 @@ static int set_notify(int argc, karg *argv, const char **err) {
     return 0;
 }
 
-static kstr *get_notify(kstr *out) {
+static kstr *get_notify(const configDef *d, kstr *out) {
     int f = server.notify_keyspace_events;
     if ((f & NOTIFY_ALL_CLASSES) == NOTIFY_ALL_CLASSES) {
         out = kstr_cat(out, "A", 1);
@@ -233,11 +259,10 @@ static kstr *get_notify(kstr *out) {
     if (f & NOTIFY_KEYEVENT) out = kstr_cat(out, "E", 1);
     if (f & NOTIFY_KEY_MISS) out = kstr_cat(out, "m", 1);
     if (f & NOTIFY_NEW) out = kstr_cat(out, "n", 1);
-    (void)notify_letters;
     return out;
 }
 
-static int set_dir(int argc, karg *argv, const char **err) {
+static int set_dir(configDef *d, int argc, karg *argv, const char **err) {
     if (argc != 1 || chdir(argv[0].ptr) != 0) {
         *err = strerror(errno ? errno : EINVAL);
         return -1;
@@ -245,105 +270,418 @@ static int set_dir(int argc, karg *argv, const char **err) {
     return 0;
 }
 
-static kstr *get_dir(kstr *out) {
+static kstr *get_dir(const configDef *d, kstr *out) {
     char cwd[4096];
     return kstr_catc(out, getcwd(cwd, sizeof(cwd)) ? cwd : "");
 }
 
+static int set_oom_values(configDef *d, int argc, karg *argv, const char **err) {
+    int v[3];
+    if (argc != 3) {
+        *err = "wrong number of arguments";
+        return -1;
+    }
+    for (int i = 0; i < 3; i++) {
+        long long n;
+        if (!str_to_ll(argv[i].ptr, argv[i].len, &n) || n < -2000 || n > 2000) {
+            *err = "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
+            return -1;
+        }
+        v[i] = (int)n;
+    }
+    memcpy(d->ptr, v, sizeof(v));
+    return 0;
+}
+
+static kstr *get_oom_values(const configDef *d, kstr *out) {
+    const int *v = d->ptr;
+    return kstr_catfmt(out, "%d %d %d", v[0], v[1], v[2]);
+}
+
+/* replicaof / slaveof: only "no one" (no primary) is possible without replication. */
+static int set_replicaof(configDef *d, int argc, karg *argv, const char **err) {
+    if (argc != 2) {
+        *err = "wrong number of arguments";
+        return -1;
+    }
+    if (arg_is(argv[0].ptr, argv[0].len, "no") && arg_is(argv[1].ptr, argv[1].len, "one")) return 0;
+    *err = "replicaof needs replication, which Keel does not have yet";
+    return -1;
+}
+
+static kstr *get_nothing(const configDef *d, kstr *out) {
+    return out;
+}
+
+/* latency-tracking-info-percentiles: numbers in [0, 100], kept as text, each written as
+ * Redis writes it (%f without trailing zeros). */
+static int set_percentiles(configDef *d, int argc, karg *argv, const char **err) {
+    if (argc == 1 && argv[0].len == 0) argc = 0;
+    kstr *v = kstr_empty(32);
+    for (int i = 0; i < argc; i++) {
+        double p;
+        if (!str_to_d(argv[i].ptr, argv[i].len, &p)) {
+            *err = "Invalid latency-tracking-info-percentiles parameters";
+        } else if (p < 0.0 || p > 100.0) {
+            *err = "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+        } else {
+            char buf[64];
+            int n = snprintf(buf, sizeof(buf), "%f", p);
+            while (n > 1 && buf[n - 1] == '0') n--;
+            if (buf[n - 1] == '.') n--;
+            v = kstr_catfmt(v, "%s%.*s", i ? " " : "", n, buf);
+            continue;
+        }
+        kstr_free(v);
+        return -1;
+    }
+    replace_string(d->ptr, kstrdup(v->buf));
+    kstr_free(v);
+    return 0;
+}
+
+static int set_shutdown_flags(configDef *d, int argc, karg *argv, const char **err) {
+    int flags = 0;
+    for (int i = 0; i < argc; i++) {
+        int bit = -1;
+        for (int j = 0; shutdown_flag_names[j]; j++)
+            if (arg_is(argv[i].ptr, argv[i].len, shutdown_flag_names[j])) bit = j;
+        if (bit < 0) {
+            *err = "argument(s) must be one of the following: default, save, nosave, now, force";
+            return -1;
+        }
+        if (bit > 0) flags |= 1 << (bit - 1);
+    }
+    *(int *)d->ptr = flags;
+    return 0;
+}
+
+static kstr *get_shutdown_flags(const configDef *d, kstr *out) {
+    int flags = *(const int *)d->ptr;
+    if (!flags) return kstr_catc(out, shutdown_flag_names[0]);
+    int first = 1;
+    for (int j = 1; shutdown_flag_names[j]; j++) {
+        if (!(flags & (1 << (j - 1)))) continue;
+        out = kstr_catfmt(out, "%s%s", first ? "" : " ", shutdown_flag_names[j]);
+        first = 0;
+    }
+    return out;
+}
+
+/* cluster-announce-hostname: Redis's check of the characters, though Keel has no cluster. */
+static int check_hostname(const configDef *d, const char **err) {
+    const char *s = *(char **)d->ptr;
+    if (!s || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == strlen(s)) return 0;
+    *err = "Hostnames may only contain alphanumeric characters, hyphens or dots";
+    return -1;
+}
+
+static const configSpecial sp_bind = {set_bind, get_bind};
+static const configSpecial sp_obuf = {set_obuf, get_obuf};
+static const configSpecial sp_save = {set_save, get_string};
+static const configSpecial sp_notify = {set_notify, get_notify};
+static const configSpecial sp_dir = {set_dir, get_dir};
+static const configSpecial sp_oom_values = {set_oom_values, get_oom_values};
+static const configSpecial sp_replicaof = {set_replicaof, get_nothing};
+static const configSpecial sp_percentiles = {set_percentiles, get_string};
+static const configSpecial sp_shutdown = {set_shutdown_flags, get_shutdown_flags};
+
+/* ---- hooks ---- */
+
+static int apply_loglevel(const configDef *d, const char **err) {
+    log_set_level(server.loglevel);
+    return 0;
+}
+
+static int apply_hz(const configDef *d, const char **err) {
+    server.hz = server.hz < 1 ? 1 : server.hz > 500 ? 500 : server.hz;
+    return 0;
+}
+
+static int apply_maxmemory(const configDef *d, const char **err) {
+    if (server.maxmemory) evict_to_fit();
+    return 0;
+}
+
+static kstr *format_value(const configDef *d, kstr *out);
+
+/* The parameters whose non-default values switch on a feature Keel doesn't have. */
+static const struct {
+    const char *name, *feature;
+} missing_features[] = {
+    {"appendonly", "AOF persistence"},
+    {"cluster-enabled", "cluster mode"},
+    {"min-replicas-to-write", "replication"},
+    {"tls-port", "TLS"},
+    {"aclfile", "ACL files"},
+    {"syslog-enabled", "syslog logging"},
+    {"supervised", "upstart/systemd supervision"},
+    {"io-threads", "I/O threads"},
+    {"maxmemory-clients", "client eviction"},
+};
+
+/* Hook of those parameters: refuses any value but the default, naming the feature. */
+static int needs_feature(const configDef *d, const char **err) {
+    kstr *v = format_value(d, kstr_empty(32));
+    int same = strcmp(v->buf, d->deflt) == 0;
+    kstr_free(v);
+    if (same) return 0;
+    const char *feature = "a feature";
+    for (size_t i = 0; i < sizeof(missing_features) / sizeof(missing_features[0]); i++)
+        if (strcmp(missing_features[i].name, d->name) == 0) feature = missing_features[i].feature;
+    static char buf[160];
+    snprintf(buf, sizeof(buf), "'%s' other than '%s' needs %s, which Keel does not have yet", d->name,
+             d->deflt, feature);
+    *err = buf;
+    return -1;
+}
+
+/* Redis's own refusal when its allocator can't defragment, as Debian's redis-server. */
+static int check_activedefrag(const configDef *d, const char **err) {
+    if (!*(int *)d->ptr) return 0;
+    *err = "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified "
+           "Jemalloc like the one shipped by default with the Redis source distribution";
+    return -1;
+}
+
+/* oom-score-adj(-values): the score Linux uses to pick a process to kill under memory
+ * pressure, set as Redis sets it for a primary: "yes"/"relative" add values[0] to the score
+ * the process had when Keel took control, "absolute" sets values[0], "no" gives the score
+ * it had back. */
+static int apply_oom_score_adj(const configDef *d, const char **err) {
+    static int base, adjusted;   /* adjusted: Keel controls the score; base: the one before */
+    int mode = compat.oom_score_adj;
+    if (mode == OOM_NO && !adjusted) return 0;
+    int ok = 1;
+    if (mode != OOM_NO && !adjusted) {
+        FILE *f = fopen("/proc/self/oom_score_adj", "r");
+        ok = f && fscanf(f, "%d", &base) == 1;
+        if (f) fclose(f);
+    }
+    int v = mode == OOM_NO ? base : compat.oom_score_adj_values[0];
+    if (mode == OOM_YES || mode == OOM_RELATIVE) v += base;
+    v = v < -1000 ? -1000 : v > 1000 ? 1000 : v;
+    char buf[16];
+    int n = snprintf(buf, sizeof(buf), "%d\n", v);
+    int fd = ok ? open("/proc/self/oom_score_adj", O_WRONLY) : -1;
+    ok = fd >= 0 && write(fd, buf, (size_t)n) == n;
+    if (fd >= 0) close(fd);
+    if (!ok) {
+        log_msg(LL_WARNING, "Unable to write oom_score_adj: %s", strerror(errno));
+        *err = "Failed to set current oom_score_adj. Check server logs.";
+        return -1;
+    }
+    adjusted = mode != OOM_NO;
+    return 0;
+}
+
 /* ---- the table ---- */
 
-#define BOOL(n, field, d) { .name = n, .type = T_BOOL, .ptr = &server.field, .deflt = d }
-#define INT(n, field, d, lo, hi) { .name = n, .type = T_INT, .ptr = &server.field, .deflt = d, .min = lo, .max = hi }
-#define LL(n, field, d, lo, hi) { .name = n, .type = T_LL, .ptr = &server.field, .deflt = d, .min = lo, .max = hi }
-#define MEM(n, field, d, lo, hi) { .name = n, .type = T_MEM, .ptr = &server.field, .deflt = d, .min = lo, .max = hi }
-#define STR(n, field, d) { .name = n, .type = T_STRING, .ptr = &server.field, .deflt = d }
-#define SPECIAL(n, d, s, g) { .name = n, .type = T_SPECIAL, .deflt = d, .sset = s, .sget = g }
+#define NOLIM 0, 0               /* min, max */
+#define NONE NULL, NULL, NULL     /* enum_names, special, hook */
 
 static configDef configs[] = {
-    INT("port", port, "6379", 0, 65535),
-    SPECIAL("bind", "127.0.0.1 -::1", set_bind, get_bind),
-    { .name = "unixsocket", .type = T_STRING, .ptr = &server.unixsocket, .deflt = "", .flags = IMMUTABLE },
-    { .name = "unixsocketperm", .type = T_INT, .ptr = &server.unixsocketperm, .deflt = "0", .min = 0, .max = 0777, .octal = 1, .flags = IMMUTABLE },
-    BOOL("protected-mode", protected_mode, "yes"),
-    { .name = "tcp-backlog", .type = T_INT, .ptr = &server.tcp_backlog, .deflt = "511", .min = 0, .max = INT_MAX, .flags = IMMUTABLE },
-    INT("tcp-keepalive", tcp_keepalive, "300", 0, INT_MAX),
-    INT("timeout", maxidletime, "0", 0, INT_MAX),
-    LL("maxclients", maxclients, "10000", 1, UINT_MAX),
-    STR("requirepass", requirepass, ""),
-    { .name = "databases", .type = T_INT, .ptr = &server.dbnum, .deflt = "16", .min = 1, .max = INT_MAX, .flags = IMMUTABLE },
-    INT("hz", hz, "10", 0, INT_MAX),    /* clamped to 1..500 by after_change() */
-    { .name = "loglevel", .type = T_ENUM, .ptr = &server.loglevel, .deflt = "notice", .enum_names = loglevel_names },
-    { .name = "logfile", .type = T_STRING, .ptr = &server.logfile, .deflt = "", .flags = IMMUTABLE },
-    { .name = "pidfile", .type = T_STRING, .ptr = &server.pidfile, .deflt = "", .flags = IMMUTABLE },
-    { .name = "daemonize", .type = T_BOOL, .ptr = &server.daemonize, .deflt = "no", .flags = IMMUTABLE },
-    { .name = "dir", .type = T_SPECIAL, .deflt = "", .sset = set_dir, .sget = get_dir, .flags = PROTECTED },
-    MEM("maxmemory", maxmemory, "0", 0, LLONG_MAX),
-    { .name = "maxmemory-policy", .type = T_ENUM, .ptr = &server.maxmemory_policy, .deflt = "noeviction", .enum_names = evict_policy_names },
-    INT("maxmemory-samples", maxmemory_samples, "5", 1, INT_MAX),   /* as Redis; evict.c samples in chunks */
-    INT("maxmemory-eviction-tenacity", maxmemory_eviction_tenacity, "10", 0, 100),
-    INT("lfu-log-factor", lfu_log_factor, "10", 0, INT_MAX),
-    INT("lfu-decay-time", lfu_decay_time, "1", 0, INT_MAX),
-    MEM("proto-max-bulk-len", proto_max_bulk_len, "512mb", 1024 * 1024, LLONG_MAX),
-    MEM("client-query-buffer-limit", client_max_querybuf_len, "1gb", 1024 * 1024, LLONG_MAX),
-    SPECIAL("client-output-buffer-limit", "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60", set_obuf, get_obuf),
-    INT("active-expire-effort", active_expire_effort, "1", 1, 10),
-    LL("slowlog-log-slower-than", slowlog_log_slower_than, "10000", -1, LLONG_MAX),
-    LL("slowlog-max-len", slowlog_max_len, "128", 0, LONG_MAX),
-    LL("latency-monitor-threshold", latency_monitor_threshold, "0", 0, LLONG_MAX),
-    SPECIAL("notify-keyspace-events", "", set_notify, get_notify),
-    BOOL("lazyfree-lazy-eviction", lazyfree_lazy_eviction, "no"),
-    BOOL("lazyfree-lazy-expire", lazyfree_lazy_expire, "no"),
-    BOOL("lazyfree-lazy-server-del", lazyfree_lazy_server_del, "no"),
-    BOOL("lazyfree-lazy-user-del", lazyfree_lazy_user_del, "no"),
-    BOOL("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush, "no"),
-    { .name = "hash-max-listpack-entries", .alias = "hash-max-ziplist-entries", .type = T_INT, .ptr = &server.hash_max_listpack_entries, .deflt = "512", .min = 0, .max = INT_MAX },
-    { .name = "hash-max-listpack-value", .alias = "hash-max-ziplist-value", .type = T_INT, .ptr = &server.hash_max_listpack_value, .deflt = "64", .min = 0, .max = INT_MAX },
-    INT("set-max-intset-entries", set_max_intset_entries, "512", 0, INT_MAX),
-    { .name = "zset-max-listpack-entries", .alias = "zset-max-ziplist-entries", .type = T_INT, .ptr = &server.zset_max_listpack_entries, .deflt = "128", .min = 0, .max = INT_MAX },
-    { .name = "zset-max-listpack-value", .alias = "zset-max-ziplist-value", .type = T_INT, .ptr = &server.zset_max_listpack_value, .deflt = "64", .min = 0, .max = INT_MAX },
-    { .name = "list-max-listpack-size", .alias = "list-max-ziplist-size", .type = T_INT, .ptr = &server.list_max_listpack_size, .deflt = "-2", .min = INT_MIN, .max = INT_MAX },
-    INT("list-compress-depth", list_compress_depth, "0", 0, INT_MAX),
-    { .name = "busy-reply-threshold", .alias = "lua-time-limit", .type = T_LL, .ptr = &server.busy_reply_threshold, .deflt = "5000", .min = 0, .max = LLONG_MAX },
-    SPECIAL("save", "3600 1 300 100 60 10000", set_save, get_save),
-    BOOL("appendonly", appendonly, "no"),
-    { .name = "enable-debug-command", .type = T_ENUM, .ptr = &compat.enable_debug_command, .deflt = "no", .enum_names = enable_names, .flags = IMMUTABLE },
+    /* Network and clients. */
+    config_row("port", NULL, T_INT, 0, &server.port, "6379", 0, 65535, NONE),
+    config_row("bind", NULL, T_SPECIAL, MULTI_ARG, NULL, "* -::*", NOLIM, NULL, &sp_bind, NULL),
+    config_row("unixsocket", NULL, T_STRING, IMMUTABLE, &server.unixsocket, "", NOLIM, NONE),
+    config_row("unixsocketperm", NULL, T_INT, IMMUTABLE | OCTAL, &server.unixsocketperm, "0", 0, 0777, NONE),
+    config_row("protected-mode", NULL, T_BOOL, 0, &server.protected_mode, "yes", NOLIM, NONE),
+    config_row("tcp-backlog", NULL, T_INT, IMMUTABLE, &server.tcp_backlog, "511", 0, INT_MAX, NONE),
+    config_row("tcp-keepalive", NULL, T_INT, 0, &server.tcp_keepalive, "300", 0, INT_MAX, NONE),
+    config_row("timeout", NULL, T_INT, 0, &server.maxidletime, "0", 0, INT_MAX, NONE),
+    config_row("maxclients", NULL, T_LL, 0, &server.maxclients, "10000", 1, UINT_MAX, NONE),
+    config_row("requirepass", NULL, T_STRING, 0, &server.requirepass, "", NOLIM, NONE),
+    config_row("proto-max-bulk-len", NULL, T_MEM, 0, &server.proto_max_bulk_len, "512mb", 1024 * 1024, LONG_MAX, NONE),
+    config_row("client-query-buffer-limit", NULL, T_MEM, 0, &server.client_max_querybuf_len, "1gb", 1024 * 1024, LONG_MAX, NONE),
+    config_row("client-output-buffer-limit", NULL, T_SPECIAL, MULTI_ARG, NULL, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", NOLIM, NULL, &sp_obuf, NULL),
+    config_row("maxmemory-clients", NULL, T_MEM, PERCENT, NULL, "0", -100, LLONG_MAX, NULL, NULL, needs_feature),
+    config_row("bind-source-addr", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("socket-mark-id", NULL, T_LL, IMMUTABLE, NULL, "0", 0, UINT_MAX, NONE),
+    config_row("io-threads", NULL, T_INT, IMMUTABLE, NULL, "1", 1, 128, NULL, NULL, needs_feature),
+    config_row("io-threads-do-reads", NULL, T_BOOL, IMMUTABLE, NULL, "no", NOLIM, NONE),
 
-    /* Accepted for compatibility; no effect in Keel. */
-    { .name = "enable-protected-configs", .type = T_ENUM, .ptr = &compat.enable_protected_configs, .deflt = "no", .enum_names = enable_names, .flags = IMMUTABLE },
-    { .name = "enable-module-command", .type = T_ENUM, .ptr = &compat.enable_module_command, .deflt = "no", .enum_names = enable_names, .flags = IMMUTABLE },
-    { .name = "dbfilename", .type = T_STRING, .ptr = &compat.dbfilename, .deflt = "dump.rdb", .flags = PROTECTED },
-    { .name = "appendfilename", .type = T_STRING, .ptr = &compat.appendfilename, .deflt = "appendonly.aof", .flags = IMMUTABLE },
-    { .name = "appenddirname", .type = T_STRING, .ptr = &compat.appenddirname, .deflt = "appendonlydir", .flags = IMMUTABLE },
-    { .name = "appendfsync", .type = T_ENUM, .ptr = &compat.appendfsync, .deflt = "everysec", .enum_names = appendfsync_names },
-    { .name = "rdbcompression", .type = T_BOOL, .ptr = &compat.rdbcompression, .deflt = "yes" },
-    { .name = "rdbchecksum", .type = T_BOOL, .ptr = &compat.rdbchecksum, .deflt = "yes", .flags = IMMUTABLE },
-    { .name = "stop-writes-on-bgsave-error", .type = T_BOOL, .ptr = &compat.stop_writes_on_bgsave_error, .deflt = "yes" },
-    { .name = "aof-use-rdb-preamble", .type = T_BOOL, .ptr = &compat.aof_use_rdb_preamble, .deflt = "yes" },
-    { .name = "activerehashing", .type = T_BOOL, .ptr = &compat.activerehashing, .deflt = "yes" },
-    { .name = "always-show-logo", .type = T_BOOL, .ptr = &compat.always_show_logo, .deflt = "no", .flags = IMMUTABLE },
-    { .name = "set-proc-title", .type = T_BOOL, .ptr = &compat.set_proc_title, .deflt = "yes", .flags = IMMUTABLE },
-    { .name = "supervised", .type = T_ENUM, .ptr = &compat.supervised, .deflt = "no", .enum_names = supervised_names, .flags = IMMUTABLE },
-    { .name = "syslog-enabled", .type = T_BOOL, .ptr = &compat.syslog_enabled, .deflt = "no", .flags = IMMUTABLE },
-    { .name = "crash-log-enabled", .type = T_BOOL, .ptr = &compat.crash_log_enabled, .deflt = "yes" },
-    { .name = "replica-read-only", .alias = "slave-read-only", .type = T_BOOL, .ptr = &compat.replica_read_only, .deflt = "yes" },
-    { .name = "replica-serve-stale-data", .alias = "slave-serve-stale-data", .type = T_BOOL, .ptr = &compat.replica_serve_stale_data, .deflt = "yes" },
-    { .name = "repl-backlog-size", .type = T_MEM, .ptr = &compat.repl_backlog_size, .deflt = "1mb", .min = 1, .max = LLONG_MAX },
-    { .name = "cluster-enabled", .type = T_BOOL, .ptr = &compat.cluster_enabled, .deflt = "no", .flags = IMMUTABLE },
-    { .name = "latency-tracking", .type = T_BOOL, .ptr = &compat.latency_tracking, .deflt = "yes" },
-    { .name = "dynamic-hz", .type = T_BOOL, .ptr = &compat.dynamic_hz, .deflt = "yes" },
-    { .name = "jemalloc-bg-thread", .type = T_BOOL, .ptr = &compat.jemalloc_bg_thread, .deflt = "yes" },
-    { .name = "activedefrag", .type = T_BOOL, .ptr = &compat.activedefrag, .deflt = "no" },
-    { .name = "disable-thp", .type = T_BOOL, .ptr = &compat.disable_thp, .deflt = "yes", .flags = IMMUTABLE },
-    { .name = "oom-score-adj", .type = T_ENUM, .ptr = &compat.oom_score_adj, .deflt = "no", .enum_names = oom_score_adj_names },
-    { .name = "io-threads", .type = T_INT, .ptr = &compat.io_threads, .deflt = "1", .min = 1, .max = 128, .flags = IMMUTABLE },
-    { .name = "shutdown-timeout", .type = T_INT, .ptr = &compat.shutdown_timeout, .deflt = "10", .min = 0, .max = INT_MAX },
-    { .name = "stream-node-max-bytes", .type = T_MEM, .ptr = &compat.stream_node_max_bytes, .deflt = "4096", .min = 0, .max = LLONG_MAX },
-    { .name = "stream-node-max-entries", .type = T_LL, .ptr = &compat.stream_node_max_entries, .deflt = "100", .min = 0, .max = LLONG_MAX },
-    { .name = "hll-sparse-max-bytes", .type = T_MEM, .ptr = &compat.hll_sparse_max_bytes, .deflt = "3000", .min = 0, .max = LLONG_MAX },
-    { .name = "tracking-table-max-keys", .type = T_LL, .ptr = &compat.tracking_table_max_keys, .deflt = "1000000", .min = 0, .max = LLONG_MAX },
-    { .name = "acllog-max-len", .type = T_LL, .ptr = &compat.acllog_max_len, .deflt = "128", .min = 0, .max = LLONG_MAX },
-    { .name = "maxmemory-clients", .type = T_MEM, .ptr = &compat.maxmemory_clients, .deflt = "0", .min = 0, .max = LLONG_MAX },
-    { .name = NULL },
+    /* Process, logging, general. */
+    config_row("databases", NULL, T_INT, IMMUTABLE, &server.dbnum, "16", 1, INT_MAX, NONE),
+    config_row("hz", NULL, T_INT, 0, &server.hz, "10", 0, INT_MAX, NULL, NULL, apply_hz),
+    config_row("dynamic-hz", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("loglevel", NULL, T_ENUM, 0, &server.loglevel, "notice", NOLIM, loglevel_names, NULL, apply_loglevel),
+    config_row("logfile", NULL, T_STRING, IMMUTABLE, &server.logfile, "", NOLIM, NONE),
+    config_row("pidfile", NULL, T_STRING, IMMUTABLE, &server.pidfile, "", NOLIM, NONE),
+    config_row("daemonize", NULL, T_BOOL, IMMUTABLE, &server.daemonize, "no", NOLIM, NONE),
+    config_row("dir", NULL, T_SPECIAL, PROTECTED, NULL, "", NOLIM, NULL, &sp_dir, NULL),
+    config_row("always-show-logo", NULL, T_BOOL, IMMUTABLE, &server.always_show_logo, "no", NOLIM, NONE),
+    config_row("set-proc-title", NULL, T_BOOL, IMMUTABLE, NULL, "yes", NOLIM, NONE),
+    config_row("proc-title-template", NULL, T_STRING, 0, NULL, "\"{title} {listen-addr} {server-mode}\"", NOLIM, NONE),
+    config_row("supervised", NULL, T_ENUM, IMMUTABLE, NULL, "no", NOLIM, supervised_names, NULL, needs_feature),
+    config_row("syslog-enabled", NULL, T_BOOL, IMMUTABLE, NULL, "no", NOLIM, NULL, NULL, needs_feature),
+    config_row("syslog-ident", NULL, T_STRING, IMMUTABLE, NULL, "redis", NOLIM, NONE),
+    config_row("syslog-facility", NULL, T_ENUM, IMMUTABLE, NULL, "local0", NOLIM, syslog_facility_names, NULL, NULL),
+    config_row("crash-log-enabled", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("crash-memcheck-enabled", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("use-exit-on-panic", NULL, T_BOOL, HIDDEN, NULL, "no", NOLIM, NONE),
+    config_row("watchdog-period", NULL, T_INT, HIDDEN, NULL, "0", 0, INT_MAX, NONE),
+    config_row("disable-thp", NULL, T_BOOL, IMMUTABLE, NULL, "yes", NOLIM, NONE),
+    config_row("jemalloc-bg-thread", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("server_cpulist", NULL, T_STRING, IMMUTABLE, NULL, "", NOLIM, NONE),
+    config_row("bio_cpulist", NULL, T_STRING, IMMUTABLE, NULL, "", NOLIM, NONE),
+    config_row("aof_rewrite_cpulist", NULL, T_STRING, IMMUTABLE, NULL, "", NOLIM, NONE),
+    config_row("bgsave_cpulist", NULL, T_STRING, IMMUTABLE, NULL, "", NOLIM, NONE),
+    config_row("ignore-warnings", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("oom-score-adj", NULL, T_ENUM, 0, &compat.oom_score_adj, "no", NOLIM, oom_score_adj_names, NULL, apply_oom_score_adj),
+    config_row("oom-score-adj-values", NULL, T_SPECIAL, MULTI_ARG, &compat.oom_score_adj_values, "0 200 800", NOLIM, NULL, &sp_oom_values, apply_oom_score_adj),
+    config_row("shutdown-timeout", NULL, T_INT, 0, NULL, "10", 0, INT_MAX, NONE),
+    config_row("shutdown-on-sigint", NULL, T_SPECIAL, MULTI_ARG, NULL, "default", NOLIM, NULL, &sp_shutdown, NULL),
+    config_row("shutdown-on-sigterm", NULL, T_SPECIAL, MULTI_ARG, NULL, "default", NOLIM, NULL, &sp_shutdown, NULL),
+    config_row("enable-debug-command", NULL, T_ENUM, IMMUTABLE, &compat.enable_debug_command, "no", NOLIM, enable_names, NULL, NULL),
+    config_row("enable-protected-configs", NULL, T_ENUM, IMMUTABLE, &compat.enable_protected_configs, "no", NOLIM, enable_names, NULL, NULL),
+    config_row("enable-module-command", NULL, T_ENUM, IMMUTABLE, NULL, "no", NOLIM, enable_names, NULL, NULL),
+
+    /* Memory, eviction, expiry. */
+    config_row("maxmemory", NULL, T_MEM, 0, &server.maxmemory, "0", 0, LLONG_MAX, NULL, NULL, apply_maxmemory),
+    config_row("maxmemory-policy", NULL, T_ENUM, 0, &server.maxmemory_policy, "noeviction", NOLIM, evict_policy_names, NULL, NULL),
+    config_row("maxmemory-samples", NULL, T_INT, 0, &server.maxmemory_samples, "5", 1, INT_MAX, NONE),   /* evict.c samples in chunks */
+    config_row("maxmemory-eviction-tenacity", NULL, T_INT, 0, &server.maxmemory_eviction_tenacity, "10", 0, 100, NONE),
+    config_row("lfu-log-factor", NULL, T_INT, 0, &server.lfu_log_factor, "10", 0, INT_MAX, NONE),
+    config_row("lfu-decay-time", NULL, T_INT, 0, &server.lfu_decay_time, "1", 0, INT_MAX, NONE),
+    config_row("active-expire-effort", NULL, T_INT, 0, &server.active_expire_effort, "1", 1, 10, NONE),
+    config_row("lazyfree-lazy-eviction", NULL, T_BOOL, 0, &server.lazyfree_lazy_eviction, "no", NOLIM, NONE),
+    config_row("lazyfree-lazy-expire", NULL, T_BOOL, 0, &server.lazyfree_lazy_expire, "no", NOLIM, NONE),
+    config_row("lazyfree-lazy-server-del", NULL, T_BOOL, 0, &server.lazyfree_lazy_server_del, "no", NOLIM, NONE),
+    config_row("lazyfree-lazy-user-del", NULL, T_BOOL, 0, &server.lazyfree_lazy_user_del, "no", NOLIM, NONE),
+    config_row("lazyfree-lazy-user-flush", NULL, T_BOOL, 0, &server.lazyfree_lazy_user_flush, "no", NOLIM, NONE),
+    config_row("activerehashing", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("activedefrag", NULL, T_BOOL, 0, NULL, "no", NOLIM, NULL, NULL, check_activedefrag),
+    config_row("active-defrag-ignore-bytes", NULL, T_MEM, 0, NULL, "100mb", 1, LLONG_MAX, NONE),
+    config_row("active-defrag-threshold-lower", NULL, T_INT, 0, NULL, "10", 0, 1000, NONE),
+    config_row("active-defrag-threshold-upper", NULL, T_INT, 0, NULL, "100", 0, 1000, NONE),
+    config_row("active-defrag-cycle-min", NULL, T_INT, 0, NULL, "1", 1, 99, NONE),
+    config_row("active-defrag-cycle-max", NULL, T_INT, 0, NULL, "25", 1, 99, NONE),
+    config_row("active-defrag-max-scan-fields", NULL, T_LL, 0, NULL, "1000", 1, LONG_MAX, NONE),
+
+    /* Monitoring. */
+    config_row("slowlog-log-slower-than", NULL, T_LL, 0, &server.slowlog_log_slower_than, "10000", -1, LLONG_MAX, NONE),
+    config_row("slowlog-max-len", NULL, T_LL, 0, &server.slowlog_max_len, "128", 0, LONG_MAX, NONE),
+    config_row("latency-monitor-threshold", NULL, T_LL, 0, &server.latency_monitor_threshold, "0", 0, LLONG_MAX, NONE),
+    config_row("latency-tracking", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("latency-tracking-info-percentiles", NULL, T_SPECIAL, MULTI_ARG, NULL, "50 99 99.9", NOLIM, NULL, &sp_percentiles, NULL),
+    config_row("notify-keyspace-events", NULL, T_SPECIAL, 0, NULL, "", NOLIM, NULL, &sp_notify, NULL),
+    config_row("tracking-table-max-keys", NULL, T_LL, 0, NULL, "1000000", 0, LONG_MAX, NONE),
+    config_row("busy-reply-threshold", "lua-time-limit", T_LL, 0, &server.busy_reply_threshold, "5000", 0, LONG_MAX, NONE),
+
+    /* Data types. */
+    config_row("hash-max-listpack-entries", "hash-max-ziplist-entries", T_LL, 0, &server.hash_max_listpack_entries, "512", 0, LONG_MAX, NONE),
+    config_row("hash-max-listpack-value", "hash-max-ziplist-value", T_MEM, 0, &server.hash_max_listpack_value, "64", 0, LONG_MAX, NONE),
+    config_row("set-max-intset-entries", NULL, T_LL, 0, &server.set_max_intset_entries, "512", 0, LONG_MAX, NONE),
+    config_row("zset-max-listpack-entries", "zset-max-ziplist-entries", T_LL, 0, &server.zset_max_listpack_entries, "128", 0, LONG_MAX, NONE),
+    config_row("zset-max-listpack-value", "zset-max-ziplist-value", T_MEM, 0, &server.zset_max_listpack_value, "64", 0, LONG_MAX, NONE),
+    config_row("list-max-listpack-size", "list-max-ziplist-size", T_INT, 0, &server.list_max_listpack_size, "-2", INT_MIN, INT_MAX, NONE),
+    config_row("list-compress-depth", NULL, T_INT, 0, &server.list_compress_depth, "0", 0, INT_MAX, NONE),
+    config_row("stream-node-max-bytes", NULL, T_MEM, 0, NULL, "4096", 0, LONG_MAX, NONE),
+    config_row("stream-node-max-entries", NULL, T_LL, 0, NULL, "100", 0, LLONG_MAX, NONE),
+    config_row("hll-sparse-max-bytes", NULL, T_MEM, 0, NULL, "3000", 0, LONG_MAX, NONE),
+
+    /* RDB snapshots: values for the RDB code. */
+    config_row("save", NULL, T_SPECIAL, MULTI_ARG, &server.save_params, "3600 1 300 100 60 10000", NOLIM, NULL, &sp_save, NULL),
+    config_row("dbfilename", NULL, T_STRING, PROTECTED, &server.dbfilename, "dump.rdb", NOLIM, NONE),
+    config_row("rdbcompression", NULL, T_BOOL, 0, &server.rdbcompression, "yes", NOLIM, NONE),
+    config_row("rdbchecksum", NULL, T_BOOL, IMMUTABLE, &server.rdbchecksum, "yes", NOLIM, NONE),
+    config_row("stop-writes-on-bgsave-error", NULL, T_BOOL, 0, &server.stop_writes_on_bgsave_error, "yes", NOLIM, NONE),
+    config_row("rdb-del-sync-files", NULL, T_BOOL, 0, &server.rdb_del_sync_files, "no", NOLIM, NONE),
+    config_row("sanitize-dump-payload", NULL, T_ENUM, 0, &server.sanitize_dump_payload, "no", NOLIM, sanitize_names, NULL, NULL),
+    config_row("rdb-save-incremental-fsync", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("rdb-key-save-delay", NULL, T_INT, HIDDEN, &server.rdb_key_save_delay, "0", INT_MIN, INT_MAX, NONE),
+    config_row("key-load-delay", NULL, T_INT, HIDDEN, &server.key_load_delay, "0", INT_MIN, INT_MAX, NONE),
+    config_row("loading-process-events-interval-bytes", NULL, T_LL, HIDDEN, NULL, "2097152", 1024, INT_MAX, NONE),
+
+    /* AOF (not built). */
+    config_row("appendonly", NULL, T_BOOL, 0, &server.appendonly, "no", NOLIM, NULL, NULL, needs_feature),
+    config_row("appendfilename", NULL, T_STRING, IMMUTABLE, NULL, "appendonly.aof", NOLIM, NONE),
+    config_row("appenddirname", NULL, T_STRING, IMMUTABLE, NULL, "appendonlydir", NOLIM, NONE),
+    config_row("appendfsync", NULL, T_ENUM, 0, NULL, "everysec", NOLIM, appendfsync_names, NULL, NULL),
+    config_row("no-appendfsync-on-rewrite", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
+    config_row("auto-aof-rewrite-percentage", NULL, T_INT, 0, NULL, "100", 0, INT_MAX, NONE),
+    config_row("auto-aof-rewrite-min-size", NULL, T_MEM, 0, NULL, "64mb", 0, LLONG_MAX, NONE),
+    config_row("aof-load-truncated", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("aof-use-rdb-preamble", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("aof-timestamp-enabled", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
+    config_row("aof-rewrite-incremental-fsync", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("aof-disable-auto-gc", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
+
+    /* Replication (not built). */
+    config_row("replicaof", "slaveof", T_SPECIAL, IMMUTABLE | MULTI_ARG, NULL, "", NOLIM, NULL, &sp_replicaof, NULL),
+    config_row("masterauth", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("masteruser", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("min-replicas-to-write", "min-slaves-to-write", T_INT, 0, NULL, "0", 0, INT_MAX, NULL, NULL, needs_feature),
+    config_row("min-replicas-max-lag", "min-slaves-max-lag", T_INT, 0, NULL, "10", 0, INT_MAX, NONE),
+    config_row("replica-serve-stale-data", "slave-serve-stale-data", T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("replica-read-only", "slave-read-only", T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("replica-lazy-flush", "slave-lazy-flush", T_BOOL, 0, NULL, "no", NOLIM, NONE),
+    config_row("replica-ignore-maxmemory", "slave-ignore-maxmemory", T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("replica-ignore-disk-write-errors", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
+    config_row("replica-announced", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("replica-announce-ip", "slave-announce-ip", T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("replica-announce-port", "slave-announce-port", T_INT, 0, NULL, "0", 0, 65535, NONE),
+    config_row("replica-priority", "slave-priority", T_INT, 0, NULL, "100", 0, INT_MAX, NONE),
+    config_row("repl-diskless-sync", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("repl-diskless-sync-delay", NULL, T_INT, 0, NULL, "5", 0, INT_MAX, NONE),
+    config_row("repl-diskless-sync-max-replicas", NULL, T_INT, 0, NULL, "0", 0, INT_MAX, NONE),
+    config_row("repl-diskless-load", NULL, T_ENUM, 0, NULL, "disabled", NOLIM, diskless_load_names, NULL, NULL),
+    config_row("repl-ping-replica-period", "repl-ping-slave-period", T_INT, 0, NULL, "10", 1, INT_MAX, NONE),
+    config_row("repl-timeout", NULL, T_INT, 0, NULL, "60", 1, INT_MAX, NONE),
+    config_row("repl-disable-tcp-nodelay", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
+    config_row("repl-backlog-size", NULL, T_MEM, 0, NULL, "1mb", 1, LLONG_MAX, NONE),
+    config_row("repl-backlog-ttl", NULL, T_LL, 0, NULL, "3600", 0, LONG_MAX, NONE),
+    config_row("propagation-error-behavior", NULL, T_ENUM, 0, NULL, "ignore", NOLIM, propagation_names, NULL, NULL),
+
+    /* Cluster (not built). */
+    config_row("cluster-enabled", NULL, T_BOOL, IMMUTABLE, NULL, "no", NOLIM, NULL, NULL, needs_feature),
+    config_row("cluster-config-file", NULL, T_STRING, IMMUTABLE, NULL, "nodes.conf", NOLIM, NONE),
+    config_row("cluster-port", NULL, T_INT, IMMUTABLE, NULL, "0", 0, 65535, NONE),
+    config_row("cluster-node-timeout", NULL, T_LL, 0, NULL, "15000", 0, LLONG_MAX, NONE),
+    config_row("cluster-replica-validity-factor", "cluster-slave-validity-factor", T_INT, 0, NULL, "10", 0, INT_MAX, NONE),
+    config_row("cluster-migration-barrier", NULL, T_INT, 0, NULL, "1", 0, INT_MAX, NONE),
+    config_row("cluster-allow-replica-migration", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("cluster-require-full-coverage", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("cluster-replica-no-failover", "cluster-slave-no-failover", T_BOOL, 0, NULL, "no", NOLIM, NONE),
+    config_row("cluster-allow-reads-when-down", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
+    config_row("cluster-allow-pubsubshard-when-down", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("cluster-link-sendbuf-limit", NULL, T_MEM, 0, NULL, "0", 0, LLONG_MAX, NONE),
+    config_row("cluster-announce-hostname", NULL, T_STRING, 0, NULL, "", NOLIM, NULL, NULL, check_hostname),
+    config_row("cluster-announce-ip", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("cluster-announce-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NONE),
+    config_row("cluster-announce-bus-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NONE),
+    config_row("cluster-announce-tls-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NONE),
+    config_row("cluster-preferred-endpoint-type", NULL, T_ENUM, 0, NULL, "ip", NOLIM, endpoint_names, NULL, NULL),
+
+    /* TLS (not built). */
+    config_row("tls-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NULL, NULL, needs_feature),
+    config_row("tls-cert-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("tls-key-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("tls-key-file-pass", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("tls-client-cert-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("tls-client-key-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("tls-client-key-file-pass", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("tls-dh-params-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("tls-ca-cert-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("tls-ca-cert-dir", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("tls-protocols", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("tls-ciphers", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("tls-ciphersuites", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("tls-auth-clients", NULL, T_ENUM, 0, NULL, "yes", NOLIM, tls_auth_names, NULL, NULL),
+    config_row("tls-replication", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
+    config_row("tls-cluster", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
+    config_row("tls-prefer-server-ciphers", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
+    config_row("tls-session-caching", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("tls-session-cache-size", NULL, T_INT, 0, NULL, "20480", 0, INT_MAX, NONE),
+    config_row("tls-session-cache-timeout", NULL, T_INT, 0, NULL, "300", 0, INT_MAX, NONE),
+
+    /* ACL (users from a file not built). */
+    config_row("aclfile", NULL, T_STRING, IMMUTABLE, NULL, "", NOLIM, NULL, NULL, needs_feature),
+    config_row("acllog-max-len", NULL, T_LL, 0, NULL, "128", 0, LONG_MAX, NONE),
+    config_row("acl-pubsub-default", NULL, T_ENUM, 0, NULL, "resetchannels", NOLIM, acl_pubsub_names, NULL, NULL),
+
+    config_row(NULL, NULL, 0, 0, NULL, NULL, NOLIM, NONE),
 };
 
 static configDef *find_config(const char *name, size_t len) {
@@ -361,9 +699,57 @@ static const char *enum_error(const char *const *names) {
     return buf;
 }
 
+static const char *range_error(const configDef *d) {
+    static char buf[128];
+    snprintf(buf, sizeof(buf), "argument must be between %lld and %lld inclusive", d->min, d->max);
+    return buf;
+}
+
+/* Parses an integer value of d: memory units for T_MEM ("N%" too with PERCENT), base 8 with
+ * OCTAL. Returns 0, or -1 with Redis's message. */
+static int parse_number(const configDef *d, const char *v, size_t vlen, long long *n, const char **err) {
+    if (d->type == T_MEM && (d->flags & PERCENT) && vlen > 1 && v[vlen - 1] == '%') {
+        if (!str_to_ll(v, vlen - 1, n) || *n < 0) {
+            *err = "argument must be a memory or percent value";
+            return -1;
+        }
+        if (*n > 100) {
+            *err = "percentage argument must be less or equal to 100";
+            return -1;
+        }
+        *n = -*n;
+        return 0;
+    }
+    if (d->type == T_MEM) {
+        /* As Redis reads memory values: "" is 0, and digits too large for a long long are a
+         * value out of range rather than bad syntax. */
+        if (vlen == 0) {
+            *n = 0;
+            return 0;
+        }
+        if (!parse_memory(v, n) || *n < 0) {
+            *err = d->flags & PERCENT ? "argument must be a memory or percent value" : "argument must be a memory value";
+            if (isdigit((unsigned char)v[0]) && strspn(v, "0123456789") == vlen) *err = range_error(d);
+            return -1;
+        }
+        return 0;
+    }
+    int ok;
+    if (d->flags & OCTAL) {
+        char *end;
+        errno = 0;
+        *n = strtoll(v, &end, 8);
+        ok = vlen && *end == '\0' && !errno;
+    } else {
+        ok = str_to_ll(v, vlen, n);
+    }
+    if (!ok) *err = "argument couldn't be parsed into an integer";
+    return ok ? 0 : -1;
+}
+
 /* Parses and stores one parameter's value. Returns 0 or -1 with *err set (Redis's wording). */
 static int set_value(configDef *d, int argc, karg *argv, const char **err) {
-    if (d->type == T_SPECIAL) return d->sset(argc, argv, err);
+    if (d->type == T_SPECIAL) return d->special->set(d, argc, argv, err);
     if (argc != 1) {
         *err = "wrong number of arguments";
         return -1;
@@ -383,29 +769,9 @@ static int set_value(configDef *d, int argc, karg *argv, const char **err) {
     case T_LL:
     case T_MEM: {
         long long n;
-        int ok;
-        if (d->type == T_MEM) {
-            ok = parse_memory(v, &n);
-            if (!ok || n < 0) {
-                *err = "argument must be a memory value";
-                return -1;
-            }
-        } else if (d->octal) {
-            char *end;
-            errno = 0;
-            n = strtoll(v, &end, 8);
-            ok = vlen && *end == '\0' && !errno;
-        } else {
-            ok = str_to_ll(v, vlen, &n);
-        }
-        if (!ok) {
-            *err = "argument couldn't be parsed into an integer";
-            return -1;
-        }
+        if (parse_number(d, v, vlen, &n, err) != 0) return -1;
         if (n < d->min || n > d->max) {
-            static char buf[128];
-            snprintf(buf, sizeof(buf), "argument must be between %lld and %lld inclusive", d->min, d->max);
-            *err = buf;
+            *err = range_error(d);
             return -1;
         }
         if (d->type == T_INT)
@@ -423,12 +789,9 @@ static int set_value(configDef *d, int argc, karg *argv, const char **err) {
         }
         *err = enum_error(d->enum_names);
         return -1;
-    case T_STRING: {
-        char **field = d->ptr;
-        kfree(*field);
-        *field = vlen ? kstrdup(v) : NULL;
+    case T_STRING:
+        replace_string(d->ptr, vlen ? kstrdup(v) : NULL);
         return 0;
-    }
     }
     return -1;
 }
@@ -436,29 +799,40 @@ static int set_value(configDef *d, int argc, karg *argv, const char **err) {
 static kstr *format_value(const configDef *d, kstr *out) {
     switch (d->type) {
     case T_BOOL: return kstr_catc(out, *(int *)d->ptr ? "yes" : "no");
-    case T_INT: return kstr_catfmt(out, d->octal ? "%o" : "%d", *(int *)d->ptr);
-    case T_LL:
-    case T_MEM: return kstr_catfmt(out, "%lld", *(long long *)d->ptr);
-    case T_ENUM: return kstr_catc(out, d->enum_names[*(int *)d->ptr]);
-    case T_STRING: {
-        char *s = *(char **)d->ptr;
-        return kstr_catc(out, s ? s : "");
+    case T_INT: return kstr_catfmt(out, (d->flags & OCTAL) ? "%o" : "%d", *(int *)d->ptr);
+    case T_LL: return kstr_catfmt(out, "%lld", *(long long *)d->ptr);
+    case T_MEM: {
+        long long n = *(long long *)d->ptr;
+        return n < 0 ? kstr_catfmt(out, "%lld%%", -n) : kstr_catfmt(out, "%lld", n);
     }
-    case T_SPECIAL: return d->sget(out);
+    case T_ENUM: return kstr_catc(out, d->enum_names[*(int *)d->ptr]);
+    case T_STRING: return get_string(d, out);
+    case T_SPECIAL: return d->special->get(d, out);
     }
     return out;
 }
 
-/* Applies side effects of a changed parameter. */
-static void after_change(const configDef *d) {
-    if (d->ptr == &server.loglevel) log_set_level(server.loglevel);
-    if (d->ptr == &server.hz) server.hz = server.hz < 1 ? 1 : server.hz > 500 ? 500 : server.hz;
-    if (d->ptr == &server.maxmemory && server.maxmemory) evict_to_fit();
-}
-
 static int set_from_words(configDef *d, int argc, karg *argv, const char **err) {
     int rc = set_value(d, argc, argv, err);
-    if (rc == 0) after_change(d);
+    if (rc == 0 && d->hook) rc = d->hook(d, err);
+    return rc;
+}
+
+/* Sets d from one string: a MULTI_ARG parameter takes it split into words ("save 100 10" as
+ * the CONFIG SET value "100 10", or a config line's single quoted argument), others whole. */
+static int set_from_value(configDef *d, const char *value, size_t len, const char **why) {
+    if (!(d->flags & MULTI_ARG)) {
+        karg v = {(char *)value, len};
+        return set_from_words(d, 1, &v, why);
+    }
+    karg *argv = NULL;
+    int cap = 0;
+    char *store = NULL;
+    size_t store_cap = 0;
+    int n = split_args(value, len, &argv, &cap, &store, &store_cap);
+    int rc = n < 0 ? -1 : set_from_words(d, n, argv, why);
+    kfree(argv);
+    kfree(store);
     return rc;
 }
 
@@ -469,8 +843,9 @@ void config_init_defaults(void) {
         char *store = NULL;
         size_t store_cap = 0;
         const char *err = NULL;
+        if (!d->ptr) d->ptr = &d->store;
         int argc = split_args(d->deflt, strlen(d->deflt), &argv, &cap, &store, &store_cap);
-        if (argc == 0 && d->type != T_SPECIAL) {
+        if (argc == 0) {
             /* An empty default: one empty value. */
             karg empty = {store ? store : (char *)"", 0};
             set_value(d, 1, &empty, &err);
@@ -493,6 +868,51 @@ kstr *config_read_file(const char *path) {
     return s;
 }
 
+/* Directives of redis.conf that are not parameters: the ones Redis ignores since 7.0, and the
+ * ones that need a feature Keel doesn't have. */
+static const char *const ignored_directives[] = {"list-max-ziplist-entries", "list-max-ziplist-value",
+                                                 "lua-replicate-commands", NULL};
+static const char *const unsupported_directives[] = {"loadmodule", "rename-command", "user", "sentinel", NULL};
+
+/* One config line's directive: NULL, or why it stops start-up. */
+static const char *load_directive(int argc, karg *argv) {
+    for (int i = 0; ignored_directives[i]; i++)
+        if (arg_is(argv[0].ptr, argv[0].len, ignored_directives[i]) && argc == 2) return NULL;
+    for (int i = 0; unsupported_directives[i]; i++) {
+        if (!arg_is(argv[0].ptr, argv[0].len, unsupported_directives[i])) continue;
+        static char buf[128];
+        snprintf(buf, sizeof(buf), "'%s' is not supported by Keel yet", unsupported_directives[i]);
+        return buf;
+    }
+    configDef *d = find_config(argv[0].ptr, argv[0].len);
+    if (!d) return "Bad directive or wrong number of arguments";
+    karg empty = {(char *)"", 0};
+    int vargc = argc - 1;
+    karg *vargv = argv + 1;
+    if (vargc == 0 && d->type == T_STRING) vargc = 1, vargv = &empty;
+    if (vargc == 0 && d->type != T_SPECIAL) return "Bad directive or wrong number of arguments";
+    const char *why = NULL;
+    int rc = (d->flags & MULTI_ARG) && vargc == 1 ? set_from_value(d, vargv[0].ptr, vargv[0].len, &why)
+                                                  : set_from_words(d, vargc, vargv, &why);
+    if (rc != 0 && !why) why = "Bad directive or wrong number of arguments";
+    return why;
+}
+
+/* "include path": the file's lines, as if they stood here. */
+static int load_include(const char *path, char *err, size_t errlen) {
+    static int depth;
+    kstr *text = depth < 16 ? config_read_file(path) : NULL;
+    if (!text) {
+        snprintf(err, errlen, "Fatal error, can't open config file '%s'%s", path, depth < 16 ? "" : " (includes nested too deep)");
+        return -1;
+    }
+    depth++;
+    int rc = config_load_text(text->buf, err, errlen);
+    depth--;
+    kstr_free(text);
+    return rc;
+}
+
 int config_load_text(const char *text, char *err, size_t errlen) {
     int lineno = 0;
     karg *argv = NULL;
@@ -512,23 +932,9 @@ int config_load_text(const char *text, char *err, size_t errlen) {
         if (len == 0 || line[0] == '#') continue;
         int argc = split_args(line, len, &argv, &cap, &store, &store_cap);
         const char *why = NULL;
-        if (argc < 0) {
-            why = "Unbalanced quotes in configuration line";
-        } else if (argc > 0) {
-            configDef *d = find_config(argv[0].ptr, argv[0].len);
-            if (!d) {
-                /* Directives of features Keel doesn't have are rejected like unknown ones. */
-                why = "Bad directive or wrong number of arguments";
-            } else {
-                karg empty = {(char *)"", 0};
-                int vargc = argc - 1;
-                karg *vargv = argv + 1;
-                if (vargc == 0 && d->type == T_STRING) vargc = 1, vargv = &empty;
-                if (vargc == 0 && d->type != T_SPECIAL) why = "Bad directive or wrong number of arguments";
-                else if (set_from_words(d, vargc, vargv, &why) != 0 && !why)
-                    why = "Bad directive or wrong number of arguments";
-            }
-        }
+        if (argc < 0) why = "Unbalanced quotes in configuration line";
+        else if (argc > 1 && arg_is(argv[0].ptr, argv[0].len, "include")) rc = load_include(argv[1].ptr, err, errlen);
+        else if (argc > 0) why = load_directive(argc, argv);
         if (why) {
             snprintf(err, errlen,
                      "\n*** FATAL CONFIG FILE ERROR (Keel %s) ***\nReading the configuration file, at line %d\n>>> '%.*s'\n%s",
@@ -553,6 +959,7 @@ void config_get_matching(const char *pattern, size_t plen, config_visit_fn *fn, 
         return;
     }
     for (configDef *d = configs; d->name; d++) {
+        if (d->flags & HIDDEN) continue;   /* named exactly only, as in Redis */
         /* A pattern may match the name, the alias, or both: each matching one is listed. */
         int by_name = glob_match(pattern, plen, d->name, strlen(d->name), 1);
         int by_alias = d->alias && glob_match(pattern, plen, d->alias, strlen(d->alias), 1);
@@ -580,22 +987,9 @@ static int relisten(const configDef *d, const char **err) {
 /* Sets a parameter from a CONFIG SET value: multi-word specials (bind, save) take the value
  * split on spaces, everything else takes it as one word. */
 static int apply_value(configDef *d, const char *value, size_t len, const char **why) {
-    int listener = d->ptr == &server.port || d->sset == set_bind;
+    int listener = d->ptr == &server.port || d->special == &sp_bind;
     kstr *before = listener ? format_value(d, kstr_empty(32)) : NULL;
-    int rc;
-    if (d->type == T_SPECIAL && d->sset != set_obuf && d->sset != set_notify) {
-        karg *argv = NULL;
-        int cap = 0;
-        char *store = NULL;
-        size_t store_cap = 0;
-        int n = split_args(value, len, &argv, &cap, &store, &store_cap);
-        rc = n < 0 ? -1 : set_from_words(d, n, argv, why);
-        kfree(argv);
-        kfree(store);
-    } else {
-        karg v = {(char *)value, len};
-        rc = set_from_words(d, 1, &v, why);
-    }
+    int rc = set_from_value(d, value, len, why);
     if (rc == 0 && listener) {
         kstr *after = format_value(d, kstr_empty(32));
         if (after->len != before->len || memcmp(after->buf, before->buf, after->len) != 0) rc = relisten(d, why);
@@ -605,17 +999,22 @@ static int apply_value(configDef *d, const char *value, size_t len, const char *
     return rc;
 }
 
-/* The checks Redis makes on every name before setting anything. */
-static const char *check_settable(configDef **defs, int i) {
+/* The checks Redis makes on every name before setting anything. A parameter named twice is
+ * a duplicate; named once by its name and once by its alias it is not (the last one wins),
+ * as in Redis, where the alias is an entry of its own. */
+static const char *check_settable(configDef **defs, char **names, size_t *nlens, int i, int local) {
     if (defs[i]->flags & IMMUTABLE) return "can't set immutable config";
-    if ((defs[i]->flags & PROTECTED) && compat.enable_protected_configs != ENABLE_DEBUG_YES)
-        return "can't set protected config";
+    int allowed = compat.enable_protected_configs == ENABLE_DEBUG_YES ||
+                  (compat.enable_protected_configs == ENABLE_DEBUG_LOCAL && local);
+    if ((defs[i]->flags & PROTECTED) && !allowed) return "can't set protected config";
     for (int j = 0; j < i; j++)
-        if (defs[j] == defs[i]) return "duplicate parameter";
+        if (defs[j] == defs[i] && arg_is(names[i], nlens[i], defs[i]->name) == arg_is(names[j], nlens[j], defs[j]->name))
+            return "duplicate parameter";
     return NULL;
 }
 
-int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_t *vlens, char *err, size_t errlen) {
+int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_t *vlens, int local, char *err,
+                     size_t errlen) {
     configDef **defs = kmalloc(sizeof(*defs) * (size_t)argc);
     kstr **old = kcalloc(sizeof(*old) * (size_t)argc);
     int failed = -1;
@@ -625,7 +1024,7 @@ int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_
         if (!defs[i]) {
             snprintf(err, errlen, "Unknown option or number of arguments for CONFIG SET - '%s'", names[i]);
             why = "";
-        } else if ((why = check_settable(defs, i)) != NULL) {
+        } else if ((why = check_settable(defs, names, nlens, i, local)) != NULL) {
             snprintf(err, errlen, "CONFIG SET failed (possibly related to argument '%s') - %s", names[i], why);
         }
     }
@@ -669,6 +1068,7 @@ static kstr *cat_memory_value(kstr *out, long long bytes) {
         long long unit;
         const char *suffix;
     } units[] = {{1024LL * 1024 * 1024, "gb"}, {1024 * 1024, "mb"}, {1024, "kb"}};
+    if (bytes < 0) return kstr_catfmt(out, "%lld%%", -bytes);   /* a PERCENT value */
     for (size_t i = 0; bytes > 0 && i < sizeof(units) / sizeof(units[0]); i++)
         if (bytes % units[i].unit == 0) return kstr_catfmt(out, "%lld%s", bytes / units[i].unit, units[i].suffix);
     return kstr_catfmt(out, "%lld", bytes);
@@ -680,7 +1080,7 @@ static kstr *config_line(kstr *out, const configDef *d) {
     out = kstr_cat(out, " ", 1);
     if (d->type == T_MEM)
         out = cat_memory_value(out, *(long long *)d->ptr);
-    else if (d->type == T_SPECIAL && d->sset != set_notify && v->len)
+    else if ((d->flags & MULTI_ARG) && v->len)
         out = kstr_cat(out, v->buf, v->len);   /* multi-word values are written as words */
     else
         out = cat_config_value(out, v->buf, v->len);
@@ -690,13 +1090,22 @@ static kstr *config_line(kstr *out, const configDef *d) {
 
 static int is_default(const configDef *d) {
     kstr *v = format_value(d, kstr_empty(32));
-    /* Compare through a scratch copy of the default parsed and formatted the same way would
-     * need a second server struct; the textual default is good enough except for memory units. */
-    int same = strcmp(v->buf, d->deflt) == 0;
+    /* The default's words (its quotes removed), joined as CONFIG GET joins them; a memory
+     * default ("64mb") is compared as a number. */
+    karg *argv = NULL;
+    int cap = 0;
+    char *store = NULL;
+    size_t store_cap = 0;
+    int n = split_args(d->deflt, strlen(d->deflt), &argv, &cap, &store, &store_cap);
+    char *deflt = join_words(n < 0 ? 0 : n, argv);
+    int same = strcmp(v->buf, deflt) == 0;
     if (!same && (d->type == T_MEM)) {
         long long dv;
         same = parse_memory(d->deflt, &dv) && dv == *(long long *)d->ptr;
     }
+    kfree(deflt);
+    kfree(argv);
+    kfree(store);
     kstr_free(v);
     return same;
 }

@@ -20,9 +20,11 @@ kstr *config_read_file(const char *path);
  * pattern without glob characters is looked up and passed to fn as spelled. */
 typedef void config_visit_fn(void *priv, const char *name, const char *value, size_t vlen);
 void config_get_matching(const char *pattern, size_t plen, config_visit_fn *fn, void *priv);
-/* CONFIG SET name value [name value ...]: all or nothing. Returns 0, or -1 with Redis's error
- * message (without "-ERR ") in err. */
-int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_t *vlens, char *err, size_t errlen);
+/* CONFIG SET name value [name value ...]: all or nothing. local: the client is local (for
+ * enable-protected-configs local). Returns 0, or -1 with Redis's error message (without
+ * "-ERR ") in err. */
+int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_t *vlens, int local, char *err,
+                     size_t errlen);
 /* CONFIG REWRITE. */
 int config_rewrite(char *err, size_t errlen);
 

@@ -38,6 +38,10 @@ static int arity_ok(const command *cmd, int argc) {
     return cmd->arity > 0 ? argc == cmd->arity : argc >= -cmd->arity;
 }
 
+/* stat_total_error_replies when the last call (nested ones included) ended: a call failed if
+ * errors were replied after that, so EXEC or EVAL is not charged with its commands' errors. */
+static long long errors_mark;
+
 void call_command(client *c, const command *cmd) {
     command *row = (command *)cmd;
     int outer = server.executing_depth == 0;
@@ -46,7 +50,7 @@ void call_command(client *c, const command *cmd) {
         server.current_client = c;   /* core/tracking.c: whose reply comes before its invalidations */
     }
     server.executing_depth++;
-    long long errors_before = server.stat_total_error_replies;
+    errors_mark = server.stat_total_error_replies;
     uint64_t start = monotonic_us();
     c->cmd = cmd;
     cmd->proc(c);
@@ -54,7 +58,8 @@ void call_command(client *c, const command *cmd) {
     server.executing_depth--;
     row->calls++;
     row->microseconds += duration;
-    if (server.stat_total_error_replies > errors_before) row->failed_calls++;
+    if (server.stat_total_error_replies > errors_mark) row->failed_calls++;
+    errors_mark = server.stat_total_error_replies;
     server.stat_numcommands++;
     tracking_after_call(c, cmd, outer);   /* core/tracking.c: remember keys read, send held invalidations */
     /* Every call, nested ones too (commands run by EXEC or a script), after it ran: Redis shows

@@ -83,6 +83,10 @@ int multi_watch_dirty(const client *c) {
     return c->mstate && c->mstate->dirty_cas;
 }
 
+uint64_t multi_queued_flags(const client *c) {
+    return (c->flags & CLIENT_MULTI) && c->mstate ? c->mstate->queued_flags : 0;
+}
+
 long long multi_queued_count(const client *c) {
     if (!(c->flags & CLIENT_MULTI)) return -1;
     return c->mstate ? (long long)c->mstate->len : 0;

@@ -17,6 +17,7 @@
 #define KEEL_MULTI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "server.h"
 
@@ -53,6 +54,9 @@ int multi_watch_dirty(const client *c);
 
 /* CLIENT LIST's multi= field: queued commands, or -1 outside MULTI. */
 long long multi_queued_count(const client *c);
+
+/* The union of the flags of the commands c has queued (0 outside MULTI). */
+uint64_t multi_queued_flags(const client *c);
 
 /* Command procedures implemented here (rows in commands/command_table.c). */
 command_proc multi_command, exec_command, discard_command, watch_command, unwatch_command;

@@ -223,6 +223,10 @@ void reply_push_len(client *c, long long n) {
     reply_header(c, c->resp >= 3 ? '>' : '*', n);
 }
 
+void reply_attribute_len(client *c, long long n) {
+    if (c->resp >= 3) reply_header(c, '|', n);
+}
+
 void reply_double(client *c, double d) {
     char buf[64];
     int n;

@@ -48,6 +48,7 @@ void reply_null_array(client *c);                          /* *-1 in RESP2 */
 void reply_empty_array(client *c);
 void reply_array_len(client *c, long long n);
 void reply_map_len(client *c, long long n);
+void reply_attribute_len(client *c, long long n);   /* '|' in RESP3; nothing in RESP2 */
 void reply_set_len(client *c, long long n);
 void reply_push_len(client *c, long long n);
 void reply_double(client *c, double d);

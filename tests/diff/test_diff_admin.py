@@ -9,8 +9,7 @@ uses a comparator that says what is compared:
     byte;
   - CLIENT HELP / LATENCY HELP list only the subcommands Keel has (no GRAPH, HISTOGRAM), so
     they are not in these scripts.
-  - CONFIG GET compares parameters Keel has; Redis has about 190, Keel the ones in
-    src/core/config.c.
+  - CONFIG GET: every parameter and default is compared in test_diff_config.py.
 Every script runs over RESP2 and again after HELLO 3.
 """
 
