@@ -215,6 +215,7 @@ struct keelServer {
     int hash_max_listpack_entries, hash_max_listpack_value;
     int set_max_intset_entries, set_max_listpack_entries, set_max_listpack_value;
     int zset_max_listpack_entries, zset_max_listpack_value;
+    long long hll_sparse_max_bytes;  /* a sparse HLL turns dense past this size (t_hll.c) */
     int list_max_listpack_size, list_compress_depth;
     long long busy_reply_threshold;
     char *save_params;          /* accepted and reported; Keel has no persistence yet */

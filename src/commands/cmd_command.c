@@ -171,6 +171,8 @@ static int keynum_keys(int layout, int argc, const karg *argv, int *pos, int max
 int command_get_keys(const command *cmd, int argc, const karg *argv, int *pos, int max) {
     /* SORT's STORE key sits after options, so only its own parser can find it. */
     if (cmd->proc == sort_command || cmd->proc == sort_ro_command) return sort_get_keys(argc, argv, pos, max);
+    if (cmd->proc == georadius_command) return georadius_get_keys(6, argc, argv, pos, max);
+    if (cmd->proc == georadiusbymember_command) return georadius_get_keys(5, argc, argv, pos, max);
     int layout = keynum_layout(cmd);
     if (layout >= 0) return keynum_keys(layout, argc, argv, pos, max);
     if (cmd->first_key <= 0) return 0;

@@ -75,6 +75,17 @@ command_proc zadd_command, zincrby_command, zrem_command, zcard_command, zscore_
     zintercard_command, zrandmember_command, zremrangebyrank_command, zremrangebyscore_command,
     zremrangebylex_command, zscan_command;
 
+/* HyperLogLog: src/types/t_hll.c */
+command_proc pfadd_command, pfcount_command, pfmerge_command, pfdebug_command, pfselftest_command;
+
+/* geo: src/types/t_geo.c */
+command_proc geoadd_command, geopos_command, geodist_command, geohash_command, geosearch_command,
+    geosearchstore_command, georadius_command, georadius_ro_command, georadiusbymember_command,
+    georadiusbymember_ro_command;
+/* The keys of GEORADIUS / GEORADIUSBYMEMBER (STORE and STOREDIST destinations are options;
+ * searched from argument `start`: 6, or 5 for BYMEMBER). */
+int georadius_get_keys(int start, int argc, const karg *argv, int *pos, int max);
+
 /* client tracking: src/core/tracking.c */
 command_proc client_tracking_command, client_caching_command;
 
