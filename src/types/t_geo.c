@@ -275,6 +275,70 @@ static int cmp_desc(const void *a, const void *b) {
     return -cmp_asc(a, b);
 }
 
+typedef int point_cmp(const void *a, const void *b);
+
+static void swap_points(geoPoint *v, size_t i, size_t j) {
+    geoPoint t = v[i];
+    v[i] = v[j];
+    v[j] = t;
+}
+
+static void swap_runs(geoPoint *v, size_t i, size_t j, size_t n) {
+    for (size_t k = 0; k < n; k++) swap_points(v, i + k, j + k);
+}
+
+static size_t median3(const geoPoint *v, size_t a, size_t b, size_t c, point_cmp *cmp) {
+    if (cmp(&v[a], &v[b]) < 0) return cmp(&v[b], &v[c]) < 0 ? b : cmp(&v[a], &v[c]) < 0 ? c : a;
+    return cmp(&v[b], &v[c]) > 0 ? b : cmp(&v[a], &v[c]) < 0 ? a : c;
+}
+
+/* Sorts v[lo, lo + n) far enough that ranks keep_lo..keep_hi hold their final elements: the
+ * Bentley-McIlroy quicksort (median of 3 or ninther, three-way partition) that only goes into
+ * the parts overlapping the kept ranks. Redis sorts COUNT results this way, and its order of
+ * points at equal distances is what the reply shows, so every comparison and swap is the same. */
+static void partial_sort(geoPoint *v, size_t lo, size_t n, point_cmp *cmp, size_t keep_lo, size_t keep_hi) {
+    for (;;) {
+        if (n < 7) {
+            for (size_t m = lo + 1; m < lo + n; m++)
+                for (size_t l = m; l > lo && cmp(&v[l - 1], &v[l]) > 0; l--) swap_points(v, l, l - 1);
+            return;
+        }
+        size_t pm = lo + n / 2;
+        if (n > 7) {
+            size_t pl = lo, pn = lo + n - 1;
+            if (n > 40) {
+                size_t d = n / 8;
+                pl = median3(v, pl, pl + d, pl + 2 * d, cmp);
+                pm = median3(v, pm - d, pm, pm + d, cmp);
+                pn = median3(v, pn - 2 * d, pn - d, pn, cmp);
+            }
+            pm = median3(v, pl, pm, pn, cmp);
+        }
+        swap_points(v, lo, pm);
+        size_t pa = lo + 1, pb = lo + 1, pc = lo + n - 1, pd = lo + n - 1;
+        for (;;) {
+            int r;
+            for (; pb <= pc && (r = cmp(&v[pb], &v[lo])) <= 0; pb++)
+                if (r == 0) swap_points(v, pa++, pb);
+            for (; pb <= pc && (r = cmp(&v[pc], &v[lo])) >= 0; pc--)
+                if (r == 0) swap_points(v, pc, pd--);
+            if (pb > pc) break;
+            swap_points(v, pb++, pc--);
+        }
+        size_t end = lo + n, r = pa - lo < pb - pa ? pa - lo : pb - pa;
+        swap_runs(v, lo, pb - r, r);
+        r = pd - pc < end - pd - 1 ? pd - pc : end - pd - 1;
+        swap_runs(v, pb, end - r, r);
+        /* The elements below and above the pivot's value; equal ones are in place. */
+        if ((r = pb - pa) > 1 && !(keep_hi < lo || keep_lo > lo + r - 1))
+            partial_sort(v, lo, r, cmp, keep_lo, keep_hi);
+        if ((r = pd - pc) <= 1) return;
+        lo = end - r;
+        n = r;
+        if (keep_hi < lo || keep_lo > lo + r - 1) return;
+    }
+}
+
 typedef struct searchOpts {
     int withdist, withhash, withcoord, any, sort, storedist;
     int from_member, from_lonlat, by_radius, by_box;
@@ -424,7 +488,12 @@ static void search_generic(client *c, int src, int flags) {
     geoSearch g = {.shape = &shape, .limit = opt.any ? (size_t)opt.count : 0};
     search_points(o, &g);
     size_t n = opt.count && (size_t)opt.count < g.len ? (size_t)opt.count : g.len;
-    if (opt.sort != SORT_NONE && g.len > 1) qsort(g.v, g.len, sizeof(geoPoint), opt.sort == SORT_ASC ? cmp_asc : cmp_desc);
+    point_cmp *cmp = opt.sort == SORT_ASC ? cmp_asc : cmp_desc;
+    /* Redis: the C library's qsort for a full sort, its own partial sort for the first n. */
+    if (opt.sort != SORT_NONE && n == g.len && g.len > 1)
+        qsort(g.v, g.len, sizeof(geoPoint), cmp);
+    else if (opt.sort != SORT_NONE && n < g.len)
+        partial_sort(g.v, 0, g.len, cmp, 0, n - 1);
     if (opt.store)
         store_points(c, &g, n, &opt, shape.unit, flags);
     else
