@@ -76,10 +76,15 @@ static int box_or_reply(client *c, const karg *a, geoShape *s) {
     return (s->unit = unit_or_reply(c, &a[2])) >= 0;
 }
 
+/* The position of member m of o (NULL: a missing key): 1 if it is there. */
+static int member_xy(const kobj *o, const karg *m, double *xy) {
+    double score;
+    return o && zset_member_score(o, m->ptr, m->len, &score) && geohash_decode_score(score, xy);
+}
+
 /* The position of a member of the index (replies and returns 0 when it is not there). */
 static int member_pos_or_reply(client *c, const kobj *o, const karg *m, double *xy) {
-    double score;
-    if (zset_member_score(o, m->ptr, m->len, &score) && geohash_decode_score(score, xy)) return 1;
+    if (member_xy(o, m, xy)) return 1;
     reply_error(c, "could not decode requested zset member");
     return 0;
 }
@@ -156,8 +161,8 @@ void geopos_command(client *c) {
     if (!coll_lookup_read(c, &c->argv[1], OBJ_ZSET, &o)) return;
     reply_array_len(c, c->argc - 2);
     for (int j = 2; j < c->argc; j++) {
-        double score, xy[2];
-        if (!o || !zset_member_score(o, c->argv[j].ptr, c->argv[j].len, &score) || !geohash_decode_score(score, xy)) {
+        double xy[2];
+        if (!member_xy(o, &c->argv[j], xy)) {
             reply_null_array(c);
             continue;
         }
@@ -176,10 +181,8 @@ void geodist_command(client *c) {
     }
     kobj *o;
     if (!coll_lookup_read(c, &c->argv[1], OBJ_ZSET, &o)) return;
-    double s1, s2, a[2], b[2];
-    if (!o || !zset_member_score(o, c->argv[2].ptr, c->argv[2].len, &s1) ||
-        !zset_member_score(o, c->argv[3].ptr, c->argv[3].len, &s2) || !geohash_decode_score(s1, a) ||
-        !geohash_decode_score(s2, b)) {
+    double a[2], b[2];
+    if (!member_xy(o, &c->argv[2], a) || !member_xy(o, &c->argv[3], b)) {
         reply_null(c);
         return;
     }
@@ -193,8 +196,8 @@ void geohash_command(client *c) {
     if (!coll_lookup_read(c, &c->argv[1], OBJ_ZSET, &o)) return;
     reply_array_len(c, c->argc - 2);
     for (int j = 2; j < c->argc; j++) {
-        double score, xy[2];
-        if (!o || !zset_member_score(o, c->argv[j].ptr, c->argv[j].len, &score) || !geohash_decode_score(score, xy)) {
+        double xy[2];
+        if (!member_xy(o, &c->argv[j], xy)) {
             reply_null(c);
             continue;
         }

@@ -435,24 +435,31 @@ void pfadd_command(client *c) {
     reply_integer(c, updated ? 1 : 0);
 }
 
-/* PFCOUNT of several keys: the cardinality of their union. */
-static void pfcount_union(client *c) {
-    uint8_t *max = kcalloc(HLL_REGISTERS);
-    for (int j = 1; j < c->argc; j++) {
+/* max[i] = the largest register i of the HLLs at argv[first..]; missing keys count as empty.
+ * *dense is set when one of them is dense. Returns 0 after replying an error. */
+static int merge_args(client *c, int first, uint8_t *max, int *dense) {
+    for (int j = first; j < c->argc; j++) {
         kobj *o;
-        if (!string_lookup(c, j, 0, &o)) goto done;
+        if (!string_lookup(c, j, 0, &o)) return 0;
         if (!o) continue;
-        if (!hll_valid_or_reply(c, o)) goto done;
+        if (!hll_valid_or_reply(c, o)) return 0;
         char nb[24];
         size_t len;
         const char *buf = obj_str(o, &len, nb);
+        if (HLL_ENC(buf) == HLL_DENSE) *dense = 1;
         if (!hll_merge_into(max, buf, len)) {
             reply_error(c, hll_invalid_err);
-            goto done;
+            return 0;
         }
     }
-    reply_integer(c, (long long)registers_count(max));
-done:
+    return 1;
+}
+
+/* PFCOUNT of several keys: the cardinality of their union. */
+static void pfcount_union(client *c) {
+    uint8_t *max = kcalloc(HLL_REGISTERS);
+    int dense = 0;
+    if (merge_args(c, 1, max, &dense)) reply_integer(c, (long long)registers_count(max));
     kfree(max);
 }
 
@@ -490,19 +497,7 @@ void pfmerge_command(client *c) {
     uint8_t *max = kcalloc(HLL_REGISTERS);
     int use_dense = 0;
     kobj *o;
-    for (int j = 1; j < c->argc; j++) {
-        if (!string_lookup(c, j, 0, &o)) goto done;
-        if (!o) continue;
-        if (!hll_valid_or_reply(c, o)) goto done;
-        char nb[24];
-        size_t len;
-        const char *buf = obj_str(o, &len, nb);
-        if (HLL_ENC(buf) == HLL_DENSE) use_dense = 1;
-        if (!hll_merge_into(max, buf, len)) {
-            reply_error(c, hll_invalid_err);
-            goto done;
-        }
-    }
+    if (!merge_args(c, 1, max, &use_dense)) goto done;
     const karg *key = &c->argv[1];
     if (!hll_lookup(c, 1, 1, &o)) goto done;
     if (!o) {
