@@ -8,11 +8,11 @@
 #
 # quick: throughput.sh (set,get,incr,mset,del; N=500000 at -P 16, 100000 at -P 1), memory.py
 #        (1,000,000 string keys), growth.py --quick and insert_pause (1,310,720 keys), eviction.py and
-#        lazyfree.py at small sizes, scripting.sh, multi_pubsub.py; 3 rounds each (ROUNDS).
+#        lazyfree.py at small sizes, scripting.sh, hll_geo.sh, multi_pubsub.py; 3 rounds each (ROUNDS).
 # full:  throughput.sh with every test (TESTS=all), N=2000000 / N_P1=400000, 5 rounds;
 #        memory.py --datasets all; growth.py with 10,485,760 keys, 3 rounds, and
 #        insert_pause (Keel in process, the same keys); eviction.py
-#        around 2^20 keys; lazyfree.py with 5,000,000 keys; scripting.sh; multi_pubsub.py.
+#        around 2^20 keys; lazyfree.py with 5,000,000 keys; scripting.sh; hll_geo.sh; multi_pubsub.py.
 # Settings passed in the environment (N, TESTS, ROUNDS, KEEL_SERVER, BENCH_NICE, ...) win over
 # these defaults.  The RESULT lines of all three go to $BENCH_RESULTS (default
 # bench/results/<UTC time>.txt, ignored by git); the exit status is non-zero if any script
@@ -64,6 +64,8 @@ if [ "${BENCH_FULL:-0}" = 1 ]; then
     echo
     bash bench/scripting.sh || status=1
     echo
+    bash bench/hll_geo.sh || status=1
+    echo
     "$PY" bench/multi_pubsub.py || status=1
 else
     bash bench/throughput.sh || status=1
@@ -79,6 +81,8 @@ else
     "$PY" bench/lazyfree.py --keys 500000 || status=1
     echo
     N=50000 bash bench/scripting.sh || status=1
+    echo
+    N=50000 bash bench/hll_geo.sh || status=1
     echo
     "$PY" bench/multi_pubsub.py || status=1
 fi

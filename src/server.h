@@ -303,6 +303,7 @@ struct keelServer {
     long long set_max_intset_entries;
     int set_max_listpack_entries, set_max_listpack_value;
     long long zset_max_listpack_entries, zset_max_listpack_value;
+    long long hll_sparse_max_bytes;  /* a sparse HLL turns dense past this size (t_hll.c) */
     int list_max_listpack_size, list_compress_depth;
     long long busy_reply_threshold;
     /* RDB snapshots (save points as text, "" = none) */

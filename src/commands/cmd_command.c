@@ -57,11 +57,11 @@ static int add_key(int *pos, int *flags, int max, int count, int at, int f) {
 static int spec_begin(const keySpec *ks, int argc, const karg *argv) {
     if (ks->begin_search == KSB_INDEX) return ks->bs.index.pos;
     int from = ks->bs.keyword.startfrom;
-    int start = from > 0 ? from : argc + from, end = from > 0 ? argc - 1 : 1;
-    for (int i = start; i >= 1 && i < argc; i += start <= end ? 1 : -1) {
+    /* As Redis: the search stops before `end`, so a keyword in the last argument (forwards) or
+     * the command name (backwards) is not one: "GEORADIUS g 0 0 1 km STORE" has no STORE key. */
+    int start = from > 0 ? from : argc + from, end = from > 0 ? argc - 1 : 0;
+    for (int i = start; i != end && i >= 1 && i < argc; i += start <= end ? 1 : -1)
         if (arg_is(argv[i].ptr, argv[i].len, ks->bs.keyword.keyword)) return i + 1;
-        if (i == end) break;
-    }
     return 0;
 }
 

@@ -4889,6 +4889,569 @@ static const commandDoc DOC_zscan = {
     .args = ARGS_zscan,
 };
 
+/* ---- pfadd ---- */
+#define ACL_CATS_pfadd (ACL_WRITE | ACL_HYPERLOGLOG | ACL_FAST)
+static const keySpec KS_pfadd[] = {
+    {.flags = KS_RW | KS_INSERT, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_pfadd[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "element", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_OPTIONAL | ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_pfadd = {
+    .summary = "Adds the specified elements to the specified HyperLogLog.",
+    .since = "2.8.9",
+    .group = "hyperloglog",
+    .complexity = "O(1) to add every element.",
+    .args = ARGS_pfadd,
+};
+
+/* ---- pfcount ---- */
+#define ACL_CATS_pfcount (ACL_READ | ACL_HYPERLOGLOG | ACL_SLOW)
+static const keySpec KS_pfcount[] = {
+    {.notes = "RW because it may change the internal representation of the key, and propagate to replicas", .flags = KS_RW | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {-1, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_pfcount[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0, .flags = ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_pfcount = {
+    .summary = "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
+    .since = "2.8.9",
+    .group = "hyperloglog",
+    .complexity = "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",
+    .args = ARGS_pfcount,
+};
+
+/* ---- pfmerge ---- */
+#define ACL_CATS_pfmerge (ACL_WRITE | ACL_HYPERLOGLOG | ACL_SLOW)
+static const keySpec KS_pfmerge[] = {
+    {.flags = KS_RW | KS_ACCESS | KS_INSERT, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {2}, .find_keys = KSF_RANGE, .fk.range = {-1, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_pfmerge[] = {
+    {.name = "destkey", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "sourcekey", .type = ARG_KEY, .key_spec_index = 1, .flags = ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_pfmerge = {
+    .summary = "Merge N different HyperLogLogs into a single one.",
+    .since = "2.8.9",
+    .group = "hyperloglog",
+    .complexity = "O(N) to merge N HyperLogLogs, but with high constant times.",
+    .args = ARGS_pfmerge,
+};
+
+/* ---- pfdebug ---- */
+#define ACL_CATS_pfdebug (ACL_WRITE | ACL_HYPERLOGLOG | ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_pfdebug[] = {
+    {.flags = KS_RW | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {2}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_pfdebug[] = {
+    {.name = "subcommand", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = NULL},
+};
+static const commandDoc DOC_pfdebug = {
+    .summary = "Internal commands for debugging HyperLogLog values",
+    .since = "2.8.9",
+    .group = "hyperloglog",
+    .complexity = "N/A",
+    .doc_flags = DOC_SYSCMD,
+    .args = ARGS_pfdebug,
+};
+
+/* ---- pfselftest ---- */
+#define ACL_CATS_pfselftest (ACL_HYPERLOGLOG | ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_pfselftest[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_pfselftest = {
+    .summary = "An internal command for testing HyperLogLog values",
+    .since = "2.8.9",
+    .group = "hyperloglog",
+    .complexity = "N/A",
+    .doc_flags = DOC_SYSCMD,
+};
+
+/* ---- geoadd ---- */
+#define ACL_CATS_geoadd (ACL_WRITE | ACL_GEO | ACL_SLOW)
+static const keySpec KS_geoadd[] = {
+    {.flags = KS_RW | KS_UPDATE, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_geoadd[] = {
+    {"6.2.0", "Added the `CH`, `NX` and `XX` options."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_geoadd_1[] = {
+    {.name = "nx", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "NX"},
+    {.name = "xx", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "XX"},
+    {.name = NULL},
+};
+static const commandArg ARGS_geoadd_3[] = {
+    {.name = "longitude", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = "latitude", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = "member", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandArg ARGS_geoadd[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "condition", .type = ARG_ONEOF, .key_spec_index = -1, .since = "6.2.0", .flags = ARG_OPTIONAL, .subargs = ARGS_geoadd_1},
+    {.name = "change", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "CH", .since = "6.2.0", .flags = ARG_OPTIONAL},
+    {.name = "longitude_latitude_member", .type = ARG_BLOCK, .key_spec_index = -1, .flags = ARG_MULTIPLE, .subargs = ARGS_geoadd_3},
+    {.name = NULL},
+};
+static const commandDoc DOC_geoadd = {
+    .summary = "Add one or more geospatial items in the geospatial index represented using a sorted set",
+    .since = "3.2.0",
+    .group = "geo",
+    .complexity = "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+    .history = HIST_geoadd,
+    .args = ARGS_geoadd,
+};
+
+/* ---- geopos ---- */
+#define ACL_CATS_geopos (ACL_READ | ACL_GEO | ACL_SLOW)
+static const keySpec KS_geopos[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_geopos[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "member", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_geopos = {
+    .summary = "Returns longitude and latitude of members of a geospatial index",
+    .since = "3.2.0",
+    .group = "geo",
+    .complexity = "O(N) where N is the number of members requested.",
+    .args = ARGS_geopos,
+};
+
+/* ---- geodist ---- */
+#define ACL_CATS_geodist (ACL_READ | ACL_GEO | ACL_SLOW)
+static const keySpec KS_geodist[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_geodist_3[] = {
+    {.name = "m", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "M"},
+    {.name = "km", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "KM"},
+    {.name = "ft", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "FT"},
+    {.name = "mi", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "MI"},
+    {.name = NULL},
+};
+static const commandArg ARGS_geodist[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "member1", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "member2", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "unit", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_geodist_3},
+    {.name = NULL},
+};
+static const commandDoc DOC_geodist = {
+    .summary = "Returns the distance between two members of a geospatial index",
+    .since = "3.2.0",
+    .group = "geo",
+    .complexity = "O(log(N))",
+    .args = ARGS_geodist,
+};
+
+/* ---- geohash ---- */
+#define ACL_CATS_geohash (ACL_READ | ACL_GEO | ACL_SLOW)
+static const keySpec KS_geohash[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_geohash[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "member", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_geohash = {
+    .summary = "Returns members of a geospatial index as standard geohash strings",
+    .since = "3.2.0",
+    .group = "geo",
+    .complexity = "O(log(N)) for each member requested, where N is the number of elements in the sorted set.",
+    .args = ARGS_geohash,
+};
+
+/* ---- geosearch ---- */
+#define ACL_CATS_geosearch (ACL_READ | ACL_GEO | ACL_SLOW)
+static const keySpec KS_geosearch[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_geosearch[] = {
+    {"7.0.0", "Added support for uppercase unit names."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_geosearch_1_1[] = {
+    {.name = "longitude", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = "latitude", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearch_1[] = {
+    {.name = "member", .type = ARG_STRING, .key_spec_index = -1, .token = "FROMMEMBER"},
+    {.name = "longitude_latitude", .type = ARG_BLOCK, .key_spec_index = -1, .token = "FROMLONLAT", .subargs = ARGS_geosearch_1_1},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearch_2_0_1[] = {
+    {.name = "m", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "M"},
+    {.name = "km", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "KM"},
+    {.name = "ft", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "FT"},
+    {.name = "mi", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "MI"},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearch_2_0[] = {
+    {.name = "radius", .type = ARG_DOUBLE, .key_spec_index = -1, .token = "BYRADIUS"},
+    {.name = "unit", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_geosearch_2_0_1},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearch_2_1_2[] = {
+    {.name = "m", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "M"},
+    {.name = "km", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "KM"},
+    {.name = "ft", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "FT"},
+    {.name = "mi", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "MI"},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearch_2_1[] = {
+    {.name = "width", .type = ARG_DOUBLE, .key_spec_index = -1, .token = "BYBOX"},
+    {.name = "height", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = "unit", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_geosearch_2_1_2},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearch_2[] = {
+    {.name = "circle", .type = ARG_BLOCK, .key_spec_index = -1, .subargs = ARGS_geosearch_2_0},
+    {.name = "box", .type = ARG_BLOCK, .key_spec_index = -1, .subargs = ARGS_geosearch_2_1},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearch_3[] = {
+    {.name = "asc", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ASC"},
+    {.name = "desc", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "DESC"},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearch_4[] = {
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "COUNT"},
+    {.name = "any", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ANY", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearch[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "from", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_geosearch_1},
+    {.name = "by", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_geosearch_2},
+    {.name = "order", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_geosearch_3},
+    {.name = "count", .type = ARG_BLOCK, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_geosearch_4},
+    {.name = "withcoord", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHCOORD", .flags = ARG_OPTIONAL},
+    {.name = "withdist", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHDIST", .flags = ARG_OPTIONAL},
+    {.name = "withhash", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHHASH", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_geosearch = {
+    .summary = "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.",
+    .since = "6.2.0",
+    .group = "geo",
+    .complexity = "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape",
+    .history = HIST_geosearch,
+    .args = ARGS_geosearch,
+};
+
+/* ---- geosearchstore ---- */
+#define ACL_CATS_geosearchstore (ACL_WRITE | ACL_GEO | ACL_SLOW)
+static const keySpec KS_geosearchstore[] = {
+    {.flags = KS_OW | KS_UPDATE, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {2}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_geosearchstore[] = {
+    {"7.0.0", "Added support for uppercase unit names."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_geosearchstore_2_1[] = {
+    {.name = "longitude", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = "latitude", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearchstore_2[] = {
+    {.name = "member", .type = ARG_STRING, .key_spec_index = -1, .token = "FROMMEMBER"},
+    {.name = "longitude_latitude", .type = ARG_BLOCK, .key_spec_index = -1, .token = "FROMLONLAT", .subargs = ARGS_geosearchstore_2_1},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearchstore_3_0_1[] = {
+    {.name = "m", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "M"},
+    {.name = "km", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "KM"},
+    {.name = "ft", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "FT"},
+    {.name = "mi", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "MI"},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearchstore_3_0[] = {
+    {.name = "radius", .type = ARG_DOUBLE, .key_spec_index = -1, .token = "BYRADIUS"},
+    {.name = "unit", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_geosearchstore_3_0_1},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearchstore_3_1_2[] = {
+    {.name = "m", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "M"},
+    {.name = "km", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "KM"},
+    {.name = "ft", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "FT"},
+    {.name = "mi", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "MI"},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearchstore_3_1[] = {
+    {.name = "width", .type = ARG_DOUBLE, .key_spec_index = -1, .token = "BYBOX"},
+    {.name = "height", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = "unit", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_geosearchstore_3_1_2},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearchstore_3[] = {
+    {.name = "circle", .type = ARG_BLOCK, .key_spec_index = -1, .subargs = ARGS_geosearchstore_3_0},
+    {.name = "box", .type = ARG_BLOCK, .key_spec_index = -1, .subargs = ARGS_geosearchstore_3_1},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearchstore_4[] = {
+    {.name = "asc", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ASC"},
+    {.name = "desc", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "DESC"},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearchstore_5[] = {
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "COUNT"},
+    {.name = "any", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ANY", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandArg ARGS_geosearchstore[] = {
+    {.name = "destination", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "source", .type = ARG_KEY, .key_spec_index = 1},
+    {.name = "from", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_geosearchstore_2},
+    {.name = "by", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_geosearchstore_3},
+    {.name = "order", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_geosearchstore_4},
+    {.name = "count", .type = ARG_BLOCK, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_geosearchstore_5},
+    {.name = "storedist", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "STOREDIST", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_geosearchstore = {
+    .summary = "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.",
+    .since = "6.2.0",
+    .group = "geo",
+    .complexity = "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape",
+    .history = HIST_geosearchstore,
+    .args = ARGS_geosearchstore,
+};
+
+/* ---- georadius ---- */
+#define ACL_CATS_georadius (ACL_WRITE | ACL_GEO | ACL_SLOW)
+static const keySpec KS_georadius[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.flags = KS_OW | KS_UPDATE, .begin_search = KSB_KEYWORD, .bs.keyword = {"STORE", 6}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.flags = KS_OW | KS_UPDATE, .begin_search = KSB_KEYWORD, .bs.keyword = {"STOREDIST", 6}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_georadius[] = {
+    {"6.2.0", "Added the `ANY` option for `COUNT`."},
+    {"7.0.0", "Added support for uppercase unit names."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_georadius_4[] = {
+    {.name = "m", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "M"},
+    {.name = "km", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "KM"},
+    {.name = "ft", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "FT"},
+    {.name = "mi", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "MI"},
+    {.name = NULL},
+};
+static const commandArg ARGS_georadius_8[] = {
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "COUNT"},
+    {.name = "any", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ANY", .since = "6.2.0", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandArg ARGS_georadius_9[] = {
+    {.name = "asc", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ASC"},
+    {.name = "desc", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "DESC"},
+    {.name = NULL},
+};
+static const commandArg ARGS_georadius[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "longitude", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = "latitude", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = "radius", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = "unit", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_georadius_4},
+    {.name = "withcoord", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHCOORD", .flags = ARG_OPTIONAL},
+    {.name = "withdist", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHDIST", .flags = ARG_OPTIONAL},
+    {.name = "withhash", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHHASH", .flags = ARG_OPTIONAL},
+    {.name = "count", .type = ARG_BLOCK, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_georadius_8},
+    {.name = "order", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_georadius_9},
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 1, .token = "STORE", .flags = ARG_OPTIONAL},
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 2, .token = "STOREDIST", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_georadius = {
+    .summary = "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point",
+    .since = "3.2.0",
+    .group = "geo",
+    .complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+    .doc_flags = DOC_DEPRECATED,
+    .deprecated_since = "6.2.0",
+    .replaced_by = "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument",
+    .history = HIST_georadius,
+    .args = ARGS_georadius,
+};
+
+/* ---- georadius_ro ---- */
+#define ACL_CATS_georadius_ro (ACL_READ | ACL_GEO | ACL_SLOW)
+static const keySpec KS_georadius_ro[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_georadius_ro[] = {
+    {"6.2.0", "Added the `ANY` option for `COUNT`."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_georadius_ro_4[] = {
+    {.name = "m", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "M"},
+    {.name = "km", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "KM"},
+    {.name = "ft", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "FT"},
+    {.name = "mi", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "MI"},
+    {.name = NULL},
+};
+static const commandArg ARGS_georadius_ro_8[] = {
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "COUNT"},
+    {.name = "any", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ANY", .since = "6.2.0", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandArg ARGS_georadius_ro_9[] = {
+    {.name = "asc", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ASC"},
+    {.name = "desc", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "DESC"},
+    {.name = NULL},
+};
+static const commandArg ARGS_georadius_ro[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "longitude", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = "latitude", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = "radius", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = "unit", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_georadius_ro_4},
+    {.name = "withcoord", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHCOORD", .flags = ARG_OPTIONAL},
+    {.name = "withdist", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHDIST", .flags = ARG_OPTIONAL},
+    {.name = "withhash", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHHASH", .flags = ARG_OPTIONAL},
+    {.name = "count", .type = ARG_BLOCK, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_georadius_ro_8},
+    {.name = "order", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_georadius_ro_9},
+    {.name = NULL},
+};
+static const commandDoc DOC_georadius_ro = {
+    .summary = "A read-only variant for GEORADIUS",
+    .since = "3.2.10",
+    .group = "geo",
+    .complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+    .doc_flags = DOC_DEPRECATED,
+    .deprecated_since = "6.2.0",
+    .replaced_by = "`GEOSEARCH` with the `BYRADIUS` argument",
+    .history = HIST_georadius_ro,
+    .args = ARGS_georadius_ro,
+};
+
+/* ---- georadiusbymember ---- */
+#define ACL_CATS_georadiusbymember (ACL_WRITE | ACL_GEO | ACL_SLOW)
+static const keySpec KS_georadiusbymember[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.flags = KS_OW | KS_UPDATE, .begin_search = KSB_KEYWORD, .bs.keyword = {"STORE", 5}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.flags = KS_OW | KS_UPDATE, .begin_search = KSB_KEYWORD, .bs.keyword = {"STOREDIST", 5}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_georadiusbymember[] = {
+    {"7.0.0", "Added support for uppercase unit names."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_georadiusbymember_3[] = {
+    {.name = "m", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "M"},
+    {.name = "km", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "KM"},
+    {.name = "ft", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "FT"},
+    {.name = "mi", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "MI"},
+    {.name = NULL},
+};
+static const commandArg ARGS_georadiusbymember_7[] = {
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "COUNT"},
+    {.name = "any", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ANY", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandArg ARGS_georadiusbymember_8[] = {
+    {.name = "asc", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ASC"},
+    {.name = "desc", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "DESC"},
+    {.name = NULL},
+};
+static const commandArg ARGS_georadiusbymember[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "member", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "radius", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = "unit", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_georadiusbymember_3},
+    {.name = "withcoord", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHCOORD", .flags = ARG_OPTIONAL},
+    {.name = "withdist", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHDIST", .flags = ARG_OPTIONAL},
+    {.name = "withhash", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHHASH", .flags = ARG_OPTIONAL},
+    {.name = "count", .type = ARG_BLOCK, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_georadiusbymember_7},
+    {.name = "order", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_georadiusbymember_8},
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 1, .token = "STORE", .flags = ARG_OPTIONAL},
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 2, .token = "STOREDIST", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_georadiusbymember = {
+    .summary = "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member",
+    .since = "3.2.0",
+    .group = "geo",
+    .complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+    .doc_flags = DOC_DEPRECATED,
+    .deprecated_since = "6.2.0",
+    .replaced_by = "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments",
+    .history = HIST_georadiusbymember,
+    .args = ARGS_georadiusbymember,
+};
+
+/* ---- georadiusbymember_ro ---- */
+#define ACL_CATS_georadiusbymember_ro (ACL_READ | ACL_GEO | ACL_SLOW)
+static const keySpec KS_georadiusbymember_ro[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_georadiusbymember_ro_3[] = {
+    {.name = "m", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "M"},
+    {.name = "km", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "KM"},
+    {.name = "ft", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "FT"},
+    {.name = "mi", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "MI"},
+    {.name = NULL},
+};
+static const commandArg ARGS_georadiusbymember_ro_7[] = {
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "COUNT"},
+    {.name = "any", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ANY", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandArg ARGS_georadiusbymember_ro_8[] = {
+    {.name = "asc", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ASC"},
+    {.name = "desc", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "DESC"},
+    {.name = NULL},
+};
+static const commandArg ARGS_georadiusbymember_ro[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "member", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "radius", .type = ARG_DOUBLE, .key_spec_index = -1},
+    {.name = "unit", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_georadiusbymember_ro_3},
+    {.name = "withcoord", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHCOORD", .flags = ARG_OPTIONAL},
+    {.name = "withdist", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHDIST", .flags = ARG_OPTIONAL},
+    {.name = "withhash", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHHASH", .flags = ARG_OPTIONAL},
+    {.name = "count", .type = ARG_BLOCK, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_georadiusbymember_ro_7},
+    {.name = "order", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_georadiusbymember_ro_8},
+    {.name = NULL},
+};
+static const commandDoc DOC_georadiusbymember_ro = {
+    .summary = "A read-only variant for GEORADIUSBYMEMBER",
+    .since = "3.2.10",
+    .group = "geo",
+    .complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+    .doc_flags = DOC_DEPRECATED,
+    .deprecated_since = "6.2.0",
+    .replaced_by = "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments",
+    .args = ARGS_georadiusbymember_ro,
+};
+
 /* ---- multi ---- */
 #define ACL_CATS_multi (ACL_FAST | ACL_TRANSACTION)
 static const keySpec KS_multi[] = {

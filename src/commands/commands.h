@@ -81,6 +81,14 @@ command_proc zadd_command, zincrby_command, zrem_command, zcard_command, zscore_
     zintercard_command, zrandmember_command, zremrangebyrank_command, zremrangebyscore_command,
     zremrangebylex_command, zscan_command;
 
+/* HyperLogLog: src/types/t_hll.c */
+command_proc pfadd_command, pfcount_command, pfmerge_command, pfdebug_command, pfselftest_command;
+
+/* geo: src/types/t_geo.c */
+command_proc geoadd_command, geopos_command, geodist_command, geohash_command, geosearch_command,
+    geosearchstore_command, georadius_command, georadius_ro_command, georadiusbymember_command,
+    georadiusbymember_ro_command;
+
 /* scripting: src/commands/cmd_script.c (engine: src/scripting/) */
 command_proc eval_command, evalsha_command, eval_ro_command, evalsha_ro_command;
 command_proc script_load_command, script_exists_command, script_flush_command, script_kill_command,

@@ -579,7 +579,7 @@ static configDef configs[] = {
     config_row("list-compress-depth", NULL, T_INT, 0, &server.list_compress_depth, "0", 0, INT_MAX, NONE),
     config_row("stream-node-max-bytes", NULL, T_MEM, 0, NULL, "4096", 0, LONG_MAX, NONE),
     config_row("stream-node-max-entries", NULL, T_LL, 0, NULL, "100", 0, LLONG_MAX, NONE),
-    config_row("hll-sparse-max-bytes", NULL, T_MEM, 0, NULL, "3000", 0, LONG_MAX, NONE),
+    config_row("hll-sparse-max-bytes", NULL, T_MEM, 0, &server.hll_sparse_max_bytes, "3000", 0, LONG_MAX, NONE),
 
     /* RDB snapshots: values for the RDB code. */
     config_row("save", NULL, T_SPECIAL, MULTI_ARG, &server.save_params, "3600 1 300 100 60 10000", NOLIM, NULL, &sp_save, NULL),

@@ -243,6 +243,12 @@ void reply_double(client *c, double d) {
     }
 }
 
+void reply_long_double(client *c, long double d) {
+    char buf[5200];
+    int n = ld_to_str(buf, sizeof(buf), d);
+    reply_bulk(c, buf, (size_t)n);
+}
+
 void reply_bool(client *c, int v) {
     if (c->resp >= 3)
         reply_raw(c, v ? "#t\r\n" : "#f\r\n", 4);

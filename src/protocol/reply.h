@@ -52,6 +52,7 @@ void reply_attribute_len(client *c, long long n);   /* '|' in RESP3; nothing in 
 void reply_set_len(client *c, long long n);
 void reply_push_len(client *c, long long n);
 void reply_double(client *c, double d);
+void reply_long_double(client *c, long double d);          /* INCRBYFLOAT-style human form, bulk */
 void reply_bool(client *c, int v);
 void reply_verbatim(client *c, const char *s, size_t len, const char *ext); /* "txt", "mkd" */
 void reply_big_number(client *c, const char *digits, size_t len);

@@ -356,6 +356,35 @@ void zset_for_range(const kobj *o, size_t start, size_t count, int reverse, zset
     zset_walk(o, rank, count, reverse, call_member_fn, &mc);
 }
 
+/* ---- Geo access ---------------------------------------------------------------------------- */
+
+int zset_member_score(const kobj *o, const char *m, size_t mlen, double *score) {
+    return zset_score(o, m, mlen, score);
+}
+
+void zset_for_score_range(const kobj *o, double min, double max, zset_scored_fn *fn, void *privdata) {
+    zbound b = {.kind = ZBOUND_SCORE, .score = min};
+    zcur z;
+    zitem it;
+    for (int more = zcur_at(&z, o, zset_seek(o, &b)); more && zcur_valid(&z); zcur_step(&z, 0)) {
+        zcur_get(&z, &it);
+        if (it.score >= max) break;
+        more = fn(privdata, it.m, it.mlen, it.score);
+    }
+}
+
+kobj *zset_create(const char *key, size_t klen, size_t hint) {
+    return zset_new(key, klen, hint > (size_t)server.zset_max_listpack_entries);
+}
+
+void zset_put(kobj *o, const char *m, size_t mlen, double score) {
+    zfound f;
+    if (zset_find(o, m, mlen, &f))
+        zset_update(o, &f, m, mlen, score);
+    else
+        zset_insert(o, m, mlen, score);
+}
+
 /* ---- types.c hooks ------------------------------------------------------------------------- */
 
 void zset_free_payload(kobj *o) {

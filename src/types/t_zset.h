@@ -27,6 +27,18 @@ void zset_convert_for_sort(kobj *o);
 typedef void zset_member_fn(void *privdata, const char *member, size_t len);
 void zset_for_range(const kobj *o, size_t start, size_t count, int reverse, zset_member_fn *fn, void *privdata);
 
+/* For the geo commands (t_geo.c), whose indexes are sorted sets scored by 52-bit geohashes. */
+/* The score of a member: 1 if it is in the set. */
+int zset_member_score(const kobj *o, const char *m, size_t mlen, double *score);
+/* Calls fn, in ascending order, for the members with min <= score < max, until fn returns 0.
+ * The member bytes are valid only during the call; fn must not modify o. */
+typedef int zset_scored_fn(void *privdata, const char *member, size_t len, double score);
+void zset_for_score_range(const kobj *o, double min, double max, zset_scored_fn *fn, void *privdata);
+/* A new, empty sorted set under key, encoded for `hint` members as Redis encodes a result set
+ * it builds whole; zset_put adds a member or gives it a new score. */
+kobj *zset_create(const char *key, size_t klen, size_t hint);
+void zset_put(kobj *o, const char *m, size_t mlen, double score);
+
 /* types.c dispatch */
 void zset_free_payload(kobj *o);
 void *zset_dup_payload(const kobj *o);

@@ -81,6 +81,13 @@ SCRIPTS = [b"return redis.call('get', KEYS[1])",
            b"return cjson.encode({a=1})",
            b"syntax error here"]
 CHANNELS = [b"ch1", b"ch2", b"c*"]
+# Geo coordinates: valid ones, the exact limits, just past them, and non-numbers.
+LONS = [b"0", b"13.361389", b"-122.4194", b"180", b"-180", b"179.999999", b"180.0001", b"-0", b"x",
+        b"inf", b"1e-300"]
+LATS = [b"0", b"38.115556", b"37.7749", b"85.05112878", b"-85.05112878", b"85.0512", b"-85.06", b"89",
+        b"nan", b"1e-300"]
+GEO_SIZES = [b"0", b"1", b"100", b"5000", b"20000", b"1e7", b"-1", b"x", b"0.5"]
+GEO_UNITS = [b"m", b"km", b"mi", b"ft", b"KM", b"yd"]
 
 
 # Rows never given a stray or missing argument: for blocking commands a stray last argument
@@ -140,6 +147,9 @@ GENERATORS = {
     "weight": _pick([b"1", b"2", b"0.5", b"-1", b"x"]),
     "script": _pick(SCRIPTS),
     "channel": _pick(CHANNELS),
+    "lonlat": lambda rng: [rng.choice(LONS), rng.choice(LATS)],
+    "geosize": _pick(GEO_SIZES),
+    "geounit": _pick(GEO_UNITS),
 }
 
 # (template, compare mode, weight)
@@ -309,6 +319,30 @@ SPECS = [
     ("ZINTERCARD {keys_n} [LIMIT {small}]", "bytes", 1),
     ("ZSCAN {key} 0 [MATCH {pattern}]", "scan", 1),
     ("ZRANDMEMBER {key} [{rcount} [WITHSCORES]]", "random", 1),
+    # ---- HyperLogLog (strings; PFADD on other strings gives Redis's "not a valid HLL") ------
+    ("PFADD {key} {member} ...", "bytes", 3),
+    ("PFCOUNT {key} ...", "bytes", 2),
+    ("PFMERGE {key} {key} ...", "bytes", 1),
+    ("PFDEBUG (GETREG|DECODE|ENCODING|TODENSE|NOSUCH) {key}", "bytes", 0.5),
+    ("PFSELFTEST", "bytes", 0.05),
+    # ---- geo (sorted sets; geo commands also meet the scores ZADD wrote) -----------------
+    ("GEOADD {key} [NX|XX] [CH] {lonlat} {member} ...", "bytes", 3),
+    ("GEOPOS {key} {member} ...", "bytes", 1),
+    ("GEODIST {key} {member} {member} [{geounit}]", "bytes", 1),
+    ("GEOHASH {key} {member} ...", "bytes", 1),
+    ("GEOSEARCH {key} (FROMMEMBER {member}|FROMLONLAT {lonlat}) (BYRADIUS {geosize} {geounit}|"
+     "BYBOX {geosize} {geosize} {geounit}) [ASC|DESC] [COUNT {small} [ANY]] [WITHCOORD] [WITHDIST] "
+     "[WITHHASH]", "bytes", 2),
+    ("GEOSEARCHSTORE {key} {key} (FROMMEMBER {member}|FROMLONLAT {lonlat}) (BYRADIUS {geosize} "
+     "{geounit}|BYBOX {geosize} {geosize} {geounit}) [ASC|DESC] [COUNT {small} [ANY]] [STOREDIST]",
+     "bytes", 1),
+    ("GEORADIUS {key} {lonlat} {geosize} {geounit} [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT {small} "
+     "[ANY]] [ASC|DESC] [STORE {key}|STOREDIST {key}]", "bytes", 1),
+    ("GEORADIUS_RO {key} {lonlat} {geosize} {geounit} [WITHDIST] [COUNT {small}] [ASC|DESC]", "bytes", 0.5),
+    ("GEORADIUSBYMEMBER {key} {member} {geosize} {geounit} [WITHCOORD] [WITHDIST] [COUNT {small}] "
+     "[ASC|DESC] [STORE {key}|STOREDIST {key}]", "bytes", 1),
+    ("GEORADIUSBYMEMBER_RO {key} {member} {geosize} {geounit} [WITHHASH] [COUNT {small} [ANY]]",
+     "bytes", 0.5),
     # ---- transactions: MULTI, the next random commands are queued, EXEC runs them -----------
     ("MULTI", "bytes", 0.7),
     ("EXEC", "bytes", 1),
