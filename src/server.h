@@ -216,6 +216,7 @@ struct keelServer {
     int set_max_intset_entries, set_max_listpack_entries, set_max_listpack_value;
     int zset_max_listpack_entries, zset_max_listpack_value;
     int list_max_listpack_size, list_compress_depth;
+    long long stream_node_max_bytes, stream_node_max_entries;
     long long busy_reply_threshold;
     char *save_params;          /* accepted and reported; Keel has no persistence yet */
     int appendonly;

@@ -171,6 +171,7 @@ static int keynum_keys(int layout, int argc, const karg *argv, int *pos, int max
 int command_get_keys(const command *cmd, int argc, const karg *argv, int *pos, int max) {
     /* SORT's STORE key sits after options, so only its own parser can find it. */
     if (cmd->proc == sort_command || cmd->proc == sort_ro_command) return sort_get_keys(argc, argv, pos, max);
+    if (cmd->proc == xread_command || cmd->proc == xreadgroup_command) return xread_get_keys(argc, argv, pos, max);
     int layout = keynum_layout(cmd);
     if (layout >= 0) return keynum_keys(layout, argc, argv, pos, max);
     if (cmd->first_key <= 0) return 0;
@@ -184,7 +185,8 @@ int command_get_keys(const command *cmd, int argc, const karg *argv, int *pos, i
 }
 
 static int has_key_spec(const command *cmd) {
-    return cmd->first_key > 0 || keynum_layout(cmd) >= 0;
+    return cmd->first_key > 0 || keynum_layout(cmd) >= 0 || cmd->proc == xread_command ||
+           cmd->proc == xreadgroup_command;
 }
 
 /* The access flags of the key spec: RO/RW, plus the data access Redis marks on type commands. */

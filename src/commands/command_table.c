@@ -128,6 +128,23 @@ static command script_subcommands[] = {
     END,
 };
 
+/* ---- subcommands of the stream containers (t_stream.c) ---- */
+static command xgroup_subcommands[] = {
+    CMD("xgroup|create", xgroup_command, -5, W | M, 2, 2, 1, "stream", "5.0.0", "O(1)", "Create a consumer group."),
+    CMD("xgroup|createconsumer", xgroup_command, 5, W | M, 2, 2, 1, "stream", "6.2.0", "O(1)", "Create a consumer in a consumer group."),
+    CMD("xgroup|delconsumer", xgroup_command, 5, W, 2, 2, 1, "stream", "5.0.0", "O(1)", "Delete a consumer from a consumer group."),
+    CMD("xgroup|destroy", xgroup_command, 4, W, 2, 2, 1, "stream", "5.0.0", "O(N) where N is the number of entries in the group's pending entries list (PEL).", "Destroy a consumer group."),
+    CMD("xgroup|help", xgroup_help_command, 2, L | S, 0, 0, 0, "stream", "5.0.0", "O(1)", "Show helpful text about the different subcommands"),
+    CMD("xgroup|setid", xgroup_command, -5, W, 2, 2, 1, "stream", "5.0.0", "O(1)", "Set a consumer group to an arbitrary last delivered ID value."),
+    END,
+};
+static command xinfo_subcommands[] = {
+    CMD("xinfo|consumers", xinfo_consumers_command, 4, R, 2, 2, 1, "stream", "5.0.0", "O(1)", "List the consumers in a consumer group"),
+    CMD("xinfo|groups", xinfo_groups_command, 3, R, 2, 2, 1, "stream", "5.0.0", "O(1)", "List the consumer groups of a stream"),
+    CMD("xinfo|help", xinfo_help_command, 2, L | S, 0, 0, 0, "stream", "5.0.0", "O(1)", "Show helpful text about the different subcommands"),
+    CMD("xinfo|stream", xinfo_stream_command, -3, R, 2, 2, 1, "stream", "5.0.0", "O(1)", "Get information about a stream"),
+    END,
+};
 static command commands[] = {
     /* ---- connection (cmd_connection.c, cmd_client.c) ---- */
     CMD("ping", ping_command, -1, F, 0, 0, 0, "connection", "1.0.0", "O(1)", "Ping the server"),
@@ -334,6 +351,22 @@ CMD("hset", hset_command, -4, W | M | F, 1, 1, 1, "hash", "2.0.0", "O(1) for eac
     CMD("sunsubscribe", sunsubscribe_command, -1, CMD_PUBSUB | NS | L | S, 1, -1, 1, "pubsub", "7.0.0", "O(N) where N is the number of clients already subscribed to a shard channel.", "Stop listening for messages posted to the given shard channels"),
     CMD("spublish", spublish_command, 3, CMD_PUBSUB | L | S | F, 1, 1, 1, "pubsub", "7.0.0", "O(N) where N is the number of clients subscribed to the receiving shard channel.", "Post a message to a shard channel"),
     SUBCMDS("pubsub", pubsub_subcommands, 0, "pubsub", "2.8.0", "A container for Pub/Sub commands"),
+    /* ---- streams (t_stream.c) ---- */
+    CMD("xadd", xadd_command, -5, W | M | F, 1, 1, 1, "stream", "5.0.0", "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", "Appends a new entry to a stream"),
+    CMD("xrange", xrange_command, -4, R, 1, 1, 1, "stream", "5.0.0", "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", "Return a range of elements in a stream, with IDs matching the specified IDs interval"),
+    CMD("xrevrange", xrevrange_command, -4, R, 1, 1, 1, "stream", "5.0.0", "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", "Return a range of elements in a stream, with IDs matching the specified ID interval, in reverse order (from greater to smaller IDs) compared to XRANGE"),
+    CMD("xlen", xlen_command, 2, R | F, 1, 1, 1, "stream", "5.0.0", "O(1)", "Return the number of entries in a stream"),
+    CMD("xdel", xdel_command, -3, W | F, 1, 1, 1, "stream", "5.0.0", "O(1) for each single item to delete in the stream, regardless of the stream size.", "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist."),
+    CMD("xtrim", xtrim_command, -4, W, 1, 1, 1, "stream", "5.0.0", "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", "Trims the stream to (if needed) the given number of items, evicting older items (items with lower IDs) first."),
+    CMD("xsetid", xsetid_command, -3, W | M | F, 1, 1, 1, "stream", "5.0.0", "O(1)", "Set the last item ID of a stream to a given value"),
+    CMD("xread", xread_command, -4, R | CMD_BLOCKING | CMD_MOVABLE_KEYS, 0, 0, 0, "stream", "5.0.0", "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block."),
+    CMD("xreadgroup", xreadgroup_command, -7, W | CMD_BLOCKING | CMD_MOVABLE_KEYS, 0, 0, 0, "stream", "5.0.0", "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block."),
+    SUBCMDS("xgroup", xgroup_subcommands, 0, "stream", "5.0.0", "A container for consumer groups commands"),
+    CMD("xack", xack_command, -4, W | F, 1, 1, 1, "stream", "5.0.0", "O(1) for each message ID processed.", "Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL."),
+    CMD("xpending", xpending_command, -3, R, 1, 1, 1, "stream", "5.0.0", "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1).", "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged."),
+    CMD("xclaim", xclaim_command, -6, W | F, 1, 1, 1, "stream", "5.0.0", "O(log N) with N being the number of messages in the PEL of the consumer group.", "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer."),
+    CMD("xautoclaim", xautoclaim_command, -6, W | F, 1, 1, 1, "stream", "6.2.0", "O(1) if COUNT is small.", "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer."),
+    SUBCMDS("xinfo", xinfo_subcommands, 0, "stream", "5.0.0", "A container for stream introspection commands"),
     /* ---- scripting (cmd_script.c) ---- */
     CMD("eval", eval_command, -3, NS | S | SM | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS, 0, 0, 0, "scripting", "2.6.0", "Depends on the script that is executed.", "Execute a Lua script server side"),
     CMD("evalsha", evalsha_command, -3, NS | S | SM | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS, 0, 0, 0, "scripting", "2.6.0", "Depends on the script that is executed.", "Execute a Lua script server side"),

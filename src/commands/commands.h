@@ -75,6 +75,14 @@ command_proc zadd_command, zincrby_command, zrem_command, zcard_command, zscore_
     zintercard_command, zrandmember_command, zremrangebyrank_command, zremrangebyscore_command,
     zremrangebylex_command, zscan_command;
 
+/* streams: src/types/t_stream.c */
+command_proc xadd_command, xrange_command, xrevrange_command, xlen_command, xdel_command, xtrim_command,
+    xsetid_command, xread_command, xreadgroup_command, xgroup_command, xgroup_help_command, xack_command,
+    xpending_command, xclaim_command, xautoclaim_command, xinfo_consumers_command, xinfo_groups_command,
+    xinfo_stream_command, xinfo_help_command;
+/* COMMAND GETKEYS for XREAD/XREADGROUP (keys follow STREAMS); same contract as sort_get_keys. */
+int xread_get_keys(int argc, const karg *argv, int *pos, int max);
+
 /* client tracking: src/core/tracking.c */
 command_proc client_tracking_command, client_caching_command;
 

@@ -49,6 +49,7 @@ typedef struct blockState {
     size_t heap_slot;              /* index in the timeout heap, NO_SLOT without a deadline */
     karg serving;                  /* serve mode: the ready key (ptr NULL otherwise) */
     int still_blocked;             /* serve mode: the command asked to keep waiting */
+    int serve_deleted;             /* re-executed even when the ready key no longer exists */
     int argc;
     karg *argv;                    /* copy of the arguments, inside this allocation */
     int nnodes;
@@ -288,6 +289,10 @@ void block_for_keys(client *c, const karg *keys, int nkeys, long long deadline_m
     }
 }
 
+void blocking_serve_when_deleted(client *c) {
+    c->bstate->serve_deleted = 1;
+}
+
 const karg *blocking_ready_key(const client *c) {
     return c->bstate && c->bstate->serving.ptr ? &c->bstate->serving : NULL;
 }
@@ -375,15 +380,16 @@ static void reexecute(client *c, waitKey *wk) {
     unblock(c, 1);
 }
 
-/* Serves the clients waiting on wk, oldest first, while the key exists. wk is freed when its
- * last client is served, so it is only touched while a later waiter keeps it alive. */
+/* Serves the clients waiting on wk, oldest first: those that asked for it even when the key
+ * does not exist (any more). wk is freed when its last client is served, so it is only touched
+ * while a later waiter keeps it alive. */
 static void serve_key(waitKey *wk) {
     for (waitNode *n = wk->head; n;) {
-        if (!db_lookup(wk->db, wk->key, wk->klen, LOOKUP_NOTOUCH | LOOKUP_NOSTATS | LOOKUP_NONOTIFY)) return;
+        int exists = db_lookup(wk->db, wk->key, wk->klen, LOOKUP_NOTOUCH | LOOKUP_NOSTATS | LOOKUP_NONOTIFY) != NULL;
         waitNode *next = n->next;
         client *c = n->c;
         /* A client being closed gets nothing: the elements would be lost with it. */
-        if (!(c->flags & CLIENT_CLOSE_ASAP)) reexecute(c, wk);
+        if ((exists || c->bstate->serve_deleted) && !(c->flags & CLIENT_CLOSE_ASAP)) reexecute(c, wk);
         n = next;
     }
 }

@@ -41,6 +41,10 @@ int blocking_denied(const client *c);
  * reply. In serve mode: keeps the client blocked as it was. */
 void block_for_keys(client *c, const karg *keys, int nkeys, long long deadline_ms);
 
+/* Right after block_for_keys(): c is also served when a key it waits on is signalled but no
+ * longer exists (XREADGROUP fails then; others wait on for the key to come back). */
+void blocking_serve_when_deleted(client *c);
+
 /* In serve mode, the key whose readiness is being served; otherwise NULL. */
 const karg *blocking_ready_key(const client *c);
 

@@ -64,7 +64,7 @@ static struct {
     int activerehashing, always_show_logo, set_proc_title, supervised, syslog_enabled, crash_log_enabled;
     int replica_read_only, replica_serve_stale_data, cluster_enabled, latency_tracking, dynamic_hz;
     int jemalloc_bg_thread, activedefrag, disable_thp, oom_score_adj, io_threads, shutdown_timeout;
-    long long repl_backlog_size, stream_node_max_bytes, stream_node_max_entries, hll_sparse_max_bytes;
+    long long repl_backlog_size, hll_sparse_max_bytes;
     long long tracking_table_max_keys, acllog_max_len, maxmemory_clients;
 } compat;
 
@@ -302,6 +302,8 @@ static configDef configs[] = {
     { .name = "zset-max-listpack-value", .alias = "zset-max-ziplist-value", .type = T_INT, .ptr = &server.zset_max_listpack_value, .deflt = "64", .min = 0, .max = INT_MAX },
     { .name = "list-max-listpack-size", .alias = "list-max-ziplist-size", .type = T_INT, .ptr = &server.list_max_listpack_size, .deflt = "-2", .min = INT_MIN, .max = INT_MAX },
     INT("list-compress-depth", list_compress_depth, "0", 0, INT_MAX),
+    MEM("stream-node-max-bytes", stream_node_max_bytes, "4096", 0, LLONG_MAX),
+    LL("stream-node-max-entries", stream_node_max_entries, "100", 0, LLONG_MAX),
     { .name = "busy-reply-threshold", .alias = "lua-time-limit", .type = T_LL, .ptr = &server.busy_reply_threshold, .deflt = "5000", .min = 0, .max = LLONG_MAX },
     SPECIAL("save", "3600 1 300 100 60 10000", set_save, get_save),
     BOOL("appendonly", appendonly, "no"),
@@ -336,8 +338,6 @@ static configDef configs[] = {
     { .name = "oom-score-adj", .type = T_ENUM, .ptr = &compat.oom_score_adj, .deflt = "no", .enum_names = oom_score_adj_names },
     { .name = "io-threads", .type = T_INT, .ptr = &compat.io_threads, .deflt = "1", .min = 1, .max = 128, .flags = IMMUTABLE },
     { .name = "shutdown-timeout", .type = T_INT, .ptr = &compat.shutdown_timeout, .deflt = "10", .min = 0, .max = INT_MAX },
-    { .name = "stream-node-max-bytes", .type = T_MEM, .ptr = &compat.stream_node_max_bytes, .deflt = "4096", .min = 0, .max = LLONG_MAX },
-    { .name = "stream-node-max-entries", .type = T_LL, .ptr = &compat.stream_node_max_entries, .deflt = "100", .min = 0, .max = LLONG_MAX },
     { .name = "hll-sparse-max-bytes", .type = T_MEM, .ptr = &compat.hll_sparse_max_bytes, .deflt = "3000", .min = 0, .max = LLONG_MAX },
     { .name = "tracking-table-max-keys", .type = T_LL, .ptr = &compat.tracking_table_max_keys, .deflt = "1000000", .min = 0, .max = LLONG_MAX },
     { .name = "acllog-max-len", .type = T_LL, .ptr = &compat.acllog_max_len, .deflt = "128", .min = 0, .max = LLONG_MAX },

@@ -108,8 +108,9 @@ void db_add(kdb *db, kobj *o) {
     o->lru = evict_new_lru();
     tableAdd(db_keys(db), o);
     if (o->has_expire) ttl_add(db, o);
-    /* blocking.c: a new list or sorted set may serve clients blocked on this key. */
-    if (o->type == OBJ_LIST || o->type == OBJ_ZSET) signal_key_as_ready(db, obj_key(o), obj_keylen(o));
+    /* blocking.c: a new list, sorted set or stream may serve clients blocked on this key. */
+    if (o->type == OBJ_LIST || o->type == OBJ_ZSET || o->type == OBJ_STREAM)
+        signal_key_as_ready(db, obj_key(o), obj_keylen(o));
 }
 
 kobj *db_add_with_expire(kdb *db, kobj *o, long long when_ms) {
@@ -124,6 +125,7 @@ kobj *db_add_with_expire(kdb *db, kobj *o, long long when_ms) {
 void db_unlink(kdb *db, kobj *o) {
     tableDeleteEntry(db_keys(db), o);
     if (o->has_expire) ttl_remove(db, o);
+    if (o->type == OBJ_STREAM) signal_key_as_ready(db, obj_key(o), obj_keylen(o));   /* as delete_key */
 }
 
 kobj *db_set(kdb *db, kobj *o, int keep_ttl) {
@@ -141,6 +143,8 @@ kobj *db_set(kdb *db, kobj *o, int keep_ttl) {
     }
     /* Under LFU an overwritten key keeps its access frequency, as in Redis. */
     o->lru = evict_policy_is_lfu() ? old->lru : evict_new_lru();
+    /* blocking.c: XREADGROUP waiters fail when their stream is overwritten. */
+    if (old->type == OBJ_STREAM) signal_key_as_ready(db, obj_key(old), obj_keylen(old));
     o->link = old->link;    /* tableReplaceEntry keeps the chain only through the new entry's link */
     tableReplaceEntry(t, old, o);
     if (o->has_expire) ttl_add(db, o);
@@ -159,6 +163,8 @@ static int delete_key(kdb *db, const char *key, size_t len, int async) {
     kobj *o = tableDelete(db->keys, key, len);
     if (!o) return 0;
     if (o->has_expire) ttl_remove(db, o);
+    /* blocking.c: XREADGROUP waiters fail when their stream is deleted. */
+    if (o->type == OBJ_STREAM) signal_key_as_ready(db, key, len);
     db_free_obj(o, async);
     return 1;
 }
