@@ -348,6 +348,18 @@ void blocking_signal_db(kdb *db) {
     tableIterRelease(&it);
 }
 
+void blocking_signal_streams(kdb *db) {
+    table *t = nblocked ? wait_table(db, 0) : NULL;
+    if (!t || !db->keys) return;
+    tableIter it;
+    tableIterInit(&it, t, 0);
+    for (waitKey *wk; (wk = tableIterNext(&it)) != NULL;) {
+        kobj *o = tableFind(db->keys, wk->key, wk->klen);
+        if (o && o->type == OBJ_STREAM) signal_key_as_ready(db, wk->key, wk->klen);
+    }
+    tableIterRelease(&it);
+}
+
 /* Re-executes c's command in serve mode for the ready key wk. */
 static void reexecute(client *c, waitKey *wk) {
     blockState *bs = c->bstate;

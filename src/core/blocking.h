@@ -54,6 +54,10 @@ void signal_key_as_ready(kdb *db, const char *key, size_t len);
 /* After SWAPDB: every key clients wait on in db that now exists is signalled. */
 void blocking_signal_db(kdb *db);
 
+/* Before FLUSHDB/FLUSHALL/SWAPDB replace db's values: every key clients wait on that holds a
+ * stream is signalled (XREADGROUP waiters fail if it is gone when served). */
+void blocking_signal_streams(kdb *db);
+
 /* Serves the ready keys (the dispatch hook after the outermost command). */
 void blocking_serve_ready(void);
 

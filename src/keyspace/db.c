@@ -201,6 +201,7 @@ long long db_flush(kdb *db, int async) {
     tracking_on_flush();        /* core/tracking.c: null invalidations, tracked keys forgotten */
     if (!db->keys) return 0;
     multi_touch_db(db, NULL);   /* core/multi.c: FLUSHDB/FLUSHALL fail WATCHes of existing keys */
+    blocking_signal_streams(db);
     long long removed = (long long)tableSize(db->keys);
     db->avg_ttl = 0;
     if (async && removed) {
@@ -220,6 +221,8 @@ long long db_flush(kdb *db, int async) {
 void db_swap(kdb *a, kdb *b) {
     multi_touch_db(a, b);   /* core/multi.c: WATCHed keys that exist on either side changed */
     multi_touch_db(b, a);
+    blocking_signal_streams(a);
+    blocking_signal_streams(b);
     kdb tmp = *a;
     a->keys = b->keys;
     a->ttl = b->ttl;
