@@ -139,24 +139,54 @@ static const unsigned char *varint_get(const unsigned char *p, uint64_t *v) {
     return p;
 }
 
+/* A string is stored as [varint len << 1][bytes], or, when it is a canonical integer (Redis's
+ * strict rules, so it reads back byte-identical) of magnitude below 2^62, as one varint
+ * (zigzag(v) << 1 | 1): "123456" costs 3 bytes instead of 7. */
+#define STR_INT_LIMIT (1LL << 62)
+
+static int str_as_int(const streamStr *s, uint64_t *code) {
+    long long v;
+    if (s->len == 0 || s->len > 20 || !str_to_ll(s->ptr, s->len, &v) || v >= STR_INT_LIMIT || v <= -STR_INT_LIMIT)
+        return 0;
+    uint64_t zz = v < 0 ? ((uint64_t)(-(v + 1)) << 1) | 1 : (uint64_t)v << 1;
+    *code = zz << 1 | 1;
+    return 1;
+}
+
+static size_t str_size(const streamStr *s) {
+    uint64_t code;
+    if (str_as_int(s, &code)) return varint_len(code);
+    return varint_len((uint64_t)s->len << 1) + s->len;
+}
+
 static unsigned char *str_put(unsigned char *p, const streamStr *s) {
-    p = varint_put(p, s->len);
+    uint64_t code;
+    if (str_as_int(s, &code)) return varint_put(p, code);
+    p = varint_put(p, (uint64_t)s->len << 1);
     memcpy(p, s->ptr, s->len);
     return p + s->len;
 }
 
-static const unsigned char *str_get(const unsigned char *p, streamStr *s) {
-    uint64_t len;
-    p = varint_get(p, &len);
+/* Reads a string; an integer is formatted into buf (STREAM_STR_BUF bytes). */
+static const unsigned char *str_get(const unsigned char *p, streamStr *s, char *buf) {
+    uint64_t code;
+    p = varint_get(p, &code);
+    if (code & 1) {
+        uint64_t zz = code >> 1;
+        long long v = zz & 1 ? -(long long)(zz >> 1) - 1 : (long long)(zz >> 1);
+        s->len = (size_t)ll_to_str(buf, STREAM_STR_BUF, v);
+        s->ptr = buf;
+        return p;
+    }
     s->ptr = (const char *)p;
-    s->len = (size_t)len;
-    return p + len;
+    s->len = (size_t)(code >> 1);
+    return p + s->len;
 }
 
 static const unsigned char *str_skip(const unsigned char *p) {
-    uint64_t len;
-    p = varint_get(p, &len);
-    return p + len;
+    uint64_t code;
+    p = varint_get(p, &code);
+    return code & 1 ? p : p + (code >> 1);
 }
 
 /* ---- Nodes ---------------------------------------------------------------------------------- */
@@ -176,7 +206,8 @@ static int same_fields(const streamNode *n, const streamStr *fv, size_t nfields)
     if (nm != nfields) return 0;
     for (size_t i = 0; i < nfields; i++) {
         streamStr f;
-        p = str_get(p, &f);
+        char buf[STREAM_STR_BUF];
+        p = str_get(p, &f, buf);
         if (f.len != fv[2 * i].len || memcmp(f.ptr, fv[2 * i].ptr, f.len) != 0) return 0;
     }
     return 1;
@@ -184,7 +215,7 @@ static int same_fields(const streamNode *n, const streamStr *fv, size_t nfields)
 
 static streamNode *node_new(const streamStr *fv, size_t nfields) {
     size_t bytes = varint_len(nfields);
-    for (size_t i = 0; i < nfields; i++) bytes += varint_len(fv[2 * i].len) + fv[2 * i].len;
+    for (size_t i = 0; i < nfields; i++) bytes += str_size(&fv[2 * i]);
     streamNode *n = kmalloc(sizeof(streamNode) + bytes);
     memset(n, 0, sizeof(*n));
     unsigned char *p = varint_put(n->data, nfields);
@@ -239,7 +270,7 @@ void stream_append(stream *s, const streamID *id, const streamStr *fv, size_t nf
     int same = same_fields(n, fv, nfields);
     size_t add = 1 + varint_len(dms) + varint_len(seq) + (same ? 0 : varint_len(nfields));
     for (size_t i = 0; i < 2 * nfields; i++)
-        if (!same || i % 2 == 1) add += varint_len(fv[i].len) + fv[i].len;
+        if (!same || i % 2 == 1) add += str_size(&fv[i]);
     n = krealloc(n, node_alloc_size(n) + add);
     idmap_at(&s->nodes, s->nodes.len - 1)->ptr = n;
     unsigned char *p = n->data + n->bytes;
@@ -339,10 +370,10 @@ int stream_iter_next(streamIter *it) {
 
 void stream_iter_field(streamIter *it, streamStr *f, streamStr *v) {
     if (it->same)
-        it->mp = str_get(it->mp, f);
+        it->mp = str_get(it->mp, f, it->fbuf);
     else
-        it->fp = str_get(it->fp, f);
-    it->fp = str_get(it->fp, v);
+        it->fp = str_get(it->fp, f, it->fbuf);
+    it->fp = str_get(it->fp, v, it->vbuf);
 }
 
 static void node_remove(stream *s, size_t i) {

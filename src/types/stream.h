@@ -10,7 +10,9 @@
  *             STREAM_F_SAMEFIELDS (the entry has exactly the master fields, so only values
  *             follow; otherwise [varint nfields][field][value]... follow)
  *     ms delta = ms - first.ms; seq = seq - first.seq when the delta is 0, else seq itself
- *   strings: [varint len][bytes].  Varints are LEB128 (7 bits a byte, low group first).
+ *   strings: [varint len << 1][bytes], or a canonical integer below 2^62 in magnitude as the
+ *            single varint zigzag(v) << 1 | 1 (it reads back as the same bytes).
+ *   Varints are LEB128 (7 bits a byte, low group first).
  *
  * The master fields are the fields of the node's first entry. A node is closed (a new one
  * starts) when it holds stream-node-max-entries entries, tombstones included, or when adding
@@ -125,6 +127,7 @@ size_t stream_memory(const stream *s);
 /* Appends an entry with fields/values argv-style (pairs ptr/len, 2*nfields strings); the ID
  * must be greater than last_id (the caller checks). node_max_bytes / node_max_entries are the
  * configured limits (0 = unlimited). */
+#define STREAM_STR_BUF 24   /* room for a formatted long long */
 typedef struct streamStr {
     const char *ptr;
     size_t len;
@@ -149,6 +152,7 @@ typedef struct streamIter {
     size_t nfields;
     const unsigned char *fp;   /* next field/value bytes */
     const unsigned char *mp;   /* next master field (SAMEFIELDS entries) */
+    char fbuf[STREAM_STR_BUF], vbuf[STREAM_STR_BUF];   /* integers formatted for the caller */
     int same;
     int done;
 } streamIter;
@@ -156,7 +160,8 @@ typedef struct streamIter {
 void stream_iter_start(streamIter *it, stream *s, const streamID *start, const streamID *end, int rev);
 /* 1 and the entry in it->id / it->nfields, or 0 at the end. */
 int stream_iter_next(streamIter *it);
-/* The current entry's next field and value (call it->nfields times). */
+/* The current entry's next field and value (call it->nfields times); the bytes are valid
+ * until the next call. */
 void stream_iter_field(streamIter *it, streamStr *f, streamStr *v);
 /* Marks the current entry deleted (a tombstone); removes its node if no live entry is left,
  * after which the iterator must be stopped. Updates length, not first_id. */

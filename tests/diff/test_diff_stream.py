@@ -68,7 +68,24 @@ def xinfo_stream(key):
     return C("XINFO", "STREAM", key, compare=info_stream)
 
 
+# Field and value bytes around the integer encoding of entries (canonical integers only).
+VALUES = ["0", "1", "-1", "63", "64", "-64", "123456", "4611686018427387903", "4611686018427387904",
+          "-4611686018427387904", "-4611686018427387905", "9223372036854775807", "-9223372036854775808",
+          "9223372036854775808", "01", "+1", "-0", " 1", "1.5", "", "abc", "x" * 200, "bin\x00\xff\r\n"]
+
+
+def values_script():
+    steps = [["CONFIG", "SET", "stream-node-max-entries", "4"]]
+    for i, v in enumerate(VALUES):
+        steps.append(["XADD", "s", "%d-0" % (i + 1), v, v, "f", v])
+        steps.append(["XADD", "s", "%d-1" % (i + 1), "f", v, v, v])
+    steps += [["XRANGE", "s", "-", "+"], ["XREVRANGE", "s", "+", "-", "COUNT", "7"],
+              xinfo_stream("s")]
+    return steps
+
+
 SCRIPTS = {
+    "values_roundtrip": values_script(),
     "xadd_ids": [
         C("XADD", "s", "1-1", "a", "1", expect=b"$3\r\n1-1\r\n"),
         ["XADD", "s", "1-1", "a", "1"],
