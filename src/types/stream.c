@@ -273,6 +273,7 @@ void stream_append(stream *s, const streamID *id, const streamStr *fv, size_t nf
         if (!same || i % 2 == 1) add += str_size(&fv[i]);
     n = krealloc(n, node_alloc_size(n) + add);
     idmap_at(&s->nodes, s->nodes.len - 1)->ptr = n;
+    n->last_off = n->bytes;
     unsigned char *p = n->data + n->bytes;
     *p++ = same ? STREAM_F_SAMEFIELDS : 0;
     p = varint_put(p, dms);
@@ -404,6 +405,12 @@ void stream_iter_stop(streamIter *it) {
 
 void stream_edge_id(stream *s, int first, streamID *id) {
     streamID min = {0, 0}, max = {UINT64_MAX, UINT64_MAX};
+    /* The common case of the last ID (XREAD, XREADGROUP): the last entry is live. */
+    const streamNode *last = s->nodes.len ? node_of(s, s->nodes.len - 1) : NULL;
+    if (!first && last && !entry_deleted(last, last->last_off)) {
+        *id = last->last;
+        return;
+    }
     streamIter it;
     stream_iter_start(&it, s, &min, &max, !first);
     if (stream_iter_next(&it))
@@ -411,6 +418,15 @@ void stream_edge_id(stream *s, int first, streamID *id) {
     else
         *id = first ? max : min;
     stream_iter_stop(&it);
+}
+
+size_t stream_range_count(stream *s, const streamID *start, const streamID *end, int rev, size_t limit) {
+    streamIter it;
+    size_t n = 0;
+    stream_iter_start(&it, s, start, end, rev);
+    while (n < limit && stream_iter_next(&it)) n++;
+    stream_iter_stop(&it);
+    return n;
 }
 
 int stream_entry_exists(stream *s, const streamID *id) {

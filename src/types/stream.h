@@ -80,6 +80,7 @@ typedef struct streamNode {
     uint32_t live;
     uint32_t bytes;          /* of data[] */
     uint32_t entries_off;    /* where the first entry starts in data[] (after the master) */
+    uint32_t last_off;       /* where the last entry starts */
     streamID last;           /* ID of the last entry (live or not) */
     unsigned char data[];
 } streamNode;
@@ -167,6 +168,8 @@ void stream_iter_field(streamIter *it, streamStr *f, streamStr *v);
  * after which the iterator must be stopped. Updates length, not first_id. */
 void stream_iter_delete(streamIter *it);
 void stream_iter_stop(streamIter *it);
+/* Live entries in [start, end], counting up to limit. */
+size_t stream_range_count(stream *s, const streamID *start, const streamID *end, int rev, size_t limit);
 
 /* Deletes the entry with this ID: 1 if it existed. Updates length, first_id, max_deleted_id. */
 int stream_delete(stream *s, const streamID *id);

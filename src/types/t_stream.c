@@ -192,10 +192,15 @@ static void group_deliver(stream *s, groupRead *gr, const streamID *id, long lon
     }
 }
 
-/* Entries in [start, end] (count 0 = all) as an array; with gr, delivered to a consumer. */
+/* Entries in [start, end] (count 0 = all) as an array; with gr, delivered to a consumer.
+ * With a count the length is counted first (a deferred length costs reply blocks). */
 static size_t reply_range(client *c, stream *s, const streamID *start, const streamID *end, size_t count, int rev,
                           groupRead *gr) {
-    replyDeferred d = reply_deferred(c);
+    replyDeferred d = {NULL};
+    if (count)
+        reply_array_len(c, (long long)stream_range_count(s, start, end, rev, count));
+    else
+        d = reply_deferred(c);
     size_t n = 0;
     long long now = mstime();
     streamIter it;
@@ -206,17 +211,18 @@ static size_t reply_range(client *c, stream *s, const streamID *start, const str
         if (++n == count) break;
     }
     stream_iter_stop(&it);
-    reply_set_deferred_array(c, d, (long long)n);
+    if (!count) reply_set_deferred_array(c, d, (long long)n);
     return n;
 }
 
 /* XREADGROUP with an ID: the consumer's own pending entries from start (deleted ones as
  * [id, nil]); each counts as delivered again. */
 static void reply_consumer_history(client *c, stream *s, const streamID *start, size_t count, streamConsumer *sc) {
-    replyDeferred d = reply_deferred(c);
-    size_t n = 0;
+    size_t from = idmap_lower_bound(&sc->pel, start), n = sc->pel.len - from;
+    if (count && count < n) n = count;
+    reply_array_len(c, (long long)n);
     long long now = mstime();
-    for (size_t i = idmap_lower_bound(&sc->pel, start); i < sc->pel.len && (!count || n < count); i++, n++) {
+    for (size_t i = from; i < from + n; i++) {
         streamNACK *nack = idmap_at(&sc->pel, i)->ptr;
         if (reply_one_entry(c, s, &nack->id)) {
             nack->delivery_time = now;
@@ -227,7 +233,6 @@ static void reply_consumer_history(client *c, stream *s, const streamID *start, 
             reply_null_array(c);
         }
     }
-    reply_set_deferred_array(c, d, (long long)n);
 }
 
 /* ---- XADD / XTRIM --------------------------------------------------------------------------- */
@@ -695,6 +700,24 @@ static void xread_block(client *c, const xreadArgs *a, const streamID *ids) {
     kfree(argv);
 }
 
+/* The stream at the i-th key if it has something for the reader now, else NULL. *after is
+ * the ID to read after (a group's last delivered ID for ">"); *history is set for XREADGROUP
+ * with an explicit ID (the consumer's pending entries, always served). */
+static stream *xread_servable(client *c, const xreadArgs *a, int i, streamCG *cg, streamID *after, int *history,
+                              int lookup_flags) {
+    const karg *key = &c->argv[a->streams_arg + i];
+    kobj *o = db_lookup(c->db, key->ptr, key->len, lookup_flags);
+    if (!o) return NULL;
+    stream *s = STREAM(o);
+    *history = cg && stream_id_cmp(after, &ID_MAX) != 0;
+    if (*history) return s;
+    if (!s->length) return NULL;
+    streamID maxid;
+    stream_edge_id(s, 0, &maxid);
+    if (cg) *after = cg->last_id;
+    return stream_id_cmp(&maxid, after) > 0 ? s : NULL;
+}
+
 static void xread_generic(client *c, int xreadgroup) {
     xreadArgs a;
     if (!xread_parse(c, xreadgroup, &a)) return;
@@ -739,34 +762,45 @@ static void xread_generic(client *c, int xreadgroup) {
             goto cleanup;
         }
     }
-    replyDeferred d;
+    /* The reply's length is counted first (no deferred length on the hot path), except for
+     * XREADGROUP over several streams, where serving one may change what the next one has. */
     long long served = 0;
-    for (int i = 0; i < a.nstreams; i++) {
-        const karg *key = &c->argv[a.streams_arg + i];
-        kobj *o = db_lookup_read(c->db, key->ptr, key->len);
-        if (!o) continue;
-        stream *s = STREAM(o);
-        streamID after = ids[i], maxid;
-        int history = groups[i] && stream_id_cmp(&after, &ID_MAX) != 0;
-        if (!history) {
-            if (!s->length) continue;
-            stream_edge_id(s, 0, &maxid);
-            if (groups[i]) after = groups[i]->last_id;
-            if (stream_id_cmp(&maxid, &after) <= 0) continue;
-        }
-        if (served++ == 0) d = reply_deferred(c);
-        reply_stream_part(c, key, s, &after, (size_t)a.count, groups[i], &a, history);
+    int precount = !a.group || a.nstreams == 1;
+    for (int i = 0; precount && i < a.nstreams; i++) {
+        streamID after = ids[i];
+        int history;
+        served += xread_servable(c, &a, i, groups[i], &after, &history,
+                                 LOOKUP_NOTOUCH | LOOKUP_NOSTATS | LOOKUP_NONOTIFY) != NULL;
     }
+    replyDeferred d = {NULL};
     if (served) {
+        if (c->resp == 2)
+            reply_array_len(c, served);
+        else
+            reply_map_len(c, served);
+    } else if (!precount) {
+        d = reply_deferred(c);
+    }
+    long long replied = 0;
+    for (int i = 0; i < a.nstreams; i++) {
+        streamID after = ids[i];
+        int history;
+        stream *s = xread_servable(c, &a, i, groups[i], &after, &history, LOOKUP_NONE);
+        if (!s) continue;
+        reply_stream_part(c, &c->argv[a.streams_arg + i], s, &after, (size_t)a.count, groups[i], &a, history);
+        replied++;
+    }
+    if (!precount) {
+        served = replied;
         if (c->resp == 2)
             reply_set_deferred_array(c, d, served);
         else
             reply_set_deferred_map(c, d, served);
-    } else if (a.deadline != -1 && !blocking_denied(c)) {
-        xread_block(c, &a, ids);
-    } else {
-        reply_null_array(c);
     }
+    if (!served && a.deadline != -1 && !blocking_denied(c))
+        xread_block(c, &a, ids);
+    else if (!served)
+        reply_null_array(c);
 cleanup:
     kfree(ids);
     kfree(groups);
