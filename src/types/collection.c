@@ -13,7 +13,7 @@
 
 /* ---- Varints ----------------------------------------------------------------------------- */
 
-static size_t varint_size(size_t v) {
+size_t varint_size(size_t v) {
     size_t n = 1;
     while (v >= 128) {
         v >>= 7;
@@ -22,7 +22,7 @@ static size_t varint_size(size_t v) {
     return n;
 }
 
-static size_t varint_put(unsigned char *p, size_t v) {
+size_t varint_put(unsigned char *p, size_t v) {
     size_t n = 0;
     while (v >= 128) {
         p[n++] = (unsigned char)(v | 128);
@@ -32,7 +32,7 @@ static size_t varint_put(unsigned char *p, size_t v) {
     return n;
 }
 
-static const unsigned char *varint_get(const unsigned char *p, size_t *v) {
+const unsigned char *varint_get(const unsigned char *p, size_t *v) {
     size_t r = 0;
     unsigned shift = 0;
     while (*p & 128) {

@@ -17,6 +17,12 @@
 #include "protocol/reply.h"
 #include "server.h"
 
+/* ---- Varints (LEB128, also used by stream nodes) ------------------------------------------ */
+
+size_t varint_size(size_t v);                                       /* bytes varint_put writes */
+size_t varint_put(unsigned char *p, size_t v);                      /* returns the bytes written */
+const unsigned char *varint_get(const unsigned char *p, size_t *v); /* returns the next byte */
+
 /* ---- Table entries ----------------------------------------------------------------------- */
 
 typedef struct collEntry {

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "types/collection.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -111,33 +112,7 @@ size_t idmap_memory(const idMap *m) {
     return m->a ? kmalloc_size(m->a) : 0;
 }
 
-/* ---- Varints and strings -------------------------------------------------------------------- */
-
-static size_t varint_len(uint64_t v) {
-    size_t n = 1;
-    while (v >= 0x80) v >>= 7, n++;
-    return n;
-}
-
-static unsigned char *varint_put(unsigned char *p, uint64_t v) {
-    while (v >= 0x80) {
-        *p++ = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = (unsigned char)v;
-    return p;
-}
-
-static const unsigned char *varint_get(const unsigned char *p, uint64_t *v) {
-    uint64_t r = 0;
-    unsigned shift = 0;
-    while (*p & 0x80) {
-        r |= (uint64_t)(*p++ & 0x7f) << shift;
-        shift += 7;
-    }
-    *v = r | ((uint64_t)*p++ << shift);
-    return p;
-}
+/* ---- Strings ------------------------------------------------------------------------------ */
 
 /* A string is stored as [varint len << 1][bytes], or, when it is a canonical integer (Redis's
  * strict rules, so it reads back byte-identical) of magnitude below 2^62, as one varint
@@ -155,14 +130,14 @@ static int str_as_int(const streamStr *s, uint64_t *code) {
 
 static size_t str_size(const streamStr *s) {
     uint64_t code;
-    if (str_as_int(s, &code)) return varint_len(code);
-    return varint_len((uint64_t)s->len << 1) + s->len;
+    if (str_as_int(s, &code)) return varint_size(code);
+    return varint_size((uint64_t)s->len << 1) + s->len;
 }
 
 static unsigned char *str_put(unsigned char *p, const streamStr *s) {
     uint64_t code;
-    if (str_as_int(s, &code)) return varint_put(p, code);
-    p = varint_put(p, (uint64_t)s->len << 1);
+    if (str_as_int(s, &code)) return p + varint_put(p, code);
+    p += varint_put(p, (uint64_t)s->len << 1);
     memcpy(p, s->ptr, s->len);
     return p + s->len;
 }
@@ -214,11 +189,11 @@ static int same_fields(const streamNode *n, const streamStr *fv, size_t nfields)
 }
 
 static streamNode *node_new(const streamStr *fv, size_t nfields) {
-    size_t bytes = varint_len(nfields);
+    size_t bytes = varint_size(nfields);
     for (size_t i = 0; i < nfields; i++) bytes += str_size(&fv[2 * i]);
     streamNode *n = kmalloc(sizeof(streamNode) + bytes);
     memset(n, 0, sizeof(*n));
-    unsigned char *p = varint_put(n->data, nfields);
+    unsigned char *p = n->data + varint_put(n->data, nfields);
     for (size_t i = 0; i < nfields; i++) p = str_put(p, &fv[2 * i]);
     n->bytes = n->entries_off = (uint32_t)bytes;
     return n;
@@ -268,7 +243,7 @@ void stream_append(stream *s, const streamID *id, const streamStr *fv, size_t nf
     const streamID *first = &idmap_at(&s->nodes, s->nodes.len - 1)->id;
     uint64_t dms = id->ms - first->ms, seq = dms ? id->seq : id->seq - first->seq;
     int same = same_fields(n, fv, nfields);
-    size_t add = 1 + varint_len(dms) + varint_len(seq) + (same ? 0 : varint_len(nfields));
+    size_t add = 1 + varint_size(dms) + varint_size(seq) + (same ? 0 : varint_size(nfields));
     for (size_t i = 0; i < 2 * nfields; i++)
         if (!same || i % 2 == 1) add += str_size(&fv[i]);
     n = krealloc(n, node_alloc_size(n) + add);
@@ -276,9 +251,9 @@ void stream_append(stream *s, const streamID *id, const streamStr *fv, size_t nf
     n->last_off = n->bytes;
     unsigned char *p = n->data + n->bytes;
     *p++ = same ? STREAM_F_SAMEFIELDS : 0;
-    p = varint_put(p, dms);
-    p = varint_put(p, seq);
-    if (!same) p = varint_put(p, nfields);
+    p += varint_put(p, dms);
+    p += varint_put(p, seq);
+    if (!same) p += varint_put(p, nfields);
     for (size_t i = 0; i < 2 * nfields; i++)
         if (!same || i % 2 == 1) p = str_put(p, &fv[i]);
     n->bytes += (uint32_t)add;

@@ -456,30 +456,30 @@ void xlen_command(client *c) {
     if (coll_lookup_read(c, &c->argv[1], OBJ_STREAM, &o)) reply_integer(c, o ? (long long)STREAM(o)->length : 0);
 }
 
-/* Parses argv[from..argc) as strict IDs into a kmalloc'ed array; NULL after an error reply. */
-static streamID *parse_id_list(client *c, int from) {
+/* XDEL and XACK: all of argv[from..argc) are parsed as strict IDs first (no partial work on
+ * a bad one), then fn is applied to each. Returns how many fn counted, or -1 after an error
+ * reply. */
+typedef int id_fn(void *ctx, const streamID *id);
+
+static long long apply_to_ids(client *c, int from, id_fn *fn, void *ctx) {
     streamID *ids = kmalloc(sizeof(streamID) * (size_t)(c->argc - from));
-    for (int j = from; j < c->argc; j++) {
-        if (!parse_strict_id(c, &c->argv[j], &ids[j - from])) {
-            kfree(ids);
-            return NULL;
-        }
-    }
-    return ids;
+    long long n = 0;
+    for (int j = from; j < c->argc && n >= 0; j++)
+        if (!parse_strict_id(c, &c->argv[j], &ids[j - from])) n = -1;
+    for (int j = from; j < c->argc && n >= 0; j++) n += fn(ctx, &ids[j - from]);
+    kfree(ids);
+    return n;
+}
+
+static int delete_id(void *s, const streamID *id) {
+    return stream_delete(s, id);
 }
 
 void xdel_command(client *c) {
     kobj *o;
     if (!coll_lookup_write(c, &c->argv[1], OBJ_STREAM, &o)) return;
-    if (!o) {
-        reply_integer(c, 0);
-        return;
-    }
-    streamID *ids = parse_id_list(c, 2);
-    if (!ids) return;
-    long long deleted = 0;
-    for (int j = 2; j < c->argc; j++) deleted += stream_delete(STREAM(o), &ids[j - 2]);
-    kfree(ids);
+    long long deleted = o ? apply_to_ids(c, 2, delete_id, STREAM(o)) : 0;
+    if (deleted < 0) return;
     if (deleted) written(c, &c->argv[1], "xdel");
     reply_integer(c, deleted);
 }
@@ -621,6 +621,14 @@ static streamConsumer *consumer_for_read(client *c, streamCG *cg, const karg *na
     return stream_consumer_create(cg, name->ptr, name->len, now);
 }
 
+/* XREAD's reply is a map of key -> entries in RESP3, an array of [key, entries] in RESP2. */
+static void reply_streams_len(client *c, long long n) {
+    if (c->resp == 2)
+        reply_array_len(c, n);
+    else
+        reply_map_len(c, n);
+}
+
 /* One stream's part of the reply: [key, entries] (a map entry in RESP3). */
 static void reply_stream_part(client *c, const karg *key, stream *s, const streamID *after, size_t count,
                               streamCG *cg, const xreadArgs *a, int history) {
@@ -673,10 +681,7 @@ static void xread_serve(client *c, const xreadArgs *a, const karg *ready) {
         block_for_keys(c, NULL, 0, 0);
         return;
     }
-    if (c->resp == 2)
-        reply_array_len(c, 1);
-    else
-        reply_map_len(c, 1);
+    reply_streams_len(c, 1);
     reply_stream_part(c, key, s, &after, a->count ? (size_t)a->count : XREAD_BLOCKED_DEFAULT_COUNT, cg, a, 0);
 }
 
@@ -774,10 +779,7 @@ static void xread_generic(client *c, int xreadgroup) {
     }
     replyDeferred d = {NULL};
     if (served) {
-        if (c->resp == 2)
-            reply_array_len(c, served);
-        else
-            reply_map_len(c, served);
+        reply_streams_len(c, served);
     } else if (!precount) {
         d = reply_deferred(c);
     }
@@ -967,6 +969,12 @@ static void reply_nogroup(client *c) {
     reply_errorf(c, "-NOGROUP No such key '%s' or consumer group '%s'", c->argv[1].ptr, c->argv[2].ptr);
 }
 
+static int ack_id(void *cg, const streamID *id) {
+    streamNACK *nack = idmap_find(&((streamCG *)cg)->pel, id);
+    if (nack) stream_nack_delete(cg, nack);
+    return nack != NULL;
+}
+
 void xack_command(client *c) {
     stream *s;
     streamCG *cg;
@@ -975,17 +983,8 @@ void xack_command(client *c) {
         reply_integer(c, 0);
         return;
     }
-    streamID *ids = parse_id_list(c, 3);
-    if (!ids) return;
-    long long acked = 0;
-    for (int j = 3; j < c->argc; j++) {
-        streamNACK *nack = idmap_find(&cg->pel, &ids[j - 3]);
-        if (!nack) continue;
-        stream_nack_delete(cg, nack);
-        acked++;
-    }
-    kfree(ids);
-    reply_integer(c, acked);
+    long long acked = apply_to_ids(c, 3, ack_id, cg);
+    if (acked >= 0) reply_integer(c, acked);
 }
 
 static void xpending_summary(client *c, streamCG *cg) {
@@ -1254,11 +1253,17 @@ static void reply_lag(client *c, stream *s, streamCG *cg) {
     reply_integer(c, lag);
 }
 
-static void reply_entries_read(client *c, const streamCG *cg) {
+/* A group's last-delivered-id, entries-read and lag (XINFO GROUPS and STREAM FULL). */
+static void reply_group_position(client *c, stream *s, streamCG *cg) {
+    reply_bulk_cstr(c, "last-delivered-id");
+    reply_id(c, &cg->last_id);
+    reply_bulk_cstr(c, "entries-read");
     if (cg->entries_read != STREAM_ENTRIES_READ_UNKNOWN)
         reply_integer(c, cg->entries_read);
     else
         reply_null(c);
+    reply_bulk_cstr(c, "lag");
+    reply_lag(c, s, cg);
 }
 
 /* The key for XINFO: NULL after the error reply. */
@@ -1305,12 +1310,7 @@ void xinfo_groups_command(client *c) {
         reply_integer(c, (long long)cg->nconsumers);
         reply_bulk_cstr(c, "pending");
         reply_integer(c, (long long)cg->pel.len);
-        reply_bulk_cstr(c, "last-delivered-id");
-        reply_id(c, &cg->last_id);
-        reply_bulk_cstr(c, "entries-read");
-        reply_entries_read(c, cg);
-        reply_bulk_cstr(c, "lag");
-        reply_lag(c, s, cg);
+        reply_group_position(c, s, cg);
     }
 }
 
@@ -1336,12 +1336,7 @@ static void reply_full_groups(client *c, stream *s, long long count) {
         reply_map_len(c, 7);
         reply_bulk_cstr(c, "name");
         reply_bulk(c, cg->name, cg->namelen);
-        reply_bulk_cstr(c, "last-delivered-id");
-        reply_id(c, &cg->last_id);
-        reply_bulk_cstr(c, "entries-read");
-        reply_entries_read(c, cg);
-        reply_bulk_cstr(c, "lag");
-        reply_lag(c, s, cg);
+        reply_group_position(c, s, cg);
         reply_bulk_cstr(c, "pel-count");
         reply_integer(c, (long long)cg->pel.len);
         reply_bulk_cstr(c, "pending");
