@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from diff.multiconn import Read, Send, run_multi
+from diff.multiconn import Hello3, Read, ReadUntil, Send, run_multi
 from diff.runner import C, restore_config, run_script
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
@@ -579,6 +579,20 @@ BLOCKING = {
         (1, "SWAPDB", "0", "1"),
         Read(2),
     ],
+    "resp3_blocked_replies": [
+        Hello3(2),
+        (1, "XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"),
+        _send(2, "XREAD", "COUNT", "5", "BLOCK", "0", "STREAMS", "s", "$"),
+        (3, "PING"),
+        (1, "XADD", "s", "1-0", "a", "1"),
+        Read(2),
+        _send(2, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"),
+        (3, "PING"),
+        (1, "XADD", "s", "2-0", "b", "2"),
+        Read(2),
+        (2, "XREAD", "BLOCK", "10", "STREAMS", "s", "$"),
+        (2, "XREAD", "STREAMS", "s", "s", "0", "1-0"),
+    ],
     "xread_block_timeout_and_multi": [
         (1, "XREAD", "BLOCK", "20", "STREAMS", "s", "$"),
         (1, "XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"),
@@ -592,6 +606,43 @@ BLOCKING = {
         Read(2),
     ],
 }
+
+
+# Keyspace notifications of every stream write: a subscriber on __key*__:* reads them all.
+NOTIFY_WRITES = [
+    ("XADD", "s", "1-0", "a", "1"),
+    ("XADD", "s", "MAXLEN", "1", "2-0", "a", "1"),
+    ("XADD", "nokey", "NOMKSTREAM", "3-0", "a", "1"),
+    ("XDEL", "s", "2-0", "9-0"),
+    ("XADD", "s", "3-0", "a", "1"),
+    ("XTRIM", "s", "MAXLEN", "0"),
+    ("XTRIM", "s", "MAXLEN", "0"),
+    ("XSETID", "s", "10-0"),
+    ("XGROUP", "CREATE", "s", "g", "0"),
+    ("XGROUP", "CREATE", "t", "g", "$", "MKSTREAM"),
+    ("XGROUP", "SETID", "s", "g", "0"),
+    ("XGROUP", "CREATECONSUMER", "s", "g", "c1"),
+    ("XADD", "s", "11-0", "a", "1"),
+    ("XREADGROUP", "GROUP", "g", "c2", "STREAMS", "s", ">"),
+    ("XCLAIM", "s", "g", "c3", "0", "11-0"),
+    ("XAUTOCLAIM", "s", "g", "c4", "0", "0"),
+    ("XACK", "s", "g", "11-0"),
+    ("XGROUP", "DELCONSUMER", "s", "g", "c1"),
+    ("XGROUP", "DESTROY", "s", "g"),
+    ("DEL", "s"),
+]
+
+
+def test_stream_notifications(keel, oracle):
+    run_multi(keel, oracle, [
+        (2, "CONFIG", "SET", "notify-keyspace-events", "KEA"),
+        Send(1, "PSUBSCRIBE", "__key*__:*", replies=1),
+        Send(1, "SUBSCRIBE", "end-marker", replies=1),
+        *[(2, *w) for w in NOTIFY_WRITES],
+        (2, "PUBLISH", "end-marker", "done"),
+        ReadUntil(1, b"end-marker"),
+        (2, "CONFIG", "SET", "notify-keyspace-events", ""),
+    ])
 
 
 @pytest.mark.parametrize("name", sorted(BLOCKING))
