@@ -531,7 +531,8 @@ void xsetid_command(client *c) {
     if (entries_added != -1) s->entries_added = (uint64_t)entries_added;
     if (stream_id_cmp(&max_xdel, &ID_MIN) != 0) s->max_deleted_id = max_xdel;
     reply_ok(c);
-    written(c, &c->argv[1], "xsetid");
+    /* Redis 7.0.15 does not signal the key as modified here (WATCH survives XSETID). */
+    notify_keyspace_event(NOTIFY_STREAM, "xsetid", c->argv[1].ptr, c->argv[1].len, c->db->id);
 }
 
 /* ---- XREAD / XREADGROUP --------------------------------------------------------------------- */

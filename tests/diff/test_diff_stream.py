@@ -633,6 +633,33 @@ NOTIFY_WRITES = [
 ]
 
 
+# Which stream commands break a WATCH (signal the key as modified) and which do not.
+WATCH_CASES = [
+    ("XADD", "s", "5-0", "a", "1"),
+    ("XDEL", "s", "1-0"),
+    ("XTRIM", "s", "MAXLEN", "0"),
+    ("XSETID", "s", "10-0"),
+    ("XGROUP", "CREATE", "s", "g2", "0"),
+    ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"),
+    ("XACK", "s", "g", "1-0"),
+    ("XCLAIM", "s", "g", "c2", "0", "1-0"),
+]
+
+
+@pytest.mark.parametrize("write", WATCH_CASES, ids=lambda w: w[0].lower())
+def test_stream_watch(keel, oracle, write):
+    run_multi(keel, oracle, [
+        (1, "XADD", "s", "1-0", "a", "1"),
+        (1, "XGROUP", "CREATE", "s", "g", "0"),
+        (1, "XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"),
+        (1, "WATCH", "s"),
+        (2, *write),
+        (1, "MULTI"),
+        (1, "PING"),
+        (1, "EXEC"),
+    ])
+
+
 def test_stream_notifications(keel, oracle):
     run_multi(keel, oracle, [
         (2, "CONFIG", "SET", "notify-keyspace-events", "KEA"),
