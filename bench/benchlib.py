@@ -9,6 +9,7 @@ Command line (used by throughput.sh):
     benchlib.py gen strings OUT COUNT VALUE_SIZE [KEY_WIDTH]   SET key:%0<W>d <value>, i in [0,COUNT)
     benchlib.py gen list    OUT KEY COUNT [VALUE_SIZE]          RPUSH KEY ..., 1000 elements a command
     benchlib.py gen zset    OUT KEY COUNT                       ZADD KEY i member:%08d, 1000 a command
+    benchlib.py gen stream  OUT KEY COUNT                       XADD KEY <i+1>-0 f1 <i> f2 abc f3 <i%100>
 """
 
 import array
@@ -533,6 +534,16 @@ def gen_variadic(f, cmd, key, items, per_cmd=1000):
         f.write(Conn.encode(cmd, key, *batch))
 
 
+def gen_stream(f, key, count, batch=10000):
+    """COUNT XADDs of 3 small fields with explicit, increasing IDs (the same entries on every
+    server, whatever its clock)."""
+    k = _bulk(key)
+    for lo in range(0, count, batch):
+        f.write(b"".join(b"*9\r\n$4\r\nXADD\r\n" + k + _bulk(b"%d-0" % (i + 1)) + _bulk(b"f1") + _bulk(b"%d" % i) +
+                         _bulk(b"f2") + _bulk(b"abc") + _bulk(b"f3") + _bulk(b"%d" % (i % 100))
+                         for i in range(lo, min(count, lo + batch))))
+
+
 def write_file(path, fn, *args, **kw):
     with open(path, "wb") as f:
         fn(f, *args, **kw)
@@ -554,6 +565,8 @@ def _main(argv):
             key, count = argv[3].encode(), int(argv[4])
             write_file(out, gen_variadic, b"ZADD", key,
                        ((b"%d" % i, b"member:%08d" % i) for i in range(count)))
+        elif kind == "stream":
+            write_file(out, gen_stream, argv[3].encode(), int(argv[4]))
         else:
             sys.exit("unknown generator %s" % kind)
         return 0

@@ -20,10 +20,13 @@ Datasets (--datasets a,b,... or all; default strings):
     set       one set of 1,000,000 members member:%08d;                    item = member
     zset      one zset of 1,000,000 members member:%08d, score = index;    item = member
     list      one list of 1,000,000 16-byte elements;                       item = element
+    stream    one stream of 1,000,000 XADDs of 3 small fields (f1 <i> f2 abc f3 <i%100>, explicit
+              IDs <i+1>-0);                                                 item = entry.  goal <= 0.8
 --scale F multiplies the counts of the non-string datasets (e.g. 0.1 for a quick try).
 
     /usr/bin/python3 bench/memory.py                         # 1M keys, 3 rounds
     /usr/bin/python3 bench/memory.py --datasets all
+    /usr/bin/python3 bench/memory.py --datasets stream
     KEEL_SERVER=/usr/bin/redis-server /usr/bin/python3 bench/memory.py --keys 100000
 Environment: KEEL_SERVER (default ./keel-server), REDIS_SERVER, ROUNDS (default 3),
 BENCH_RESULTS (file the RESULT lines are also appended to), NO_PIN=1, BENCH_NICE, BENCH_TMPDIR.
@@ -89,6 +92,9 @@ def datasets(keys, scale):
     def w_list(f):
         B.gen_variadic(f, b"RPUSH", b"biglist", (_value(i) for i in range(n1m)))
 
+    def w_stream(f):
+        B.gen_stream(f, b"stream", n1m)
+
     def c_hashes(c):
         return _expect(c, ("DBSIZE",), nh) or _expect(c, ("HLEN", "hash:%08d" % (nh - 1)), 10)
 
@@ -101,6 +107,8 @@ def datasets(keys, scale):
         "set": Dataset("set", n1m, "member", w_set, lambda c: _expect(c, ("SCARD", "bigset"), n1m)),
         "zset": Dataset("zset", n1m, "member", w_zset, lambda c: _expect(c, ("ZCARD", "bigzset"), n1m)),
         "list": Dataset("list", n1m, "element", w_list, lambda c: _expect(c, ("LLEN", "biglist"), n1m)),
+        "stream": Dataset("stream", n1m, "entry", w_stream, lambda c: _expect(c, ("XLEN", "stream"), n1m),
+                          goal=0.8),
     }
 
 

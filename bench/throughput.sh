@@ -30,6 +30,11 @@
 #   lrange_100  redis-benchmark -t lrange_100 (it pushes its own 'mylist' first; that prefill row
 #               is not reported).
 #   zrange_100  custom command  ZRANGE myzset 0 99  on a 1000-member zset loaded beforehand.
+#   xadd        custom command  XADD mystream * f1 v1 f2 v2 f3 v3  on an empty key.
+#   xrange_100  custom command  XRANGE mystream - + COUNT 100  on a 1000-entry stream (3 fields).
+#   xreadgroup  custom command  XREADGROUP GROUP g c COUNT 1 STREAMS mystream >  on a stream of
+#               as many entries as there will be reads, group g created at 0: every read
+#               delivers one new entry (and adds it to the PEL).
 #   del         custom command  DEL key:__rand_int__ -r R  over R = requests preloaded keys
 #               (key:%012d, the names redis-benchmark generates).  DELs pick keys at random,
 #               so about 63% (1-1/e) of them delete an existing key and the rest miss; the
@@ -58,7 +63,7 @@ DATASIZE=${DATASIZE:-3}
 PIPELINES=${PIPELINES:-"1 16"}
 RUN_TIMEOUT=${RUN_TIMEOUT:-120}
 DEFAULT_TESTS=set,get,incr,mset,del
-ALL_EXTRA=hset,lpush,rpop,sadd,zadd,lrange_100,zrange_100
+ALL_EXTRA=hset,lpush,rpop,sadd,zadd,lrange_100,zrange_100,xadd,xrange_100,xreadgroup
 TESTS=${TESTS:-$DEFAULT_TESTS}
 [ "$TESTS" = all ] && TESTS=$DEFAULT_TESTS,$ALL_EXTRA
 [ -n "${EXTRA_TESTS:-}" ] && TESTS=$TESTS,$EXTRA_TESTS
@@ -78,7 +83,7 @@ requests_for() {
     local test=$1 p=$2 n
     if [ "$p" -le 1 ]; then n=$N_P1; else n=$N; fi
     case $test in
-        mset|lrange_100|lrange_300|lrange_500|lrange_600|zrange_100) n=$((n / 4)) ;;
+        mset|lrange_100|lrange_300|lrange_500|lrange_600|zrange_100|xrange_100) n=$((n / 4)) ;;
         zadd) n=$((n / 2)) ;;
     esac
     [ "$n" -ge 1000 ] || n=1000
@@ -92,6 +97,9 @@ row_name() {
         lrange_100) echo "LRANGE_100 (first 100 elements)" ;;
         del) echo "DEL key:__rand_int__" ;;
         zrange_100) echo "ZRANGE myzset 0 99" ;;
+        xadd) echo "XADD mystream * f1 v1 f2 v2 f3 v3" ;;
+        xrange_100) echo "XRANGE mystream - + COUNT 100" ;;
+        xreadgroup) echo "XREADGROUP GROUP g c COUNT 1 STREAMS mystream >" ;;
         *) echo "" ;;    # first row that is not a prefill
     esac
 }
@@ -105,6 +113,7 @@ resp_file() {
             strings) "$BENCH_PY" bench/benchlib.py gen strings "$f" "$count" "$DATASIZE" 12 ;;
             list)    "$BENCH_PY" bench/benchlib.py gen list "$f" mylist "$count" "$DATASIZE" ;;
             zset)    "$BENCH_PY" bench/benchlib.py gen zset "$f" myzset "$count" ;;
+            stream)  "$BENCH_PY" bench/benchlib.py gen stream "$f" mystream "$count" ;;
         esac || bench_die "could not generate $f"
     fi
     echo "$f"
@@ -146,6 +155,15 @@ run_one() {
         zrange_100)
             bench_pipe "$name" "$(resp_file zset 1000)" || { echo "$test $p $name $round error" >>"$RAW"; return; }
             args=(ZRANGE myzset 0 99) ;;
+        xadd)
+            args=(XADD mystream '*' f1 v1 f2 v2 f3 v3) ;;
+        xrange_100)
+            bench_pipe "$name" "$(resp_file stream 1000)" || { echo "$test $p $name $round error" >>"$RAW"; return; }
+            args=(XRANGE mystream - + COUNT 100) ;;
+        xreadgroup)
+            bench_pipe "$name" "$(resp_file stream "$n")" || { echo "$test $p $name $round error" >>"$RAW"; return; }
+            bench_cli "$name" XGROUP CREATE mystream g 0 >/dev/null
+            args=(XREADGROUP GROUP g c COUNT 1 STREAMS mystream '>') ;;
         *)
             args=(-t "$test" -r "$KEYSPACE") ;;
     esac

@@ -305,6 +305,7 @@ struct keelServer {
     long long zset_max_listpack_entries, zset_max_listpack_value;
     long long hll_sparse_max_bytes;  /* a sparse HLL turns dense past this size (t_hll.c) */
     int list_max_listpack_size, list_compress_depth;
+    long long stream_node_max_bytes, stream_node_max_entries;
     long long busy_reply_threshold;
     /* RDB snapshots (save points as text, "" = none) */
     char *save_params;

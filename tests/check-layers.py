@@ -26,7 +26,7 @@ LAYERS = [
     ("util", ["src/util/*"]),
     # The keyspace and the values it stores: an entry (object.h) holds a value, and freeing or
     # copying a value dispatches through types.h to the value's own module.
-    ("data", ["src/keyspace/*", "src/types/listpack.*", "src/types/intset.*", "src/types/quicklist.*",
+    ("data", ["src/keyspace/*", "src/types/stream.*", "src/types/listpack.*", "src/types/intset.*", "src/types/quicklist.*",
               "src/types/zbtree.*", "src/types/lzf.*", "src/types/types.*", "src/types/coll_entry.*",
               "src/types/t_hash.h", "src/types/t_list.h", "src/types/t_set.h", "src/types/t_zset.h"]),
     # The server's shared state, the RESP codec, the event loop, clients and dispatch.

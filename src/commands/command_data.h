@@ -689,6 +689,225 @@ static const commandDoc DOC_command_list = {
     .args = ARGS_command_list,
 };
 
+/* ---- xgroup|create ---- */
+#define ACL_CATS_xgroup_create (ACL_WRITE | ACL_STREAM | ACL_SLOW)
+static const keySpec KS_xgroup_create[] = {
+    {.flags = KS_RW | KS_INSERT, .begin_search = KSB_INDEX, .bs.index = {2}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_xgroup_create[] = {
+    {"7.0.0", "Added the `entries_read` named argument."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_xgroup_create_2[] = {
+    {.name = "id", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "new_id", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "$"},
+    {.name = NULL},
+};
+static const commandArg ARGS_xgroup_create[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "groupname", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "id", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_xgroup_create_2},
+    {.name = "mkstream", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "MKSTREAM", .flags = ARG_OPTIONAL},
+    {.name = "entries_read", .type = ARG_INTEGER, .key_spec_index = -1, .token = "ENTRIESREAD", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_xgroup_create = {
+    .summary = "Create a consumer group.",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(1)",
+    .history = HIST_xgroup_create,
+    .args = ARGS_xgroup_create,
+};
+
+/* ---- xgroup|createconsumer ---- */
+#define ACL_CATS_xgroup_createconsumer (ACL_WRITE | ACL_STREAM | ACL_SLOW)
+static const keySpec KS_xgroup_createconsumer[] = {
+    {.flags = KS_RW | KS_INSERT, .begin_search = KSB_INDEX, .bs.index = {2}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_xgroup_createconsumer[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "groupname", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "consumername", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_xgroup_createconsumer = {
+    .summary = "Create a consumer in a consumer group.",
+    .since = "6.2.0",
+    .group = "stream",
+    .complexity = "O(1)",
+    .args = ARGS_xgroup_createconsumer,
+};
+
+/* ---- xgroup|delconsumer ---- */
+#define ACL_CATS_xgroup_delconsumer (ACL_WRITE | ACL_STREAM | ACL_SLOW)
+static const keySpec KS_xgroup_delconsumer[] = {
+    {.flags = KS_RW | KS_DELETE, .begin_search = KSB_INDEX, .bs.index = {2}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_xgroup_delconsumer[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "groupname", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "consumername", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_xgroup_delconsumer = {
+    .summary = "Delete a consumer from a consumer group.",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(1)",
+    .args = ARGS_xgroup_delconsumer,
+};
+
+/* ---- xgroup|destroy ---- */
+#define ACL_CATS_xgroup_destroy (ACL_WRITE | ACL_STREAM | ACL_SLOW)
+static const keySpec KS_xgroup_destroy[] = {
+    {.flags = KS_RW | KS_DELETE, .begin_search = KSB_INDEX, .bs.index = {2}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_xgroup_destroy[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "groupname", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_xgroup_destroy = {
+    .summary = "Destroy a consumer group.",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(N) where N is the number of entries in the group's pending entries list (PEL).",
+    .args = ARGS_xgroup_destroy,
+};
+
+/* ---- xgroup|help ---- */
+#define ACL_CATS_xgroup_help (ACL_STREAM | ACL_SLOW)
+static const keySpec KS_xgroup_help[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_xgroup_help = {
+    .summary = "Show helpful text about the different subcommands",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(1)",
+};
+
+/* ---- xgroup|setid ---- */
+#define ACL_CATS_xgroup_setid (ACL_WRITE | ACL_STREAM | ACL_SLOW)
+static const keySpec KS_xgroup_setid[] = {
+    {.flags = KS_RW | KS_UPDATE, .begin_search = KSB_INDEX, .bs.index = {2}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_xgroup_setid[] = {
+    {"7.0.0", "Added the optional `entries_read` argument."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_xgroup_setid_2[] = {
+    {.name = "id", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "new_id", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "$"},
+    {.name = NULL},
+};
+static const commandArg ARGS_xgroup_setid[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "groupname", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "id", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_xgroup_setid_2},
+    {.name = "entries_read", .type = ARG_INTEGER, .key_spec_index = -1, .token = "ENTRIESREAD", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_xgroup_setid = {
+    .summary = "Set a consumer group to an arbitrary last delivered ID value.",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(1)",
+    .history = HIST_xgroup_setid,
+    .args = ARGS_xgroup_setid,
+};
+
+/* ---- xinfo|consumers ---- */
+#define ACL_CATS_xinfo_consumers (ACL_READ | ACL_STREAM | ACL_SLOW)
+static const keySpec KS_xinfo_consumers[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {2}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_xinfo_consumers[] = {"nondeterministic_output", NULL};
+static const commandArg ARGS_xinfo_consumers[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "groupname", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_xinfo_consumers = {
+    .summary = "List the consumers in a consumer group",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(1)",
+    .tips = TIPS_xinfo_consumers,
+    .args = ARGS_xinfo_consumers,
+};
+
+/* ---- xinfo|groups ---- */
+#define ACL_CATS_xinfo_groups (ACL_READ | ACL_STREAM | ACL_SLOW)
+static const keySpec KS_xinfo_groups[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {2}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_xinfo_groups[] = {
+    {"7.0.0", "Added the `entries-read` and `lag` fields"},
+    {NULL, NULL},
+};
+static const commandArg ARGS_xinfo_groups[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = NULL},
+};
+static const commandDoc DOC_xinfo_groups = {
+    .summary = "List the consumer groups of a stream",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(1)",
+    .history = HIST_xinfo_groups,
+    .args = ARGS_xinfo_groups,
+};
+
+/* ---- xinfo|help ---- */
+#define ACL_CATS_xinfo_help (ACL_STREAM | ACL_SLOW)
+static const keySpec KS_xinfo_help[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_xinfo_help = {
+    .summary = "Show helpful text about the different subcommands",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(1)",
+};
+
+/* ---- xinfo|stream ---- */
+#define ACL_CATS_xinfo_stream (ACL_READ | ACL_STREAM | ACL_SLOW)
+static const keySpec KS_xinfo_stream[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {2}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_xinfo_stream[] = {
+    {"6.0.0", "Added the `FULL` modifier."},
+    {"7.0.0", "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields"},
+    {NULL, NULL},
+};
+static const commandArg ARGS_xinfo_stream_1[] = {
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "COUNT", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandArg ARGS_xinfo_stream[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "full", .type = ARG_BLOCK, .key_spec_index = -1, .token = "FULL", .flags = ARG_OPTIONAL, .subargs = ARGS_xinfo_stream_1},
+    {.name = NULL},
+};
+static const commandDoc DOC_xinfo_stream = {
+    .summary = "Get information about a stream",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(1)",
+    .history = HIST_xinfo_stream,
+    .args = ARGS_xinfo_stream,
+};
+
 /* ---- object|encoding ---- */
 #define ACL_CATS_object_encoding (ACL_KEYSPACE | ACL_READ | ACL_SLOW)
 static const keySpec KS_object_encoding[] = {
@@ -5450,6 +5669,418 @@ static const commandDoc DOC_georadiusbymember_ro = {
     .deprecated_since = "6.2.0",
     .replaced_by = "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments",
     .args = ARGS_georadiusbymember_ro,
+};
+
+/* ---- xadd ---- */
+#define ACL_CATS_xadd (ACL_WRITE | ACL_STREAM | ACL_FAST)
+static const keySpec KS_xadd[] = {
+    {.notes = "UPDATE instead of INSERT because of the optional trimming feature", .flags = KS_RW | KS_UPDATE, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_xadd[] = {
+    {"6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."},
+    {"7.0.0", "Added support for the `<ms>-*` explicit ID form."},
+    {NULL, NULL},
+};
+static const char *const TIPS_xadd[] = {"nondeterministic_output", NULL};
+static const commandArg ARGS_xadd_2_0[] = {
+    {.name = "maxlen", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "MAXLEN"},
+    {.name = "minid", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "MINID", .since = "6.2.0"},
+    {.name = NULL},
+};
+static const commandArg ARGS_xadd_2_1[] = {
+    {.name = "equal", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "="},
+    {.name = "approximately", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "~"},
+    {.name = NULL},
+};
+static const commandArg ARGS_xadd_2[] = {
+    {.name = "strategy", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_xadd_2_0},
+    {.name = "operator", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_xadd_2_1},
+    {.name = "threshold", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "LIMIT", .since = "6.2.0", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandArg ARGS_xadd_3[] = {
+    {.name = "auto_id", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "*"},
+    {.name = "id", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandArg ARGS_xadd_4[] = {
+    {.name = "field", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "value", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandArg ARGS_xadd[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "nomkstream", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "NOMKSTREAM", .since = "6.2.0", .flags = ARG_OPTIONAL},
+    {.name = "trim", .type = ARG_BLOCK, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_xadd_2},
+    {.name = "id_or_auto", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_xadd_3},
+    {.name = "field_value", .type = ARG_BLOCK, .key_spec_index = -1, .flags = ARG_MULTIPLE, .subargs = ARGS_xadd_4},
+    {.name = NULL},
+};
+static const commandDoc DOC_xadd = {
+    .summary = "Appends a new entry to a stream",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.",
+    .history = HIST_xadd,
+    .tips = TIPS_xadd,
+    .args = ARGS_xadd,
+};
+
+/* ---- xrange ---- */
+#define ACL_CATS_xrange (ACL_READ | ACL_STREAM | ACL_SLOW)
+static const keySpec KS_xrange[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_xrange[] = {
+    {"6.2.0", "Added exclusive ranges."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_xrange[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "start", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "end", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "COUNT", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_xrange = {
+    .summary = "Return a range of elements in a stream, with IDs matching the specified IDs interval",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
+    .history = HIST_xrange,
+    .args = ARGS_xrange,
+};
+
+/* ---- xrevrange ---- */
+#define ACL_CATS_xrevrange (ACL_READ | ACL_STREAM | ACL_SLOW)
+static const keySpec KS_xrevrange[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_xrevrange[] = {
+    {"6.2.0", "Added exclusive ranges."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_xrevrange[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "end", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "start", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "COUNT", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_xrevrange = {
+    .summary = "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
+    .history = HIST_xrevrange,
+    .args = ARGS_xrevrange,
+};
+
+/* ---- xlen ---- */
+#define ACL_CATS_xlen (ACL_READ | ACL_STREAM | ACL_FAST)
+static const keySpec KS_xlen[] = {
+    {.flags = KS_RO, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_xlen[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = NULL},
+};
+static const commandDoc DOC_xlen = {
+    .summary = "Return the number of entries in a stream",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(1)",
+    .args = ARGS_xlen,
+};
+
+/* ---- xdel ---- */
+#define ACL_CATS_xdel (ACL_WRITE | ACL_STREAM | ACL_FAST)
+static const keySpec KS_xdel[] = {
+    {.flags = KS_RW | KS_DELETE, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_xdel[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "id", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_xdel = {
+    .summary = "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(1) for each single item to delete in the stream, regardless of the stream size.",
+    .args = ARGS_xdel,
+};
+
+/* ---- xtrim ---- */
+#define ACL_CATS_xtrim (ACL_WRITE | ACL_STREAM | ACL_SLOW)
+static const keySpec KS_xtrim[] = {
+    {.flags = KS_RW | KS_DELETE, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_xtrim[] = {
+    {"6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option."},
+    {NULL, NULL},
+};
+static const char *const TIPS_xtrim[] = {"nondeterministic_output", NULL};
+static const commandArg ARGS_xtrim_1_0[] = {
+    {.name = "maxlen", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "MAXLEN"},
+    {.name = "minid", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "MINID", .since = "6.2.0"},
+    {.name = NULL},
+};
+static const commandArg ARGS_xtrim_1_1[] = {
+    {.name = "equal", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "="},
+    {.name = "approximately", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "~"},
+    {.name = NULL},
+};
+static const commandArg ARGS_xtrim_1[] = {
+    {.name = "strategy", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_xtrim_1_0},
+    {.name = "operator", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_xtrim_1_1},
+    {.name = "threshold", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "LIMIT", .since = "6.2.0", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandArg ARGS_xtrim[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "trim", .type = ARG_BLOCK, .key_spec_index = -1, .subargs = ARGS_xtrim_1},
+    {.name = NULL},
+};
+static const commandDoc DOC_xtrim = {
+    .summary = "Trims the stream to (approximately if '~' is passed) a certain size",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.",
+    .history = HIST_xtrim,
+    .tips = TIPS_xtrim,
+    .args = ARGS_xtrim,
+};
+
+/* ---- xsetid ---- */
+#define ACL_CATS_xsetid (ACL_WRITE | ACL_STREAM | ACL_FAST)
+static const keySpec KS_xsetid[] = {
+    {.flags = KS_RW | KS_UPDATE, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_xsetid[] = {
+    {"7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_xsetid[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "last-id", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "entries_added", .type = ARG_INTEGER, .key_spec_index = -1, .token = "ENTRIESADDED", .since = "7.0.0", .flags = ARG_OPTIONAL},
+    {.name = "max_deleted_entry_id", .type = ARG_STRING, .key_spec_index = -1, .token = "MAXDELETEDID", .since = "7.0.0", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_xsetid = {
+    .summary = "An internal command for replicating stream values",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(1)",
+    .history = HIST_xsetid,
+    .args = ARGS_xsetid,
+};
+
+/* ---- xread ---- */
+#define ACL_CATS_xread (ACL_READ | ACL_STREAM | ACL_SLOW | ACL_BLOCKING)
+static const keySpec KS_xread[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_KEYWORD, .bs.keyword = {"STREAMS", 1}, .find_keys = KSF_RANGE, .fk.range = {-1, 1, 2}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_xread_2[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0, .flags = ARG_MULTIPLE},
+    {.name = "id", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandArg ARGS_xread[] = {
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "COUNT", .flags = ARG_OPTIONAL},
+    {.name = "milliseconds", .type = ARG_INTEGER, .key_spec_index = -1, .token = "BLOCK", .flags = ARG_OPTIONAL},
+    {.name = "streams", .type = ARG_BLOCK, .key_spec_index = -1, .token = "STREAMS", .subargs = ARGS_xread_2},
+    {.name = NULL},
+};
+static const commandDoc DOC_xread = {
+    .summary = "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.",
+    .args = ARGS_xread,
+};
+
+/* ---- xreadgroup ---- */
+#define ACL_CATS_xreadgroup (ACL_WRITE | ACL_STREAM | ACL_SLOW | ACL_BLOCKING)
+static const keySpec KS_xreadgroup[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_KEYWORD, .bs.keyword = {"STREAMS", 4}, .find_keys = KSF_RANGE, .fk.range = {-1, 1, 2}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_xreadgroup_0[] = {
+    {.name = "group", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "consumer", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandArg ARGS_xreadgroup_4[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0, .flags = ARG_MULTIPLE},
+    {.name = "id", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandArg ARGS_xreadgroup[] = {
+    {.name = "group_consumer", .type = ARG_BLOCK, .key_spec_index = -1, .token = "GROUP", .subargs = ARGS_xreadgroup_0},
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "COUNT", .flags = ARG_OPTIONAL},
+    {.name = "milliseconds", .type = ARG_INTEGER, .key_spec_index = -1, .token = "BLOCK", .flags = ARG_OPTIONAL},
+    {.name = "noack", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "NOACK", .flags = ARG_OPTIONAL},
+    {.name = "streams", .type = ARG_BLOCK, .key_spec_index = -1, .token = "STREAMS", .subargs = ARGS_xreadgroup_4},
+    {.name = NULL},
+};
+static const commandDoc DOC_xreadgroup = {
+    .summary = "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.",
+    .args = ARGS_xreadgroup,
+};
+
+/* ---- xgroup ---- */
+#define ACL_CATS_xgroup (ACL_SLOW)
+static const keySpec KS_xgroup[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_xgroup = {
+    .summary = "A container for consumer groups commands",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "Depends on subcommand.",
+};
+
+/* ---- xack ---- */
+#define ACL_CATS_xack (ACL_WRITE | ACL_STREAM | ACL_FAST)
+static const keySpec KS_xack[] = {
+    {.flags = KS_RW | KS_UPDATE, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_xack[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "group", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "id", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_xack = {
+    .summary = "Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(1) for each message ID processed.",
+    .args = ARGS_xack,
+};
+
+/* ---- xpending ---- */
+#define ACL_CATS_xpending (ACL_READ | ACL_STREAM | ACL_SLOW)
+static const keySpec KS_xpending[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_xpending[] = {
+    {"6.2.0", "Added the `IDLE` option and exclusive range intervals."},
+    {NULL, NULL},
+};
+static const char *const TIPS_xpending[] = {"nondeterministic_output", NULL};
+static const commandArg ARGS_xpending_2[] = {
+    {.name = "min-idle-time", .type = ARG_INTEGER, .key_spec_index = -1, .token = "IDLE", .since = "6.2.0", .flags = ARG_OPTIONAL},
+    {.name = "start", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "end", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "consumer", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandArg ARGS_xpending[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "group", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "filters", .type = ARG_BLOCK, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_xpending_2},
+    {.name = NULL},
+};
+static const commandDoc DOC_xpending = {
+    .summary = "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.",
+    .history = HIST_xpending,
+    .tips = TIPS_xpending,
+    .args = ARGS_xpending,
+};
+
+/* ---- xclaim ---- */
+#define ACL_CATS_xclaim (ACL_WRITE | ACL_STREAM | ACL_FAST)
+static const keySpec KS_xclaim[] = {
+    {.flags = KS_RW | KS_UPDATE, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_xclaim[] = {"nondeterministic_output", NULL};
+static const commandArg ARGS_xclaim[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "group", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "consumer", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "min-idle-time", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "id", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_MULTIPLE},
+    {.name = "ms", .type = ARG_INTEGER, .key_spec_index = -1, .token = "IDLE", .flags = ARG_OPTIONAL},
+    {.name = "unix-time-milliseconds", .type = ARG_UNIX_TIME, .key_spec_index = -1, .token = "TIME", .flags = ARG_OPTIONAL},
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "RETRYCOUNT", .flags = ARG_OPTIONAL},
+    {.name = "force", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "FORCE", .flags = ARG_OPTIONAL},
+    {.name = "justid", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "JUSTID", .flags = ARG_OPTIONAL},
+    {.name = "id", .type = ARG_STRING, .key_spec_index = -1, .token = "LASTID", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_xclaim = {
+    .summary = "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "O(log N) with N being the number of messages in the PEL of the consumer group.",
+    .tips = TIPS_xclaim,
+    .args = ARGS_xclaim,
+};
+
+/* ---- xautoclaim ---- */
+#define ACL_CATS_xautoclaim (ACL_WRITE | ACL_STREAM | ACL_FAST)
+static const keySpec KS_xautoclaim[] = {
+    {.flags = KS_RW | KS_DELETE, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_xautoclaim[] = {
+    {"7.0.0", "Added an element to the reply array, containing deleted entries the command cleared from the PEL"},
+    {NULL, NULL},
+};
+static const char *const TIPS_xautoclaim[] = {"nondeterministic_output", NULL};
+static const commandArg ARGS_xautoclaim[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "group", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "consumer", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "min-idle-time", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "start", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1, .token = "COUNT", .flags = ARG_OPTIONAL},
+    {.name = "justid", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "JUSTID", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_xautoclaim = {
+    .summary = "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.",
+    .since = "6.2.0",
+    .group = "stream",
+    .complexity = "O(1) if COUNT is small.",
+    .history = HIST_xautoclaim,
+    .tips = TIPS_xautoclaim,
+    .args = ARGS_xautoclaim,
+};
+
+/* ---- xinfo ---- */
+#define ACL_CATS_xinfo (ACL_SLOW)
+static const keySpec KS_xinfo[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_xinfo = {
+    .summary = "A container for stream introspection commands",
+    .since = "5.0.0",
+    .group = "stream",
+    .complexity = "Depends on subcommand.",
 };
 
 /* ---- multi ---- */

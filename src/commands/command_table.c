@@ -112,6 +112,33 @@ static command command_subcommands[] = {
      .acl_categories = ACL_CATS_command_list, .key_specs = KS_command_list, .doc = &DOC_command_list},
     END,
 };
+/* ---- subcommands of the stream containers (t_stream.c) ---- */
+static command xgroup_subcommands[] = {
+    {.name = "xgroup|create", .proc = xgroup_command, .arity = -5, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl_categories = ACL_CATS_xgroup_create, .key_specs = KS_xgroup_create, .propagate = PROPAGATE_ASIS, .doc = &DOC_xgroup_create},
+    {.name = "xgroup|createconsumer", .proc = xgroup_command, .arity = 5, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl_categories = ACL_CATS_xgroup_createconsumer, .key_specs = KS_xgroup_createconsumer, .propagate = PROPAGATE_ASIS, .doc = &DOC_xgroup_createconsumer},
+    {.name = "xgroup|delconsumer", .proc = xgroup_command, .arity = 5, .flags = CMD_WRITE,
+     .acl_categories = ACL_CATS_xgroup_delconsumer, .key_specs = KS_xgroup_delconsumer, .propagate = PROPAGATE_ASIS, .doc = &DOC_xgroup_delconsumer},
+    {.name = "xgroup|destroy", .proc = xgroup_command, .arity = 4, .flags = CMD_WRITE,
+     .acl_categories = ACL_CATS_xgroup_destroy, .key_specs = KS_xgroup_destroy, .propagate = PROPAGATE_ASIS, .doc = &DOC_xgroup_destroy},
+    {.name = "xgroup|help", .proc = xgroup_help_command, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_xgroup_help, .key_specs = KS_xgroup_help, .doc = &DOC_xgroup_help},
+    {.name = "xgroup|setid", .proc = xgroup_command, .arity = -5, .flags = CMD_WRITE,
+     .acl_categories = ACL_CATS_xgroup_setid, .key_specs = KS_xgroup_setid, .propagate = PROPAGATE_ASIS, .doc = &DOC_xgroup_setid},
+    END,
+};
+static command xinfo_subcommands[] = {
+    {.name = "xinfo|consumers", .proc = xinfo_consumers_command, .arity = 4, .flags = CMD_READONLY,
+     .acl_categories = ACL_CATS_xinfo_consumers, .key_specs = KS_xinfo_consumers, .doc = &DOC_xinfo_consumers},
+    {.name = "xinfo|groups", .proc = xinfo_groups_command, .arity = 3, .flags = CMD_READONLY,
+     .acl_categories = ACL_CATS_xinfo_groups, .key_specs = KS_xinfo_groups, .doc = &DOC_xinfo_groups},
+    {.name = "xinfo|help", .proc = xinfo_help_command, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_xinfo_help, .key_specs = KS_xinfo_help, .doc = &DOC_xinfo_help},
+    {.name = "xinfo|stream", .proc = xinfo_stream_command, .arity = -3, .flags = CMD_READONLY,
+     .acl_categories = ACL_CATS_xinfo_stream, .key_specs = KS_xinfo_stream, .doc = &DOC_xinfo_stream},
+    END,
+};
 static command object_subcommands[] = {
     {.name = "object|encoding", .proc = object_encoding_command, .arity = 3, .flags = CMD_READONLY,
      .acl_categories = ACL_CATS_object_encoding, .key_specs = KS_object_encoding, .doc = &DOC_object_encoding},
@@ -569,6 +596,38 @@ static command commands[] = {
      .acl_categories = ACL_CATS_georadiusbymember, .key_specs = KS_georadiusbymember, .propagate = PROPAGATE_ASIS, .doc = &DOC_georadiusbymember},
     {.name = "georadiusbymember_ro", .proc = georadiusbymember_ro_command, .arity = -5, .flags = CMD_READONLY,
      .acl_categories = ACL_CATS_georadiusbymember_ro, .key_specs = KS_georadiusbymember_ro, .doc = &DOC_georadiusbymember_ro},
+
+    /* ---- streams (t_stream.c) ---- */
+    {.name = "xadd", .proc = xadd_command, .arity = -5, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl_categories = ACL_CATS_xadd, .key_specs = KS_xadd, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_xadd},
+    {.name = "xrange", .proc = xrange_command, .arity = -4, .flags = CMD_READONLY,
+     .acl_categories = ACL_CATS_xrange, .key_specs = KS_xrange, .doc = &DOC_xrange},
+    {.name = "xrevrange", .proc = xrevrange_command, .arity = -4, .flags = CMD_READONLY,
+     .acl_categories = ACL_CATS_xrevrange, .key_specs = KS_xrevrange, .doc = &DOC_xrevrange},
+    {.name = "xlen", .proc = xlen_command, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
+     .acl_categories = ACL_CATS_xlen, .key_specs = KS_xlen, .doc = &DOC_xlen},
+    {.name = "xdel", .proc = xdel_command, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
+     .acl_categories = ACL_CATS_xdel, .key_specs = KS_xdel, .propagate = PROPAGATE_ASIS, .doc = &DOC_xdel},
+    {.name = "xtrim", .proc = xtrim_command, .arity = -4, .flags = CMD_WRITE,
+     .acl_categories = ACL_CATS_xtrim, .key_specs = KS_xtrim, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_xtrim},
+    {.name = "xsetid", .proc = xsetid_command, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+     .acl_categories = ACL_CATS_xsetid, .key_specs = KS_xsetid, .propagate = PROPAGATE_ASIS, .doc = &DOC_xsetid},
+    {.name = "xread", .proc = xread_command, .arity = -4, .flags = CMD_READONLY | CMD_BLOCKING,
+     .acl_categories = ACL_CATS_xread, .key_specs = KS_xread, .doc = &DOC_xread},
+    {.name = "xreadgroup", .proc = xreadgroup_command, .arity = -7, .flags = CMD_WRITE | CMD_BLOCKING,
+     .acl_categories = ACL_CATS_xreadgroup, .key_specs = KS_xreadgroup, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_xreadgroup},
+    {.name = "xgroup", .proc = NULL, .arity = -2, .flags = 0,
+     .acl_categories = ACL_CATS_xgroup, .key_specs = KS_xgroup, .subcommands = xgroup_subcommands, .doc = &DOC_xgroup},
+    {.name = "xack", .proc = xack_command, .arity = -4, .flags = CMD_WRITE | CMD_FAST,
+     .acl_categories = ACL_CATS_xack, .key_specs = KS_xack, .propagate = PROPAGATE_ASIS, .doc = &DOC_xack},
+    {.name = "xpending", .proc = xpending_command, .arity = -3, .flags = CMD_READONLY,
+     .acl_categories = ACL_CATS_xpending, .key_specs = KS_xpending, .doc = &DOC_xpending},
+    {.name = "xclaim", .proc = xclaim_command, .arity = -6, .flags = CMD_WRITE | CMD_FAST,
+     .acl_categories = ACL_CATS_xclaim, .key_specs = KS_xclaim, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_xclaim},
+    {.name = "xautoclaim", .proc = xautoclaim_command, .arity = -6, .flags = CMD_WRITE | CMD_FAST,
+     .acl_categories = ACL_CATS_xautoclaim, .key_specs = KS_xautoclaim, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_xautoclaim},
+    {.name = "xinfo", .proc = NULL, .arity = -2, .flags = 0,
+     .acl_categories = ACL_CATS_xinfo, .key_specs = KS_xinfo, .subcommands = xinfo_subcommands, .doc = &DOC_xinfo},
 
 
     /* ---- transactions (core/multi.c) ---- */

@@ -84,6 +84,12 @@ command_proc zadd_command, zincrby_command, zrem_command, zcard_command, zscore_
 /* HyperLogLog: src/types/t_hll.c */
 command_proc pfadd_command, pfcount_command, pfmerge_command, pfdebug_command, pfselftest_command;
 
+/* streams: src/types/t_stream.c */
+command_proc xadd_command, xrange_command, xrevrange_command, xlen_command, xdel_command, xtrim_command,
+    xsetid_command, xread_command, xreadgroup_command, xgroup_command, xgroup_help_command, xack_command,
+    xpending_command, xclaim_command, xautoclaim_command, xinfo_consumers_command, xinfo_groups_command,
+    xinfo_stream_command, xinfo_help_command;
+
 /* geo: src/types/t_geo.c */
 command_proc geoadd_command, geopos_command, geodist_command, geohash_command, geosearch_command,
     geosearchstore_command, georadius_command, georadius_ro_command, georadiusbymember_command,

@@ -49,6 +49,7 @@ typedef struct blockState {
     size_t heap_slot;              /* index in the timeout heap, NO_SLOT without a deadline */
     karg serving;                  /* serve mode: the ready key (ptr NULL otherwise) */
     int still_blocked;             /* serve mode: the command asked to keep waiting */
+    int serve_deleted;             /* re-executed even when the ready key no longer exists */
     int argc;
     karg *argv;                    /* copy of the arguments, inside this allocation */
     int nnodes;
@@ -288,6 +289,10 @@ void block_for_keys(client *c, const karg *keys, int nkeys, long long deadline_m
     }
 }
 
+void blocking_serve_when_deleted(client *c) {
+    c->bstate->serve_deleted = 1;
+}
+
 const karg *blocking_ready_key(const client *c) {
     return c->bstate && c->bstate->serving.ptr ? &c->bstate->serving : NULL;
 }
@@ -343,6 +348,18 @@ void blocking_signal_db(kdb *db) {
     tableIterRelease(&it);
 }
 
+void blocking_signal_streams(kdb *db) {
+    table *t = nblocked ? wait_table(db, 0) : NULL;
+    if (!t || !db->keys) return;
+    tableIter it;
+    tableIterInit(&it, t, 0);
+    for (waitKey *wk; (wk = tableIterNext(&it)) != NULL;) {
+        kobj *o = tableFind(db->keys, wk->key, wk->klen);
+        if (o && o->type == OBJ_STREAM) signal_key_as_ready(db, wk->key, wk->klen);
+    }
+    tableIterRelease(&it);
+}
+
 /* Re-executes c's command in serve mode for the ready key wk. */
 static void reexecute(client *c, waitKey *wk) {
     blockState *bs = c->bstate;
@@ -375,15 +392,16 @@ static void reexecute(client *c, waitKey *wk) {
     unblock(c, 1);
 }
 
-/* Serves the clients waiting on wk, oldest first, while the key exists. wk is freed when its
- * last client is served, so it is only touched while a later waiter keeps it alive. */
+/* Serves the clients waiting on wk, oldest first: those that asked for it even when the key
+ * does not exist (any more). wk is freed when its last client is served, so it is only touched
+ * while a later waiter keeps it alive. */
 static void serve_key(waitKey *wk) {
     for (waitNode *n = wk->head; n;) {
-        if (!db_lookup(wk->db, wk->key, wk->klen, LOOKUP_NOTOUCH | LOOKUP_NOSTATS | LOOKUP_NONOTIFY)) return;
+        int exists = db_lookup(wk->db, wk->key, wk->klen, LOOKUP_NOTOUCH | LOOKUP_NOSTATS | LOOKUP_NONOTIFY) != NULL;
         waitNode *next = n->next;
         client *c = n->c;
         /* A client being closed gets nothing: the elements would be lost with it. */
-        if (!(c->flags & CLIENT_CLOSE_ASAP)) reexecute(c, wk);
+        if ((exists || c->bstate->serve_deleted) && !(c->flags & CLIENT_CLOSE_ASAP)) reexecute(c, wk);
         n = next;
     }
 }

@@ -42,6 +42,10 @@ int blocking_denied(const client *c);
  * reply. In serve mode: keeps the client blocked as it was. */
 void block_for_keys(client *c, const karg *keys, int nkeys, long long deadline_ms);
 
+/* Right after block_for_keys(): c is also served when a key it waits on is signalled but no
+ * longer exists (XREADGROUP fails then; others wait on for the key to come back). */
+void blocking_serve_when_deleted(client *c);
+
 /* In serve mode, the key whose readiness is being served; otherwise NULL. */
 const karg *blocking_ready_key(const client *c);
 
@@ -50,6 +54,10 @@ void signal_key_as_ready(kdb *db, const char *key, size_t len);
 
 /* After SWAPDB: every key clients wait on in db that now exists is signalled. */
 void blocking_signal_db(kdb *db);
+
+/* Before FLUSHDB/FLUSHALL/SWAPDB replace db's values: every key clients wait on that holds a
+ * stream is signalled (XREADGROUP waiters fail if it is gone when served). */
+void blocking_signal_streams(kdb *db);
 
 /* Serves the ready keys (the dispatch hook after the outermost command). */
 void blocking_serve_ready(void);

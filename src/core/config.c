@@ -577,8 +577,8 @@ static configDef configs[] = {
     config_row("zset-max-listpack-value", "zset-max-ziplist-value", T_MEM, 0, &server.zset_max_listpack_value, "64", 0, LONG_MAX, NONE),
     config_row("list-max-listpack-size", "list-max-ziplist-size", T_INT, 0, &server.list_max_listpack_size, "-2", INT_MIN, INT_MAX, NONE),
     config_row("list-compress-depth", NULL, T_INT, 0, &server.list_compress_depth, "0", 0, INT_MAX, NONE),
-    config_row("stream-node-max-bytes", NULL, T_MEM, 0, NULL, "4096", 0, LONG_MAX, NONE),
-    config_row("stream-node-max-entries", NULL, T_LL, 0, NULL, "100", 0, LLONG_MAX, NONE),
+    config_row("stream-node-max-bytes", NULL, T_MEM, 0, &server.stream_node_max_bytes, "4096", 0, LONG_MAX, NONE),
+    config_row("stream-node-max-entries", NULL, T_LL, 0, &server.stream_node_max_entries, "100", 0, LLONG_MAX, NONE),
     config_row("hll-sparse-max-bytes", NULL, T_MEM, 0, &server.hll_sparse_max_bytes, "3000", 0, LONG_MAX, NONE),
 
     /* RDB snapshots: values for the RDB code. */

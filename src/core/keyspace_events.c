@@ -2,10 +2,10 @@
  *
  *   key_will_change   nobody yet (the forkless snapshot will)
  *   key_deleted       expired/evicted: INFO counters, keyspace events, WATCH and tracking
- *   key_ready         clients blocked on a list or sorted set key
+ *   key_ready         clients blocked on a list, sorted set or stream key
  *   key_miss          the "keymiss" keyspace event
- *   db_will_empty     client-side caching (null invalidation), WATCH
- *   dbs_will_swap     WATCH (keys existing on either side changed)
+ *   db_will_empty     client-side caching (null invalidation), WATCH, XREADGROUP waiters
+ *   dbs_will_swap     WATCH (keys existing on either side changed), XREADGROUP waiters
  *   dbs_swapped       clients blocked on keys of either database */
 #include "core/keyspace_events.h"
 
@@ -38,11 +38,14 @@ static void key_miss(kdb *db, const char *key, size_t len) {
 static void db_will_empty(kdb *db) {
     tracking_on_flush();
     multi_touch_db(db, NULL);
+    blocking_signal_streams(db);    /* XREADGROUP waiters on its streams fail */
 }
 
 static void dbs_will_swap(kdb *a, kdb *b) {
     multi_touch_db(a, b);
     multi_touch_db(b, a);
+    blocking_signal_streams(a);     /* XREADGROUP waiters on streams swapped away fail */
+    blocking_signal_streams(b);
 }
 
 /* Clients stay blocked on their db's keys, which now name other values. */

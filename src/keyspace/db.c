@@ -136,7 +136,7 @@ void db_add(kdb *db, kobj *o) {
     tableAdd(db_keys(db), o);
     if (o->has_expire) ttl_add(db, o);
     /* The types blocking commands wait on: a new one may serve clients blocked on this key. */
-    if ((o->type == OBJ_LIST || o->type == OBJ_ZSET) && keyspace_hooks.key_ready)
+    if ((o->type == OBJ_LIST || o->type == OBJ_ZSET || o->type == OBJ_STREAM) && keyspace_hooks.key_ready)
         keyspace_hooks.key_ready(db, obj_key(o), obj_keylen(o));
 }
 
@@ -153,6 +153,8 @@ void db_unlink(kdb *db, kobj *o) {
     will_change_entry(db, o);
     tableDeleteEntry(db_keys(db), o);
     if (o->has_expire) ttl_remove(db, o);
+    /* Clients blocked in XREADGROUP on a stream fail when it goes (deleted, moved, renamed). */
+    if (o->type == OBJ_STREAM && keyspace_hooks.key_ready) keyspace_hooks.key_ready(db, obj_key(o), obj_keylen(o));
 }
 
 kobj *db_set(kdb *db, kobj *o, int keep_ttl) {
@@ -171,6 +173,8 @@ kobj *db_set(kdb *db, kobj *o, int keep_ttl) {
     }
     /* Under LFU an overwritten key keeps its access frequency, as in Redis. */
     o->lru = evict_policy_is_lfu() ? old->lru : evict_new_lru();
+    /* Clients blocked in XREADGROUP fail when their stream is overwritten. */
+    if (old->type == OBJ_STREAM && keyspace_hooks.key_ready) keyspace_hooks.key_ready(db, obj_key(old), obj_keylen(old));
     o->link = old->link;    /* tableReplaceEntry keeps the chain only through the new entry's link */
     tableReplaceEntry(t, old, o);
     if (o->has_expire) ttl_add(db, o);

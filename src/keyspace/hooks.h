@@ -32,7 +32,7 @@ typedef struct keyspaceHooks {
     /* After o left db (o is unlinked, not freed yet). Commands also announce their own
      * deletions (signal_modified_key, keyspace events); expiry and eviction only here. */
     void (*key_deleted)(kdb *db, kobj *o, keyDeleteReason why);
-    /* A list or sorted set was added: clients blocked on the key may be served. */
+    /* A list, sorted set or stream was added (or a stream left): blocked clients may be served. */
     void (*key_ready)(kdb *db, const char *key, size_t len);
     /* A lookup (not for a write) found no key. */
     void (*key_miss)(kdb *db, const char *key, size_t len);

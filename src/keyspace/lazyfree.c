@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 
 #include "types/quicklist.h"
+#include "types/stream.h"
 #include "types/t_zset.h"
 #include "util/mem.h"
 
@@ -39,6 +40,7 @@ size_t lazyfree_effort(const kobj *o) {
     case ENC_HT: return tableSize(obj_ptr(o));
     case ENC_QUICKLIST: return ((const quicklist *)obj_ptr(o))->len;
     case ENC_SKIPLIST: return zset_length(o);
+    case ENC_STREAM: return stream_free_effort(o);
     default: return 1;   /* strings, listpacks and intsets are one or two allocations */
     }
 }

@@ -241,6 +241,7 @@ const char *obj_type_name(int type) {
     case OBJ_SET: return "set";
     case OBJ_ZSET: return "zset";
     case OBJ_HASH: return "hash";
+    case OBJ_STREAM: return "stream";
     default: return "unknown";
     }
 }
@@ -255,6 +256,7 @@ const char *obj_encoding_name(int encoding) {
     case ENC_EMBSTR: return "embstr";
     case ENC_QUICKLIST: return "quicklist";
     case ENC_LISTPACK: return "listpack";
+    case ENC_STREAM: return "stream";
     default: return "unknown";
     }
 }

@@ -22,7 +22,7 @@
 #include "util/kstr.h"
 
 /* Types and encodings use Redis's numbers (RDB and OBJECT ENCODING names follow them). */
-enum { OBJ_STRING = 0, OBJ_LIST = 1, OBJ_SET = 2, OBJ_ZSET = 3, OBJ_HASH = 4 };
+enum { OBJ_STRING = 0, OBJ_LIST = 1, OBJ_SET = 2, OBJ_ZSET = 3, OBJ_HASH = 4, OBJ_STREAM = 6 };
 enum {
     ENC_RAW = 0,        /* string in a separate kstr */
     ENC_INT = 1,        /* string that is a long long, stored inline */
@@ -31,6 +31,7 @@ enum {
     ENC_SKIPLIST = 7,
     ENC_EMBSTR = 8,     /* short string stored inline */
     ENC_QUICKLIST = 9,
+    ENC_STREAM = 10,    /* types/stream.h */
     ENC_LISTPACK = 11,
 };
 

@@ -12,6 +12,7 @@
 #include "types/t_list.h"
 #include "types/t_set.h"
 #include "types/t_zset.h"
+#include "types/stream.h"
 
 static void unknown_type(const struct kobj *o) {
     fprintf(stderr, "BUG: payload of unknown type %d encoding %d\n", (int)o->type, (int)o->encoding);
@@ -24,6 +25,7 @@ void type_free_payload(struct kobj *o) {
     case OBJ_LIST: list_free_payload(o); return;
     case OBJ_SET: set_free_payload(o); return;
     case OBJ_ZSET: zset_free_payload(o); return;
+    case OBJ_STREAM: stream_free_payload(o); return;
     default: unknown_type(o);
     }
 }
@@ -34,6 +36,7 @@ void *type_dup_payload(const struct kobj *o) {
     case OBJ_LIST: return list_dup_payload(o);
     case OBJ_SET: return set_dup_payload(o);
     case OBJ_ZSET: return zset_dup_payload(o);
+    case OBJ_STREAM: return stream_dup_payload(o);
     default: unknown_type(o); return NULL;
     }
 }
@@ -44,6 +47,7 @@ size_t type_payload_memory(const struct kobj *o) {
     case OBJ_LIST: return list_payload_memory(o);
     case OBJ_SET: return set_payload_memory(o);
     case OBJ_ZSET: return zset_payload_memory(o);
+    case OBJ_STREAM: return stream_payload_memory(o);
     default: unknown_type(o); return 0;
     }
 }

@@ -95,6 +95,15 @@ GEO_UNITS = [b"m", b"km", b"mi", b"ft", b"KM", b"yd"]
 NO_MUTATION = ("{btimeout}", "{lexkey}")
 
 
+# Streams: explicit IDs only (auto IDs come from each server's clock), small counts.
+XIDS = [b"0-1", b"1-0", b"1-1", b"2", b"3-0", b"5-5", b"10", b"0-0", b"x", b"-",
+        b"18446744073709551615-18446744073709551615"]
+XADD_IDS = XIDS + [b"1-*", b"5-*", b"12-*", b"12-*", b"20-*"]
+XRANGE_IDS = [b"-", b"+", b"0", b"1", b"1-1", b"(1-0", b"(2", b"5-0", b"(+", b"x", b"(0-0"]
+XCOUNTS = [0, 1, 2, 3, 5, 10, -1, b"x"]
+XFIELDS = [b"f", b"g", b"h", b"", b"f\x00\r\n"]
+
+
 def _pick(pool):
     return lambda rng: [rng.choice(pool)]
 
@@ -109,6 +118,18 @@ def _keys_n(rng):
 
 def _score_members(rng):
     return [rng.choice(SCORES[:7] if rng.random() > 0.05 else SCORES), rng.choice(MEMBERS)]
+
+
+def _xstreams(rng, group=False):
+    """STREAMS' arguments: n keys then n IDs ('$' for XREAD, '>' for XREADGROUP), now and then
+    unbalanced."""
+    n = rng.randint(1, 2)
+    keys = [rng.choice(KEYS) for _ in range(n)]
+    special = b">" if group else b"$"
+    ids = [special if rng.random() < 0.5 else rng.choice(XIDS) for _ in range(n)]
+    if rng.random() < 0.05:
+        ids = ids[1:]
+    return keys + ids
 
 
 def _short_px(rng):
@@ -150,6 +171,16 @@ GENERATORS = {
     "lonlat": lambda rng: [rng.choice(LONS), rng.choice(LATS)],
     "geosize": _pick(GEO_SIZES),
     "geounit": _pick(GEO_UNITS),
+    "xid": _pick(XIDS),
+    "xaddid": _pick(XADD_IDS),
+    "xrange": _pick(XRANGE_IDS),
+    "xcount": _pick(XCOUNTS),
+    "xfield": _pick(XFIELDS),
+    "xblock": _pick([1, 2, b"-1", b"x"]),
+    "xgroup": _pick([b"g1", b"g2"]),
+    "xconsumer": _pick([b"alice", b"bob"]),
+    "xstreams": _xstreams,
+    "xgstreams": lambda rng: _xstreams(rng, group=True),
 }
 
 # (template, compare mode, weight)
@@ -358,6 +389,29 @@ SPECS = [
     # ---- pub/sub (no subscriber in the fuzzer: counts and errors only) --------------------
     ("PUBLISH {channel} {val}", "bytes", 0.5),
     ("PUBSUB (CHANNELS|NUMPAT|NUMSUB {channel})", "bytes", 0.3),
+    # ---- streams (XINFO STREAM/CONSUMERS and XPENDING's extended form report radix-tree
+    # internals or idle times: covered with masks by tests/diff/test_diff_stream.py) ---------
+    ("XADD {key} [NOMKSTREAM] [(MAXLEN|MINID) [=|~] {xcount} [LIMIT {xcount}]] {xaddid} {xfield} {val} "
+     "[{xfield} {val}]", "bytes", 3),
+    ("XRANGE {key} {xrange} {xrange} [COUNT {xcount}]", "bytes", 2),
+    ("XREVRANGE {key} {xrange} {xrange} [COUNT {xcount}]", "bytes", 1),
+    ("XLEN {key}", "bytes", 1),
+    ("XDEL {key} {xid} ...", "bytes", 1),
+    ("XTRIM {key} (MAXLEN|MINID) [=|~] {xcount} [LIMIT {xcount}]", "bytes", 1),
+    ("XSETID {key} {xid} [ENTRIESADDED {xcount}] [MAXDELETEDID {xid}]", "bytes", 0.5),
+    ("XREAD [COUNT {xcount}] [BLOCK {xblock}] STREAMS {xstreams}", "bytes", 1),
+    ("XREADGROUP GROUP {xgroup} {xconsumer} [COUNT {xcount}] [BLOCK {xblock}] [NOACK] STREAMS {xgstreams}",
+     "bytes", 2),
+    ("XGROUP CREATE {key} {xgroup} ({xid}|$) [MKSTREAM] [ENTRIESREAD {xcount}]", "bytes", 1),
+    ("XGROUP SETID {key} {xgroup} ({xid}|$) [ENTRIESREAD {xcount}]", "bytes", 0.5),
+    ("XGROUP (CREATECONSUMER|DELCONSUMER) {key} {xgroup} {xconsumer}", "bytes", 0.5),
+    ("XGROUP DESTROY {key} {xgroup}", "bytes", 0.3),
+    ("XACK {key} {xgroup} {xid} ...", "bytes", 1),
+    ("XPENDING {key} {xgroup}", "bytes", 1),
+    ("XCLAIM {key} {xgroup} {xconsumer} 0 {xid} ... [JUSTID] [FORCE] [RETRYCOUNT {xcount}] [LASTID {xid}]",
+     "bytes", 1),
+    ("XAUTOCLAIM {key} {xgroup} {xconsumer} 0 {xrange} [COUNT {xcount}] [JUSTID]", "bytes", 1),
+    ("XINFO GROUPS {key}", "bytes", 0.5),
 ]
 
 
