@@ -6,8 +6,8 @@
 #   BENCH_FULL=1 bash bench/run-all.sh    # full sizes (tens of minutes, ~2 GB RAM, ~0.6 GB /tmp)
 #   KEEL_SERVER=/usr/bin/redis-server bash bench/run-all.sh    # sanity: redis vs redis
 #
-# quick: throughput.sh (set,get,incr,mset,del; N=500000 at -P 16, 100000 at -P 1), memory.py
-#        (1,000,000 string keys), growth.py --quick and insert_pause (1,310,720 keys), eviction.py and
+# quick: throughput.sh (set,get,incr,mset,del,xadd,xrange_100,xreadgroup; N=500000 at -P 16,
+#        100000 at -P 1), memory.py (1,000,000 string keys; one stream of 1,000,000 entries), growth.py --quick and insert_pause (1,310,720 keys), eviction.py and
 #        lazyfree.py at small sizes, scripting.sh, hll_geo.sh, multi_pubsub.py; 3 rounds each (ROUNDS).
 # full:  throughput.sh with every test (TESTS=all), N=2000000 / N_P1=400000, 5 rounds;
 #        memory.py --datasets all; growth.py with 10,485,760 keys, 3 rounds, and
@@ -68,9 +68,9 @@ if [ "${BENCH_FULL:-0}" = 1 ]; then
     echo
     "$PY" bench/multi_pubsub.py || status=1
 else
-    bash bench/throughput.sh || status=1
+    EXTRA_TESTS=${EXTRA_TESTS:-xadd,xrange_100,xreadgroup} bash bench/throughput.sh || status=1
     echo
-    "$PY" bench/memory.py || status=1
+    "$PY" bench/memory.py --datasets strings,stream || status=1
     echo
     "$PY" bench/growth.py --quick || status=1
     echo
