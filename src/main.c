@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "persist/persist.h"
 #include "server.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -120,6 +121,7 @@ int main(int argc, char **argv) {
             REDIS_COMPAT_VERSION, (int)(sizeof(long) * 8), (int)getpid());
     if (server_init() != 0) return 1;
     log_msg(LL_NOTICE, "Server initialized");
+    persist_load_at_startup();
     log_msg(LL_NOTICE, "Ready to accept connections tcp");
     el_run(server.el);
     return 0;

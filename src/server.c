@@ -12,6 +12,7 @@
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
 #include "keyspace/lazyfree.h"
+#include "persist/persist.h"
 #include "server.h"
 #include "scripting/script.h"
 #include "util/log.h"
@@ -83,6 +84,7 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
     active_expire_cycle(0);
     resize_tables();
     if (server.maxmemory) evict_to_fit();
+    persist_cron();
     if (server.shutdown_asap && server_prepare_shutdown(server.shutdown_nosave) == 0) {
         server_shutdown();
         exit(0);
@@ -148,11 +150,19 @@ int server_init(void) {
     return 0;
 }
 
-/* Runs the shutdown sequence up to the point of exiting. Keel has no persistence yet, so
- * SHUTDOWN SAVE and NOSAVE both succeed; nothing is written. */
+/* Runs the shutdown sequence up to the point of exiting: with save points configured (and not
+ * nosave) the final snapshot is saved first, and a failed save cancels the shutdown, as Redis
+ * does on SIGTERM. SHUTDOWN saves in the command itself and passes nosave. */
 int server_prepare_shutdown(int nosave) {
-    (void)nosave;
     log_msg(LL_WARNING, "User requested shutdown...");
+    if (!nosave && persist_has_save_points()) {
+        log_msg(LL_NOTICE, "Saving the final RDB snapshot before exiting.");
+        if (persist_save() != 0) {
+            log_msg(LL_WARNING, "Error trying to save the DB, can't exit.");
+            server.shutdown_asap = 0;
+            return -1;
+        }
+    }
     net_close_listeners();
     if (server.pidfile) unlink(server.pidfile);
     log_msg(LL_WARNING, "Keel is now ready to exit, bye bye...");

@@ -217,7 +217,10 @@ struct keelServer {
     int zset_max_listpack_entries, zset_max_listpack_value;
     int list_max_listpack_size, list_compress_depth;
     long long busy_reply_threshold;
-    char *save_params;          /* accepted and reported; Keel has no persistence yet */
+    char *save_params;          /* "<seconds> <changes> ..." save points; src/persist/ parses it */
+    char *rdb_filename;         /* dbfilename, relative to dir (the working directory) */
+    int rdb_compression, rdb_checksum, stop_writes_on_bgsave_error, rdb_del_sync_files;
+    int sanitize_dump_payload;  /* no, yes, clients: Keel always validates deeply (rdb.h) */
     int appendonly;
 
     /* runtime */

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "commands/commands.h"
+#include "persist/persist.h"
 #include "server.h"
 
 #define CMD(n, p, a, f, fk, lk, ks, g, ver, cx, sum) \
@@ -198,6 +199,12 @@ static command commands[] = {
     CMD("dbsize", dbsize_command, 1, R | F, 0, 0, 0, "server", "1.0.0", "O(1)", "Return the number of keys in the selected database"),
     CMD("flushdb", flushdb_command, -1, W, 0, 0, 0, "server", "1.0.0", "O(N) where N is the number of keys in the selected database", "Remove all keys from the current database"),
     CMD("flushall", flushall_command, -1, W, 0, 0, 0, "server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Remove all keys from all databases"),
+
+    /* ---- persistence (src/persist/persist.c) ---- */
+    CMD("save", save_command, 1, A | NS | CMD_NO_MULTI, 0, 0, 0, "server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Synchronously save the dataset to disk"),
+    CMD("bgsave", bgsave_command, -1, A | NS, 0, 0, 0, "server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Asynchronously save the dataset to disk"),
+    CMD("dump", dump_command, 2, R, 1, 1, 1, "generic", "2.6.0", "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", "Return a serialized version of the value stored at the specified key."),
+    CMD("restore", restore_command, -4, W | M, 1, 1, 1, "generic", "2.6.0", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", "Create a key using the provided serialized value, previously obtained using DUMP."),
 
     /* ---- server (cmd_server.c) ---- */
     CMD("shutdown", shutdown_command, -1, A | NS | L | S | CMD_NO_MULTI | CMD_ALLOW_BUSY, 0, 0, 0, "server", "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", "Synchronously save the dataset to disk and then shut down the server"),

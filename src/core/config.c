@@ -55,12 +55,13 @@ static const char *const enable_names[] = {"no", "yes", "local", NULL};
 static const char *const appendfsync_names[] = {"everysec", "always", "no", NULL};
 static const char *const supervised_names[] = {"upstart", "systemd", "auto", "no", NULL};
 static const char *const oom_score_adj_names[] = {"no", "yes", "relative", "absolute", NULL};
+static const char *const sanitize_names[] = {"no", "yes", "clients", NULL};
 
 /* Storage of the parameters Keel accepts for compatibility only (see the header comment). */
 static struct {
     int enable_debug_command, enable_protected_configs, enable_module_command;
-    char *dbfilename, *appendfilename, *appenddirname;
-    int appendfsync, rdbcompression, rdbchecksum, stop_writes_on_bgsave_error, aof_use_rdb_preamble;
+    char *appendfilename, *appenddirname;
+    int appendfsync, aof_use_rdb_preamble;
     int activerehashing, always_show_logo, set_proc_title, supervised, syslog_enabled, crash_log_enabled;
     int replica_read_only, replica_serve_stale_data, cluster_enabled, latency_tracking, dynamic_hz;
     int jemalloc_bg_thread, activedefrag, disable_thp, oom_score_adj, io_threads, shutdown_timeout;
@@ -155,8 +156,8 @@ static kstr *get_obuf(kstr *out) {
 }
 
 static int set_save(int argc, karg *argv, const char **err) {
-    /* Accepted and reported for compatibility; Keel has no persistence yet. Pairs of
-     * "<seconds >= 1> <changes >= 0>", as Redis validates them; one empty word means none. */
+    /* Pairs of "<seconds >= 1> <changes >= 0>", as Redis validates them; one empty word means
+     * none. The persistence cron reads the normalized string. */
     if (argc == 1 && argv[0].len == 0) argc = 0;
     for (int i = 0; i < argc; i++) {
         long long n;
@@ -304,19 +305,22 @@ static configDef configs[] = {
     INT("list-compress-depth", list_compress_depth, "0", 0, INT_MAX),
     { .name = "busy-reply-threshold", .alias = "lua-time-limit", .type = T_LL, .ptr = &server.busy_reply_threshold, .deflt = "5000", .min = 0, .max = LLONG_MAX },
     SPECIAL("save", "3600 1 300 100 60 10000", set_save, get_save),
+    /* RDB snapshots (src/persist/). */
+    { .name = "dbfilename", .type = T_STRING, .ptr = &server.rdb_filename, .deflt = "dump.rdb", .flags = PROTECTED },
+    BOOL("rdbcompression", rdb_compression, "yes"),
+    { .name = "rdbchecksum", .type = T_BOOL, .ptr = &server.rdb_checksum, .deflt = "yes", .flags = IMMUTABLE },
+    BOOL("stop-writes-on-bgsave-error", stop_writes_on_bgsave_error, "yes"),
+    BOOL("rdb-del-sync-files", rdb_del_sync_files, "no"),
+    { .name = "sanitize-dump-payload", .type = T_ENUM, .ptr = &server.sanitize_dump_payload, .deflt = "no", .enum_names = sanitize_names },
     BOOL("appendonly", appendonly, "no"),
     { .name = "enable-debug-command", .type = T_ENUM, .ptr = &compat.enable_debug_command, .deflt = "no", .enum_names = enable_names, .flags = IMMUTABLE },
 
     /* Accepted for compatibility; no effect in Keel. */
     { .name = "enable-protected-configs", .type = T_ENUM, .ptr = &compat.enable_protected_configs, .deflt = "no", .enum_names = enable_names, .flags = IMMUTABLE },
     { .name = "enable-module-command", .type = T_ENUM, .ptr = &compat.enable_module_command, .deflt = "no", .enum_names = enable_names, .flags = IMMUTABLE },
-    { .name = "dbfilename", .type = T_STRING, .ptr = &compat.dbfilename, .deflt = "dump.rdb", .flags = PROTECTED },
     { .name = "appendfilename", .type = T_STRING, .ptr = &compat.appendfilename, .deflt = "appendonly.aof", .flags = IMMUTABLE },
     { .name = "appenddirname", .type = T_STRING, .ptr = &compat.appenddirname, .deflt = "appendonlydir", .flags = IMMUTABLE },
     { .name = "appendfsync", .type = T_ENUM, .ptr = &compat.appendfsync, .deflt = "everysec", .enum_names = appendfsync_names },
-    { .name = "rdbcompression", .type = T_BOOL, .ptr = &compat.rdbcompression, .deflt = "yes" },
-    { .name = "rdbchecksum", .type = T_BOOL, .ptr = &compat.rdbchecksum, .deflt = "yes", .flags = IMMUTABLE },
-    { .name = "stop-writes-on-bgsave-error", .type = T_BOOL, .ptr = &compat.stop_writes_on_bgsave_error, .deflt = "yes" },
     { .name = "aof-use-rdb-preamble", .type = T_BOOL, .ptr = &compat.aof_use_rdb_preamble, .deflt = "yes" },
     { .name = "activerehashing", .type = T_BOOL, .ptr = &compat.activerehashing, .deflt = "yes" },
     { .name = "always-show-logo", .type = T_BOOL, .ptr = &compat.always_show_logo, .deflt = "no", .flags = IMMUTABLE },

@@ -12,6 +12,7 @@
 #include "core/pubsub.h"
 #include "core/tracking.h"
 #include "keyspace/db.h"
+#include "persist/persist.h"
 #include "protocol/reply.h"
 #include "scripting/script.h"   /* -BUSY check, monitor_feed */
 #include "server.h"
@@ -218,6 +219,11 @@ static const command *checked_command(client *c) {
     if (server.maxmemory && mem_used() > (size_t)server.maxmemory && !evict_to_fit() &&
         multi_refused_when_oom(c, cmd)) {   /* core/multi.c: denyoom, or queueing in MULTI */
         reject(c, cmd, ERR_OOM);
+        return NULL;
+    }
+    /* persist/: after a failed save with stop-writes-on-bgsave-error, writes (and PING) fail. */
+    if (((cmd->flags & CMD_WRITE) || cmd->proc == ping_command) && persist_writes_refused()) {
+        reject(c, cmd, ERR_MISCONF);
         return NULL;
     }
     /* RESP2 subscriber mode: the connection only carries subscription traffic (core/pubsub.c). */

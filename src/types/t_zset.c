@@ -353,6 +353,35 @@ void zset_for_range(const kobj *o, size_t start, size_t count, int reverse, zset
     zset_walk(o, rank, count, reverse, call_member_fn, &mc);
 }
 
+/* ---- Persistence ----------------------------------------------------------------------------- */
+
+kobj *zset_new_object(const char *key, size_t klen) {
+    return zset_new(key, klen, server.zset_max_listpack_entries == 0);
+}
+
+int zset_load_member(kobj *o, const char *m, size_t mlen, double score) {
+    zfound f;
+    if (zset_find(o, m, mlen, &f)) return 0;
+    zset_insert(o, m, mlen, score);
+    return 1;
+}
+
+typedef struct scoredFnCtx {
+    zset_scored_fn *fn;
+    void *privdata;
+} scoredFnCtx;
+
+static void call_scored_fn(void *ctx, const zitem *it) {
+    scoredFnCtx *sc = ctx;
+    sc->fn(sc->privdata, it->m, it->mlen, it->score);
+}
+
+void zset_for_each_scored(const kobj *o, int descending, zset_scored_fn *fn, void *privdata) {
+    scoredFnCtx sc = {fn, privdata};
+    size_t n = zset_length(o);
+    zset_walk(o, descending ? n - 1 : 0, n, descending, call_scored_fn, &sc);
+}
+
 /* ---- types.c hooks ------------------------------------------------------------------------- */
 
 void zset_free_payload(kobj *o) {
