@@ -22,6 +22,10 @@ const char *acl_category_name(int i);       /* "keyspace", "read", ...; NULL pas
  * Returns their number, or -1 if the arguments don't fit the command's key layout. */
 int command_get_keys(const command *cmd, int argc, const karg *argv, int *pos, int max);
 
+/* DEBUG DIGEST and DEBUG DIGEST-VALUE key... (debug_digest.c). */
+void debug_digest(client *c);
+void debug_digest_value(client *c);
+
 /* Looks a command up by its full name ("get", "config|get"), case-insensitively. */
 const command *command_lookup_fullname(const char *name, size_t len);
 

@@ -405,6 +405,10 @@ static void debug_sleep(client *c) {
 
 static void debug_help(client *c) {
     static const char *const help[] = {
+        "DIGEST",
+        "    Output a hex signature representing the current DB content.",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of the values of all the specified keys.",
         "HTSTATS <dbid>",
         "    Return hash table statistics of the specified Redis database.",
         "HTSTATS-KEY <key>",
@@ -440,6 +444,8 @@ void debug_command(client *c) {
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "htstats")) debug_htstats(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "htstats-key")) debug_htstats_key(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "object")) debug_object(c);
+    else if (argc == 2 && arg_is(sub->ptr, sub->len, "digest")) debug_digest(c);
+    else if (argc >= 2 && arg_is(sub->ptr, sub->len, "digest-value")) debug_digest_value(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "sleep")) debug_sleep(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "set-active-expire")) {
         server.active_expire_enabled = atoi(c->argv[2].ptr) != 0;
