@@ -59,7 +59,7 @@ LIB      := $(BUILD)/libkeel.a
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all unit-bins test test-unit test-long bench insert-pause clean
+.PHONY: all unit-bins test-bins test test-unit test-long bench insert-pause clean
 
 all: $(SERVER)
 
@@ -84,14 +84,16 @@ unit-bins: $(UNIT_BINS)
 test-unit: unit-bins
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-# The whole suite: both variants, unit tests, then the pytest suites against each server binary.
-test:
+# What tests/run-all.sh runs: both variants and their unit tests.
+test-bins:
 	$(MAKE) all unit-bins
 	$(MAKE) SANITIZE=1 all unit-bins
+
+# The whole suite: both variants, unit tests, then the pytest suites against each server binary.
+test: test-bins
 	bash tests/run-all.sh
 
-test-long:
-	$(MAKE) all unit-bins
+test-long: test-bins
 	KEEL_LONG=1 bash tests/run-all.sh
 
 bench: all $(BUILD)/insert_pause

@@ -73,8 +73,8 @@ int main(int argc, char **argv) {
         account(&cpu, clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0, i);
         account(&wall, clock_ns(CLOCK_MONOTONIC) - w0, i);
     }
-    if (db_size(&server.db[0]) != (size_t)n) {
-        fprintf(stderr, "insert_pause: %zu keys after %ld SETs\n", db_size(&server.db[0]), n);
+    if (db_size(db_by_id(0)) != (size_t)n) {
+        fprintf(stderr, "insert_pause: %zu keys after %ld SETs\n", db_size(db_by_id(0)), n);
         return 1;
     }
     printf("insert_pause: %ld SETs of key:%%08d, 16-byte values, in process\n", n);

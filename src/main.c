@@ -121,7 +121,7 @@ int main(int argc, char **argv) {
             REDIS_COMPAT_VERSION, (int)(sizeof(long) * 8), (int)getpid());
     if (server_init() != 0) return 1;
     log_msg(LL_NOTICE, "Server initialized");
-    persist_load_at_startup();
+    persist_start();
     log_msg(LL_NOTICE, "Ready to accept connections tcp");
     el_run(server.el);
     return 0;

@@ -8,9 +8,13 @@
 
 #include "commands/admin.h"
 #include "core/blocking.h"
+#include "core/keyspace_events.h"
 #include "core/latency.h"
+#include "core/monitor.h"
+#include "core/slowlog.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
+#include "keyspace/expire.h"
 #include "keyspace/lazyfree.h"
 #include "persist/persist.h"
 #include "server.h"
@@ -63,7 +67,7 @@ static void setup_signals(void) {
 static void resize_tables(void) {
     uint64_t start = monotonic_us();
     for (int i = 0; i < server.dbnum; i++) {
-        table *t = server.db[i].keys;
+        table *t = db_by_id(i)->keys;
         if (!t || !tableIsResizing(t)) continue;
         uint64_t spent = monotonic_us() - start;
         if (spent >= RESIZE_SLICE_US) break;
@@ -127,7 +131,8 @@ int server_init_headless(void) {
         log_msg(LL_WARNING, "Failed creating the event loop: %s", strerror(errno));
         return -1;
     }
-    db_init_all();
+    keyspace_events_install();     /* core/keyspace_events.c: before the databases exist */
+    db_init_all(server.dbnum);
     lazyfree_start();              /* keyspace/lazyfree.c: the background free thread */
     commands_init();
     scripting_init();   /* src/scripting/: the Lua state and its fake client */
@@ -176,7 +181,7 @@ void server_shutdown(void) {
     db_free_all();
     lazyfree_shutdown();           /* keyspace/lazyfree.c: free what the thread still holds */
     slowlog_reset();
-    kfree(server.monitors);
+    monitor_free_all();
     el_free(server.el);
     server.el = NULL;
 }

@@ -10,32 +10,12 @@
 #include <sys/types.h>
 
 #include "core/event.h"
-#include "keyspace/object.h"
-#include "keyspace/table.h"
+#include "keyspace/db.h"
 #include "protocol/request.h"
 #include "util/kstr.h"
 
 #define KEEL_VERSION "0.1.0"
 #define REDIS_COMPAT_VERSION "7.0.15"
-
-/* ---------------------------------------------------------------- databases */
-
-/* Keys with a TTL, as a dense array of entries: O(1) add/remove (swap with the last slot; each
- * entry stores its slot) and uniform sampling for the active expire cycle.
- * Invariant: for every i < len, slots[i]->has_expire and obj_ttl_slot(slots[i]) == i. */
-typedef struct ttlIndex {
-    kobj **slots;
-    uint32_t len;
-    uint32_t cap;
-} ttlIndex;
-
-typedef struct kdb {
-    table *keys;            /* kobj entries; created on first use */
-    ttlIndex ttl;
-    int id;
-    long long avg_ttl;      /* running estimate kept by the active expire cycle */
-    uint64_t expire_cursor; /* unused position marker for stats */
-} kdb;
 
 /* ---------------------------------------------------------------- clients */
 
@@ -163,17 +143,6 @@ typedef struct obufLimit {
     long long soft_seconds;
 } obufLimit;
 
-typedef struct slowlogEntry {
-    struct slowlogEntry *next;
-    long long id;
-    long long time_sec;
-    long long duration_us;
-    int argc;
-    kstr **argv;
-    kstr *peer;
-    kstr *cname;
-} slowlogEntry;
-
 struct keelServer {
     /* configuration (see src/core/config.c for names, defaults and limits) */
     int port;
@@ -225,7 +194,6 @@ struct keelServer {
 
     /* runtime */
     eventLoop *el;
-    kdb *db;
     pid_t pid;
     char runid[41];
     long long start_ms;
@@ -253,24 +221,13 @@ struct keelServer {
     long long stat_rejected_conn;
     long long stat_expiredkeys;
     long long stat_evictedkeys;
-    long long stat_keyspace_hits;
-    long long stat_keyspace_misses;
     long long stat_net_input_bytes;
     long long stat_net_output_bytes;
     long long stat_total_error_replies;
     long long stat_unexpected_error_replies;
     long long stat_client_qbuf_limit_disconnections;
     long long stat_client_outbuf_limit_disconnections;
-    long long stat_active_expire_cycles;
-    long long stat_expire_cycle_time_used_us;
     size_t stat_peak_memory;
-
-    /* slowlog / monitor */
-    slowlogEntry *slowlog;      /* newest first */
-    long long slowlog_len;
-    long long slowlog_next_id;
-    client **monitors;
-    int nmonitors;
 };
 
 extern struct keelServer server;
@@ -294,11 +251,22 @@ void clients_resume_paused(void);
 int client_write_now(client *c);
 void client_process_input(client *c);      /* runs buffered commands (after an unblock) */
 const char *client_info_line(client *c, kstr **out);  /* appends CLIENT LIST's line for c */
+/* While a script runs long: one poll of the event loop's file events (reads, accepts), then
+ * the pending replies; the client running the script must have stopped reading
+ * (client_pause_reading), since its query buffer holds the running command. */
+void clients_process_while_busy(void);
+void client_pause_reading(client *c, int pause);
 
 /* core/dispatch.c */
 void process_command(client *c);
 void call_command(client *c, const command *cmd);
-void monitor_remove(client *c);
+/* Installed by the scripting engine (scripting_init): while a script is busy (past
+ * busy-reply-threshold), the -BUSY error for every command but the allow-busy ones (SCRIPT
+ * KILL, SHUTDOWN NOSAVE, ...); NULL when cmd may run. */
+extern const char *(*dispatch_busy_error)(client *c, const command *cmd);
+/* Installed by persist_start(): the -MISCONF error while writes (and PING) are refused after a
+ * failed save, else NULL. */
+extern const char *(*dispatch_write_error)(void);
 
 /* commands/command_table.c */
 void commands_init(void);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test suite and reports them all, failing at the end if any failed.
 #
-#   1. each C unit-test binary of the release build (build/release/tests/test_*)
-#   2. each C unit-test binary of the sanitizer build (build/san/tests/test_*)
-#   3. pytest over tests/ against ./keel-server
-#   4. pytest over tests/ against ./keel-server-san
+#   1. the layering of src/ (tests/check-layers.py: no file includes a higher layer's header)
+#   2. each C unit-test binary of the release build (build/release/tests/test_*)
+#   3. each C unit-test binary of the sanitizer build (build/san/tests/test_*)
+#   4. pytest over tests/ against ./keel-server
+#   5. pytest over tests/ against ./keel-server-san
 #
 # A "suite" is one binary or one pytest run. Each is bounded by a timeout so a hung test cannot
 # hold CI. KEEL_LONG=1 in the environment selects the long modes (and longer timeouts); it
@@ -78,6 +79,9 @@ run_pytest() {   # run_pytest SERVER_BINARY
     record "pytest[$server]" "$status"
 }
 
+echo "== tests/check-layers.py"
+timeout --kill-after=10 60 "$PYTHON" tests/check-layers.py
+record "check-layers" $?
 run_unit_dir build/release/tests
 run_unit_dir build/san/tests
 run_pytest "$PWD/keel-server"

@@ -8,11 +8,6 @@
 
 #include "server.h"
 
-
-/* "-ERR unknown subcommand or wrong number of arguments for '<argv[1]>'. Try <CMD> HELP.":
- * what Redis replies when a subcommand's own argument checks fail. */
-void reply_subcommand_syntax_error(client *c);
-
 /* ACL categories of a command, derived from its group and flags (cmd_command.c): a bit mask
  * over acl_category_name(). */
 uint64_t command_acl_categories(const command *cmd);
@@ -53,6 +48,5 @@ void info_cron(void);
  * error and returns 0 if the name has spaces or special characters. An empty name clears it. */
 int client_set_name(client *c, const karg *name);
 
-/* Takes a MONITOR client out of monitor mode (RESET); no-op for other clients (cmd_server.c). */
 
 #endif

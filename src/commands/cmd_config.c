@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/latency.h"
 #include "keyspace/db.h"
+#include "keyspace/expire.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
 
@@ -78,11 +79,11 @@ void config_resetstat_command(client *c) {
     server.stat_numcommands = server.stat_numconnections = server.stat_rejected_conn = 0;
     server.stat_expiredkeys = server.stat_evictedkeys = 0;
     active_expire_reset_stats();
-    server.stat_keyspace_hits = server.stat_keyspace_misses = 0;
+    keyspace_stats.hits = keyspace_stats.misses = 0;
     server.stat_net_input_bytes = server.stat_net_output_bytes = 0;
     server.stat_total_error_replies = server.stat_unexpected_error_replies = 0;
     server.stat_client_qbuf_limit_disconnections = server.stat_client_outbuf_limit_disconnections = 0;
-    server.stat_active_expire_cycles = server.stat_expire_cycle_time_used_us = 0;
+    keyspace_stats.expire_cycle_us = 0;
     server.stat_peak_memory = mem_used();
     errorstat_reset();
     info_reset_stats();

@@ -6,6 +6,7 @@
 
 #include "commands/admin.h"
 #include "commands/commands.h"
+#include "core/monitor.h"
 #include "core/multi.h"
 #include "core/pubsub.h"
 #include "core/tracking.h"
@@ -163,7 +164,7 @@ void reset_command(client *c) {
     pubsub_unsubscribe_all(c);  /* core/pubsub.c: leaves subscriber mode */
     tracking_client_reset(c);   /* core/tracking.c: tracking off */
     c->resp = 2;
-    c->db = &server.db[0];
+    c->db = db_by_id(0);
     kstr_free(c->name);
     c->name = NULL;
     c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT | CLIENT_NO_EVICT);

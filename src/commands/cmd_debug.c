@@ -166,7 +166,7 @@ static double ratio(size_t a, size_t b) {
 
 static void reply_db_overheads(client *c, int *ndbs) {
     for (int i = 0; i < server.dbnum; i++) {
-        kdb *db = &server.db[i];
+        kdb *db = db_by_id(i);
         size_t main, expires;
         if (db_size(db) == 0) continue;
         db_overhead_bytes(db, &main, &expires);
@@ -344,7 +344,7 @@ static void debug_htstats(client *c) {
         reply_error(c, "Out of range database");
         return;
     }
-    kdb *db = &server.db[id];
+    kdb *db = db_by_id(id);
     kstr *s = kstr_catc(kstr_empty(1024), "[Dictionary HT]\n");
     s = cat_table_stats(s, db->keys);
     s = kstr_catc(s, "[Expires HT]\n");

@@ -8,9 +8,9 @@
 #include <limits.h>
 
 #include "commands/commands.h"
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
-#include "types/collection.h"
 #include "util/util.h"
 
 #define EXPIRE_NX (1 << 0)

@@ -30,6 +30,7 @@
 #include "core/latency.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
+#include "keyspace/expire.h"
 #include "keyspace/lazyfree.h"
 #include "persist/persist.h"
 #include "protocol/reply.h"
@@ -213,8 +214,8 @@ void memory_overview(memOverview *m, int fresh) {
     m->clients_normal = clients_memory();
     size_t tables = 0, main, expires;
     for (int i = 0; i < server.dbnum; i++) {
-        tables += db_overhead_bytes(&server.db[i], &main, &expires);
-        m->keys += db_size(&server.db[i]);
+        tables += db_overhead_bytes(db_by_id(i), &main, &expires);
+        m->keys += db_size(db_by_id(i));
     }
     m->overhead = m->startup + m->clients_normal + tables;
     if (m->overhead > m->used) m->overhead = m->used;
@@ -305,15 +306,15 @@ static kstr *info_stats(kstr *s) {
     FIELD(s, "expired_keys", "%lld", server.stat_expiredkeys);
     FIELD(s, "expired_stale_perc", "%.2f", active_expire_stale_fraction() * 100);
     s = kstr_catc(s, "expired_time_cap_reached_count:0\r\n");
-    FIELD(s, "expire_cycle_cpu_milliseconds", "%lld", server.stat_expire_cycle_time_used_us / 1000);
+    FIELD(s, "expire_cycle_cpu_milliseconds", "%lld", keyspace_stats.expire_cycle_us / 1000);
     FIELD(s, "evicted_keys", "%lld", server.stat_evictedkeys);
     long long exceeded_total, exceeded_now;
     evict_exceeded_time_ms(&exceeded_total, &exceeded_now);   /* keyspace/evict.c */
     s = kstr_catc(s, "evicted_clients:0\r\n");
     FIELD(s, "total_eviction_exceeded_time", "%lld", exceeded_total);
     FIELD(s, "current_eviction_exceeded_time", "%lld", exceeded_now);
-    FIELD(s, "keyspace_hits", "%lld", server.stat_keyspace_hits);
-    FIELD(s, "keyspace_misses", "%lld", server.stat_keyspace_misses);
+    FIELD(s, "keyspace_hits", "%lld", keyspace_stats.hits);
+    FIELD(s, "keyspace_misses", "%lld", keyspace_stats.misses);
     long long channels, patterns, shard_channels, tclients, tkeys, titems, tprefixes;
     pubsub_info(&channels, &patterns, &shard_channels);   /* core/pubsub.c */
     tracking_info(&tclients, &tkeys, &titems, &tprefixes);   /* core/tracking.c */
@@ -401,7 +402,7 @@ static kstr *info_cluster(kstr *s) {
 
 static kstr *info_keyspace(kstr *s) {
     for (int i = 0; i < server.dbnum; i++) {
-        kdb *db = &server.db[i];
+        kdb *db = db_by_id(i);
         size_t keys = db_size(db);
         if (keys == 0) continue;
         s = kstr_catfmt(s, "db%d:keys=%zu,expires=%zu,avg_ttl=%lld\r\n", i, keys, db_expires(db), db->avg_ttl);

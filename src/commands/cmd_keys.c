@@ -6,14 +6,16 @@
  * expired keys (DBSIZE still counts them until something reclaims them), while SCAN, RANDOMKEY
  * and DEL reclaim the expired keys they meet. Entries are moved between names and databases
  * whole (obj_rekey, db_unlink + db_add), keeping their TTL. Argument parsing shares Redis's
- * numeric and cursor rules with the aggregate types (types/collection.h). */
+ * numeric and cursor rules with the aggregate types (types/collection.h, types/coll_scan.h). */
 #include <limits.h>
 #include <string.h>
 #include <strings.h>
 
 #include "commands/commands.h"
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
+#include "types/coll_scan.h"
 #include "types/collection.h"
 #include "util/mem.h"
 #include "util/util.h"
@@ -375,7 +377,7 @@ void flushdb_command(client *c) {
 void flushall_command(client *c) {
     int async = flush_mode(c);
     if (async < 0) return;
-    for (int i = 0; i < server.dbnum; i++) server.dirty += db_flush(&server.db[i], async);
+    for (int i = 0; i < server.dbnum; i++) server.dirty += db_flush(db_by_id(i), async);
     server.dirty++;
     reply_ok(c);
 }

@@ -1,32 +1,22 @@
-/* cmd_server.c - server administration: SHUTDOWN, TIME, LASTSAVE, MONITOR, SLOWLOG, LATENCY,
- * and the small argument/reply helpers the admin command files share (admin.h).
+/* cmd_server.c - server administration: SHUTDOWN, TIME, LASTSAVE, MONITOR, SLOWLOG, LATENCY.
  *
  * SHUTDOWN saves first (SAVE, or save points configured and no NOSAVE) and refuses to stop when
  * that fails, unless FORCE; LASTSAVE reports src/persist/'s last successful save (the start time
  * before any, as Redis).
- * The slow log and latency monitor state lives in core/latency.c; the dispatcher records into
- * it (core/dispatch.c). */
-#include <ctype.h>
+ * The slow log (core/slowlog.c), the latency monitor (core/latency.c) and the MONITOR clients
+ * (core/monitor.c) are fed by the dispatcher (core/dispatch.c). */
 #include <string.h>
 
 #include "commands/admin.h"
 #include "commands/commands.h"
 #include "core/latency.h"
+#include "core/monitor.h"
+#include "core/slowlog.h"
 #include "persist/persist.h"
 #include "protocol/reply.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/util.h"
-
-/* ---------------------------------------------------------------- shared helpers */
-
-void reply_subcommand_syntax_error(client *c) {
-    char parent[64];
-    size_t n = c->argv[0].len < sizeof(parent) - 1 ? c->argv[0].len : sizeof(parent) - 1;
-    for (size_t i = 0; i < n; i++) parent[i] = (char)toupper((unsigned char)c->argv[0].ptr[i]);
-    parent[n] = '\0';
-    reply_errorf(c, "unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP.", c->argv[1].ptr, parent);
-}
 
 /* ---------------------------------------------------------------- SHUTDOWN, TIME, LASTSAVE */
 
@@ -97,9 +87,7 @@ void monitor_command(client *c) {
         return;
     }
     if (c->flags & CLIENT_MONITOR) return;   /* already monitoring: Redis ignores it silently */
-    server.monitors = krealloc(server.monitors, sizeof(client *) * (size_t)(server.nmonitors + 1));
-    server.monitors[server.nmonitors++] = c;
-    c->flags |= CLIENT_MONITOR;
+    monitor_add(c);
     reply_ok(c);
 }
 
@@ -128,16 +116,16 @@ void slowlog_get_command(client *c) {
             reply_error(c, "count should be greater than or equal to -1");
             return;
         }
-        if (count == -1) count = server.slowlog_len;
+        if (count == -1) count = slowlog_len();
     }
-    if (count > server.slowlog_len) count = server.slowlog_len;
+    if (count > slowlog_len()) count = slowlog_len();
     reply_array_len(c, count);
-    const slowlogEntry *e = server.slowlog;
+    const slowlogEntry *e = slowlog_newest();
     for (long long i = 0; i < count && e; i++, e = e->next) reply_slowlog_entry(c, e);
 }
 
 void slowlog_len_command(client *c) {
-    reply_integer(c, server.slowlog_len);
+    reply_integer(c, slowlog_len());
 }
 
 void slowlog_reset_command(client *c) {

@@ -23,9 +23,9 @@
 
 #include "commands/commands.h"
 #include "commands/sort.h"
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
-#include "types/collection.h"
 #include "types/t_hash.h"
 #include "types/t_list.h"
 #include "types/t_set.h"
@@ -421,7 +421,10 @@ static void sort_generic(client *c, int readonly) {
         if (o && !sortable_type(o->type)) {
             reply_error(c, ERR_WRONGTYPE);
         } else {
-            if (o && o->type == OBJ_ZSET) zset_convert_for_sort(o);   /* as Redis 7.0 does */
+            if (o && o->type == OBJ_ZSET) {
+                db_will_change(c->db, o);   /* a read lookup: announce the conversion */
+                zset_convert_for_sort(o);   /* as Redis 7.0 does */
+            }
             sort_run(c, &so, o);
         }
     }

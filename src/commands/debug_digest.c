@@ -13,7 +13,7 @@
 #include "commands/admin.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
-#include "types/collection.h"
+#include "types/coll_entry.h"
 #include "types/listpack.h"
 #include "types/t_list.h"
 #include "types/t_set.h"
@@ -116,7 +116,7 @@ static void reply_digest(client *c, const unsigned char *d) {
 void debug_digest(client *c) {
     unsigned char final[20] = {0};
     for (int i = 0; i < server.dbnum; i++) {
-        kdb *db = &server.db[i];
+        kdb *db = db_by_id(i);
         if (!db->keys || tableSize(db->keys) == 0) continue;
         unsigned char id[4] = {(unsigned char)(i >> 24), (unsigned char)(i >> 16), (unsigned char)(i >> 8), (unsigned char)i};
         mix_digest(final, id, 4);

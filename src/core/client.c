@@ -16,11 +16,11 @@
 #include <unistd.h>
 
 #include "core/blocking.h"
+#include "core/monitor.h"
 #include "core/multi.h"
 #include "core/pubsub.h"
 #include "core/tracking.h"
 #include "protocol/reply.h"
-#include "scripting/script.h"
 #include "server.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -48,7 +48,7 @@ static void init_client(client *c) {
     c->id = ++server.next_client_id;
     c->resp = 2;
     c->authenticated = server.requirepass == NULL || server.requirepass[0] == '\0';
-    c->db = &server.db[0];
+    c->db = db_by_id(0);
     c->querybuf = kstr_empty(0);
     req_init(&c->parser, server.proto_max_bulk_len);
     c->ctime_ms = c->last_interaction_ms = mstime();

@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
 #include "protocol/request.h"

@@ -1,24 +1,25 @@
-/* dispatch.c - from a parsed request to a command call: lookup, checks, timing, slowlog,
- * MONITOR. The checks run in Redis's order, so a request that fails several of them gets the
+/* dispatch.c - from a parsed request to a command call: lookup, checks, timing, and what
+ * follows a call (slow log, MONITOR, tracking, blocked clients). The checks run in Redis's order, so a request that fails several of them gets the
  * same error Redis gives: unknown command, arity, authentication, memory. */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/blocking.h"
-#include "core/latency.h"
 #include "commands/commands.h"
+#include "core/latency.h"
+#include "core/monitor.h"
 #include "core/multi.h"
 #include "core/pubsub.h"
+#include "core/slowlog.h"
 #include "core/tracking.h"
-#include "keyspace/db.h"
-#include "persist/persist.h"
+#include "keyspace/evict.h"
 #include "protocol/reply.h"
-#include "scripting/script.h"   /* -BUSY check, monitor_feed */
 #include "server.h"
 #include "util/mem.h"
-#include "keyspace/evict.h"
 #include "util/util.h"
+
+const char *(*dispatch_busy_error)(client *c, const command *cmd);
+const char *(*dispatch_write_error)(void);
 
 static void reject_unknown(client *c) {
     char args[512];
@@ -37,100 +38,6 @@ static void reject_unknown(client *c) {
 
 static int arity_ok(const command *cmd, int argc) {
     return cmd->arity > 0 ? argc == cmd->arity : argc >= -cmd->arity;
-}
-
-/* Appends a MONITOR line's argument: quoted, with non-printable bytes escaped like Redis. */
-static kstr *cat_repr(kstr *s, const char *p, size_t len) {
-    s = kstr_cat(s, "\"", 1);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)p[i];
-        switch (ch) {
-        case '\\': s = kstr_cat(s, "\\\\", 2); break;
-        case '"': s = kstr_cat(s, "\\\"", 2); break;
-        case '\n': s = kstr_cat(s, "\\n", 2); break;
-        case '\r': s = kstr_cat(s, "\\r", 2); break;
-        case '\t': s = kstr_cat(s, "\\t", 2); break;
-        case '\a': s = kstr_cat(s, "\\a", 2); break;
-        case '\b': s = kstr_cat(s, "\\b", 2); break;
-        default:
-            if (isprint(ch))
-                s = kstr_cat(s, &p[i], 1);
-            else
-                s = kstr_catfmt(s, "\\x%02x", ch);
-        }
-    }
-    return kstr_cat(s, "\"", 1);
-}
-
-/* Takes a client out of MONITOR mode (RESET, disconnect). */
-void monitor_remove(client *c) {
-    if (!(c->flags & CLIENT_MONITOR)) return;
-    for (int i = 0; i < server.nmonitors; i++) {
-        if (server.monitors[i] == c) {
-            server.monitors[i] = server.monitors[--server.nmonitors];
-            break;
-        }
-    }
-    c->flags &= ~CLIENT_MONITOR;
-}
-
-static void feed_monitors(client *c) {
-    if (server.nmonitors == 0 || (c->cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) return;
-    monitor_feed(c);
-}
-
-/* The MONITOR line of c's command, whatever its flags: EVAL (skip_monitor) shows itself this way
- * before its script's commands, as in Redis (src/scripting/lua_engine.c). */
-void monitor_feed(client *c) {
-    if (server.nmonitors == 0) return;
-    long long us = ustime();
-    kstr *line = kstr_empty(128);
-    if (c->flags & CLIENT_FAKE)
-        line = kstr_catfmt(line, "+%lld.%06lld [%d lua] ", us / 1000000, us % 1000000, c->db->id);
-    else if (c->flags & CLIENT_UNIX_SOCKET)
-        line = kstr_catfmt(line, "+%lld.%06lld [%d unix:%s] ", us / 1000000, us % 1000000, c->db->id,
-                           server.unixsocket ? server.unixsocket : "");
-    else
-        line = kstr_catfmt(line, "+%lld.%06lld [%d %s] ", us / 1000000, us % 1000000, c->db->id, c->addr);
-    for (int i = 0; i < c->argc; i++) {
-        if (i) line = kstr_cat(line, " ", 1);
-        line = cat_repr(line, c->argv[i].ptr, c->argv[i].len);
-    }
-    line = kstr_cat(line, "\r\n", 2);
-    for (int i = 0; i < server.nmonitors; i++)
-        reply_raw(server.monitors[i], line->buf, line->len);   /* a monitor sees its own commands too */
-    kstr_free(line);
-}
-
-#define SLOWLOG_ARGC_MAX 32
-#define SLOWLOG_ARG_MAX 128
-
-static void slowlog_push(client *c, long long duration) {
-    if (server.slowlog_log_slower_than < 0 || duration < server.slowlog_log_slower_than) return;
-    if (c->cmd->flags & CMD_SKIP_SLOWLOG) return;
-    slowlogEntry *e = kcalloc(sizeof(*e));
-    e->id = server.slowlog_next_id++;
-    e->time_sec = ustime() / 1000000;
-    e->duration_us = duration;
-    e->argc = c->argc > SLOWLOG_ARGC_MAX ? SLOWLOG_ARGC_MAX : c->argc;
-    e->argv = kmalloc(sizeof(kstr *) * (size_t)e->argc);
-    for (int i = 0; i < e->argc; i++) {
-        if (c->argc > SLOWLOG_ARGC_MAX && i == SLOWLOG_ARGC_MAX - 1) {
-            e->argv[i] = kstr_empty(32);
-            e->argv[i] = kstr_catfmt(e->argv[i], "... (%d more arguments)", c->argc - SLOWLOG_ARGC_MAX + 1);
-        } else if (c->argv[i].len > SLOWLOG_ARG_MAX) {
-            e->argv[i] = kstr_new(c->argv[i].ptr, SLOWLOG_ARG_MAX);
-            e->argv[i] = kstr_catfmt(e->argv[i], "... (%zu more bytes)", c->argv[i].len - SLOWLOG_ARG_MAX);
-        } else {
-            e->argv[i] = kstr_new(c->argv[i].ptr, c->argv[i].len);
-        }
-    }
-    e->peer = kstr_new(c->addr, strlen(c->addr));
-    e->cname = c->name ? kstr_new(c->name->buf, c->name->len) : kstr_empty(0);
-    e->next = server.slowlog;
-    server.slowlog = e;
-    server.slowlog_len++;
-    slowlog_trim();
 }
 
 void call_command(client *c, const command *cmd) {
@@ -156,7 +63,7 @@ void call_command(client *c, const command *cmd) {
     tracking_after_call(c, cmd, outer);   /* core/tracking.c: remember keys read, send held invalidations */
     /* Every call, nested ones too (commands run by EXEC or a script), after it ran: Redis shows
      * MULTI, the transaction's commands, then EXEC. */
-    feed_monitors(c);
+    monitor_feed_call(c);
     if (outer) {
         slowlog_push(c, duration);
         latency_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", duration / 1000);
@@ -222,8 +129,9 @@ static const command *checked_command(client *c) {
         return NULL;
     }
     /* persist/: after a failed save with stop-writes-on-bgsave-error, writes (and PING) fail. */
-    if (((cmd->flags & CMD_WRITE) || cmd->proc == ping_command) && persist_writes_refused()) {
-        reject(c, cmd, ERR_MISCONF);
+    const char *write_error = dispatch_write_error ? dispatch_write_error() : NULL;
+    if (write_error && ((cmd->flags & CMD_WRITE) || cmd->proc == ping_command)) {
+        reject(c, cmd, write_error);
         return NULL;
     }
     /* RESP2 subscriber mode: the connection only carries subscription traffic (core/pubsub.c). */
@@ -234,7 +142,7 @@ static const command *checked_command(client *c) {
         return NULL;
     }
     /* scripting: while a script runs past busy-reply-threshold only allow-busy commands run. */
-    const char *busy = script_busy_error(c, cmd);
+    const char *busy = dispatch_busy_error ? dispatch_busy_error(c, cmd) : NULL;
     if (busy) {
         reject(c, cmd, busy);
         return NULL;

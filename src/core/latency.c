@@ -64,35 +64,6 @@ int latency_reset(int argc, const char *const *names, const size_t *lens) {
     return removed;
 }
 
-static void free_entry(slowlogEntry *e) {
-    for (int i = 0; i < e->argc; i++) kstr_free(e->argv[i]);
-    kfree(e->argv);
-    kstr_free(e->peer);
-    kstr_free(e->cname);
-    kfree(e);
-}
-
-void slowlog_trim(void) {
-    if (server.slowlog_len <= server.slowlog_max_len) return;
-    slowlogEntry **link = &server.slowlog;
-    for (long long i = 0; *link && i < server.slowlog_max_len; i++) link = &(*link)->next;
-    while (*link) {
-        slowlogEntry *e = *link;
-        *link = e->next;
-        free_entry(e);
-        server.slowlog_len--;
-    }
-}
-
-void slowlog_reset(void) {
-    while (server.slowlog) {
-        slowlogEntry *e = server.slowlog;
-        server.slowlog = e->next;
-        free_entry(e);
-    }
-    server.slowlog_len = 0;
-}
-
 /* ---- error counters ---- */
 
 typedef struct errorStat {

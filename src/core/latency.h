@@ -1,5 +1,5 @@
-/* latency.h - the slow log, the latency monitor (SLOWLOG and LATENCY read these) and the
- * per-error-code counters of INFO errorstats.
+/* latency.h - the latency monitor (LATENCY reads it) and the per-error-code counters of INFO
+ * errorstats.
  *
  * Latency events: each named event keeps its last 160 samples above
  * latency-monitor-threshold (one per second at most, the worst of that second), and its
@@ -29,9 +29,6 @@ int latency_event_count(void);
 latencyEvent *latency_event_at(int i);
 latencyEvent *latency_event_find(const char *name, size_t len);
 int latency_reset(int argc, const char *const *names, const size_t *lens); /* 0 names: all */
-
-void slowlog_trim(void);
-void slowlog_reset(void);
 
 /* Error replies by code (the first word of the message: "ERR", "WRONGTYPE", ...), as INFO
  * errorstats lists them. At most ERRORSTATS_MAX distinct codes are tracked (Redis's limit too);

@@ -1,5 +1,6 @@
 /* pubsub.c - SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, their UNSUBSCRIBE forms, PUBLISH, SPUBLISH,
- * PUBSUB and keyspace notifications; see pubsub.h for the model and its invariants.
+ * PUBSUB; see pubsub.h for the model and its invariants. Keyspace notifications are published
+ * from core/notify.c.
  *
  * Structures: per kind, a Keel table of subEntry (name -> FIFO list of subNodes); a subNode is
  * one (client, entry) subscription, linked in its entry's list and referenced from the client's
@@ -11,9 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands/admin.h"
 #include "commands/commands.h"
-#include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
 #include "util/util.h"
@@ -342,26 +341,6 @@ void publish_command(client *c) {
 void spublish_command(client *c) {
     reply_integer(c, publish_exact(KIND_SHARD, "smessage", c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr,
                                    c->argv[2].len));
-}
-
-/* ---------------------------------------------------------------- keyspace notifications */
-
-void notify_keyspace_event(int type, const char *event, const char *key, size_t klen, int dbid) {
-    int flags = server.notify_keyspace_events;
-    if (!(flags & type) || kind_size(KIND_CHANNEL) + kind_size(KIND_PATTERN) == 0) return;
-    size_t elen = strlen(event);
-    kstr *chan = kstr_empty(32 + (klen > elen ? klen : elen));
-    if (flags & NOTIFY_KEYSPACE) {
-        chan = kstr_catfmt(chan, "__keyspace@%d__:", dbid);
-        chan = kstr_cat(chan, key, klen);
-        pubsub_publish(chan->buf, chan->len, event, elen);
-    }
-    if (flags & NOTIFY_KEYEVENT) {
-        chan->len = 0;
-        chan = kstr_catfmt(chan, "__keyevent@%d__:%s", dbid, event);
-        pubsub_publish(chan->buf, chan->len, key, klen);
-    }
-    kstr_free(chan);
 }
 
 /* ---------------------------------------------------------------- PUBSUB */

@@ -1,4 +1,4 @@
-/* pubsub.h - publish/subscribe: channels, patterns, shard channels, keyspace notifications.
+/* pubsub.h - publish/subscribe: channels, patterns, shard channels.
  *
  * Three kinds of subscription share one model: a global table per kind maps a name (channel,
  * pattern or shard channel) to the FIFO list of its subscribers, and each subscribed client

@@ -2,23 +2,43 @@
  *
  * Invariants kept here: an entry is linked in its database's table iff it is owned by it, and
  * has_expire entries are exactly those in the TTL index (every add, unlink and move below
- * updates both together). An expired entry is deleted the first time a lookup touches it. */
+ * updates both together). An expired entry is deleted the first time a lookup touches it.
+ * Every function that changes an entry calls key_will_change (hooks.h) before touching it. */
 #include "keyspace/db.h"
 
 #include <string.h>
 
-#include "core/blocking.h"
-#include "core/multi.h"
-#include "core/tracking.h"
 #include "keyspace/evict.h"
+#include "keyspace/expire.h"
+#include "keyspace/hooks.h"
 #include "keyspace/lazyfree.h"
 #include "util/mem.h"
 #include "util/util.h"
 
+keyspaceConfig keyspace_config;
+keyspaceStats keyspace_stats;
+keyspaceHooks keyspace_hooks;
+
+static kdb *dbs;
+static int ndbs;
+
+static void will_change(kdb *db, const char *key, size_t len, const kobj *o) {
+    if (keyspace_hooks.key_will_change) keyspace_hooks.key_will_change(db, key, len, o);
+}
+
+static void will_change_entry(kdb *db, const kobj *o) {
+    if (keyspace_hooks.key_will_change) keyspace_hooks.key_will_change(db, obj_key(o), obj_keylen(o), o);
+}
+
+static void deleted(kdb *db, kobj *o, keyDeleteReason why) {
+    if (keyspace_hooks.key_deleted) keyspace_hooks.key_deleted(db, o, why);
+}
+
 /* Growth of a keyspace table that would push used memory past maxmemory waits (the table's
  * load factor rises instead), so that resizing never causes evictions. */
 static int keyspace_grow_allowed(size_t bytes) {
-    return !server.maxmemory || mem_used() + bytes <= (size_t)server.maxmemory;
+    long long max = *keyspace_config.maxmemory;
+    return !max || mem_used() + bytes <= (size_t)max;
 }
 
 static void keyspace_entry_free(void *entry) {
@@ -32,24 +52,30 @@ static const tableType keyspace_type = {
     .grow_allowed = keyspace_grow_allowed,
 };
 
-void db_init_all(void) {
-    server.db = kcalloc(sizeof(kdb) * (size_t)server.dbnum);
-    for (int i = 0; i < server.dbnum; i++) server.db[i].id = i;
+void db_init_all(int dbnum) {
+    dbs = kcalloc(sizeof(kdb) * (size_t)dbnum);
+    ndbs = dbnum;
+    for (int i = 0; i < dbnum; i++) dbs[i].id = i;
 }
 
 void db_free_all(void) {
-    if (!server.db) return;
-    for (int i = 0; i < server.dbnum; i++) {
-        db_flush(&server.db[i], 0);
-        if (server.db[i].keys) tableRelease(server.db[i].keys);
-        kfree(server.db[i].ttl.slots);
+    if (!dbs) return;
+    for (int i = 0; i < ndbs; i++) {
+        db_flush(&dbs[i], 0);
+        if (dbs[i].keys) tableRelease(dbs[i].keys);
+        kfree(dbs[i].ttl.slots);
     }
-    kfree(server.db);
-    server.db = NULL;
+    kfree(dbs);
+    dbs = NULL;
+    ndbs = 0;
+}
+
+int db_count(void) {
+    return ndbs;
 }
 
 kdb *db_by_id(int id) {
-    return id >= 0 && id < server.dbnum ? &server.db[id] : NULL;
+    return id >= 0 && id < ndbs ? &dbs[id] : NULL;
 }
 
 table *db_keys(kdb *db) {
@@ -59,17 +85,15 @@ table *db_keys(kdb *db) {
 
 int obj_is_expired(const kobj *o) {
     if (!o->has_expire) return 0;
-    return obj_expire(o) <= server_time_ms();
+    return obj_expire(o) <= keyspace_config.now_ms();
 }
 
 int db_expire_if_needed(kdb *db, kobj *o) {
     if (!obj_is_expired(o)) return 0;
-    server.stat_expiredkeys++;
     db_unlink(db, o);
     /* Announced while the unlinked entry, and so its key bytes, is still allocated. */
-    notify_keyspace_event(NOTIFY_EXPIRED, "expired", obj_key(o), obj_keylen(o), db->id);
-    signal_modified_key(NULL, db, obj_key(o), obj_keylen(o));
-    db_free_obj(o, server.lazyfree_lazy_expire);
+    deleted(db, o, KEY_DELETED_EXPIRED);
+    db_free_obj(o, *keyspace_config.lazyfree_lazy_expire);
     return 1;
 }
 
@@ -80,17 +104,13 @@ void db_reclaim_if_expired(kdb *db, const char *key, size_t len) {
 
 kobj *db_lookup(kdb *db, const char *key, size_t len, int flags) {
     kobj *o = db->keys ? tableFind(db->keys, key, len) : NULL;
-    if (o && obj_is_expired(o)) {
-        if (!(flags & LOOKUP_NOEXPIRE)) db_expire_if_needed(db, o);
-        o = NULL;
-    }
-    if (!o && !(flags & LOOKUP_NONOTIFY))
-        notify_keyspace_event(NOTIFY_KEY_MISS, "keymiss", key, len, db->id);
+    if (o && db_expire_if_needed(db, o)) o = NULL;
+    if (!o && !(flags & LOOKUP_NONOTIFY) && keyspace_hooks.key_miss) keyspace_hooks.key_miss(db, key, len);
     if (!(flags & LOOKUP_NOSTATS)) {
         if (o)
-            server.stat_keyspace_hits++;
+            keyspace_stats.hits++;
         else
-            server.stat_keyspace_misses++;
+            keyspace_stats.misses++;
     }
     if (o && !(flags & LOOKUP_NOTOUCH)) evict_touch(o);   /* evict.c: LRU clock or LFU counter */
     return o;
@@ -101,15 +121,23 @@ kobj *db_lookup_read(kdb *db, const char *key, size_t len) {
 }
 
 kobj *db_lookup_write(kdb *db, const char *key, size_t len) {
-    return db_lookup(db, key, len, LOOKUP_NOSTATS | LOOKUP_NONOTIFY);
+    kobj *o = db_lookup(db, key, len, LOOKUP_NOSTATS | LOOKUP_NONOTIFY);
+    if (o) will_change_entry(db, o);
+    return o;
+}
+
+void db_will_change(kdb *db, const kobj *o) {
+    will_change_entry(db, o);
 }
 
 void db_add(kdb *db, kobj *o) {
+    will_change(db, obj_key(o), obj_keylen(o), NULL);
     o->lru = evict_new_lru();
     tableAdd(db_keys(db), o);
     if (o->has_expire) ttl_add(db, o);
-    /* blocking.c: a new list or sorted set may serve clients blocked on this key. */
-    if (o->type == OBJ_LIST || o->type == OBJ_ZSET) signal_key_as_ready(db, obj_key(o), obj_keylen(o));
+    /* The types blocking commands wait on: a new one may serve clients blocked on this key. */
+    if ((o->type == OBJ_LIST || o->type == OBJ_ZSET) && keyspace_hooks.key_ready)
+        keyspace_hooks.key_ready(db, obj_key(o), obj_keylen(o));
 }
 
 kobj *db_add_with_expire(kdb *db, kobj *o, long long when_ms) {
@@ -122,6 +150,7 @@ kobj *db_add_with_expire(kdb *db, kobj *o, long long when_ms) {
 }
 
 void db_unlink(kdb *db, kobj *o) {
+    will_change_entry(db, o);
     tableDeleteEntry(db_keys(db), o);
     if (o->has_expire) ttl_remove(db, o);
 }
@@ -133,6 +162,7 @@ kobj *db_set(kdb *db, kobj *o, int keep_ttl) {
         db_add(db, o);
         return o;
     }
+    will_change_entry(db, old);
     long long when = keep_ttl ? obj_expire(old) : OBJ_NO_EXPIRE;
     if (old->has_expire) ttl_remove(db, old);
     if (when != OBJ_NO_EXPIRE) {
@@ -144,7 +174,7 @@ kobj *db_set(kdb *db, kobj *o, int keep_ttl) {
     o->link = old->link;    /* tableReplaceEntry keeps the chain only through the new entry's link */
     tableReplaceEntry(t, old, o);
     if (o->has_expire) ttl_add(db, o);
-    db_free_obj(old, server.lazyfree_lazy_server_del);
+    db_free_obj(old, *keyspace_config.lazyfree_lazy_server_del);
     return o;
 }
 
@@ -156,15 +186,16 @@ void db_replace(kdb *db, kobj *old_o, kobj *new_o) {
 
 static int delete_key(kdb *db, const char *key, size_t len, int async) {
     if (!db->keys) return 0;
-    kobj *o = tableDelete(db->keys, key, len);
+    kobj *o = tableFind(db->keys, key, len);
     if (!o) return 0;
-    if (o->has_expire) ttl_remove(db, o);
+    db_unlink(db, o);
+    deleted(db, o, KEY_DELETED_USER);
     db_free_obj(o, async);
     return 1;
 }
 
 int db_delete(kdb *db, const char *key, size_t len) {
-    return delete_key(db, key, len, server.lazyfree_lazy_user_del);
+    return delete_key(db, key, len, *keyspace_config.lazyfree_lazy_user_del);
 }
 
 int db_delete_async(kdb *db, const char *key, size_t len) {
@@ -172,6 +203,7 @@ int db_delete_async(kdb *db, const char *key, size_t len) {
 }
 
 kobj *db_set_expire(kdb *db, kobj *o, long long when_ms) {
+    will_change_entry(db, o);
     if (!o->has_expire) {
         kobj *n = obj_with_expire_area(o, 1);
         if (n != o) tableReplaceEntry(db_keys(db), o, n);
@@ -185,6 +217,7 @@ kobj *db_set_expire(kdb *db, kobj *o, long long when_ms) {
 
 kobj *db_persist(kdb *db, kobj *o) {
     if (!o->has_expire) return o;
+    will_change_entry(db, o);
     ttl_remove(db, o);
     kobj *n = obj_with_expire_area(o, 0);
     if (n != o) tableReplaceEntry(db_keys(db), o, n);
@@ -192,9 +225,8 @@ kobj *db_persist(kdb *db, kobj *o) {
 }
 
 long long db_flush(kdb *db, int async) {
-    tracking_on_flush();        /* core/tracking.c: null invalidations, tracked keys forgotten */
+    if (keyspace_hooks.db_will_empty) keyspace_hooks.db_will_empty(db);
     if (!db->keys) return 0;
-    multi_touch_db(db, NULL);   /* core/multi.c: FLUSHDB/FLUSHALL fail WATCHes of existing keys */
     long long removed = (long long)tableSize(db->keys);
     db->avg_ttl = 0;
     if (async && removed) {
@@ -212,20 +244,15 @@ long long db_flush(kdb *db, int async) {
 }
 
 void db_swap(kdb *a, kdb *b) {
-    multi_touch_db(a, b);   /* core/multi.c: WATCHed keys that exist on either side changed */
-    multi_touch_db(b, a);
+    if (keyspace_hooks.dbs_will_swap) keyspace_hooks.dbs_will_swap(a, b);
     kdb tmp = *a;
     a->keys = b->keys;
     a->ttl = b->ttl;
     a->avg_ttl = b->avg_ttl;
-    a->expire_cursor = b->expire_cursor;
     b->keys = tmp.keys;
     b->ttl = tmp.ttl;
     b->avg_ttl = tmp.avg_ttl;
-    b->expire_cursor = tmp.expire_cursor;
-    /* blocking.c: clients stay blocked on their db's keys, which now name other values. */
-    blocking_signal_db(a);
-    blocking_signal_db(b);
+    if (keyspace_hooks.dbs_swapped) keyspace_hooks.dbs_swapped(a, b);
 }
 
 size_t db_size(kdb *db) {
@@ -249,12 +276,3 @@ kobj *db_random(kdb *db) {
 void db_free_obj(kobj *o, int async) {
     lazyfree_obj(o, async);   /* large values go to the lazy-free thread when async */
 }
-
-void signal_modified_key(client *c, kdb *db, const char *key, size_t len) {
-    (void)c;
-    multi_touch_key(db, key, len);   /* core/multi.c: fail the transactions WATCHing it */
-    tracking_invalidate_key(c, key, len);   /* core/tracking.c: client-side caching */
-    server.dirty++;
-}
-
-/* notify_keyspace_event() lives in core/pubsub.c, next to the publishing it does. */

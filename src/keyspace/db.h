@@ -1,30 +1,88 @@
-/* db.h - databases: keys, lazy expiry, TTLs, and the hooks writes must call.
+/* db.h - databases: keys, lazy expiry, TTLs.
  *
  * Every read of a key goes through db_lookup*(), which deletes the key first if its TTL has
  * passed (lazy expiry), so no command can observe an expired key. Writes add, replace or delete
- * entries only through this module, which keeps the keyspace table and the TTL index in step
- * (see ttlIndex in server.h). A command that modified a key calls signal_modified_key(). */
+ * entries only through this module, which keeps the keyspace table and the TTL index in step.
+ * Every change is announced through the keyspace hooks (hooks.h) before it is made; the
+ * command that modified a key also calls signal_modified_key() (core/notify.h).
+ *
+ * The keyspace is a lower layer: it includes only util/, its own headers and the value types'.
+ * What it needs of the server (settings, the clock) the server installs in keyspace_config. */
 #ifndef KEEL_DB_H
 #define KEEL_DB_H
 
-#include "server.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keyspace/object.h"
+#include "keyspace/table.h"
+
+/* Keys with a TTL, as a dense array of entries: O(1) add/remove (swap with the last slot; each
+ * entry stores its slot) and uniform sampling for the active expire cycle.
+ * Invariant: for every i < len, slots[i]->has_expire and obj_ttl_slot(slots[i]) == i. */
+typedef struct ttlIndex {
+    kobj **slots;
+    uint32_t len;
+    uint32_t cap;
+} ttlIndex;
+
+typedef struct kdb {
+    table *keys;            /* kobj entries; created on first use */
+    ttlIndex ttl;
+    int id;
+    long long avg_ttl;      /* running estimate kept by the active expire cycle */
+} kdb;
+
+/* The server settings the keyspace obeys. The fields point at the server's configuration, so
+ * that CONFIG SET takes effect at once; the server fills them in before db_init_all(). */
+typedef struct keyspaceConfig {
+    const long long *maxmemory;             /* 0 = no limit */
+    const int *maxmemory_policy;            /* index into evict_policy_names (evict.h) */
+    const int *maxmemory_samples;
+    const int *maxmemory_eviction_tenacity;
+    const int *lfu_log_factor;
+    const int *lfu_decay_time;
+    const int *lazyfree_lazy_eviction, *lazyfree_lazy_expire, *lazyfree_lazy_server_del,
+        *lazyfree_lazy_user_del;
+    const int *active_expire_enabled;
+    const int *active_expire_effort;
+    const int *hz;
+    /* "Now" in unix ms: one instant for a whole command, so every key it touches is judged
+     * against the same time. */
+    long long (*now_ms)(void);
+} keyspaceConfig;
+
+extern keyspaceConfig keyspace_config;
+
+/* Counters for INFO stats (CONFIG RESETSTAT zeroes them). */
+typedef struct keyspaceStats {
+    long long hits, misses;                 /* lookups that found / missed a key */
+    long long expire_cycle_us;              /* time the active expire cycles took */
+} keyspaceStats;
+
+extern keyspaceStats keyspace_stats;
 
 #define LOOKUP_NONE 0
 #define LOOKUP_NOTOUCH (1 << 0)   /* don't update the LRU/LFU data (TYPE, OBJECT, TTL...) */
 #define LOOKUP_NOSTATS (1 << 1)   /* don't count keyspace hits/misses (writes) */
-#define LOOKUP_NOEXPIRE (1 << 2)  /* don't delete an expired key: report it as missing */
-#define LOOKUP_NONOTIFY (1 << 3)  /* no "keymiss" event on a miss (writes) */
+#define LOOKUP_NONOTIFY (1 << 2)  /* no key_miss hook on a miss (writes) */
 
-void db_init_all(void);
+void db_init_all(int dbnum);
 void db_free_all(void);
+int db_count(void);
 kdb *db_by_id(int id);                              /* NULL if out of range */
 table *db_keys(kdb *db);                            /* creates the table on first use */
 
 kobj *db_lookup(kdb *db, const char *key, size_t len, int flags);
 kobj *db_lookup_read(kdb *db, const char *key, size_t len);
+/* For a command that may modify the entry it finds: announces key_will_change first, so the
+ * command may then change the value in place. */
 kobj *db_lookup_write(kdb *db, const char *key, size_t len);
+/* Announces key_will_change for an entry about to be changed in place that was not looked up
+ * with db_lookup_write (SORT converts its source's encoding). */
+void db_will_change(kdb *db, const kobj *o);
 int obj_is_expired(const kobj *o);
-/* Deletes o if its TTL passed (counting expired_keys). Returns 1 if it was deleted. */
+/* Deletes o if its TTL passed. Returns 1 if it was deleted. */
 int db_expire_if_needed(kdb *db, kobj *o);
 /* The same by name: reclaims the key if it exists and expired (DEL does this first). */
 void db_reclaim_if_expired(kdb *db, const char *key, size_t len);
@@ -38,7 +96,8 @@ void db_unlink(kdb *db, kobj *o);
 /* Adds or overwrites. With keep_ttl the old entry's TTL moves to the new one. Returns the
  * stored entry (it may differ from o when a TTL area had to be added). */
 kobj *db_set(kdb *db, kobj *o, int keep_ttl);
-void db_replace(kdb *db, kobj *old_o, kobj *new_o);  /* entry moved in memory (same key) */
+/* The entry moved in memory (same key): old_o was looked up with db_lookup_write. */
+void db_replace(kdb *db, kobj *old_o, kobj *new_o);
 int db_delete(kdb *db, const char *key, size_t len); /* 1 if a key was deleted */
 int db_delete_async(kdb *db, const char *key, size_t len); /* UNLINK */
 kobj *db_set_expire(kdb *db, kobj *o, long long when_ms);  /* returns the moved entry */
@@ -49,38 +108,5 @@ size_t db_size(kdb *db);
 size_t db_expires(kdb *db);
 kobj *db_random(kdb *db);              /* a live key (reclaiming expired picks), or NULL */
 void db_free_obj(kobj *o, int async);
-
-/* Called by every write that changes a key (WATCH, client tracking). */
-void signal_modified_key(client *c, kdb *db, const char *key, size_t len);
-/* Keyspace notification classes (notify-keyspace-events letters). */
-#define NOTIFY_KEYSPACE (1 << 0)
-#define NOTIFY_KEYEVENT (1 << 1)
-#define NOTIFY_GENERIC (1 << 2)
-#define NOTIFY_STRING (1 << 3)
-#define NOTIFY_LIST (1 << 4)
-#define NOTIFY_SET (1 << 5)
-#define NOTIFY_HASH (1 << 6)
-#define NOTIFY_ZSET (1 << 7)
-#define NOTIFY_EXPIRED (1 << 8)
-#define NOTIFY_EVICTED (1 << 9)
-#define NOTIFY_STREAM (1 << 10)
-#define NOTIFY_KEY_MISS (1 << 11)
-#define NOTIFY_NEW (1 << 14)
-/* 'A' in notify-keyspace-events: "g$lshzxet". */
-#define NOTIFY_ALL_CLASSES (NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | \
-                            NOTIFY_ZSET | NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM)
-void notify_keyspace_event(int type, const char *event, const char *key, size_t klen, int dbid);
-
-/* expire.c */
-void ttl_add(kdb *db, kobj *o);
-void ttl_remove(kdb *db, kobj *o);
-void ttl_moved(kdb *db, kobj *o);                    /* o was reallocated: fix its slot */
-void ttl_clear(kdb *db);
-/* The active expire cycle: fast = 0 from the server cron, 1 from before_sleep. */
-void active_expire_cycle(int fast);
-/* Running estimate of the share of sampled TTL keys that had expired (INFO expired_stale_perc,
- * as a fraction 0..1). */
-double active_expire_stale_fraction(void);
-void active_expire_reset_stats(void);   /* CONFIG RESETSTAT */
 
 #endif

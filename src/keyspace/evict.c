@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "keyspace/db.h"
+#include "keyspace/hooks.h"
 #include "keyspace/lazyfree.h"
-#include "server.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -29,22 +29,26 @@ const char *const evict_policy_names[] = {
 
 /* ---------------------------------------------------------------- LRU / LFU access data */
 
+static int policy(void) {
+    return *keyspace_config.maxmemory_policy;
+}
+
 int evict_policy_is_lfu(void) {
-    return server.maxmemory_policy == MAXMEMORY_VOLATILE_LFU || server.maxmemory_policy == MAXMEMORY_ALLKEYS_LFU;
+    return policy() == MAXMEMORY_VOLATILE_LFU || policy() == MAXMEMORY_ALLKEYS_LFU;
 }
 
 static int policy_is_volatile(void) {
-    return server.maxmemory_policy <= MAXMEMORY_VOLATILE_TTL;
+    return policy() <= MAXMEMORY_VOLATILE_TTL;
 }
 
-/* Both clocks read the command's cached time (server_time_ms): an access costs no clock read,
+/* Both clocks read the command's cached time (keyspace_config.now_ms): an access costs no clock read,
  * as Redis's cached LRU clock. LRU: seconds in 24 bits, the same clock as lru_clock(). */
 static uint32_t lru_now(void) {
-    return (uint32_t)((server_time_ms() / 1000) & LRU_CLOCK_MAX);
+    return (uint32_t)((keyspace_config.now_ms() / 1000) & LRU_CLOCK_MAX);
 }
 
 static unsigned lfu_minutes(void) {
-    return (unsigned)((server_time_ms() / 60000) & 0xFFFF);
+    return (unsigned)((keyspace_config.now_ms() / 60000) & 0xFFFF);
 }
 
 /* Minutes since the 16-bit time ldt, which wraps. */
@@ -55,7 +59,8 @@ static unsigned lfu_elapsed(unsigned ldt) {
 
 unsigned evict_lfu_counter(const kobj *o) {
     unsigned counter = o->lru & 0xFF;
-    unsigned periods = server.lfu_decay_time ? lfu_elapsed(o->lru >> 8) / (unsigned)server.lfu_decay_time : 0;
+    unsigned decay = (unsigned)*keyspace_config.lfu_decay_time;
+    unsigned periods = decay ? lfu_elapsed(o->lru >> 8) / decay : 0;
     return periods >= counter ? 0 : counter - periods;
 }
 
@@ -64,7 +69,7 @@ static unsigned lfu_log_incr(unsigned counter) {
     if (counter == 255) return 255;
     double r = (double)(rand64() >> 11) / 9007199254740992.0;   /* uniform in [0,1) */
     double base = counter > LFU_INIT_VAL ? (double)(counter - LFU_INIT_VAL) : 0.0;
-    double p = 1.0 / (base * server.lfu_log_factor + 1);
+    double p = 1.0 / (base * *keyspace_config.lfu_log_factor + 1);
     return r < p ? counter + 1 : counter;
 }
 
@@ -109,7 +114,7 @@ typedef struct poolEntry {
 static poolEntry pool[EVPOOL_SIZE];
 
 static unsigned long long score_of(const kobj *o) {
-    switch (server.maxmemory_policy) {
+    switch (policy()) {
     case MAXMEMORY_VOLATILE_TTL: return ULLONG_MAX - (unsigned long long)obj_expire(o);
     case MAXMEMORY_VOLATILE_LFU:
     case MAXMEMORY_ALLKEYS_LFU: return 255 - evict_lfu_counter(o);
@@ -168,7 +173,7 @@ static size_t pool_populate_chunk(kdb *db, size_t want) {
 
 /* Samples maxmemory-samples keys of db (or all it has) into the pool. Returns how many. */
 static size_t pool_populate(kdb *db) {
-    size_t want = (size_t)server.maxmemory_samples, total = 0;
+    size_t want = (size_t)*keyspace_config.maxmemory_samples, total = 0;
     size_t keys = policy_is_volatile() ? db->ttl.len : db_size(db);
     if (want > keys) want = keys;   /* more samples than keys: as many as there are keys */
     while (total < want) {
@@ -203,10 +208,10 @@ static kobj *pool_pop_best(kdb **dbp) {
 static int next_random_db;   /* the random policies visit databases round robin */
 
 static kobj *pick_random(kdb **dbp) {
-    for (int n = 0; n < server.dbnum; n++) {
-        kdb *db = &server.db[next_random_db++ % server.dbnum];
+    for (int n = 0; n < db_count(); n++) {
+        kdb *db = db_by_id(next_random_db++ % db_count());
         kobj *o = NULL;
-        if (server.maxmemory_policy == MAXMEMORY_ALLKEYS_RANDOM)
+        if (policy() == MAXMEMORY_ALLKEYS_RANDOM)
             o = db->keys ? tableRandom(db->keys) : NULL;
         else if (db->ttl.len)
             o = db->ttl.slots[rand64() % db->ttl.len];
@@ -221,7 +226,7 @@ static kobj *pick_random(kdb **dbp) {
 static kobj *pick_from_pool(kdb **dbp) {
     for (;;) {
         size_t sampled = 0;
-        for (int i = 0; i < server.dbnum; i++) sampled += pool_populate(&server.db[i]);
+        for (int i = 0; i < db_count(); i++) sampled += pool_populate(db_by_id(i));
         if (!sampled) return NULL;
         kobj *o = pool_pop_best(dbp);
         if (o) return o;
@@ -229,7 +234,7 @@ static kobj *pick_from_pool(kdb **dbp) {
 }
 
 static kobj *pick_victim(kdb **dbp) {
-    switch (server.maxmemory_policy) {
+    switch (policy()) {
     case MAXMEMORY_NO_EVICTION: return NULL;
     case MAXMEMORY_ALLKEYS_RANDOM:
     case MAXMEMORY_VOLATILE_RANDOM: return pick_random(dbp);
@@ -241,13 +246,11 @@ static kobj *pick_victim(kdb **dbp) {
  * the lazy-free thread takes it (it is freed a little later). */
 static size_t evict_key(kdb *db, kobj *o) {
     size_t before = mem_used();
-    int lazy = server.lazyfree_lazy_eviction && lazyfree_effort(o) > LAZYFREE_THRESHOLD;
+    int lazy = *keyspace_config.lazyfree_lazy_eviction && lazyfree_effort(o) > LAZYFREE_THRESHOLD;
     size_t value_bytes = lazy ? obj_memory(o) : 0;
     db_unlink(db, o);
-    server.stat_evictedkeys++;
     /* Announced while the unlinked entry, and so its key bytes, is still allocated. */
-    notify_keyspace_event(NOTIFY_EVICTED, "evicted", obj_key(o), obj_keylen(o), db->id);
-    signal_modified_key(NULL, db, obj_key(o), obj_keylen(o));
+    if (keyspace_hooks.key_deleted) keyspace_hooks.key_deleted(db, o, KEY_DELETED_EVICTED);
     lazyfree_obj(o, lazy);
     size_t after = mem_used();
     return (before > after ? before - after : 0) + value_bytes;
@@ -256,7 +259,7 @@ static size_t evict_key(kdb *db, kobj *o) {
 /* Redis's time bound per call: 50 us per tenacity step up to 10, then +15% per step, and
  * unlimited at 100. */
 static uint64_t time_limit_us(void) {
-    int t = server.maxmemory_eviction_tenacity;
+    int t = *keyspace_config.maxmemory_eviction_tenacity;
     if (t <= 10) return 50ULL * (uint64_t)t;
     if (t < 100) return (uint64_t)(500.0 * pow(1.15, t - 10.0));
     return UINT64_MAX;
@@ -265,7 +268,7 @@ static uint64_t time_limit_us(void) {
 static int evict_pending;   /* the last call stopped on its time limit */
 
 static int under_limit(void) {
-    return mem_used() <= (size_t)server.maxmemory;
+    return mem_used() <= (size_t)*keyspace_config.maxmemory;
 }
 
 enum { EVICT_OK, EVICT_RUNNING, EVICT_FAIL };   /* Redis's three outcomes */
@@ -287,8 +290,8 @@ static int perform_evictions(void) {
     /* Each pass frees what the counter says is over; memory allocated meanwhile (the pool's
      * key buffers, a table segment) may leave a little over, hence another pass. Memory the
      * lazy-free thread is still releasing is counted as freed. */
-    while (server.maxmemory && !under_limit()) {
-        size_t to_free = mem_used() - (size_t)server.maxmemory, freed = 0;
+    while (*keyspace_config.maxmemory && !under_limit()) {
+        size_t to_free = mem_used() - (size_t)*keyspace_config.maxmemory, freed = 0;
         while (freed < to_free) {
             kdb *db = NULL;
             kobj *o = pick_victim(&db);
@@ -320,6 +323,8 @@ static void track_exceeded_time(int result) {
 }
 
 int evict_to_fit(void) {
+    /* A config file's maxmemory is applied before the databases (and keyspace_config) exist. */
+    if (!db_count()) return 1;
     evict_pending = 0;
     int result = perform_evictions();
     track_exceeded_time(result);
@@ -338,5 +343,5 @@ void evict_reset_stats(void) {
 }
 
 void evict_continue(void) {
-    if (evict_pending && server.maxmemory) evict_to_fit();
+    if (evict_pending && *keyspace_config.maxmemory) evict_to_fit();
 }

@@ -1,7 +1,7 @@
 /* expire.c - the TTL index and the active expire cycle.
  *
  * The TTL index of a database is a dense array of the entries that have a TTL (invariant in
- * server.h), so the active cycle can sample it uniformly. A cycle visits the databases round
+ * db.h), so the active cycle can sample it uniformly. A cycle visits the databases round
  * robin. In each it measures the share of expired keys on a window of STALE_WINDOW uniform
  * samples (reclaiming what it meets); while that share is above the target (a third of the
  * acceptable share: the margin absorbs sampling noise and what expires until the next cycle)
@@ -18,7 +18,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "keyspace/db.h"
+#include "keyspace/expire.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -90,8 +90,9 @@ static struct {
 } cycle;
 
 static void cycle_params(cycleParams *p) {
-    int e = server.active_expire_effort > 0 ? server.active_expire_effort - 1 : 0;
-    int hz = server.hz > 0 ? server.hz : 10;
+    int effort = *keyspace_config.active_expire_effort, hz = *keyspace_config.hz;
+    int e = effort > 0 ? effort - 1 : 0;
+    if (hz <= 0) hz = 10;
     p->acceptable_stale = ACCEPTABLE_STALE - e;
     p->fast_us = FAST_CYCLE_US + FAST_CYCLE_US / 4 * e;
     p->percent = SLOW_CYCLE_PERCENT + 2 * e;
@@ -187,7 +188,7 @@ static int cycle_due(int fast, uint64_t now) {
 }
 
 void active_expire_cycle(int fast) {
-    if (!server.active_expire_enabled || !server.db) return;
+    if (!*keyspace_config.active_expire_enabled || !db_count()) return;
     cycleParams p;
     cycle_params(&p);
     uint64_t start = monotonic_us();
@@ -200,9 +201,9 @@ void active_expire_cycle(int fast) {
     cycle.last_start_us = start;
     cycle.timed_out = 0;
     cycleCount total = {0, 0, 0, 0};
-    for (int n = 0; n < server.dbnum; n++) {
-        if (cycle.next_db >= server.dbnum) cycle.next_db = 0;
-        if (!expire_db(&server.db[cycle.next_db], &p, start + (uint64_t)budget, &total)) {
+    for (int n = 0; n < db_count(); n++) {
+        if (cycle.next_db >= db_count()) cycle.next_db = 0;
+        if (!expire_db(db_by_id(cycle.next_db), &p, start + (uint64_t)budget, &total)) {
             cycle.timed_out = 1;   /* resume in this database */
             break;
         }
@@ -210,8 +211,7 @@ void active_expire_cycle(int fast) {
     }
     long long used = (long long)(monotonic_us() - start);
     cycle.credit_us -= used;
-    server.stat_active_expire_cycles++;
-    server.stat_expire_cycle_time_used_us += used;
+    keyspace_stats.expire_cycle_us += used;
     if (total.sampled) {
         double now_stale = (double)total.expired / (double)total.sampled;
         cycle.stale = now_stale * STALE_EWMA_WEIGHT + cycle.stale * (1 - STALE_EWMA_WEIGHT);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
 #include "persist/rdb.h"
@@ -76,12 +77,13 @@ void persist_cron(void) {
     }
 }
 
-int persist_writes_refused(void) {
-    return server.stop_writes_on_bgsave_error && !ps.last_ok && persist_has_save_points();
+/* dispatch_write_error: writes fail while the last save failed (stop-writes-on-bgsave-error). */
+static const char *write_error(void) {
+    return server.stop_writes_on_bgsave_error && !ps.last_ok && persist_has_save_points() ? ERR_MISCONF : NULL;
 }
 
 static void empty_all_dbs(void) {
-    for (int i = 0; i < server.dbnum; i++) db_flush(&server.db[i], 0);
+    for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
 }
 
 /* Loads the file into the databases; -1 (logged) when it is corrupt. A missing file is an empty
@@ -98,7 +100,8 @@ static int load_file(void) {
     return 0;
 }
 
-void persist_load_at_startup(void) {
+void persist_start(void) {
+    dispatch_write_error = write_error;
     if (load_file() < 0) {
         log_msg(LL_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
         exit(1);

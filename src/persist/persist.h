@@ -11,16 +11,15 @@
 
 #include "server.h"
 
-/* Loads dbfilename if it exists ("DB loaded from disk"); logs and exits if it is corrupt. */
-void persist_load_at_startup(void);
+/* Start-up: installs the -MISCONF check (dispatch_write_error) and loads dbfilename if it
+ * exists ("DB loaded from disk"); logs and exits if the file is corrupt. */
+void persist_start(void);
 /* Saves dbfilename now and records the outcome. Returns 0 or -1 (logged). */
 int persist_save(void);
 /* 1 if `save` has at least one save point. */
 int persist_has_save_points(void);
 /* The server cron's part: a save when a save point is reached. */
 void persist_cron(void);
-/* 1 when writes must get -MISCONF (stop-writes-on-bgsave-error after a failed save). */
-int persist_writes_refused(void);
 #define ERR_MISCONF                                                                                              \
     "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "         \
     "Commands that may modify the data set are disabled, because this instance is configured to report errors " \

@@ -26,7 +26,7 @@
 
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
-#include "types/collection.h"
+#include "types/coll_entry.h"
 #include "types/intset.h"
 #include "types/listpack.h"
 #include "types/lzf.h"
@@ -511,7 +511,7 @@ static void save_all(rdbOut *w) {
     save_aux_ll(w, "used-mem", (long long)mem_used());
     save_aux_ll(w, "aof-base", 0);
     for (int i = 0; i < server.dbnum && !w->failed; i++) {
-        kdb *db = &server.db[i];
+        kdb *db = db_by_id(i);
         if (!db->keys || tableSize(db->keys) == 0) continue;
         out_byte(w, RDB_OP_SELECTDB);
         save_len(w, (uint64_t)i);

@@ -133,12 +133,23 @@ void reply_error_arity(client *c) {
     reply_errorf(c, "wrong number of arguments for '%s' command", name);
 }
 
-void reply_error_subcommand(client *c) {
-    char parent[64];
-    size_t n = c->argv[0].len < sizeof(parent) - 1 ? c->argv[0].len : sizeof(parent) - 1;
+/* The container command's name in capitals ("CONFIG"), as the subcommand errors show it. */
+static void parent_name(const client *c, char parent[64]) {
+    size_t n = c->argv[0].len < 63 ? c->argv[0].len : 63;
     for (size_t i = 0; i < n; i++) parent[i] = (char)toupper((unsigned char)c->argv[0].ptr[i]);
     parent[n] = '\0';
+}
+
+void reply_error_subcommand(client *c) {
+    char parent[64];
+    parent_name(c, parent);
     reply_errorf(c, "unknown subcommand '%.128s'. Try %s HELP.", c->argc > 1 ? c->argv[1].ptr : "", parent);
+}
+
+void reply_subcommand_syntax_error(client *c) {
+    char parent[64];
+    parent_name(c, parent);
+    reply_errorf(c, "unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP.", c->argv[1].ptr, parent);
 }
 
 void reply_integer(client *c, long long v) {

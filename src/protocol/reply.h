@@ -34,6 +34,9 @@ void reply_error(client *c, const char *msg);
 void reply_errorf(client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void reply_error_arity(client *c);                         /* wrong number of arguments */
 void reply_error_subcommand(client *c);                    /* unknown subcommand ... Try X HELP. */
+/* "unknown subcommand or wrong number of arguments for '<argv[1]>'. Try <CMD> HELP.": what Redis
+ * replies when a subcommand's own argument checks fail. */
+void reply_subcommand_syntax_error(client *c);
 void reply_integer(client *c, long long v);
 void reply_bulk(client *c, const void *p, size_t len);
 void reply_bulk_cstr(client *c, const char *s);            /* NULL -> null */

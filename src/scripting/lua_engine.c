@@ -32,6 +32,7 @@
 #include <lua-bitop.h>
 #include <lua-cjson.h>
 
+#include "core/monitor.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "scripting/lua_internal.h"
@@ -258,7 +259,10 @@ static void open_state(void) {
     protect_globals(lua);
 }
 
+static const char *busy_error(client *c, const command *cmd);
+
 void scripting_init(void) {
+    dispatch_busy_error = busy_error;
     open_state();
     lua_client = client_create_fake();
 }
@@ -284,7 +288,8 @@ int script_running(void) {
 
 /* ---------------------------------------------------------------- long scripts */
 
-const char *script_busy_error(client *c, const command *cmd) {
+/* dispatch_busy_error: see server.h. */
+static const char *busy_error(client *c, const command *cmd) {
     if (!run.busy) return NULL;
     if (!(cmd->flags & CMD_ALLOW_BUSY)) return ERR_BUSY;
     /* SHUTDOWN only with NOSAVE: saving would need the dataset in a consistent state. */

@@ -40,19 +40,7 @@ int script_running(void);
 long long scripting_cached_count(void);
 size_t scripting_memory(void);
 
-/* Dispatch hook: while a script is busy (past busy-reply-threshold), the -BUSY error for every
- * command but the allow-busy ones (SCRIPT KILL, SHUTDOWN NOSAVE, ...); NULL when cmd may run. */
-const char *script_busy_error(client *c, const command *cmd);
 
-/* Implemented in core/client.c: one poll of the event loop's file events (reads, accepts),
- * then the pending replies; the client running the script must have stopped reading
- * (client_pause_reading), since its query buffer holds the running command. */
-void clients_process_while_busy(void);
-void client_pause_reading(client *c, int pause);
-
-/* Implemented in core/dispatch.c: feeds c's command line to MONITOR clients regardless of the
- * command's skip_monitor flag (EVAL shows itself before the commands of its script). */
-void monitor_feed(client *c);
 
 /* SCRIPT KILL: replies NOTBUSY, UNKILLABLE or OK (the script then fails at its next hook). */
 void script_kill(client *c);

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "commands/commands.h"
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "types/t_string.h"

@@ -11,8 +11,11 @@
 #include <string.h>
 
 #include "commands/commands.h"
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
+#include "types/coll_entry.h"
+#include "types/coll_scan.h"
 #include "types/collection.h"
 #include "types/listpack.h"
 #include "util/mem.h"

@@ -13,6 +13,7 @@
 
 #include "commands/commands.h"
 #include "core/blocking.h"
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "types/collection.h"

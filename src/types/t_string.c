@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "commands/commands.h"
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "util/mem.h"

@@ -22,8 +22,11 @@
 
 #include "commands/commands.h"
 #include "core/blocking.h"
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
+#include "types/coll_entry.h"
+#include "types/coll_scan.h"
 #include "types/collection.h"
 #include "types/listpack.h"
 #include "types/t_set.h"

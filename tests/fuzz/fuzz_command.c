@@ -71,6 +71,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char reset[] = "RESET";
     karg arg = {reset, 5};
     run_command(1, &arg);
-    for (int i = 0; i < server.dbnum; i++) db_flush(&server.db[i], 0);
+    for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
     return 0;
 }

@@ -1,12 +1,13 @@
 /* test_evict.c - unit tests of keyspace/evict.c and keyspace/lazyfree.c on real databases:
  * the LFU counter's growth and decay, each policy choosing only what it may choose and getting
- * used memory under the limit, and the lazy-free thread returning every byte it was handed. */
+ * used memory under the limit, and the lazy-free thread returning every byte it was handed.
+ * The keyspace runs alone, without the server: these tests fill in its settings themselves. */
 #include <string.h>
 
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
 #include "keyspace/lazyfree.h"
-#include "server.h"
+#include "keyspace_alone.h"
 #include "types/t_set.h"
 #include "unit.h"
 #include "util/mem.h"
@@ -14,15 +15,22 @@
 
 #define NKEYS 20000
 
+static long long evicted;   /* counted by the key_deleted hook */
+
+static void count_evictions(kdb *db, kobj *o, keyDeleteReason why) {
+    if (why == KEY_DELETED_EVICTED) evicted++;
+}
+
 static void setup(int policy) {
-    memset(&server, 0, sizeof(server));
-    server.dbnum = 2;
-    server.maxmemory_policy = policy;
-    server.maxmemory_samples = 5;
-    server.maxmemory_eviction_tenacity = 100;   /* unlimited: one call does all the work */
-    server.lfu_log_factor = 10;
-    server.lfu_decay_time = 1;
-    db_init_all();
+    keyspace_alone();
+    ks_settings.policy = policy;
+    ks_settings.samples = 5;
+    ks_settings.tenacity = 100;   /* unlimited: one call does all the work */
+    ks_settings.lfu_log_factor = 10;
+    ks_settings.lfu_decay_time = 1;
+    keyspace_hooks.key_deleted = count_evictions;
+    evicted = 0;
+    db_init_all(2);
 }
 
 static void teardown(void) {
@@ -66,18 +74,18 @@ TEST(lfu_counter_grows_logarithmically_and_decays) {
  * and checks what each policy took. */
 TEST(lru_evicts_the_idle_keys_first) {
     setup(MAXMEMORY_ALLKEYS_LRU);
-    for (int i = 0; i < NKEYS; i++) add_key(&server.db[0], "old", i, OBJ_NO_EXPIRE);
-    for (int i = 0; i < NKEYS; i++) add_key(&server.db[1], "new", i, OBJ_NO_EXPIRE);
+    for (int i = 0; i < NKEYS; i++) add_key(db_by_id(0), "old", i, OBJ_NO_EXPIRE);
+    for (int i = 0; i < NKEYS; i++) add_key(db_by_id(1), "new", i, OBJ_NO_EXPIRE);
     /* Age db 0 by an hour. */
     tableIter it;
-    tableIterInit(&it, db_keys(&server.db[0]), 0);
+    tableIterInit(&it, db_keys(db_by_id(0)), 0);
     for (kobj *o; (o = tableIterNext(&it)) != NULL;) o->lru = (o->lru - 3600) & ((1u << 24) - 1);
     tableIterRelease(&it);
-    server.maxmemory = (long long)(mem_used() - 400 * 1024);
+    ks_settings.maxmemory = (long long)(mem_used() - 400 * 1024);
     CHECK(evict_to_fit() == 1);
-    CHECK(mem_used() <= (size_t)server.maxmemory);
-    CHECK(server.stat_evictedkeys > 1000);
-    CHECK(count_prefix(&server.db[1], "new", NKEYS) == NKEYS);   /* none of the recent keys */
+    CHECK(mem_used() <= (size_t)ks_settings.maxmemory);
+    CHECK(evicted > 1000);
+    CHECK(count_prefix(db_by_id(1), "new", NKEYS) == NKEYS);   /* none of the recent keys */
     teardown();
 }
 
@@ -87,38 +95,38 @@ TEST(volatile_policies_take_only_keys_with_a_ttl) {
     for (size_t p = 0; p < sizeof(policies) / sizeof(policies[0]); p++) {
         setup(policies[p]);
         long long far = mstime() + 3600000;
-        for (int i = 0; i < NKEYS; i++) add_key(&server.db[0], "ttl", i, far + i);
-        for (int i = 0; i < NKEYS; i++) add_key(&server.db[0], "keep", i, OBJ_NO_EXPIRE);
-        server.maxmemory = (long long)(mem_used() - 300 * 1024);
+        for (int i = 0; i < NKEYS; i++) add_key(db_by_id(0), "ttl", i, far + i);
+        for (int i = 0; i < NKEYS; i++) add_key(db_by_id(0), "keep", i, OBJ_NO_EXPIRE);
+        ks_settings.maxmemory = (long long)(mem_used() - 300 * 1024);
         CHECK(evict_to_fit() == 1);
-        CHECK(mem_used() <= (size_t)server.maxmemory);
-        CHECK(count_prefix(&server.db[0], "keep", NKEYS) == NKEYS);
+        CHECK(mem_used() <= (size_t)ks_settings.maxmemory);
+        CHECK(count_prefix(db_by_id(0), "keep", NKEYS) == NKEYS);
         if (policies[p] == MAXMEMORY_VOLATILE_TTL) {
             /* The soonest-expiring quarter went first: the last quarter is intact. */
             int late = 0;
             for (int i = NKEYS * 3 / 4; i < NKEYS; i++) {
                 char k[32];
                 int len = snprintf(k, sizeof(k), "ttl:%d", i);
-                late += db_lookup(&server.db[0], k, (size_t)len, LOOKUP_NOTOUCH) != NULL;
+                late += db_lookup(db_by_id(0), k, (size_t)len, LOOKUP_NOTOUCH) != NULL;
             }
             CHECK(late >= NKEYS / 4 - NKEYS / 100);
         }
         /* With no TTL keys left, eviction can't help. */
-        server.maxmemory = 1;
+        ks_settings.maxmemory = 1;
         CHECK(evict_to_fit() == 0);
-        CHECK(db_expires(&server.db[0]) == 0);
-        CHECK(count_prefix(&server.db[0], "keep", NKEYS) == NKEYS);
+        CHECK(db_expires(db_by_id(0)) == 0);
+        CHECK(count_prefix(db_by_id(0), "keep", NKEYS) == NKEYS);
         teardown();
     }
 }
 
 TEST(noeviction_evicts_nothing) {
     setup(MAXMEMORY_NO_EVICTION);
-    for (int i = 0; i < 1000; i++) add_key(&server.db[0], "k", i, OBJ_NO_EXPIRE);
-    server.maxmemory = 1;
+    for (int i = 0; i < 1000; i++) add_key(db_by_id(0), "k", i, OBJ_NO_EXPIRE);
+    ks_settings.maxmemory = 1;
     CHECK(evict_to_fit() == 0);
-    CHECK(db_size(&server.db[0]) == 1000);
-    server.maxmemory = 0;
+    CHECK(db_size(db_by_id(0)) == 1000);
+    ks_settings.maxmemory = 0;
     CHECK(evict_to_fit() == 1);
     teardown();
 }
@@ -127,18 +135,18 @@ TEST(lazyfree_returns_every_byte) {
     setup(MAXMEMORY_NO_EVICTION);
     lazyfree_drain();
     size_t base = mem_used(), freed0 = lazyfree_freed();
-    for (int i = 0; i < NKEYS; i++) add_key(&server.db[0], "k", i, i % 2 ? mstime() + 100000 : OBJ_NO_EXPIRE);
-    CHECK(db_flush(&server.db[0], 1) == NKEYS);
-    CHECK(db_size(&server.db[0]) == 0 && db_expires(&server.db[0]) == 0);
+    for (int i = 0; i < NKEYS; i++) add_key(db_by_id(0), "k", i, i % 2 ? mstime() + 100000 : OBJ_NO_EXPIRE);
+    CHECK(db_flush(db_by_id(0), 1) == NKEYS);
+    CHECK(db_size(db_by_id(0)) == 0 && db_expires(db_by_id(0)) == 0);
     /* The database is usable at once, while the thread frees the old table. */
-    add_key(&server.db[0], "after", 1, OBJ_NO_EXPIRE);
-    CHECK(db_size(&server.db[0]) == 1);
-    db_flush(&server.db[0], 0);
+    add_key(db_by_id(0), "after", 1, OBJ_NO_EXPIRE);
+    CHECK(db_size(db_by_id(0)) == 1);
+    db_flush(db_by_id(0), 0);
     lazyfree_drain();
     CHECK(lazyfree_pending() == 0);
     CHECK(lazyfree_freed() - freed0 == NKEYS);
     /* Only the fresh empty table remains on top of the baseline. */
-    CHECK(mem_used() <= base + tableOverheadBytes(db_keys(&server.db[0])));
+    CHECK(mem_used() <= base + tableOverheadBytes(db_keys(db_by_id(0))));
     teardown();
 }
 

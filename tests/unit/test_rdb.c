@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "keyspace/db.h"
+#include "keyspace_alone.h"
 #include "keyspace/evict.h"
 #include "keyspace/lazyfree.h"
 #include "persist/rdb.h"
@@ -27,6 +28,8 @@ static char dir[64];
 
 static void setup(void) {
     memset(&server, 0, sizeof(server));
+    keyspace_alone();
+    ks_settings.policy = MAXMEMORY_NO_EVICTION;
     server.dbnum = 4;
     server.maxmemory_policy = MAXMEMORY_NO_EVICTION;
     server.hash_max_listpack_entries = 512;
@@ -37,7 +40,7 @@ static void setup(void) {
     server.list_max_listpack_size = -2;
     server.rdb_compression = 1;
     server.rdb_checksum = 1;
-    db_init_all();
+    db_init_all(server.dbnum);
 }
 
 static void teardown(void) {
@@ -120,9 +123,9 @@ static void free_dumps(kstr **d, size_t n) {
 
 TEST(payloads_round_trip) {
     setup();
-    fill(&server.db[0], 120);
+    fill(db_by_id(0), 120);
     size_t n;
-    kstr **d = dump_all(&server.db[0], &n);
+    kstr **d = dump_all(db_by_id(0), &n);
     CHECK(n == 120);
     for (size_t i = 0; i < n; i++) {
         int err;
@@ -147,21 +150,21 @@ static char *path_of(const char *name) {
 
 TEST(files_round_trip) {
     setup();
-    fill(&server.db[0], 200);
-    fill(&server.db[3], 10);
+    fill(db_by_id(0), 200);
+    fill(db_by_id(3), 10);
     REQUIRE(rdb_save_file(path_of("dump.rdb")) == 0);
     size_t n0, n3;
-    kstr **d0 = dump_all(&server.db[0], &n0), **d3 = dump_all(&server.db[3], &n3);
-    db_flush(&server.db[0], 0);
-    db_flush(&server.db[3], 0);
+    kstr **d0 = dump_all(db_by_id(0), &n0), **d3 = dump_all(db_by_id(3), &n3);
+    db_flush(db_by_id(0), 0);
+    db_flush(db_by_id(3), 0);
     rdbLoadStats st;
     REQUIRE(rdb_load_file(path_of("dump.rdb"), &st) == 0);
     CHECK(st.keys_loaded == 210 && st.keys_expired == 0);
-    CHECK(db_size(&server.db[0]) == 200 && db_size(&server.db[3]) == 10);
-    CHECK(db_expires(&server.db[0]) == 67);
+    CHECK(db_size(db_by_id(0)) == 200 && db_size(db_by_id(3)) == 10);
+    CHECK(db_expires(db_by_id(0)) == 67);
     size_t total0 = 0, total1 = 0, m;
     for (size_t i = 0; i < n0; i++) total0 += d0[i]->len;
-    kstr **again = dump_all(&server.db[0], &m);
+    kstr **again = dump_all(db_by_id(0), &m);
     for (size_t i = 0; i < m; i++) total1 += again[i]->len;
     CHECK(total0 == total1);
     free_dumps(again, m);
@@ -193,9 +196,9 @@ static void mutate(unsigned char *p, size_t *len, size_t cap) {
 
 TEST(corrupt_payloads_fail_cleanly) {
     setup();
-    fill(&server.db[0], 60);
+    fill(db_by_id(0), 60);
     size_t n;
-    kstr **d = dump_all(&server.db[0], &n);
+    kstr **d = dump_all(db_by_id(0), &n);
     long rounds = unit_long() ? 2000000 : 60000, ok = 0, bad = 0;
     for (long r = 0; r < rounds; r++) {
         kstr *src = d[next_rand() % n];
@@ -226,14 +229,14 @@ TEST(corrupt_payloads_fail_cleanly) {
 
 TEST(corrupt_files_fail_cleanly) {
     setup();
-    fill(&server.db[0], 40);
+    fill(db_by_id(0), 40);
     REQUIRE(rdb_save_file(path_of("good.rdb")) == 0);
     FILE *f = fopen(path_of("good.rdb"), "rb");
     REQUIRE(f);
     unsigned char *good = kmalloc(1 << 20);
     size_t glen = fread(good, 1, 1 << 20, f);
     fclose(f);
-    db_flush(&server.db[0], 0);
+    db_flush(db_by_id(0), 0);
     long rounds = unit_long() ? 50000 : 1500, loaded = 0;
     unsigned char *p = kmalloc(glen + 16);
     for (long r = 0; r < rounds; r++) {
@@ -252,7 +255,7 @@ TEST(corrupt_files_fail_cleanly) {
         int rc = rdb_load_file(path_of("bad.rdb"), &st);
         CHECK(rc == 0 || rc == -1);
         loaded += rc == 0;
-        for (int i = 0; i < server.dbnum; i++) db_flush(&server.db[i], 0);
+        for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
     }
     printf("     %ld mutated files: %ld loaded\n", rounds, loaded);
     kfree(p);

@@ -1,0 +1,80 @@
+/* keyspace_events.c - who reacts when the keyspace changes (keyspace/hooks.h), in one place.
+ *
+ *   key_will_change   nobody yet (the forkless snapshot will)
+ *   key_deleted       expired/evicted: INFO counters, keyspace events, WATCH and tracking
+ *   key_ready         clients blocked on a list or sorted set key
+ *   key_miss          the "keymiss" keyspace event
+ *   db_will_empty     client-side caching (null invalidation), WATCH
+ *   dbs_will_swap     WATCH (keys existing on either side changed)
+ *   dbs_swapped       clients blocked on keys of either database */
+#include "core/keyspace_events.h"
+
+#include "core/blocking.h"
+#include "core/multi.h"
+#include "core/notify.h"
+#include "core/tracking.h"
+#include "keyspace/hooks.h"
+#include "server.h"
+
+static void key_deleted(kdb *db, kobj *o, keyDeleteReason why) {
+    switch (why) {
+    case KEY_DELETED_USER: return;   /* the command announces its own deletions */
+    case KEY_DELETED_EXPIRED:
+        server.stat_expiredkeys++;
+        notify_keyspace_event(NOTIFY_EXPIRED, "expired", obj_key(o), obj_keylen(o), db->id);
+        break;
+    case KEY_DELETED_EVICTED:
+        server.stat_evictedkeys++;
+        notify_keyspace_event(NOTIFY_EVICTED, "evicted", obj_key(o), obj_keylen(o), db->id);
+        break;
+    }
+    signal_modified_key(NULL, db, obj_key(o), obj_keylen(o));
+}
+
+static void key_miss(kdb *db, const char *key, size_t len) {
+    notify_keyspace_event(NOTIFY_KEY_MISS, "keymiss", key, len, db->id);
+}
+
+static void db_will_empty(kdb *db) {
+    tracking_on_flush();
+    multi_touch_db(db, NULL);
+}
+
+static void dbs_will_swap(kdb *a, kdb *b) {
+    multi_touch_db(a, b);
+    multi_touch_db(b, a);
+}
+
+/* Clients stay blocked on their db's keys, which now name other values. */
+static void dbs_swapped(kdb *a, kdb *b) {
+    blocking_signal_db(a);
+    blocking_signal_db(b);
+}
+
+void keyspace_events_install(void) {
+    keyspace_config = (keyspaceConfig){
+        .maxmemory = &server.maxmemory,
+        .maxmemory_policy = &server.maxmemory_policy,
+        .maxmemory_samples = &server.maxmemory_samples,
+        .maxmemory_eviction_tenacity = &server.maxmemory_eviction_tenacity,
+        .lfu_log_factor = &server.lfu_log_factor,
+        .lfu_decay_time = &server.lfu_decay_time,
+        .lazyfree_lazy_eviction = &server.lazyfree_lazy_eviction,
+        .lazyfree_lazy_expire = &server.lazyfree_lazy_expire,
+        .lazyfree_lazy_server_del = &server.lazyfree_lazy_server_del,
+        .lazyfree_lazy_user_del = &server.lazyfree_lazy_user_del,
+        .active_expire_enabled = &server.active_expire_enabled,
+        .active_expire_effort = &server.active_expire_effort,
+        .hz = &server.hz,
+        .now_ms = server_time_ms,
+    };
+    keyspace_hooks = (keyspaceHooks){
+        .key_will_change = NULL,
+        .key_deleted = key_deleted,
+        .key_ready = signal_key_as_ready,
+        .key_miss = key_miss,
+        .db_will_empty = db_will_empty,
+        .dbs_will_swap = dbs_will_swap,
+        .dbs_swapped = dbs_swapped,
+    };
+}
