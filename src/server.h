@@ -190,6 +190,7 @@ struct keelServer {
     char *rdb_filename;         /* dbfilename, relative to dir (the working directory) */
     int rdb_compression, rdb_checksum, stop_writes_on_bgsave_error, rdb_del_sync_files;
     int sanitize_dump_payload;  /* no, yes, clients: Keel always validates deeply (rdb.h) */
+    int rdb_key_save_delay;     /* BGSAVE testing knob: microseconds between keys */
     int appendonly;
 
     /* runtime */

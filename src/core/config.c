@@ -312,6 +312,7 @@ static configDef configs[] = {
     { .name = "rdbchecksum", .type = T_BOOL, .ptr = &server.rdb_checksum, .deflt = "yes", .flags = IMMUTABLE },
     BOOL("stop-writes-on-bgsave-error", stop_writes_on_bgsave_error, "yes"),
     BOOL("rdb-del-sync-files", rdb_del_sync_files, "no"),
+    INT("rdb-key-save-delay", rdb_key_save_delay, "0", INT_MIN, INT_MAX),
     { .name = "sanitize-dump-payload", .type = T_ENUM, .ptr = &server.sanitize_dump_payload, .deflt = "no", .enum_names = sanitize_names },
     BOOL("appendonly", appendonly, "no"),
     { .name = "enable-debug-command", .type = T_ENUM, .ptr = &compat.enable_debug_command, .deflt = "no", .enum_names = enable_names, .flags = IMMUTABLE },

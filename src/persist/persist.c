@@ -8,6 +8,7 @@
 #include "core/notify.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
+#include "persist/bgsave.h"
 #include "persist/rdb.h"
 #include "protocol/reply.h"
 #include "util/log.h"
@@ -23,7 +24,10 @@ static struct {
     long long last_time_sec;    /* duration of the last BGSAVE, -1 before any */
     long long saves;            /* rdb_saves */
     rdbLoadStats load;          /* the last load's counts */
-} ps = {0, 0, 1, -1, 0, {0, 0, 0}};
+    long long bg_start_ms;      /* the running BGSAVE's start */
+    long long bg_dirty;         /* server.dirty when it started */
+    int bg_scheduled;           /* BGSAVE SCHEDULE while one ran: start another after it */
+} ps = {0, 0, 1, -1, 0, {0, 0, 0}, 0, 0, 0};
 
 static const char *rdb_path(void) {
     return server.rdb_filename && server.rdb_filename[0] ? server.rdb_filename : "dump.rdb";
@@ -33,7 +37,10 @@ long long persist_lastsave(void) {
     return ps.lastsave ? ps.lastsave : server.start_ms / 1000;
 }
 
+/* Saving synchronously supersedes a running BGSAVE (SHUTDOWN, DEBUG RELOAD), as Redis kills
+ * its child first. */
 int persist_save(void) {
+    bgsave_abort();
     ps.last_try = (long long)time(NULL);
     int rc = rdb_save_file(rdb_path());
     ps.last_ok = rc == 0;
@@ -65,13 +72,39 @@ int persist_has_save_points(void) {
     return save_point(0, &s, &c);
 }
 
+static void bgsave_done(int ok) {
+    long long now = mstime();
+    ps.last_ok = ok;
+    ps.last_time_sec = (now - ps.bg_start_ms) / 1000;
+    if (ok) {
+        server.dirty -= ps.bg_dirty;   /* the changes made while it ran are not in the file */
+        ps.lastsave = now / 1000;
+        ps.saves++;
+    }
+}
+
+static int bgsave_begin(void) {
+    ps.last_try = (long long)time(NULL);
+    ps.bg_start_ms = mstime();
+    ps.bg_dirty = server.dirty;
+    ps.bg_scheduled = 0;
+    if (bgsave_start(rdb_path(), bgsave_done) == 0) return 0;
+    ps.last_ok = 0;
+    return -1;
+}
+
 void persist_cron(void) {
     long long now = (long long)time(NULL), seconds, changes;
+    if (bgsave_in_progress()) return;
+    if (ps.bg_scheduled) {
+        bgsave_begin();
+        return;
+    }
     if (!ps.last_ok && now - ps.last_try <= SAVE_RETRY_DELAY_S) return;
     for (int i = 0; save_point(i, &seconds, &changes); i++) {
         if (server.dirty >= changes && now - persist_lastsave() > seconds) {
             log_msg(LL_NOTICE, "%lld changes in %lld seconds. Saving...", changes, seconds);
-            persist_save();
+            bgsave_begin();
             return;
         }
     }
@@ -102,6 +135,7 @@ static int load_file(void) {
 
 void persist_start(void) {
     dispatch_write_error = write_error;
+    bgsave_install_hooks();
     if (load_file() < 0) {
         log_msg(LL_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
         exit(1);
@@ -109,6 +143,7 @@ void persist_start(void) {
 }
 
 int persist_reload(int nosave) {
+    bgsave_abort();
     if (!nosave && persist_save() < 0) return -1;
     empty_all_dbs();
     return load_file();
@@ -117,19 +152,22 @@ int persist_reload(int nosave) {
 kstr *persist_info(kstr *s) {
     return kstr_catfmt(s,
                        "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
-                       "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\n"
-                       "current_save_keys_total:0\r\nrdb_changes_since_last_save:%lld\r\nrdb_bgsave_in_progress:0\r\n"
+                       "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:%lld\r\n"
+                       "current_save_keys_total:%lld\r\nrdb_changes_since_last_save:%lld\r\nrdb_bgsave_in_progress:%d\r\n"
                        "rdb_last_save_time:%lld\r\nrdb_last_bgsave_status:%s\r\nrdb_last_bgsave_time_sec:%lld\r\n"
-                       "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:%lld\r\nrdb_last_cow_size:0\r\n"
+                       "rdb_current_bgsave_time_sec:%lld\r\nrdb_saves:%lld\r\nrdb_last_cow_size:0\r\n"
                        "rdb_last_load_keys_expired:%lld\r\nrdb_last_load_keys_loaded:%lld\r\n",
-                       server.dirty, persist_lastsave(), ps.last_ok ? "ok" : "err", ps.last_time_sec, ps.saves,
-                       ps.load.keys_expired, ps.load.keys_loaded);
+                       bgsave_keys_processed(), bgsave_keys_total(), server.dirty, bgsave_in_progress(),
+                       persist_lastsave(), ps.last_ok ? "ok" : "err", ps.last_time_sec,
+                       bgsave_in_progress() ? (mstime() - ps.bg_start_ms) / 1000 : -1, ps.saves, ps.load.keys_expired,
+                       ps.load.keys_loaded);
 }
 
 /* ---------------------------------------------------------------- commands */
 
 void save_command(client *c) {
-    if (persist_save() == 0) reply_ok(c);
+    if (bgsave_in_progress()) reply_error(c, "Background save already in progress");
+    else if (persist_save() == 0) reply_ok(c);
     else reply_error(c, "-ERR");
 }
 
@@ -138,13 +176,17 @@ void bgsave_command(client *c) {
         reply_error(c, ERR_SYNTAX);
         return;
     }
-    long long start = mstime();
-    if (persist_save() != 0) {
-        reply_error(c, "-ERR");
+    if (bgsave_in_progress()) {
+        if (c->argc == 2) {
+            ps.bg_scheduled = 1;
+            reply_status(c, "Background saving scheduled");
+        } else {
+            reply_error(c, "Background save already in progress");
+        }
         return;
     }
-    ps.last_time_sec = (mstime() - start) / 1000;
-    reply_status(c, "Background saving started");
+    if (bgsave_begin() != 0) reply_error(c, "-ERR");
+    else reply_status(c, "Background saving started");
 }
 
 void dump_command(client *c) {

@@ -4,8 +4,8 @@
  *
  * State: the time and outcome of the last save, and server.dirty, the number of changes since
  * it (a successful save resets it to the changes made while it ran, i.e. 0 for a synchronous
- * save). BGSAVE currently saves synchronously before replying "Background saving started"
- * (see docs/persistence.md). */
+ * save). BGSAVE and the save points use the forkless background save (bgsave.h); SAVE,
+ * SHUTDOWN and DEBUG RELOAD save synchronously, aborting a running BGSAVE first. */
 #ifndef KEEL_PERSIST_H
 #define KEEL_PERSIST_H
 

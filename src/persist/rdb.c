@@ -500,37 +500,72 @@ static void save_key(rdbOut *w, const kobj *o) {
     save_value(w, o);
 }
 
-/* The whole snapshot into w (which ends with the checksum). */
-static void save_all(rdbOut *w) {
+/* ---- snapshots: the file, key by key ---- */
+
+struct rdbSnapshot {
+    rdbOut w;
+    char path[PATH_MAX], tmp[PATH_MAX];
+    int cur_db;                 /* database of the last SELECTDB, -1 before the first */
+    unsigned char *resized;     /* per database: RESIZEDB written */
+    long long keys;
+};
+
+rdbSnapshot *rdb_snapshot_begin(const char *path) {
+    rdbSnapshot *s = kcalloc(sizeof(*s));
+    const char *slash = strrchr(path, '/');
+    snprintf(s->path, sizeof(s->path), "%s", path);
+    snprintf(s->tmp, sizeof(s->tmp), "%.*stemp-%d.rdb", slash ? (int)(slash - path + 1) : 0, path, (int)getpid());
+    int fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        log_msg(LL_WARNING, "Failed opening the temp RDB file %s for saving: %s", s->tmp, strerror(errno));
+        kfree(s);
+        return NULL;
+    }
+    s->w = (rdbOut){.fd = fd, .cap = OUT_BUF_BYTES};
+    s->w.buf = kmalloc(s->w.cap);
+    s->cur_db = -1;
+    s->resized = kcalloc((size_t)server.dbnum);
     char magic[10];
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
-    out_write(w, magic, 9);
-    save_aux(w, "redis-ver", REDIS_COMPAT_VERSION);
-    save_aux_ll(w, "redis-bits", (long long)sizeof(void *) * 8);
-    save_aux_ll(w, "ctime", (long long)time(NULL));
-    save_aux_ll(w, "used-mem", (long long)mem_used());
-    save_aux_ll(w, "aof-base", 0);
-    for (int i = 0; i < server.dbnum && !w->failed; i++) {
-        kdb *db = db_by_id(i);
-        if (!db->keys || tableSize(db->keys) == 0) continue;
-        out_byte(w, RDB_OP_SELECTDB);
-        save_len(w, (uint64_t)i);
-        out_byte(w, RDB_OP_RESIZEDB);
-        save_len(w, tableSize(db->keys));
-        save_len(w, db_expires(db));
-        tableIter it;
-        kobj *o;
-        tableIterInit(&it, db->keys, 0);
-        while ((o = tableIterNext(&it)) != NULL && !w->failed) save_key(w, o);
-        tableIterRelease(&it);
+    out_write(&s->w, magic, 9);
+    save_aux(&s->w, "redis-ver", REDIS_COMPAT_VERSION);
+    save_aux_ll(&s->w, "redis-bits", (long long)sizeof(void *) * 8);
+    save_aux_ll(&s->w, "ctime", (long long)time(NULL));
+    save_aux_ll(&s->w, "used-mem", (long long)mem_used());
+    save_aux_ll(&s->w, "aof-base", 0);
+    return s;
+}
+
+void rdb_snapshot_key(rdbSnapshot *s, kdb *db, const kobj *o) {
+    if (db->id != s->cur_db) {
+        out_byte(&s->w, RDB_OP_SELECTDB);
+        save_len(&s->w, (uint64_t)db->id);
+        s->cur_db = db->id;
+        if (!s->resized[db->id]) {
+            out_byte(&s->w, RDB_OP_RESIZEDB);
+            save_len(&s->w, db_size(db));
+            save_len(&s->w, db_expires(db));
+            s->resized[db->id] = 1;
+        }
     }
-    out_byte(w, RDB_OP_EOF);
-    out_flush(w);
-    uint64_t crc = server.rdb_checksum ? (w->fd >= 0 ? w->crc : crc64(0, w->buf, w->len)) : 0;
-    unsigned char b[8];
-    put_le(b, crc, 8);
-    out_write(w, b, 8);
-    out_flush(w);
+    save_key(&s->w, o);
+    s->keys++;
+}
+
+long long rdb_snapshot_keys(const rdbSnapshot *s) {
+    return s->keys;
+}
+
+static void snapshot_free(rdbSnapshot *s) {
+    kfree(s->w.buf);
+    kfree(s->resized);
+    kfree(s);
+}
+
+void rdb_snapshot_abort(rdbSnapshot *s) {
+    close(s->w.fd);
+    unlink(s->tmp);
+    snapshot_free(s);
 }
 
 static int fsync_dir_of(const char *path) {
@@ -545,29 +580,41 @@ static int fsync_dir_of(const char *path) {
     return rc;
 }
 
-int rdb_save_file(const char *path) {
-    char tmp[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    snprintf(tmp, sizeof(tmp), "%.*stemp-%d.rdb", slash ? (int)(slash - path + 1) : 0, path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        log_msg(LL_WARNING, "Failed opening the temp RDB file %s for saving: %s", tmp, strerror(errno));
-        return -1;
-    }
-    rdbOut w = {.fd = fd, .cap = OUT_BUF_BYTES};
-    w.buf = kmalloc(w.cap);
-    save_all(&w);
-    kfree(w.buf);
-    int err = w.failed;
-    if (!err && fsync(fd) != 0) err = errno;
-    if (close(fd) != 0 && !err) err = errno;
-    if (!err && rename(tmp, path) != 0) err = errno;
+int rdb_snapshot_end(rdbSnapshot *s) {
+    rdbOut *w = &s->w;
+    out_byte(w, RDB_OP_EOF);
+    out_flush(w);
+    unsigned char b[8];
+    put_le(b, server.rdb_checksum ? w->crc : 0, 8);
+    out_write(w, b, 8);
+    out_flush(w);
+    int err = w->failed;
+    if (!err && fsync(w->fd) != 0) err = errno;
+    if (close(w->fd) != 0 && !err) err = errno;
+    if (!err && rename(s->tmp, s->path) != 0) err = errno;
     if (err) {
         log_msg(LL_WARNING, "Write error saving DB on disk: %s", strerror(err));
-        unlink(tmp);
-        return -1;
+        unlink(s->tmp);
+    } else {
+        fsync_dir_of(s->path);
     }
-    fsync_dir_of(path);
+    snapshot_free(s);
+    return err ? -1 : 0;
+}
+
+int rdb_save_file(const char *path) {
+    rdbSnapshot *s = rdb_snapshot_begin(path);
+    if (!s) return -1;
+    for (int i = 0; i < server.dbnum && !s->w.failed; i++) {
+        kdb *db = db_by_id(i);
+        if (!db->keys) continue;
+        tableIter it;
+        kobj *o;
+        tableIterInit(&it, db->keys, 0);
+        while ((o = tableIterNext(&it)) != NULL && !s->w.failed) rdb_snapshot_key(s, db, o);
+        tableIterRelease(&it);
+    }
+    if (rdb_snapshot_end(s) != 0) return -1;
     log_msg(LL_NOTICE, "DB saved on disk");
     return 0;
 }

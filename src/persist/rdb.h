@@ -33,6 +33,18 @@ typedef struct rdbLoadStats {
  * file is then untouched). */
 int rdb_save_file(const char *path);
 
+/* The same file built key by key (the forkless BGSAVE): begin opens the temp file and writes
+ * the header; key writes one key of db (with SELECTDB/RESIZEDB when the database changes, so
+ * keys of different databases may interleave); end writes EOF and the checksum, then fsync,
+ * rename and fsync of the directory (0, or -1 logged); abort removes the temp file. end and
+ * abort free the snapshot. */
+typedef struct rdbSnapshot rdbSnapshot;
+rdbSnapshot *rdb_snapshot_begin(const char *path);       /* NULL after logging the reason */
+void rdb_snapshot_key(rdbSnapshot *s, kdb *db, const kobj *o);
+long long rdb_snapshot_keys(const rdbSnapshot *s);      /* keys written so far */
+int rdb_snapshot_end(rdbSnapshot *s);
+void rdb_snapshot_abort(rdbSnapshot *s);
+
 /* Loads `path` into the (empty) databases. Returns 0 on success, 1 if the file does not
  * exist, -1 after logging "<path>: offset N: reason" (the databases may then hold part of it). */
 int rdb_load_file(const char *path, rdbLoadStats *stats);

@@ -115,6 +115,8 @@ def test_save_reload_and_info(tmp_path):
         assert_same(before, snapshot(c))
         assert c.info("persistence")["rdb_last_load_keys_loaded"] == len(before)
         assert keel.raw().call("BGSAVE").raw == b"+Background saving started\r\n"
+        wait_until(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0, 30, what="the BGSAVE")
+        assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
         c.set("after", "x")
         assert c.execute_command("DEBUG", "RELOAD", "NOSAVE")
         assert c.get("after") is None
