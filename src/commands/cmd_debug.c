@@ -420,6 +420,8 @@ static void debug_help(client *c) {
         "RELOAD [NOSAVE]",
         "    Save the RDB on disk and reload it back to memory. With NOSAVE the file",
         "    already on disk is loaded instead.",
+        "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+        "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -445,6 +447,10 @@ void debug_command(client *c) {
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "htstats-key")) debug_htstats_key(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "object")) debug_object(c);
     else if (argc == 2 && arg_is(sub->ptr, sub->len, "digest")) debug_digest(c);
+    else if (argc == 3 && arg_is(sub->ptr, sub->len, "set-skip-checksum-validation")) {
+        rdb_set_skip_checksum(atoi(c->argv[2].ptr) != 0);
+        reply_ok(c);
+    }
     else if (argc >= 2 && arg_is(sub->ptr, sub->len, "digest-value")) debug_digest_value(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "sleep")) debug_sleep(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "set-active-expire")) {

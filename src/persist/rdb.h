@@ -57,6 +57,9 @@ enum { RDB_RESTORE_OK = 0, RDB_RESTORE_BAD_FOOTER = 1, RDB_RESTORE_BAD_DATA = 2 
  * RDB_RESTORE_BAD_FOOTER (version or checksum wrong) or RDB_RESTORE_BAD_DATA. */
 kobj *rdb_restore_payload(const char *key, size_t klen, const unsigned char *p, size_t len, int *err);
 
+/* DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE then checks only the payload's version. */
+void rdb_set_skip_checksum(int skip);
+
 /* DEBUG OBJECT serializedlength: bytes of the value's serialization (no type byte). */
 size_t rdb_serialized_length(const kobj *o);
 
