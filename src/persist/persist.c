@@ -137,6 +137,7 @@ void persist_start(void) {
     dispatch_write_error = write_error;
     bgsave_install_hooks();
     if (load_file() < 0) {
+        log_msg(LL_WARNING, "Terminating server after rdb file reading failure.");
         log_msg(LL_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
         exit(1);
     }

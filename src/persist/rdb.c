@@ -995,6 +995,7 @@ static int blob_next(blobIter *it, elem *e, long long *scratch) {
             if (n != 65535 && (long long)n != it->count) return -1;
         }
         if (it->kind == BLOB_INTSET && (uint64_t)it->count != get_le(it->b + 4, 4)) return -1;
+        if (it->kind == BLOB_ZIPMAP && it->count == 0) return -1;   /* Redis refuses empty zipmaps */
         return ends ? 0 : -1;
     }
     return rc;
@@ -1069,7 +1070,7 @@ static int builder_add(rdbIn *r, builder *bd, const char *s, size_t len, int has
         added = hash_load_field(bd->o, bd->pending, bd->pending_len, s, len);
         kfree(bd->pending);
         bd->has_pending = 0;
-        return added ? 0 : in_fail(r, "Hash integrity check failed: duplicate fields");
+        return added ? 0 : in_fail(r, "Hash integrity check failed: listpack with dup elements");
     }
 }
 
@@ -1180,7 +1181,8 @@ static int load_quicklist(rdbIn *r, builder *bd, int v2) {
             return in_fail(r, "Quicklist integrity check failed (unknown container)");
         if (load_string(r, &s) < 0) return -1;
         int rc;
-        if (container == QL_NODE_PLAIN) rc = builder_add(r, bd, s.s, s.len, 0, 0);
+        if (container == QL_NODE_PLAIN && s.len == 0) rc = in_fail(r, "Quicklist integrity check failed (empty plain node)");
+        else if (container == QL_NODE_PLAIN) rc = builder_add(r, bd, s.s, s.len, 0, 0);
         else rc = add_blob(r, bd, v2 ? BLOB_LISTPACK : BLOB_ZIPLIST, s.s, s.len);
         str_release(&s);
         if (rc < 0) return -1;
@@ -1275,7 +1277,10 @@ static int load_key(rdbIn *r, kdb *db, int t, keyMeta *m, rdbLoadStats *st, long
     kobj *o = load_object(r, t, k.s, k.len);
     int rc = 0;
     if (!o) {
-        if (r->empty) st->empty_keys_skipped++;
+        if (r->empty) {
+            st->empty_keys_skipped++;
+            log_msg(LL_NOTICE, "rdbLoadObject skipping empty key: %.*s", (int)(k.len < 128 ? k.len : 128), k.s);
+        }
         rc = r->empty ? 0 : -1;
     } else if (m->expire != OBJ_NO_EXPIRE && m->expire < now) {
         obj_free(o);
