@@ -187,8 +187,8 @@ struct keelServer {
     int list_max_listpack_size, list_compress_depth;
     long long busy_reply_threshold;
     char *save_params;          /* "<seconds> <changes> ..." save points; src/persist/ parses it */
-    char *rdb_filename;         /* dbfilename, relative to dir (the working directory) */
-    int rdb_compression, rdb_checksum, stop_writes_on_bgsave_error, rdb_del_sync_files;
+    char *dbfilename;           /* relative to dir (the working directory) */
+    int rdbcompression, rdbchecksum, stop_writes_on_bgsave_error, rdb_del_sync_files;
     int sanitize_dump_payload;  /* no, yes, clients: Keel always validates deeply (rdb.h) */
     int rdb_key_save_delay;     /* BGSAVE testing knob: microseconds between keys */
     int appendonly;

@@ -307,9 +307,9 @@ static configDef configs[] = {
     { .name = "busy-reply-threshold", .alias = "lua-time-limit", .type = T_LL, .ptr = &server.busy_reply_threshold, .deflt = "5000", .min = 0, .max = LLONG_MAX },
     SPECIAL("save", "3600 1 300 100 60 10000", set_save, get_save),
     /* RDB snapshots (src/persist/). */
-    { .name = "dbfilename", .type = T_STRING, .ptr = &server.rdb_filename, .deflt = "dump.rdb", .flags = PROTECTED },
-    BOOL("rdbcompression", rdb_compression, "yes"),
-    { .name = "rdbchecksum", .type = T_BOOL, .ptr = &server.rdb_checksum, .deflt = "yes", .flags = IMMUTABLE },
+    { .name = "dbfilename", .type = T_STRING, .ptr = &server.dbfilename, .deflt = "dump.rdb", .flags = PROTECTED },
+    BOOL("rdbcompression", rdbcompression, "yes"),
+    { .name = "rdbchecksum", .type = T_BOOL, .ptr = &server.rdbchecksum, .deflt = "yes", .flags = IMMUTABLE },
     BOOL("stop-writes-on-bgsave-error", stop_writes_on_bgsave_error, "yes"),
     BOOL("rdb-del-sync-files", rdb_del_sync_files, "no"),
     INT("rdb-key-save-delay", rdb_key_save_delay, "0", INT_MIN, INT_MAX),

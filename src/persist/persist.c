@@ -30,7 +30,7 @@ static struct {
 } ps = {0, 0, 1, -1, 0, {0, 0, 0}, 0, 0, 0};
 
 static const char *rdb_path(void) {
-    return server.rdb_filename && server.rdb_filename[0] ? server.rdb_filename : "dump.rdb";
+    return server.dbfilename && server.dbfilename[0] ? server.dbfilename : "dump.rdb";
 }
 
 long long persist_lastsave(void) {

@@ -187,7 +187,7 @@ static void save_string(rdbOut *w, const char *s, size_t len) {
         out_write(w, b, n);
         return;
     }
-    if (server.rdb_compression && len > 20 && save_lzf(w, s, len)) return;
+    if (server.rdbcompression && len > 20 && save_lzf(w, s, len)) return;
     save_len(w, len);
     out_write(w, s, len);
 }
@@ -585,7 +585,7 @@ int rdb_snapshot_end(rdbSnapshot *s) {
     out_byte(w, RDB_OP_EOF);
     out_flush(w);
     unsigned char b[8];
-    put_le(b, server.rdb_checksum ? w->crc : 0, 8);
+    put_le(b, server.rdbchecksum ? w->crc : 0, 8);
     out_write(w, b, 8);
     out_flush(w);
     int err = w->failed;
@@ -1373,7 +1373,7 @@ eof:
         uint64_t stored = get_le(c, 8);
         if (stored == 0) {
             log_msg(LL_WARNING, "RDB file was saved with checksum disabled: no check performed.");
-        } else if (server.rdb_checksum) {
+        } else if (server.rdbchecksum) {
             uint64_t computed = crc64(0, r->p, end);
             if (computed != stored) {
                 r->pos = end;

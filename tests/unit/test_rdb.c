@@ -38,8 +38,8 @@ static void setup(void) {
     server.zset_max_listpack_entries = 128;
     server.zset_max_listpack_value = 64;
     server.list_max_listpack_size = -2;
-    server.rdb_compression = 1;
-    server.rdb_checksum = 1;
+    server.rdbcompression = 1;
+    server.rdbchecksum = 1;
     db_init_all(server.dbnum);
 }
 
