@@ -1050,7 +1050,7 @@ static int builder_add(rdbIn *r, builder *bd, const char *s, size_t len, int has
                 buf[n] = '\0';
                 char *end;
                 score = strtod(buf, &end);
-                if (n == 0 || *end || n != len) return in_fail(r, "Zset with an invalid score detected");
+                if (n == 0 || end != buf + n || n != len) return in_fail(r, "Zset with an invalid score detected");
             }
             s = bd->pending;
             len = bd->pending_len;
@@ -1104,12 +1104,20 @@ static int add_blob(rdbIn *r, builder *bd, int kind, const char *b, size_t len) 
     elem e;
     long long scratch = 0;
     int rc;
-    static const char *const failed[] = {"Listpack integrity check failed.", "Ziplist integrity check failed.",
-                                         "Intset integrity check failed.", "Zipmap integrity check failed."};
-    if (blob_init(&it, kind, b, len) < 0) return in_fail(r, failed[kind]);
+    /* Redis's wording, by type (OBJ_*) and blob kind (BLOB_*). */
+    static const char *const failed[5][4] = {
+        {"", "", "", ""},
+        {"List listpack integrity check failed.", "List ziplist integrity check failed.", "", ""},
+        {"", "", "Intset integrity check failed.", ""},
+        {"Zset listpack integrity check failed.", "Zset ziplist integrity check failed.", "", ""},
+        {"Hash listpack integrity check failed.", "Hash ziplist integrity check failed.", "",
+         "Zipmap integrity check failed."},
+    };
+    const char *why = failed[bd->type][kind];
+    if (blob_init(&it, kind, b, len) < 0) return in_fail(r, why);
     while ((rc = blob_next(&it, &e, &scratch)) == 1)
         if (builder_add(r, bd, e.s, e.len, 0, 0) < 0) return -1;
-    return rc < 0 ? in_fail(r, failed[kind]) : 0;
+    return rc < 0 ? in_fail(r, why) : 0;
 }
 
 static int load_double_string(rdbIn *r, double *d) {
@@ -1126,7 +1134,7 @@ static int load_double_string(rdbIn *r, double *d) {
     buf[n] = '\0';
     char *end;
     *d = strtod(buf, &end);
-    return n == 0 || *end ? in_fail(r, "Invalid double value") : 0;
+    return n == 0 || end != buf + n ? in_fail(r, "Invalid double value") : 0;
 }
 
 static int load_elements(rdbIn *r, builder *bd, int rdbtype) {
