@@ -14,6 +14,7 @@
 
 #include "core/config.h"
 #include "protocol/request.h"
+#include "persist/persist.h"
 #include "server.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -149,6 +150,7 @@ int main(int argc, char **argv) {
     else
         log_msg(LL_NOTICE, "Running mode=standalone, port=%d.", server.port);
     log_msg(LL_NOTICE, "Server initialized");
+    persist_start();
     log_msg(LL_NOTICE, "Ready to accept connections tcp");
     el_run(server.el);
     return 0;

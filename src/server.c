@@ -8,7 +8,7 @@
 
 #include "commands/admin.h"
 #include "core/blocking.h"
-#include "core/keyspace_events.h"
+#include "keyspace_events.h"
 #include "core/latency.h"
 #include "core/monitor.h"
 #include "core/slowlog.h"
@@ -16,6 +16,7 @@
 #include "keyspace/evict.h"
 #include "keyspace/expire.h"
 #include "keyspace/lazyfree.h"
+#include "persist/persist.h"
 #include "server.h"
 #include "scripting/script.h"
 #include "util/log.h"
@@ -86,6 +87,7 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
     active_expire_cycle(0);
     resize_tables();
     if (server.maxmemory) evict_to_fit();
+    persist_cron();
     if (server.shutdown_asap && server_prepare_shutdown(server.shutdown_nosave) == 0) {
         server_shutdown();
         exit(0);
@@ -128,7 +130,7 @@ int server_init_headless(void) {
         log_msg(LL_WARNING, "Failed creating the event loop: %s", strerror(errno));
         return -1;
     }
-    keyspace_events_install();     /* core/keyspace_events.c: before the databases exist */
+    keyspace_events_install();     /* src/keyspace_events.c: before the databases exist */
     db_init_all(server.dbnum);
     lazyfree_start();              /* keyspace/lazyfree.c: the background free thread */
     commands_init();
@@ -152,11 +154,19 @@ int server_init(void) {
     return 0;
 }
 
-/* Runs the shutdown sequence up to the point of exiting. Keel has no persistence yet, so
- * SHUTDOWN SAVE and NOSAVE both succeed; nothing is written. */
+/* Runs the shutdown sequence up to the point of exiting: with save points configured (and not
+ * nosave) the final snapshot is saved first, and a failed save cancels the shutdown, as Redis
+ * does on SIGTERM. SHUTDOWN saves in the command itself and passes nosave. */
 int server_prepare_shutdown(int nosave) {
-    (void)nosave;
     log_msg(LL_WARNING, "User requested shutdown...");
+    if (!nosave && persist_has_save_points()) {
+        log_msg(LL_NOTICE, "Saving the final RDB snapshot before exiting.");
+        if (persist_save() != 0) {
+            log_msg(LL_WARNING, "Error trying to save the DB, can't exit.");
+            server.shutdown_asap = 0;
+            return -1;
+        }
+    }
     net_close_listeners();
     if (server.pidfile) unlink(server.pidfile);
     log_msg(LL_WARNING, "Keel is now ready to exit, bye bye...");

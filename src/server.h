@@ -118,6 +118,7 @@ typedef void command_proc(client *c);
 #define CMD_MULTI_LEAVES (1ULL << 42)     /* leaves a transaction: not refused for OOM inside MULTI */
 #define CMD_EXECS_QUEUED (1ULL << 43)     /* runs the queued transaction (EXEC) */
 #define CMD_KEEPS_CACHING (1ULL << 44)    /* CLIENT CACHING's yes/no outlives it (CLIENT ...) */
+#define CMD_FAILS_ON_MISCONF (1ULL << 45) /* refused like a write after a failed save (PING, as Redis) */
 
 /* ACL categories, in Redis's order (COMMAND INFO lists them in it). */
 enum {
@@ -307,11 +308,11 @@ struct keelServer {
     int list_max_listpack_size, list_compress_depth;
     long long stream_node_max_bytes, stream_node_max_entries;
     long long busy_reply_threshold;
-    /* RDB snapshots (save points as text, "" = none) */
+    /* RDB snapshots (src/persist/): save points as text ("" = none), dbfilename relative to dir */
     char *save_params;
     char *dbfilename;
     int rdbcompression, rdbchecksum, stop_writes_on_bgsave_error, rdb_del_sync_files;
-    int sanitize_dump_payload;  /* 0 no, 1 yes, 2 clients */
+    int sanitize_dump_payload;  /* 0 no, 1 yes, 2 clients: Keel always validates deeply (rdb.h) */
     int rdb_key_save_delay, key_load_delay;   /* hidden test knobs, microseconds */
     int appendonly;             /* always 0: Keel has no AOF */
 
@@ -387,6 +388,9 @@ void call_command(client *c, const command *cmd);
  * busy-reply-threshold), the -BUSY error for every command but the allow-busy ones (SCRIPT
  * KILL, SHUTDOWN NOSAVE, ...); NULL when cmd may run. */
 extern const char *(*dispatch_busy_error)(client *c, const command *cmd);
+/* Installed by persist_start(): the -MISCONF error while writes (and PING) are refused after a
+ * failed save, else NULL. */
+extern const char *(*dispatch_write_error)(void);
 
 /* commands/command_table.c */
 void commands_init(void);

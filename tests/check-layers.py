@@ -31,10 +31,12 @@ LAYERS = [
               "src/types/t_hash.h", "src/types/t_list.h", "src/types/t_set.h", "src/types/t_zset.h"]),
     # The server's shared state, the RESP codec, the event loop, clients and dispatch.
     ("server", ["src/server.h", "src/protocol/*", "src/core/*"]),
+    # Snapshots: the RDB format over the keyspace and the values, and its server state.
+    ("persist", ["src/persist/*"]),
     # Command implementations: the commands folder, the type commands and scripting.
     ("commands", ["src/commands/*", "src/types/*", "src/scripting/*"]),
     # Start-up: wires the layers together (installs the keyspace hooks).
-    ("entry", ["src/server.c", "src/main.c"]),
+    ("entry", ["src/server.c", "src/main.c", "src/keyspace_events.*"]),
 ]
 
 # Upward includes still to remove, each with its reason (none left: the command table's rework

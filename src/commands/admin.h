@@ -13,6 +13,10 @@
  * what Redis replies when a subcommand's own argument checks fail. */
 void reply_subcommand_syntax_error(client *c);
 
+/* DEBUG DIGEST and DEBUG DIGEST-VALUE key... (debug_digest.c). */
+void debug_digest(client *c);
+void debug_digest_value(client *c);
+
 /* Looks a command up by its full name ("get", "config|get"), case-insensitively. */
 const command *command_lookup_fullname(const char *name, size_t len);
 

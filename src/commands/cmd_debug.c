@@ -1,9 +1,8 @@
 /* cmd_debug.c - DEBUG, OBJECT and MEMORY: looking at keys and memory from the inside.
  *
  * DEBUG is refused unless enable-debug-command allows it (yes, or local for loopback and unix
- * socket clients), as in Redis. Keel has no persistence, so DEBUG RELOAD is an error rather
- * than a silent no-op, and DEBUG OBJECT's serializedlength is an estimate (an uncompressed RDB
- * string's length for strings, the value's memory otherwise).
+ * socket clients), as in Redis. DEBUG RELOAD saves and reloads the RDB file (src/persist/), and
+ * DEBUG OBJECT's serializedlength is the value's RDB serialization length.
  *
  * OBJECT REFCOUNT: Keel never shares values, but Redis reports its shared integers (0..9999,
  * used unless maxmemory is set with an LRU/LFU policy) as 2147483647; Keel reports the same
@@ -24,6 +23,8 @@
 #include "core/config.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
+#include "persist/persist.h"
+#include "persist/rdb.h"
 #include "protocol/reply.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -361,32 +362,32 @@ static void debug_htstats_key(client *c) {
     kstr_free(s);
 }
 
-/* What an RDB file would spend on a string of n bytes: a length prefix and the bytes (no
- * compression, which Keel can't predict without an RDB writer). */
-static size_t rdb_string_len(size_t n) {
-    return (n < 64 ? 1 : n < 16384 ? 2 : 5) + n;
-}
-
-/* DEBUG OBJECT's serializedlength estimate: exact for integers and short strings. */
-static size_t serialized_length(const kobj *o) {
-    if (o->type != OBJ_STRING) return obj_memory(o);
-    if (o->encoding == ENC_INT) {
-        long long v = obj_int(o);
-        if (v >= -128 && v <= 127) return 2;
-        if (v >= -32768 && v <= 32767) return 3;
-        if (v >= -2147483648LL && v <= 2147483647LL) return 5;
-    }
-    return rdb_string_len(obj_strlen(o));
-}
-
 static void debug_object(client *c) {
     kobj *o = lookup_or_reply(c, ERR_NOSUCHKEY);
     if (!o) return;
-    size_t serialized = serialized_length(o);
+    size_t serialized = rdb_serialized_length(o);
     char line[256];
     snprintf(line, sizeof(line), "Value at:%p refcount:%lld encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%lld",
              (void *)o, refcount(o), obj_encoding_name(o->encoding), serialized, (unsigned)o->lru, idle_seconds(o));
     reply_status(c, line);
+}
+
+/* DEBUG RELOAD [NOSAVE]: Redis's other options (MERGE, NOFLUSH) are refused. */
+static void debug_reload(client *c) {
+    int nosave = 0;
+    for (int i = 2; i < c->argc; i++) {
+        if (!arg_is(c->argv[i].ptr, c->argv[i].len, "nosave")) {
+            reply_error(c, "Unsupported DEBUG RELOAD option (Keel supports NOSAVE)");
+            return;
+        }
+        nosave = 1;
+    }
+    if (persist_reload(nosave) != 0) {
+        reply_error(c, "Error trying to load the RDB dump, check server logs.");
+        return;
+    }
+    log_msg(LL_NOTICE, "DB reloaded by DEBUG RELOAD");
+    reply_ok(c);
 }
 
 static void debug_sleep(client *c) {
@@ -456,6 +457,10 @@ static void debug_help(client *c) {
         "ERROR <string>",
         "    Return a Redis protocol error with <string> as message. Useful for clients",
         "    unit tests to simulate Redis errors.",
+        "DIGEST",
+        "    Output a hex signature representing the current DB content.",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of the values of all the specified keys.",
         "HTSTATS <dbid>",
         "    Return hash table statistics of the specified Redis database.",
         "HTSTATS-KEY <key>",
@@ -470,6 +475,11 @@ static void debug_help(client *c) {
         "    true, false.",
         "RELOAD [option ...]",
         "    Not supported: Keel has no persistence yet.",
+        "RELOAD [NOSAVE]",
+        "    Save the RDB on disk and reload it back to memory. With NOSAVE the file",
+        "    already on disk is loaded instead.",
+        "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+        "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -495,6 +505,12 @@ void debug_command(client *c) {
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "htstats")) debug_htstats(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "htstats-key")) debug_htstats_key(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "object")) debug_object(c);
+    else if (argc == 2 && arg_is(sub->ptr, sub->len, "digest")) debug_digest(c);
+    else if (argc == 3 && arg_is(sub->ptr, sub->len, "set-skip-checksum-validation")) {
+        rdb_set_skip_checksum(atoi(c->argv[2].ptr) != 0);
+        reply_ok(c);
+    }
+    else if (argc >= 2 && arg_is(sub->ptr, sub->len, "digest-value")) debug_digest_value(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "sleep")) debug_sleep(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "protocol")) debug_protocol(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "set-active-expire")) {
@@ -504,7 +520,7 @@ void debug_command(client *c) {
         log_msg(LL_WARNING, "DEBUG LOG: %s", c->argv[2].ptr);
         reply_ok(c);
     } else if (argc >= 2 && arg_is(sub->ptr, sub->len, "reload")) {
-        reply_error(c, "DEBUG RELOAD is not supported: Keel has no persistence yet");
+        debug_reload(c);
     } else {
         reply_subcommand_syntax_error(c);
     }

@@ -32,6 +32,7 @@
 #include "keyspace/evict.h"
 #include "keyspace/expire.h"
 #include "keyspace/lazyfree.h"
+#include "persist/persist.h"
 #include "protocol/reply.h"
 #include "scripting/script.h"
 #include "util/mem.h"
@@ -283,16 +284,9 @@ static kstr *info_memory(kstr *s) {
 }
 
 static kstr *info_persistence(kstr *s) {
-    /* Keel has no persistence yet: it never loads, saves or rewrites anything. */
-    s = kstr_catc(s, "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
-                     "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\n"
-                     "current_save_keys_total:0\r\n");
-    FIELD(s, "rdb_changes_since_last_save", "%lld", server.dirty);
-    s = kstr_catc(s, "rdb_bgsave_in_progress:0\r\n");
-    FIELD(s, "rdb_last_save_time", "%lld", server.start_ms / 1000);
-    return kstr_catc(s, "rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n"
-                        "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\n"
-                        "rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:0\r\n"
+    /* RDB fields from src/persist/; Keel has no AOF. */
+    s = persist_info(s);
+    return kstr_catc(s, "aof_enabled:0\r\n"
                         "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\n"
                         "aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n"
                         "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\n"

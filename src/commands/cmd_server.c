@@ -1,7 +1,8 @@
 /* cmd_server.c - server administration: SHUTDOWN, TIME, LASTSAVE, MONITOR, SLOWLOG, LATENCY.
  *
- * Keel has no persistence: SHUTDOWN SAVE and NOSAVE both just stop the server, and LASTSAVE
- * reports the start time (nothing was ever saved, and Redis reports its start time then too).
+ * SHUTDOWN saves first (SAVE, or save points configured and no NOSAVE) and refuses to stop when
+ * that fails, unless FORCE; LASTSAVE reports src/persist/'s last successful save (the start time
+ * before any, as Redis).
  * The slow log (core/slowlog.c), the latency monitor (core/latency.c) and the MONITOR clients
  * (core/monitor.c) are fed by the dispatcher (core/dispatch.c). */
 #include <ctype.h>
@@ -13,8 +14,10 @@
 #include "core/latency.h"
 #include "core/monitor.h"
 #include "core/slowlog.h"
+#include "persist/persist.h"
 #include "protocol/reply.h"
 #include "scripting/script.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -47,7 +50,7 @@ void shutdown_command(client *c) {
         return;
     }
     if (flags & SHUT_ABORT) {
-        /* Keel's shutdown never waits (no replicas to catch up, nothing to save). */
+        /* Keel's shutdown never waits (no replicas to catch up; the save is synchronous). */
         reply_error(c, "No shutdown in progress.");
         return;
     }
@@ -57,9 +60,20 @@ void shutdown_command(client *c) {
         reply_error(c, busy);
         return;
     }
-    /* On success Redis closes the connection without a reply; the cron exits the process. */
+    int save = (flags & SHUT_SAVE) || (!(flags & SHUT_NOSAVE) && persist_has_save_points());
+    if (save) {
+        log_msg(LL_WARNING, "User requested shutdown...");
+        log_msg(LL_NOTICE, "Saving the final RDB snapshot before exiting.");
+        if (persist_save() != 0 && !(flags & SHUT_FORCE)) {
+            log_msg(LL_WARNING, "Error trying to save the DB, can't exit.");
+            reply_error(c, "Errors trying to SHUTDOWN. Check logs.");
+            return;
+        }
+    }
+    /* On success Redis closes the connection without a reply; the cron exits the process
+     * (without saving again). */
     server.shutdown_asap = 1;
-    server.shutdown_nosave = (flags & SHUT_NOSAVE) != 0;
+    server.shutdown_nosave = 1;
     c->flags |= CLIENT_CLOSE_AFTER_REPLY;
 }
 
@@ -71,7 +85,7 @@ void time_command(client *c) {
 }
 
 void lastsave_command(client *c) {
-    reply_integer(c, server.start_ms / 1000);
+    reply_integer(c, persist_lastsave());
 }
 
 /* ---------------------------------------------------------------- MONITOR */

@@ -2856,6 +2856,91 @@ static const commandDoc DOC_lastsave = {
     .tips = TIPS_lastsave,
 };
 
+/* ---- save ---- */
+#define ACL_CATS_save (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_save[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_save = {
+    .summary = "Synchronously save the dataset to disk",
+    .since = "1.0.0",
+    .group = "server",
+    .complexity = "O(N) where N is the total number of keys in all databases",
+};
+
+/* ---- bgsave ---- */
+#define ACL_CATS_bgsave (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_bgsave[] = {
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_bgsave[] = {
+    {"3.2.2", "Added the `SCHEDULE` option."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_bgsave[] = {
+    {.name = "schedule", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "SCHEDULE", .since = "3.2.2", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_bgsave = {
+    .summary = "Asynchronously save the dataset to disk",
+    .since = "1.0.0",
+    .group = "server",
+    .complexity = "O(1)",
+    .history = HIST_bgsave,
+    .args = ARGS_bgsave,
+};
+
+/* ---- dump ---- */
+#define ACL_CATS_dump (ACL_KEYSPACE | ACL_READ | ACL_SLOW)
+static const keySpec KS_dump[] = {
+    {.flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_dump[] = {"nondeterministic_output", NULL};
+static const commandArg ARGS_dump[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = NULL},
+};
+static const commandDoc DOC_dump = {
+    .summary = "Return a serialized version of the value stored at the specified key.",
+    .since = "2.6.0",
+    .group = "generic",
+    .complexity = "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
+    .tips = TIPS_dump,
+    .args = ARGS_dump,
+};
+
+/* ---- restore ---- */
+#define ACL_CATS_restore (ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_restore[] = {
+    {.flags = KS_OW | KS_UPDATE, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_restore[] = {
+    {"3.0.0", "Added the `REPLACE` modifier."},
+    {"5.0.0", "Added the `ABSTTL` modifier."},
+    {"5.0.0", "Added the `IDLETIME` and `FREQ` options."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_restore[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "ttl", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "serialized-value", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "replace", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "REPLACE", .since = "3.0.0", .flags = ARG_OPTIONAL},
+    {.name = "absttl", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ABSTTL", .since = "5.0.0", .flags = ARG_OPTIONAL},
+    {.name = "seconds", .type = ARG_INTEGER, .key_spec_index = -1, .token = "IDLETIME", .since = "5.0.0", .flags = ARG_OPTIONAL},
+    {.name = "frequency", .type = ARG_INTEGER, .key_spec_index = -1, .token = "FREQ", .since = "5.0.0", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_restore = {
+    .summary = "Create a key using the provided serialized value, previously obtained using DUMP.",
+    .since = "2.6.0",
+    .group = "generic",
+    .complexity = "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+    .history = HIST_restore,
+    .args = ARGS_restore,
+};
+
 /* ---- monitor ---- */
 #define ACL_CATS_monitor (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
 static const keySpec KS_monitor[] = {

@@ -15,6 +15,7 @@
 
 #include "commands/commands.h"
 #include "commands/sort.h"
+#include "persist/persist.h"
 #include "server.h"
 
 #include "commands/command_data.h"
@@ -211,7 +212,7 @@ static command script_subcommands[] = {
 
 static command commands[] = {
     /* ---- connection (cmd_connection.c, cmd_client.c) ---- */
-    {.name = "ping", .proc = ping_command, .arity = -1, .flags = CMD_FAST | CMD_SUBSCRIBED_OK,
+    {.name = "ping", .proc = ping_command, .arity = -1, .flags = CMD_FAST | CMD_SUBSCRIBED_OK | CMD_FAILS_ON_MISCONF,
      .acl_categories = ACL_CATS_ping, .key_specs = KS_ping, .doc = &DOC_ping},
     {.name = "echo", .proc = echo_command, .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
      .acl_categories = ACL_CATS_echo, .key_specs = KS_echo, .doc = &DOC_echo},
@@ -351,6 +352,14 @@ static command commands[] = {
      .acl_categories = ACL_CATS_time, .key_specs = KS_time, .doc = &DOC_time},
     {.name = "lastsave", .proc = lastsave_command, .arity = 1, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
      .acl_categories = ACL_CATS_lastsave, .key_specs = KS_lastsave, .doc = &DOC_lastsave},
+    {.name = "save", .proc = save_command, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
+     .acl_categories = ACL_CATS_save, .key_specs = KS_save, .doc = &DOC_save},
+    {.name = "bgsave", .proc = bgsave_command, .arity = -1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_bgsave, .key_specs = KS_bgsave, .doc = &DOC_bgsave},
+    {.name = "dump", .proc = dump_command, .arity = 2, .flags = CMD_READONLY,
+     .acl_categories = ACL_CATS_dump, .key_specs = KS_dump, .doc = &DOC_dump},
+    {.name = "restore", .proc = restore_command, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM,
+     .acl_categories = ACL_CATS_restore, .key_specs = KS_restore, .propagate = PROPAGATE_ASIS, .doc = &DOC_restore},
     {.name = "monitor", .proc = monitor_command, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
      .acl_categories = ACL_CATS_monitor, .key_specs = KS_monitor, .doc = &DOC_monitor},
     {.name = "slowlog", .proc = NULL, .arity = -2, .flags = 0,

@@ -18,6 +18,7 @@
 #include "util/util.h"
 
 const char *(*dispatch_busy_error)(client *c, const command *cmd);
+const char *(*dispatch_write_error)(void);
 
 static void reject_unknown(client *c) {
     char args[512];
@@ -127,6 +128,12 @@ static const command *checked_command(client *c) {
     if (server.maxmemory && mem_used() > (size_t)server.maxmemory && !evict_to_fit() &&
         multi_refused_when_oom(c, cmd)) {   /* core/multi.c: denyoom, or queueing in MULTI */
         reject(c, cmd, ERR_OOM);
+        return NULL;
+    }
+    /* persist/: after a failed save with stop-writes-on-bgsave-error, writes (and PING) fail. */
+    const char *write_error = dispatch_write_error ? dispatch_write_error() : NULL;
+    if (write_error && (cmd->flags & (CMD_WRITE | CMD_FAILS_ON_MISCONF))) {
+        reject(c, cmd, write_error);
         return NULL;
     }
     /* RESP2 subscriber mode: the connection only carries subscription traffic (core/pubsub.c). */

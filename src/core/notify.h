@@ -6,7 +6,7 @@
  *    "__keyspace@<db>__:<key>" (message: the event) and "__keyevent@<db>__:<event>" (message:
  *    the key) when their class is enabled.
  *
- * The keyspace itself announces through its hooks (keyspace/hooks.h); core/keyspace_events.c
+ * The keyspace itself announces through its hooks (keyspace/hooks.h); src/keyspace_events.c
  * turns expiries, evictions and misses into these same calls. */
 #ifndef KEEL_NOTIFY_H
 #define KEEL_NOTIFY_H

@@ -85,6 +85,16 @@ void evict_touch(kobj *o) {
         o->lru = lru_now();
 }
 
+void evict_set_access(kobj *o, long long lfu_freq, long long lru_idle) {
+    if (evict_policy_is_lfu()) {
+        if (lfu_freq >= 0) o->lru = (lfu_minutes() << 8) | (uint32_t)(lfu_freq > 255 ? 255 : lfu_freq);
+    } else if (lru_idle >= 0) {
+        uint32_t now = lru_now();
+        uint32_t idle = lru_idle > LRU_CLOCK_MAX ? LRU_CLOCK_MAX : (uint32_t)lru_idle;
+        o->lru = now >= idle ? now - idle : LRU_CLOCK_MAX - (idle - now) + 1;
+    }
+}
+
 long long evict_idle_seconds(const kobj *o) {
     uint32_t now = lru_now();
     return now >= o->lru ? (long long)(now - o->lru) : (long long)(now + (LRU_CLOCK_MAX - o->lru) + 1);

@@ -43,6 +43,11 @@ unsigned evict_lfu_counter(const kobj *o);
 /* OBJECT IDLETIME: seconds since the last access, from the LRU clock (which wraps). */
 long long evict_idle_seconds(const kobj *o);
 
+/* RESTORE IDLETIME/FREQ and RDB IDLE/FREQ: sets o's access data to lfu_freq (LFU policy) or to
+ * lru_idle seconds ago (LRU policies); a value of -1, or one for the other kind of policy, is
+ * ignored, as in Redis's objectSetLRUOrLFU. */
+void evict_set_access(kobj *o, long long lfu_freq, long long lru_idle);
+
 /* Frees memory by the configured policy until used memory is within maxmemory.
  * Returns 1 if it is, if no limit is set, or if work is still in progress (time limit, or
  * memory the lazy-free thread is freeing); 0 if it could not get there (-OOM). */

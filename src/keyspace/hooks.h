@@ -1,7 +1,7 @@
 /* hooks.h - how the keyspace announces changes to the layers above it.
  *
  * The keyspace includes no header of a higher layer: it calls these hooks instead, and the
- * server installs them once at start-up (core/keyspace_events.c, the list of who reacts to a
+ * server installs them once at start-up (src/keyspace_events.c, the list of who reacts to a
  * change). A NULL hook is skipped, so a hook nobody installed costs one load and one branch.
  *
  * Invariant for snapshots: key_will_change is called BEFORE any change to a key's value or TTL

@@ -690,6 +690,10 @@ uint64_t tableScan(table *t, uint64_t cursor, size_t count, tableScanFn fn, void
     return cursor;
 }
 
+int tableScanPassed(const table *t, uint64_t cursor, const char *key, size_t len) {
+    return rev64(tableHashKey(t, key, len)) < cursor;
+}
+
 /* ---- Introspection --------------------------------------------------------------------------- */
 
 size_t tableOverheadBytes(const table *t) {

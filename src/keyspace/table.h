@@ -168,6 +168,12 @@ typedef void (*tableScanFn)(void *privdata, void *entry);
  * buckets; so an empty page means that many consecutive buckets were empty. */
 uint64_t tableScan(table *t, uint64_t cursor, size_t count, tableScanFn fn, void *privdata);
 
+/* 1 if a scan whose last step returned `cursor` has already passed this key's position: the
+ * key, if it was linked then, has been emitted, and a later step can never emit it. With
+ * cursor 0 (a scan not started, or finished) nothing has been passed. Decidable because every
+ * step emits exactly the entries whose reversed hash lies between its cursor and the next. */
+int tableScanPassed(const table *t, uint64_t cursor, const char *key, size_t len);
+
 /* ---- Resize control ------------------------------------------------------------------------ */
 
 /* Splits or merges up to max_buckets buckets toward the target size. Returns how many it did:

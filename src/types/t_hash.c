@@ -119,6 +119,15 @@ static int hash_set(kobj *o, const char *f, size_t flen, const char *v, size_t v
     return hash_set_table(o, f, flen, v, vlen);
 }
 
+kobj *hash_new_object(const char *key, size_t klen) {
+    return obj_new_ptr(key, klen, OBJ_HASH, ENC_LISTPACK, lpNew(0));
+}
+
+int hash_load_field(kobj *o, const char *f, size_t flen, const char *v, size_t vlen) {
+    if (o->encoding == ENC_LISTPACK && !lpSafeToAdd(HASH_LP(o), flen + vlen)) hash_convert(o);
+    return hash_set(o, f, flen, v, vlen);
+}
+
 /* Removes field; returns 1 if it was present. */
 static int hash_delete(kobj *o, const char *f, size_t flen) {
     if (o->encoding == ENC_HT) {

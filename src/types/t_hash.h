@@ -19,6 +19,13 @@
 int hash_get_value(const kobj *o, const char *field, size_t flen, const char **val, size_t *vlen, char *numbuf);
 size_t hash_length(const kobj *o);
 
+/* Persistence (src/persist/): an empty listpack hash that fields are added to as HSET would,
+ * converting past hash-max-listpack-*. */
+kobj *hash_new_object(const char *key, size_t klen);
+/* Adds a field that must be absent: returns 0 (the hash is then unusable: free it) if the field
+ * was present. */
+int hash_load_field(kobj *o, const char *f, size_t flen, const char *v, size_t vlen);
+
 /* types.c dispatch */
 void hash_free_payload(kobj *o);
 void *hash_dup_payload(const kobj *o);

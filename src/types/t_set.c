@@ -79,6 +79,14 @@ static int set_add(kobj *o, const char *s, size_t len) {
     return table_add(o, s, len);
 }
 
+kobj *set_new_object(const char *key, size_t klen) {
+    return set_new(key, klen, NULL);
+}
+
+int set_load_member(kobj *o, const char *s, size_t len) {
+    return set_add(o, s, len);
+}
+
 /* Removes a member; returns 1 if it was present. */
 static int set_remove(kobj *o, const char *s, size_t len) {
     if (o->encoding == ENC_HT) {

@@ -19,6 +19,12 @@ size_t set_size(const kobj *o);
 typedef void set_member_fn(void *privdata, const char *member, size_t len);
 void set_for_each(const kobj *o, set_member_fn *fn, void *privdata);
 
+/* Persistence (src/persist/): an empty set (intset) that members are added to as SADD would,
+ * converting past set-max-intset-entries or at the first non-integer. */
+kobj *set_new_object(const char *key, size_t klen);
+/* Returns 1 if the member was absent (and is now added), 0 if present. */
+int set_load_member(kobj *o, const char *s, size_t len);
+
 /* types.c dispatch */
 void set_free_payload(kobj *o);
 void *set_dup_payload(const kobj *o);

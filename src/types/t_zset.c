@@ -385,6 +385,36 @@ void zset_put(kobj *o, const char *m, size_t mlen, double score) {
         zset_insert(o, m, mlen, score);
 }
 
+/* ---- Persistence ----------------------------------------------------------------------------- */
+
+kobj *zset_new_object(const char *key, size_t klen) {
+    return zset_new(key, klen, server.zset_max_listpack_entries == 0);
+}
+
+int zset_load_member(kobj *o, const char *m, size_t mlen, double score) {
+    zfound f;
+    if (zset_find(o, m, mlen, &f)) return 0;
+    zset_insert(o, m, mlen, score);
+    return 1;
+}
+
+typedef struct scoredFnCtx {
+    zset_scored_fn *fn;
+    void *privdata;
+    int stopped;        /* fn returned 0: the walk goes on, fn is not called again */
+} scoredFnCtx;
+
+static void call_scored_fn(void *ctx, const zitem *it) {
+    scoredFnCtx *sc = ctx;
+    if (!sc->stopped && !sc->fn(sc->privdata, it->m, it->mlen, it->score)) sc->stopped = 1;
+}
+
+void zset_for_each_scored(const kobj *o, int descending, zset_scored_fn *fn, void *privdata) {
+    scoredFnCtx sc = {fn, privdata, 0};
+    size_t n = zset_length(o);
+    zset_walk(o, descending ? n - 1 : 0, n, descending, call_scored_fn, &sc);
+}
+
 /* ---- types.c hooks ------------------------------------------------------------------------- */
 
 void zset_free_payload(kobj *o) {

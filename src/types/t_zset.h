@@ -39,6 +39,16 @@ void zset_for_score_range(const kobj *o, double min, double max, zset_scored_fn 
 kobj *zset_create(const char *key, size_t klen, size_t hint);
 void zset_put(kobj *o, const char *m, size_t mlen, double score);
 
+/* Persistence (src/persist/): a set built member by member, encoded as ZADD would leave it
+ * (listpack within zset-max-listpack-*, else skiplist), and a walk with scores. */
+kobj *zset_new_object(const char *key, size_t klen);
+/* Adds a member that must be absent; returns 0 (and changes nothing) if it is present. */
+int zset_load_member(kobj *o, const char *m, size_t mlen, double score);
+/* Calls fn for every member in ascending (score, member) order, or descending with
+ * `descending` (the order Redis writes a skiplist in an RDB file), until fn returns 0; fn must
+ * not modify o. */
+void zset_for_each_scored(const kobj *o, int descending, zset_scored_fn *fn, void *privdata);
+
 /* types.c dispatch */
 void zset_free_payload(kobj *o);
 void *zset_dup_payload(const kobj *o);

@@ -1,19 +1,22 @@
 /* keyspace_events.c - who reacts when the keyspace changes (keyspace/hooks.h), in one place.
  *
- *   key_will_change   nobody yet (the forkless snapshot will)
+ *   key_will_change   the BGSAVE in progress (persist/bgsave.c): writes the old value first
  *   key_deleted       expired/evicted: INFO counters, keyspace events, WATCH and tracking
  *   key_ready         clients blocked on a list, sorted set or stream key
  *   key_miss          the "keymiss" keyspace event
- *   db_will_empty     client-side caching (null invalidation), WATCH, XREADGROUP waiters
- *   dbs_will_swap     WATCH (keys existing on either side changed), XREADGROUP waiters
+ *   db_will_empty     the BGSAVE in progress (writes the rest of db), client-side caching
+ *                     (null invalidation), WATCH, XREADGROUP waiters
+ *   dbs_will_swap     the BGSAVE in progress (writes the rest of both), WATCH (keys existing
+ *                     on either side changed), XREADGROUP waiters
  *   dbs_swapped       clients blocked on keys of either database */
-#include "core/keyspace_events.h"
+#include "keyspace_events.h"
 
 #include "core/blocking.h"
 #include "core/multi.h"
 #include "core/notify.h"
 #include "core/tracking.h"
 #include "keyspace/hooks.h"
+#include "persist/bgsave.h"
 #include "server.h"
 
 static void key_deleted(kdb *db, kobj *o, keyDeleteReason why) {
@@ -36,12 +39,14 @@ static void key_miss(kdb *db, const char *key, size_t len) {
 }
 
 static void db_will_empty(kdb *db) {
+    bgsave_db_will_empty(db);
     tracking_on_flush();
     multi_touch_db(db, NULL);
     blocking_signal_streams(db);    /* XREADGROUP waiters on its streams fail */
 }
 
 static void dbs_will_swap(kdb *a, kdb *b) {
+    bgsave_dbs_will_swap(a, b);
     multi_touch_db(a, b);
     multi_touch_db(b, a);
     blocking_signal_streams(a);     /* XREADGROUP waiters on streams swapped away fail */
@@ -72,7 +77,7 @@ void keyspace_events_install(void) {
         .now_ms = server_time_ms,
     };
     keyspace_hooks = (keyspaceHooks){
-        .key_will_change = NULL,
+        .key_will_change = bgsave_key_will_change,
         .key_deleted = key_deleted,
         .key_ready = signal_key_as_ready,
         .key_miss = key_miss,

@@ -1,0 +1,187 @@
+/* bgsave.c - the forkless BGSAVE: a point-in-time snapshot written from the event loop in
+ * time slices, while clients keep writing. docs/persistence.md has the argument; in brief:
+ *
+ *  - The save walks the databases in order, each with the table's stateless scan (tableScan).
+ *    Between two steps, "has the save passed key k" is decidable: the databases before the one
+ *    being walked are done, those after it untouched, and in the current one the scan has
+ *    passed exactly the keys for which tableScanPassed(cursor, k) holds, resizes or not.
+ *  - Before a key changes (value, TTL, deletion, or a key about to be added), the keyspace calls
+ *    key_will_change (keyspace/hooks.h). If the save has not passed the key, the key is settled
+ *    now: its current value (the one it had at the start, since it has not changed yet) is
+ *    written, or, when it is absent, nothing is; either way it goes into `settled`, so the scan
+ *    skips it when it gets there. Keys added after the start are thus not in the file, and no
+ *    key is written twice.
+ *  - Before a database is emptied (FLUSHDB/FLUSHALL) or swapped (SWAPDB), the rest of it is
+ *    written at once, and it counts as done.
+ * Memory beyond the data set: the output buffer (64 KB) and the names of the keys settled
+ * ahead of the scan; no value is ever copied. */
+#include "persist/bgsave.h"
+
+#include <string.h>
+
+#include "core/event.h"
+#include "persist/rdb.h"
+#include "types/coll_entry.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/util.h"
+
+#define SLICE_US 1000          /* work per timer tick */
+#define SCAN_STEP 64           /* entries per scan step */
+
+static struct {
+    rdbSnapshot *snap;
+    bgsave_done_fn *done_fn;
+    int db;                    /* database being walked; dbnum when all are done */
+    uint64_t cursor;           /* its scan cursor (0: not started) */
+    unsigned char *db_done;    /* per database: written completely */
+    table *settled;            /* "<db id, 4 bytes><key>" of keys settled ahead of the scan */
+    uintptr_t generation;      /* of the running save: an aborted save's timer stops itself */
+    long long total;           /* keys at the start */
+} bg;
+
+int bgsave_in_progress(void) {
+    return bg.snap != NULL;
+}
+
+long long bgsave_keys_processed(void) {
+    return bg.snap ? rdb_snapshot_keys(bg.snap) : 0;
+}
+
+long long bgsave_keys_total(void) {
+    return bg.snap ? bg.total : 0;
+}
+
+static int passed(kdb *db, const char *key, size_t len) {
+    if (bg.db_done[db->id]) return 1;
+    if (db->id != bg.db || bg.cursor == 0) return 0;
+    return tableScanPassed(db->keys, bg.cursor, key, len);
+}
+
+/* The settled-set name of a key, in a buffer the caller frees if it is not `stack`. */
+static char *settled_name(int id, const char *key, size_t len, char *stack, size_t cap, size_t *n) {
+    *n = len + 4;
+    char *p = *n <= cap ? stack : kmalloc(*n);
+    memcpy(p, &id, 4);
+    memcpy(p + 4, key, len);
+    return p;
+}
+
+/* Adds the key to the settled set; returns 1 if it was not there. */
+static int settle(int id, const char *key, size_t len) {
+    char stack[256];
+    size_t n;
+    char *name = settled_name(id, key, len, stack, sizeof(stack), &n);
+    int added = !tableFind(bg.settled, name, n);
+    if (added) tableAdd(bg.settled, coll_entry_new(name, n, NULL, 0, 0));
+    if (name != stack) kfree(name);
+    return added;
+}
+
+/* 1 if the key was settled ahead of the scan (the entry is dropped: the scan is there now). */
+static int take_settled(int id, const char *key, size_t len) {
+    char stack[256];
+    size_t n;
+    char *name = settled_name(id, key, len, stack, sizeof(stack), &n);
+    void *e = tableDelete(bg.settled, name, n);
+    if (name != stack) kfree(name);
+    if (e) coll_entry_free(e);
+    return e != NULL;
+}
+
+static void scan_emit(void *privdata, void *entry) {
+    kdb *db = privdata;
+    kobj *o = entry;
+    if (!take_settled(db->id, obj_key(o), obj_keylen(o))) rdb_snapshot_key(bg.snap, db, o);
+}
+
+/* Writes what remains of db and marks it done. */
+static void drain(kdb *db) {
+    if (bg.db_done[db->id]) return;
+    uint64_t cursor = db->id == bg.db ? bg.cursor : 0;
+    if (db->keys) do cursor = tableScan(db->keys, cursor, SCAN_STEP, scan_emit, db); while (cursor != 0);
+    bg.db_done[db->id] = 1;
+    if (db->id == bg.db) {
+        bg.db++;
+        bg.cursor = 0;
+    }
+}
+
+void bgsave_key_will_change(kdb *db, const char *key, size_t len, const kobj *o) {
+    if (bg.snap && !passed(db, key, len) && settle(db->id, key, len) && o) rdb_snapshot_key(bg.snap, db, o);
+}
+
+void bgsave_db_will_empty(kdb *db) {
+    if (bg.snap) drain(db);
+}
+
+void bgsave_dbs_will_swap(kdb *a, kdb *b) {
+    if (bg.snap) {
+        drain(a);
+        drain(b);
+    }
+}
+
+static void release_state(void) {
+    tableRelease(bg.settled);
+    kfree(bg.db_done);
+    bg.snap = NULL;
+    bg.settled = NULL;
+    bg.db_done = NULL;
+}
+
+void bgsave_abort(void) {
+    if (!bg.snap) return;
+    rdb_snapshot_abort(bg.snap);
+    release_state();
+    log_msg(LL_WARNING, "Background saving aborted");
+}
+
+/* One slice of the walk; the timer re-arms until the last database is done. */
+static long long bgsave_tick(eventLoop *el, long long id, void *data) {
+    if (!bg.snap || (uintptr_t)data != bg.generation) return EL_NOMORE;
+    uint64_t start = monotonic_us();
+    int slow = server.rdb_key_save_delay > 0;
+    do {
+        while (bg.db < server.dbnum && (bg.db_done[bg.db] || !db_by_id(bg.db)->keys)) {
+            bg.db_done[bg.db] = 1;
+            bg.db++;
+            bg.cursor = 0;
+        }
+        if (bg.db >= server.dbnum) {
+            bgsave_done_fn *fn = bg.done_fn;
+            int ok = rdb_snapshot_end(bg.snap) == 0;
+            bg.snap = NULL;   /* freed by rdb_snapshot_end */
+            release_state();
+            log_msg(ok ? LL_NOTICE : LL_WARNING, ok ? "Background saving terminated with success"
+                                                    : "Background saving error");
+            fn(ok);
+            return EL_NOMORE;
+        }
+        kdb *db = db_by_id(bg.db);
+        bg.cursor = tableScan(db->keys, bg.cursor, slow ? 1 : SCAN_STEP, scan_emit, db);
+        if (bg.cursor == 0) {
+            bg.db_done[bg.db] = 1;
+            bg.db++;
+        }
+    } while (!slow && monotonic_us() - start < SLICE_US);
+    /* rdb-key-save-delay (microseconds per key, a testing knob as in Redis) spaces the steps
+     * out instead of sleeping in the event loop. */
+    return slow ? (server.rdb_key_save_delay + 999) / 1000 : 0;
+}
+
+int bgsave_start(const char *path, bgsave_done_fn *done_fn) {
+    if (bg.snap) return -1;
+    bg.snap = rdb_snapshot_begin(path);
+    if (!bg.snap) return -1;
+    bg.done_fn = done_fn;
+    bg.db = 0;
+    bg.cursor = 0;
+    bg.db_done = kcalloc((size_t)server.dbnum);
+    bg.settled = tableCreate(&coll_table_type);
+    bg.total = 0;
+    for (int i = 0; i < server.dbnum; i++) bg.total += (long long)db_size(db_by_id(i));
+    el_add_timer(server.el, 0, bgsave_tick, (void *)++bg.generation);
+    log_msg(LL_NOTICE, "Background saving started (forkless, in the event loop)");
+    return 0;
+}

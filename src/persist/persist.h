@@ -1,0 +1,36 @@
+/* persist.h - RDB snapshots as a server feature: SAVE, BGSAVE, LASTSAVE, DUMP, RESTORE, the
+ * `save` points checked by the cron, the save at shutdown, the load at start-up and INFO
+ * persistence. The file format itself is rdb.h.
+ *
+ * State: the time and outcome of the last save, and server.dirty, the number of changes since
+ * it (a successful save resets it to the changes made while it ran, i.e. 0 for a synchronous
+ * save). BGSAVE and the save points use the forkless background save (bgsave.h); SAVE,
+ * SHUTDOWN and DEBUG RELOAD save synchronously, aborting a running BGSAVE first. */
+#ifndef KEEL_PERSIST_H
+#define KEEL_PERSIST_H
+
+#include "server.h"
+
+/* Start-up: installs the -MISCONF check (dispatch_write_error) and loads dbfilename if it
+ * exists ("DB loaded from disk"); logs and exits if the file is corrupt. */
+void persist_start(void);
+/* Saves dbfilename now and records the outcome. Returns 0 or -1 (logged). */
+int persist_save(void);
+/* 1 if `save` has at least one save point. */
+int persist_has_save_points(void);
+/* The server cron's part: a save when a save point is reached. */
+void persist_cron(void);
+#define ERR_MISCONF                                                                                              \
+    "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "         \
+    "Commands that may modify the data set are disabled, because this instance is configured to report errors " \
+    "during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs " \
+    "for details about the RDB error."
+/* DEBUG RELOAD: save (unless nosave), empty every database, load the file. 0 or -1 (logged). */
+int persist_reload(int nosave);
+/* INFO persistence's fields (the rdb_* and loading ones). */
+kstr *persist_info(kstr *s);
+long long persist_lastsave(void);
+
+command_proc save_command, bgsave_command, dump_command, restore_command;
+
+#endif

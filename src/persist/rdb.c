@@ -1,0 +1,1444 @@
+/* rdb.c - RDB version 10 writer and reader; see rdb.h.
+ *
+ * Layout of a file (all facts from Redis's RDB format documentation and rdb.h):
+ *   "REDIS0010", AUX fields (redis-ver, redis-bits, ctime, used-mem, aof-base), then per
+ *   non-empty database SELECTDB n, RESIZEDB size expires, and its keys: [EXPIRETIME_MS t]
+ *   [IDLE s | FREQ f] type key value; then EOF and the CRC64 of everything before it (8 bytes,
+ *   little-endian; 0 when rdbchecksum is off).
+ * A DUMP payload is "type value", the version as 2 little-endian bytes, and the CRC64 of all
+ * that, 8 bytes little-endian.
+ *
+ * Reading works on one contiguous buffer: the payload, or the file mapped read-only, so every
+ * read is a bounds check against what remains, and plain strings are used in place. */
+#include "persist/rdb.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "keyspace/db.h"
+#include "keyspace/evict.h"
+#include "types/coll_entry.h"
+#include "types/intset.h"
+#include "types/listpack.h"
+#include "types/lzf.h"
+#include "types/quicklist.h"
+#include "types/t_hash.h"
+#include "types/t_list.h"
+#include "types/t_set.h"
+#include "types/t_zset.h"
+#include "util/crc64.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/util.h"
+
+/* Object types. */
+enum {
+    RDB_TYPE_STRING = 0, RDB_TYPE_LIST = 1, RDB_TYPE_SET = 2, RDB_TYPE_ZSET = 3, RDB_TYPE_HASH = 4,
+    RDB_TYPE_ZSET_2 = 5, RDB_TYPE_MODULE = 6, RDB_TYPE_MODULE_2 = 7, RDB_TYPE_HASH_ZIPMAP = 9,
+    RDB_TYPE_LIST_ZIPLIST = 10, RDB_TYPE_SET_INTSET = 11, RDB_TYPE_ZSET_ZIPLIST = 12,
+    RDB_TYPE_HASH_ZIPLIST = 13, RDB_TYPE_LIST_QUICKLIST = 14, RDB_TYPE_STREAM_LISTPACKS = 15,
+    RDB_TYPE_HASH_LISTPACK = 16, RDB_TYPE_ZSET_LISTPACK = 17, RDB_TYPE_LIST_QUICKLIST_2 = 18,
+    RDB_TYPE_STREAM_LISTPACKS_2 = 19,
+};
+/* Opcodes. */
+enum {
+    RDB_OP_FUNCTION2 = 245, RDB_OP_FUNCTION = 246, RDB_OP_MODULE_AUX = 247, RDB_OP_IDLE = 248,
+    RDB_OP_FREQ = 249, RDB_OP_AUX = 250, RDB_OP_RESIZEDB = 251, RDB_OP_EXPIRETIME_MS = 252,
+    RDB_OP_EXPIRETIME = 253, RDB_OP_SELECTDB = 254, RDB_OP_EOF = 255,
+};
+/* Length prefixes: 00 6 bits, 01 14 bits, 0x80 32 bits, 0x81 64 bits (big-endian); 11 = a
+ * special encoding in the low 6 bits. */
+#define RDB_ENC_INT8 0
+#define RDB_ENC_INT16 1
+#define RDB_ENC_INT32 2
+#define RDB_ENC_LZF 3
+#define QL_NODE_PLAIN 1
+#define QL_NODE_PACKED 2
+#define QL_SIZE_OVERHEAD 11      /* Redis's per-element estimate when it fills a node */
+#define QL_SAFETY_LIMIT 8192     /* node byte bound when the fill is a count */
+#define LZF_MAX_RATIO 90         /* an LZF item expands 3 bytes into at most 264 */
+
+/* ================================================================ writing */
+
+typedef struct rdbOut {
+    int fd;                 /* file descriptor, or -1: the bytes stay in buf */
+    int count_only;         /* only count them (serializedlength) */
+    unsigned char *buf;
+    size_t len, cap;
+    uint64_t crc;           /* of the bytes already written to fd */
+    size_t total;           /* bytes produced */
+    int failed;             /* errno of the first failed write, or 0 */
+} rdbOut;
+
+#define OUT_BUF_BYTES (1 << 16)
+
+static void write_all(rdbOut *w, const unsigned char *p, size_t n) {
+    w->crc = crc64(w->crc, p, n);
+    while (n && !w->failed) {
+        ssize_t k = write(w->fd, p, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            w->failed = k < 0 ? errno : EIO;
+            break;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+}
+
+static void out_flush(rdbOut *w) {
+    if (w->fd >= 0 && w->len) write_all(w, w->buf, w->len);
+    if (w->fd >= 0) w->len = 0;
+}
+
+static void out_write(rdbOut *w, const void *p, size_t n) {
+    w->total += n;
+    if (w->count_only || w->failed || n == 0) return;
+    if (w->len + n > w->cap && w->fd >= 0) {
+        out_flush(w);
+        if (n >= w->cap) {
+            write_all(w, p, n);
+            return;
+        }
+    }
+    if (w->len + n > w->cap) {
+        w->cap = w->len + n > 2 * w->cap ? w->len + n : 2 * w->cap;
+        w->buf = krealloc(w->buf, w->cap);
+    }
+    memcpy(w->buf + w->len, p, n);
+    w->len += n;
+}
+
+static void out_byte(rdbOut *w, int b) {
+    unsigned char c = (unsigned char)b;
+    out_write(w, &c, 1);
+}
+
+static void put_le(unsigned char *b, uint64_t v, int n) {
+    for (int i = 0; i < n; i++) b[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void save_len(rdbOut *w, uint64_t len) {
+    unsigned char b[9];
+    size_t n;
+    if (len < 64) {
+        b[0] = (unsigned char)len;
+        n = 1;
+    } else if (len < 16384) {
+        b[0] = (unsigned char)(0x40 | (len >> 8));
+        b[1] = (unsigned char)len;
+        n = 2;
+    } else {
+        int bytes = len <= UINT32_MAX ? 4 : 8;
+        b[0] = bytes == 4 ? 0x80 : 0x81;
+        for (int i = 0; i < bytes; i++) b[1 + i] = (unsigned char)(len >> (8 * (bytes - 1 - i)));
+        n = (size_t)bytes + 1;
+    }
+    out_write(w, b, n);
+}
+
+static void save_millis(rdbOut *w, long long ms) {
+    unsigned char b[8];
+    put_le(b, (uint64_t)ms, 8);
+    out_write(w, b, 8);
+}
+
+/* The 8/16/32-bit integer encoding of a string, as Redis's rdbEncodeInteger: 0 if v needs more. */
+static size_t encode_int(long long v, unsigned char *b) {
+    int n;
+    if (v >= -128 && v <= 127) n = 1;
+    else if (v >= -32768 && v <= 32767) n = 2;
+    else if (v >= INT32_MIN && v <= INT32_MAX) n = 4;
+    else return 0;
+    b[0] = (unsigned char)(0xC0 | (n == 1 ? RDB_ENC_INT8 : n == 2 ? RDB_ENC_INT16 : RDB_ENC_INT32));
+    put_le(b + 1, (uint64_t)v, n);
+    return (size_t)n + 1;
+}
+
+/* LZF form of a string when it saves at least 4 bytes (Redis's rule); 0 if not written. */
+static int save_lzf(rdbOut *w, const char *s, size_t len) {
+    size_t cap = len - 4;
+    unsigned char *out = kmalloc(cap);
+    size_t clen = klzf_compress((const unsigned char *)s, len, out, cap);
+    if (clen) {
+        out_byte(w, 0xC0 | RDB_ENC_LZF);
+        save_len(w, clen);
+        save_len(w, len);
+        out_write(w, out, clen);
+    }
+    kfree(out);
+    return clen != 0;
+}
+
+static void save_string(rdbOut *w, const char *s, size_t len) {
+    unsigned char b[5];
+    long long v;
+    size_t n;
+    if (len <= 11 && str_to_ll(s, len, &v) && (n = encode_int(v, b)) != 0) {
+        out_write(w, b, n);
+        return;
+    }
+    if (server.rdbcompression && len > 20 && save_lzf(w, s, len)) return;
+    save_len(w, len);
+    out_write(w, s, len);
+}
+
+static void save_ll_string(rdbOut *w, long long v) {
+    unsigned char b[5];
+    size_t n = encode_int(v, b);
+    if (n) {
+        out_write(w, b, n);
+        return;
+    }
+    char buf[LP_INTBUF];
+    int k = ll_to_str(buf, sizeof(buf), v);
+    save_len(w, (uint64_t)k);
+    out_write(w, buf, (size_t)k);
+}
+
+/* ---- Redis listpacks: [u32 total][u16 count] entries 0xFF, each entry followed by its
+ * back-length. Integers: 7-bit, 13-bit, then 0xF1..0xF4 for 16/24/32/64 bits; strings: 6-bit,
+ * 12-bit and 32-bit lengths. */
+
+typedef struct rlp {
+    unsigned char *b;
+    size_t len, cap, count;
+} rlp;
+
+static void rlp_init(rlp *l) {
+    l->cap = 256;
+    l->b = kmalloc(l->cap);
+    l->len = 6;
+    l->count = 0;
+}
+
+static unsigned char *rlp_room(rlp *l, size_t n) {
+    if (l->len + n > l->cap) {
+        l->cap = l->len + n > 2 * l->cap ? l->len + n : 2 * l->cap;
+        l->b = krealloc(l->b, l->cap);
+    }
+    return l->b + l->len;
+}
+
+static size_t backlen_size(size_t l) {
+    return l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
+}
+
+/* Encodes an entry of `size` bytes already at the end of the listpack, then its back-length. */
+static void rlp_close_entry(rlp *l, size_t size) {
+    size_t n = backlen_size(size);
+    unsigned char *p = rlp_room(l, size + n) + size;
+    for (size_t i = 0; i < n; i++) {
+        size_t shift = 7 * (n - 1 - i);
+        p[i] = (unsigned char)(((size >> shift) & 127) | (i > 0 ? 128 : 0));
+    }
+    l->len += size + n;
+    l->count++;
+}
+
+/* Bytes of an integer entry's encoding (without back-length). */
+static size_t rlp_int_size(long long v) {
+    if (v >= 0 && v <= 127) return 1;
+    if (v >= -4096 && v <= 4095) return 2;
+    if (v >= -32768 && v <= 32767) return 3;
+    if (v >= -8388608 && v <= 8388607) return 4;
+    if (v >= INT32_MIN && v <= INT32_MAX) return 5;
+    return 9;
+}
+
+static void rlp_add_int(rlp *l, long long v) {
+    size_t n = rlp_int_size(v);
+    unsigned char *p = rlp_room(l, n + 5);
+    uint64_t uv = (uint64_t)v;
+    if (n == 1) {
+        p[0] = (unsigned char)v;
+    } else if (n == 2) {
+        uv &= 0x1FFF;
+        p[0] = (unsigned char)(0xC0 | (uv >> 8));
+        p[1] = (unsigned char)uv;
+    } else {
+        p[0] = (unsigned char)(n == 3 ? 0xF1 : n == 4 ? 0xF2 : n == 5 ? 0xF3 : 0xF4);
+        put_le(p + 1, uv, (int)n - 1);
+    }
+    rlp_close_entry(l, n);
+}
+
+static size_t rlp_str_size(size_t len) {
+    return (len < 64 ? 1 : len < 4096 ? 2 : 5) + len;
+}
+
+static void rlp_add_str(rlp *l, const char *s, size_t len) {
+    long long v;
+    if (len < LP_INTBUF && str_to_ll(s, len, &v)) {
+        rlp_add_int(l, v);
+        return;
+    }
+    size_t n = rlp_str_size(len);
+    unsigned char *p = rlp_room(l, n + 5);
+    size_t h = n - len;
+    if (h == 1) {
+        p[0] = (unsigned char)(0x80 | len);
+    } else if (h == 2) {
+        p[0] = (unsigned char)(0xE0 | (len >> 8));
+        p[1] = (unsigned char)len;
+    } else {
+        p[0] = 0xF0;
+        put_le(p + 1, len, 4);
+    }
+    memcpy(p + h, s, len);
+    rlp_close_entry(l, n);
+}
+
+static void rlp_add_value(rlp *l, const lpValue *v) {
+    if (v->str) rlp_add_str(l, (const char *)v->str, v->len);
+    else rlp_add_int(l, v->ll);
+}
+
+/* Terminates the listpack, saves it as a string and frees it. */
+static void rlp_save(rdbOut *w, rlp *l) {
+    rlp_room(l, 1)[0] = 0xFF;
+    l->len++;
+    put_le(l->b, l->len, 4);
+    put_le(l->b + 4, l->count < 65535 ? l->count : 65535, 2);
+    save_string(w, (const char *)l->b, l->len);
+    kfree(l->b);
+}
+
+/* ---- values ---- */
+
+static int rdb_type_of(const kobj *o) {
+    switch (o->type) {
+    case OBJ_LIST: return RDB_TYPE_LIST_QUICKLIST_2;
+    case OBJ_SET: return o->encoding == ENC_INTSET ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
+    case OBJ_ZSET: return o->encoding == ENC_LISTPACK ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
+    case OBJ_HASH: return o->encoding == ENC_LISTPACK ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
+    default: return RDB_TYPE_STRING;
+    }
+}
+
+/* Quicklist nodes as Redis fills them: an element joins the node while the node's bytes plus
+ * the element's length plus 11 stay within the fill's byte limit (and, for a positive fill,
+ * the count stays within it). Returns 1 if an element of string length len fits. */
+static int ql_node_accepts(int fill, size_t node_bytes, size_t node_count, size_t len) {
+    if (node_count == 0) return 1;
+    size_t new_sz = node_bytes + len + QL_SIZE_OVERHEAD;
+    if (fill >= 0) return node_count + 1 <= (size_t)fill && new_sz <= QL_SAFETY_LIMIT;
+    int level = -fill - 1 > 4 ? 4 : -fill - 1;
+    return new_sz <= ((size_t)4096 << level);
+}
+
+static size_t lp_value_strlen(const lpValue *v) {
+    if (v->str) return v->len;
+    char buf[LP_INTBUF];
+    return (size_t)ll_to_str(buf, sizeof(buf), v->ll);
+}
+
+static size_t rlp_entry_bytes(const lpValue *v) {
+    long long ll;
+    size_t n;
+    if (!v->str) n = rlp_int_size(v->ll);
+    else if (v->len < LP_INTBUF && str_to_ll((const char *)v->str, v->len, &ll)) n = rlp_int_size(ll);
+    else n = rlp_str_size(v->len);
+    return n + backlen_size(n);
+}
+
+/* Walks the list's elements grouped into nodes; with w NULL only counts the nodes. */
+static size_t save_list_nodes(rdbOut *w, quicklist *ql) {
+    qlIter it;
+    lpValue v;
+    size_t nodes = 0, bytes = 0, count = 0;
+    rlp l;
+    ql_iter_at(&it, ql, 0, QL_FORWARD);
+    while (ql_next(&it, &v)) {
+        size_t slen = lp_value_strlen(&v);
+        if (!ql_node_accepts(ql->fill, bytes, count, slen)) {
+            if (w) {
+                save_len(w, QL_NODE_PACKED);
+                rlp_save(w, &l);
+            }
+            count = 0;
+        }
+        if (count == 0) {
+            nodes++;
+            bytes = 7;
+            if (w) rlp_init(&l);
+        }
+        bytes += rlp_entry_bytes(&v);
+        count++;
+        if (w) rlp_add_value(&l, &v);
+    }
+    ql_iter_release(&it);
+    if (w && count) {
+        save_len(w, QL_NODE_PACKED);
+        rlp_save(w, &l);
+    }
+    return nodes;
+}
+
+static void save_intset(rdbOut *w, const intset *is) {
+    size_t n = intsetLen(is), width = is->width;
+    size_t bytes = 8 + n * width;
+    unsigned char *b = kmalloc(bytes);
+    put_le(b, width, 4);
+    put_le(b + 4, n, 4);
+    for (size_t i = 0; i < n; i++) put_le(b + 8 + i * width, (uint64_t)intsetGet(is, (uint32_t)i), (int)width);
+    save_string(w, (const char *)b, bytes);
+    kfree(b);
+}
+
+static void save_coll_table(rdbOut *w, table *t, int has_value) {
+    tableIter it;
+    collEntry *e;
+    save_len(w, tableSize(t));
+    tableIterInit(&it, t, 0);
+    while ((e = tableIterNext(&it)) != NULL) {
+        size_t len;
+        const char *k = coll_entry_key(e, &len);
+        save_string(w, k, len);
+        if (has_value) {
+            k = coll_entry_value(e, &len);
+            save_string(w, k, len);
+        }
+    }
+    tableIterRelease(&it);
+}
+
+static int zset_member_to_rlp(void *priv, const char *m, size_t mlen, double score) {
+    char buf[64];
+    rlp_add_str(priv, m, mlen);
+    rlp_add_str(priv, buf, (size_t)d_to_str(buf, sizeof(buf), score));
+    return 1;
+}
+
+static int zset_member_to_out(void *priv, const char *m, size_t mlen, double score) {
+    unsigned char b[8];
+    uint64_t bits;
+    memcpy(&bits, &score, 8);
+    put_le(b, bits, 8);
+    save_string(priv, m, mlen);
+    out_write(priv, b, 8);
+    return 1;
+}
+
+int rdb_can_save(const kobj *o) {
+    return o->type != OBJ_STREAM;
+}
+
+static void save_value(rdbOut *w, const kobj *o) {
+    rlp l;
+    if (!rdb_can_save(o)) {
+        if (!w->failed) w->failed = ENOTSUP;
+        return;
+    }
+    switch (rdb_type_of(o)) {
+    case RDB_TYPE_STRING:
+        if (o->encoding == ENC_INT) {
+            save_ll_string(w, obj_int(o));
+        } else {
+            size_t len;
+            const char *s = obj_str(o, &len, NULL);
+            save_string(w, s, len);
+        }
+        break;
+    case RDB_TYPE_LIST_QUICKLIST_2:
+        save_len(w, save_list_nodes(NULL, obj_ptr(o)));
+        save_list_nodes(w, obj_ptr(o));
+        break;
+    case RDB_TYPE_SET_INTSET: save_intset(w, obj_ptr(o)); break;
+    case RDB_TYPE_SET: save_coll_table(w, obj_ptr(o), 0); break;
+    case RDB_TYPE_HASH: save_coll_table(w, obj_ptr(o), 1); break;
+    case RDB_TYPE_ZSET_LISTPACK:
+        rlp_init(&l);
+        zset_for_each_scored(o, 0, zset_member_to_rlp, &l);
+        rlp_save(w, &l);
+        break;
+    case RDB_TYPE_ZSET_2:
+        save_len(w, zset_length(o));
+        zset_for_each_scored(o, 1, zset_member_to_out, w);
+        break;
+    case RDB_TYPE_HASH_LISTPACK: {
+        const unsigned char *lp = obj_ptr(o);
+        rlp_init(&l);
+        for (unsigned char *p = lpFirst(lp); p; p = lpNext(lp, p)) {
+            lpValue v;
+            lpGet(p, &v);
+            rlp_add_value(&l, &v);
+        }
+        rlp_save(w, &l);
+        break;
+    }
+    }
+}
+
+static void save_aux(rdbOut *w, const char *name, const char *value) {
+    out_byte(w, RDB_OP_AUX);
+    save_string(w, name, strlen(name));
+    save_string(w, value, strlen(value));
+}
+
+static void save_aux_ll(rdbOut *w, const char *name, long long v) {
+    char buf[LP_INTBUF];
+    ll_to_str(buf, sizeof(buf), v);
+    save_aux(w, name, buf);
+}
+
+static void save_key(rdbOut *w, const kobj *o) {
+    long long when = obj_expire(o);
+    if (when != OBJ_NO_EXPIRE) {
+        out_byte(w, RDB_OP_EXPIRETIME_MS);
+        save_millis(w, when);
+    }
+    int policy = server.maxmemory_policy;
+    if (policy == MAXMEMORY_ALLKEYS_LRU || policy == MAXMEMORY_VOLATILE_LRU) {
+        out_byte(w, RDB_OP_IDLE);
+        save_len(w, (uint64_t)evict_idle_seconds(o));
+    } else if (evict_policy_is_lfu()) {
+        out_byte(w, RDB_OP_FREQ);
+        out_byte(w, (int)evict_lfu_counter(o));
+    }
+    out_byte(w, rdb_type_of(o));
+    save_string(w, obj_key(o), obj_keylen(o));
+    save_value(w, o);
+}
+
+/* ---- snapshots: the file, key by key ---- */
+
+struct rdbSnapshot {
+    rdbOut w;
+    char path[PATH_MAX], tmp[PATH_MAX];
+    int cur_db;                 /* database of the last SELECTDB, -1 before the first */
+    unsigned char *resized;     /* per database: RESIZEDB written */
+    long long keys;
+};
+
+rdbSnapshot *rdb_snapshot_begin(const char *path) {
+    rdbSnapshot *s = kcalloc(sizeof(*s));
+    const char *slash = strrchr(path, '/');
+    snprintf(s->path, sizeof(s->path), "%s", path);
+    snprintf(s->tmp, sizeof(s->tmp), "%.*stemp-%d.rdb", slash ? (int)(slash - path + 1) : 0, path, (int)getpid());
+    int fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        log_msg(LL_WARNING, "Failed opening the temp RDB file %s for saving: %s", s->tmp, strerror(errno));
+        kfree(s);
+        return NULL;
+    }
+    s->w = (rdbOut){.fd = fd, .cap = OUT_BUF_BYTES};
+    s->w.buf = kmalloc(s->w.cap);
+    s->cur_db = -1;
+    s->resized = kcalloc((size_t)server.dbnum);
+    char magic[10];
+    snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
+    out_write(&s->w, magic, 9);
+    save_aux(&s->w, "redis-ver", REDIS_COMPAT_VERSION);
+    save_aux_ll(&s->w, "redis-bits", (long long)sizeof(void *) * 8);
+    save_aux_ll(&s->w, "ctime", (long long)time(NULL));
+    save_aux_ll(&s->w, "used-mem", (long long)mem_used());
+    save_aux_ll(&s->w, "aof-base", 0);
+    return s;
+}
+
+void rdb_snapshot_key(rdbSnapshot *s, kdb *db, const kobj *o) {
+    if (!rdb_can_save(o)) {
+        /* No partial file: the save fails (the previous file stays) rather than drop the key. */
+        if (!s->w.failed) {
+            log_msg(LL_WARNING, "Can't save key '%.*s' of db %d: Keel does not write streams to RDB files yet",
+                    (int)(obj_keylen(o) > 128 ? 128 : obj_keylen(o)), obj_key(o), db->id);
+            s->w.failed = ENOTSUP;
+        }
+        return;
+    }
+    if (db->id != s->cur_db) {
+        out_byte(&s->w, RDB_OP_SELECTDB);
+        save_len(&s->w, (uint64_t)db->id);
+        s->cur_db = db->id;
+        if (!s->resized[db->id]) {
+            out_byte(&s->w, RDB_OP_RESIZEDB);
+            save_len(&s->w, db_size(db));
+            save_len(&s->w, db_expires(db));
+            s->resized[db->id] = 1;
+        }
+    }
+    save_key(&s->w, o);
+    s->keys++;
+}
+
+long long rdb_snapshot_keys(const rdbSnapshot *s) {
+    return s->keys;
+}
+
+static void snapshot_free(rdbSnapshot *s) {
+    kfree(s->w.buf);
+    kfree(s->resized);
+    kfree(s);
+}
+
+void rdb_snapshot_abort(rdbSnapshot *s) {
+    close(s->w.fd);
+    unlink(s->tmp);
+    snapshot_free(s);
+}
+
+static int fsync_dir_of(const char *path) {
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, sizeof(dir), ".");
+    else snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) ? (int)(slash - path) : 1, path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int rdb_snapshot_end(rdbSnapshot *s) {
+    rdbOut *w = &s->w;
+    out_byte(w, RDB_OP_EOF);
+    out_flush(w);
+    unsigned char b[8];
+    put_le(b, server.rdbchecksum ? w->crc : 0, 8);
+    out_write(w, b, 8);
+    out_flush(w);
+    int err = w->failed;
+    if (!err && fsync(w->fd) != 0) err = errno;
+    if (close(w->fd) != 0 && !err) err = errno;
+    if (!err && rename(s->tmp, s->path) != 0) err = errno;
+    if (err) {
+        log_msg(LL_WARNING, "Write error saving DB on disk: %s", strerror(err));
+        unlink(s->tmp);
+    } else {
+        fsync_dir_of(s->path);
+    }
+    snapshot_free(s);
+    return err ? -1 : 0;
+}
+
+int rdb_save_file(const char *path) {
+    rdbSnapshot *s = rdb_snapshot_begin(path);
+    if (!s) return -1;
+    for (int i = 0; i < server.dbnum && !s->w.failed; i++) {
+        kdb *db = db_by_id(i);
+        if (!db->keys) continue;
+        tableIter it;
+        kobj *o;
+        tableIterInit(&it, db->keys, 0);
+        while ((o = tableIterNext(&it)) != NULL && !s->w.failed) rdb_snapshot_key(s, db, o);
+        tableIterRelease(&it);
+    }
+    if (rdb_snapshot_end(s) != 0) return -1;
+    log_msg(LL_NOTICE, "DB saved on disk");
+    return 0;
+}
+
+kstr *rdb_dump_payload(const kobj *o) {
+    rdbOut w = {.fd = -1, .cap = 64};
+    w.buf = kmalloc(w.cap);
+    out_byte(&w, rdb_type_of(o));
+    save_value(&w, o);
+    unsigned char b[8];
+    put_le(b, RDB_VERSION, 2);
+    out_write(&w, b, 2);
+    put_le(b, crc64(0, w.buf, w.len), 8);
+    out_write(&w, b, 8);
+    kstr *s = kstr_new(w.buf, w.len);
+    kfree(w.buf);
+    return s;
+}
+
+size_t rdb_serialized_length(const kobj *o) {
+    rdbOut w = {.fd = -1, .count_only = 1};
+    save_value(&w, o);
+    return w.total;
+}
+
+/* ================================================================ reading */
+
+typedef struct rdbIn {
+    const unsigned char *p;
+    size_t len, pos;
+    const char *err;        /* first failure's reason, NULL while all is well */
+    size_t err_pos;
+    int empty;              /* the last object was an empty aggregate (skipped in files) */
+} rdbIn;
+
+static int in_fail(rdbIn *r, const char *why) {
+    if (!r->err) {
+        r->err = why;
+        r->err_pos = r->pos;
+    }
+    return -1;
+}
+
+static const unsigned char *in_take(rdbIn *r, size_t n) {
+    if (r->err) return NULL;
+    if (n > r->len - r->pos) {
+        in_fail(r, "Short read or OOM loading DB");
+        return NULL;
+    }
+    const unsigned char *p = r->p + r->pos;
+    r->pos += n;
+    return p;
+}
+
+static uint64_t get_le(const unsigned char *b, int n) {
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--) v = (v << 8) | b[i];
+    return v;
+}
+
+static int in_byte(rdbIn *r) {
+    const unsigned char *b = in_take(r, 1);
+    return b ? b[0] : -1;
+}
+
+/* A length, or (with *special set) the low 6 bits of a special string encoding. */
+static int load_len_or_special(rdbIn *r, uint64_t *len, int *special) {
+    int b = in_byte(r);
+    if (b < 0) return -1;
+    *special = 0;
+    switch (b >> 6) {
+    case 0: *len = (uint64_t)(b & 0x3F); return 0;
+    case 1: {
+        int b2 = in_byte(r);
+        if (b2 < 0) return -1;
+        *len = ((uint64_t)(b & 0x3F) << 8) | (uint64_t)b2;
+        return 0;
+    }
+    case 3:
+        *special = 1;
+        *len = (uint64_t)(b & 0x3F);
+        return 0;
+    }
+    int n = b == 0x80 ? 4 : b == 0x81 ? 8 : 0;
+    if (!n) return in_fail(r, "Unknown length encoding in rdbLoadLen()");
+    const unsigned char *p = in_take(r, (size_t)n);
+    if (!p) return -1;
+    *len = 0;
+    for (int i = 0; i < n; i++) *len = (*len << 8) | p[i];
+    return 0;
+}
+
+static int load_len(rdbIn *r, uint64_t *len) {
+    int special;
+    if (load_len_or_special(r, len, &special) < 0) return -1;
+    return special ? in_fail(r, "Unexpected string encoding where a length was expected") : 0;
+}
+
+/* A string read from the input: in place, formatted into num, or decompressed into owned. */
+typedef struct rdbStr {
+    const char *s;
+    size_t len;
+    char *owned;
+    char num[LP_INTBUF];
+} rdbStr;
+
+static int load_string(rdbIn *r, rdbStr *out) {
+    uint64_t len;
+    int special;
+    out->owned = NULL;
+    if (load_len_or_special(r, &len, &special) < 0) return -1;
+    if (!special) {
+        const unsigned char *p = in_take(r, len);
+        if (!p) return -1;
+        out->s = (const char *)p;
+        out->len = len;
+        return 0;
+    }
+    if (len == RDB_ENC_LZF) {
+        uint64_t clen, ulen;
+        if (load_len(r, &clen) < 0 || load_len(r, &ulen) < 0) return -1;
+        if (ulen == 0 || clen > r->len - r->pos || ulen / LZF_MAX_RATIO > clen)
+            return in_fail(r, "Invalid LZF compressed string");
+        const unsigned char *p = in_take(r, clen);
+        out->owned = kmalloc(ulen);
+        if (klzf_decompress(p, clen, (unsigned char *)out->owned, ulen) != ulen) {
+            kfree(out->owned);
+            out->owned = NULL;
+            return in_fail(r, "Invalid LZF compressed string");
+        }
+        out->s = out->owned;
+        out->len = ulen;
+        return 0;
+    }
+    if (len > RDB_ENC_INT32) return in_fail(r, "Unknown RDB string encoding type");
+    int n = len == RDB_ENC_INT8 ? 1 : len == RDB_ENC_INT16 ? 2 : 4;
+    const unsigned char *p = in_take(r, (size_t)n);
+    if (!p) return -1;
+    uint64_t u = get_le(p, n);
+    long long v = n == 1 ? (int8_t)u : n == 2 ? (int16_t)u : (int32_t)u;
+    out->len = (size_t)ll_to_str(out->num, sizeof(out->num), v);
+    out->s = out->num;
+    return 0;
+}
+
+static void str_release(rdbStr *s) {
+    kfree(s->owned);
+    s->owned = NULL;
+}
+
+/* ---- element sources: each blob encoding walked entry by entry, fully checked ---- */
+
+/* One element: bytes (s, len), or an integer formatted into num. */
+typedef struct elem {
+    const char *s;
+    size_t len;
+    char num[LP_INTBUF];
+} elem;
+
+static void elem_int(elem *e, long long v) {
+    e->len = (size_t)ll_to_str(e->num, sizeof(e->num), v);
+    e->s = e->num;
+}
+
+/* A cursor over a blob of one of the compact encodings. */
+typedef struct blobIter {
+    const unsigned char *b;
+    size_t len, pos;
+    size_t prev_size;       /* ziplist: size of the previous entry */
+    long long count;        /* entries seen */
+    int kind;
+} blobIter;
+
+enum { BLOB_LISTPACK, BLOB_ZIPLIST, BLOB_INTSET, BLOB_ZIPMAP };
+
+static int blob_init(blobIter *it, int kind, const char *b, size_t len) {
+    it->b = (const unsigned char *)b;
+    it->len = len;
+    it->kind = kind;
+    it->count = 0;
+    it->prev_size = 0;
+    switch (kind) {
+    case BLOB_LISTPACK:
+        it->pos = 6;
+        return len >= 7 && get_le(it->b, 4) == len && it->b[len - 1] == 0xFF ? 0 : -1;
+    case BLOB_ZIPLIST:
+        it->pos = 10;
+        return len >= 11 && get_le(it->b, 4) == len && get_le(it->b + 4, 4) < len && it->b[len - 1] == 0xFF ? 0 : -1;
+    case BLOB_INTSET: {
+        if (len < 8) return -1;
+        uint64_t w = get_le(it->b, 4), n = get_le(it->b + 4, 4);
+        it->pos = 8;
+        return (w == 2 || w == 4 || w == 8) && n > 0 && 8 + n * w == len ? 0 : -1;
+    }
+    default:
+        it->pos = 1;
+        return len >= 2 && it->b[len - 1] == 0xFF ? 0 : -1;
+    }
+}
+
+static int lp_next_elem(blobIter *it, elem *e) {
+    const unsigned char *p = it->b + it->pos;
+    size_t room = it->len - it->pos, hdr, dlen = 0;
+    unsigned b = p[0];
+    long long v = 0;
+    int is_int = 1;
+    if (b == 0xFF) return 0;
+    if (b < 0x80) {
+        hdr = 1;
+        v = b;
+    } else if ((b & 0xC0) == 0x80) {
+        hdr = 1;
+        dlen = b & 0x3F;
+        is_int = 0;
+    } else if ((b & 0xE0) == 0xC0) {
+        if (room < 2) return -1;
+        hdr = 2;
+        uint64_t u = ((uint64_t)(b & 0x1F) << 8) | p[1];
+        v = u >= 4096 ? (long long)u - 8192 : (long long)u;
+    } else if ((b & 0xF0) == 0xE0) {
+        if (room < 2) return -1;
+        hdr = 2;
+        dlen = ((size_t)(b & 0x0F) << 8) | p[1];
+        is_int = 0;
+    } else if (b == 0xF0) {
+        if (room < 5) return -1;
+        hdr = 5;
+        dlen = get_le(p + 1, 4);
+        is_int = 0;
+    } else if (b >= 0xF1 && b <= 0xF4) {
+        int n = b == 0xF1 ? 2 : b == 0xF2 ? 3 : b == 0xF3 ? 4 : 8;
+        if (room < (size_t)n + 1) return -1;
+        hdr = (size_t)n + 1;
+        uint64_t u = get_le(p + 1, n);
+        if (n < 8 && (u >> (8 * n - 1))) u |= ~0ULL << (8 * n);   /* sign-extend */
+        v = (long long)u;
+    } else {
+        return -1;
+    }
+    size_t size = hdr + dlen;
+    if (dlen > room || size > room) return -1;
+    size_t bl = backlen_size(size);
+    if (size + bl > room - 1) return -1;   /* the terminator must follow */
+    const unsigned char *q = p + size;
+    uint64_t back = 0;
+    for (size_t i = 0; i < bl; i++) {
+        if (((q[i] & 128) != 0) != (i > 0)) return -1;
+        back = (back << 7) | (q[i] & 127);
+    }
+    if (back != size) return -1;
+    if (is_int) elem_int(e, v);
+    else {
+        e->s = (const char *)p + hdr;
+        e->len = dlen;
+    }
+    it->pos += size + bl;
+    return 1;
+}
+
+static int zl_next_elem(blobIter *it, elem *e) {
+    const unsigned char *p = it->b + it->pos;
+    size_t room = it->len - it->pos;
+    if (p[0] == 0xFF) return 0;
+    size_t prevlen, pl = p[0] < 254 ? 1 : 5;
+    if (p[0] == 255 || room < pl + 1) return -1;
+    prevlen = pl == 1 ? p[0] : get_le(p + 1, 4);
+    if (prevlen != it->prev_size) return -1;
+    const unsigned char *q = p + pl;
+    unsigned b = q[0];
+    size_t hdr, dlen = 0;
+    int n = 0;
+    switch (b >> 6) {
+    case 0: hdr = 1; dlen = b & 0x3F; break;
+    case 1:
+        if (room < pl + 2) return -1;
+        hdr = 2;
+        dlen = ((size_t)(b & 0x3F) << 8) | q[1];
+        break;
+    case 2:
+        if (b != 0x80 || room < pl + 5) return -1;
+        hdr = 5;
+        dlen = ((size_t)q[1] << 24) | ((size_t)q[2] << 16) | ((size_t)q[3] << 8) | q[4];
+        break;
+    default:
+        hdr = 1;
+        if (b == 0xC0) n = 2;
+        else if (b == 0xD0) n = 4;
+        else if (b == 0xE0) n = 8;
+        else if (b == 0xF0) n = 3;
+        else if (b == 0xFE) n = 1;
+        else if (b >= 0xF1 && b <= 0xFD) n = 0;
+        else return -1;
+        dlen = (size_t)n;
+        break;
+    }
+    size_t size = pl + hdr + dlen;
+    if (dlen > room || size > room - 1) return -1;
+    if (b >> 6 == 3) {
+        long long v;
+        if (n == 0) v = (long long)(b & 0x0F) - 1;
+        else {
+            uint64_t u = get_le(q + 1, n);
+            if (n < 8 && (u >> (8 * n - 1))) u |= ~0ULL << (8 * n);
+            v = (long long)u;
+        }
+        elem_int(e, v);
+    } else {
+        e->s = (const char *)q + hdr;
+        e->len = dlen;
+    }
+    it->prev_size = size;
+    it->pos += size;
+    return 1;
+}
+
+static int is_next_elem(blobIter *it, elem *e, long long *prev) {
+    size_t w = get_le(it->b, 4);
+    if (it->pos == it->len) return 0;
+    uint64_t u = get_le(it->b + it->pos, (int)w);
+    long long v = w == 2 ? (int16_t)u : w == 4 ? (int32_t)u : (long long)u;
+    if (it->count > 0 && v <= *prev) return -1;   /* strictly ascending */
+    *prev = v;
+    elem_int(e, v);
+    it->pos += w;
+    return 1;
+}
+
+/* Zipmap lengths: one byte below 254, or 254 and four little-endian bytes. */
+static int zm_len(blobIter *it, size_t *len) {
+    if (it->pos >= it->len - 1) return -1;
+    unsigned b = it->b[it->pos];
+    if (b < 254) {
+        *len = b;
+        it->pos++;
+        return 0;
+    }
+    if (b == 255 || it->len - 1 - it->pos < 5) return -1;
+    *len = get_le(it->b + it->pos + 1, 4);
+    it->pos += 5;
+    return 0;
+}
+
+static int zm_next_elem(blobIter *it, elem *e) {
+    int is_value = it->count % 2 == 1;
+    if (!is_value && it->b[it->pos] == 0xFF) return it->pos == it->len - 1 ? 0 : -1;
+    size_t len, free_bytes = 0;
+    if (zm_len(it, &len) < 0) return -1;
+    if (is_value) {
+        if (it->pos >= it->len - 1) return -1;
+        free_bytes = it->b[it->pos++];
+    }
+    size_t room = it->len - 1 - it->pos;
+    if (len > room || free_bytes > room - len) return -1;
+    e->s = (const char *)it->b + it->pos;
+    e->len = len;
+    it->pos += len + free_bytes;
+    return 1;
+}
+
+/* The next element: 1, 0 at the end (after checking the blob ends there), -1 if corrupt. */
+static int blob_next(blobIter *it, elem *e, long long *scratch) {
+    int rc;
+    switch (it->kind) {
+    case BLOB_LISTPACK: rc = lp_next_elem(it, e); break;
+    case BLOB_ZIPLIST: rc = zl_next_elem(it, e); break;
+    case BLOB_INTSET: rc = is_next_elem(it, e, scratch); break;
+    default: rc = zm_next_elem(it, e); break;
+    }
+    if (rc == 1) it->count++;
+    if (rc == 0) {
+        int ends = it->kind == BLOB_INTSET ? 1 : it->pos == it->len - 1;
+        if (it->kind == BLOB_LISTPACK) {
+            uint64_t n = get_le(it->b + 4, 2);
+            if (n != 65535 && (long long)n != it->count) return -1;
+        }
+        if (it->kind == BLOB_ZIPLIST) {
+            uint64_t n = get_le(it->b + 8, 2);
+            if (n != 65535 && (long long)n != it->count) return -1;
+        }
+        if (it->kind == BLOB_INTSET && (uint64_t)it->count != get_le(it->b + 4, 4)) return -1;
+        if (it->kind == BLOB_ZIPMAP && it->count == 0) return -1;   /* Redis refuses empty zipmaps */
+        return ends ? 0 : -1;
+    }
+    return rc;
+}
+
+/* ---- building objects ---- */
+
+typedef struct builder {
+    kobj *o;
+    int type;
+    int has_pending;        /* hashes: a field waits for its value; zsets: a member for its score */
+    char *pending;
+    size_t pending_len;
+} builder;
+
+static void builder_init(builder *bd, int type, const char *key, size_t klen) {
+    bd->type = type;
+    bd->has_pending = 0;
+    bd->pending = NULL;
+    switch (type) {
+    case OBJ_LIST: bd->o = list_new_object(key, klen); break;
+    case OBJ_SET: bd->o = set_new_object(key, klen); break;
+    case OBJ_ZSET: bd->o = zset_new_object(key, klen); break;
+    default: bd->o = hash_new_object(key, klen); break;
+    }
+}
+
+/* Keeps the first element of a pair until its second arrives. */
+static void builder_hold(builder *bd, const char *s, size_t len) {
+    bd->pending = kmalloc(len + 1);
+    memcpy(bd->pending, s, len);
+    bd->pending_len = len;
+    bd->has_pending = 1;
+}
+
+/* Adds an element (for a zset's score pass has_score). Returns 0, or -1 with the reason. */
+static int builder_add(rdbIn *r, builder *bd, const char *s, size_t len, int has_score, double score) {
+    int added;
+    switch (bd->type) {
+    case OBJ_LIST: list_append(bd->o, s, len); return 0;
+    case OBJ_SET: return set_load_member(bd->o, s, len) ? 0 : in_fail(r, "Set integrity check failed: duplicate members");
+    case OBJ_ZSET:
+        if (!has_score) {
+            if (!bd->has_pending) {
+                builder_hold(bd, s, len);
+                return 0;
+            }
+            if (len == 0 || !str_to_d(s, len, &score)) {
+                char buf[64];
+                size_t n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+                memcpy(buf, s, n);
+                buf[n] = '\0';
+                char *end;
+                score = strtod(buf, &end);
+                if (n == 0 || end != buf + n || n != len) return in_fail(r, "Zset with an invalid score detected");
+            }
+            s = bd->pending;
+            len = bd->pending_len;
+        }
+        if (isnan(score)) return in_fail(r, "Zset with NAN score detected");
+        added = zset_load_member(bd->o, s, len, score);
+        if (bd->has_pending) {
+            kfree(bd->pending);
+            bd->has_pending = 0;
+        }
+        return added ? 0 : in_fail(r, "Zset integrity check failed: duplicate members");
+    default:
+        if (!bd->has_pending) {
+            builder_hold(bd, s, len);
+            return 0;
+        }
+        added = hash_load_field(bd->o, bd->pending, bd->pending_len, s, len);
+        kfree(bd->pending);
+        bd->has_pending = 0;
+        return added ? 0 : in_fail(r, "Hash integrity check failed: listpack with dup elements");
+    }
+}
+
+static size_t builder_len(const builder *bd) {
+    switch (bd->type) {
+    case OBJ_LIST: return list_length(bd->o);
+    case OBJ_SET: return set_size(bd->o);
+    case OBJ_ZSET: return zset_length(bd->o);
+    default: return hash_length(bd->o);
+    }
+}
+
+/* The finished object, or NULL (freed) after a failure, an odd element count, or when empty. */
+static kobj *builder_finish(rdbIn *r, builder *bd, int failed) {
+    if (!failed && bd->has_pending) failed = in_fail(r, "Pairs integrity check failed: odd number of elements");
+    if (bd->has_pending) kfree(bd->pending);
+    if (!failed && builder_len(bd) == 0) {
+        r->empty = 1;
+        failed = -1;
+    }
+    if (failed) {
+        obj_free(bd->o);
+        return NULL;
+    }
+    return bd->o;
+}
+
+/* Feeds every element of a blob to the builder. */
+static int add_blob(rdbIn *r, builder *bd, int kind, const char *b, size_t len) {
+    blobIter it;
+    elem e;
+    long long scratch = 0;
+    int rc;
+    /* Redis's wording, by type (OBJ_*) and blob kind (BLOB_*). */
+    static const char *const failed[5][4] = {
+        {"", "", "", ""},
+        {"List listpack integrity check failed.", "List ziplist integrity check failed.", "", ""},
+        {"", "", "Intset integrity check failed.", ""},
+        {"Zset listpack integrity check failed.", "Zset ziplist integrity check failed.", "", ""},
+        {"Hash listpack integrity check failed.", "Hash ziplist integrity check failed.", "",
+         "Zipmap integrity check failed."},
+    };
+    const char *why = failed[bd->type][kind];
+    if (blob_init(&it, kind, b, len) < 0) return in_fail(r, why);
+    while ((rc = blob_next(&it, &e, &scratch)) == 1)
+        if (builder_add(r, bd, e.s, e.len, 0, 0) < 0) return -1;
+    return rc < 0 ? in_fail(r, why) : 0;
+}
+
+static int load_double_string(rdbIn *r, double *d) {
+    int n = in_byte(r);
+    if (n < 0) return -1;
+    if (n >= 253) {
+        *d = n == 253 ? NAN : n == 254 ? INFINITY : -INFINITY;
+        return 0;
+    }
+    const unsigned char *p = in_take(r, (size_t)n);
+    if (!p) return -1;
+    char buf[256];
+    memcpy(buf, p, (size_t)n);
+    buf[n] = '\0';
+    char *end;
+    *d = strtod(buf, &end);
+    return n == 0 || end != buf + n ? in_fail(r, "Invalid double value") : 0;
+}
+
+static int load_elements(rdbIn *r, builder *bd, int rdbtype) {
+    uint64_t n;
+    if (load_len(r, &n) < 0) return -1;
+    int pairs = rdbtype == RDB_TYPE_HASH;
+    for (uint64_t i = 0; i < n; i++) {
+        rdbStr s;
+        if (r->pos >= r->len) return in_fail(r, "Short read or OOM loading DB");
+        if (load_string(r, &s) < 0) return -1;
+        int rc = 0;
+        if (bd->type == OBJ_ZSET) {
+            double d = 0;
+            if (rdbtype == RDB_TYPE_ZSET_2) {
+                const unsigned char *p = in_take(r, 8);
+                if (p) {
+                    uint64_t bits = get_le(p, 8);
+                    memcpy(&d, &bits, 8);
+                }
+            } else {
+                load_double_string(r, &d);
+            }
+            rc = r->err ? -1 : builder_add(r, bd, s.s, s.len, 1, d);
+        } else if (pairs) {
+            rdbStr v;
+            rc = builder_add(r, bd, s.s, s.len, 0, 0);
+            if (rc == 0 && load_string(r, &v) == 0) {
+                rc = builder_add(r, bd, v.s, v.len, 0, 0);
+                str_release(&v);
+            } else {
+                rc = -1;
+            }
+        } else {
+            rc = builder_add(r, bd, s.s, s.len, 0, 0);
+        }
+        str_release(&s);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+/* Quicklist v1 (ziplist nodes) and v2 (listpack or plain nodes). */
+static int load_quicklist(rdbIn *r, builder *bd, int v2) {
+    uint64_t n;
+    if (load_len(r, &n) < 0) return -1;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t container = QL_NODE_PACKED;
+        rdbStr s;
+        if (r->pos >= r->len) return in_fail(r, "Short read or OOM loading DB");
+        if (v2 && load_len(r, &container) < 0) return -1;
+        if (container != QL_NODE_PACKED && container != QL_NODE_PLAIN)
+            return in_fail(r, "Quicklist integrity check failed (unknown container)");
+        if (load_string(r, &s) < 0) return -1;
+        int rc;
+        if (container == QL_NODE_PLAIN && s.len == 0) rc = in_fail(r, "Quicklist integrity check failed (empty plain node)");
+        else if (container == QL_NODE_PLAIN) rc = builder_add(r, bd, s.s, s.len, 0, 0);
+        else rc = add_blob(r, bd, v2 ? BLOB_LISTPACK : BLOB_ZIPLIST, s.s, s.len);
+        str_release(&s);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+/* The load error for an object type Keel does not have. */
+static const char *unsupported_type(int t) {
+    if (t == RDB_TYPE_STREAM_LISTPACKS || t == RDB_TYPE_STREAM_LISTPACKS_2)
+        return "Unsupported RDB object type: stream (Keel has no streams)";
+    if (t == RDB_TYPE_MODULE || t == RDB_TYPE_MODULE_2) return "Unsupported RDB object type: module (Keel has no modules)";
+    return "Unknown RDB object type";
+}
+
+/* The value of an object of RDB type `t`; NULL with r->err set, or with r->empty set when the
+ * value was an empty aggregate. */
+static kobj *load_object(rdbIn *r, int t, const char *key, size_t klen) {
+    rdbStr s;
+    builder bd;
+    int rc = 0, kind = -1, otype;
+    r->empty = 0;
+    switch (t) {
+    case RDB_TYPE_STRING: {
+        if (load_string(r, &s) < 0) return NULL;
+        kobj *o = obj_new_string(key, klen, s.s, s.len);
+        str_release(&s);
+        return o;
+    }
+    case RDB_TYPE_LIST: case RDB_TYPE_LIST_ZIPLIST: case RDB_TYPE_LIST_QUICKLIST: case RDB_TYPE_LIST_QUICKLIST_2:
+        otype = OBJ_LIST;
+        kind = t == RDB_TYPE_LIST_ZIPLIST ? BLOB_ZIPLIST : -1;
+        break;
+    case RDB_TYPE_SET: case RDB_TYPE_SET_INTSET:
+        otype = OBJ_SET;
+        kind = t == RDB_TYPE_SET_INTSET ? BLOB_INTSET : -1;
+        break;
+    case RDB_TYPE_ZSET: case RDB_TYPE_ZSET_2: case RDB_TYPE_ZSET_ZIPLIST: case RDB_TYPE_ZSET_LISTPACK:
+        otype = OBJ_ZSET;
+        kind = t == RDB_TYPE_ZSET_ZIPLIST ? BLOB_ZIPLIST : t == RDB_TYPE_ZSET_LISTPACK ? BLOB_LISTPACK : -1;
+        break;
+    case RDB_TYPE_HASH: case RDB_TYPE_HASH_ZIPMAP: case RDB_TYPE_HASH_ZIPLIST: case RDB_TYPE_HASH_LISTPACK:
+        otype = OBJ_HASH;
+        kind = t == RDB_TYPE_HASH_ZIPMAP ? BLOB_ZIPMAP : t == RDB_TYPE_HASH_ZIPLIST ? BLOB_ZIPLIST
+             : t == RDB_TYPE_HASH_LISTPACK ? BLOB_LISTPACK : -1;
+        break;
+    default:
+        in_fail(r, unsupported_type(t));
+        return NULL;
+    }
+    builder_init(&bd, otype, key, klen);
+    if (kind >= 0) {
+        if (load_string(r, &s) == 0) {
+            rc = add_blob(r, &bd, kind, s.s, s.len);
+            str_release(&s);
+        }
+    } else if (t == RDB_TYPE_LIST_QUICKLIST || t == RDB_TYPE_LIST_QUICKLIST_2) {
+        rc = load_quicklist(r, &bd, t == RDB_TYPE_LIST_QUICKLIST_2);
+    } else {
+        rc = load_elements(r, &bd, t);
+    }
+    return builder_finish(r, &bd, r->err ? -1 : rc);
+}
+
+static int skip_checksum;   /* DEBUG SET-SKIP-CHECKSUM-VALIDATION */
+
+void rdb_set_skip_checksum(int skip) {
+    skip_checksum = skip;
+}
+
+kobj *rdb_restore_payload(const char *key, size_t klen, const unsigned char *p, size_t len, int *err) {
+    *err = RDB_RESTORE_BAD_FOOTER;
+    if (len < 10 || get_le(p + len - 10, 2) > RDB_VERSION) return NULL;
+    if (!skip_checksum && crc64(0, p, len - 8) != get_le(p + len - 8, 8)) return NULL;
+    rdbIn r = {.p = p, .len = len};   /* the footer too: Redis reads a payload's value from the whole buffer */
+    int t = in_byte(&r);
+    kobj *o = t < 0 ? NULL : load_object(&r, t, key, klen);
+    *err = o ? RDB_RESTORE_OK : RDB_RESTORE_BAD_DATA;
+    if (!o && r.err) log_msg(LL_WARNING, "Internal error in RDB reading offset %zu (RESTORE payload): %s", r.err_pos, r.err);
+    return o;
+}
+
+/* ---- files ---- */
+
+typedef struct keyMeta {
+    long long expire, lru_idle, lfu_freq;
+} keyMeta;
+
+static int load_key(rdbIn *r, kdb *db, int t, keyMeta *m, rdbLoadStats *st, long long now) {
+    rdbStr k;
+    if (load_string(r, &k) < 0) return -1;
+    kobj *o = load_object(r, t, k.s, k.len);
+    int rc = 0;
+    if (!o) {
+        if (r->empty) {
+            st->empty_keys_skipped++;
+            log_msg(LL_NOTICE, "rdbLoadObject skipping empty key: %.*s", (int)(k.len < 128 ? k.len : 128), k.s);
+        }
+        rc = r->empty ? 0 : -1;
+    } else if (m->expire != OBJ_NO_EXPIRE && m->expire < now) {
+        obj_free(o);
+        st->keys_expired++;
+    } else if (tableFind(db_keys(db), k.s, k.len)) {
+        obj_free(o);
+        rc = in_fail(r, "Duplicate key found in RDB file");
+    } else {
+        o = db_add_with_expire(db, o, m->expire);
+        evict_set_access(o, m->lfu_freq, m->lru_idle);
+        st->keys_loaded++;
+    }
+    str_release(&k);
+    m->expire = OBJ_NO_EXPIRE;
+    m->lru_idle = m->lfu_freq = -1;
+    return rc;
+}
+
+static int load_aux(rdbIn *r) {
+    rdbStr name, value;
+    if (load_string(r, &name) < 0) return -1;
+    if (load_string(r, &value) < 0) {
+        str_release(&name);
+        return -1;
+    }
+    if (name.len == 9 && memcmp(name.s, "redis-ver", 9) == 0)
+        log_msg(LL_NOTICE, "Loading RDB produced by version %.*s", (int)(value.len < 32 ? value.len : 32), value.s);
+    str_release(&name);
+    str_release(&value);
+    return 0;
+}
+
+static int load_all(rdbIn *r, rdbLoadStats *st) {
+    const unsigned char *hdr = in_take(r, 9);
+    if (!hdr || memcmp(hdr, "REDIS", 5) != 0) return in_fail(r, "Wrong signature trying to load DB from file");
+    int version = 0;
+    for (int i = 5; i < 9; i++) {
+        if (hdr[i] < '0' || hdr[i] > '9') return in_fail(r, "Wrong signature trying to load DB from file");
+        version = version * 10 + hdr[i] - '0';
+    }
+    if (version < 1 || version > RDB_VERSION) return in_fail(r, "Can't handle RDB format version");
+    kdb *db = db_by_id(0);
+    keyMeta m = {OBJ_NO_EXPIRE, -1, -1};
+    long long now = mstime();
+    for (;;) {
+        int t = in_byte(r);
+        const unsigned char *p;
+        uint64_t a, b;
+        switch (t) {
+        case -1: return -1;
+        case RDB_OP_EOF: goto eof;
+        case RDB_OP_EXPIRETIME:
+            if (!(p = in_take(r, 4))) return -1;
+            m.expire = (long long)get_le(p, 4) * 1000;
+            continue;
+        case RDB_OP_EXPIRETIME_MS:
+            if (!(p = in_take(r, 8))) return -1;
+            m.expire = (long long)get_le(p, 8);
+            continue;
+        case RDB_OP_FREQ:
+            if ((m.lfu_freq = in_byte(r)) < 0) return -1;
+            continue;
+        case RDB_OP_IDLE:
+            if (load_len(r, &a) < 0) return -1;
+            m.lru_idle = a > LLONG_MAX ? LLONG_MAX : (long long)a;
+            continue;
+        case RDB_OP_SELECTDB:
+            if (load_len(r, &a) < 0) return -1;
+            if (a >= (uint64_t)server.dbnum) return in_fail(r, "FATAL: Data file was created with a Redis server configured to handle more databases");
+            db = db_by_id((int)a);
+            continue;
+        case RDB_OP_RESIZEDB:
+            if (load_len(r, &a) < 0 || load_len(r, &b) < 0) return -1;
+            continue;
+        case RDB_OP_AUX:
+            if (load_aux(r) < 0) return -1;
+            continue;
+        case RDB_OP_MODULE_AUX: return in_fail(r, "Unsupported RDB opcode: module aux data (Keel has no modules)");
+        case RDB_OP_FUNCTION: case RDB_OP_FUNCTION2:
+            return in_fail(r, "Unsupported RDB opcode: functions (Keel has no functions)");
+        default:
+            if (load_key(r, db, t, &m, st, now) < 0) return -1;
+        }
+    }
+eof:
+    if (version >= 5) {
+        size_t end = r->pos;
+        const unsigned char *c = in_take(r, 8);
+        if (!c) return -1;
+        uint64_t stored = get_le(c, 8);
+        if (stored == 0) {
+            log_msg(LL_WARNING, "RDB file was saved with checksum disabled: no check performed.");
+        } else if (server.rdbchecksum) {
+            uint64_t computed = crc64(0, r->p, end);
+            if (computed != stored) {
+                r->pos = end;
+                return in_fail(r, "Wrong RDB checksum");
+            }
+        }
+    }
+    return 0;
+}
+
+int rdb_load_file(const char *path, rdbLoadStats *st) {
+    memset(st, 0, sizeof(*st));
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        if (errno == ENOENT) return 1;
+        log_msg(LL_WARNING, "Fatal error loading the DB: %s. Exiting.", strerror(errno));
+        return -1;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        close(fd);
+        log_msg(LL_WARNING, "Fatal error loading the DB: %s. Exiting.", strerror(errno));
+        return -1;
+    }
+    size_t size = (size_t)sb.st_size;
+    void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+    close(fd);
+    if (map == MAP_FAILED) {
+        log_msg(LL_WARNING, "Fatal error loading the DB: %s. Exiting.", strerror(errno));
+        return -1;
+    }
+    if (map) madvise(map, size, MADV_SEQUENTIAL);
+    rdbIn r = {.p = map, .len = size};
+    int rc = load_all(&r, st);
+    if (map) munmap(map, size);
+    if (rc < 0) {
+        log_msg(LL_WARNING, "Internal error in RDB reading: %s: offset %zu: %s", path, r.err_pos, r.err);
+        return -1;
+    }
+    return 0;
+}

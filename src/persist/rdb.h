@@ -1,0 +1,69 @@
+/* rdb.h - Redis 7.0's RDB format (version 10): snapshot files and DUMP payloads.
+ *
+ * Writing follows redis-server 7.0.15 byte for byte wherever Keel's encoding is the same as
+ * Redis's (strings, integers, listpack hashes and sorted sets, intsets; tables are written in
+ * Keel's iteration order, and LZF output may differ from liblzf's). Reading accepts everything
+ * redis-server 7.0.15 writes plus the older encodings it still loads (zipmap, ziplist, intset,
+ * quicklist v1, string-encoded scores), and builds each value member by member through the
+ * type modules, so the resulting encodings follow the configured *-max-* limits.
+ *
+ * Input is untrusted: every length is checked against the bytes that remain before anything
+ * is allocated, every blob (listpack, ziplist, zipmap, intset, LZF) is walked entry by entry
+ * with bounds and consistency checks, and duplicates are refused, so a corrupt file or payload
+ * fails with a reason and never crashes or allocates more than its own size allows. Types Keel
+ * does not have (streams, modules, functions) fail with their name. */
+#ifndef KEEL_RDB_H
+#define KEEL_RDB_H
+
+#include <stddef.h>
+
+#include "server.h"
+
+#define RDB_VERSION 10
+
+/* Load statistics (INFO persistence rdb_last_load_keys_*). */
+typedef struct rdbLoadStats {
+    long long keys_loaded;
+    long long keys_expired;      /* skipped because their TTL had passed */
+    long long empty_keys_skipped;
+} rdbLoadStats;
+
+/* Writes every database to `path` atomically: a temp file in the same directory, fsync,
+ * rename, fsync of the directory. Returns 0, or -1 after logging the reason (the previous
+ * file is then untouched). */
+int rdb_save_file(const char *path);
+
+/* The same file built key by key (the forkless BGSAVE): begin opens the temp file and writes
+ * the header; key writes one key of db (with SELECTDB/RESIZEDB when the database changes, so
+ * keys of different databases may interleave); end writes EOF and the checksum, then fsync,
+ * rename and fsync of the directory (0, or -1 logged); abort removes the temp file. end and
+ * abort free the snapshot. */
+typedef struct rdbSnapshot rdbSnapshot;
+rdbSnapshot *rdb_snapshot_begin(const char *path);       /* NULL after logging the reason */
+void rdb_snapshot_key(rdbSnapshot *s, kdb *db, const kobj *o);
+long long rdb_snapshot_keys(const rdbSnapshot *s);      /* keys written so far */
+int rdb_snapshot_end(rdbSnapshot *s);
+void rdb_snapshot_abort(rdbSnapshot *s);
+
+/* Loads `path` into the (empty) databases. Returns 0 on success, 1 if the file does not
+ * exist, -1 after logging "<path>: offset N: reason" (the databases may then hold part of it). */
+int rdb_load_file(const char *path, rdbLoadStats *stats);
+
+/* 0 for values Keel cannot write in RDB form yet (streams): a save that meets one fails,
+ * DUMP refuses it. */
+int rdb_can_save(const kobj *o);
+/* DUMP: the value's serialization, the RDB version (2 bytes) and a CRC64 (8 bytes). */
+kstr *rdb_dump_payload(const kobj *o);
+
+enum { RDB_RESTORE_OK = 0, RDB_RESTORE_BAD_FOOTER = 1, RDB_RESTORE_BAD_DATA = 2 };
+/* RESTORE: a new unlinked object named key from a DUMP payload, or NULL with *err set to
+ * RDB_RESTORE_BAD_FOOTER (version or checksum wrong) or RDB_RESTORE_BAD_DATA. */
+kobj *rdb_restore_payload(const char *key, size_t klen, const unsigned char *p, size_t len, int *err);
+
+/* DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE then checks only the payload's version. */
+void rdb_set_skip_checksum(int skip);
+
+/* DEBUG OBJECT serializedlength: bytes of the value's serialization (no type byte). */
+size_t rdb_serialized_length(const kobj *o);
+
+#endif

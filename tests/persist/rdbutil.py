@@ -1,0 +1,147 @@
+"""Shared pieces of the persistence tests: random datasets of every type and size class, a
+snapshot of a server's whole keyspace for comparison, and the RDB CRC-64.
+
+A dataset is a list of commands (lists of bytes) that build it; the same commands go to Keel and
+to redis-server. Keys and values are binary (NUL, CR/LF, bytes >= 0x80) and cover each
+encoding: int/embstr/raw/compressible strings, small (listpack/intset) and large (hashtable,
+skiplist, multi-node quicklist) aggregates, and TTLs.
+"""
+
+import random
+
+# ---- CRC-64/Jones as Redis computes it (reflected, init 0, no final xor) ------------------
+
+_POLY = 0x95AC9329AC4BC9B5
+_TABLE = []
+for _n in range(256):
+    _c = _n
+    for _ in range(8):
+        _c = (_c >> 1) ^ _POLY if _c & 1 else _c >> 1
+    _TABLE.append(_c)
+
+
+def crc64(data, crc=0):
+    for b in data:
+        crc = _TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc
+
+
+def with_footer(body, version=10):
+    """A DUMP payload from a type byte + value: version and CRC appended."""
+    body = bytes(body) + bytes([version & 0xFF, version >> 8])
+    return body + crc64(body).to_bytes(8, "little")
+
+
+# ---- random datasets ---------------------------------------------------------------------
+
+def _blob(rng, n):
+    alphabet = b"ab\x00\r\n\xff\xfe xyz0123456789"
+    return bytes(rng.choice(alphabet) for _ in range(n))
+
+
+def _key(rng, i):
+    return b"k%d:" % i + _blob(rng, rng.randint(0, 6))
+
+
+def _member(rng, i, ints):
+    if ints:
+        return str(rng.randint(-10 ** 12, 10 ** 12)).encode()
+    return b"m%d" % i + _blob(rng, rng.randint(0, 8))
+
+
+def _string_value(rng):
+    kind = rng.randrange(5)
+    if kind == 0:
+        return str(rng.randint(-2 ** 63, 2 ** 63 - 1)).encode()
+    if kind == 1:
+        return str(rng.randint(-1000, 1000)).encode()
+    if kind == 2:
+        return _blob(rng, rng.randint(0, 44))
+    if kind == 3:
+        return _blob(rng, rng.randint(45, 300))
+    return b"compressible-" * rng.randint(3, 40)
+
+
+def dataset(seed, nkeys=60, large=600):
+    """Commands building a random dataset. `large` is the element count of large aggregates
+    (above the default listpack/intset limits)."""
+    rng = random.Random(seed)
+    cmds = []
+    for i in range(nkeys):
+        key = _key(rng, i)
+        kind = rng.choice(["string", "list", "hash", "set", "intset", "zset"])
+        big = rng.random() < 0.3
+        n = large if big else rng.randint(1, 20)
+        if kind == "string":
+            cmds.append([b"SET", key, _string_value(rng)])
+        elif kind == "list":
+            cmds.append([b"RPUSH", key] + [_string_value(rng) for _ in range(n)])
+        elif kind == "hash":
+            args = []
+            for j in range(n):
+                args += [_member(rng, j, False), _string_value(rng)]
+            if big and rng.random() < 0.5:
+                args = args[:4] + [b"f", b"v" * 100]   # large by value length
+            cmds.append([b"HSET", key] + args)
+        elif kind in ("set", "intset"):
+            cmds.append([b"SADD", key] + [_member(rng, j, kind == "intset") for j in range(n)])
+        else:
+            args = []
+            for j in range(n):
+                score = rng.choice([str(rng.randint(-50, 50)), repr(rng.uniform(-1e6, 1e6)), "inf", "-inf",
+                                    "1e300", "-0"])
+                args += [score.encode(), _member(rng, j, rng.random() < 0.3)]
+            cmds.append([b"ZADD", key] + args)
+        if rng.random() < 0.25:
+            cmds.append([b"PEXPIRE", key, str(rng.randint(100000, 10 ** 9)).encode()])
+    cmds.append([b"SELECT", b"5"])
+    cmds.append([b"SET", b"in-db-5", b"value"])
+    cmds.append([b"SELECT", b"0"])
+    return cmds
+
+
+def load(client, cmds):
+    pipe = client.pipeline(transaction=False)
+    for c in cmds:
+        pipe.execute_command(*c)
+    pipe.execute()
+
+
+# ---- snapshots ---------------------------------------------------------------------------
+
+def _value(client, key, t):
+    if t == b"string":
+        return client.get(key)
+    if t == b"list":
+        return tuple(client.lrange(key, 0, -1))
+    if t == b"hash":
+        return tuple(sorted(client.hgetall(key).items()))
+    if t == b"set":
+        return tuple(sorted(client.smembers(key)))
+    if t == b"zset":
+        return tuple(client.zrange(key, 0, -1, withscores=True))
+    raise AssertionError("unexpected type %r" % t)
+
+
+def snapshot(client, dbs=(0, 5), encodings=True):
+    """{(db, key): (type, encoding, value, has_ttl, ttl_ms)} of the listed databases."""
+    out = {}
+    for db in dbs:
+        client.execute_command("SELECT", db)
+        for key in client.scan_iter(count=1000):
+            t = client.type(key)
+            enc = client.object("encoding", key) if encodings else None
+            pttl = client.pttl(key)
+            out[(db, key)] = (t, enc, _value(client, key, t), pttl > 0, pttl)
+    client.execute_command("SELECT", 0)
+    return out
+
+
+def assert_same(a, b, ttl_slack_ms=60000):
+    """Equal snapshots; TTLs may differ by the time that passed between the two reads."""
+    assert set(a) == set(b), "keys differ: %r / %r" % (sorted(set(a) - set(b))[:5], sorted(set(b) - set(a))[:5])
+    for k in a:
+        ta, tb = a[k], b[k]
+        assert ta[:4] == tb[:4], "key %r differs:\n%r\n%r" % (k, ta[:4], tb[:4])
+        if ta[3]:
+            assert abs(ta[4] - tb[4]) <= ttl_slack_ms, (k, ta[4], tb[4])
