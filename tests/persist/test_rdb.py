@@ -354,6 +354,29 @@ def test_unsupported_types_name_the_type(tmp_path):
     assert "stream" in srv.read_logs()
 
 
+@pytest.mark.keel_only
+def test_streams_fail_a_save_and_keep_the_previous_file(tmp_path):
+    # Keel has streams but no RDB form for them yet: a save that meets one fails as a whole
+    # (no file without the stream), DUMP refuses the stream, and DEBUG DIGEST still covers it.
+    d = fresh_dir(tmp_path, "keel")
+    keel = start(keel_binary(), "keel", d, ["--save", "", "--enable-debug-command", "yes"])
+    try:
+        c = keel.client()
+        c.set("k", "v")
+        assert c.execute_command("SAVE") in (b"OK", "OK", True)
+        before = open(os.path.join(d, "dump.rdb"), "rb").read()
+        digest_without = c.execute_command("DEBUG", "DIGEST")
+        c.xadd("s", {"f": "1"}, id="1-1")
+        assert c.execute_command("DEBUG", "DIGEST") != digest_without
+        assert keel.raw().call("SAVE").raw == b"-ERR\r\n"
+        assert keel.raw().call("DUMP", "s").raw == b"-ERR DUMP of a stream is not supported by Keel yet\r\n"
+        assert c.info("persistence")["rdb_last_bgsave_status"] == "err"
+        assert open(os.path.join(d, "dump.rdb"), "rb").read() == before
+        assert "Keel does not write streams to RDB files yet" in keel.read_logs()
+    finally:
+        keel.stop()
+
+
 def test_kill_during_save_keeps_previous_file(tmp_path):
     """SIGKILL while a save writes its temp file: dump.rdb is still the previous snapshot."""
     d = fresh_dir(tmp_path, "keel")
