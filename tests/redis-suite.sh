@@ -13,7 +13,7 @@
 # tests/redis-suite-skips.txt (where Keel differs on purpose, see docs/compatibility.md) and
 # the suite's external-skip.txt are skipped for both servers.
 #
-# Environment: SUITE_SRC (default /work/shared/redis-suite: the folder holding suite/),
+# Environment: SUITE_SRC (default ../shared/redis-suite beside the repository: the folder holding suite/),
 # BASEPORT (default 21111; the suite's own ports are BASEPORT-32 .. BASEPORT+400, external
 # mode's servers BASEPORT+500 and +501), EXTERNAL_UNITS, NORMAL_UNITS (space-separated; "" skips a mode),
 # UNIT_TIMEOUT (seconds per unit, default 600), KEEP=1 keeps the work directory.
@@ -23,7 +23,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 keel=$(readlink -f "${1:-./keel-server}")
 redis=/usr/bin/redis-server
-suite_src=${SUITE_SRC:-/work/shared/redis-suite}
+suite_src=${SUITE_SRC:-$(cd "$(dirname "$0")/../.." && pwd)/shared/redis-suite}
 baseport=${BASEPORT:-21111}
 unit_timeout=${UNIT_TIMEOUT:-600}
 

@@ -16,7 +16,9 @@ import pytest
 from helpers import ORACLE_SERVER, Server, ServerError, keel_binary, long_mode, wait_until
 from persist.rdbutil import assert_same, dataset, load, snapshot
 
-ASSETS = "/work/shared/redis-suite/suite/tests/assets"
+# Redis's sample RDB files, in the shared folder beside the repository (as CI lays it out).
+ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "redis-suite", "suite",
+                      "tests", "assets")
 SEEDS = range(6) if long_mode() else range(2)
 LARGE = 3000 if long_mode() else 600
 
