@@ -1,6 +1,7 @@
 /* dispatch.c - from a parsed request to a command call: lookup, checks, timing, and what
- * follows a call (slow log, MONITOR, tracking, blocked clients). The checks run in Redis's order, so a request that fails several of them gets the
- * same error Redis gives: unknown command, arity, authentication, memory. */
+ * follows a call (slow log, MONITOR, tracking, blocked clients). The checks run in Redis's
+ * order, so a request that fails several of them gets the same error Redis gives: unknown
+ * command, arity, authentication, memory. */
 #include <stdio.h>
 #include <string.h>
 
