@@ -31,10 +31,12 @@ EXTERNAL_UNITS=${EXTERNAL_UNITS-"unit/protocol unit/keyspace unit/scan unit/info
 unit/type/incr unit/type/list unit/type/list-2 unit/type/list-3 unit/type/set unit/type/zset
 unit/type/hash unit/sort unit/expire unit/other unit/multi unit/quit unit/latency-monitor
 unit/pubsub unit/slowlog unit/scripting unit/introspection unit/introspection-2 unit/bitops
-unit/bitfield unit/lazyfree unit/pause unit/querybuf unit/tracking unit/replybufsize"}
+unit/bitfield unit/lazyfree unit/pause unit/querybuf unit/tracking unit/replybufsize unit/dump
+unit/hyperloglog unit/geo unit/type/stream unit/type/stream-cgroups"}
 NORMAL_UNITS=${NORMAL_UNITS-"unit/info unit/maxmemory unit/limits unit/obuf-limits unit/querybuf
 unit/pendingquerybuf unit/networking unit/client-eviction unit/shutdown unit/memefficiency
-unit/oom-score-adj unit/latency-monitor unit/lazyfree"}
+unit/oom-score-adj unit/latency-monitor unit/lazyfree integration/rdb integration/convert-zipmap-hash-on-load
+integration/convert-ziplist-hash-on-load integration/convert-ziplist-zset-on-load integration/corrupt-dump"}
 
 die() { echo "redis-suite.sh: $*" >&2; exit 2; }
 [[ -x "$keel" ]] || die "$keel is not an executable (run make first)"
