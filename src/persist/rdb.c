@@ -1037,7 +1037,7 @@ static void builder_init(builder *bd, int type, const char *key, size_t klen) {
     switch (type) {
     case OBJ_LIST: bd->o = list_new_object(key, klen); break;
     case OBJ_SET: bd->o = set_new_object(key, klen); break;
-    case OBJ_ZSET: bd->o = zset_new_object(key, klen); break;
+    case OBJ_ZSET: bd->o = zset_create(key, klen, 0); break;
     default: bd->o = hash_new_object(key, klen); break;
     }
 }

@@ -374,7 +374,8 @@ void zset_for_score_range(const kobj *o, double min, double max, zset_scored_fn 
 }
 
 kobj *zset_create(const char *key, size_t klen, size_t hint) {
-    return zset_new(key, klen, hint > (size_t)server.zset_max_listpack_entries);
+    size_t max = (size_t)server.zset_max_listpack_entries;
+    return zset_new(key, klen, max == 0 || hint > max);
 }
 
 void zset_put(kobj *o, const char *m, size_t mlen, double score) {
@@ -386,10 +387,6 @@ void zset_put(kobj *o, const char *m, size_t mlen, double score) {
 }
 
 /* ---- Persistence ----------------------------------------------------------------------------- */
-
-kobj *zset_new_object(const char *key, size_t klen) {
-    return zset_new(key, klen, server.zset_max_listpack_entries == 0);
-}
 
 int zset_load_member(kobj *o, const char *m, size_t mlen, double score) {
     zfound f;

@@ -34,14 +34,14 @@ int zset_member_score(const kobj *o, const char *m, size_t mlen, double *score);
  * The member bytes are valid only during the call; fn must not modify o. */
 typedef int zset_scored_fn(void *privdata, const char *member, size_t len, double score);
 void zset_for_score_range(const kobj *o, double min, double max, zset_scored_fn *fn, void *privdata);
-/* A new, empty sorted set under key, encoded for `hint` members as Redis encodes a result set
- * it builds whole; zset_put adds a member or gives it a new score. */
+/* A new, empty sorted set under key, encoded for `hint` members as Redis encodes a set it
+ * builds whole (a skiplist past zset-max-listpack-entries, or when that is 0; hint 0 when the
+ * size is unknown); zset_put adds a member or gives it a new score. */
 kobj *zset_create(const char *key, size_t klen, size_t hint);
 void zset_put(kobj *o, const char *m, size_t mlen, double score);
 
-/* Persistence (src/persist/): a set built member by member, encoded as ZADD would leave it
- * (listpack within zset-max-listpack-*, else skiplist), and a walk with scores. */
-kobj *zset_new_object(const char *key, size_t klen);
+/* Persistence (src/persist/): sets built member by member from zset_create(key, klen, 0), and
+ * a walk with scores. */
 /* Adds a member that must be absent; returns 0 (and changes nothing) if it is present. */
 int zset_load_member(kobj *o, const char *m, size_t mlen, double score);
 /* Calls fn for every member in ascending (score, member) order, or descending with

@@ -96,7 +96,7 @@ static void fill(kdb *db, int nkeys) {
             if (i % 4 == 3) set_load_member(o, "text", 4);
             break;
         case 4:
-            o = zset_new_object(key, klen);
+            o = zset_create(key, klen, 0);
             for (int j = 0; j < n; j++) zset_load_member(o, val, make_value(val, i, j), j * 1.5 - i);
             break;
         default: o = obj_new_string(key, klen, "compressible compressible compressible", 38); break;
