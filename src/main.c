@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "protocol/request.h"
 #include "persist/persist.h"
+#include "repl/repl.h"
 #include "server.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -151,6 +152,7 @@ int main(int argc, char **argv) {
         log_msg(LL_NOTICE, "Running mode=standalone, port=%d.", server.port);
     log_msg(LL_NOTICE, "Server initialized");
     persist_start();
+    repl_init();   /* src/repl/: hooks, cron, and the link to the primary of replicaof */
     log_msg(LL_NOTICE, "Ready to accept connections tcp");
     el_run(server.el);
     return 0;

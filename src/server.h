@@ -33,6 +33,9 @@
 #define CLIENT_MULTI (1 << 11)
 #define CLIENT_BLOCKED (1 << 12)
 #define CLIENT_EXECUTING (1 << 13)        /* inside process_command: don't free now */
+#define CLIENT_MASTER (1 << 14)           /* the link to our primary (src/repl/): no replies */
+#define CLIENT_SLAVE (1 << 15)            /* a replica of ours (src/repl/): fed the stream */
+#define CLIENT_MASTER_REPLY (1 << 16)     /* the master client may reply now (REPLCONF ACK) */
 
 /* A reply chunk. The client's output is a list of these; `used` bytes are valid, `sent` of them
  * already went to the socket (only the head block has sent > 0). */
@@ -82,6 +85,7 @@ typedef struct client {
     struct multiState *mstate;  /* core/multi.c: queued commands and WATCHed keys, NULL if none */
     struct pubsubState *pstate; /* core/pubsub.c: subscriptions, NULL if none */
     struct trackingState *tstate; /* core/tracking.c: CLIENT TRACKING state, NULL if never used */
+    struct replicaLink *rlink;  /* src/repl/: from its first REPLCONF or PSYNC, NULL if none */
 } client;
 
 /* ---------------------------------------------------------------- commands */
@@ -315,6 +319,15 @@ struct keelServer {
     int sanitize_dump_payload;  /* 0 no, 1 yes, 2 clients: Keel always validates deeply (rdb.h) */
     int rdb_key_save_delay, key_load_delay;   /* hidden test knobs, microseconds */
     int appendonly;             /* always 0: Keel has no AOF */
+    /* replication (src/repl/) */
+    char *masterhost;           /* replicaof: NULL when this server is a primary */
+    int masterport;
+    char *masterauth, *masteruser;
+    int repl_serve_stale_data, repl_slave_ro, repl_ping_replica_period, repl_timeout;
+    int repl_min_replicas_to_write, repl_min_replicas_max_lag;
+    long long repl_backlog_size, repl_backlog_ttl;
+    int replica_priority, replica_announced, replica_announce_port;
+    char *replica_announce_ip;
 
     /* runtime */
     eventLoop *el;
@@ -373,6 +386,10 @@ void clients_cron(void);
 void clients_resume_paused(void);
 int client_write_now(client *c);
 void client_process_input(client *c);      /* runs buffered commands (after an unblock) */
+/* Installed by src/repl/: after each command the master client ran, its bytes as received
+ * (offsets, chained replicas); when any client is freed (the replica or master link ends). */
+extern void (*client_master_applied)(client *c, const char *buf, size_t len);
+extern void (*client_repl_freed)(client *c);
 const char *client_info_line(client *c, kstr **out);  /* appends CLIENT LIST's line for c */
 /* While a script runs long: one poll of the event loop's file events (reads, accepts), then
  * the pending replies; the client running the script must have stopped reading
@@ -391,6 +408,9 @@ extern const char *(*dispatch_busy_error)(client *c, const command *cmd);
 /* Installed by persist_start(): the -MISCONF error while writes (and PING) are refused after a
  * failed save, else NULL. */
 extern const char *(*dispatch_write_error)(void);
+/* Installed by src/repl/: the replica and min-replicas errors (-READONLY, -MASTERDOWN,
+ * -NOREPLICAS) for cmd from c, else NULL. */
+extern const char *(*dispatch_repl_error)(client *c, const command *cmd);
 
 /* commands/command_table.c */
 void commands_init(void);

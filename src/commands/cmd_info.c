@@ -34,6 +34,7 @@
 #include "keyspace/lazyfree.h"
 #include "persist/persist.h"
 #include "protocol/reply.h"
+#include "repl/repl.h"
 #include "scripting/script.h"
 #include "util/mem.h"
 #include "util/util.h"
@@ -124,15 +125,6 @@ static kstr *human_field(kstr *s, const char *name, unsigned long long bytes) {
     char buf[64];
     bytes_to_human(buf, sizeof(buf), bytes);
     return kstr_catfmt(s, "%s:%llu\r\n%s_human:%s\r\n", name, bytes, name, buf);
-}
-
-static const char *replid(void) {
-    static char id[41];
-    static const char hex[] = "0123456789abcdef";
-    if (!id[0]) {
-        for (int i = 0; i < 40; i++) id[i] = hex[rand64() & 15];
-    }
-    return id;
 }
 
 /* ---------------------------------------------------------------- sections */
@@ -339,11 +331,7 @@ static kstr *info_stats(kstr *s) {
 }
 
 static kstr *info_replication(kstr *s) {
-    s = kstr_catc(s, "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n");
-    FIELD(s, "master_replid", "%s", replid());
-    return kstr_catc(s, "master_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\n"
-                        "second_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\n"
-                        "repl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n");
+    return repl_info(s);   /* repl/replica.c */
 }
 
 static double tv_seconds(struct timeval tv) {

@@ -6486,3 +6486,123 @@ static const commandDoc DOC_script = {
     .group = "scripting",
     .complexity = "Depends on subcommand.",
 };
+
+/* ---- replicaof ---- */
+#define ACL_CATS_replicaof (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_replicaof[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_replicaof_0_0[] = {
+    {.name = "host", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "port", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandArg ARGS_replicaof_0_1[] = {
+    {.name = "no", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "NO"},
+    {.name = "one", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ONE"},
+    {.name = NULL},
+};
+static const commandArg ARGS_replicaof_0[] = {
+    {.name = "host-port", .type = ARG_BLOCK, .key_spec_index = -1, .subargs = ARGS_replicaof_0_0},
+    {.name = "no-one", .type = ARG_BLOCK, .key_spec_index = -1, .subargs = ARGS_replicaof_0_1},
+    {.name = NULL},
+};
+static const commandArg ARGS_replicaof[] = {
+    {.name = "args", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_replicaof_0},
+    {.name = NULL},
+};
+static const commandDoc DOC_replicaof = {
+    .summary = "Make the server a replica of another instance, or promote it as master.",
+    .since = "5.0.0",
+    .group = "server",
+    .complexity = "O(1)",
+    .args = ARGS_replicaof,
+};
+
+/* ---- slaveof ---- */
+#define ACL_CATS_slaveof (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_slaveof[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_slaveof_0_0[] = {
+    {.name = "host", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "port", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandArg ARGS_slaveof_0_1[] = {
+    {.name = "no", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "NO"},
+    {.name = "one", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ONE"},
+    {.name = NULL},
+};
+static const commandArg ARGS_slaveof_0[] = {
+    {.name = "host-port", .type = ARG_BLOCK, .key_spec_index = -1, .subargs = ARGS_slaveof_0_0},
+    {.name = "no-one", .type = ARG_BLOCK, .key_spec_index = -1, .subargs = ARGS_slaveof_0_1},
+    {.name = NULL},
+};
+static const commandArg ARGS_slaveof[] = {
+    {.name = "args", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_slaveof_0},
+    {.name = NULL},
+};
+static const commandDoc DOC_slaveof = {
+    .summary = "Make the server a replica of another instance, or promote it as master.",
+    .since = "1.0.0",
+    .group = "server",
+    .complexity = "O(1)",
+    .doc_flags = DOC_DEPRECATED,
+    .deprecated_since = "5.0.0",
+    .replaced_by = "`REPLICAOF`",
+    .args = ARGS_slaveof,
+};
+
+/* ---- replconf ---- */
+#define ACL_CATS_replconf (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_replconf[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_replconf = {
+    .summary = "An internal command for configuring the replication stream",
+    .since = "3.0.0",
+    .group = "server",
+    .complexity = "O(1)",
+    .doc_flags = DOC_SYSCMD,
+};
+
+/* ---- psync ---- */
+#define ACL_CATS_psync (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_psync[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_psync[] = {
+    {.name = "replicationid", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "offset", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_psync = {
+    .summary = "Internal command used for replication",
+    .since = "2.8.0",
+    .group = "server",
+    .args = ARGS_psync,
+};
+
+/* ---- sync ---- */
+#define ACL_CATS_sync (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_sync[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_sync = {
+    .summary = "Internal command used for replication",
+    .since = "1.0.0",
+    .group = "server",
+};
+
+/* ---- role ---- */
+#define ACL_CATS_role (ACL_ADMIN | ACL_FAST | ACL_DANGEROUS)
+static const keySpec KS_role[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_role = {
+    .summary = "Return the role of the instance in the context of replication",
+    .since = "2.8.12",
+    .group = "server",
+    .complexity = "O(1)",
+};

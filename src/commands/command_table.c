@@ -16,6 +16,7 @@
 #include "commands/commands.h"
 #include "commands/sort.h"
 #include "persist/persist.h"
+#include "repl/repl.h"
 #include "server.h"
 
 #include "commands/command_data.h"
@@ -681,6 +682,18 @@ static command commands[] = {
      .acl_categories = ACL_CATS_evalsha_ro, .key_specs = KS_evalsha_ro, .doc = &DOC_evalsha_ro},
     {.name = "script", .proc = NULL, .arity = -2, .flags = 0,
      .acl_categories = ACL_CATS_script, .key_specs = KS_script, .subcommands = script_subcommands, .doc = &DOC_script},
+    {.name = "replicaof", .proc = replicaof_command, .arity = 3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_replicaof, .key_specs = KS_replicaof, .doc = &DOC_replicaof},
+    {.name = "slaveof", .proc = slaveof_command, .arity = 3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_slaveof, .key_specs = KS_slaveof, .doc = &DOC_slaveof},
+    {.name = "replconf", .proc = replconf_command, .arity = -1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_ALLOW_BUSY,
+     .acl_categories = ACL_CATS_replconf, .key_specs = KS_replconf, .doc = &DOC_replconf},
+    {.name = "psync", .proc = psync_command, .arity = -3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
+     .acl_categories = ACL_CATS_psync, .key_specs = KS_psync, .doc = &DOC_psync},
+    {.name = "sync", .proc = sync_command, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
+     .acl_categories = ACL_CATS_sync, .key_specs = KS_sync, .doc = &DOC_sync},
+    {.name = "role", .proc = role_command, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST,
+     .acl_categories = ACL_CATS_role, .key_specs = KS_role, .doc = &DOC_role},
     END,
 };
 

@@ -34,6 +34,9 @@
 #define READ_CHUNK (4 * 1024)
 #define WRITE_MAX_PER_EVENT (64 * 1024 * 1024)
 
+void (*client_master_applied)(client *c, const char *buf, size_t len);
+void (*client_repl_freed)(client *c);
+
 static client *closing_clients;  /* CLIENT_CLOSE_ASAP clients, linked through close_next */
 static int some_client_paused;   /* a client stopped reading for CLIENT PAUSE */
 
@@ -81,6 +84,7 @@ client *client_create_fake(void) {
 
 void client_free(client *c) {
     if (c == server.current_client) server.current_client = NULL;
+    if (client_repl_freed && ((c->flags & CLIENT_MASTER) || c->rlink)) client_repl_freed(c);
     blocking_client_freed(c);   /* core/blocking.c: leave the wait queues */
     multi_reset(c);             /* core/multi.c: drop the queue and the WATCHes */
     pubsub_unsubscribe_all(c);  /* core/pubsub.c: leave every channel and pattern */
@@ -277,9 +281,11 @@ static void process_input(client *c) {
             some_client_paused = 1;
             break;
         }
+        char *start = c->querybuf->buf + c->qpos;
         c->qpos += used;
         if (c->parser.argc == 0) continue;
         client_execute(c, c->parser.argc, c->parser.argv);
+        if ((c->flags & CLIENT_MASTER) && client_master_applied) client_master_applied(c, start, used);
     }
     trim_querybuf(c);
 }
@@ -381,7 +387,7 @@ void clients_cron(void) {
             log_msg(LL_VERBOSE, "Closing idle client");
             client_free(c);
         } else {
-            int cls = (c->flags & CLIENT_PUBSUB) ? OBUF_PUBSUB : OBUF_NORMAL;
+            int cls = (c->flags & CLIENT_SLAVE) ? OBUF_REPLICA : (c->flags & CLIENT_PUBSUB) ? OBUF_PUBSUB : OBUF_NORMAL;
             obufLimit *l = &server.obuf_limits[cls];
             if (l->soft_bytes && (long long)c->reply_bytes > l->soft_bytes) {
                 if (!c->obuf_soft_since) {

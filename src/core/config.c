@@ -298,19 +298,28 @@ static kstr *get_oom_values(const configDef *d, kstr *out) {
     return kstr_catfmt(out, "%d %d %d", v[0], v[1], v[2]);
 }
 
-/* replicaof / slaveof: only "no one" (no primary) is possible without replication. */
+/* replicaof / slaveof: "host port" sets the primary src/repl/ connects to at start-up, "no one"
+ * clears it. */
 static int set_replicaof(configDef *d, int argc, karg *argv, const char **err) {
     if (argc != 2) {
         *err = "wrong number of arguments";
         return -1;
     }
+    replace_string(&server.masterhost, NULL);
+    server.masterport = 0;
     if (arg_is(argv[0].ptr, argv[0].len, "no") && arg_is(argv[1].ptr, argv[1].len, "one")) return 0;
-    *err = "replicaof needs replication, which Keel does not have yet";
-    return -1;
+    long long port;
+    if (!str_to_ll(argv[1].ptr, argv[1].len, &port) || port < 0 || port > 65535) {
+        *err = "Invalid master port";
+        return -1;
+    }
+    server.masterhost = kstrdup(argv[0].ptr);
+    server.masterport = (int)port;
+    return 0;
 }
 
-static kstr *get_nothing(const configDef *d, kstr *out) {
-    return out;
+static kstr *get_replicaof(const configDef *d, kstr *out) {
+    return server.masterhost ? kstr_catfmt(out, "%s %d", server.masterhost, server.masterport) : out;
 }
 
 /* latency-tracking-info-percentiles: numbers in [0, 100], kept as text, each written as
@@ -382,7 +391,7 @@ static const configSpecial sp_save = {set_save, get_string};
 static const configSpecial sp_notify = {set_notify, get_notify};
 static const configSpecial sp_dir = {set_dir, get_dir};
 static const configSpecial sp_oom_values = {set_oom_values, get_oom_values};
-static const configSpecial sp_replicaof = {set_replicaof, get_nothing};
+static const configSpecial sp_replicaof = {set_replicaof, get_replicaof};
 static const configSpecial sp_percentiles = {set_percentiles, get_string};
 static const configSpecial sp_shutdown = {set_shutdown_flags, get_shutdown_flags};
 
@@ -411,7 +420,6 @@ static const struct {
 } missing_features[] = {
     {"appendonly", "AOF persistence"},
     {"cluster-enabled", "cluster mode"},
-    {"min-replicas-to-write", "replication"},
     {"tls-port", "TLS"},
     {"aclfile", "ACL files"},
     {"syslog-enabled", "syslog logging"},
@@ -608,30 +616,30 @@ static configDef configs[] = {
     config_row("aof-rewrite-incremental-fsync", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
     config_row("aof-disable-auto-gc", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
 
-    /* Replication (not built). */
+    /* Replication (src/repl/). */
     config_row("replicaof", "slaveof", T_SPECIAL, IMMUTABLE | MULTI_ARG, NULL, "", NOLIM, NULL, &sp_replicaof, NULL),
-    config_row("masterauth", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("masteruser", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("min-replicas-to-write", "min-slaves-to-write", T_INT, 0, NULL, "0", 0, INT_MAX, NULL, NULL, needs_feature),
-    config_row("min-replicas-max-lag", "min-slaves-max-lag", T_INT, 0, NULL, "10", 0, INT_MAX, NONE),
-    config_row("replica-serve-stale-data", "slave-serve-stale-data", T_BOOL, 0, NULL, "yes", NOLIM, NONE),
-    config_row("replica-read-only", "slave-read-only", T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("masterauth", NULL, T_STRING, 0, &server.masterauth, "", NOLIM, NONE),
+    config_row("masteruser", NULL, T_STRING, 0, &server.masteruser, "", NOLIM, NONE),
+    config_row("min-replicas-to-write", "min-slaves-to-write", T_INT, 0, &server.repl_min_replicas_to_write, "0", 0, INT_MAX, NONE),
+    config_row("min-replicas-max-lag", "min-slaves-max-lag", T_INT, 0, &server.repl_min_replicas_max_lag, "10", 0, INT_MAX, NONE),
+    config_row("replica-serve-stale-data", "slave-serve-stale-data", T_BOOL, 0, &server.repl_serve_stale_data, "yes", NOLIM, NONE),
+    config_row("replica-read-only", "slave-read-only", T_BOOL, 0, &server.repl_slave_ro, "yes", NOLIM, NONE),
     config_row("replica-lazy-flush", "slave-lazy-flush", T_BOOL, 0, NULL, "no", NOLIM, NONE),
     config_row("replica-ignore-maxmemory", "slave-ignore-maxmemory", T_BOOL, 0, NULL, "yes", NOLIM, NONE),
     config_row("replica-ignore-disk-write-errors", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
-    config_row("replica-announced", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
-    config_row("replica-announce-ip", "slave-announce-ip", T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("replica-announce-port", "slave-announce-port", T_INT, 0, NULL, "0", 0, 65535, NONE),
-    config_row("replica-priority", "slave-priority", T_INT, 0, NULL, "100", 0, INT_MAX, NONE),
+    config_row("replica-announced", NULL, T_BOOL, 0, &server.replica_announced, "yes", NOLIM, NONE),
+    config_row("replica-announce-ip", "slave-announce-ip", T_STRING, 0, &server.replica_announce_ip, "", NOLIM, NONE),
+    config_row("replica-announce-port", "slave-announce-port", T_INT, 0, &server.replica_announce_port, "0", 0, 65535, NONE),
+    config_row("replica-priority", "slave-priority", T_INT, 0, &server.replica_priority, "100", 0, INT_MAX, NONE),
     config_row("repl-diskless-sync", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
     config_row("repl-diskless-sync-delay", NULL, T_INT, 0, NULL, "5", 0, INT_MAX, NONE),
     config_row("repl-diskless-sync-max-replicas", NULL, T_INT, 0, NULL, "0", 0, INT_MAX, NONE),
     config_row("repl-diskless-load", NULL, T_ENUM, 0, NULL, "disabled", NOLIM, diskless_load_names, NULL, NULL),
-    config_row("repl-ping-replica-period", "repl-ping-slave-period", T_INT, 0, NULL, "10", 1, INT_MAX, NONE),
-    config_row("repl-timeout", NULL, T_INT, 0, NULL, "60", 1, INT_MAX, NONE),
+    config_row("repl-ping-replica-period", "repl-ping-slave-period", T_INT, 0, &server.repl_ping_replica_period, "10", 1, INT_MAX, NONE),
+    config_row("repl-timeout", NULL, T_INT, 0, &server.repl_timeout, "60", 1, INT_MAX, NONE),
     config_row("repl-disable-tcp-nodelay", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
-    config_row("repl-backlog-size", NULL, T_MEM, 0, NULL, "1mb", 1, LLONG_MAX, NONE),
-    config_row("repl-backlog-ttl", NULL, T_LL, 0, NULL, "3600", 0, LONG_MAX, NONE),
+    config_row("repl-backlog-size", NULL, T_MEM, 0, &server.repl_backlog_size, "1mb", 1, LLONG_MAX, NONE),
+    config_row("repl-backlog-ttl", NULL, T_LL, 0, &server.repl_backlog_ttl, "3600", 0, LONG_MAX, NONE),
     config_row("propagation-error-behavior", NULL, T_ENUM, 0, NULL, "ignore", NOLIM, propagation_names, NULL, NULL),
 
     /* Cluster (not built). */

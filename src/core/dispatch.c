@@ -20,6 +20,7 @@
 
 const char *(*dispatch_busy_error)(client *c, const command *cmd);
 const char *(*dispatch_write_error)(void);
+const char *(*dispatch_repl_error)(client *c, const command *cmd);
 
 static void reject_unknown(client *c) {
     char args[512];
@@ -126,7 +127,7 @@ static const command *checked_command(client *c) {
     }
     /* As Redis: evict before every command while over the limit; only commands that may grow
      * memory are refused when eviction can't get under it. */
-    if (server.maxmemory && mem_used() > (size_t)server.maxmemory && !evict_to_fit() &&
+    if (server.maxmemory && !(c->flags & CLIENT_MASTER) && mem_used() > (size_t)server.maxmemory && !evict_to_fit() &&
         multi_refused_when_oom(c, cmd)) {   /* core/multi.c: denyoom, or queueing in MULTI */
         reject(c, cmd, ERR_OOM);
         return NULL;
@@ -135,6 +136,12 @@ static const command *checked_command(client *c) {
     const char *write_error = dispatch_write_error ? dispatch_write_error() : NULL;
     if (write_error && (cmd->flags & (CMD_WRITE | CMD_FAILS_ON_MISCONF))) {
         reject(c, cmd, write_error);
+        return NULL;
+    }
+    /* repl/: writes on a read-only replica, a stale replica, too few good replicas. */
+    const char *repl_error = dispatch_repl_error ? dispatch_repl_error(c, cmd) : NULL;
+    if (repl_error) {
+        reject(c, cmd, repl_error);
         return NULL;
     }
     /* RESP2 subscriber mode: the connection only carries subscription traffic (core/pubsub.c). */

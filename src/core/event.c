@@ -107,8 +107,12 @@ long long el_add_timer(eventLoop *el, long long ms, el_time_proc *proc, void *da
     t->when_us = monotonic_us() + (uint64_t)ms * 1000;
     t->proc = proc;
     t->data = data;
-    t->next = el->timers;
-    el->timers = t;
+    /* Appended, not prepended: a timer handler may add a timer and then remove itself, and
+     * run_timers unlinks it through the link that pointed at it. */
+    t->next = NULL;
+    timerEvent **link = &el->timers;
+    while (*link) link = &(*link)->next;
+    *link = t;
     return t->id;
 }
 

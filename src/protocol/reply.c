@@ -15,6 +15,8 @@
 
 int reply_enabled(client *c) {
     if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) return 0;
+    /* The primary's link gets no replies but the acknowledgements (src/repl/). */
+    if ((c->flags & CLIENT_MASTER) && !(c->flags & CLIENT_MASTER_REPLY)) return 0;
     return 1;
 }
 
@@ -36,7 +38,7 @@ static replyBlock *new_block(client *c, size_t size) {
  * without bound; the soft limit is timed in clients_cron. */
 static void check_obuf_limit(client *c) {
     if (c->flags & CLIENT_FAKE) return;
-    int cls = (c->flags & CLIENT_PUBSUB) ? OBUF_PUBSUB : OBUF_NORMAL;
+    int cls = (c->flags & CLIENT_SLAVE) ? OBUF_REPLICA : (c->flags & CLIENT_PUBSUB) ? OBUF_PUBSUB : OBUF_NORMAL;
     long long hard = server.obuf_limits[cls].hard_bytes;
     if (hard && (long long)c->reply_bytes > hard) {
         server.stat_client_outbuf_limit_disconnections++;

@@ -1,0 +1,514 @@
+/* primary.c - this server as a primary: the backlog, the replicas' links, REPLCONF, PSYNC and
+ * SYNC.
+ *
+ * A replica's link (replicaLink, client->rlink) goes through Redis's states:
+ *   WAIT_BGSAVE_START  asked for a full sync; waits for a snapshot to start (one runs at a time)
+ *   WAIT_BGSAVE_END    got "+FULLRESYNC <replid> <offset>"; the forkless BGSAVE (bgsave.c) writes
+ *                      the data set as it was at <offset>; the stream after <offset> collects in
+ *                      the link's `pending` buffer
+ *   SEND_BULK          "$<size>\r\n" and the file, fed to the output as the socket drains it
+ *   ONLINE             pending was sent; the stream goes straight to the client's output
+ * A partial sync (+CONTINUE) goes straight to ONLINE with the backlog's bytes after the
+ * replica's offset.
+ *
+ * The backlog is a ring of repl-backlog-size bytes holding the last bytes of the stream;
+ * invariant: it holds the stream bytes at offsets (repl_state.offset - histlen, offset], so
+ * repl_backlog_first_byte_offset = offset - histlen + 1. It exists from the first replica on
+ * (until repl-backlog-ttl passes without replicas on a primary). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "persist/bgsave.h"
+#include "protocol/reply.h"
+#include "repl/repl.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/util.h"
+
+#define BULK_CHUNK (64 * 1024)
+#define BULK_OUTPUT_MAX (1024 * 1024)   /* refill a replica's output below this */
+
+enum { RS_WAIT_BGSAVE_START, RS_WAIT_BGSAVE_END, RS_SEND_BULK, RS_ONLINE };
+
+struct replicaLink {
+    client *c;
+    int state;                  /* RS_* */
+    int is_replica;             /* PSYNC/SYNC accepted (else only REPLCONF options so far) */
+    int psync;                  /* asked with PSYNC (else SYNC: no +FULLRESYNC line) */
+    int capa_psync2;
+    int listening_port;
+    char ip[64];                /* REPLCONF ip-address, "" if not given */
+    long long ack_off;
+    long long ack_ms;
+    kstr *pending;              /* the stream during WAIT_BGSAVE_END and SEND_BULK */
+    int bulk_fd;
+    long long bulk_left;
+    struct replicaLink *next;
+};
+
+replState repl_state = {.second_offset = -1};
+
+static struct {
+    char *buf;
+    long long size, idx, histlen;
+} backlog;
+
+static struct replicaLink *replicas;    /* links with is_replica set */
+static int sync_saving;                 /* the running BGSAVE is one for replicas */
+static long long no_replicas_since_ms;  /* for repl-backlog-ttl */
+static long long last_ping_ms;
+static int pump_running;
+
+static void random_id(char *out) {
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 40; i++) out[i] = hex[rand64() & 15];
+    out[40] = '\0';
+}
+
+void repl_new_replid(void) {
+    memcpy(repl_state.replid2, repl_state.replid, sizeof(repl_state.replid2));
+    repl_state.second_offset = repl_state.offset + 1;
+    random_id(repl_state.replid);
+}
+
+static void clear_replid2(void) {
+    memset(repl_state.replid2, '0', 40);
+    repl_state.replid2[40] = '\0';
+    repl_state.second_offset = -1;
+}
+
+void repl_backlog_reset(void) {
+    kfree(backlog.buf);
+    backlog.size = server.repl_backlog_size;
+    backlog.buf = kmalloc((size_t)backlog.size);
+    backlog.idx = backlog.histlen = 0;
+}
+
+void repl_backlog_ensure(void) {
+    if (!backlog.buf) repl_backlog_reset();
+}
+
+void repl_primary_init(void) {
+    random_id(repl_state.replid);
+    clear_replid2();
+}
+
+static void backlog_free(void) {
+    kfree(backlog.buf);
+    backlog.buf = NULL;
+    backlog.size = backlog.idx = backlog.histlen = 0;
+}
+
+/* CONFIG SET repl-backlog-size: a new ring keeping the newest bytes that fit. */
+static void backlog_resize(void) {
+    long long keep = backlog.histlen < server.repl_backlog_size ? backlog.histlen : server.repl_backlog_size;
+    char *nb = kmalloc((size_t)server.repl_backlog_size);
+    for (long long i = 0; i < keep; i++)
+        nb[i] = backlog.buf[((backlog.idx - keep + i) % backlog.size + backlog.size) % backlog.size];
+    kfree(backlog.buf);
+    backlog.buf = nb;
+    backlog.size = server.repl_backlog_size;
+    backlog.histlen = keep;
+    backlog.idx = keep % backlog.size;
+}
+
+static void backlog_append(const char *p, size_t len) {
+    while (len) {
+        size_t n = (size_t)(backlog.size - backlog.idx);
+        if (n > len) n = len;
+        memcpy(backlog.buf + backlog.idx, p, n);
+        backlog.idx = (backlog.idx + (long long)n) % backlog.size;
+        backlog.histlen = backlog.histlen + (long long)n > backlog.size ? backlog.size : backlog.histlen + (long long)n;
+        p += n;
+        len -= n;
+    }
+}
+
+static long long backlog_first_offset(void) {
+    return repl_state.offset - backlog.histlen + 1;
+}
+
+/* Queues the backlog's bytes from offset `from` (inclusive) to the end on c. */
+static long long send_backlog_from(client *c, long long from) {
+    long long skip = from - backlog_first_offset();
+    long long len = backlog.histlen - skip;
+    long long pos = ((backlog.idx - backlog.histlen + skip) % backlog.size + backlog.size) % backlog.size;
+    long long sent = 0;
+    while (sent < len) {
+        long long n = backlog.size - pos;
+        if (n > len - sent) n = len - sent;
+        reply_raw(c, backlog.buf + pos, (size_t)n);
+        sent += n;
+        pos = (pos + n) % backlog.size;
+    }
+    return len;
+}
+
+static void replica_close(struct replicaLink *l, const char *why) {
+    log_msg(LL_WARNING, "Disconnecting replica %s: %s", l->c->addr, why);
+    client_close_async(l->c);
+}
+
+void repl_feed(const char *buf, size_t len) {
+    if (!backlog.buf || len == 0) return;
+    backlog_append(buf, len);
+    repl_state.offset += (long long)len;
+    long long hard = server.obuf_limits[OBUF_REPLICA].hard_bytes;
+    for (struct replicaLink *l = replicas; l; l = l->next) {
+        if (l->state == RS_ONLINE) {
+            reply_raw(l->c, buf, len);
+        } else if (l->state != RS_WAIT_BGSAVE_START) {
+            l->pending = kstr_cat(l->pending, buf, len);
+            if (hard && (long long)l->pending->len > hard) replica_close(l, "output buffer limit reached during sync");
+        }
+    }
+}
+
+static void link_remove(struct replicaLink *l) {
+    struct replicaLink **p = &replicas;
+    while (*p && *p != l) p = &(*p)->next;
+    if (*p) *p = l->next;
+}
+
+void repl_replica_freed(client *c) {
+    struct replicaLink *l = c->rlink;
+    if (!l) return;
+    if (l->is_replica) {
+        link_remove(l);
+        log_msg(LL_NOTICE, "Connection with replica %s lost.", c->addr);
+        if (!replicas) no_replicas_since_ms = mstime();
+    }
+    if (l->bulk_fd >= 0) close(l->bulk_fd);
+    kstr_free(l->pending);
+    kfree(l);
+    c->rlink = NULL;
+    c->flags &= ~CLIENT_SLAVE;
+}
+
+void repl_disconnect_replicas(void) {
+    for (struct replicaLink *l = replicas; l; l = l->next) client_close_async(l->c);
+}
+
+int repl_replicas_count(void) {
+    int n = 0;
+    for (struct replicaLink *l = replicas; l; l = l->next) n++;
+    return n;
+}
+
+static struct replicaLink *link_of(client *c) {
+    if (!c->rlink) {
+        c->rlink = kcalloc(sizeof(*c->rlink));
+        c->rlink->c = c;
+        c->rlink->bulk_fd = -1;
+    }
+    return c->rlink;
+}
+
+/* The replica's address as INFO and ROLE show it: the announced one, else the peer's. */
+static void replica_ip(const struct replicaLink *l, char *out, size_t cap) {
+    if (l->ip[0]) {
+        snprintf(out, cap, "%s", l->ip);
+        return;
+    }
+    snprintf(out, cap, "%s", l->c->addr);
+    char *colon = strrchr(out, ':');
+    if (colon) *colon = '\0';
+}
+
+/* ---------------------------------------------------------------- full sync */
+
+static const char *sync_path(void) {
+    return server.dbfilename && server.dbfilename[0] ? server.dbfilename : "dump.rdb";
+}
+
+/* Feeds SEND_BULK replicas their file as their output drains; a 1 ms timer while any sends. */
+static long long bulk_pump(eventLoop *el, long long id, void *data) {
+    (void)el, (void)id, (void)data;
+    int sending = 0;
+    char chunk[BULK_CHUNK];
+    for (struct replicaLink *l = replicas; l; l = l->next) {
+        if (l->state != RS_SEND_BULK) continue;
+        while (l->bulk_left > 0 && l->c->reply_bytes < BULK_OUTPUT_MAX) {
+            size_t want = l->bulk_left < BULK_CHUNK ? (size_t)l->bulk_left : BULK_CHUNK;
+            ssize_t n = read(l->bulk_fd, chunk, want);
+            if (n <= 0) {
+                replica_close(l, "reading the RDB file failed");
+                l->bulk_left = -1;
+                break;
+            }
+            reply_raw(l->c, chunk, (size_t)n);
+            l->bulk_left -= n;
+        }
+        if (l->bulk_left == 0) {
+            close(l->bulk_fd);
+            l->bulk_fd = -1;
+            l->state = RS_ONLINE;
+            l->ack_ms = mstime();
+            reply_raw(l->c, l->pending->buf, l->pending->len);
+            kstr_free(l->pending);
+            l->pending = NULL;
+            log_msg(LL_NOTICE, "Synchronization with replica %s succeeded", l->c->addr);
+        } else if (l->bulk_left > 0) {
+            sending = 1;
+        }
+    }
+    if (sending) return 1;
+    pump_running = 0;
+    return EL_NOMORE;
+}
+
+static void start_pending_syncs(void);
+
+static void sync_save_done(int ok) {
+    sync_saving = 0;
+    for (struct replicaLink *l = replicas; l; l = l->next) {
+        if (l->state != RS_WAIT_BGSAVE_END) continue;
+        struct stat st;
+        l->bulk_fd = ok ? open(sync_path(), O_RDONLY | O_CLOEXEC) : -1;
+        if (l->bulk_fd < 0 || fstat(l->bulk_fd, &st) < 0) {
+            replica_close(l, ok ? "can't open the RDB file" : "the snapshot failed");
+            continue;
+        }
+        char hdr[32];
+        int n = snprintf(hdr, sizeof(hdr), "$%lld\r\n", (long long)st.st_size);
+        reply_raw(l->c, hdr, (size_t)n);
+        l->bulk_left = st.st_size;
+        l->state = RS_SEND_BULK;
+    }
+    if (!pump_running) {
+        pump_running = 1;
+        el_add_timer(server.el, 0, bulk_pump, NULL);
+    }
+    start_pending_syncs();
+}
+
+/* Starts a snapshot for the replicas waiting for one, unless a snapshot runs already. */
+static void start_pending_syncs(void) {
+    if (sync_saving || bgsave_in_progress()) return;
+    int waiting = 0;
+    for (struct replicaLink *l = replicas; l; l = l->next) waiting |= l->state == RS_WAIT_BGSAVE_START;
+    if (!waiting) return;
+    if (bgsave_start(sync_path(), sync_save_done) < 0) {
+        for (struct replicaLink *l = replicas; l; l = l->next)
+            if (l->state == RS_WAIT_BGSAVE_START) replica_close(l, "can't start the snapshot");
+        return;
+    }
+    sync_saving = 1;
+    log_msg(LL_NOTICE, "Starting BGSAVE for SYNC with target: disk");
+    for (struct replicaLink *l = replicas; l; l = l->next) {
+        if (l->state != RS_WAIT_BGSAVE_START) continue;
+        l->state = RS_WAIT_BGSAVE_END;
+        l->pending = kstr_empty(0);
+        if (l->psync) {
+            char line[96];
+            int n = snprintf(line, sizeof(line), "+FULLRESYNC %s %lld\r\n", repl_state.replid, repl_state.offset);
+            reply_raw(l->c, line, (size_t)n);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- commands */
+
+/* PSYNC's partial resynchronization, if the backlog has what the replica asks for. */
+static int try_partial(client *c, struct replicaLink *l) {
+    const char *id = c->argv[1].ptr;
+    long long from;
+    if (!str_to_ll(c->argv[2].ptr, c->argv[2].len, &from)) return 0;
+    int same = strcasecmp(id, repl_state.replid) == 0;
+    int prev = strcasecmp(id, repl_state.replid2) == 0 && from <= repl_state.second_offset;
+    if (!same && !prev) {
+        log_msg(LL_NOTICE, "Partial resynchronization not accepted from %s (replication id mismatch)", c->addr);
+        return 0;
+    }
+    if (!backlog.buf || from < backlog_first_offset() || from > repl_state.offset + 1) {
+        log_msg(LL_NOTICE, "Unable to partial resync with replica %s for lack of backlog (Replica request was: %lld).",
+                c->addr, from);
+        return 0;
+    }
+    l->state = RS_ONLINE;
+    l->ack_ms = mstime();
+    char line[96];
+    int n = l->capa_psync2 ? snprintf(line, sizeof(line), "+CONTINUE %s\r\n", repl_state.replid)
+                           : snprintf(line, sizeof(line), "+CONTINUE\r\n");
+    reply_raw(c, line, (size_t)n);
+    long long sent = send_backlog_from(c, from);
+    log_msg(LL_NOTICE, "Partial resynchronization request from %s accepted. Sending %lld bytes of backlog "
+            "starting from offset %lld.", c->addr, sent, from);
+    return 1;
+}
+
+static void sync_generic(client *c, int psync) {
+    if (c->flags & CLIENT_SLAVE) return;
+    if (!repl_link_up()) {
+        reply_error(c, "-NOMASTERLINK Can't SYNC while not connected with my master");
+        return;
+    }
+    if (c->reply_bytes) {
+        reply_error(c, "SYNC and PSYNC are invalid with pending output");
+        return;
+    }
+    struct replicaLink *l = link_of(c);
+    log_msg(LL_NOTICE, "Replica %s asks for synchronization", c->addr);
+    l->is_replica = 1;
+    l->psync = psync;
+    c->flags |= CLIENT_SLAVE;
+    l->next = replicas;
+    replicas = l;
+    if (psync && try_partial(c, l)) return;
+    l->state = RS_WAIT_BGSAVE_START;
+    if (!backlog.buf) {
+        /* A new history: no replica can continue an old one with us. */
+        if (!server.masterhost) {
+            random_id(repl_state.replid);
+            clear_replid2();
+        }
+        repl_backlog_reset();
+    }
+    start_pending_syncs();
+}
+
+void psync_command(client *c) {
+    sync_generic(c, 1);
+}
+
+void sync_command(client *c) {
+    sync_generic(c, 0);
+}
+
+void replconf_command(client *c) {
+    if (c->argc % 2 == 0) {
+        reply_error(c, ERR_SYNTAX);
+        return;
+    }
+    for (int j = 1; j < c->argc; j += 2) {
+        const karg *opt = &c->argv[j], *val = &c->argv[j + 1];
+        if (arg_is(opt->ptr, opt->len, "listening-port")) {
+            long long port;
+            if (!arg_ll_or_reply(c, val, &port, NULL)) return;
+            link_of(c)->listening_port = (int)port;
+        } else if (arg_is(opt->ptr, opt->len, "ip-address")) {
+            if (val->len >= sizeof(c->rlink->ip)) {
+                reply_errorf(c, "REPLCONF ip-address provided by replica instance is too long: %zu bytes", val->len);
+                return;
+            }
+            snprintf(link_of(c)->ip, sizeof(c->rlink->ip), "%s", val->ptr);
+        } else if (arg_is(opt->ptr, opt->len, "capa")) {
+            if (arg_is(val->ptr, val->len, "psync2")) link_of(c)->capa_psync2 = 1;
+        } else if (arg_is(opt->ptr, opt->len, "ack")) {
+            long long off;
+            if (!(c->flags & CLIENT_SLAVE) || !str_to_ll(val->ptr, val->len, &off)) return;
+            if (off > c->rlink->ack_off) c->rlink->ack_off = off;
+            c->rlink->ack_ms = mstime();
+            return;   /* no reply */
+        } else if (arg_is(opt->ptr, opt->len, "getack")) {
+            if (c->flags & CLIENT_MASTER) repl_send_ack();
+            return;
+        } else if (!arg_is(opt->ptr, opt->len, "rdb-only") && !arg_is(opt->ptr, opt->len, "rdb-filter-only")) {
+            reply_errorf(c, "Unrecognized REPLCONF option: %s", opt->ptr);
+            return;
+        }
+    }
+    reply_ok(c);
+}
+
+/* ---------------------------------------------------------------- cron, INFO, ROLE */
+
+void repl_primary_cron(void) {
+    long long now = mstime();
+    if (backlog.buf && backlog.size != server.repl_backlog_size) backlog_resize();
+    /* A snapshot for replicas aborted under them (SAVE, FLUSHALL): they start over. */
+    if (sync_saving && !bgsave_in_progress()) {
+        sync_saving = 0;
+        for (struct replicaLink *l = replicas; l; l = l->next)
+            if (l->state == RS_WAIT_BGSAVE_END) replica_close(l, "the snapshot was aborted");
+    }
+    start_pending_syncs();
+    for (struct replicaLink *l = replicas; l; l = l->next)
+        if (l->state == RS_ONLINE && now - l->ack_ms > (long long)server.repl_timeout * 1000)
+            replica_close(l, "timeout");
+    /* Replicas of a replica get its primary's PINGs, verbatim. */
+    if (!server.masterhost && replicas && now - last_ping_ms >= (long long)server.repl_ping_replica_period * 1000) {
+        static const char ping[] = "*1\r\n$4\r\nPING\r\n";
+        last_ping_ms = now;
+        repl_feed(ping, sizeof(ping) - 1);
+    }
+    if (!server.masterhost && backlog.buf && !replicas && server.repl_backlog_ttl &&
+        now - no_replicas_since_ms > server.repl_backlog_ttl * 1000) {
+        random_id(repl_state.replid);
+        clear_replid2();
+        backlog_free();
+        log_msg(LL_NOTICE, "Replication backlog freed after %lld seconds without connected replicas.",
+                server.repl_backlog_ttl);
+    }
+}
+
+const char *repl_min_replicas_error(client *c, const command *cmd) {
+    if (server.masterhost || !server.repl_min_replicas_to_write || !server.repl_min_replicas_max_lag ||
+        (c->flags & CLIENT_MASTER) || !(cmd->flags & CMD_WRITE))
+        return NULL;
+    long long now = mstime();
+    int good = 0;
+    for (struct replicaLink *l = replicas; l; l = l->next)
+        good += l->state == RS_ONLINE && now - l->ack_ms <= (long long)server.repl_min_replicas_max_lag * 1000;
+    return good < server.repl_min_replicas_to_write ? "-NOREPLICAS Not enough good replicas to write." : NULL;
+}
+
+static const char *state_name(int state) {
+    return state == RS_SEND_BULK ? "send_bulk" : state == RS_ONLINE ? "online" : "wait_bgsave";
+}
+
+/* Redis lists replicas newest last. */
+static struct replicaLink **links_oldest_first(int *n) {
+    *n = repl_replicas_count();
+    struct replicaLink **v = kmalloc(sizeof(*v) * (size_t)(*n ? *n : 1));
+    int i = *n;
+    for (struct replicaLink *l = replicas; l; l = l->next) v[--i] = l;
+    return v;
+}
+
+kstr *repl_primary_info(kstr *s) {
+    int n;
+    struct replicaLink **v = links_oldest_first(&n);
+    s = kstr_catfmt(s, "connected_slaves:%d\r\n", n);
+    long long now = mstime();
+    for (int i = 0; i < n; i++) {
+        char ip[64];
+        replica_ip(v[i], ip, sizeof(ip));
+        long long lag = v[i]->state == RS_ONLINE ? now / 1000 - v[i]->ack_ms / 1000 : 0;
+        s = kstr_catfmt(s, "slave%d:ip=%s,port=%d,state=%s,offset=%lld,lag=%lld\r\n", i, ip, v[i]->listening_port,
+                        state_name(v[i]->state), v[i]->ack_off, lag);
+    }
+    kfree(v);
+    s = kstr_catfmt(s, "master_failover_state:no-failover\r\nmaster_replid:%s\r\nmaster_replid2:%s\r\n"
+                       "master_repl_offset:%lld\r\nsecond_repl_offset:%lld\r\nrepl_backlog_active:%d\r\n"
+                       "repl_backlog_size:%lld\r\nrepl_backlog_first_byte_offset:%lld\r\nrepl_backlog_histlen:%lld\r\n",
+                    repl_state.replid, repl_state.replid2, repl_state.offset, repl_state.second_offset,
+                    backlog.buf != NULL, server.repl_backlog_size, backlog.buf ? backlog_first_offset() : 0,
+                    backlog.histlen);
+    return s;
+}
+
+void repl_role_primary(client *c) {
+    reply_array_len(c, 3);
+    reply_bulk_cstr(c, "master");
+    reply_integer(c, repl_state.offset);
+    int n, online = 0;
+    struct replicaLink **v = links_oldest_first(&n);
+    for (int i = 0; i < n; i++) online += v[i]->state == RS_ONLINE;
+    reply_array_len(c, online);
+    for (int i = 0; i < n; i++) {
+        if (v[i]->state != RS_ONLINE) continue;
+        char ip[64];
+        replica_ip(v[i], ip, sizeof(ip));
+        reply_array_len(c, 3);
+        reply_bulk_cstr(c, ip);
+        reply_bulk_ll(c, v[i]->listening_port);
+        reply_bulk_ll(c, v[i]->ack_off);
+    }
+    kfree(v);
+}

@@ -1,0 +1,54 @@
+/* repl.h - replication with Redis's protocol (PSYNC2): this server as a primary (primary.c:
+ * REPLCONF, PSYNC/SYNC answered with the forkless snapshot, the backlog, the replicas' links)
+ * and as a replica (replica.c: REPLICAOF, the handshake, loading the primary's RDB, applying
+ * its stream through the master client).
+ *
+ * State both sides share (repl_state): the replication id and offset. On a primary the offset
+ * counts the bytes of the stream it produced; on a replica the bytes of its primary's stream it
+ * applied, which it also appends verbatim to its own backlog and sends to its own replicas
+ * (chained replication), so a replica and its primary have the same id and offsets. replid2 is
+ * the previous id, valid up to second_offset - 1: a promoted replica keeps accepting PSYNC of
+ * its former siblings from there. */
+#ifndef KEEL_REPL_H
+#define KEEL_REPL_H
+
+#include "server.h"
+
+typedef struct replState {
+    char replid[41], replid2[41];
+    long long offset;           /* master_repl_offset */
+    long long second_offset;    /* second_repl_offset, -1 if replid2 is unset */
+} replState;
+extern replState repl_state;
+
+/* Start-up: installs the dispatch and client hooks and the replication cron; connects to the
+ * primary named by replicaof, if any. */
+void repl_init(void);
+/* INFO replication. */
+kstr *repl_info(kstr *s);
+
+/* primary.c, for replica.c */
+void repl_primary_init(void);           /* a random replication id */
+void repl_feed(const char *buf, size_t len);   /* the stream's next bytes: backlog and replicas */
+void repl_backlog_reset(void);          /* an empty backlog starting after repl_state.offset */
+void repl_backlog_ensure(void);         /* the same, unless there is a backlog */
+/* -NOREPLICAS for a write when min-replicas-to-write replicas did not ack within
+ * min-replicas-max-lag seconds; else NULL. */
+const char *repl_min_replicas_error(client *c, const command *cmd);
+void repl_disconnect_replicas(void);
+void repl_new_replid(void);             /* a fresh id, the current one kept as replid2 */
+void repl_primary_cron(void);
+void repl_replica_freed(client *c);     /* client_repl_freed for a replica's link */
+int repl_replicas_count(void);
+kstr *repl_primary_info(kstr *s);       /* connected_slaves and the slaveN lines */
+void repl_role_primary(client *c);
+
+/* replica.c, for primary.c */
+int repl_link_up(void);                 /* 1 if this is a primary or its primary's link is up */
+void repl_replica_cron(void);
+void repl_send_ack(void);               /* REPLCONF ACK <offset> to our primary, if linked */
+void repl_master_freed(client *c);      /* client_repl_freed for the master client */
+
+command_proc replicaof_command, slaveof_command, replconf_command, psync_command, sync_command, role_command;
+
+#endif

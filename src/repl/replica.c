@@ -1,0 +1,599 @@
+/* replica.c - this server as a replica: REPLICAOF, the link to the primary, ROLE, INFO
+ * replication, and the checks replication adds to dispatch.
+ *
+ * The link goes through Redis's states: CONNECT (to be connected by the cron), CONNECTING (a
+ * non-blocking connect), HANDSHAKE (PING, AUTH, REPLCONF listening-port / ip-address / capa,
+ * PSYNC <replid> <offset+1>, one command at a time, each reply one line), TRANSFER (after
+ * +FULLRESYNC: the RDB, "$<size>" or "$EOF:<40-byte mark>" framed, into a temp file, then
+ * loaded in place of the data set), CONNECTED (the socket belongs to the master client, whose
+ * commands run without replies; each one's bytes count into repl_state.offset and go to our own
+ * backlog and replicas verbatim). +CONTINUE skips TRANSFER. Any failure closes the link and
+ * goes back to CONNECT; the id and offset stay, so the next attempt asks for a partial sync. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "persist/bgsave.h"
+#include "persist/rdb.h"
+#include "protocol/reply.h"
+#include "repl/repl.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/util.h"
+
+#define EOF_MARK_LEN 40
+
+enum { RL_NONE, RL_CONNECT, RL_CONNECTING, RL_HANDSHAKE, RL_TRANSFER, RL_CONNECTED };
+enum { H_PING, H_AUTH, H_PORT, H_IP, H_CAPA, H_PSYNC };
+
+static struct {
+    int state;                  /* RL_* */
+    int step;                   /* H_* while in HANDSHAKE */
+    int fd;                     /* the socket until the master client owns it, else -1 */
+    kstr *rbuf;                 /* bytes read and not yet used */
+    long long last_io_ms;
+    long long down_since_ms;    /* 0: never up */
+    client *master;
+    /* TRANSFER */
+    char new_replid[41];
+    long long new_offset;
+    int have_header;
+    long long size;             /* -1: EOF-mark framing */
+    long long read;
+    char mark[EOF_MARK_LEN], tail[EOF_MARK_LEN];
+    int tmp_fd;
+    char tmp_path[64];
+} rl = {.fd = -1, .tmp_fd = -1};
+
+static void link_handler(eventLoop *el, int fd, void *data, int mask);
+
+int repl_link_up(void) {
+    return !server.masterhost || rl.state == RL_CONNECTED;
+}
+
+/* Ends the attempt in progress (not the master client): the cron tries again. */
+static void link_cancel(void) {
+    if (rl.fd >= 0) {
+        el_del(server.el, rl.fd, EL_READABLE | EL_WRITABLE);
+        close(rl.fd);
+        rl.fd = -1;
+    }
+    if (rl.tmp_fd >= 0) {
+        close(rl.tmp_fd);
+        unlink(rl.tmp_path);
+        rl.tmp_fd = -1;
+    }
+    kstr_free(rl.rbuf);
+    rl.rbuf = NULL;
+    if (rl.state != RL_CONNECTED && rl.state != RL_NONE) rl.state = RL_CONNECT;
+}
+
+static void link_fail(const char *why) {
+    log_msg(LL_WARNING, "MASTER <-> REPLICA sync: %s", why);
+    link_cancel();
+}
+
+/* Writes a command on the handshake socket (a few bytes: the socket buffer takes them). */
+static void send_command(int argc, const char **argv) {
+    kstr *s = kstr_catfmt(kstr_empty(64), "*%d\r\n", argc);
+    for (int i = 0; i < argc; i++) s = kstr_catfmt(s, "$%zu\r\n%s\r\n", strlen(argv[i]), argv[i]);
+    ssize_t n = write(rl.fd, s->buf, s->len);
+    int ok = n == (ssize_t)s->len;
+    kstr_free(s);
+    if (!ok) link_fail("writing to the MASTER failed");
+}
+
+static void connect_master(void) {
+    struct addrinfo hints = {0}, *res = NULL;
+    char port[16];
+    snprintf(port, sizeof(port), "%d", server.masterport);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(server.masterhost, port, &hints, &res) != 0) {
+        log_msg(LL_WARNING, "Unable to connect to MASTER: can't resolve %s", server.masterhost);
+        return;
+    }
+    int fd = -1;
+    for (struct addrinfo *p = res; p && fd < 0; p = p->ai_next) {
+        fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, p->ai_protocol);
+        if (fd >= 0 && connect(fd, p->ai_addr, p->ai_addrlen) < 0 && errno != EINPROGRESS) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        log_msg(LL_WARNING, "Unable to connect to MASTER: %s", strerror(errno));
+        return;
+    }
+    int yes = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+    rl.fd = fd;
+    rl.state = RL_CONNECTING;
+    rl.last_io_ms = mstime();
+    rl.rbuf = kstr_empty(0);
+    el_add(server.el, fd, EL_WRITABLE, link_handler, NULL);
+    log_msg(LL_NOTICE, "Connecting to MASTER %s:%d", server.masterhost, server.masterport);
+}
+
+static void send_psync(void) {
+    char off[32];
+    snprintf(off, sizeof(off), "%lld", repl_state.offset + 1);
+    const char *argv[] = {"PSYNC", repl_state.replid, off};
+    rl.step = H_PSYNC;
+    send_command(3, argv);
+}
+
+static void send_capa(void) {
+    const char *argv[] = {"REPLCONF", "capa", "eof", "capa", "psync2"};
+    rl.step = H_CAPA;
+    send_command(5, argv);
+}
+
+static void send_port(void) {
+    char port[16];
+    snprintf(port, sizeof(port), "%d", server.replica_announce_port ? server.replica_announce_port : server.port);
+    const char *argv[] = {"REPLCONF", "listening-port", port};
+    rl.step = H_PORT;
+    send_command(3, argv);
+}
+
+/* The master client takes the socket; bytes already read are its first input. */
+static void attach_master(const char *rest, size_t len) {
+    int fd = rl.fd;
+    el_del(server.el, fd, EL_READABLE | EL_WRITABLE);
+    rl.fd = -1;
+    client *c = client_create(fd, 0);
+    kstr_free(rl.rbuf);
+    rl.rbuf = NULL;
+    if (!c) {
+        close(fd);
+        rl.state = RL_CONNECT;
+        return;
+    }
+    c->flags |= CLIENT_MASTER;
+    c->authenticated = 1;
+    snprintf(c->addr, sizeof(c->addr), "%s:%d", server.masterhost, server.masterport);
+    rl.master = c;
+    rl.state = RL_CONNECTED;
+    c->querybuf = kstr_cat(c->querybuf, rest, len);
+    repl_send_ack();
+    client_process_input(c);
+}
+
+static void handle_psync_reply(const char *line) {
+    if (strncmp(line, "+FULLRESYNC", 11) == 0) {
+        if (sscanf(line, "+FULLRESYNC %40s %lld", rl.new_replid, &rl.new_offset) != 2 || strlen(rl.new_replid) != 40) {
+            link_fail("Master replied with wrong +FULLRESYNC syntax.");
+            return;
+        }
+        log_msg(LL_NOTICE, "Full resync from master: %s:%lld", rl.new_replid, rl.new_offset);
+        /* Our replicas hold our old data set: they sync again after us. */
+        repl_disconnect_replicas();
+        rl.state = RL_TRANSFER;
+        rl.have_header = 0;
+        return;
+    }
+    if (strncmp(line, "+CONTINUE", 9) == 0) {
+        char id[41] = "";
+        if (sscanf(line, "+CONTINUE %40s", id) == 1 && strlen(id) == 40 && strcmp(id, repl_state.replid) != 0) {
+            /* The primary's history continues under a new id (it was promoted): keep the old
+             * one as replid2 and let our replicas reconnect to learn it. */
+            repl_new_replid();
+            memcpy(repl_state.replid, id, sizeof(id));
+            repl_disconnect_replicas();
+        }
+        log_msg(LL_NOTICE, "Successful partial resynchronization with master.");
+        repl_backlog_ensure();
+        attach_master(rl.rbuf->buf, rl.rbuf->len);
+        return;
+    }
+    if (strncmp(line, "-NOMASTERLINK", 13) == 0 || strncmp(line, "-LOADING", 8) == 0) {
+        log_msg(LL_NOTICE, "Master is currently unable to PSYNC but should be in the future: %s", line);
+        link_cancel();
+        return;
+    }
+    log_msg(LL_WARNING, "Unexpected reply to PSYNC from master: %s", line);
+    link_cancel();
+}
+
+/* One reply line of the handshake. */
+static void handshake_line(const char *line) {
+    switch (rl.step) {
+    case H_PING:
+        if (line[0] == '-' && strncmp(line, "-NOAUTH", 7) != 0 && strncmp(line, "-NOPERM", 7) != 0 &&
+            strncmp(line, "-ERR operation not permitted", 28) != 0) {
+            link_fail("Error reply to PING from master");
+            return;
+        }
+        if (server.masterauth) {
+            const char *with_user[] = {"AUTH", server.masteruser, server.masterauth};
+            const char *without[] = {"AUTH", server.masterauth};
+            rl.step = H_AUTH;
+            if (server.masteruser) send_command(3, with_user);
+            else send_command(2, without);
+            return;
+        }
+        send_port();
+        return;
+    case H_AUTH:
+        if (line[0] == '-') {
+            link_fail("Unable to AUTH to MASTER");
+            return;
+        }
+        send_port();
+        return;
+    case H_PORT:
+        if (server.replica_announce_ip) {
+            const char *argv[] = {"REPLCONF", "ip-address", server.replica_announce_ip};
+            rl.step = H_IP;
+            send_command(3, argv);
+            return;
+        }
+        send_capa();
+        return;
+    case H_IP:
+        send_capa();
+        return;
+    case H_CAPA:
+        send_psync();
+        return;
+    default:
+        handle_psync_reply(line);
+    }
+}
+
+/* Cuts the next line ("\r\n" or "\n" ended) out of rbuf into line; 0 if none is complete. */
+static int next_line(char *line, size_t cap) {
+    char *nl = memchr(rl.rbuf->buf, '\n', rl.rbuf->len);
+    if (!nl) {
+        if (rl.rbuf->len > 4096) link_fail("the MASTER sent an overlong line");
+        return 0;
+    }
+    size_t n = (size_t)(nl - rl.rbuf->buf);
+    size_t keep = n;
+    if (n && rl.rbuf->buf[n - 1] == '\r') n--;
+    if (n >= cap) n = cap - 1;
+    memcpy(line, rl.rbuf->buf, n);
+    line[n] = '\0';
+    kstr_range_keep(rl.rbuf, keep + 1, rl.rbuf->len - keep - 1);
+    return 1;
+}
+
+static int transfer_header(const char *line) {
+    if (line[0] == '\0') return 0;   /* the primary's keepalive newline */
+    if (line[0] == '-') {
+        log_msg(LL_WARNING, "MASTER aborted replication with an error: %s", line + 1);
+        return -1;
+    }
+    if (line[0] != '$') {
+        log_msg(LL_WARNING, "Bad protocol from MASTER, the first byte is not '$' (we received '%s')", line);
+        return -1;
+    }
+    if (strncmp(line + 1, "EOF:", 4) == 0 && strlen(line + 5) >= EOF_MARK_LEN) {
+        memcpy(rl.mark, line + 5, EOF_MARK_LEN);
+        rl.size = -1;
+    } else if (!str_to_ll(line + 1, strlen(line + 1), &rl.size) || rl.size < 0) {
+        log_msg(LL_WARNING, "Bad RDB size from MASTER: %s", line);
+        return -1;
+    }
+    snprintf(rl.tmp_path, sizeof(rl.tmp_path), "temp-%lld.%d.rdb", mstime(), (int)server.pid);
+    rl.tmp_fd = open(rl.tmp_path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+    if (rl.tmp_fd < 0) {
+        log_msg(LL_WARNING, "Opening the temp file needed for MASTER <-> REPLICA synchronization: %s", strerror(errno));
+        return -1;
+    }
+    rl.read = 0;
+    rl.have_header = 1;
+    log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: receiving %s bytes from master to disk",
+            rl.size < 0 ? "streamed" : line + 1);
+    return 0;
+}
+
+/* The payload is in the temp file: it becomes the data set. */
+static void transfer_done(size_t used) {
+    if (rl.size < 0 && ftruncate(rl.tmp_fd, rl.read - EOF_MARK_LEN) < 0) {
+        link_fail("truncating the EOF mark failed");
+        return;
+    }
+    close(rl.tmp_fd);
+    rl.tmp_fd = -1;
+    const char *path = server.dbfilename && server.dbfilename[0] ? server.dbfilename : "dump.rdb";
+    if (rename(rl.tmp_path, path) < 0) {
+        unlink(rl.tmp_path);
+        link_fail("renaming the received RDB failed");
+        return;
+    }
+    log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
+    bgsave_abort();
+    for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
+    log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
+    rdbLoadStats stats = {0};
+    if (rdb_load_file(path, &stats) != 0) {
+        for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
+        link_fail("Failed trying to load the MASTER synchronization DB from disk");
+        return;
+    }
+    memcpy(repl_state.replid, rl.new_replid, sizeof(rl.new_replid));
+    memset(repl_state.replid2, '0', 40);
+    repl_state.second_offset = -1;
+    repl_state.offset = rl.new_offset;
+    repl_backlog_reset();
+    log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
+    kstr_range_keep(rl.rbuf, used, rl.rbuf->len - used);
+    attach_master(rl.rbuf->buf, rl.rbuf->len);
+}
+
+/* Payload bytes at the head of rbuf go to the temp file. */
+static void transfer_data(void) {
+    size_t avail = rl.rbuf->len;
+    size_t take = avail;
+    if (rl.size >= 0 && (long long)take > rl.size - rl.read) take = (size_t)(rl.size - rl.read);
+    if (take && write(rl.tmp_fd, rl.rbuf->buf, take) != (ssize_t)take) {
+        link_fail("Write error writing to the DB");
+        return;
+    }
+    /* The last EOF_MARK_LEN bytes received, for the EOF-mark framing. */
+    if (take >= EOF_MARK_LEN) {
+        memcpy(rl.tail, rl.rbuf->buf + take - EOF_MARK_LEN, EOF_MARK_LEN);
+    } else if (take) {
+        memmove(rl.tail, rl.tail + take, EOF_MARK_LEN - take);
+        memcpy(rl.tail + EOF_MARK_LEN - take, rl.rbuf->buf, take);
+    }
+    rl.read += (long long)take;
+    int done = rl.size >= 0 ? rl.read == rl.size
+                            : rl.read >= EOF_MARK_LEN && memcmp(rl.tail, rl.mark, EOF_MARK_LEN) == 0;
+    if (done) transfer_done(take);
+    else kstr_range_keep(rl.rbuf, take, rl.rbuf->len - take);
+}
+
+static void link_handler(eventLoop *el, int fd, void *data, int mask) {
+    (void)el, (void)data;
+    if (rl.state == RL_CONNECTING) {
+        int err = 0;
+        socklen_t len = sizeof(err);
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+            link_fail(err ? strerror(err) : "connect failed");
+            return;
+        }
+        el_del(server.el, fd, EL_WRITABLE);
+        el_add(server.el, fd, EL_READABLE, link_handler, NULL);
+        log_msg(LL_NOTICE, "MASTER <-> REPLICA sync started");
+        rl.state = RL_HANDSHAKE;
+        rl.step = H_PING;
+        const char *argv[] = {"PING"};
+        send_command(1, argv);
+        return;
+    }
+    if (!(mask & EL_READABLE)) return;
+    rl.rbuf = kstr_reserve(rl.rbuf, 64 * 1024);
+    ssize_t n = read(fd, rl.rbuf->buf + rl.rbuf->len, 64 * 1024);
+    if (n <= 0) {
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+        link_fail("the MASTER closed the connection");
+        return;
+    }
+    rl.rbuf->len += (size_t)n;
+    rl.last_io_ms = mstime();
+    char line[4096];
+    while (rl.fd >= 0 && rl.rbuf) {
+        if (rl.state == RL_HANDSHAKE) {
+            if (!next_line(line, sizeof(line))) return;
+            handshake_line(line);
+        } else if (rl.state == RL_TRANSFER && !rl.have_header) {
+            if (!next_line(line, sizeof(line))) return;
+            if (transfer_header(line) < 0) link_cancel();
+        } else if (rl.state == RL_TRANSFER) {
+            if (rl.rbuf->len == 0) return;
+            transfer_data();
+        } else {
+            return;
+        }
+    }
+}
+
+void repl_send_ack(void) {
+    client *c = rl.master;
+    if (!c) return;
+    char off[32];
+    int n = ll_to_str(off, sizeof(off), repl_state.offset);
+    c->flags |= CLIENT_MASTER_REPLY;
+    reply_array_len(c, 3);
+    reply_bulk_cstr(c, "REPLCONF");
+    reply_bulk_cstr(c, "ACK");
+    reply_bulk(c, off, (size_t)n);
+    c->flags &= ~CLIENT_MASTER_REPLY;
+}
+
+void repl_master_freed(client *c) {
+    if (c != rl.master) return;
+    rl.master = NULL;
+    log_msg(LL_NOTICE, "Connection with master lost.");
+    if (server.masterhost) {
+        rl.state = RL_CONNECT;
+        rl.down_since_ms = mstime();
+    }
+}
+
+/* The master client ran a command: its bytes, as received, continue our stream. The parser
+ * turned each bulk's '\r' into '\0'; they are put back first. */
+static void master_applied(client *c, const char *buf, size_t len) {
+    char *end = (char *)buf + len;
+    for (int i = 0; i < c->parser.argc; i++) {
+        char *p = c->parser.argv[i].ptr + c->parser.argv[i].len;
+        if (p >= buf && p < end && *p == '\0') *p = '\r';
+    }
+    repl_feed(buf, len);
+}
+
+static void repl_freed(client *c) {
+    if (c->flags & CLIENT_MASTER) repl_master_freed(c);
+    else repl_replica_freed(c);
+}
+
+/* Drops the link to the primary and any attempt in progress. */
+static void drop_master_link(void) {
+    link_cancel();
+    if (rl.master) {
+        client *m = rl.master;
+        rl.master = NULL;
+        m->flags &= ~CLIENT_MASTER;
+        client_close_async(m);
+    }
+}
+
+static void set_master(const char *host, int port) {
+    drop_master_link();
+    kfree(server.masterhost);
+    server.masterhost = kstrdup(host);
+    server.masterport = port;
+    rl.state = RL_CONNECT;
+    rl.down_since_ms = 0;
+    repl_backlog_ensure();
+    connect_master();
+}
+
+static void unset_master(void) {
+    drop_master_link();
+    kfree(server.masterhost);
+    server.masterhost = NULL;
+    server.masterport = 0;
+    rl.state = RL_NONE;
+    /* Our replicas continue from here under a new id; they reconnect to learn it. */
+    repl_new_replid();
+    repl_disconnect_replicas();
+}
+
+void repl_replica_cron(void) {
+    if (!server.masterhost) return;
+    long long now = mstime(), timeout = (long long)server.repl_timeout * 1000;
+    if (rl.state == RL_CONNECT) {
+        connect_master();
+    } else if (rl.state == RL_CONNECTED) {
+        if (rl.master && now - rl.master->last_interaction_ms > timeout) {
+            log_msg(LL_WARNING, "MASTER timeout: no data nor PING received...");
+            client_close_async(rl.master);
+        } else {
+            repl_send_ack();
+        }
+    } else if (now - rl.last_io_ms > timeout) {
+        link_fail("Timeout connecting to the MASTER...");
+    }
+}
+
+/* ---------------------------------------------------------------- commands */
+
+static void replicaof_generic(client *c) {
+    if (arg_is(c->argv[1].ptr, c->argv[1].len, "no") && arg_is(c->argv[2].ptr, c->argv[2].len, "one")) {
+        if (server.masterhost) {
+            unset_master();
+            log_msg(LL_NOTICE, "MASTER MODE enabled (user request from 'id=%llu addr=%s')",
+                    (unsigned long long)c->id, c->addr);
+        }
+        reply_ok(c);
+        return;
+    }
+    if (c->flags & CLIENT_SLAVE) {
+        reply_error(c, "Command is not valid when client is a replica.");
+        return;
+    }
+    long long port;
+    if (!arg_ll_or_reply(c, &c->argv[2], &port, NULL)) return;
+    if (server.masterhost && strcasecmp(server.masterhost, c->argv[1].ptr) == 0 && server.masterport == port) {
+        log_msg(LL_NOTICE, "REPLICAOF would result into synchronization with the master we are already connected "
+                "with. No operation performed.");
+        reply_status(c, "OK Already connected to specified master");
+        return;
+    }
+    set_master(c->argv[1].ptr, (int)port);
+    log_msg(LL_NOTICE, "REPLICAOF %s:%d enabled (user request from 'id=%llu addr=%s')", server.masterhost,
+            server.masterport, (unsigned long long)c->id, c->addr);
+    reply_ok(c);
+}
+
+void replicaof_command(client *c) {
+    replicaof_generic(c);
+}
+
+void slaveof_command(client *c) {
+    replicaof_generic(c);
+}
+
+void role_command(client *c) {
+    if (!server.masterhost) {
+        repl_role_primary(c);
+        return;
+    }
+    static const char *const names[] = {"none", "connect", "connecting", "handshake", "sync", "connected"};
+    reply_array_len(c, 5);
+    reply_bulk_cstr(c, "slave");
+    reply_bulk_cstr(c, server.masterhost);
+    reply_integer(c, server.masterport);
+    reply_bulk_cstr(c, names[rl.state]);
+    reply_integer(c, rl.master ? repl_state.offset : -1);
+}
+
+kstr *repl_info(kstr *s) {
+    s = kstr_catfmt(s, "role:%s\r\n", server.masterhost ? "slave" : "master");
+    if (server.masterhost) {
+        long long now = mstime();
+        s = kstr_catfmt(s, "master_host:%s\r\nmaster_port:%d\r\nmaster_link_status:%s\r\n"
+                           "master_last_io_seconds_ago:%lld\r\nmaster_sync_in_progress:%d\r\n"
+                           "slave_read_repl_offset:%lld\r\nslave_repl_offset:%lld\r\n",
+                        server.masterhost, server.masterport, rl.state == RL_CONNECTED ? "up" : "down",
+                        rl.master ? now / 1000 - rl.master->last_interaction_ms / 1000 : -1, rl.state == RL_TRANSFER,
+                        repl_state.offset, repl_state.offset);
+        if (rl.state == RL_TRANSFER) {
+            long long total = rl.size > 0 ? rl.size : 0;
+            s = kstr_catfmt(s, "master_sync_total_bytes:%lld\r\nmaster_sync_read_bytes:%lld\r\n"
+                               "master_sync_left_bytes:%lld\r\nmaster_sync_perc:%.2f\r\n"
+                               "master_sync_last_io_seconds_ago:%lld\r\n",
+                            rl.size, rl.read, rl.size - rl.read, total ? (double)rl.read * 100 / (double)total : 0.0,
+                            now / 1000 - rl.last_io_ms / 1000);
+        }
+        if (rl.state != RL_CONNECTED)
+            s = kstr_catfmt(s, "master_link_down_since_seconds:%lld\r\n",
+                            rl.down_since_ms ? now / 1000 - rl.down_since_ms / 1000 : -1);
+        s = kstr_catfmt(s, "slave_priority:%d\r\nslave_read_only:%d\r\nreplica_announced:%d\r\n",
+                        server.replica_priority, server.repl_slave_ro, server.replica_announced);
+    }
+    return repl_primary_info(s);
+}
+
+/* ---------------------------------------------------------------- start-up */
+
+/* dispatch_repl_error: Redis's checks, in its order. */
+static const char *repl_error(client *c, const command *cmd) {
+    if (server.masterhost && server.repl_slave_ro && !(c->flags & CLIENT_MASTER) && (cmd->flags & CMD_WRITE))
+        return "-READONLY You can't write against a read only replica.";
+    if (server.masterhost && rl.state != RL_CONNECTED && !server.repl_serve_stale_data && !(cmd->flags & CMD_STALE))
+        return "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+    return repl_min_replicas_error(c, cmd);
+}
+
+static long long repl_cron(eventLoop *el, long long id, void *data) {
+    (void)el, (void)id, (void)data;
+    repl_replica_cron();
+    repl_primary_cron();
+    return 1000;
+}
+
+void repl_init(void) {
+    repl_primary_init();
+    dispatch_repl_error = repl_error;
+    client_master_applied = master_applied;
+    client_repl_freed = repl_freed;
+    el_add_timer(server.el, 1000, repl_cron, NULL);
+    if (server.masterhost) {
+        rl.state = RL_CONNECT;
+        repl_backlog_ensure();
+        connect_master();
+    }
+}
