@@ -1,7 +1,8 @@
 /* keyspace_events.c - who reacts when the keyspace changes (keyspace/hooks.h), in one place.
  *
  *   key_will_change   the BGSAVE in progress (persist/bgsave.c): writes the old value first
- *   key_deleted       expired/evicted: INFO counters, keyspace events, WATCH and tracking
+ *   key_deleted       expired/evicted: INFO counters, keyspace events, the write stream
+ *                     (persist/wstream.c: DEL/UNLINK), WATCH and tracking
  *   key_ready         clients blocked on a list, sorted set or stream key
  *   key_miss          the "keymiss" keyspace event
  *   db_will_empty     the BGSAVE in progress (writes the rest of db), client-side caching
@@ -17,6 +18,7 @@
 #include "core/tracking.h"
 #include "keyspace/hooks.h"
 #include "persist/bgsave.h"
+#include "persist/wstream.h"
 #include "server.h"
 
 static void key_deleted(kdb *db, kobj *o, keyDeleteReason why) {
@@ -25,13 +27,18 @@ static void key_deleted(kdb *db, kobj *o, keyDeleteReason why) {
     case KEY_DELETED_EXPIRED:
         server.stat_expiredkeys++;
         notify_keyspace_event(NOTIFY_EXPIRED, "expired", obj_key(o), obj_keylen(o), db->id);
+        wstream_key_removed(db->id, obj_key(o), obj_keylen(o), server.lazyfree_lazy_expire);
         break;
     case KEY_DELETED_EVICTED:
         server.stat_evictedkeys++;
         notify_keyspace_event(NOTIFY_EVICTED, "evicted", obj_key(o), obj_keylen(o), db->id);
+        wstream_key_removed(db->id, obj_key(o), obj_keylen(o), server.lazyfree_lazy_eviction);
         break;
     }
-    signal_modified_key(NULL, db, obj_key(o), obj_keylen(o));
+    /* signal_modified_key but for server.dirty: as in Redis, expiry and eviction are not
+     * changes a save point counts, nor make the command they happen under propagate. */
+    multi_touch_key(db, obj_key(o), obj_keylen(o));
+    tracking_invalidate_key(NULL, obj_key(o), obj_keylen(o));
 }
 
 static void key_miss(kdb *db, const char *key, size_t len) {

@@ -17,6 +17,7 @@
 #include "keyspace/expire.h"
 #include "keyspace/lazyfree.h"
 #include "persist/persist.h"
+#include "persist/wstream.h"
 #include "server.h"
 #include "scripting/script.h"
 #include "util/log.h"
@@ -131,6 +132,7 @@ int server_init_headless(void) {
         return -1;
     }
     keyspace_events_install();     /* src/keyspace_events.c: before the databases exist */
+    wstream_init();                /* persist/wstream.c: calls feed the write stream */
     db_init_all(server.dbnum);
     lazyfree_start();              /* keyspace/lazyfree.c: the background free thread */
     commands_init();

@@ -220,9 +220,10 @@ typedef struct commandDoc {
     const commandArg *args;
 } commandDoc;
 
-/* How a write reaches replicas and the AOF (read by the write stream; declared now):
- * as the client sent it, rewritten into a deterministic equivalent (EXPIRE -> PEXPIREAT,
- * blocking pops -> plain pops, scripts -> their effects, ...), or never (not a write). */
+/* How a write reaches replicas and the AOF (read by the write stream, persist/wstream.h) when
+ * the call changed data: as the client sent it, rewritten by its procedure into a deterministic
+ * equivalent (EXPIRE -> PEXPIREAT, blocking pops -> plain pops, ...: wstream_rewrite), or never
+ * (not a write; or EXEC and scripts, whose commands propagate themselves). */
 enum { PROPAGATE_NEVER = 0, PROPAGATE_ASIS, PROPAGATE_REWRITTEN };
 
 /* Extra key positions for commands whose key specs cannot find every key (SORT's STORE): writes
@@ -411,6 +412,10 @@ extern const char *(*dispatch_write_error)(void);
 /* Installed by src/repl/: the replica and min-replicas errors (-READONLY, -MASTERDOWN,
  * -NOREPLICAS) for cmd from c, else NULL. */
 extern const char *(*dispatch_repl_error)(client *c, const command *cmd);
+/* Installed by wstream_init() (persist/wstream.h): after each call of a command procedure
+ * (nested ones too, and blocked commands served), with the changes it made (server.dirty's
+ * growth); server.executing_depth is already the caller's, 0 when the execution unit ended. */
+extern void (*dispatch_propagate)(client *c, const command *cmd, long long dirty);
 
 /* commands/command_table.c */
 void commands_init(void);

@@ -673,9 +673,9 @@ static command commands[] = {
      .acl_categories = ACL_CATS_pubsub, .key_specs = KS_pubsub, .subcommands = pubsub_subcommands, .doc = &DOC_pubsub},
     /* ---- scripting (cmd_script.c) ---- */
     {.name = "eval", .proc = eval_command, .arity = -3, .flags = CMD_NOSCRIPT | CMD_STALE | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS,
-     .acl_categories = ACL_CATS_eval, .key_specs = KS_eval, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_eval},
+     .acl_categories = ACL_CATS_eval, .key_specs = KS_eval, .doc = &DOC_eval},
     {.name = "evalsha", .proc = evalsha_command, .arity = -3, .flags = CMD_NOSCRIPT | CMD_STALE | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS,
-     .acl_categories = ACL_CATS_evalsha, .key_specs = KS_evalsha, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_evalsha},
+     .acl_categories = ACL_CATS_evalsha, .key_specs = KS_evalsha, .doc = &DOC_evalsha},
     {.name = "eval_ro", .proc = eval_ro_command, .arity = -3, .flags = CMD_READONLY | CMD_NOSCRIPT | CMD_STALE | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS,
      .acl_categories = ACL_CATS_eval_ro, .key_specs = KS_eval_ro, .doc = &DOC_eval_ro},
     {.name = "evalsha_ro", .proc = evalsha_ro_command, .arity = -3, .flags = CMD_READONLY | CMD_NOSCRIPT | CMD_STALE | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS,

@@ -377,9 +377,11 @@ static void reexecute(client *c, waitKey *wk) {
     server.cmd_time_ms = mstime();
     long long errors = server.stat_total_error_replies;
     uint64_t start = monotonic_us();
+    long long dirty = server.dirty;
     cmd->proc(c);
     ((command *)cmd)->microseconds += (long long)(monotonic_us() - start);
     server.executing_depth--;
+    if (dispatch_propagate) dispatch_propagate(c, cmd, server.dirty - dirty);
     server.current_client = outer_client;
     c->flags &= ~CLIENT_EXECUTING;
     c->argc = 0;

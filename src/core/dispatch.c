@@ -21,6 +21,7 @@
 const char *(*dispatch_busy_error)(client *c, const command *cmd);
 const char *(*dispatch_write_error)(void);
 const char *(*dispatch_repl_error)(client *c, const command *cmd);
+void (*dispatch_propagate)(client *c, const command *cmd, long long dirty);
 
 static void reject_unknown(client *c) {
     char args[512];
@@ -55,10 +56,12 @@ void call_command(client *c, const command *cmd) {
     server.executing_depth++;
     errors_mark = server.stat_total_error_replies;
     uint64_t start = monotonic_us();
+    long long dirty = server.dirty;
     c->cmd = cmd;
     cmd->proc(c);
     long long duration = (long long)(monotonic_us() - start);
     server.executing_depth--;
+    if (dispatch_propagate) dispatch_propagate(c, cmd, server.dirty - dirty);
     row->calls++;
     row->microseconds += duration;
     if (server.stat_total_error_replies > errors_mark) row->failed_calls++;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "persist/bgsave.h"
+#include "persist/wstream.h"
 #include "protocol/reply.h"
 #include "repl/repl.h"
 #include "util/log.h"
@@ -70,7 +71,23 @@ static void random_id(char *out) {
     out[40] = '\0';
 }
 
+/* The write stream's reader: on a primary its commands continue the stream; a replica's come
+ * from its primary, verbatim (master_applied in replica.c), and the stream's are ignored. */
+static void stream_write(wstream_reader *r, const char *buf, size_t len) {
+    (void)r;
+    if (!server.masterhost) repl_feed(buf, len);
+}
+
+static wstream_reader stream_reader = {.write = stream_write, .db = -1};
+static int reader_attached;
+
+/* The next command of the stream starts with SELECT (a new history, a replica starting). */
+static void force_select(void) {
+    stream_reader.db = -1;
+}
+
 void repl_new_replid(void) {
+    force_select();
     memcpy(repl_state.replid2, repl_state.replid, sizeof(repl_state.replid2));
     repl_state.second_offset = repl_state.offset + 1;
     random_id(repl_state.replid);
@@ -87,6 +104,9 @@ void repl_backlog_reset(void) {
     backlog.size = server.repl_backlog_size;
     backlog.buf = kmalloc((size_t)backlog.size);
     backlog.idx = backlog.histlen = 0;
+    force_select();
+    if (!reader_attached) wstream_attach(&stream_reader);
+    reader_attached = 1;
 }
 
 void repl_backlog_ensure(void) {
@@ -102,6 +122,8 @@ static void backlog_free(void) {
     kfree(backlog.buf);
     backlog.buf = NULL;
     backlog.size = backlog.idx = backlog.histlen = 0;
+    if (reader_attached) wstream_detach(&stream_reader);
+    reader_attached = 0;
 }
 
 /* CONFIG SET repl-backlog-size: a new ring keeping the newest bytes that fit. */
@@ -299,6 +321,7 @@ static void start_pending_syncs(void) {
         return;
     }
     sync_saving = 1;
+    force_select();
     log_msg(LL_NOTICE, "Starting BGSAVE for SYNC with target: disk");
     for (struct replicaLink *l = replicas; l; l = l->next) {
         if (l->state != RS_WAIT_BGSAVE_START) continue;

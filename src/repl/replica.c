@@ -22,6 +22,7 @@
 
 #include "persist/bgsave.h"
 #include "persist/rdb.h"
+#include "persist/wstream.h"
 #include "protocol/reply.h"
 #include "repl/repl.h"
 #include "util/log.h"
@@ -316,7 +317,10 @@ static void transfer_done(size_t used) {
     for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     rdbLoadStats stats = {0};
-    if (rdb_load_file(path, &stats) != 0) {
+    wstream_pause(1);
+    int rc = rdb_load_file(path, &stats);
+    wstream_pause(0);
+    if (rc != 0) {
         for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
         link_fail("Failed trying to load the MASTER synchronization DB from disk");
         return;
