@@ -66,6 +66,13 @@ static void dbs_swapped(kdb *a, kdb *b) {
     blocking_signal_db(b);
 }
 
+/* A replica's keys expire only by its primary's DELs (src/repl/). */
+static int expire_mode(void) {
+    if (!server.masterhost) return KEYS_EXPIRE;
+    client *c = server.current_client;
+    return c && (c->flags & CLIENT_MASTER) ? KEYS_KEEP_EXPIRED : KEYS_HIDE_EXPIRED;
+}
+
 void keyspace_events_install(void) {
     keyspace_config = (keyspaceConfig){
         .maxmemory = &server.maxmemory,
@@ -82,6 +89,7 @@ void keyspace_events_install(void) {
         .active_expire_effort = &server.active_expire_effort,
         .hz = &server.hz,
         .now_ms = server_time_ms,
+        .expire_mode = expire_mode,
     };
     keyspace_hooks = (keyspaceHooks){
         .key_will_change = bgsave_key_will_change,

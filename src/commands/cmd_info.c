@@ -296,7 +296,7 @@ static kstr *info_stats(kstr *s) {
     FIELD(s, "instantaneous_output_kbps", "%.2f", (double)metric_value(METRIC_NET_OUT) / 1024);
     s = kstr_catc(s, "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n");
     FIELD(s, "rejected_connections", "%lld", server.stat_rejected_conn);
-    s = kstr_catc(s, "sync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n");
+    s = repl_info_stats(s);   /* repl/primary.c: sync_full, sync_partial_ok, sync_partial_err */
     FIELD(s, "expired_keys", "%lld", server.stat_expiredkeys);
     FIELD(s, "expired_stale_perc", "%.2f", active_expire_stale_fraction() * 100);
     s = kstr_catc(s, "expired_time_cap_reached_count:0\r\n");

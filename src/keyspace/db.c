@@ -88,12 +88,23 @@ int obj_is_expired(const kobj *o) {
     return obj_expire(o) <= keyspace_config.now_ms();
 }
 
-int db_expire_if_needed(kdb *db, kobj *o) {
-    if (!obj_is_expired(o)) return 0;
+static int expire_mode(void) {
+    return keyspace_config.expire_mode ? keyspace_config.expire_mode() : KEYS_EXPIRE;
+}
+
+/* Deletes o, which expired. */
+static void expire_now(kdb *db, kobj *o) {
     db_unlink(db, o);
     /* Announced while the unlinked entry, and so its key bytes, is still allocated. */
     deleted(db, o, KEY_DELETED_EXPIRED);
     db_free_obj(o, *keyspace_config.lazyfree_lazy_expire);
+}
+
+int db_expire_if_needed(kdb *db, kobj *o) {
+    if (!obj_is_expired(o)) return 0;
+    int mode = expire_mode();
+    if (mode == KEYS_KEEP_EXPIRED) return 0;
+    if (mode == KEYS_EXPIRE) expire_now(db, o);
     return 1;
 }
 
@@ -104,6 +115,11 @@ void db_reclaim_if_expired(kdb *db, const char *key, size_t len) {
 
 kobj *db_lookup(kdb *db, const char *key, size_t len, int flags) {
     kobj *o = db->keys ? tableFind(db->keys, key, len) : NULL;
+    /* A write on a writable replica replaces an expired key: it goes first, as in Redis. */
+    if (o && (flags & LOOKUP_NONOTIFY) && obj_is_expired(o) && expire_mode() == KEYS_HIDE_EXPIRED) {
+        expire_now(db, o);
+        o = NULL;
+    }
     if (o && db_expire_if_needed(db, o)) o = NULL;
     if (!o && !(flags & LOOKUP_NONOTIFY) && keyspace_hooks.key_miss) keyspace_hooks.key_miss(db, key, len);
     if (!(flags & LOOKUP_NOSTATS)) {

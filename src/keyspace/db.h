@@ -50,7 +50,16 @@ typedef struct keyspaceConfig {
     /* "Now" in unix ms: one instant for a whole command, so every key it touches is judged
      * against the same time. */
     long long (*now_ms)(void);
+    /* How expired keys are treated (a replica's are its primary's to delete: Redis 7.0's rule);
+     * a replica also never evicts. NULL means KEYS_EXPIRE. */
+    int (*expire_mode)(void);
 } keyspaceConfig;
+
+enum {
+    KEYS_EXPIRE = 0,        /* a primary: expired keys are deleted when met, and actively */
+    KEYS_HIDE_EXPIRED,      /* a replica serving a client: reads don't see them, nothing deletes them */
+    KEYS_KEEP_EXPIRED,      /* a replica applying its primary's stream: they are live keys */
+};
 
 extern keyspaceConfig keyspace_config;
 

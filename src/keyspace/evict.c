@@ -325,6 +325,8 @@ static void track_exceeded_time(int result) {
 int evict_to_fit(void) {
     /* A config file's maxmemory is applied before the databases (and keyspace_config) exist. */
     if (!db_count()) return 1;
+    /* A replica evicts nothing on its own: its primary's evictions arrive as DELs. */
+    if (keyspace_config.expire_mode && keyspace_config.expire_mode() != KEYS_EXPIRE) return 1;
     evict_pending = 0;
     int result = perform_evictions();
     track_exceeded_time(result);

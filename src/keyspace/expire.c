@@ -189,6 +189,7 @@ static int cycle_due(int fast, uint64_t now) {
 
 void active_expire_cycle(int fast) {
     if (!*keyspace_config.active_expire_enabled || !db_count()) return;
+    if (keyspace_config.expire_mode && keyspace_config.expire_mode() != KEYS_EXPIRE) return;   /* a replica */
     cycleParams p;
     cycle_params(&p);
     uint64_t start = monotonic_us();

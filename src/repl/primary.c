@@ -64,6 +64,7 @@ static int sync_saving;                 /* the running BGSAVE is one for replica
 static long long no_replicas_since_ms;  /* for repl-backlog-ttl */
 static long long last_ping_ms;
 static int pump_running;
+static long long stat_sync_full, stat_sync_partial_ok, stat_sync_partial_err;
 
 static void random_id(char *out) {
     static const char hex[] = "0123456789abcdef";
@@ -382,7 +383,12 @@ static void sync_generic(client *c, int psync) {
     c->flags |= CLIENT_SLAVE;
     l->next = replicas;
     replicas = l;
-    if (psync && try_partial(c, l)) return;
+    if (psync && try_partial(c, l)) {
+        stat_sync_partial_ok++;
+        return;
+    }
+    if (psync && c->argv[1].ptr[0] != '?') stat_sync_partial_err++;
+    stat_sync_full++;
     l->state = RS_WAIT_BGSAVE_START;
     if (!backlog.buf) {
         /* A new history: no replica can continue an old one with us. */
@@ -468,6 +474,11 @@ void repl_primary_cron(void) {
         log_msg(LL_NOTICE, "Replication backlog freed after %lld seconds without connected replicas.",
                 server.repl_backlog_ttl);
     }
+}
+
+kstr *repl_info_stats(kstr *s) {
+    return kstr_catfmt(s, "sync_full:%lld\r\nsync_partial_ok:%lld\r\nsync_partial_err:%lld\r\n", stat_sync_full,
+                       stat_sync_partial_ok, stat_sync_partial_err);
 }
 
 const char *repl_min_replicas_error(client *c, const command *cmd) {

@@ -26,6 +26,8 @@ extern replState repl_state;
 void repl_init(void);
 /* INFO replication. */
 kstr *repl_info(kstr *s);
+/* INFO stats' sync_full, sync_partial_ok and sync_partial_err (primary.c). */
+kstr *repl_info_stats(kstr *s);
 
 /* primary.c, for replica.c */
 void repl_primary_init(void);           /* a random replication id */
