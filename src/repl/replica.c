@@ -42,6 +42,7 @@ static struct {
     long long last_io_ms;
     long long down_since_ms;    /* 0: never up */
     client *master;
+    int master_db;              /* the database the stream had selected when the link was lost */
     /* TRANSFER */
     char new_replid[41];
     long long new_offset;
@@ -161,6 +162,7 @@ static void attach_master(const char *rest, size_t len) {
     }
     c->flags |= CLIENT_MASTER;
     c->authenticated = 1;
+    c->db = db_by_id(rl.master_db);
     snprintf(c->addr, sizeof(c->addr), "%s:%d", server.masterhost, server.masterport);
     rl.master = c;
     rl.state = RL_CONNECTED;
@@ -329,6 +331,7 @@ static void transfer_done(size_t used) {
     memset(repl_state.replid2, '0', 40);
     repl_state.second_offset = -1;
     repl_state.offset = rl.new_offset;
+    rl.master_db = 0;   /* the primary starts the stream with SELECT */
     repl_backlog_reset();
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
     kstr_range_keep(rl.rbuf, used, rl.rbuf->len - used);
@@ -419,10 +422,12 @@ void repl_send_ack(void) {
 void repl_master_freed(client *c) {
     if (c != rl.master) return;
     rl.master = NULL;
+    rl.master_db = c->db->id;   /* a partial sync continues the stream where it was */
     log_msg(LL_NOTICE, "Connection with master lost.");
     if (server.masterhost) {
         rl.state = RL_CONNECT;
         rl.down_since_ms = mstime();
+        connect_master();   /* at once: a partial sync is likely to be possible now */
     }
 }
 

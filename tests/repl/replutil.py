@@ -52,7 +52,7 @@ def random_write(c, rng, i):
             p.execute()
         elif op == 13:
             c.eval("redis.call('set', KEYS[1], ARGV[1]); return redis.call('incr', KEYS[2])", 2,
-                   b"lua" + key, b"%d" % i, b"luacount")
+                   b"lua" + key, b"luacount", b"%d" % i)
         elif op == 14:
             c.incrbyfloat(b"f" + key, 0.25)
         else:
