@@ -153,10 +153,10 @@ static void attach_master(const char *rest, size_t len) {
     el_del(server.el, fd, EL_READABLE | EL_WRITABLE);
     rl.fd = -1;
     client *c = client_create(fd, 0);
-    kstr_free(rl.rbuf);
-    rl.rbuf = NULL;
     if (!c) {
         close(fd);
+        kstr_free(rl.rbuf);
+        rl.rbuf = NULL;
         rl.state = RL_CONNECT;
         return;
     }
@@ -167,6 +167,8 @@ static void attach_master(const char *rest, size_t len) {
     rl.master = c;
     rl.state = RL_CONNECTED;
     c->querybuf = kstr_cat(c->querybuf, rest, len);
+    kstr_free(rl.rbuf);   /* rest pointed into it */
+    rl.rbuf = NULL;
     repl_send_ack();
     client_process_input(c);
 }
