@@ -43,7 +43,7 @@ struct replicaLink {
     int psync;                  /* asked with PSYNC (else SYNC: no +FULLRESYNC line) */
     int capa_psync2;
     int listening_port;
-    char ip[64];                /* REPLCONF ip-address, "" if not given */
+    char ip[256];               /* REPLCONF ip-address, "" if not given (Redis: NET_HOST_STR_LEN) */
     long long ack_off;
     long long ack_ms;
     kstr *pending;              /* the stream during WAIT_BGSAVE_END and SEND_BULK */
@@ -511,7 +511,7 @@ kstr *repl_primary_info(kstr *s) {
     s = kstr_catfmt(s, "connected_slaves:%d\r\n", n);
     long long now = mstime();
     for (int i = 0; i < n; i++) {
-        char ip[64];
+        char ip[256];
         replica_ip(v[i], ip, sizeof(ip));
         long long lag = v[i]->state == RS_ONLINE ? now / 1000 - v[i]->ack_ms / 1000 : 0;
         s = kstr_catfmt(s, "slave%d:ip=%s,port=%d,state=%s,offset=%lld,lag=%lld\r\n", i, ip, v[i]->listening_port,
@@ -537,7 +537,7 @@ void repl_role_primary(client *c) {
     reply_array_len(c, online);
     for (int i = 0; i < n; i++) {
         if (v[i]->state != RS_ONLINE) continue;
-        char ip[64];
+        char ip[256];
         replica_ip(v[i], ip, sizeof(ip));
         reply_array_len(c, 3);
         reply_bulk_cstr(c, ip);

@@ -516,7 +516,10 @@ static void replicaof_generic(client *c) {
         return;
     }
     long long port;
-    if (!arg_ll_or_reply(c, &c->argv[2], &port, NULL)) return;
+    if (!str_to_ll(c->argv[2].ptr, c->argv[2].len, &port) || port < 0 || port > 65535) {
+        reply_error(c, "Invalid master port");
+        return;
+    }
     if (server.masterhost && strcasecmp(server.masterhost, c->argv[1].ptr) == 0 && server.masterport == port) {
         log_msg(LL_NOTICE, "REPLICAOF would result into synchronization with the master we are already connected "
                 "with. No operation performed.");

@@ -1,0 +1,93 @@
+"""Replication's commands and errors, compared with redis-server: REPLCONF/REPLICAOF/ROLE on a
+primary (differential scripts), and a Keel replica beside a redis-server replica of the same
+primary (INFO replication's fields, ROLE, -READONLY, -MASTERDOWN, -NOREPLICAS byte for byte),
+and replicaof in the config file."""
+
+import pytest
+
+from diff.runner import C, run_script
+from helpers import ORACLE_SERVER, wait_until
+from repl.replutil import info, wait_synced
+
+
+@pytest.fixture
+def pair(start_server):
+    return start_server(), start_server(binary=ORACLE_SERVER)
+
+
+def test_commands_on_a_primary(pair):
+    keel, redis = pair
+    run_script(keel, redis, [
+        C("ROLE", expect=b"*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"),
+        C("REPLCONF", "listening-port"),
+        C("REPLCONF", "listening-port", "x"),
+        C("REPLCONF", "capa", "eof", "capa", "psync2", expect=b"+OK\r\n"),
+        C("REPLCONF", "nosuch", "1"),
+        C("REPLCONF", "ip-address", "x" * 100),
+        C("REPLCONF", "ip-address", "x" * 300),
+        ["PING"],
+        C("REPLICAOF", "NO", "ONE", expect=b"+OK\r\n"),
+        C("SLAVEOF", "no", "one"),
+        C("REPLICAOF", "127.0.0.1", "port"),
+        C("REPLICAOF", "127.0.0.1", "-1"),
+        C("REPLICAOF", "127.0.0.1"),
+        C("CONFIG", "GET", "replicaof", pairs=True),
+    ])
+
+
+def _raw_reply(server, *args):
+    conn = server.raw()
+    try:
+        return conn.call(*args).raw
+    finally:
+        conn.close()
+
+
+def test_keel_replica_beside_redis_replica(start_server):
+    primary = start_server()
+    keel = start_server()
+    redis = start_server(binary=ORACLE_SERVER)
+    p = primary.client()
+    p.set("a", 1)
+    for r in (keel, redis):
+        r.client().execute_command("REPLICAOF", "127.0.0.1", primary.port)
+    for r in (keel, redis):
+        wait_synced(p, r.client())
+    ki, ri = info(keel.client()), info(redis.client())
+    assert list(ki) == list(ri)
+    for field in ("role", "master_host", "master_port", "master_link_status", "master_sync_in_progress",
+                  "slave_repl_offset", "master_replid", "master_repl_offset", "slave_read_only"):
+        assert ki[field] == ri[field], field
+    kr, rr = keel.client().execute_command("ROLE"), redis.client().execute_command("ROLE")
+    assert kr == rr
+    assert _raw_reply(keel, "SET", "x", "1") == _raw_reply(redis, "SET", "x", "1")
+    assert keel.client().get("a") == b"1"
+    # The primary lists both, online, at their listening ports.
+    pi = info(p)
+    ports = sorted(pi["slave%d" % i]["port"] for i in range(2))
+    assert ports == sorted([keel.port, redis.port])
+    # min-replicas-to-write: with 3 required, writes fail on the primary.
+    p.config_set("min-replicas-to-write", 3)
+    assert b"NOREPLICAS" in _raw_reply(primary, "SET", "y", "1")
+    p.config_set("min-replicas-to-write", 0)
+    # A stale replica that may not serve stale data: the same error on both.
+    for r in (keel, redis):
+        r.client().config_set("replica-serve-stale-data", "no")
+    primary.stop()
+    for r in (keel, redis):
+        wait_until(lambda: info(r.client())["master_link_status"] == "down", 30, what="link down")
+    assert _raw_reply(keel, "GET", "a") == _raw_reply(redis, "GET", "a")
+    assert b"MASTERDOWN" in _raw_reply(keel, "GET", "a")
+    assert _raw_reply(keel, "INFO", "server").startswith(b"$")   # stale-allowed commands still run
+
+
+def test_replicaof_in_config_file(start_server, tmp_path):
+    primary = start_server()
+    primary.client().set("from-primary", "yes")
+    conf = tmp_path / "replica.conf"
+    conf.write_text("replicaof 127.0.0.1 %d\n" % primary.port)
+    replica = start_server(config_file=str(conf))
+    r = replica.client()
+    wait_synced(primary.client(), r)
+    assert r.get("from-primary") == b"yes"
+    assert r.config_get("replicaof") == {"replicaof": "127.0.0.1 %d" % primary.port}
