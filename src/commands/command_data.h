@@ -6606,3 +6606,23 @@ static const commandDoc DOC_role = {
     .group = "server",
     .complexity = "O(1)",
 };
+
+/* ---- wait ---- */
+#define ACL_CATS_wait (ACL_SLOW | ACL_CONNECTION)
+static const keySpec KS_wait[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_wait[] = {"request_policy:all_shards", "response_policy:agg_min", NULL};
+static const commandArg ARGS_wait[] = {
+    {.name = "numreplicas", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "timeout", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_wait = {
+    .summary = "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
+    .since = "3.0.0",
+    .group = "generic",
+    .complexity = "O(1)",
+    .tips = TIPS_wait,
+    .args = ARGS_wait,
+};

@@ -694,6 +694,8 @@ static command commands[] = {
      .acl_categories = ACL_CATS_sync, .key_specs = KS_sync, .doc = &DOC_sync},
     {.name = "role", .proc = role_command, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST,
      .acl_categories = ACL_CATS_role, .key_specs = KS_role, .doc = &DOC_role},
+    {.name = "wait", .proc = wait_command, .arity = 3, .flags = CMD_NOSCRIPT,
+     .acl_categories = ACL_CATS_wait, .key_specs = KS_wait, .doc = &DOC_wait},
     END,
 };
 

@@ -50,6 +50,7 @@ typedef struct blockState {
     karg serving;                  /* serve mode: the ready key (ptr NULL otherwise) */
     int still_blocked;             /* serve mode: the command asked to keep waiting */
     int serve_deleted;             /* re-executed even when the ready key no longer exists */
+    blocking_reply_fn *on_timeout; /* block_for_other: its timeout reply; NULL: a null array */
     int argc;
     karg *argv;                    /* copy of the arguments, inside this allocation */
     int nnodes;
@@ -204,6 +205,11 @@ static void unblock(client *c, int will_resume) {
 
 static long long timeout_timer(eventLoop *el, long long id, void *data);
 
+static void timeout_reply(client *c) {
+    if (c->bstate->on_timeout) c->bstate->on_timeout(c);
+    else reply_null_array(c);
+}
+
 /* Timer delays are capped so that far deadlines can't overflow the event loop's clock; the
  * timer then just fires early and re-arms. */
 #define TIMER_MAX_WAIT_MS (1LL << 30)
@@ -226,7 +232,7 @@ static long long timeout_timer(eventLoop *el, long long id, void *data) {
     long long now = mstime();
     while (heap_len && heap[0]->deadline_ms <= now) {
         client *c = heap[0]->c;
-        reply_null_array(c);
+        timeout_reply(c);
         unblock(c, 1);
     }
     if (id != timer_id) return EL_NOMORE;   /* superseded by a timer for an earlier deadline */
@@ -287,6 +293,15 @@ void block_for_keys(client *c, const karg *keys, int nkeys, long long deadline_m
         heap_push(bs);
         arm_timer(deadline_ms);
     }
+}
+
+void block_for_other(client *c, long long deadline_ms, blocking_reply_fn *on_timeout) {
+    block_for_keys(c, NULL, 0, deadline_ms);
+    c->bstate->on_timeout = on_timeout;
+}
+
+void blocking_unblock_other(client *c) {
+    if (c->bstate) unblock(c, 1);
 }
 
 void blocking_serve_when_deleted(client *c) {
@@ -436,7 +451,7 @@ int blocking_unblock_client(client *c, int error) {
         reply_error(c, "-UNBLOCKED client unblocked via CLIENT UNBLOCK");
         ((command *)c->bstate->cmd)->failed_calls++;   /* the blocked call failed, as Redis counts it */
     } else
-        reply_null_array(c);
+        timeout_reply(c);
     unblock(c, 1);
     return 1;
 }

@@ -42,6 +42,13 @@ int blocking_denied(const client *c);
  * reply. In serve mode: keeps the client blocked as it was. */
 void block_for_keys(client *c, const karg *keys, int nkeys, long long deadline_ms);
 
+/* Blocks c on something other than keys (WAIT) until blocking_unblock_other(c), after the
+ * caller replied, or until deadline_ms (0 = forever), when on_timeout(c) replies (CLIENT
+ * UNBLOCK too). The caller sends no reply now. */
+typedef void blocking_reply_fn(client *c);
+void block_for_other(client *c, long long deadline_ms, blocking_reply_fn *on_timeout);
+void blocking_unblock_other(client *c);
+
 /* Right after block_for_keys(): c is also served when a key it waits on is signalled but no
  * longer exists (XREADGROUP fails then; others wait on for the key to come back). */
 void blocking_serve_when_deleted(client *c);

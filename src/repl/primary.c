@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/blocking.h"
 #include "persist/bgsave.h"
 #include "persist/wstream.h"
 #include "protocol/reply.h"
@@ -336,6 +337,99 @@ static void start_pending_syncs(void) {
     }
 }
 
+/* ---------------------------------------------------------------- WAIT */
+
+/* A client blocked in WAIT, found again by id (it may have been freed meanwhile). */
+typedef struct waitEntry {
+    uint64_t client_id;
+    long long offset;           /* the stream offset its writes reached */
+    long long numreplicas;
+    struct waitEntry *next;
+} waitEntry;
+
+static waitEntry *waiting;
+
+static int acks_at(long long off) {
+    int n = 0;
+    for (struct replicaLink *l = replicas; l; l = l->next) n += l->state == RS_ONLINE && l->ack_off >= off;
+    return n;
+}
+
+static client *client_by_id(uint64_t id) {
+    for (client *c = server.clients; c; c = c->next)
+        if (c->id == id) return c;
+    return NULL;
+}
+
+/* Removes and returns c's entry. */
+static waitEntry *wait_take(client *c) {
+    for (waitEntry **p = &waiting; *p; p = &(*p)->next) {
+        if ((*p)->client_id == c->id) {
+            waitEntry *e = *p;
+            *p = e->next;
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* The timeout (or CLIENT UNBLOCK) reply: the replicas that acknowledged so far. */
+static void wait_timeout(client *c) {
+    waitEntry *e = wait_take(c);
+    reply_integer(c, e ? acks_at(e->offset) : 0);
+    kfree(e);
+}
+
+/* After acknowledgements: replies to the WAITs they satisfy, and forgets freed clients. */
+static void serve_waits(void) {
+    for (waitEntry **p = &waiting; *p;) {
+        waitEntry *e = *p;
+        client *c = client_by_id(e->client_id);
+        int acks = c ? acks_at(e->offset) : 0;
+        if (c && acks < e->numreplicas) {
+            p = &e->next;
+            continue;
+        }
+        *p = e->next;
+        if (c) {
+            reply_integer(c, acks);
+            blocking_unblock_other(c);
+        }
+        kfree(e);
+    }
+}
+
+void wait_command(client *c) {
+    if (server.masterhost) {
+        reply_error(c, "WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a "
+                       "replica is configured to be writable (which is not the default) writes to replicas are just "
+                       "local and are not propagated.");
+        return;
+    }
+    long long numreplicas, timeout;
+    if (!arg_ll_or_reply(c, &c->argv[1], &numreplicas, NULL)) return;
+    if (!str_to_ll(c->argv[2].ptr, c->argv[2].len, &timeout)) {
+        reply_error(c, "timeout is not an integer or out of range");
+        return;
+    }
+    if (timeout < 0) {
+        reply_error(c, "timeout is negative");
+        return;
+    }
+    long long off = repl_state.offset;
+    int acks = acks_at(off);
+    if (acks >= numreplicas || blocking_denied(c)) {
+        reply_integer(c, acks);
+        return;
+    }
+    waitEntry *e = kmalloc(sizeof(*e));
+    *e = (waitEntry){c->id, off, numreplicas, waiting};
+    waiting = e;
+    block_for_other(c, timeout ? mstime() + timeout : 0, wait_timeout);
+    static const char getack[] = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
+    repl_feed(getack, sizeof(getack) - 1);
+}
+
 /* ---------------------------------------------------------------- commands */
 
 /* PSYNC's partial resynchronization, if the backlog has what the replica asks for. */
@@ -433,6 +527,7 @@ void replconf_command(client *c) {
             if (!(c->flags & CLIENT_SLAVE) || !str_to_ll(val->ptr, val->len, &off)) return;
             if (off > c->rlink->ack_off) c->rlink->ack_off = off;
             c->rlink->ack_ms = mstime();
+            if (waiting) serve_waits();
             return;   /* no reply */
         } else if (arg_is(opt->ptr, opt->len, "getack")) {
             if (c->flags & CLIENT_MASTER) repl_send_ack();

@@ -51,6 +51,7 @@ void repl_replica_cron(void);
 void repl_send_ack(void);               /* REPLCONF ACK <offset> to our primary, if linked */
 void repl_master_freed(client *c);      /* client_repl_freed for the master client */
 
-command_proc replicaof_command, slaveof_command, replconf_command, psync_command, sync_command, role_command;
+command_proc replicaof_command, slaveof_command, replconf_command, psync_command, sync_command, role_command,
+    wait_command;
 
 #endif

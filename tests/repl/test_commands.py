@@ -32,7 +32,43 @@ def test_commands_on_a_primary(pair):
         C("REPLICAOF", "127.0.0.1", "-1"),
         C("REPLICAOF", "127.0.0.1"),
         C("CONFIG", "GET", "replicaof", pairs=True),
+        C("WAIT", "0", "0", expect=b":0\r\n"),
+        C("WAIT", "1", "-1"),
+        C("WAIT", "x", "0"),
+        C("WAIT", "1", "1.5"),
+        C("WAIT", "1", "10", expect=b":0\r\n"),
+        ["MULTI"], ["WAIT", "1", "0"], C("EXEC", expect=b"*1\r\n:0\r\n"),
     ])
+
+
+def test_wait(start_server):
+    """WAIT counts the replicas (Keel and redis-server) that acknowledged the writes before it;
+    it returns as soon as enough did, or at its timeout with those that did."""
+    import time
+    primary = start_server()
+    replicas = [start_server(), start_server(binary=ORACLE_SERVER)]
+    p = primary.client()
+    for r in replicas:
+        r.client().execute_command("REPLICAOF", "127.0.0.1", primary.port)
+    for r in replicas:
+        wait_synced(p, r.client())
+    for i in range(20):
+        p.set("k", i)
+        assert p.execute_command("WAIT", 2, 0) == 2
+        for r in replicas:
+            assert r.client().get("k") == b"%d" % i
+    start = time.monotonic()
+    assert p.execute_command("WAIT", 3, 300) == 2
+    assert time.monotonic() - start >= 0.3
+    # CLIENT UNBLOCK ends a WAIT with the count so far.
+    c = primary.raw()
+    c.send("CLIENT", "ID")
+    cid = int(c.read_reply().payload)
+    c.send("WAIT", 3, 0)
+    wait_until(lambda: p.info("clients")["blocked_clients"] == 1, 10, what="WAIT to block")
+    assert p.execute_command("CLIENT", "UNBLOCK", cid) == 1
+    assert c.read_reply().raw == b":2\r\n"
+    c.close()
 
 
 def _raw_reply(server, *args):
