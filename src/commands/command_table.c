@@ -15,6 +15,7 @@
 
 #include "commands/commands.h"
 #include "commands/sort.h"
+#include "persist/aof.h"
 #include "persist/persist.h"
 #include "server.h"
 
@@ -354,6 +355,8 @@ static command commands[] = {
      .acl_categories = ACL_CATS_lastsave, .key_specs = KS_lastsave, .doc = &DOC_lastsave},
     {.name = "save", .proc = save_command, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
      .acl_categories = ACL_CATS_save, .key_specs = KS_save, .doc = &DOC_save},
+    {.name = "bgrewriteaof", .proc = bgrewriteaof_command, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_bgrewriteaof, .key_specs = KS_bgrewriteaof, .doc = &DOC_bgrewriteaof},
     {.name = "bgsave", .proc = bgsave_command, .arity = -1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,
      .acl_categories = ACL_CATS_bgsave, .key_specs = KS_bgsave, .doc = &DOC_bgsave},
     {.name = "dump", .proc = dump_command, .arity = 2, .flags = CMD_READONLY,
