@@ -16,6 +16,7 @@
 #include "keyspace/evict.h"
 #include "keyspace/expire.h"
 #include "keyspace/lazyfree.h"
+#include "persist/aof.h"
 #include "persist/persist.h"
 #include "persist/wstream.h"
 #include "server.h"
@@ -89,6 +90,7 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
     resize_tables();
     if (server.maxmemory) evict_to_fit();
     persist_cron();
+    aof_cron();
     if (server.shutdown_asap && server_prepare_shutdown(server.shutdown_nosave) == 0) {
         server_shutdown();
         exit(0);
@@ -102,6 +104,7 @@ static void before_sleep(eventLoop *el) {
     evict_continue();              /* keyspace/evict.c: an eviction that ran out of time */
     clients_resume_paused();
     blocking_resume_unblocked();   /* core/blocking.c: buffered commands of unblocked clients */
+    aof_before_sleep();            /* persist/aof.c: the writes are in the AOF before their replies go */
     clients_write_pending();
     if (server.shutdown_asap && server_prepare_shutdown(server.shutdown_nosave) == 0) {
         server_shutdown();
@@ -169,6 +172,7 @@ int server_prepare_shutdown(int nosave) {
             return -1;
         }
     }
+    aof_shutdown();
     net_close_listeners();
     if (server.pidfile) unlink(server.pidfile);
     log_msg(LL_WARNING, "Keel is now ready to exit, bye bye...");

@@ -259,6 +259,7 @@ struct command {
 
 #define CONFIG_BINDADDR_MAX 16
 enum { OBUF_NORMAL = 0, OBUF_REPLICA = 1, OBUF_PUBSUB = 2, OBUF_CLASSES };
+enum { AOF_FSYNC_EVERYSEC = 0, AOF_FSYNC_ALWAYS, AOF_FSYNC_NO };
 
 typedef struct obufLimit {
     long long hard_bytes;
@@ -319,7 +320,14 @@ struct keelServer {
     int rdbcompression, rdbchecksum, stop_writes_on_bgsave_error, rdb_del_sync_files;
     int sanitize_dump_payload;  /* 0 no, 1 yes, 2 clients: Keel always validates deeply (rdb.h) */
     int rdb_key_save_delay, key_load_delay;   /* hidden test knobs, microseconds */
-    int appendonly;             /* always 0: Keel has no AOF */
+    /* the append-only file (src/persist/aof.c) */
+    int appendonly;
+    char *appendfilename, *appenddirname;
+    int appendfsync;            /* AOF_FSYNC_* (config.c's order) */
+    int no_appendfsync_on_rewrite, aof_load_truncated, aof_use_rdb_preamble, aof_timestamp_enabled,
+        aof_disable_auto_gc;
+    int auto_aof_rewrite_perc;
+    long long auto_aof_rewrite_min_size;
     /* replication (src/repl/) */
     char *masterhost;           /* replicaof: NULL when this server is a primary */
     int masterport;

@@ -6,11 +6,14 @@
  * Replies and errors follow redis-server 7.0.15, including its overflow checks and the rule
  * that a TTL in the past deletes the key (reported as a "del" event, replying 1). */
 #include <limits.h>
+#include <string.h>
 
 #include "commands/commands.h"
 #include "core/notify.h"
 #include "keyspace/db.h"
+#include "persist/wstream.h"
 #include "protocol/reply.h"
+#include "util/mem.h"
 #include "util/util.h"
 
 #define EXPIRE_NX (1 << 0)
@@ -70,6 +73,18 @@ static int parse_expire_time(client *c, long long basetime, long long unit_ms, l
     return 1;
 }
 
+/* As Redis: PEXPIREAT with the absolute time, the other arguments (NX, GT...) kept. */
+static void propagate_pexpireat(client *c, long long when) {
+    char num[24];
+    karg stack[8];
+    karg *argv = c->argc <= 8 ? stack : kmalloc(sizeof(karg) * (size_t)c->argc);
+    memcpy(argv, c->argv, sizeof(karg) * (size_t)c->argc);
+    argv[0] = WSTREAM_ARG("PEXPIREAT");
+    argv[2] = (karg){.ptr = num, .len = (size_t)ll_to_str(num, sizeof(num), when)};
+    wstream_rewrite(c->argc, argv);
+    if (argv != stack) kfree(argv);
+}
+
 static void expire_generic(client *c, long long basetime, long long unit_ms) {
     const karg *key = &c->argv[1];
     int flags;
@@ -83,14 +98,16 @@ static void expire_generic(client *c, long long basetime, long long unit_ms) {
     }
     const char *event = "expire";
     if (when <= server_time_ms()) {
-        /* Already in the past: the key goes now, as a deletion. */
+        /* Already in the past: the key goes now, as a deletion, and propagates as one. */
         if (server.lazyfree_lazy_expire)
             db_delete_async(c->db, key->ptr, key->len);
         else
             db_delete(c->db, key->ptr, key->len);
+        wstream_rewrite_key(server.lazyfree_lazy_expire ? "UNLINK" : "DEL", key);
         event = "del";
     } else {
         db_set_expire(c->db, o, when);
+        if (basetime != 0 || unit_ms != 1) propagate_pexpireat(c, when);   /* PEXPIREAT goes as sent */
     }
     signal_modified_key(c, c->db, key->ptr, key->len);
     notify_keyspace_event(NOTIFY_GENERIC, event, key->ptr, key->len, c->db->id);

@@ -32,6 +32,7 @@
 #include "keyspace/evict.h"
 #include "keyspace/expire.h"
 #include "keyspace/lazyfree.h"
+#include "persist/aof.h"
 #include "persist/persist.h"
 #include "protocol/reply.h"
 #include "repl/repl.h"
@@ -276,13 +277,9 @@ static kstr *info_memory(kstr *s) {
 }
 
 static kstr *info_persistence(kstr *s) {
-    /* RDB fields from src/persist/; Keel has no AOF. */
+    /* RDB and AOF fields from src/persist/. */
     s = persist_info(s);
-    return kstr_catc(s, "aof_enabled:0\r\n"
-                        "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\n"
-                        "aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n"
-                        "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\n"
-                        "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");
+    return aof_info(s);
 }
 
 static kstr *info_stats(kstr *s) {

@@ -371,6 +371,7 @@ void flushdb_command(client *c) {
     int async = flush_mode(c);
     if (async < 0) return;
     server.dirty += db_flush(c->db, async);
+    server.dirty++;   /* propagated even when the database was empty, as Redis */
     reply_ok(c);
 }
 

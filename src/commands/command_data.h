@@ -2868,6 +2868,18 @@ static const commandDoc DOC_save = {
     .complexity = "O(N) where N is the total number of keys in all databases",
 };
 
+/* ---- bgrewriteaof ---- */
+#define ACL_CATS_bgrewriteaof (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_bgrewriteaof[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_bgrewriteaof = {
+    .summary = "Asynchronously rewrite the append-only file",
+    .since = "1.0.0",
+    .group = "server",
+    .complexity = "O(1)",
+};
+
 /* ---- bgsave ---- */
 #define ACL_CATS_bgsave (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
 static const keySpec KS_bgsave[] = {

@@ -15,6 +15,7 @@
 
 #include "commands/commands.h"
 #include "commands/sort.h"
+#include "persist/aof.h"
 #include "persist/persist.h"
 #include "repl/repl.h"
 #include "server.h"
@@ -242,7 +243,7 @@ static command commands[] = {
     {.name = "psetex", .proc = psetex_command, .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM,
      .acl_categories = ACL_CATS_psetex, .key_specs = KS_psetex, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_psetex},
     {.name = "getset", .proc = getset_command, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
-     .acl_categories = ACL_CATS_getset, .key_specs = KS_getset, .propagate = PROPAGATE_ASIS, .doc = &DOC_getset},
+     .acl_categories = ACL_CATS_getset, .key_specs = KS_getset, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_getset},
     {.name = "getdel", .proc = getdel_command, .arity = 2, .flags = CMD_WRITE | CMD_FAST,
      .acl_categories = ACL_CATS_getdel, .key_specs = KS_getdel, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_getdel},
     {.name = "getex", .proc = getex_command, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
@@ -324,7 +325,7 @@ static command commands[] = {
     {.name = "expireat", .proc = expireat_command, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
      .acl_categories = ACL_CATS_expireat, .key_specs = KS_expireat, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_expireat},
     {.name = "pexpireat", .proc = pexpireat_command, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
-     .acl_categories = ACL_CATS_pexpireat, .key_specs = KS_pexpireat, .propagate = PROPAGATE_ASIS, .doc = &DOC_pexpireat},
+     .acl_categories = ACL_CATS_pexpireat, .key_specs = KS_pexpireat, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_pexpireat},
     {.name = "ttl", .proc = ttl_command, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
      .acl_categories = ACL_CATS_ttl, .key_specs = KS_ttl, .doc = &DOC_ttl},
     {.name = "pttl", .proc = pttl_command, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
@@ -355,6 +356,8 @@ static command commands[] = {
      .acl_categories = ACL_CATS_lastsave, .key_specs = KS_lastsave, .doc = &DOC_lastsave},
     {.name = "save", .proc = save_command, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI,
      .acl_categories = ACL_CATS_save, .key_specs = KS_save, .doc = &DOC_save},
+    {.name = "bgrewriteaof", .proc = bgrewriteaof_command, .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_bgrewriteaof, .key_specs = KS_bgrewriteaof, .doc = &DOC_bgrewriteaof},
     {.name = "bgsave", .proc = bgsave_command, .arity = -1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING,
      .acl_categories = ACL_CATS_bgsave, .key_specs = KS_bgsave, .doc = &DOC_bgsave},
     {.name = "dump", .proc = dump_command, .arity = 2, .flags = CMD_READONLY,
@@ -455,7 +458,7 @@ static command commands[] = {
     {.name = "rpoplpush", .proc = rpoplpush_command, .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM,
      .acl_categories = ACL_CATS_rpoplpush, .key_specs = KS_rpoplpush, .propagate = PROPAGATE_ASIS, .doc = &DOC_rpoplpush},
     {.name = "lmpop", .proc = lmpop_command, .arity = -4, .flags = CMD_WRITE,
-     .acl_categories = ACL_CATS_lmpop, .key_specs = KS_lmpop, .propagate = PROPAGATE_ASIS, .doc = &DOC_lmpop},
+     .acl_categories = ACL_CATS_lmpop, .key_specs = KS_lmpop, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_lmpop},
     {.name = "blpop", .proc = blpop_command, .arity = -3, .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING,
      .acl_categories = ACL_CATS_blpop, .key_specs = KS_blpop, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_blpop},
     {.name = "brpop", .proc = brpop_command, .arity = -3, .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING,
@@ -549,7 +552,7 @@ static command commands[] = {
     {.name = "bzmpop", .proc = bzmpop_command, .arity = -5, .flags = CMD_WRITE | CMD_BLOCKING,
      .acl_categories = ACL_CATS_bzmpop, .key_specs = KS_bzmpop, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_bzmpop},
     {.name = "zmpop", .proc = zmpop_command, .arity = -4, .flags = CMD_WRITE,
-     .acl_categories = ACL_CATS_zmpop, .key_specs = KS_zmpop, .propagate = PROPAGATE_ASIS, .doc = &DOC_zmpop},
+     .acl_categories = ACL_CATS_zmpop, .key_specs = KS_zmpop, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_zmpop},
     {.name = "zunion", .proc = zunion_command, .arity = -3, .flags = CMD_READONLY,
      .acl_categories = ACL_CATS_zunion, .key_specs = KS_zunion, .doc = &DOC_zunion},
     {.name = "zinter", .proc = zinter_command, .arity = -3, .flags = CMD_READONLY,

@@ -414,11 +414,18 @@ static int apply_maxmemory(const configDef *d, const char **err) {
 
 static kstr *format_value(const configDef *d, kstr *out);
 
+int (*config_appendonly_changed)(const char **err);
+
+/* appendonly: switching the AOF on or off at run time (persist/aof.c); at start-up it only
+ * stores the value. */
+static int apply_appendonly(const configDef *d, const char **err) {
+    return config_appendonly_changed ? config_appendonly_changed(err) : 0;
+}
+
 /* The parameters whose non-default values switch on a feature Keel doesn't have. */
 static const struct {
     const char *name, *feature;
 } missing_features[] = {
-    {"appendonly", "AOF persistence"},
     {"cluster-enabled", "cluster mode"},
     {"tls-port", "TLS"},
     {"aclfile", "ACL files"},
@@ -603,18 +610,18 @@ static configDef configs[] = {
     config_row("loading-process-events-interval-bytes", NULL, T_LL, HIDDEN, NULL, "2097152", 1024, INT_MAX, NONE),
 
     /* AOF (not built). */
-    config_row("appendonly", NULL, T_BOOL, 0, &server.appendonly, "no", NOLIM, NULL, NULL, needs_feature),
-    config_row("appendfilename", NULL, T_STRING, IMMUTABLE, NULL, "appendonly.aof", NOLIM, NONE),
-    config_row("appenddirname", NULL, T_STRING, IMMUTABLE, NULL, "appendonlydir", NOLIM, NONE),
-    config_row("appendfsync", NULL, T_ENUM, 0, NULL, "everysec", NOLIM, appendfsync_names, NULL, NULL),
-    config_row("no-appendfsync-on-rewrite", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
-    config_row("auto-aof-rewrite-percentage", NULL, T_INT, 0, NULL, "100", 0, INT_MAX, NONE),
-    config_row("auto-aof-rewrite-min-size", NULL, T_MEM, 0, NULL, "64mb", 0, LLONG_MAX, NONE),
-    config_row("aof-load-truncated", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
-    config_row("aof-use-rdb-preamble", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
-    config_row("aof-timestamp-enabled", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
+    config_row("appendonly", NULL, T_BOOL, 0, &server.appendonly, "no", NOLIM, NULL, NULL, apply_appendonly),
+    config_row("appendfilename", NULL, T_STRING, IMMUTABLE, &server.appendfilename, "appendonly.aof", NOLIM, NONE),
+    config_row("appenddirname", NULL, T_STRING, IMMUTABLE, &server.appenddirname, "appendonlydir", NOLIM, NONE),
+    config_row("appendfsync", NULL, T_ENUM, 0, &server.appendfsync, "everysec", NOLIM, appendfsync_names, NULL, NULL),
+    config_row("no-appendfsync-on-rewrite", NULL, T_BOOL, 0, &server.no_appendfsync_on_rewrite, "no", NOLIM, NONE),
+    config_row("auto-aof-rewrite-percentage", NULL, T_INT, 0, &server.auto_aof_rewrite_perc, "100", 0, INT_MAX, NONE),
+    config_row("auto-aof-rewrite-min-size", NULL, T_MEM, 0, &server.auto_aof_rewrite_min_size, "64mb", 0, LLONG_MAX, NONE),
+    config_row("aof-load-truncated", NULL, T_BOOL, 0, &server.aof_load_truncated, "yes", NOLIM, NONE),
+    config_row("aof-use-rdb-preamble", NULL, T_BOOL, 0, &server.aof_use_rdb_preamble, "yes", NOLIM, NONE),
+    config_row("aof-timestamp-enabled", NULL, T_BOOL, 0, &server.aof_timestamp_enabled, "no", NOLIM, NONE),
     config_row("aof-rewrite-incremental-fsync", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
-    config_row("aof-disable-auto-gc", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
+    config_row("aof-disable-auto-gc", NULL, T_BOOL, 0, &server.aof_disable_auto_gc, "no", NOLIM, NONE),
 
     /* Replication (src/repl/). */
     config_row("replicaof", "slaveof", T_SPECIAL, IMMUTABLE | MULTI_ARG, NULL, "", NOLIM, NULL, &sp_replicaof, NULL),

@@ -32,4 +32,8 @@ int config_rewrite(char *err, size_t errlen);
 enum { ENABLE_DEBUG_NO = 0, ENABLE_DEBUG_YES = 1, ENABLE_DEBUG_LOCAL = 2 };
 int config_enable_debug_command(void);
 
+/* Installed by the AOF (persist/aof.c): after CONFIG SET appendonly stored a new value,
+ * switches the AOF on or off; 0, or -1 with *err to refuse it (the old value comes back). */
+extern int (*config_appendonly_changed)(const char **err);
+
 #endif

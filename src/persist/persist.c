@@ -8,6 +8,7 @@
 #include "core/notify.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
+#include "persist/aof.h"
 #include "persist/bgsave.h"
 #include "persist/rdb.h"
 #include "protocol/reply.h"
@@ -135,7 +136,8 @@ static int load_file(void) {
 
 void persist_start(void) {
     dispatch_write_error = write_error;
-    if (load_file() < 0) {
+    if (aof_start()) return;   /* with appendonly yes the AOF is the data set, not the RDB file */
+    if (!server.appendonly && load_file() < 0) {
         log_msg(LL_WARNING, "Terminating server after rdb file reading failure.");
         log_msg(LL_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
         exit(1);

@@ -11,8 +11,9 @@
 
 #include "server.h"
 
-/* Start-up: installs the -MISCONF check (dispatch_write_error) and loads dbfilename if it
- * exists ("DB loaded from disk"); logs and exits if the file is corrupt. */
+/* Start-up: installs the -MISCONF check (dispatch_write_error) and loads the data set: with
+ * appendonly yes from the AOF (aof.h), else dbfilename if it exists ("DB loaded from disk");
+ * logs and exits if the file is corrupt. */
 void persist_start(void);
 /* Saves dbfilename now and records the outcome. Returns 0 or -1 (logged). */
 int persist_save(void);

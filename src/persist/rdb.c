@@ -587,7 +587,7 @@ void rdb_snapshot_abort(rdbSnapshot *s) {
     snapshot_free(s);
 }
 
-static int fsync_dir_of(const char *path) {
+int rdb_fsync_dir_of(const char *path) {
     char dir[PATH_MAX];
     const char *slash = strrchr(path, '/');
     if (!slash) snprintf(dir, sizeof(dir), ".");
@@ -615,7 +615,7 @@ int rdb_snapshot_end(rdbSnapshot *s) {
         log_msg(LL_WARNING, "Write error saving DB on disk: %s", strerror(err));
         unlink(s->tmp);
     } else {
-        fsync_dir_of(s->path);
+        rdb_fsync_dir_of(s->path);
     }
     snapshot_free(s);
     return err ? -1 : 0;

@@ -45,6 +45,9 @@ long long rdb_snapshot_keys(const rdbSnapshot *s);      /* keys written so far *
 int rdb_snapshot_end(rdbSnapshot *s);
 void rdb_snapshot_abort(rdbSnapshot *s);
 
+/* fsync of the directory holding path (after a rename into it): 0 or -1. */
+int rdb_fsync_dir_of(const char *path);
+
 /* Loads `path` into the (empty) databases. Returns 0 on success, 1 if the file does not
  * exist, -1 after logging "<path>: offset N: reason" (the databases may then hold part of it). */
 int rdb_load_file(const char *path, rdbLoadStats *stats);

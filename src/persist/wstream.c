@@ -105,11 +105,16 @@ void wstream_rewrite(int argc, const karg *argv) {
     replacement_depth = server.executing_depth;
 }
 
-void wstream_rewrite_strs(int argc, const char *const *args) {
-    karg argv[16] = {{0}};
-    if (argc > 16) return;
-    for (int i = 0; i < argc; i++) argv[i] = (karg){.ptr = (char *)args[i], .len = strlen(args[i])};
-    wstream_rewrite(argc, argv);
+void wstream_rewrite_key(const char *name, const karg *key) {
+    karg argv[2] = {{.ptr = (char *)name, .len = strlen(name)}, *key};
+    wstream_rewrite(2, argv);
+}
+
+void wstream_rewrite_key_ms(const char *name, const karg *key, long long ms) {
+    char num[24];
+    karg argv[3] = {{.ptr = (char *)name, .len = strlen(name)}, *key, {.ptr = num, .len = 0}};
+    argv[2].len = (size_t)ll_to_str(num, sizeof(num), ms);
+    wstream_rewrite(3, argv);
 }
 
 void wstream_key_removed(int dbid, const char *key, size_t len, int lazy) {

@@ -40,8 +40,12 @@ void wstream_append(int dbid, int argc, const karg *argv);
  * if it changed data (argc 0: nothing, when it appended its effect itself). Each call's
  * replacement is its own: a nested call's does not apply to its caller. */
 void wstream_rewrite(int argc, const karg *argv);
-/* The same from C strings. */
-void wstream_rewrite_strs(int argc, const char *const *args);
+/* A string literal as an argument of a rewrite: WSTREAM_ARG("PEXPIREAT"). */
+#define WSTREAM_ARG(lit) ((karg){.ptr = (char *)(lit), .len = sizeof(lit) - 1})
+/* The running call propagates as "<name> <key>" (DEL, UNLINK, PERSIST...), or as "<name>
+ * <key> <ms>" with an absolute time (PEXPIREAT). */
+void wstream_rewrite_key(const char *name, const karg *key);
+void wstream_rewrite_key_ms(const char *name, const karg *key, long long ms);
 
 /* Expiry (lazy or active) or eviction removed key from database dbid: Redis's DEL, or UNLINK
  * when lazy (lazyfree-lazy-expire / lazyfree-lazy-eviction). */

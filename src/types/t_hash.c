@@ -13,6 +13,7 @@
 #include "commands/commands.h"
 #include "core/notify.h"
 #include "keyspace/db.h"
+#include "persist/wstream.h"
 #include "protocol/reply.h"
 #include "types/coll_entry.h"
 #include "types/coll_scan.h"
@@ -423,6 +424,8 @@ void hincrbyfloat_command(client *c) {
     int n = ld_to_str(buf, LD_BUF, cur);
     hash_set(o, c->argv[2].ptr, c->argv[2].len, buf, (size_t)n);
     notify_key_changed(c, &c->argv[1], NOTIFY_HASH, "hincrbyfloat");
+    karg argv[4] = {WSTREAM_ARG("HSET"), c->argv[1], c->argv[2], {.ptr = buf, .len = (size_t)n}};
+    wstream_rewrite(4, argv);   /* the result, as Redis */
     reply_bulk(c, buf, (size_t)n);
     kfree(buf);
 }

@@ -15,6 +15,7 @@
 #include "core/blocking.h"
 #include "core/notify.h"
 #include "keyspace/db.h"
+#include "persist/wstream.h"
 #include "protocol/reply.h"
 #include "types/collection.h"
 #include "types/quicklist.h"
@@ -140,12 +141,18 @@ static void pop_one_reply(client *c, kobj *o, int where) {
     ql_del_range(ql, where == QL_HEAD ? 0 : ql_count(ql) - 1, 1);
 }
 
-/* LMPOP/BLMPOP's reply: [key, [elements]], then the pop's side effects. */
+/* LMPOP/BLMPOP's reply: [key, [elements]], then the pop's side effects; it propagates as
+ * "LPOP|RPOP key <elements popped>", as Redis. */
 static void mpop_reply(client *c, const karg *key, kobj *o, int where, long long count) {
+    long long n = (unsigned long long)count < ql_count(LIST(o)) ? count : (long long)ql_count(LIST(o));
     reply_array_len(c, 2);
     reply_bulk(c, key->ptr, key->len);
     pop_range_reply(c, o, where, count);
     list_popped(c, key, where, o);
+    char num[24];
+    karg argv[3] = {where == QL_HEAD ? WSTREAM_ARG("LPOP") : WSTREAM_ARG("RPOP"), *key, {.ptr = num, .len = 0}};
+    argv[2].len = (size_t)ll_to_str(num, sizeof(num), n);
+    wstream_rewrite(3, argv);
 }
 
 /* ---------------------------------------------------------------- push */
@@ -604,6 +611,7 @@ static void blocking_pop(client *c, const karg *keys, int nkeys, int where, long
             reply_bulk(c, look[i].ptr, look[i].len);
             pop_one_reply(c, o, where);
             list_popped(c, &look[i], where, o);
+            wstream_rewrite_key(where == QL_HEAD ? "LPOP" : "RPOP", &look[i]);
         }
         return;
     }
@@ -639,7 +647,11 @@ static void bmove_generic(client *c, int wherefrom, int whereto, long long deadl
     kobj *src;
     if (!lookup_blocking(c, &c->argv[1], &src)) return;
     if (src) {
+        /* Propagates as LMOVE (the sides as sent) or RPOPLPUSH. */
+        karg argv[5] = {c->argc == 4 ? WSTREAM_ARG("RPOPLPUSH") : WSTREAM_ARG("LMOVE"), c->argv[1], c->argv[2],
+                        c->argv[3], c->argv[4]};
         move_generic(c, src, wherefrom, whereto);
+        wstream_rewrite(c->argc == 4 ? 3 : 5, argv);
         return;
     }
     if (blocking_denied(c)) {

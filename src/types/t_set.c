@@ -13,6 +13,7 @@
 #include "commands/commands.h"
 #include "core/notify.h"
 #include "keyspace/db.h"
+#include "persist/wstream.h"
 #include "protocol/reply.h"
 #include "types/coll_entry.h"
 #include "types/coll_scan.h"
@@ -182,19 +183,22 @@ static void set_random(const kobj *o, setElem *e) {
         elem_from_entry(e, tableRandom(SET_TABLE(o)));
 }
 
-/* Removes a random member and replies it as a bulk string. */
-static void set_pop_reply(client *c, kobj *o) {
+/* Removes a random member, replies it as a bulk string and returns a copy of it (what the
+ * write stream propagates). */
+static kstr *set_pop_reply(client *c, kobj *o) {
     setElem e;
     if (o->encoding == ENC_INTSET) {
         elem_from_int(&e, intsetRandom(SET_INTSET(o)));
         obj_set_ptr(o, intsetRemove(SET_INTSET(o), e.ll, NULL));
         reply_bulk(c, e.s, e.len);
-        return;
+        return kstr_new(e.s, e.len);
     }
     collEntry *entry = tablePop(SET_TABLE(o));
     elem_from_entry(&e, entry);
     reply_bulk(c, e.s, e.len);
+    kstr *popped = kstr_new(e.s, e.len);
     coll_entry_free(entry);
+    return popped;
 }
 
 /* ---- types.c hooks ----------------------------------------------------------------------- */
@@ -300,6 +304,8 @@ void smove_command(client *c) {
 
 static void sunion_diff_generic(client *c, const karg *keys, int n, const karg *dst, int diff);
 
+#define SPOP_BATCH 1024   /* members per propagated SREM (Redis's batch) */
+
 static void spop_with_count(client *c) {
     long long count;
     kobj *o;
@@ -313,9 +319,24 @@ static void spop_with_count(client *c) {
     if ((size_t)count >= set_size(o)) {
         sunion_diff_generic(c, &c->argv[1], 1, NULL, 0);    /* the whole set, as SUNION shows it */
         coll_delete_emptied(c, &c->argv[1]);
+        wstream_rewrite_key(server.lazyfree_lazy_server_del ? "UNLINK" : "DEL", &c->argv[1]);
     } else {
+        /* Propagates as SREMs of at most SPOP_BATCH members each, as Redis. */
         reply_set_len(c, count);
-        while (count--) set_pop_reply(c, o);
+        karg argv[2 + SPOP_BATCH];
+        kstr *held[SPOP_BATCH];
+        int n = 0;
+        argv[0] = WSTREAM_ARG("SREM");
+        argv[1] = c->argv[1];
+        while (count--) {
+            held[n] = set_pop_reply(c, o);
+            argv[2 + n] = (karg){.ptr = held[n]->buf, .len = held[n]->len};
+            if (++n == SPOP_BATCH || count == 0) {
+                wstream_append(c->db->id, 2 + n, argv);
+                while (n) kstr_free(held[--n]);
+            }
+        }
+        wstream_rewrite(0, NULL);
     }
     signal_modified_key(c, c->db, c->argv[1].ptr, c->argv[1].len);
 }
@@ -335,7 +356,10 @@ void spop_command(client *c) {
         reply_null(c);
         return;
     }
-    set_pop_reply(c, o);
+    kstr *popped = set_pop_reply(c, o);
+    karg argv[3] = {WSTREAM_ARG("SREM"), c->argv[1], {.ptr = popped->buf, .len = popped->len}};
+    wstream_rewrite(3, argv);
+    kstr_free(popped);
     notify_keyspace_event(NOTIFY_SET, "spop", c->argv[1].ptr, c->argv[1].len, c->db->id);
     if (set_size(o) == 0) coll_delete_emptied(c, &c->argv[1]);
     signal_modified_key(c, c->db, c->argv[1].ptr, c->argv[1].len);

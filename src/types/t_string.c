@@ -18,6 +18,7 @@
 #include "commands/commands.h"
 #include "core/notify.h"
 #include "keyspace/db.h"
+#include "persist/wstream.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
 #include "util/util.h"
@@ -170,6 +171,15 @@ static int expire_time_or_reply(client *c, int arg, int flags, long long *when) 
     return 1;
 }
 
+/* SET ... GET propagates without its GET, as Redis. */
+static void propagate_without_get(client *c) {
+    karg argv[8];   /* SET key value and at most 5 options */
+    int n = 0;
+    for (int i = 0; i < c->argc && n < 8; i++)
+        if (i < 3 || !arg_is(c->argv[i].ptr, c->argv[i].len, "get")) argv[n++] = c->argv[i];
+    wstream_rewrite(n, argv);
+}
+
 /* Stores argv[val] at argv[1] with an optional expire time: SET, SETNX, SETEX, PSETEX.
  * `nx_reply` selects SETNX's :1/:0 replies instead of +OK/null. */
 static void set_generic(client *c, int flags, int val, int expire_arg, int nx_reply) {
@@ -198,6 +208,15 @@ static void set_generic(client *c, int flags, int val, int expire_arg, int nx_re
     db_set(c->db, o, flags & OPT_KEEPTTL);
     string_key_changed(c, 1, NOTIFY_STRING, "set");
     if (expire_arg) notify_keyspace_event(NOTIFY_GENERIC, "expire", key->ptr, key->len, c->db->id);
+    if (expire_arg && !(flags & OPT_PXAT)) {
+        /* As Redis: a relative or seconds TTL propagates as "SET key value PXAT ms". */
+        char ms[24];
+        karg argv[5] = {WSTREAM_ARG("SET"), *key, c->argv[val], WSTREAM_ARG("PXAT"), {.ptr = ms, .len = 0}};
+        argv[4].len = (size_t)ll_to_str(ms, sizeof(ms), when);
+        wstream_rewrite(5, argv);
+    } else if (flags & OPT_GET) {
+        propagate_without_get(c);
+    }
     if (nx_reply)
         reply_integer(c, 1);
     else if (!(flags & OPT_GET))
@@ -238,11 +257,14 @@ void getset_command(client *c) {
     const karg *key = &c->argv[1];
     db_set(c->db, obj_new_string(key->ptr, key->len, c->argv[2].ptr, c->argv[2].len), 0);
     string_key_changed(c, 1, NOTIFY_STRING, "set");
+    karg argv[3] = {WSTREAM_ARG("SET"), *key, c->argv[2]};
+    wstream_rewrite(3, argv);   /* as Redis */
 }
 
 void getdel_command(client *c) {
     if (!reply_value(c)) return;
     if (db_delete(c->db, c->argv[1].ptr, c->argv[1].len)) string_key_changed(c, 1, NOTIFY_GENERIC, "del");
+    wstream_rewrite_key("DEL", &c->argv[1]);
 }
 
 void getex_command(client *c) {
@@ -260,12 +282,15 @@ void getex_command(client *c) {
         /* An absolute time already past deletes the key now, as Redis does. */
         db_delete(c->db, c->argv[1].ptr, c->argv[1].len);
         string_key_changed(c, 1, NOTIFY_GENERIC, "del");
+        wstream_rewrite_key(server.lazyfree_lazy_expire ? "UNLINK" : "DEL", &c->argv[1]);
     } else if (so.expire_arg) {
         db_set_expire(c->db, o, when);
         string_key_changed(c, 1, NOTIFY_GENERIC, "expire");
+        wstream_rewrite_key_ms("PEXPIREAT", &c->argv[1], when);
     } else if ((so.flags & OPT_PERSIST) && o->has_expire) {
         db_persist(c->db, o);
         string_key_changed(c, 1, NOTIFY_GENERIC, "persist");
+        wstream_rewrite_key("PERSIST", &c->argv[1]);
     }
 }
 
@@ -409,6 +434,9 @@ void incrbyfloat_command(client *c) {
     const karg *key = &c->argv[1];
     db_set(c->db, obj_new_string_noint(key->ptr, key->len, buf, len), 1);
     string_key_changed(c, 1, NOTIFY_STRING, "incrbyfloat");
+    /* As Redis: the result, so that float formatting can't make copies differ. */
+    karg argv[4] = {WSTREAM_ARG("SET"), *key, {.ptr = buf, .len = len}, WSTREAM_ARG("KEEPTTL")};
+    wstream_rewrite(4, argv);
     reply_bulk(c, buf, len);
 }
 

@@ -24,6 +24,7 @@
 #include "core/blocking.h"
 #include "core/notify.h"
 #include "keyspace/db.h"
+#include "persist/wstream.h"
 #include "protocol/reply.h"
 #include "types/coll_entry.h"
 #include "types/coll_scan.h"
@@ -977,6 +978,13 @@ static void zpop_generic(client *c, const karg *keys, long long nkeys, int max, 
     zset_walk(o, max ? len - 1 : 0, n, max, sink_emit, &s);
     zset_remove_ranks(o, max ? len - n : 0, n);
     zset_removed(c, key, o, max ? "zpopmax" : "zpopmin");
+    if (emitkey) {
+        /* BZPOP*, ZMPOP, BZMPOP propagate as ZPOPMIN/ZPOPMAX with the count popped, as Redis. */
+        char num[24];
+        karg argv[3] = {max ? WSTREAM_ARG("ZPOPMAX") : WSTREAM_ARG("ZPOPMIN"), *key, {.ptr = num, .len = 0}};
+        if (count >= 0) argv[2].len = (size_t)ll_to_str(num, sizeof(num), (long long)n);
+        wstream_rewrite(count >= 0 ? 3 : 2, argv);
+    }
 }
 
 static void zpop_command(client *c, int max) {

@@ -19,7 +19,7 @@ DBS = (0, 5)
 def random_write(c, rng, i):
     """One random write through redis-py client c (errors such as WRONGTYPE are part of it)."""
     key = b"k%d" % rng.randrange(300)
-    op = rng.randrange(16)
+    op = rng.randrange(19)
     try:
         if op == 0:
             c.set(key, b"v%d" % i)
@@ -34,7 +34,7 @@ def random_write(c, rng, i):
         elif op == 5:
             c.sadd(b"s" + key, *[rng.randrange(1000) for _ in range(3)])
         elif op == 6:
-            c.srem(b"s" + key, *[rng.randrange(1000) for _ in range(5)])
+            c.spop(b"s" + key, rng.randint(1, 3))
         elif op == 7:
             c.zadd(b"z" + key, {b"m%d" % rng.randrange(50): rng.random()})
         elif op == 8:
@@ -55,6 +55,12 @@ def random_write(c, rng, i):
                    b"lua" + key, b"luacount", b"%d" % i)
         elif op == 14:
             c.incrbyfloat(b"f" + key, 0.25)
+        elif op == 16:
+            c.set(b"x" + key, b"%d" % i, ex=rng.randint(100, 1000))
+        elif op == 17:
+            c.getdel(b"x" + key)
+        elif op == 18:
+            c.hincrbyfloat(b"h" + key, b"fl", 1.5)
         else:
             c.execute_command("SELECT", 5 if rng.random() < 0.5 else 0)
     except Exception as e:  # noqa: BLE001 - type errors are writes that fail alike on both sides

@@ -1,0 +1,719 @@
+/* aof.c - the append-only file; see aof.h for the layout, durability and the rewrite.
+ *
+ * State: the manifest as in memory (base, history, incremental files, in Redis's order), the
+ * descriptor of the last incremental file, and the stream reader that fills `buf`. The buffer
+ * goes to the file in aof_before_sleep; everysec fsyncs run on one background thread, which
+ * only ever fsyncs the descriptor it was given while the loop waits for it before closing it. */
+#include "persist/aof.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/multi.h"
+#include "keyspace/db.h"
+#include "persist/bgsave.h"
+#include "persist/rdb.h"
+#include "persist/wstream.h"
+#include "protocol/reply.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/util.h"
+
+#define AOF_PATH_MAX 4096
+
+typedef struct aofFile {
+    char *name;
+    long long seq;
+    char type;                  /* 'b' base, 'h' history, 'i' incremental */
+} aofFile;
+
+static struct {
+    aofFile *files;             /* base first (if any), then history, then incremental files */
+    size_t nfiles;
+    long long base_seq, incr_seq;   /* highest used */
+    int fd;                     /* last incremental file, -1 when the AOF is off */
+    kstr *buf;
+    wstream_reader reader;
+    long long incr_size, base_size, rewrite_base_size;
+    int last_write_ok;
+    /* rewrite */
+    int rewriting, scheduled;
+    long long rewrite_start_ms, last_rewrite_sec, rewrites, consecutive_failures;
+    int last_rewrite_ok;
+    char *rewrite_base;         /* name of the base being written */
+    /* everysec fsync thread */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake, idle;
+    int fsync_fd;               /* -1: nothing to do */
+    int fsync_busy;
+    long long last_fsync_ms;
+    int thread_started;
+} aof = {.fd = -1, .last_write_ok = 1, .last_rewrite_ok = 1, .last_rewrite_sec = -1, .fsync_fd = -1,
+         .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
+
+static const char *file_prefix(void) {
+    return server.appendfilename ? server.appendfilename : "appendonly.aof";
+}
+
+static const char *dir_name(void) {
+    return server.appenddirname ? server.appenddirname : "appendonlydir";
+}
+
+static void path_of(char *out, const char *name) {
+    snprintf(out, AOF_PATH_MAX, "%.2000s/%.2000s", dir_name(), name);
+}
+
+/* ---------------------------------------------------------------- the manifest */
+
+static void files_clear(void) {
+    for (size_t i = 0; i < aof.nfiles; i++) kfree(aof.files[i].name);
+    kfree(aof.files);
+    aof.files = NULL;
+    aof.nfiles = 0;
+}
+
+static void file_add(const char *name, long long seq, char type) {
+    aof.files = krealloc(aof.files, (aof.nfiles + 1) * sizeof(aofFile));
+    aof.files[aof.nfiles++] = (aofFile){.name = kstrdup(name), .seq = seq, .type = type};
+    if (type == 'b' && seq > aof.base_seq) aof.base_seq = seq;
+    if (type == 'i' && seq > aof.incr_seq) aof.incr_seq = seq;
+}
+
+static const aofFile *base_file(void) {
+    for (size_t i = 0; i < aof.nfiles; i++)
+        if (aof.files[i].type == 'b') return &aof.files[i];
+    return NULL;
+}
+
+static const aofFile *last_incr(void) {
+    const aofFile *last = NULL;
+    for (size_t i = 0; i < aof.nfiles; i++)
+        if (aof.files[i].type == 'i') last = &aof.files[i];
+    return last;
+}
+
+/* Writes the manifest atomically (temp file, fsync, rename, fsync of the directory); the order
+ * of the lines is Redis's: base, history, incremental. 0 or -1 (logged). */
+static int manifest_persist(void) {
+    kstr *s = kstr_empty(256);
+    static const char order[] = "bhi";
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < aof.nfiles; i++)
+            if (aof.files[i].type == order[k])
+                s = kstr_catfmt(s, "file %s seq %lld type %c\n", aof.files[i].name, aof.files[i].seq, aof.files[i].type);
+    char path[AOF_PATH_MAX], tmp[AOF_PATH_MAX + 8];
+    char name[AOF_PATH_MAX];
+    snprintf(name, sizeof(name), "%.2000s.manifest", file_prefix());
+    path_of(path, name);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int ok = fd >= 0 && write(fd, s->buf, s->len) == (ssize_t)s->len && fsync(fd) == 0;
+    if (fd >= 0 && close(fd) != 0) ok = 0;
+    ok = ok && rename(tmp, path) == 0;
+    kstr_free(s);
+    if (!ok) {
+        log_msg(LL_WARNING, "Can't persist the AOF manifest file %s: %s", name, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    rdb_fsync_dir_of(path);
+    return 0;
+}
+
+/* Cuts the next word of a manifest line (double quotes allowed around it). */
+static char *next_word(char **p) {
+    char *s = *p;
+    while (*s == ' ' || *s == '\t') s++;
+    if (!*s) return NULL;
+    char *w = s;
+    if (*s == '"') {
+        w = ++s;
+        while (*s && *s != '"') s++;
+    } else {
+        while (*s && *s != ' ' && *s != '\t') s++;
+    }
+    if (*s) *s++ = '\0';
+    *p = s;
+    return w;
+}
+
+/* Loads the manifest if there is one: 1 loaded, 0 none, -1 invalid (logged). */
+static int manifest_load(void) {
+    char path[AOF_PATH_MAX], name[AOF_PATH_MAX];
+    snprintf(name, sizeof(name), "%.2000s.manifest", file_prefix());
+    path_of(path, name);
+    kstr *text = config_read_file(path);
+    if (!text) return errno == ENOENT ? 0 : -1;
+    files_clear();
+    int rc = 1;
+    char *line = text->buf;
+    while (rc == 1 && line && *line) {
+        char *end = strchr(line, '\n');
+        if (end) *end = '\0';
+        char *p = line;
+        line = end ? end + 1 : NULL;
+        size_t n = strlen(p);
+        if (n && p[n - 1] == '\r') p[n - 1] = '\0';
+        if (p[0] == '#' || p[0] == '\0') continue;
+        char *fname = NULL, *type = NULL;
+        long long seq = -1;
+        for (char *k, *v; (k = next_word(&p)) && (v = next_word(&p));) {
+            if (!strcmp(k, "file")) fname = v;
+            else if (!strcmp(k, "seq")) seq = strtoll(v, NULL, 10);
+            else if (!strcmp(k, "type")) type = v;
+        }
+        if (!fname || seq < 0 || !type || strlen(type) != 1 || !strchr("bhi", type[0]) || strchr(fname, '/') ||
+            (type[0] == 'b' && base_file())) {
+            log_msg(LL_WARNING, "Invalid AOF manifest file format");
+            rc = -1;
+        } else {
+            file_add(fname, seq, type[0]);
+        }
+    }
+    kstr_free(text);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- loading */
+
+typedef struct aofParse {
+    char *p;
+    size_t len, pos;
+} aofParse;
+
+/* Reads "<prefix><number>\r\n" at the parse position: 1 ok, 0 end of data, -1 bad format. */
+static int read_header(aofParse *ps, char prefix, long long *n) {
+    if (ps->pos >= ps->len) return 0;
+    if (ps->p[ps->pos] != prefix) return -1;
+    const char *start = ps->p + ps->pos + 1;
+    const char *nl = memchr(start, '\n', ps->len - ps->pos - 1);
+    if (!nl) return 0;
+    size_t digits = (size_t)(nl - start);
+    if (digits < 2 || start[digits - 1] != '\r' || !str_to_ll(start, digits - 1, n) || *n < 0) return -1;
+    ps->pos += digits + 2;
+    return 1;
+}
+
+enum { CMD_OK = 1, CMD_EOF = 0, CMD_BAD = -1 };
+
+/* Parses one command into argv (pointing into the data, each argument's "\r" replaced by a
+ * NUL): CMD_OK, CMD_EOF (the data ends inside it), CMD_BAD. */
+static int parse_command(aofParse *ps, int *argc, karg **argv, int *cap) {
+    long long n;
+    int rc = read_header(ps, '*', &n);
+    if (rc <= 0) return rc;
+    if (n < 1 || n > INT_MAX / 2) return CMD_BAD;
+    if (n > *cap) {
+        *cap = (int)n;
+        *argv = krealloc(*argv, sizeof(karg) * (size_t)n);
+    }
+    for (long long i = 0; i < n; i++) {
+        long long blen;
+        rc = read_header(ps, '$', &blen);
+        if (rc <= 0) return rc;
+        if ((size_t)blen + 2 > ps->len - ps->pos) return CMD_EOF;
+        if (ps->p[ps->pos + (size_t)blen] != '\r' || ps->p[ps->pos + (size_t)blen + 1] != '\n') return CMD_BAD;
+        ps->p[ps->pos + (size_t)blen] = '\0';   /* commands read arguments as C strings */
+        (*argv)[i].ptr = ps->p + ps->pos;
+        (*argv)[i].len = (size_t)blen;
+        ps->pos += (size_t)blen + 2;
+    }
+    *argc = (int)n;
+    return CMD_OK;
+}
+
+enum { LOAD_OK, LOAD_TRUNCATED, LOAD_FAILED };
+
+/* Runs the commands of one file on the loading client. */
+static int load_commands(client *fc, const char *name, int last) {
+    char path[AOF_PATH_MAX];
+    path_of(path, name);
+    kstr *data = config_read_file(path);
+    if (!data) {
+        log_msg(LL_WARNING, "Fatal error: can't open the append log file %s for reading: %s", name, strerror(errno));
+        return LOAD_FAILED;
+    }
+    if (data->len >= 5 && memcmp(data->buf, "REDIS", 5) == 0) {
+        log_msg(LL_WARNING, "Bad file format reading the append only file %s: an RDB preamble in an AOF file is not "
+                            "supported by Keel", name);
+        kstr_free(data);
+        return LOAD_FAILED;
+    }
+    aofParse ps = {.p = data->buf, .len = data->len};
+    karg *argv = NULL;
+    int cap = 0, argc = 0, rc = LOAD_OK;
+    size_t valid_up_to = 0, valid_before_multi = 0;
+    for (;;) {
+        if (ps.pos < ps.len && ps.p[ps.pos] == '#') {   /* an annotation (aof-timestamp-enabled) */
+            const char *nl = memchr(ps.p + ps.pos, '\n', ps.len - ps.pos);
+            if (!nl) break;
+            ps.pos = (size_t)(nl - ps.p) + 1;
+            if (!(fc->flags & CLIENT_MULTI)) valid_up_to = ps.pos;
+            continue;
+        }
+        size_t at = ps.pos;
+        int r = parse_command(&ps, &argc, &argv, &cap);
+        if (r == CMD_EOF) break;
+        if (r == CMD_BAD) {
+            log_msg(LL_WARNING, "Bad file format reading the append only file %s: make a backup of your AOF file, "
+                                "then use ./redis-check-aof --fix <filename.manifest>", name);
+            rc = LOAD_FAILED;
+            goto done;
+        }
+        if (!command_lookup_argv(argc, argv) && !command_lookup(argv[0].ptr, argv[0].len)) {
+            log_msg(LL_WARNING, "Unknown command '%.*s' reading the append only file %s", (int)argv[0].len,
+                    argv[0].ptr, name);
+            rc = LOAD_FAILED;
+            goto done;
+        }
+        if (!(fc->flags & CLIENT_MULTI) && arg_is(argv[0].ptr, argv[0].len, "multi")) valid_before_multi = at;
+        client_execute(fc, argc, argv);
+        reply_free_all(fc);
+        if (!(fc->flags & CLIENT_MULTI)) valid_up_to = ps.pos;
+    }
+    if (ps.pos == ps.len && !(fc->flags & CLIENT_MULTI)) goto done;
+    /* The file ends inside a command or a transaction. */
+    if (fc->flags & CLIENT_MULTI) {
+        log_msg(LL_WARNING, "Revert incomplete MULTI/EXEC transaction in AOF file %s", name);
+        valid_up_to = valid_before_multi;
+        multi_reset(fc);
+    }
+    if (!server.aof_load_truncated) {
+        log_msg(LL_WARNING, "Unexpected end of file reading the append only file %s. You can: 1) Make a backup of "
+                            "your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively "
+                            "you can set the 'aof-load-truncated' configuration option to yes and restart the server.",
+                name);
+        rc = LOAD_FAILED;
+    } else if (!last) {
+        log_msg(LL_WARNING, "Fatal error: the truncated file is not the last file");
+        rc = LOAD_FAILED;
+    } else {
+        log_msg(LL_WARNING, "!!! Warning: short read while loading the AOF file %s!!!", name);
+        log_msg(LL_WARNING, "!!! Truncating the AOF %s at offset %zu !!!", name, valid_up_to);
+        if (truncate(path, (off_t)valid_up_to) != 0) {
+            log_msg(LL_WARNING, "Error truncating the AOF file %s: %s", name, strerror(errno));
+            rc = LOAD_FAILED;
+        } else {
+            log_msg(LL_WARNING, "AOF %s loaded anyway because aof-load-truncated is enabled", name);
+            rc = LOAD_TRUNCATED;
+        }
+    }
+done:
+    kfree(argv);
+    kstr_free(data);
+    return rc;
+}
+
+static long long file_size(const char *name) {
+    char path[AOF_PATH_MAX];
+    path_of(path, name);
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+/* Loads the base and the incremental files in order: 0, or -1 (logged). */
+static int load_files(void) {
+    long long start = ustime();
+    const aofFile *base = base_file();
+    if (base) {
+        long long t = ustime();
+        size_t n = strlen(base->name);
+        int rdb = n > 4 && strcmp(base->name + n - 4, ".rdb") == 0;
+        if (rdb) {
+            char path[AOF_PATH_MAX];
+            path_of(path, base->name);
+            rdbLoadStats st;
+            if (rdb_load_file(path, &st) != 0) return -1;
+        } else {
+            client *fc = client_create_fake();
+            int rc = load_commands(fc, base->name, last_incr() == NULL);
+            client_free(fc);
+            if (rc == LOAD_FAILED) return -1;
+        }
+        log_msg(LL_NOTICE, "DB loaded from base file %s: %.3f seconds", base->name, (double)(ustime() - t) / 1e6);
+    }
+    const aofFile *last = last_incr();
+    for (size_t i = 0; i < aof.nfiles; i++) {
+        if (aof.files[i].type != 'i') continue;
+        long long t = ustime();
+        client *fc = client_create_fake();
+        int rc = load_commands(fc, aof.files[i].name, &aof.files[i] == last);
+        client_free(fc);
+        if (rc == LOAD_FAILED) return -1;
+        log_msg(LL_NOTICE, "DB loaded from incr file %s: %.3f seconds", aof.files[i].name, (double)(ustime() - t) / 1e6);
+    }
+    log_msg(LL_NOTICE, "DB loaded from append only file: %.3f seconds", (double)(ustime() - start) / 1e6);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- writing */
+
+static void reader_write(wstream_reader *r, const char *buf, size_t len) {
+    (void)r;
+    aof.buf = kstr_cat(aof.buf, buf, len);
+}
+
+static void *fsync_thread(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&aof.lock);
+    for (;;) {
+        while (aof.fsync_fd < 0) pthread_cond_wait(&aof.wake, &aof.lock);
+        int fd = aof.fsync_fd;
+        aof.fsync_fd = -1;
+        aof.fsync_busy = 1;
+        pthread_mutex_unlock(&aof.lock);
+        fdatasync(fd);
+        pthread_mutex_lock(&aof.lock);
+        aof.fsync_busy = 0;
+        pthread_cond_broadcast(&aof.idle);
+    }
+    return NULL;
+}
+
+static void fsync_in_background(int fd) {
+    if (!aof.thread_started) {
+        if (pthread_create(&aof.thread, NULL, fsync_thread, NULL) != 0) {
+            fdatasync(fd);
+            return;
+        }
+        aof.thread_started = 1;
+    }
+    pthread_mutex_lock(&aof.lock);
+    aof.fsync_fd = fd;
+    pthread_cond_signal(&aof.wake);
+    pthread_mutex_unlock(&aof.lock);
+}
+
+/* Before the descriptor is closed: no background fsync may be queued or running on it. */
+static void fsync_wait_idle(void) {
+    pthread_mutex_lock(&aof.lock);
+    aof.fsync_fd = -1;
+    while (aof.fsync_busy) pthread_cond_wait(&aof.idle, &aof.lock);
+    pthread_mutex_unlock(&aof.lock);
+}
+
+/* Writes the buffer; a short or failed write keeps the rest for the next try. */
+static void write_buffer(void) {
+    size_t done = 0;
+    while (done < aof.buf->len) {
+        ssize_t n = write(aof.fd, aof.buf->buf + done, aof.buf->len - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (aof.last_write_ok) log_msg(LL_WARNING, "Error writing to the AOF file: %s", strerror(errno));
+            aof.last_write_ok = 0;
+            break;
+        }
+        done += (size_t)n;
+    }
+    if (done == aof.buf->len && !aof.last_write_ok) {
+        log_msg(LL_WARNING, "AOF write error looks solved, Redis can write again.");
+        aof.last_write_ok = 1;
+    }
+    aof.incr_size += (long long)done;
+    kstr_range_keep(aof.buf, done, aof.buf->len - done);
+}
+
+void aof_before_sleep(void) {
+    if (aof.fd < 0 || aof.buf->len == 0) return;
+    write_buffer();
+    int skip = server.no_appendfsync_on_rewrite && aof.rewriting;
+    if (server.appendfsync == AOF_FSYNC_ALWAYS && !skip) {
+        if (fdatasync(aof.fd) != 0) {
+            log_msg(LL_WARNING, "Can't persist AOF for fsync error when the AOF fsync policy is 'always': %s. "
+                                "Exiting...", strerror(errno));
+            exit(1);
+        }
+    } else if (server.appendfsync == AOF_FSYNC_EVERYSEC && !skip && mstime() - aof.last_fsync_ms >= 1000) {
+        aof.last_fsync_ms = mstime();
+        fsync_in_background(aof.fd);
+    }
+}
+
+/* Opens (creating) the incremental file `name` for appending and makes it the stream's
+ * destination; the reader starts with no database, so the file's first command is a SELECT. */
+static int open_incr(const char *name) {
+    char path[AOF_PATH_MAX];
+    path_of(path, name);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    if (fd < 0) {
+        log_msg(LL_WARNING, "Can't open the append-only file %s: %s", name, strerror(errno));
+        return -1;
+    }
+    if (aof.fd >= 0) {
+        if (aof.buf->len) write_buffer();
+        fsync_wait_idle();
+        fdatasync(aof.fd);
+        close(aof.fd);
+    }
+    aof.fd = fd;
+    aof.incr_size = file_size(name);
+    aof.reader.db = -1;
+    return 0;
+}
+
+static void next_name(char *out, long long seq, const char *kind) {
+    snprintf(out, AOF_PATH_MAX, "%.2000s.%lld.%s", file_prefix(), seq, kind);
+}
+
+/* Deletes the history files and drops them from the manifest (after it was persisted
+ * without needing them). */
+static void delete_history(void) {
+    size_t keep = 0;
+    for (size_t i = 0; i < aof.nfiles; i++) {
+        if (aof.files[i].type == 'h' && !server.aof_disable_auto_gc) {
+            char path[AOF_PATH_MAX];
+            path_of(path, aof.files[i].name);
+            unlink(path);
+            log_msg(LL_NOTICE, "Removing the history file %s in the background", aof.files[i].name);
+            kfree(aof.files[i].name);
+        } else {
+            aof.files[keep++] = aof.files[i];
+        }
+    }
+    aof.nfiles = keep;
+    if (!server.aof_disable_auto_gc) manifest_persist();
+}
+
+/* ---------------------------------------------------------------- rewrite */
+
+static void rewrite_done(int ok) {
+    aof.rewriting = 0;
+    aof.last_rewrite_sec = (mstime() - aof.rewrite_start_ms) / 1000;
+    char *base = aof.rewrite_base;
+    aof.rewrite_base = NULL;
+    if (!ok) {
+        aof.last_rewrite_ok = 0;
+        aof.consecutive_failures++;
+        log_msg(LL_WARNING, "Background AOF rewrite failed");
+        kfree(base);
+        return;
+    }
+    /* The new base replaces the old one and every incremental file but the one opened with
+     * it (none when the AOF is off: a BGREWRITEAOF then leaves a base alone). */
+    const aofFile *last = aof.fd >= 0 ? last_incr() : NULL;
+    long long last_seq = last ? last->seq : -1;
+    for (size_t i = 0; i < aof.nfiles; i++)
+        if (aof.files[i].type == 'b' || (aof.files[i].type == 'i' && aof.files[i].seq != last_seq))
+            aof.files[i].type = 'h';
+    file_add(base, aof.base_seq + 1, 'b');
+    kfree(base);
+    if (manifest_persist() != 0) {
+        aof.last_rewrite_ok = 0;
+        aof.consecutive_failures++;
+        return;
+    }
+    aof.base_size = file_size(base_file()->name);
+    if (aof.fd < 0) aof.incr_size = 0;
+    aof.rewrite_base_size = aof.base_size + aof.incr_size;
+    aof.last_rewrite_ok = 1;
+    aof.consecutive_failures = 0;
+    aof.rewrites++;
+    log_msg(LL_NOTICE, "Background AOF rewrite terminated with success");
+    delete_history();
+}
+
+/* Starts a rewrite: a new incremental file now, the new base as of now in the background.
+ * 0, or -1 (logged). */
+static int rewrite_start(void) {
+    if (bgsave_in_progress()) return -1;
+    char incr[AOF_PATH_MAX], base[AOF_PATH_MAX], path[AOF_PATH_MAX];
+    if (aof.fd >= 0) {
+        next_name(incr, aof.incr_seq + 1, "incr.aof");
+        if (open_incr(incr) != 0) return -1;
+        file_add(incr, aof.incr_seq + 1, 'i');
+        if (manifest_persist() != 0) return -1;
+    }
+    next_name(base, aof.base_seq + 1, "base.rdb");
+    path_of(path, base);
+    aof.rewrite_base = kstrdup(base);
+    aof.rewriting = 1;
+    aof.scheduled = 0;
+    aof.rewrite_start_ms = mstime();
+    if (bgsave_start(path, rewrite_done) != 0) {
+        aof.rewriting = 0;
+        kfree(aof.rewrite_base);
+        aof.rewrite_base = NULL;
+        return -1;
+    }
+    log_msg(LL_NOTICE, "Background append only file rewriting started");
+    return 0;
+}
+
+/* Creates the directory and an AOF holding the data set as it is, synchronously (start-up). */
+static int create_fresh(void) {
+    char base[AOF_PATH_MAX], path[AOF_PATH_MAX], incr[AOF_PATH_MAX];
+    next_name(base, aof.base_seq + 1, "base.rdb");
+    path_of(path, base);
+    if (rdb_save_file(path) != 0) return -1;
+    for (size_t i = 0; i < aof.nfiles; i++) aof.files[i].type = 'h';
+    file_add(base, aof.base_seq + 1, 'b');
+    log_msg(LL_NOTICE, "Creating AOF base file %s on server start", base);
+    next_name(incr, aof.incr_seq + 1, "incr.aof");
+    if (open_incr(incr) != 0) return -1;
+    file_add(incr, aof.incr_seq + 1, 'i');
+    log_msg(LL_NOTICE, "Creating AOF incr file %s on server start", incr);
+    if (manifest_persist() != 0) return -1;
+    aof.base_size = file_size(base);
+    delete_history();
+    return 0;
+}
+
+static int make_dir(void) {
+    if (mkdir(dir_name(), 0755) != 0 && errno != EEXIST) {
+        log_msg(LL_WARNING, "Can't open or create append-only dir %s: %s", dir_name(), strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void turn_on_stream(void) {
+    if (!aof.buf) aof.buf = kstr_empty(16384);
+    aof.reader = (wstream_reader){.write = reader_write, .db = -1, .aof = 1};
+    wstream_attach(&aof.reader);
+}
+
+static void turn_off(void) {
+    if (aof.fd < 0) return;
+    wstream_detach(&aof.reader);
+    if (aof.rewriting) {
+        bgsave_abort();
+        aof.rewriting = 0;
+        kfree(aof.rewrite_base);
+        aof.rewrite_base = NULL;
+    }
+    if (aof.buf->len) write_buffer();
+    fsync_wait_idle();
+    fdatasync(aof.fd);
+    close(aof.fd);
+    aof.fd = -1;
+    aof.buf->len = 0;
+}
+
+/* CONFIG SET appendonly: on, as Redis, starts with a rewrite (a new base of the data set). */
+static int appendonly_changed(const char **err) {
+    if (!server.appendonly) {
+        turn_off();
+        return 0;
+    }
+    if (aof.fd >= 0) return 0;
+    if (make_dir() != 0 || manifest_load() < 0) {
+        *err = "Unable to turn on AOF. Check server logs.";
+        return -1;
+    }
+    turn_on_stream();
+    if (rewrite_start() != 0) {
+        wstream_detach(&aof.reader);
+        if (aof.fd >= 0) close(aof.fd);
+        aof.fd = -1;
+        *err = "Unable to turn on AOF. Check server logs.";
+        return -1;
+    }
+    return 0;
+}
+
+int aof_start(void) {
+    config_appendonly_changed = appendonly_changed;
+    if (!server.appendonly) return 0;
+    int loaded = 0;
+    if (make_dir() != 0) exit(1);
+    int m = manifest_load();
+    if (m < 0) exit(1);
+    if (m == 1) {
+        wstream_pause(1);
+        int rc = load_files();
+        wstream_pause(0);
+        if (rc != 0) exit(1);
+        loaded = 1;
+    }
+    turn_on_stream();
+    const aofFile *last = last_incr();
+    if (base_file() || last) {
+        char name[AOF_PATH_MAX];
+        int fresh = !last;
+        if (fresh) next_name(name, aof.incr_seq + 1, "incr.aof");
+        else snprintf(name, sizeof(name), "%s", last->name);
+        if (open_incr(name) != 0) exit(1);
+        if (fresh) {
+            file_add(name, aof.incr_seq + 1, 'i');
+            if (manifest_persist() != 0) exit(1);
+        }
+        if (base_file()) aof.base_size = file_size(base_file()->name);
+    } else if (create_fresh() != 0) {
+        exit(1);
+    }
+    aof.rewrite_base_size = aof.base_size + aof.incr_size;
+    return loaded;
+}
+
+void aof_cron(void) {
+    if (aof.rewriting || bgsave_in_progress()) return;
+    if (aof.scheduled) {
+        rewrite_start();
+        return;
+    }
+    if (aof.fd < 0) return;
+    long long size = aof.base_size + aof.incr_size;
+    if (server.auto_aof_rewrite_perc && size > server.auto_aof_rewrite_min_size) {
+        long long base = aof.rewrite_base_size ? aof.rewrite_base_size : 1;
+        long long growth = (size * 100 / base) - 100;
+        if (growth >= server.auto_aof_rewrite_perc) {
+            log_msg(LL_NOTICE, "Starting automatic rewriting of AOF on %lld%% growth", growth);
+            rewrite_start();
+        }
+    }
+}
+
+void aof_shutdown(void) {
+    if (aof.fd < 0) return;
+    if (aof.buf->len) write_buffer();
+    fsync_wait_idle();
+    fsync(aof.fd);
+}
+
+kstr *aof_info(kstr *s) {
+    s = kstr_catfmt(s,
+                    "aof_enabled:%d\r\naof_rewrite_in_progress:%d\r\naof_rewrite_scheduled:%d\r\n"
+                    "aof_last_rewrite_time_sec:%lld\r\naof_current_rewrite_time_sec:%lld\r\n"
+                    "aof_last_bgrewrite_status:%s\r\naof_rewrites:%lld\r\naof_rewrites_consecutive_failures:%lld\r\n"
+                    "aof_last_write_status:%s\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\n"
+                    "module_fork_last_cow_size:0\r\n",
+                    aof.fd >= 0, aof.rewriting, aof.scheduled, aof.last_rewrite_sec,
+                    aof.rewriting ? (mstime() - aof.rewrite_start_ms) / 1000 : -1, aof.last_rewrite_ok ? "ok" : "err",
+                    aof.rewrites, aof.consecutive_failures, aof.last_write_ok ? "ok" : "err");
+    if (aof.fd < 0) return s;
+    return kstr_catfmt(s,
+                       "aof_current_size:%lld\r\naof_base_size:%lld\r\naof_pending_rewrite:%d\r\n"
+                       "aof_buffer_length:%zu\r\naof_pending_bio_fsync:%d\r\naof_delayed_fsync:0\r\n",
+                       aof.base_size + aof.incr_size, aof.base_size, aof.scheduled, aof.buf->len,
+                       aof.fsync_busy || aof.fsync_fd >= 0);
+}
+
+void bgrewriteaof_command(client *c) {
+    if (aof.rewriting) {
+        reply_error(c, "Background append only file rewriting already in progress");
+        return;
+    }
+    if (aof.fd < 0 && (make_dir() != 0 || manifest_load() < 0)) {
+        reply_error(c, "Can't execute an AOF background rewriting. Please check the server logs for more information.");
+        return;
+    }
+    if (bgsave_in_progress() || server.executing_depth > 1) {
+        aof.scheduled = 1;
+        reply_status(c, "Background append only file rewriting scheduled");
+        return;
+    }
+    if (rewrite_start() != 0) {
+        reply_error(c, "Can't execute an AOF background rewriting. Please check the server logs for more information.");
+        return;
+    }
+    reply_status(c, "Background append only file rewriting started");
+}
