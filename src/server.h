@@ -337,6 +337,7 @@ struct keelServer {
     long long repl_backlog_size, repl_backlog_ttl;
     int replica_priority, replica_announced, replica_announce_port;
     char *replica_announce_ip;
+    int repl_diskless_sync, repl_diskless_sync_delay, repl_diskless_sync_max_replicas;
 
     /* runtime */
     eventLoop *el;

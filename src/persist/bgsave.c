@@ -32,6 +32,7 @@
 static struct {
     rdbSnapshot *snap;
     bgsave_done_fn *done_fn;
+    int (*paused)(void);       /* NULL, or 1 while the stream's reader is behind */
     int db;                    /* database being walked; dbnum when all are done */
     uint64_t cursor;           /* its scan cursor (0: not started) */
     unsigned char *db_done;    /* per database: written completely */
@@ -140,6 +141,7 @@ void bgsave_abort(void) {
 /* One slice of the walk; the timer re-arms until the last database is done. */
 static long long bgsave_tick(eventLoop *el, long long id, void *data) {
     if (!bg.snap || (uintptr_t)data != bg.generation) return EL_NOMORE;
+    if (bg.paused && bg.paused()) return 1;
     uint64_t start = monotonic_us();
     int slow = server.rdb_key_save_delay > 0;
     do {
@@ -172,8 +174,17 @@ static long long bgsave_tick(eventLoop *el, long long id, void *data) {
 
 int bgsave_start(const char *path, bgsave_done_fn *done_fn) {
     if (bg.snap) return -1;
-    bg.snap = rdb_snapshot_begin(path);
-    if (!bg.snap) return -1;
+    rdbSnapshot *s = rdb_snapshot_begin(path);
+    return s ? bgsave_start_snapshot(s, done_fn, NULL) : -1;
+}
+
+int bgsave_start_snapshot(rdbSnapshot *s, bgsave_done_fn *done_fn, int (*paused)(void)) {
+    if (bg.snap) {
+        rdb_snapshot_abort(s);
+        return -1;
+    }
+    bg.snap = s;
+    bg.paused = paused;
     bg.done_fn = done_fn;
     bg.db = 0;
     bg.cursor = 0;

@@ -3,6 +3,7 @@
 #ifndef KEEL_BGSAVE_H
 #define KEEL_BGSAVE_H
 
+#include "persist/rdb.h"
 #include "server.h"
 
 /* Called once the file is renamed into place (ok = 1) or the save failed (ok = 0). */
@@ -18,6 +19,9 @@ void bgsave_dbs_will_swap(kdb *a, kdb *b);
 /* Starts a save of the data set as it is now into `path`. Returns 0, or -1 (logged) if a save
  * is already running or the temp file can't be created. */
 int bgsave_start(const char *path, bgsave_done_fn *done_fn);
+/* The same into a snapshot the caller began (rdb_snapshot_begin_sink); while paused() returns
+ * 1 the walk waits (a slow reader of the stream). -1 if a save is running (s is aborted). */
+int bgsave_start_snapshot(rdbSnapshot *s, bgsave_done_fn *done_fn, int (*paused)(void));
 int bgsave_in_progress(void);
 /* Stops a running save and removes its temp file (done_fn is not called). */
 void bgsave_abort(void);

@@ -70,7 +70,9 @@ enum {
 /* ================================================================ writing */
 
 typedef struct rdbOut {
-    int fd;                 /* file descriptor, or -1: the bytes stay in buf */
+    int fd;                 /* file descriptor, or -1: the bytes stay in buf (unless sink is set) */
+    rdb_sink_fn *sink;      /* instead of fd: flushed bytes go to sink(sink_priv, ...) */
+    void *sink_priv;
     int count_only;         /* only count them (serializedlength) */
     unsigned char *buf;
     size_t len, cap;
@@ -83,6 +85,10 @@ typedef struct rdbOut {
 
 static void write_all(rdbOut *w, const unsigned char *p, size_t n) {
     w->crc = crc64(w->crc, p, n);
+    if (w->sink) {
+        w->sink(w->sink_priv, p, n);
+        return;
+    }
     while (n && !w->failed) {
         ssize_t k = write(w->fd, p, n);
         if (k < 0 && errno == EINTR) continue;
@@ -96,14 +102,14 @@ static void write_all(rdbOut *w, const unsigned char *p, size_t n) {
 }
 
 static void out_flush(rdbOut *w) {
-    if (w->fd >= 0 && w->len) write_all(w, w->buf, w->len);
-    if (w->fd >= 0) w->len = 0;
+    if ((w->fd >= 0 || w->sink) && w->len) write_all(w, w->buf, w->len);
+    if (w->fd >= 0 || w->sink) w->len = 0;
 }
 
 static void out_write(rdbOut *w, const void *p, size_t n) {
     w->total += n;
     if (w->count_only || w->failed || n == 0) return;
-    if (w->len + n > w->cap && w->fd >= 0) {
+    if (w->len + n > w->cap && (w->fd >= 0 || w->sink)) {
         out_flush(w);
         if (n >= w->cap) {
             write_all(w, p, n);
@@ -520,18 +526,9 @@ struct rdbSnapshot {
     long long keys;
 };
 
-rdbSnapshot *rdb_snapshot_begin(const char *path) {
-    rdbSnapshot *s = kcalloc(sizeof(*s));
-    const char *slash = strrchr(path, '/');
-    snprintf(s->path, sizeof(s->path), "%s", path);
-    snprintf(s->tmp, sizeof(s->tmp), "%.*stemp-%d.rdb", slash ? (int)(slash - path + 1) : 0, path, (int)getpid());
-    int fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        log_msg(LL_WARNING, "Failed opening the temp RDB file %s for saving: %s", s->tmp, strerror(errno));
-        kfree(s);
-        return NULL;
-    }
-    s->w = (rdbOut){.fd = fd, .cap = OUT_BUF_BYTES};
+/* The header, after s->w is set up. */
+static rdbSnapshot *snapshot_start(rdbSnapshot *s) {
+    s->w.cap = OUT_BUF_BYTES;
     s->w.buf = kmalloc(s->w.cap);
     s->cur_db = -1;
     s->resized = kcalloc((size_t)server.dbnum);
@@ -544,6 +541,27 @@ rdbSnapshot *rdb_snapshot_begin(const char *path) {
     save_aux_ll(&s->w, "used-mem", (long long)mem_used());
     save_aux_ll(&s->w, "aof-base", 0);
     return s;
+}
+
+rdbSnapshot *rdb_snapshot_begin(const char *path) {
+    rdbSnapshot *s = kcalloc(sizeof(*s));
+    const char *slash = strrchr(path, '/');
+    snprintf(s->path, sizeof(s->path), "%s", path);
+    snprintf(s->tmp, sizeof(s->tmp), "%.*stemp-%d.rdb", slash ? (int)(slash - path + 1) : 0, path, (int)getpid());
+    int fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        log_msg(LL_WARNING, "Failed opening the temp RDB file %s for saving: %s", s->tmp, strerror(errno));
+        kfree(s);
+        return NULL;
+    }
+    s->w = (rdbOut){.fd = fd};
+    return snapshot_start(s);
+}
+
+rdbSnapshot *rdb_snapshot_begin_sink(rdb_sink_fn *sink, void *priv) {
+    rdbSnapshot *s = kcalloc(sizeof(*s));
+    s->w = (rdbOut){.fd = -1, .sink = sink, .sink_priv = priv};
+    return snapshot_start(s);
 }
 
 void rdb_snapshot_key(rdbSnapshot *s, kdb *db, const kobj *o) {
@@ -582,8 +600,10 @@ static void snapshot_free(rdbSnapshot *s) {
 }
 
 void rdb_snapshot_abort(rdbSnapshot *s) {
-    close(s->w.fd);
-    unlink(s->tmp);
+    if (!s->w.sink) {
+        close(s->w.fd);
+        unlink(s->tmp);
+    }
     snapshot_free(s);
 }
 
@@ -608,6 +628,10 @@ int rdb_snapshot_end(rdbSnapshot *s) {
     out_write(w, b, 8);
     out_flush(w);
     int err = w->failed;
+    if (w->sink) {
+        snapshot_free(s);
+        return err ? -1 : 0;
+    }
     if (!err && fsync(w->fd) != 0) err = errno;
     if (close(w->fd) != 0 && !err) err = errno;
     if (!err && rename(s->tmp, s->path) != 0) err = errno;

@@ -42,6 +42,11 @@ typedef struct rdbSnapshot rdbSnapshot;
 rdbSnapshot *rdb_snapshot_begin(const char *path);       /* NULL after logging the reason */
 void rdb_snapshot_key(rdbSnapshot *s, kdb *db, const kobj *o);
 long long rdb_snapshot_keys(const rdbSnapshot *s);      /* keys written so far */
+/* The same snapshot as a byte stream with no file (diskless replication): every flushed
+ * buffer goes to sink; end writes EOF and the checksum and returns -1 only if a key could not
+ * be written. */
+typedef void rdb_sink_fn(void *priv, const unsigned char *p, size_t len);
+rdbSnapshot *rdb_snapshot_begin_sink(rdb_sink_fn *sink, void *priv);
 int rdb_snapshot_end(rdbSnapshot *s);
 void rdb_snapshot_abort(rdbSnapshot *s);
 

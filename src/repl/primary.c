@@ -8,6 +8,11 @@
  *                      the link's `pending` buffer
  *   SEND_BULK          "$<size>\r\n" and the file, fed to the output as the socket drains it
  *   ONLINE             pending was sent; the stream goes straight to the client's output
+ * With repl-diskless-sync (and a replica that sent "capa eof") there is no file: the snapshot
+ * streams into the replicas' outputs as "$EOF:<40-byte mark>" ... <mark> during
+ * WAIT_BGSAVE_END, pausing while an output holds more than 1 MB, and the replica goes ONLINE
+ * on its first REPLCONF ACK (it finds the mark by the last bytes it read, so nothing may
+ * follow the mark before it has loaded).
  * A partial sync (+CONTINUE) goes straight to ONLINE with the backlog's bytes after the
  * replica's offset.
  *
@@ -33,6 +38,7 @@
 #include "util/util.h"
 
 #define BULK_CHUNK (64 * 1024)
+#define EOF_MARK_LEN 40
 #define BULK_OUTPUT_MAX (1024 * 1024)   /* refill a replica's output below this */
 
 enum { RS_WAIT_BGSAVE_START, RS_WAIT_BGSAVE_END, RS_SEND_BULK, RS_ONLINE };
@@ -43,6 +49,9 @@ struct replicaLink {
     int is_replica;             /* PSYNC/SYNC accepted (else only REPLCONF options so far) */
     int psync;                  /* asked with PSYNC (else SYNC: no +FULLRESYNC line) */
     int capa_psync2;
+    int capa_eof;               /* understands the diskless "$EOF:<mark>" framing */
+    int diskless;               /* its snapshot streams to it (WAIT_BGSAVE_END); then ONLINE on its first ACK */
+    long long wait_since_ms;    /* in WAIT_BGSAVE_START since */
     int listening_port;
     char ip[256];               /* REPLCONF ip-address, "" if not given (Redis: NET_HOST_STR_LEN) */
     long long ack_off;
@@ -66,6 +75,7 @@ static long long no_replicas_since_ms;  /* for repl-backlog-ttl */
 static long long last_ping_ms;
 static int pump_running;
 static long long stat_sync_full, stat_sync_partial_ok, stat_sync_partial_err;
+static char eof_mark[41];               /* of the running diskless snapshot */
 
 static void random_id(char *out) {
     static const char hex[] = "0123456789abcdef";
@@ -250,13 +260,23 @@ static const char *sync_path(void) {
     return server.dbfilename && server.dbfilename[0] ? server.dbfilename : "dump.rdb";
 }
 
+/* The RDB is out: the stream since the snapshot follows. */
+static void replica_online(struct replicaLink *l) {
+    l->state = RS_ONLINE;
+    l->ack_ms = mstime();
+    reply_raw(l->c, l->pending->buf, l->pending->len);
+    kstr_free(l->pending);
+    l->pending = NULL;
+    log_msg(LL_NOTICE, "Synchronization with replica %s succeeded", l->c->addr);
+}
+
 /* Feeds SEND_BULK replicas their file as their output drains; a 1 ms timer while any sends. */
 static long long bulk_pump(eventLoop *el, long long id, void *data) {
     (void)el, (void)id, (void)data;
     int sending = 0;
     char chunk[BULK_CHUNK];
     for (struct replicaLink *l = replicas; l; l = l->next) {
-        if (l->state != RS_SEND_BULK) continue;
+        if (l->state != RS_SEND_BULK || l->diskless) continue;
         while (l->bulk_left > 0 && l->c->reply_bytes < BULK_OUTPUT_MAX) {
             size_t want = l->bulk_left < BULK_CHUNK ? (size_t)l->bulk_left : BULK_CHUNK;
             ssize_t n = read(l->bulk_fd, chunk, want);
@@ -271,12 +291,7 @@ static long long bulk_pump(eventLoop *el, long long id, void *data) {
         if (l->bulk_left == 0) {
             close(l->bulk_fd);
             l->bulk_fd = -1;
-            l->state = RS_ONLINE;
-            l->ack_ms = mstime();
-            reply_raw(l->c, l->pending->buf, l->pending->len);
-            kstr_free(l->pending);
-            l->pending = NULL;
-            log_msg(LL_NOTICE, "Synchronization with replica %s succeeded", l->c->addr);
+            replica_online(l);
         } else if (l->bulk_left > 0) {
             sending = 1;
         }
@@ -292,6 +307,17 @@ static void sync_save_done(int ok) {
     sync_saving = 0;
     for (struct replicaLink *l = replicas; l; l = l->next) {
         if (l->state != RS_WAIT_BGSAVE_END) continue;
+        if (l->diskless) {
+            /* The mark ends the payload; the stream waits for the replica's first ACK, since
+             * it finds the mark by the last bytes it read. */
+            if (!ok) {
+                replica_close(l, "the snapshot failed");
+                continue;
+            }
+            reply_raw(l->c, eof_mark, EOF_MARK_LEN);
+            l->state = RS_SEND_BULK;
+            continue;
+        }
         struct stat st;
         l->bulk_fd = ok ? open(sync_path(), O_RDONLY | O_CLOEXEC) : -1;
         if (l->bulk_fd < 0 || fstat(l->bulk_fd, &st) < 0) {
@@ -311,28 +337,71 @@ static void sync_save_done(int ok) {
     start_pending_syncs();
 }
 
+/* The diskless snapshot's bytes go to the replicas it is for. */
+static void diskless_sink(void *priv, const unsigned char *p, size_t len) {
+    (void)priv;
+    for (struct replicaLink *l = replicas; l; l = l->next)
+        if (l->state == RS_WAIT_BGSAVE_END && l->diskless) reply_raw(l->c, p, len);
+}
+
+/* The diskless snapshot waits while a replica's output holds a lot of it. */
+static int diskless_paused(void) {
+    for (struct replicaLink *l = replicas; l; l = l->next)
+        if (l->state == RS_WAIT_BGSAVE_END && l->diskless && l->c->reply_bytes > BULK_OUTPUT_MAX) return 1;
+    return 0;
+}
+
+/* Diskless when enabled and every waiting replica reads "$EOF:"; it starts once the oldest
+ * waited repl-diskless-sync-delay seconds, or repl-diskless-sync-max-replicas are waiting.
+ * Returns 1 to use it, 0 for a file, -1 to wait longer. */
+static int diskless_choice(void) {
+    if (!server.repl_diskless_sync) return 0;
+    int n = 0;
+    long long oldest = mstime();
+    for (struct replicaLink *l = replicas; l; l = l->next) {
+        if (l->state != RS_WAIT_BGSAVE_START) continue;
+        if (!l->capa_eof) return 0;
+        n++;
+        if (l->wait_since_ms < oldest) oldest = l->wait_since_ms;
+    }
+    if (server.repl_diskless_sync_max_replicas && n >= server.repl_diskless_sync_max_replicas) return 1;
+    return mstime() - oldest >= (long long)server.repl_diskless_sync_delay * 1000 ? 1 : -1;
+}
+
 /* Starts a snapshot for the replicas waiting for one, unless a snapshot runs already. */
 static void start_pending_syncs(void) {
     if (sync_saving || bgsave_in_progress()) return;
     int waiting = 0;
     for (struct replicaLink *l = replicas; l; l = l->next) waiting |= l->state == RS_WAIT_BGSAVE_START;
     if (!waiting) return;
-    if (bgsave_start(sync_path(), sync_save_done) < 0) {
+    int diskless = diskless_choice();
+    if (diskless < 0) return;   /* the cron comes back */
+    int rc = diskless ? bgsave_start_snapshot(rdb_snapshot_begin_sink(diskless_sink, NULL), sync_save_done,
+                                              diskless_paused)
+                      : bgsave_start(sync_path(), sync_save_done);
+    if (rc < 0) {
         for (struct replicaLink *l = replicas; l; l = l->next)
             if (l->state == RS_WAIT_BGSAVE_START) replica_close(l, "can't start the snapshot");
         return;
     }
     sync_saving = 1;
     force_select();
-    log_msg(LL_NOTICE, "Starting BGSAVE for SYNC with target: disk");
+    log_msg(LL_NOTICE, "Starting BGSAVE for SYNC with target: %s", diskless ? "replicas sockets" : "disk");
+    if (diskless) random_id(eof_mark);
     for (struct replicaLink *l = replicas; l; l = l->next) {
         if (l->state != RS_WAIT_BGSAVE_START) continue;
         l->state = RS_WAIT_BGSAVE_END;
+        l->diskless = diskless;
         l->pending = kstr_empty(0);
         if (l->psync) {
             char line[96];
             int n = snprintf(line, sizeof(line), "+FULLRESYNC %s %lld\r\n", repl_state.replid, repl_state.offset);
             reply_raw(l->c, line, (size_t)n);
+        }
+        if (diskless) {
+            reply_raw(l->c, "$EOF:", 5);
+            reply_raw(l->c, eof_mark, EOF_MARK_LEN);
+            reply_raw(l->c, "\r\n", 2);
         }
     }
 }
@@ -484,6 +553,7 @@ static void sync_generic(client *c, int psync) {
     if (psync && c->argv[1].ptr[0] != '?') stat_sync_partial_err++;
     stat_sync_full++;
     l->state = RS_WAIT_BGSAVE_START;
+    l->wait_since_ms = mstime();
     if (!backlog.buf) {
         /* A new history: no replica can continue an old one with us. */
         if (!server.masterhost) {
@@ -522,11 +592,13 @@ void replconf_command(client *c) {
             snprintf(link_of(c)->ip, sizeof(c->rlink->ip), "%s", val->ptr);
         } else if (arg_is(opt->ptr, opt->len, "capa")) {
             if (arg_is(val->ptr, val->len, "psync2")) link_of(c)->capa_psync2 = 1;
+            if (arg_is(val->ptr, val->len, "eof")) link_of(c)->capa_eof = 1;
         } else if (arg_is(opt->ptr, opt->len, "ack")) {
             long long off;
             if (!(c->flags & CLIENT_SLAVE) || !str_to_ll(val->ptr, val->len, &off)) return;
             if (off > c->rlink->ack_off) c->rlink->ack_off = off;
             c->rlink->ack_ms = mstime();
+            if (c->rlink->state == RS_SEND_BULK && c->rlink->diskless) replica_online(c->rlink);
             if (waiting) serve_waits();
             return;   /* no reply */
         } else if (arg_is(opt->ptr, opt->len, "getack")) {

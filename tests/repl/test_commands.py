@@ -45,7 +45,7 @@ def test_wait(start_server):
     """WAIT counts the replicas (Keel and redis-server) that acknowledged the writes before it;
     it returns as soon as enough did, or at its timeout with those that did."""
     import time
-    primary = start_server()
+    primary = start_server(["--repl-diskless-sync-delay", "0"])
     replicas = [start_server(), start_server(binary=ORACLE_SERVER)]
     p = primary.client()
     for r in replicas:
@@ -80,7 +80,7 @@ def _raw_reply(server, *args):
 
 
 def test_keel_replica_beside_redis_replica(start_server):
-    primary = start_server()
+    primary = start_server(["--repl-diskless-sync-delay", "0"])
     keel = start_server()
     redis = start_server(binary=ORACLE_SERVER)
     p = primary.client()
@@ -118,7 +118,7 @@ def test_keel_replica_beside_redis_replica(start_server):
 
 
 def test_replicaof_in_config_file(start_server, tmp_path):
-    primary = start_server()
+    primary = start_server(["--repl-diskless-sync-delay", "0"])
     primary.client().set("from-primary", "yes")
     conf = tmp_path / "replica.conf"
     conf.write_text("replicaof 127.0.0.1 %d\n" % primary.port)

@@ -15,10 +15,13 @@ N = 20000 if long_mode() else 3000
 
 CASES = [
     ("keel", "keel", "disk"),
+    ("keel", "keel", "diskless"),
     ("redis", "keel", "disk"),
     ("redis", "keel", "diskless"),
     ("keel", "redis", "disk"),
+    ("keel", "redis", "diskless"),
 ]
+FAST = ["--repl-diskless-sync-delay", "0"]
 
 
 def _binary(kind):
@@ -30,7 +33,7 @@ def _binary(kind):
 def test_sync_under_writes(start_server, primary_kind, replica_kind, transfer):
     rng = random.Random(hash((primary_kind, replica_kind, transfer)) & 0xFFFF)
     args = ["--repl-diskless-sync", "yes" if transfer == "diskless" else "no", "--repl-diskless-sync-delay", "0"]
-    primary = start_server(args if primary_kind == "redis" else [], binary=_binary(primary_kind))
+    primary = start_server(args, binary=_binary(primary_kind))
     replica = start_server([], binary=_binary(replica_kind))
     p, r = primary.client(), replica.client()
     load(p, dataset(7, nkeys=80))
@@ -55,8 +58,8 @@ def test_promotion_keeps_partial_sync(start_server):
     """PSYNC2: after REPLICAOF NO ONE on one replica, its sibling follows it with a partial
     sync (the promoted replica's replid2 is the old id)."""
     rng = random.Random(3)
-    primary = start_server()
-    a, b = start_server(), start_server()
+    primary = start_server(FAST)
+    a, b = start_server(FAST), start_server(FAST)
     p, ca, cb = primary.client(), a.client(), b.client()
     write_load(p, rng, 500)
     ca.execute_command("REPLICAOF", "127.0.0.1", primary.port)

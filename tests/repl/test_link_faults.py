@@ -16,7 +16,7 @@ OPS_BETWEEN = 400 if long_mode() else 100
 
 def test_cuts_under_writes(start_server):
     rng = random.Random(14)
-    primary = start_server(["--repl-backlog-size", "16mb"])
+    primary = start_server(["--repl-backlog-size", "16mb", "--repl-diskless-sync-delay", "0"])
     replica = start_server()
     p, r = primary.client(), replica.client()
     write_load(p, rng, 2000)

@@ -19,7 +19,7 @@ def _keyset(c):
 
 def test_replica_keeps_primary_key_set_under_eviction(start_server):
     args = ["--maxmemory", str(MAXMEMORY), "--maxmemory-policy", "allkeys-lru"]
-    primary = start_server(args)
+    primary = start_server(args + ["--repl-diskless-sync-delay", "0"])
     replica = start_server(args)
     p, r = primary.client(), replica.client()
     r.execute_command("REPLICAOF", "127.0.0.1", primary.port)
