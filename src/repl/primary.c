@@ -76,6 +76,7 @@ static long long last_ping_ms;
 static int pump_running;
 static long long stat_sync_full, stat_sync_partial_ok, stat_sync_partial_err;
 static char eof_mark[41];               /* of the running diskless snapshot */
+static long long data_offset;           /* the stream's offset after its last data (not PING/GETACK) */
 
 static void random_id(char *out) {
     static const char hex[] = "0123456789abcdef";
@@ -87,7 +88,9 @@ static void random_id(char *out) {
  * from its primary, verbatim (master_applied in replica.c), and the stream's are ignored. */
 static void stream_write(wstream_reader *r, const char *buf, size_t len) {
     (void)r;
-    if (!server.masterhost) repl_feed(buf, len);
+    if (server.masterhost) return;
+    repl_feed(buf, len);
+    data_offset = repl_state.offset;
 }
 
 static wstream_reader stream_reader = {.write = stream_write, .db = -1};
@@ -100,6 +103,7 @@ static void force_select(void) {
 
 void repl_new_replid(void) {
     force_select();
+    data_offset = repl_state.offset;
     memcpy(repl_state.replid2, repl_state.replid, sizeof(repl_state.replid2));
     repl_state.second_offset = repl_state.offset + 1;
     random_id(repl_state.replid);
@@ -485,7 +489,9 @@ void wait_command(client *c) {
         reply_error(c, "timeout is negative");
         return;
     }
-    long long off = repl_state.offset;
+    /* Redis waits for the client's own last write; Keel waits for the last write of any
+     * client, which covers it (and is never a PING or GETACK the replicas can't ack yet). */
+    long long off = data_offset;
     int acks = acks_at(off);
     if (acks >= numreplicas || blocking_denied(c)) {
         reply_integer(c, acks);
