@@ -28,10 +28,14 @@ static struct {
     long long bg_start_ms;      /* the running BGSAVE's start */
     long long bg_dirty;         /* server.dirty when it started */
     int bg_scheduled;           /* BGSAVE SCHEDULE while one ran: start another after it */
-} ps = {0, 0, 1, -1, 0, {0, 0, 0}, 0, 0, 0};
+} ps = {.last_ok = 1, .last_time_sec = -1};
 
 static const char *rdb_path(void) {
     return server.dbfilename && server.dbfilename[0] ? server.dbfilename : "dump.rdb";
+}
+
+const rdbReplInfo *persist_loaded_repl_info(void) {
+    return &ps.load.repl;
 }
 
 long long persist_lastsave(void) {

@@ -9,6 +9,7 @@
 #ifndef KEEL_PERSIST_H
 #define KEEL_PERSIST_H
 
+#include "persist/rdb.h"
 #include "server.h"
 
 /* Start-up: installs the -MISCONF check (dispatch_write_error) and loads the data set: with
@@ -31,6 +32,8 @@ int persist_reload(int nosave);
 /* INFO persistence's fields (the rdb_* and loading ones). */
 kstr *persist_info(kstr *s);
 long long persist_lastsave(void);
+/* The replication aux fields of the file loaded at start-up (replid "" if none). */
+const rdbReplInfo *persist_loaded_repl_info(void);
 
 command_proc save_command, bgsave_command, dump_command, restore_command;
 

@@ -497,6 +497,8 @@ static void save_aux_ll(rdbOut *w, const char *name, long long v) {
     save_aux(w, name, buf);
 }
 
+int (*rdb_repl_info)(rdbReplInfo *ri);
+
 static void save_key(rdbOut *w, const kobj *o) {
     long long when = obj_expire(o);
     if (when != OBJ_NO_EXPIRE) {
@@ -540,6 +542,12 @@ static rdbSnapshot *snapshot_start(rdbSnapshot *s) {
     save_aux_ll(&s->w, "ctime", (long long)time(NULL));
     save_aux_ll(&s->w, "used-mem", (long long)mem_used());
     save_aux_ll(&s->w, "aof-base", 0);
+    rdbReplInfo ri;
+    if (rdb_repl_info && rdb_repl_info(&ri)) {
+        save_aux_ll(&s->w, "repl-stream-db", ri.stream_db);
+        save_aux(&s->w, "repl-id", ri.replid);
+        save_aux_ll(&s->w, "repl-offset", ri.offset);
+    }
     return s;
 }
 
@@ -1350,7 +1358,12 @@ static int load_key(rdbIn *r, kdb *db, int t, keyMeta *m, rdbLoadStats *st, long
     return rc;
 }
 
-static int load_aux(rdbIn *r) {
+/* An aux field's value as a number, if it is one. */
+static int aux_ll(const rdbStr *v, long long *out) {
+    return v->len < 32 && str_to_ll(v->s, v->len, out);
+}
+
+static int load_aux(rdbIn *r, rdbLoadStats *st) {
     rdbStr name, value;
     if (load_string(r, &name) < 0) return -1;
     if (load_string(r, &value) < 0) {
@@ -1359,6 +1372,16 @@ static int load_aux(rdbIn *r) {
     }
     if (name.len == 9 && memcmp(name.s, "redis-ver", 9) == 0)
         log_msg(LL_NOTICE, "Loading RDB produced by version %.*s", (int)(value.len < 32 ? value.len : 32), value.s);
+    long long n;
+    if (name.len == 7 && memcmp(name.s, "repl-id", 7) == 0 && value.len == 40) {
+        memcpy(st->repl.replid, value.s, 40);
+        st->repl.replid[40] = '\0';
+    } else if (name.len == 11 && memcmp(name.s, "repl-offset", 11) == 0 && aux_ll(&value, &n)) {
+        st->repl.offset = n;
+    } else if (name.len == 14 && memcmp(name.s, "repl-stream-db", 14) == 0 && aux_ll(&value, &n) && n >= 0 &&
+               n < server.dbnum) {
+        st->repl.stream_db = (int)n;
+    }
     str_release(&name);
     str_release(&value);
     return 0;
@@ -1407,7 +1430,7 @@ static int load_all(rdbIn *r, rdbLoadStats *st) {
             if (load_len(r, &a) < 0 || load_len(r, &b) < 0) return -1;
             continue;
         case RDB_OP_AUX:
-            if (load_aux(r) < 0) return -1;
+            if (load_aux(r, st) < 0) return -1;
             continue;
         case RDB_OP_MODULE_AUX: return in_fail(r, "Unsupported RDB opcode: module aux data (Keel has no modules)");
         case RDB_OP_FUNCTION: case RDB_OP_FUNCTION2:

@@ -21,11 +21,23 @@
 
 #define RDB_VERSION 10
 
-/* Load statistics (INFO persistence rdb_last_load_keys_*). */
+/* Where a snapshot stands in a replication stream: Redis's aux fields repl-id, repl-offset and
+ * repl-stream-db, with which a restarted replica asks its primary for a partial sync. */
+typedef struct rdbReplInfo {
+    char replid[41];             /* "" when the file has none */
+    long long offset;
+    int stream_db;
+} rdbReplInfo;
+/* Installed by the replication layer: fills *ri and returns 1 if this server has a stream
+ * position to save (a replica, or a primary with a backlog); NULL or 0: no aux fields. */
+extern int (*rdb_repl_info)(rdbReplInfo *ri);
+
+/* Load statistics (INFO persistence rdb_last_load_keys_*) and the file's replication aux. */
 typedef struct rdbLoadStats {
     long long keys_loaded;
     long long keys_expired;      /* skipped because their TTL had passed */
     long long empty_keys_skipped;
+    rdbReplInfo repl;
 } rdbLoadStats;
 
 /* Writes every database to `path` atomically: a temp file in the same directory, fsync,

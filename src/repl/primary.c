@@ -125,6 +125,10 @@ void repl_backlog_reset(void) {
     reader_attached = 1;
 }
 
+int repl_backlog_active(void) {
+    return backlog.buf != NULL;
+}
+
 void repl_backlog_ensure(void) {
     if (!backlog.buf) repl_backlog_reset();
 }

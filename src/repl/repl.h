@@ -34,6 +34,7 @@ void repl_primary_init(void);           /* a random replication id */
 void repl_feed(const char *buf, size_t len);   /* the stream's next bytes: backlog and replicas */
 void repl_backlog_reset(void);          /* an empty backlog starting after repl_state.offset */
 void repl_backlog_ensure(void);         /* the same, unless there is a backlog */
+int repl_backlog_active(void);
 /* -NOREPLICAS for a write when min-replicas-to-write replicas did not ack within
  * min-replicas-max-lag seconds; else NULL. */
 const char *repl_min_replicas_error(client *c, const command *cmd);

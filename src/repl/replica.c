@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "persist/bgsave.h"
+#include "persist/persist.h"
 #include "persist/rdb.h"
 #include "persist/wstream.h"
 #include "protocol/reply.h"
@@ -599,8 +600,31 @@ static long long repl_cron(eventLoop *el, long long id, void *data) {
     return 1000;
 }
 
+/* rdb_repl_info: a replica's position in its primary's stream, or a primary's own. */
+static int repl_info_for_rdb(rdbReplInfo *ri) {
+    if (!server.masterhost && !repl_backlog_active()) return 0;
+    memcpy(ri->replid, repl_state.replid, sizeof(ri->replid));
+    ri->offset = repl_state.offset;
+    ri->stream_db = rl.master ? rl.master->db->id : server.masterhost ? rl.master_db : 0;
+    return 1;
+}
+
+/* A file saved with a stream position continues that stream: a replica asks for a partial
+ * sync from there, a primary keeps its id and offset so that its replicas can. */
+static void resume_from_rdb(void) {
+    const rdbReplInfo *ri = persist_loaded_repl_info();
+    if (!ri->replid[0]) return;
+    memcpy(repl_state.replid, ri->replid, sizeof(repl_state.replid));
+    repl_state.offset = ri->offset;
+    rl.master_db = ri->stream_db;
+    repl_backlog_ensure();
+    log_msg(LL_NOTICE, "Continuing replication id %s from offset %lld (RDB aux fields)", ri->replid, ri->offset);
+}
+
 void repl_init(void) {
     repl_primary_init();
+    rdb_repl_info = repl_info_for_rdb;
+    resume_from_rdb();
     dispatch_repl_error = repl_error;
     client_master_applied = master_applied;
     client_repl_freed = repl_freed;

@@ -72,3 +72,30 @@ def test_cuts_under_writes(start_server):
     assert full >= 2 and full + partial <= proxy.connections
     assert_same_data(p, r)
     proxy.close()
+
+
+def test_replica_restart_resumes_partially(start_server):
+    """A replica saved at shutdown restarts from its RDB, whose aux fields (repl-id,
+    repl-offset, repl-stream-db) let it continue with a partial sync."""
+    rng = random.Random(16)
+    primary = start_server(["--repl-diskless-sync-delay", "0"])
+    p = primary.client()
+    write_load(p, rng, 1000)
+    replica = start_server(["--replicaof", "127.0.0.1", str(primary.port)])
+    wait_synced(p, replica.client())
+    write_load(p, rng, 500, start=1000)
+    wait_synced(p, replica.client())
+    replica.client().execute_command("SELECT", 5)
+    try:
+        replica.client().shutdown(save=True)
+    except Exception:  # noqa: BLE001 - the connection drops as the server exits
+        pass
+    wait_until(lambda: not replica.alive(), 10, what="the replica to exit")
+    write_load(p, rng, 500, start=1500)              # missed while it was down
+    full = p.info("stats")["sync_full"]
+    replica.start()
+    r = replica.client()
+    wait_synced(p, r)
+    stats = p.info("stats")
+    assert stats["sync_full"] == full and stats["sync_partial_ok"] >= 1
+    assert_same_data(p, r)
