@@ -1,8 +1,8 @@
 /* cmd_client.c - CLIENT and its subcommands, and the CLIENT LIST line of a client.
  *
- * Client types, as Redis names them: "normal", "pubsub" (CLIENT_PUBSUB), and "master",
- * "replica"/"slave", which Keel never has (it has no replication), so filters on them match
- * nothing. MONITOR clients count as normal, as in Redis. Client-side caching (TRACKING,
+ * Client types, as Redis names them: "normal", "pubsub" (CLIENT_PUBSUB), "master" (the link to
+ * our primary, CLIENT_MASTER) and "replica"/"slave" (CLIENT_SLAVE). MONITOR clients count as
+ * normal, as in Redis. Client-side caching (TRACKING,
  * CACHING, GETREDIR, TRACKINGINFO) lives in core/tracking.c.
  * CLIENT UNBLOCK hands the blocked client to core/blocking.c. */
 #include <string.h>
@@ -30,6 +30,8 @@ static int client_type_by_name(const karg *a) {
 }
 
 static int client_type(const client *c) {
+    if (c->flags & CLIENT_MASTER) return CTYPE_MASTER;
+    if (c->flags & CLIENT_SLAVE) return CTYPE_REPLICA;
     return (c->flags & CLIENT_PUBSUB) ? CTYPE_PUBSUB : CTYPE_NORMAL;
 }
 
@@ -43,6 +45,8 @@ static void reply_unknown_type(client *c, const karg *a) {
 static void client_flags_string(const client *c, char *out, long long *redir) {
     char *p = out;
     if (c->flags & CLIENT_MONITOR) *p++ = 'O';
+    if (c->flags & CLIENT_SLAVE) *p++ = 'S';
+    if (c->flags & CLIENT_MASTER) *p++ = 'M';
     if (c->flags & CLIENT_PUBSUB) *p++ = 'P';
     if (c->flags & CLIENT_MULTI) *p++ = 'x';
     if (c->flags & CLIENT_BLOCKED) *p++ = 'b';

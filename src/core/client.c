@@ -382,7 +382,7 @@ void clients_cron(void) {
     long long now = mstime();
     for (client *c = server.clients; c;) {
         client *next = c->next;
-        if (server.maxidletime && !(c->flags & (CLIENT_MONITOR | CLIENT_PUBSUB | CLIENT_BLOCKED)) &&
+        if (server.maxidletime && !(c->flags & (CLIENT_MONITOR | CLIENT_PUBSUB | CLIENT_BLOCKED | CLIENT_MASTER | CLIENT_SLAVE)) &&
             now - c->last_interaction_ms > (long long)server.maxidletime * 1000) {
             log_msg(LL_VERBOSE, "Closing idle client");
             client_free(c);

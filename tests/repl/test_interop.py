@@ -76,3 +76,23 @@ def test_promotion_keeps_partial_sync(start_server):
     assert ca.info("stats")["sync_partial_ok"] == before + 1
     assert ca.info("stats")["sync_full"] == 0
     assert_same_data(ca, cb)
+
+
+def test_chained_replicas(start_server):
+    """Primary -> Keel replica -> (Keel, redis-server) sub-replicas: the middle one proxies its
+    primary's stream verbatim, so all four share one replication id and offset."""
+    rng = random.Random(5)
+    primary = start_server(FAST)
+    middle = start_server(FAST)
+    subs = [start_server(FAST), start_server(FAST, binary=ORACLE_SERVER)]
+    p, m = primary.client(), middle.client()
+    write_load(p, rng, 500)
+    m.execute_command("REPLICAOF", "127.0.0.1", primary.port)
+    for s in subs:
+        s.client().execute_command("REPLICAOF", "127.0.0.1", middle.port)
+    write_load(p, rng, 1500, start=500)
+    wait_synced(p, m)
+    for s in subs:
+        wait_synced(p, s.client())
+        assert info(s.client())["master_replid"] == info(p)["master_replid"]
+        assert_same_data(p, s.client())
