@@ -635,9 +635,10 @@ void repl_primary_cron(void) {
     }
     start_pending_syncs();
     for (struct replicaLink *l = replicas; l; l = l->next)
-        if (l->state == RS_ONLINE && now - l->ack_ms > (long long)server.repl_timeout * 1000)
+        if (l->state == RS_ONLINE && l->psync && now - l->ack_ms > (long long)server.repl_timeout * 1000)
             replica_close(l, "timeout");
-    /* Replicas of a replica get its primary's PINGs, verbatim. */
+    /* SYNC (pre-PSYNC) replicas send no ACKs: they never time out, as in Redis. Replicas of a
+     * replica get its primary's PINGs, verbatim. */
     if (!server.masterhost && replicas && now - last_ping_ms >= (long long)server.repl_ping_replica_period * 1000) {
         static const char ping[] = "*1\r\n$4\r\nPING\r\n";
         last_ping_ms = now;
