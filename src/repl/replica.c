@@ -617,6 +617,9 @@ static void resume_from_rdb(void) {
     memcpy(repl_state.replid, ri->replid, sizeof(repl_state.replid));
     repl_state.offset = ri->offset;
     rl.master_db = ri->stream_db;
+    /* A primary starts a new history that continues the saved one (its replicas follow it
+     * with a partial sync through replid2), as Redis does. */
+    if (!server.masterhost) repl_new_replid();
     repl_backlog_ensure();
     log_msg(LL_NOTICE, "Continuing replication id %s from offset %lld (RDB aux fields)", ri->replid, ri->offset);
 }
