@@ -334,7 +334,9 @@ static void transfer_done(size_t used) {
     memset(repl_state.replid2, '0', 40);
     repl_state.second_offset = -1;
     repl_state.offset = rl.new_offset;
-    rl.master_db = 0;   /* the primary starts the stream with SELECT */
+    /* A chained primary's stream goes on in the database its own primary had selected, which
+     * its snapshot names (repl-stream-db); a primary starts its stream with SELECT. */
+    rl.master_db = stats.repl.replid[0] ? stats.repl.stream_db : 0;
     repl_backlog_reset();
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
     kstr_range_keep(rl.rbuf, used, rl.rbuf->len - used);
