@@ -526,7 +526,7 @@ static void rewrite_done(int ok) {
 static int rewrite_start(void) {
     if (bgsave_in_progress()) return -1;
     char incr[AOF_PATH_MAX], base[AOF_PATH_MAX], path[AOF_PATH_MAX];
-    if (aof.fd >= 0) {
+    if (server.appendonly) {   /* not for a BGREWRITEAOF with the AOF off: a base alone */
         next_name(incr, aof.incr_seq + 1, "incr.aof");
         if (open_incr(incr) != 0) return -1;
         file_add(incr, aof.incr_seq + 1, 'i');
