@@ -82,6 +82,7 @@ void keyspace_events_install(void) {
         .active_expire_effort = &server.active_expire_effort,
         .hz = &server.hz,
         .now_ms = server_time_ms,
+        .loading = &server.loading,
     };
     keyspace_hooks = (keyspaceHooks){
         .key_will_change = bgsave_key_will_change,

@@ -519,6 +519,9 @@ void debug_command(client *c) {
     } else if (argc == 3 && arg_is(sub->ptr, sub->len, "log")) {
         log_msg(LL_WARNING, "DEBUG LOG: %s", c->argv[2].ptr);
         reply_ok(c);
+    } else if (argc == 3 && arg_is(sub->ptr, sub->len, "aof-flush-sleep")) {
+        server.aof_flush_sleep_us = atoi(c->argv[2].ptr);
+        reply_ok(c);
     } else if (argc >= 2 && arg_is(sub->ptr, sub->len, "reload")) {
         debug_reload(c);
     } else {

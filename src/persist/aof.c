@@ -57,6 +57,7 @@ static struct {
     int fsync_busy;
     long long last_fsync_ms;
     int thread_started;
+    long long last_ts;          /* of the last #TS annotation */
 } aof = {.fd = -1, .last_write_ok = 1, .last_rewrite_ok = 1, .last_rewrite_sec = -1, .fsync_fd = -1,
          .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
 
@@ -359,6 +360,14 @@ static int load_files(void) {
 
 static void reader_write(wstream_reader *r, const char *buf, size_t len) {
     (void)r;
+    if (server.aof_timestamp_enabled) {
+        /* "#TS:<unix time>" before the first command of each second, as Redis. */
+        long long now = mstime() / 1000;
+        if (now > aof.last_ts) {
+            aof.buf = kstr_catfmt(aof.buf, "#TS:%lld\r\n", now);
+            aof.last_ts = now;
+        }
+    }
     aof.buf = kstr_cat(aof.buf, buf, len);
 }
 
@@ -424,6 +433,7 @@ static void write_buffer(void) {
 
 void aof_before_sleep(void) {
     if (aof.fd < 0 || aof.buf->len == 0) return;
+    if (server.aof_flush_sleep_us) usleep((useconds_t)server.aof_flush_sleep_us);
     write_buffer();
     int skip = server.no_appendfsync_on_rewrite && aof.rewriting;
     if (server.appendfsync == AOF_FSYNC_ALWAYS && !skip) {
@@ -575,6 +585,12 @@ static int make_dir(void) {
     return 0;
 }
 
+/* client_output_barrier: a reply about to be written (by a write handler, before the loop's
+ * own flush) waits for what the AOF has not written yet. */
+static void output_barrier(void) {
+    if (aof.fd >= 0 && aof.buf->len) aof_before_sleep();
+}
+
 static void turn_on_stream(void) {
     if (!aof.buf) aof.buf = kstr_empty(16384);
     aof.reader = (wstream_reader){.write = reader_write, .db = -1, .aof = 1};
@@ -622,6 +638,7 @@ static int appendonly_changed(const char **err) {
 
 int aof_start(void) {
     config_appendonly_changed = appendonly_changed;
+    client_output_barrier = output_barrier;
     if (!server.appendonly) return 0;
     int loaded = 0;
     if (make_dir() != 0) exit(1);
@@ -629,7 +646,9 @@ int aof_start(void) {
     if (m < 0) exit(1);
     if (m == 1) {
         wstream_pause(1);
+        server.loading = 1;
         int rc = load_files();
+        server.loading = 0;
         wstream_pause(0);
         if (rc != 0) exit(1);
         loaded = 1;

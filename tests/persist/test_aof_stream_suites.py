@@ -11,19 +11,23 @@ from diff.runner import restore_config, run_script
 from persist.aofutil import AofTail, stream_difference
 from persist.test_aof_stream import aof_pair  # noqa: F401 - the AOF servers, shared
 
-# Not "stream": Keel does not rewrite XADD/XTRIM/XREADGROUP/XCLAIM/XGROUP yet (issue #13).
 MODULES = ["bits", "geo", "hash", "hll", "keys", "keys_extra", "list", "multi", "scripting", "set",
-           "strings", "strings_extra", "types_mixed", "zset"]
+           "stream", "strings", "strings_extra", "types_mixed", "zset"]
 # Scripts whose stream depends on a random choice each server makes differently: RANDOMKEY
 # expires the expired key it happens to pick (a DEL in the stream) or not.
 RANDOM_STREAM = {("keys", "randomkey")}
+# Not done yet (issue #13): consumer groups propagate XREADGROUP/XCLAIM/XAUTOCLAIM as Redis's
+# XCLAIM ... FORCE JUSTID / XGROUP SETID / CREATECONSUMER; an approximate trim depends on the
+# node layout, which differs from Redis's; an exact trim Keel propagates drops LIMIT.
+NOT_DONE = {("stream", name) for name in ("claims", "copy_rename_delete", "lag_and_entries_read",
+                                          "readgroup_ack_pending", "xadd_options", "xdel_xtrim")}
 
 
 def _cases():
     for m in MODULES:
         mod = importlib.import_module("diff.test_diff_" + m)
         for name in sorted(mod.SCRIPTS):
-            if (m, name) in RANDOM_STREAM:
+            if (m, name) in RANDOM_STREAM | NOT_DONE:
                 continue
             yield pytest.param(m, name, id="%s-%s" % (m, name))
 
