@@ -38,6 +38,17 @@ def copy_aof(src_dir, dst_dir):
     shutil.copytree(os.path.join(src_dir, "appendonlydir"), os.path.join(dst_dir, "appendonlydir"))
 
 
+def restart_and_compare(kdir, expected):
+    """Keel started again on the AOF in kdir must hold exactly `expected`; returns the stopped
+    server (for its log)."""
+    keel = start(keel_binary(), "keel", kdir, AOF)
+    try:
+        assert_same(expected, snapshot(keel.client()))
+    finally:
+        keel.stop()
+    return keel
+
+
 def build(client, seed, rewrite_midway):
     """The dataset, in two halves with an AOF rewrite between them (base + incremental)."""
     cmds = dataset(seed, large=LARGE)
@@ -113,11 +124,7 @@ def test_restart_keeps_everything_and_aof_wins_over_rdb(tmp_path):
         assert info["aof_enabled"] == 1 and info["aof_last_write_status"] == "ok", info
     finally:
         keel.stop()
-    keel = start(keel_binary(), "keel", kdir, AOF)
-    try:
-        assert_same(expected, snapshot(keel.client()))
-    finally:
-        keel.stop()
+    keel = restart_and_compare(kdir, expected)
     log = open(keel.logfile).read()
     assert "DB loaded from append only file" in log, log
 
@@ -209,11 +216,7 @@ def test_config_set_appendonly_at_run_time(tmp_path):
         assert kc.info("persistence")["aof_rewrites"] == 1
     finally:
         keel.stop()
-    keel = start(keel_binary(), "keel", kdir, AOF)
-    try:
-        assert_same(expected, snapshot(keel.client()))
-    finally:
-        keel.stop()
+    restart_and_compare(kdir, expected)
 
 
 def test_rewrite_under_writes_keeps_every_write(tmp_path):
@@ -234,8 +237,4 @@ def test_rewrite_under_writes_keeps_every_write(tmp_path):
         expected = snapshot(kc)
     finally:
         keel.stop()
-    keel = start(keel_binary(), "keel", kdir, AOF)
-    try:
-        assert_same(expected, snapshot(keel.client()))
-    finally:
-        keel.stop()
+    restart_and_compare(kdir, expected)
