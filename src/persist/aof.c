@@ -639,6 +639,7 @@ static void turn_off(void) {
     if (aof.fd < 0) return;
     wstream_detach(&aof.reader);
     if (aof.rewriting) {
+        log_msg(LL_NOTICE, "Killing the running AOF rewrite (forkless: no child process)");
         bgsave_abort();
         aof.rewriting = 0;
         kfree(aof.rewrite_base);
