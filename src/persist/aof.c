@@ -57,6 +57,7 @@ static struct {
     int fsync_fd;               /* -1: nothing to do */
     int fsync_busy;
     long long last_fsync_ms;
+    int unsynced;               /* written since the last fsync was asked for (everysec) */
     int thread_started;
     long long last_ts;          /* of the last #TS annotation */
 } aof = {.fd = -1, .last_write_ok = 1, .last_rewrite_ok = 1, .last_rewrite_sec = -1, .fsync_fd = -1,
@@ -469,6 +470,14 @@ static void write_buffer(void) {
     kstr_range_keep(aof.buf, done, aof.buf->len - done);
 }
 
+/* everysec: the written data is fsync'ed in the background once its second is over. */
+static void everysec_fsync(void) {
+    if (!aof.unsynced || mstime() - aof.last_fsync_ms < 1000) return;
+    aof.last_fsync_ms = mstime();
+    aof.unsynced = 0;
+    fsync_in_background(aof.fd);
+}
+
 void aof_before_sleep(void) {
     if (aof.fd < 0 || aof.buf->len == 0) return;
     if (server.aof_flush_sleep_us) usleep((useconds_t)server.aof_flush_sleep_us);
@@ -480,9 +489,9 @@ void aof_before_sleep(void) {
                                 "Exiting...", strerror(errno));
             exit(1);
         }
-    } else if (server.appendfsync == AOF_FSYNC_EVERYSEC && !skip && mstime() - aof.last_fsync_ms >= 1000) {
-        aof.last_fsync_ms = mstime();
-        fsync_in_background(aof.fd);
+    } else if (server.appendfsync == AOF_FSYNC_EVERYSEC && !skip) {
+        aof.unsynced = 1;
+        everysec_fsync();
     }
 }
 
@@ -736,6 +745,7 @@ void aof_cron(void) {
         return;
     }
     if (aof.fd < 0) return;
+    if (server.appendfsync == AOF_FSYNC_EVERYSEC) everysec_fsync();   /* the last writes, when no more come */
     long long size = aof.base_size + aof.incr_size;
     if (server.auto_aof_rewrite_perc && size > server.auto_aof_rewrite_min_size) {
         long long base = aof.rewrite_base_size ? aof.rewrite_base_size : 1;
