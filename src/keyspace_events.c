@@ -89,6 +89,7 @@ void keyspace_events_install(void) {
         .active_expire_effort = &server.active_expire_effort,
         .hz = &server.hz,
         .now_ms = server_time_ms,
+        .loading = &server.loading,
         .expire_mode = expire_mode,
     };
     keyspace_hooks = (keyspaceHooks){

@@ -360,6 +360,8 @@ struct keelServer {
     uint32_t lruclock;
     long long cmd_time_ms;      /* mstime() cached at command start: one "now" per command */
     int executing_depth;
+    int loading;                /* the AOF is being loaded: nothing expires (as Redis) */
+    int aof_flush_sleep_us;     /* DEBUG AOF-FLUSH-SLEEP: a pause before each AOF write (tests) */
 
     /* stats */
     long long stat_numcommands;
@@ -381,6 +383,9 @@ extern struct keelServer server;
 /* ---------------------------------------------------------------- entry points by module */
 
 /* core/client.c */
+/* Installed by the AOF (persist/aof.c): called before any reply is written to a socket, so
+ * that no client sees a reply before the write it acknowledges is in the AOF. */
+extern void (*client_output_barrier)(void);
 client *client_create(int fd, int is_unix);
 client *client_create_fake(void);
 void client_free(client *c);

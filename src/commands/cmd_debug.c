@@ -23,6 +23,7 @@
 #include "core/config.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
+#include "persist/aof.h"
 #include "persist/persist.h"
 #include "persist/rdb.h"
 #include "protocol/reply.h"
@@ -518,6 +519,14 @@ void debug_command(client *c) {
         reply_ok(c);
     } else if (argc == 3 && arg_is(sub->ptr, sub->len, "log")) {
         log_msg(LL_WARNING, "DEBUG LOG: %s", c->argv[2].ptr);
+        reply_ok(c);
+    } else if (argc == 2 && arg_is(sub->ptr, sub->len, "loadaof")) {
+        if (aof_debug_loadaof() == 0)
+            reply_ok(c);
+        else
+            reply_error(c, "Error loading the AOF, check the server logs");
+    } else if (argc == 3 && arg_is(sub->ptr, sub->len, "aof-flush-sleep")) {
+        server.aof_flush_sleep_us = atoi(c->argv[2].ptr);
         reply_ok(c);
     } else if (argc >= 2 && arg_is(sub->ptr, sub->len, "reload")) {
         debug_reload(c);

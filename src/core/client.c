@@ -144,8 +144,11 @@ void client_execute(client *c, int argc, karg *argv) {
 }
 
 /* Writes as much queued output as the socket takes. Returns -1 if the client was freed. */
+void (*client_output_barrier)(void);
+
 int client_write_now(client *c) {
     size_t total = 0;
+    if (client_output_barrier && c->reply_head) client_output_barrier();
     while (c->reply_head) {
         replyBlock *b = c->reply_head;
         if (b->sent == b->used) {

@@ -84,7 +84,7 @@ table *db_keys(kdb *db) {
 }
 
 int obj_is_expired(const kobj *o) {
-    if (!o->has_expire) return 0;
+    if (!o->has_expire || (keyspace_config.loading && *keyspace_config.loading)) return 0;
     return obj_expire(o) <= keyspace_config.now_ms();
 }
 

@@ -50,6 +50,8 @@ typedef struct keyspaceConfig {
     /* "Now" in unix ms: one instant for a whole command, so every key it touches is judged
      * against the same time. */
     long long (*now_ms)(void);
+    /* While loading a file nothing expires: keys are judged once it is loaded (Redis). */
+    const int *loading;
     /* How expired keys are treated (a replica's are its primary's to delete: Redis 7.0's rule);
      * a replica also never evicts. NULL means KEYS_EXPIRE. */
     int (*expire_mode)(void);

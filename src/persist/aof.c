@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,7 +57,9 @@ static struct {
     int fsync_fd;               /* -1: nothing to do */
     int fsync_busy;
     long long last_fsync_ms;
+    int unsynced;               /* written since the last fsync was asked for (everysec) */
     int thread_started;
+    long long last_ts;          /* of the last #TS annotation */
 } aof = {.fd = -1, .last_write_ok = 1, .last_rewrite_ok = 1, .last_rewrite_sec = -1, .fsync_fd = -1,
          .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
 
@@ -146,41 +149,78 @@ static char *next_word(char **p) {
     return w;
 }
 
-/* Loads the manifest if there is one: 1 loaded, 0 none, -1 invalid (logged). */
+#define MANIFEST_MAX_LINE 1024
+
+/* Checks one manifest line (trimmed, not a comment) and adds its file: NULL, or what is wrong
+ * with it, in Redis's words. */
+static const char *manifest_line(char *p, long long *maxseq) {
+    char *words[16];
+    int n = 0;
+    for (char *w; n < 16 && (w = next_word(&p));) words[n++] = w;
+    if (n < 6 || n % 2 || next_word(&p)) return "Invalid AOF manifest file format";
+    const char *fname = NULL, *type = NULL;
+    long long seq = 0;
+    for (int i = 0; i < n; i += 2) {
+        if (!strcasecmp(words[i], "file")) fname = words[i + 1];
+        else if (!strcasecmp(words[i], "seq")) seq = strtoll(words[i + 1], NULL, 10);
+        else if (!strcasecmp(words[i], "type")) type = words[i + 1];
+    }
+    if (fname && strchr(fname, '/')) return "File can't be a path, just a filename";
+    if (!fname || !seq || !type || !type[0]) return "Invalid AOF manifest file format";
+    if (type[0] == 'b' && base_file()) return "Found duplicate base file information";
+    if (type[0] == 'i') {
+        if (seq <= *maxseq) return "Found a non-monotonic sequence number";
+        *maxseq = seq;
+    } else if (type[0] != 'b' && type[0] != 'h') {
+        return "Unknown AOF file type";
+    }
+    file_add(fname, seq, type[0]);
+    return NULL;
+}
+
+/* Loads the manifest if there is one: 1 loaded, 0 none, -1 invalid (logged as Redis does). */
 static int manifest_load(void) {
     char path[AOF_PATH_MAX], name[AOF_PATH_MAX];
     snprintf(name, sizeof(name), "%.2000s.manifest", file_prefix());
     path_of(path, name);
-    kstr *text = config_read_file(path);
-    if (!text) return errno == ENOENT ? 0 : -1;
+    FILE *f = fopen(path, "r");
+    if (!f) return errno == ENOENT ? 0 : -1;
     files_clear();
-    int rc = 1;
-    char *line = text->buf;
-    while (rc == 1 && line && *line) {
-        char *end = strchr(line, '\n');
-        if (end) *end = '\0';
-        char *p = line;
-        line = end ? end + 1 : NULL;
-        size_t n = strlen(p);
-        if (n && p[n - 1] == '\r') p[n - 1] = '\0';
-        if (p[0] == '#' || p[0] == '\0') continue;
-        char *fname = NULL, *type = NULL;
-        long long seq = -1;
-        for (char *k, *v; (k = next_word(&p)) && (v = next_word(&p));) {
-            if (!strcmp(k, "file")) fname = v;
-            else if (!strcmp(k, "seq")) seq = strtoll(v, NULL, 10);
-            else if (!strcmp(k, "type")) type = v;
+    aof.base_seq = aof.incr_seq = 0;
+    const char *err = NULL;
+    char buf[MANIFEST_MAX_LINE + 1];
+    int linenum = 0;
+    long long maxseq = 0;
+    char *line = NULL;
+    while (!err) {
+        if (!fgets(buf, sizeof(buf), f)) {
+            if (!feof(f)) err = "Read AOF manifest failed";
+            else if (linenum == 0) err = "Found an empty AOF manifest";
+            break;
         }
-        if (!fname || seq < 0 || !type || strlen(type) != 1 || !strchr("bhi", type[0]) || strchr(fname, '/') ||
-            (type[0] == 'b' && base_file())) {
-            log_msg(LL_WARNING, "Invalid AOF manifest file format");
-            rc = -1;
-        } else {
-            file_add(fname, seq, type[0]);
+        linenum++;
+        if (buf[0] == '#') continue;
+        if (!strchr(buf, '\n')) {
+            err = "The AOF manifest file contains too long line";
+            break;
         }
+        line = buf;
+        while (*line == ' ' || *line == '\t') line++;
+        size_t len = strlen(line);
+        while (len && strchr(" \t\r\n", line[len - 1])) line[--len] = '\0';
+        char copy[MANIFEST_MAX_LINE + 1];
+        memcpy(copy, line, len + 1);
+        err = len ? manifest_line(copy, &maxseq) : "Invalid AOF manifest file format";
     }
-    kstr_free(text);
-    return rc;
+    fclose(f);
+    if (!err) return 1;
+    log_msg(LL_WARNING, "*** FATAL AOF MANIFEST FILE ERROR ***");
+    if (line) {
+        log_msg(LL_WARNING, "Reading the manifest file, at line %d", linenum);
+        log_msg(LL_WARNING, ">>> '%s'", line);
+    }
+    log_msg(LL_WARNING, "%s", err);
+    return -1;
 }
 
 /* ---------------------------------------------------------------- loading */
@@ -359,6 +399,14 @@ static int load_files(void) {
 
 static void reader_write(wstream_reader *r, const char *buf, size_t len) {
     (void)r;
+    if (server.aof_timestamp_enabled) {
+        /* "#TS:<unix time>" before the first command of each second, as Redis. */
+        long long now = mstime() / 1000;
+        if (now > aof.last_ts) {
+            aof.buf = kstr_catfmt(aof.buf, "#TS:%lld\r\n", now);
+            aof.last_ts = now;
+        }
+    }
     aof.buf = kstr_cat(aof.buf, buf, len);
 }
 
@@ -422,8 +470,17 @@ static void write_buffer(void) {
     kstr_range_keep(aof.buf, done, aof.buf->len - done);
 }
 
+/* everysec: the written data is fsync'ed in the background once its second is over. */
+static void everysec_fsync(void) {
+    if (!aof.unsynced || mstime() - aof.last_fsync_ms < 1000) return;
+    aof.last_fsync_ms = mstime();
+    aof.unsynced = 0;
+    fsync_in_background(aof.fd);
+}
+
 void aof_before_sleep(void) {
     if (aof.fd < 0 || aof.buf->len == 0) return;
+    if (server.aof_flush_sleep_us) usleep((useconds_t)server.aof_flush_sleep_us);
     write_buffer();
     int skip = server.no_appendfsync_on_rewrite && aof.rewriting;
     if (server.appendfsync == AOF_FSYNC_ALWAYS && !skip) {
@@ -432,9 +489,9 @@ void aof_before_sleep(void) {
                                 "Exiting...", strerror(errno));
             exit(1);
         }
-    } else if (server.appendfsync == AOF_FSYNC_EVERYSEC && !skip && mstime() - aof.last_fsync_ms >= 1000) {
-        aof.last_fsync_ms = mstime();
-        fsync_in_background(aof.fd);
+    } else if (server.appendfsync == AOF_FSYNC_EVERYSEC && !skip) {
+        aof.unsynced = 1;
+        everysec_fsync();
     }
 }
 
@@ -526,7 +583,7 @@ static void rewrite_done(int ok) {
 static int rewrite_start(void) {
     if (bgsave_in_progress()) return -1;
     char incr[AOF_PATH_MAX], base[AOF_PATH_MAX], path[AOF_PATH_MAX];
-    if (aof.fd >= 0) {
+    if (server.appendonly) {   /* not for a BGREWRITEAOF with the AOF off: a base alone */
         next_name(incr, aof.incr_seq + 1, "incr.aof");
         if (open_incr(incr) != 0) return -1;
         file_add(incr, aof.incr_seq + 1, 'i');
@@ -575,6 +632,12 @@ static int make_dir(void) {
     return 0;
 }
 
+/* client_output_barrier: a reply about to be written (by a write handler, before the loop's
+ * own flush) waits for what the AOF has not written yet. */
+static void output_barrier(void) {
+    if (aof.fd >= 0 && aof.buf->len) aof_before_sleep();
+}
+
 static void turn_on_stream(void) {
     if (!aof.buf) aof.buf = kstr_empty(16384);
     aof.reader = (wstream_reader){.write = reader_write, .db = -1, .aof = 1};
@@ -585,6 +648,7 @@ static void turn_off(void) {
     if (aof.fd < 0) return;
     wstream_detach(&aof.reader);
     if (aof.rewriting) {
+        log_msg(LL_NOTICE, "Killing the running AOF rewrite (forkless: no child process)");
         bgsave_abort();
         aof.rewriting = 0;
         kfree(aof.rewrite_base);
@@ -620,20 +684,40 @@ static int appendonly_changed(const char **err) {
     return 0;
 }
 
+/* Loads what the manifest names with the stream paused and nothing expiring: 1 loaded, 0 no
+ * manifest, -1 failed (logged). */
+static int load_manifest_and_files(void) {
+    int m = manifest_load();
+    if (m <= 0) return m;
+    wstream_pause(1);
+    server.loading = 1;
+    int rc = load_files();
+    server.loading = 0;
+    wstream_pause(0);
+    return rc == 0 ? 1 : -1;
+}
+
+int aof_debug_loadaof(void) {
+    if (aof.fd >= 0) {
+        if (aof.buf->len) write_buffer();
+        fsync_wait_idle();
+        fdatasync(aof.fd);
+    }
+    for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
+    int rc = load_manifest_and_files();
+    server.dirty = 0;
+    return rc < 0 ? -1 : 0;
+}
+
 int aof_start(void) {
     config_appendonly_changed = appendonly_changed;
+    client_output_barrier = output_barrier;
     if (!server.appendonly) return 0;
     int loaded = 0;
     if (make_dir() != 0) exit(1);
-    int m = manifest_load();
+    int m = load_manifest_and_files();
     if (m < 0) exit(1);
-    if (m == 1) {
-        wstream_pause(1);
-        int rc = load_files();
-        wstream_pause(0);
-        if (rc != 0) exit(1);
-        loaded = 1;
-    }
+    loaded = m;
     turn_on_stream();
     const aofFile *last = last_incr();
     if (base_file() || last) {
@@ -661,6 +745,7 @@ void aof_cron(void) {
         return;
     }
     if (aof.fd < 0) return;
+    if (server.appendfsync == AOF_FSYNC_EVERYSEC) everysec_fsync();   /* the last writes, when no more come */
     long long size = aof.base_size + aof.incr_size;
     if (server.auto_aof_rewrite_perc && size > server.auto_aof_rewrite_min_size) {
         long long base = aof.rewrite_base_size ? aof.rewrite_base_size : 1;

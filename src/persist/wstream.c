@@ -94,11 +94,12 @@ void wstream_detach(wstream_reader *reader) {
 }
 
 void wstream_append(int dbid, int argc, const karg *argv) {
-    if (paused || argc <= 0) return;
+    if (paused || argc <= 0 || !readers) return;
     add_op(dbid, 0, encode(argc, argv));
 }
 
 void wstream_rewrite(int argc, const karg *argv) {
+    if (!readers) return;   /* nobody reads the stream: no encoding */
     kstr_free(replacement);
     replacement = encode(argc, argv);
     if (argc == 0) replacement->len = 0;
@@ -134,7 +135,7 @@ static void after_call(client *c, const command *cmd, long long dirty) {
         replacement = NULL;
     }
     int pubsub = (cmd->flags & CMD_PUBSUB) != 0;
-    if (!paused && cmd->propagate != PROPAGATE_NEVER && (dirty > 0 || pubsub)) {
+    if (!paused && readers && cmd->propagate != PROPAGATE_NEVER && (dirty > 0 || pubsub)) {
         if (!own) own = encode(c->argc, c->argv);
         if (own->len) {
             add_op(c->db->id, pubsub, own);

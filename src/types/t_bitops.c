@@ -488,9 +488,12 @@ static int bitfield_apply(const bitfieldOp *op, uint64_t old, uint64_t *store, l
     return !(dir && op->overflow == BF_FAIL);
 }
 
-/* Runs the parsed ops against o (NULL: a missing key, only GETs). */
-static void bitfield_run(client *c, kobj *o, const bitfieldOp *ops, int n) {
+/* Runs the parsed ops against o (NULL: a missing key, only GETs). Returns the number of
+ * changes, as Redis counts them: writes that changed the field, or any write when the string
+ * was created or grew for them (OVERFLOW FAIL refusals and GETs never count). */
+static int bitfield_run(client *c, kobj *o, const bitfieldOp *ops, int n, int grew) {
     char numbuf[24];
+    int changes = 0;
     reply_array_len(c, n);
     for (int j = 0; j < n; j++) {
         const bitfieldOp *op = &ops[j];
@@ -506,16 +509,18 @@ static void bitfield_run(client *c, kobj *o, const bitfieldOp *ops, int n) {
         if (bitfield_apply(op, old, &store, &reply)) {
             reply_integer(c, reply);
             field_set((unsigned char *)((kstr *)obj_ptr(o))->buf, op->offset, op->bits, store);
+            if (grew || store != old) changes++;
         } else {
             reply_null(c);
         }
     }
+    return changes;
 }
 
 static void bitfield_generic(client *c, int readonly_cmd) {
     bitfieldOp *ops = kmalloc(sizeof(*ops) * (size_t)(c->argc / 3 + 1));
     uint64_t maxbit;
-    int writes, grew;
+    int writes, grew = 0;
     int n = bitfield_parse(c, ops, &maxbit, &writes);
     kobj *o = NULL;
     if (n < 0) goto done;
@@ -527,8 +532,8 @@ static void bitfield_generic(client *c, int readonly_cmd) {
     } else if (!(o = bit_target(c, maxbit, &grew))) {
         goto done;
     }
-    bitfield_run(c, o, ops, n);
-    if (writes) string_key_changed(c, 1, NOTIFY_STRING, "setbit");
+    /* As Redis, only a write that happened is a change (and propagates). */
+    if (bitfield_run(c, o, ops, n, grew)) string_key_changed(c, 1, NOTIFY_STRING, "setbit");
 done:
     kfree(ops);
 }

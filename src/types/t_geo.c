@@ -15,6 +15,7 @@
 #include "commands/commands.h"
 #include "core/notify.h"
 #include "keyspace/db.h"
+#include "persist/wstream.h"
 #include "protocol/reply.h"
 #include "types/collection.h"
 #include "types/geohash.h"
@@ -152,6 +153,7 @@ void geoadd_command(client *c) {
     c->argv = argv;
     c->argc = argc;
     zadd_command(c);
+    wstream_rewrite(argc, argv);   /* propagates as the ZADD it ran, as Redis */
     c->argv = saved;
     c->argc = saved_argc;
     kfree(argv);

@@ -577,6 +577,7 @@ void pfdebug_command(client *c) {
             reply_error(c, hll_invalid_err);
             return;
         }
+        if (was_sparse) server.dirty++;   /* the encoding changed: it propagates, as Redis */
         if (arg_is(sub->ptr, sub->len, "todense")) {
             reply_integer(c, was_sparse);
             return;

@@ -424,6 +424,7 @@ void ltrim_command(client *c) {
     notify_keyspace_event(NOTIFY_LIST, "ltrim", c->argv[1].ptr, c->argv[1].len, c->db->id);
     if (ql_count(ql) == 0) coll_delete_emptied(c, &c->argv[1]);
     signal_modified_key(c, c->db, c->argv[1].ptr, c->argv[1].len);
+    if (keep == llen) wstream_rewrite(0, NULL);   /* nothing removed: Redis counts no change */
     reply_ok(c);
 }
 

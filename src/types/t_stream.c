@@ -16,6 +16,7 @@
 #include "core/blocking.h"
 #include "core/notify.h"
 #include "keyspace/db.h"
+#include "persist/wstream.h"
 #include "protocol/reply.h"
 #include "types/collection.h"
 #include "types/stream.h"
@@ -247,6 +248,7 @@ typedef struct trimArgs {
     int nomkstream;
     int id_given, seq_given;
     streamID id;
+    int approx_at, limit_at;  /* argv index of "~" and of LIMIT, 0 if absent */
 } trimArgs;
 
 #define TRIM_MAXLEN 1
@@ -272,6 +274,7 @@ static int parse_add_trim(client *c, trimArgs *a, int xadd) {
             const karg *next = &c->argv[i + 1];
             if (more >= 2 && next->len == 1 && (next->ptr[0] == '~' || next->ptr[0] == '=')) {
                 a->approx = next->ptr[0] == '~';
+                a->approx_at = a->approx ? i + 1 : 0;
                 i++;
             }
             if (is_maxlen) {
@@ -292,6 +295,7 @@ static int parse_add_trim(client *c, trimArgs *a, int xadd) {
                 return -1;
             }
             limit_given = 1;
+            a->limit_at = i;
             i++;
         } else if (xadd && arg_is(opt->ptr, opt->len, "nomkstream")) {
             a->nomkstream = 1;
@@ -356,6 +360,33 @@ static int next_id(const stream *s, const trimArgs *a, streamID *id) {
     return stream_id_cmp(id, &s->last_id) > 0;
 }
 
+/* What XADD (idpos: its ID's index) and XTRIM propagate, as Redis: the ID the server chose,
+ * and an approximate trim that removed entries as the exact trim it amounted to ("=", the
+ * length left or the first ID kept, no LIMIT), so that replaying it gives the same stream. */
+static void propagate_add_trim(client *c, const trimArgs *a, const stream *s, int idpos, const streamID *id,
+                               int trimmed) {
+    int new_id = idpos >= 0 && (!a->id_given || !a->seq_given), exact = trimmed && a->approx_at;
+    if (!new_id && !exact) return;
+    char idbuf[STREAM_ID_BUF], valbuf[STREAM_ID_BUF];
+    karg stack[16] = {{0}};
+    karg *argv = c->argc <= 16 ? stack : kmalloc(sizeof(karg) * (size_t)c->argc);
+    int n = 0;
+    for (int i = 0; i < c->argc; i++) {
+        if (exact && a->limit_at && (i == a->limit_at || i == a->limit_at + 1)) continue;
+        argv[n] = c->argv[i];
+        if (new_id && i == idpos) argv[n].len = (size_t)stream_id_format(argv[n].ptr = idbuf, id);
+        if (exact && i == a->approx_at) argv[n] = (karg){.ptr = "=", .len = 1};
+        if (exact && i == a->approx_at + 1) {
+            argv[n].ptr = valbuf;
+            argv[n].len = a->strategy == TRIM_MAXLEN ? (size_t)ll_to_str(valbuf, sizeof(valbuf), (long long)s->length)
+                                                     : (size_t)stream_id_format(valbuf, &s->first_id);
+        }
+        n++;
+    }
+    wstream_rewrite(n, argv);
+    if (argv != stack) kfree(argv);
+}
+
 void xadd_command(client *c) {
     trimArgs a;
     int idpos = parse_add_trim(c, &a, 1);
@@ -400,8 +431,9 @@ void xadd_command(client *c) {
                   server.stream_node_max_bytes, server.stream_node_max_entries);
     reply_id(c, &id);
     written(c, &c->argv[1], "xadd");
-    if (a.strategy && do_trim(s, &a))
-        notify_keyspace_event(NOTIFY_STREAM, "xtrim", c->argv[1].ptr, c->argv[1].len, c->db->id);
+    int trimmed = a.strategy && do_trim(s, &a);
+    if (trimmed) notify_keyspace_event(NOTIFY_STREAM, "xtrim", c->argv[1].ptr, c->argv[1].len, c->db->id);
+    propagate_add_trim(c, &a, s, idpos, &id, trimmed);
     signal_key_as_ready(c->db, c->argv[1].ptr, c->argv[1].len);
 }
 
@@ -414,6 +446,7 @@ void xtrim_command(client *c) {
     if (deleted) {
         notify_keyspace_event(NOTIFY_STREAM, "xtrim", c->argv[1].ptr, c->argv[1].len, c->db->id);
         signal_modified_key(c, c->db, c->argv[1].ptr, c->argv[1].len);
+        propagate_add_trim(c, &a, STREAM(o), -1, NULL, 1);
     }
     reply_integer(c, deleted);
 }
@@ -532,6 +565,7 @@ void xsetid_command(client *c) {
     if (entries_added != -1) s->entries_added = (uint64_t)entries_added;
     if (stream_id_cmp(&max_xdel, &ID_MIN) != 0) s->max_deleted_id = max_xdel;
     reply_ok(c);
+    server.dirty++;
     /* Redis 7.0.15 does not signal the key as modified here (WATCH survives XSETID). */
     notify_keyspace_event(NOTIFY_STREAM, "xsetid", c->argv[1].ptr, c->argv[1].len, c->db->id);
 }
@@ -894,6 +928,7 @@ void xgroup_command(client *c) {
         }
         if (stream_group_create(s, gname->ptr, gname->len, &id, entries_read)) {
             reply_ok(c);
+            server.dirty++;
             notify_keyspace_event(NOTIFY_STREAM, "xgroup-create", key->ptr, key->len, c->db->id);
         } else {
             reply_error(c, "-BUSYGROUP Consumer Group name already exists");
@@ -907,6 +942,7 @@ void xgroup_command(client *c) {
         cg->last_id = id;
         cg->entries_read = entries_read;
         reply_ok(c);
+        server.dirty++;
         notify_keyspace_event(NOTIFY_STREAM, "xgroup-setid", key->ptr, key->len, c->db->id);
     } else if (arg_is(sub->ptr, sub->len, "destroy") && c->argc == 4) {
         if (!cg) {
@@ -915,17 +951,22 @@ void xgroup_command(client *c) {
         }
         stream_group_destroy(s, cg);
         reply_integer(c, 1);
+        server.dirty++;
         notify_keyspace_event(NOTIFY_STREAM, "xgroup-destroy", key->ptr, key->len, c->db->id);
         signal_key_as_ready(c->db, key->ptr, key->len);
     } else if (arg_is(sub->ptr, sub->len, "createconsumer") && c->argc == 5) {
         int created = stream_consumer_create(cg, c->argv[4].ptr, c->argv[4].len, mstime()) != NULL;
-        if (created) notify_keyspace_event(NOTIFY_STREAM, "xgroup-createconsumer", key->ptr, key->len, c->db->id);
+        if (created) {
+            server.dirty++;
+            notify_keyspace_event(NOTIFY_STREAM, "xgroup-createconsumer", key->ptr, key->len, c->db->id);
+        }
         reply_integer(c, created);
     } else if (arg_is(sub->ptr, sub->len, "delconsumer") && c->argc == 5) {
         streamConsumer *sc = stream_consumer_find(cg, c->argv[4].ptr, c->argv[4].len);
         size_t pending = 0;
         if (sc) {
             pending = stream_consumer_delete(cg, sc);
+            server.dirty++;
             notify_keyspace_event(NOTIFY_STREAM, "xgroup-delconsumer", key->ptr, key->len, c->db->id);
         }
         reply_integer(c, (long long)pending);
@@ -965,6 +1006,7 @@ void xack_command(client *c) {
         return;
     }
     long long acked = apply_to_ids(c, 3, ack_id, cg);
+    if (acked > 0) server.dirty += acked;
     if (acked >= 0) reply_integer(c, acked);
 }
 

@@ -208,8 +208,8 @@ static void set_generic(client *c, int flags, int val, int expire_arg, int nx_re
     db_set(c->db, o, flags & OPT_KEEPTTL);
     string_key_changed(c, 1, NOTIFY_STRING, "set");
     if (expire_arg) notify_keyspace_event(NOTIFY_GENERIC, "expire", key->ptr, key->len, c->db->id);
-    if (expire_arg && !(flags & OPT_PXAT)) {
-        /* As Redis: a relative or seconds TTL propagates as "SET key value PXAT ms". */
+    if (expire_arg) {
+        /* As Redis: any TTL propagates as "SET key value PXAT ms" (NX, XX, GET dropped). */
         char ms[24];
         karg argv[5] = {WSTREAM_ARG("SET"), *key, c->argv[val], WSTREAM_ARG("PXAT"), {.ptr = ms, .len = 0}};
         argv[4].len = (size_t)ll_to_str(ms, sizeof(ms), when);
@@ -278,7 +278,7 @@ void getex_command(client *c) {
     }
     if (so.expire_arg && !expire_time_or_reply(c, so.expire_arg, so.flags, &when)) return;
     reply_obj_string(c, o);
-    if ((so.flags & (OPT_EXAT | OPT_PXAT)) && when <= server_time_ms()) {
+    if ((so.flags & (OPT_EXAT | OPT_PXAT)) && when <= server_time_ms() && !server.loading) {
         /* An absolute time already past deletes the key now, as Redis does. */
         db_delete(c->db, c->argv[1].ptr, c->argv[1].len);
         string_key_changed(c, 1, NOTIFY_GENERIC, "del");
