@@ -195,10 +195,6 @@ void dump_command(client *c) {
         reply_null(c);
         return;
     }
-    if (!rdb_can_save(o)) {
-        reply_error(c, "DUMP of a stream is not supported by Keel yet");
-        return;
-    }
     kstr *payload = rdb_dump_payload(o);
     reply_bulk(c, payload->buf, payload->len);
     kstr_free(payload);

@@ -2,16 +2,18 @@
  *
  * Writing follows redis-server 7.0.15 byte for byte wherever Keel's encoding is the same as
  * Redis's (strings, integers, listpack hashes and sorted sets, intsets; tables are written in
- * Keel's iteration order, and LZF output may differ from liblzf's). Reading accepts everything
- * redis-server 7.0.15 writes plus the older encodings it still loads (zipmap, ziplist, intset,
- * quicklist v1, string-encoded scores), and builds each value member by member through the
- * type modules, so the resulting encodings follow the configured *-max-* limits.
+ * Keel's iteration order, and LZF output may differ from liblzf's). Streams are written as
+ * STREAM_LISTPACKS_2, each of Keel's nodes as one of Redis's listpacks (tombstones included).
+ * Reading accepts everything redis-server 7.0.15 writes plus the older encodings it still loads
+ * (zipmap, ziplist, intset, quicklist v1, string-encoded scores, STREAM_LISTPACKS), and builds
+ * each value member by member through the type modules, so the resulting encodings follow the
+ * configured *-max-* limits; a stream's nodes are rebuilt one for one from its listpacks.
  *
  * Input is untrusted: every length is checked against the bytes that remain before anything
  * is allocated, every blob (listpack, ziplist, zipmap, intset, LZF) is walked entry by entry
  * with bounds and consistency checks, and duplicates are refused, so a corrupt file or payload
  * fails with a reason and never crashes or allocates more than its own size allows. Types Keel
- * does not have (streams, modules, functions) fail with their name. */
+ * does not have (modules, functions) fail with their name. */
 #ifndef KEEL_RDB_H
 #define KEEL_RDB_H
 
@@ -49,9 +51,6 @@ void rdb_snapshot_abort(rdbSnapshot *s);
  * exist, -1 after logging "<path>: offset N: reason" (the databases may then hold part of it). */
 int rdb_load_file(const char *path, rdbLoadStats *stats);
 
-/* 0 for values Keel cannot write in RDB form yet (streams): a save that meets one fails,
- * DUMP refuses it. */
-int rdb_can_save(const kobj *o);
 /* DUMP: the value's serialization, the RDB version (2 bytes) and a CRC64 (8 bytes). */
 kstr *rdb_dump_payload(const kobj *o);
 
