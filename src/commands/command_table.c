@@ -193,6 +193,29 @@ static command pubsub_subcommands[] = {
     END,
 };
 
+/* ---- functions (cmd_function.c) ---- */
+static command function_subcommands[] = {
+    {.name = "function|load", .proc = function_load_command, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT,
+     .acl_categories = ACL_CATS_function_load, .key_specs = KS_function_load, .propagate = PROPAGATE_ASIS, .doc = &DOC_function_load},
+    {.name = "function|delete", .proc = function_delete_command, .arity = 3, .flags = CMD_WRITE | CMD_NOSCRIPT,
+     .acl_categories = ACL_CATS_function_delete, .key_specs = KS_function_delete, .propagate = PROPAGATE_ASIS, .doc = &DOC_function_delete},
+    {.name = "function|flush", .proc = function_flush_command, .arity = -2, .flags = CMD_WRITE | CMD_NOSCRIPT,
+     .acl_categories = ACL_CATS_function_flush, .key_specs = KS_function_flush, .propagate = PROPAGATE_ASIS, .doc = &DOC_function_flush},
+    {.name = "function|list", .proc = function_list_command, .arity = -2, .flags = CMD_NOSCRIPT,
+     .acl_categories = ACL_CATS_function_list, .key_specs = KS_function_list, .doc = &DOC_function_list},
+    {.name = "function|stats", .proc = function_stats_command, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
+     .acl_categories = ACL_CATS_function_stats, .key_specs = KS_function_stats, .doc = &DOC_function_stats},
+    {.name = "function|kill", .proc = function_kill_command, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
+     .acl_categories = ACL_CATS_function_kill, .key_specs = KS_function_kill, .doc = &DOC_function_kill},
+    {.name = "function|dump", .proc = function_dump_command, .arity = 2, .flags = CMD_NOSCRIPT,
+     .acl_categories = ACL_CATS_function_dump, .key_specs = KS_function_dump, .doc = &DOC_function_dump},
+    {.name = "function|restore", .proc = function_restore_command, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT,
+     .acl_categories = ACL_CATS_function_restore, .key_specs = KS_function_restore, .propagate = PROPAGATE_ASIS, .doc = &DOC_function_restore},
+    {.name = "function|help", .proc = function_help_command, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_function_help, .key_specs = KS_function_help, .doc = &DOC_function_help},
+    END,
+};
+
 /* ---- scripting (cmd_script.c) ---- */
 static command script_subcommands[] = {
     {.name = "script|debug", .proc = script_debug_command, .arity = 3, .flags = CMD_NOSCRIPT,
@@ -681,6 +704,13 @@ static command commands[] = {
      .acl_categories = ACL_CATS_evalsha_ro, .key_specs = KS_evalsha_ro, .doc = &DOC_evalsha_ro},
     {.name = "script", .proc = NULL, .arity = -2, .flags = 0,
      .acl_categories = ACL_CATS_script, .key_specs = KS_script, .subcommands = script_subcommands, .doc = &DOC_script},
+    /* ---- functions (cmd_function.c) ---- */
+    {.name = "fcall", .proc = fcall_command, .arity = -3, .flags = CMD_NOSCRIPT | CMD_STALE | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS,
+     .acl_categories = ACL_CATS_fcall, .key_specs = KS_fcall, .propagate = PROPAGATE_REWRITTEN, .doc = &DOC_fcall},
+    {.name = "fcall_ro", .proc = fcall_ro_command, .arity = -3, .flags = CMD_READONLY | CMD_NOSCRIPT | CMD_STALE | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS,
+     .acl_categories = ACL_CATS_fcall_ro, .key_specs = KS_fcall_ro, .doc = &DOC_fcall_ro},
+    {.name = "function", .proc = NULL, .arity = -2, .flags = 0,
+     .acl_categories = ACL_CATS_function, .key_specs = KS_function, .subcommands = function_subcommands, .doc = &DOC_function},
     END,
 };
 

@@ -100,4 +100,9 @@ command_proc eval_command, evalsha_command, eval_ro_command, evalsha_ro_command;
 command_proc script_load_command, script_exists_command, script_flush_command, script_kill_command,
     script_help_command, script_debug_command;
 
+/* functions: src/commands/cmd_function.c (engine: src/scripting/functions.c) */
+command_proc fcall_command, fcall_ro_command, function_load_command, function_delete_command,
+    function_flush_command, function_list_command, function_stats_command, function_kill_command,
+    function_dump_command, function_restore_command, function_help_command;
+
 #endif

@@ -146,6 +146,7 @@ int persist_reload(int nosave) {
     bgsave_abort();
     if (!nosave && persist_save() < 0) return -1;
     empty_all_dbs();
+    if (rdb_function_hooks.clear) rdb_function_hooks.clear();
     return load_file();
 }
 

@@ -602,6 +602,39 @@ static void save_key(rdbOut *w, const kobj *o) {
     save_value(w, o);
 }
 
+/* ---- functions ---- */
+
+rdbFunctionHooks rdb_function_hooks;
+
+static void save_functions(rdbOut *w) {
+    size_t n = rdb_function_hooks.count ? rdb_function_hooks.count() : 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *code = rdb_function_hooks.code(i, &len);
+        out_byte(w, RDB_OP_FUNCTION2);
+        save_string(w, code, len);
+    }
+}
+
+/* The DUMP footer: the RDB version (2 bytes) and the CRC64 of everything before it. */
+static kstr *out_to_payload(rdbOut *w) {
+    unsigned char b[8];
+    put_le(b, RDB_VERSION, 2);
+    out_write(w, b, 2);
+    put_le(b, crc64(0, w->buf, w->len), 8);
+    out_write(w, b, 8);
+    kstr *s = kstr_new(w->buf, w->len);
+    kfree(w->buf);
+    return s;
+}
+
+kstr *rdb_dump_functions(void) {
+    rdbOut w = {.fd = -1, .cap = 64};
+    w.buf = kmalloc(w.cap);
+    save_functions(&w);
+    return out_to_payload(&w);
+}
+
 /* ---- snapshots: the file, key by key ---- */
 
 struct rdbSnapshot {
@@ -635,6 +668,7 @@ rdbSnapshot *rdb_snapshot_begin(const char *path) {
     save_aux_ll(&s->w, "ctime", (long long)time(NULL));
     save_aux_ll(&s->w, "used-mem", (long long)mem_used());
     save_aux_ll(&s->w, "aof-base", 0);
+    save_functions(&s->w);
     return s;
 }
 
@@ -726,14 +760,7 @@ kstr *rdb_dump_payload(const kobj *o) {
     w.buf = kmalloc(w.cap);
     out_byte(&w, rdb_type_of(o));
     save_value(&w, o);
-    unsigned char b[8];
-    put_le(b, RDB_VERSION, 2);
-    out_write(&w, b, 2);
-    put_le(b, crc64(0, w.buf, w.len), 8);
-    out_write(&w, b, 8);
-    kstr *s = kstr_new(w.buf, w.len);
-    kfree(w.buf);
-    return s;
+    return out_to_payload(&w);
 }
 
 size_t rdb_serialized_length(const kobj *o) {
@@ -1582,10 +1609,35 @@ void rdb_set_skip_checksum(int skip) {
     skip_checksum = skip;
 }
 
+/* A DUMP payload's footer: its version is one Keel reads and its CRC64 matches. */
+static int footer_ok(const unsigned char *p, size_t len) {
+    if (len < 10 || get_le(p + len - 10, 2) > RDB_VERSION) return 0;
+    return skip_checksum || crc64(0, p, len - 8) == get_le(p + len - 8, 8);
+}
+
+int rdb_restore_functions(const unsigned char *p, size_t len, int (*fn)(void *priv, const char *code, size_t len),
+                          void *priv, const char **err) {
+    *err = "DUMP payload version or checksum are wrong";
+    if (!footer_ok(p, len)) return -1;
+    rdbIn r = {.p = p, .len = len};   /* strings may run into the footer, as in Redis */
+    while (len - r.pos > 10) {
+        rdbStr code;
+        int t = in_byte(&r);
+        *err = t < 0 ? "can not read data type" : "given type is not a function";
+        if (t != RDB_OP_FUNCTION2) return -1;
+        *err = "failed loading the given functions payload";
+        if (load_string(&r, &code) < 0) return -1;
+        int rc = fn(priv, code.s, code.len);
+        str_release(&code);
+        *err = NULL;
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
 kobj *rdb_restore_payload(const char *key, size_t klen, const unsigned char *p, size_t len, int *err) {
     *err = RDB_RESTORE_BAD_FOOTER;
-    if (len < 10 || get_le(p + len - 10, 2) > RDB_VERSION) return NULL;
-    if (!skip_checksum && crc64(0, p, len - 8) != get_le(p + len - 8, 8)) return NULL;
+    if (!footer_ok(p, len)) return NULL;
     rdbIn r = {.p = p, .len = len};   /* the footer too: Redis reads a payload's value from the whole buffer */
     int t = in_byte(&r);
     kobj *o = t < 0 ? NULL : load_object(&r, t, key, klen);
@@ -1642,6 +1694,18 @@ static int load_aux(rdbIn *r) {
     return 0;
 }
 
+static int load_function(rdbIn *r) {
+    static char why[512];
+    rdbStr code;
+    if (load_string(r, &code) < 0) return -1;
+    char err[400] = "Keel's functions are not available";
+    int rc = rdb_function_hooks.load ? rdb_function_hooks.load(code.s, code.len, err, sizeof(err)) : -1;
+    str_release(&code);
+    if (rc == 0) return 0;
+    snprintf(why, sizeof(why), "Failed loading library, %s", err);
+    return in_fail(r, why);
+}
+
 static int load_all(rdbIn *r, rdbLoadStats *st) {
     const unsigned char *hdr = in_take(r, 9);
     if (!hdr || memcmp(hdr, "REDIS", 5) != 0) return in_fail(r, "Wrong signature trying to load DB from file");
@@ -1688,8 +1752,10 @@ static int load_all(rdbIn *r, rdbLoadStats *st) {
             if (load_aux(r) < 0) return -1;
             continue;
         case RDB_OP_MODULE_AUX: return in_fail(r, "Unsupported RDB opcode: module aux data (Keel has no modules)");
-        case RDB_OP_FUNCTION: case RDB_OP_FUNCTION2:
-            return in_fail(r, "Unsupported RDB opcode: functions (Keel has no functions)");
+        case RDB_OP_FUNCTION2:
+            if (load_function(r) < 0) return -1;
+            continue;
+        case RDB_OP_FUNCTION: return in_fail(r, "Unsupported RDB opcode: functions of Redis 7.0's release candidates");
         default:
             if (load_key(r, db, t, &m, st, now) < 0) return -1;
         }

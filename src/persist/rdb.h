@@ -12,8 +12,8 @@
  * Input is untrusted: every length is checked against the bytes that remain before anything
  * is allocated, every blob (listpack, ziplist, zipmap, intset, LZF) is walked entry by entry
  * with bounds and consistency checks, and duplicates are refused, so a corrupt file or payload
- * fails with a reason and never crashes or allocates more than its own size allows. Types Keel
- * does not have (modules, functions) fail with their name. */
+ * fails with a reason and never crashes or allocates more than its own size allows. Modules,
+ * which Keel does not have, fail with their name. */
 #ifndef KEEL_RDB_H
 #define KEEL_RDB_H
 
@@ -58,6 +58,25 @@ enum { RDB_RESTORE_OK = 0, RDB_RESTORE_BAD_FOOTER = 1, RDB_RESTORE_BAD_DATA = 2 
 /* RESTORE: a new unlinked object named key from a DUMP payload, or NULL with *err set to
  * RDB_RESTORE_BAD_FOOTER (version or checksum wrong) or RDB_RESTORE_BAD_DATA. */
 kobj *rdb_restore_payload(const char *key, size_t klen, const unsigned char *p, size_t len, int *err);
+
+/* Functions belong to the scripting engine (a higher layer), which fills these hooks at start-up.
+ * A file holds every library as FUNCTION2 + its code, after the AUX fields (as Redis). */
+typedef struct rdbFunctionHooks {
+    size_t (*count)(void);                                /* libraries */
+    const char *(*code)(size_t i, size_t *len);           /* library i's code */
+    /* Adds a library read from a file: 0, or -1 with the reason in err (errlen bytes). */
+    int (*load)(const char *code, size_t len, char *err, size_t errlen);
+    void (*clear)(void);                                  /* drops every library (DEBUG RELOAD) */
+} rdbFunctionHooks;
+extern rdbFunctionHooks rdb_function_hooks;
+
+/* FUNCTION DUMP: every library as FUNCTION2 + code, then the RDB version and a CRC64. */
+kstr *rdb_dump_functions(void);
+/* FUNCTION RESTORE: checks the payload's version and checksum, then hands each library's code
+ * to fn in order. Returns 0; or -1 with *err Redis's reply ("DUMP payload version or checksum
+ * are wrong", "can not read data type", ...), or with *err NULL when fn returned -1. */
+int rdb_restore_functions(const unsigned char *p, size_t len, int (*fn)(void *priv, const char *code, size_t len),
+                          void *priv, const char **err);
 
 /* DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE then checks only the payload's version. */
 void rdb_set_skip_checksum(int skip);

@@ -409,6 +409,55 @@ def test_corrupt_restore_payloads_fuzz(keel):
     assert c.ping()
 
 
+def test_corrupt_stream_payloads_fuzz(keel):
+    """Mutated stream payloads (uncompressed, so the mutations hit listpacks, IDs, counts and
+    groups): RESTORE refuses them with Bad data format, or accepts a stream every stream command
+    then works on (reads, writes, group reads and claims, DUMP/RESTORE again) without a crash."""
+    from persist.rdbutil import crc64, stream_commands
+    rng = random.Random(11)
+    c = keel.client()
+    c.config_set("rdbcompression", "no")
+    try:
+        payloads = []
+        for i in range(8):
+            key = b"fuzz-src-%d" % i
+            load(c, stream_commands(rng, key, rng.choice([2, 12, 130])))
+            payloads.append(c.dump(key))
+        rounds = 10000 if long_mode() else 1500
+        accepted = 0
+        for _ in range(rounds):
+            p = bytearray(rng.choice(payloads)[:-10])
+            for _ in range(rng.randint(1, 3)):
+                j = rng.randrange(1, len(p))
+                op = rng.randrange(3)
+                if op == 0:
+                    p[j] = rng.randrange(256)
+                elif op == 1:
+                    p[j] ^= 1 << rng.randrange(8)
+                else:
+                    del p[j:j + rng.randint(1, 4)]
+            body = bytes(p) + b"\x0a\x00"
+            try:
+                c.restore("fuzz", 0, body + crc64(body).to_bytes(8, "little"), replace=True)
+            except Exception as e:   # noqa: BLE001 - refused
+                assert "Bad data format" in str(e), str(e)
+                continue
+            accepted += 1
+            for cmd in (["XRANGE", "fuzz", "-", "+"], ["XREVRANGE", "fuzz", "+", "-", "COUNT", "3"],
+                        ["XINFO", "STREAM", "fuzz", "FULL"], ["XINFO", "GROUPS", "fuzz"],
+                        ["XADD", "fuzz", "*", "f", "v"], ["XDEL", "fuzz", "1-1"], ["XTRIM", "fuzz", "MAXLEN", "5"],
+                        ["XREADGROUP", "GROUP", "g0", "c", "STREAMS", "fuzz", "0"],
+                        ["XAUTOCLAIM", "fuzz", "g0", "c2", "0", "0", "COUNT", "10"], ["DUMP", "fuzz"]):
+                try:
+                    c.execute_command(*cmd)
+                except Exception as e:   # noqa: BLE001 - NOGROUP and such; not a lost connection
+                    assert "Connection" not in type(e).__name__, (cmd, e)
+        assert accepted > 0
+    finally:
+        c.config_set("rdbcompression", "yes")
+    assert c.ping()
+
+
 def _write_file(d, data):
     with open(os.path.join(d, "dump.rdb"), "wb") as f:
         f.write(data)
@@ -464,6 +513,79 @@ def test_unsupported_types_name_the_type(tmp_path):
         srv.start(attempts=1)
     srv.stop(check=False)
     assert "module" in srv.read_logs()
+
+
+LIBRARIES = [
+    "#!lua name=lib1\nredis.register_function('f1', function(keys, args) return redis.call('get', keys[1]) end)",
+    "#!lua name=lib2\nredis.register_function{function_name='f2', callback=function() return 'two' end, "
+    "flags={'no-writes'}, description='second'}",
+]
+
+
+def _functions(client):
+    """FUNCTION LIST WITHCODE as a sorted, comparable value (Redis lists in dict order)."""
+    return sorted(repr(lib) for lib in client.execute_command("FUNCTION", "LIST", "WITHCODE"))
+
+
+@pytest.mark.parametrize("writer", ["keel", "redis"])
+def test_functions_in_rdb_files_both_ways(tmp_path, writer):
+    """Libraries are saved as FUNCTION2 opcodes: a file written by one server loads into the
+    other with the same libraries (code, functions, flags, descriptions) that FCALL runs, and
+    redis-check-rdb accepts Keel's file."""
+    binaries = {"keel": keel_binary(), "redis": ORACLE_SERVER}
+    reader = "redis" if writer == "keel" else "keel"
+    src = start(binaries[writer], writer, fresh_dir(tmp_path, writer))
+    try:
+        c = src.client()
+        for code in LIBRARIES:
+            c.execute_command("FUNCTION", "LOAD", code)
+        c.set("k", "v")
+        expected = _functions(c)
+        dst_dir = fresh_dir(tmp_path, reader)
+        save_and_copy(c, src.dir, dst_dir)
+    finally:
+        src.stop()
+    if writer == "keel":
+        check = subprocess.run(["redis-check-rdb", os.path.join(dst_dir, "dump.rdb")], capture_output=True,
+                               text=True, timeout=60)
+        assert check.returncode == 0 and "RDB looks OK" in check.stdout, check.stdout + check.stderr
+    dst = start(binaries[reader], reader, dst_dir)
+    try:
+        c = dst.client()
+        assert _functions(c) == expected
+        assert c.execute_command("FCALL", "f1", "1", "k") == b"v"
+        assert c.execute_command("FCALL_RO", "f2", "0") == b"two"
+    finally:
+        dst.stop()
+
+
+@pytest.mark.keel_only
+def test_functions_survive_debug_reload_and_bad_libraries_fail_the_load(tmp_path):
+    d = fresh_dir(tmp_path, "keel")
+    keel = start(keel_binary(), "keel", d, ["--enable-debug-command", "yes"])
+    try:
+        c = keel.client()
+        for code in LIBRARIES:
+            c.execute_command("FUNCTION", "LOAD", code)
+        before = _functions(c)
+        assert c.execute_command("DEBUG", "RELOAD") in (b"OK", "OK", True)
+        assert _functions(c) == before
+        c.execute_command("FUNCTION", "FLUSH")
+        assert c.execute_command("DEBUG", "RELOAD", "NOSAVE") in (b"OK", "OK", True)
+        assert _functions(c) == before
+    finally:
+        keel.stop()
+    from persist.rdbutil import crc64
+    code = b"#!lua name=bad\nsyntax error"
+    body = b"REDIS0010" + b"\xf5" + bytes([len(code)]) + code + b"\xff"
+    bad = fresh_dir(tmp_path, "bad")
+    _write_file(bad, body + crc64(body).to_bytes(8, "little"))
+    srv = Server(keel_binary(), name="keel-bad")
+    srv.dir = bad
+    with pytest.raises(ServerError):
+        srv.start(attempts=1)
+    srv.stop(check=False)
+    assert "Failed loading library, Error compiling function" in srv.read_logs()
 
 
 def test_kill_during_save_keeps_previous_file(tmp_path):
