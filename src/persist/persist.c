@@ -121,9 +121,9 @@ static void empty_all_dbs(void) {
 
 /* Loads the file into the databases; -1 (logged) when it is corrupt. A missing file is an empty
  * data set. */
-static int load_file(void) {
+static int load_file(int merge) {
     long long start = ustime();
-    int rc = rdb_load_file(rdb_path(), &ps.load);
+    int rc = rdb_load_file(rdb_path(), &ps.load, merge);
     if (rc < 0) return -1;
     if (rc == 0)
         log_msg(LL_NOTICE, "DB loaded from disk: %.3f seconds", (double)(ustime() - start) / 1000000.0);
@@ -135,19 +135,21 @@ static int load_file(void) {
 
 void persist_start(void) {
     dispatch_write_error = write_error;
-    if (load_file() < 0) {
+    if (load_file(0) < 0) {
         log_msg(LL_WARNING, "Terminating server after rdb file reading failure.");
         log_msg(LL_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
         exit(1);
     }
 }
 
-int persist_reload(int nosave) {
+int persist_reload(int nosave, int flush, int merge) {
     bgsave_abort();
     if (!nosave && persist_save() < 0) return -1;
-    empty_all_dbs();
-    if (rdb_function_hooks.clear) rdb_function_hooks.clear();
-    return load_file();
+    if (flush) {
+        empty_all_dbs();
+        if (rdb_function_hooks.clear) rdb_function_hooks.clear();
+    }
+    return load_file(merge);
 }
 
 kstr *persist_info(kstr *s) {

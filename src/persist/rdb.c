@@ -777,6 +777,7 @@ typedef struct rdbIn {
     const char *err;        /* first failure's reason, NULL while all is well */
     size_t err_pos;
     int empty;              /* the last object was an empty aggregate (skipped in files) */
+    int merge;              /* files: keys and libraries replace those of the same name */
 } rdbIn;
 
 static int in_fail(rdbIn *r, const char *why) {
@@ -1666,10 +1667,11 @@ static int load_key(rdbIn *r, kdb *db, int t, keyMeta *m, rdbLoadStats *st, long
     } else if (m->expire != OBJ_NO_EXPIRE && m->expire < now) {
         obj_free(o);
         st->keys_expired++;
-    } else if (tableFind(db_keys(db), k.s, k.len)) {
+    } else if (!r->merge && tableFind(db_keys(db), k.s, k.len)) {
         obj_free(o);
         rc = in_fail(r, "Duplicate key found in RDB file");
     } else {
+        if (r->merge) db_delete(db, k.s, k.len);
         o = db_add_with_expire(db, o, m->expire);
         evict_set_access(o, m->lfu_freq, m->lru_idle);
         st->keys_loaded++;
@@ -1699,7 +1701,7 @@ static int load_function(rdbIn *r) {
     rdbStr code;
     if (load_string(r, &code) < 0) return -1;
     char err[400] = "Keel's functions are not available";
-    int rc = rdb_function_hooks.load ? rdb_function_hooks.load(code.s, code.len, err, sizeof(err)) : -1;
+    int rc = rdb_function_hooks.load ? rdb_function_hooks.load(code.s, code.len, r->merge, err, sizeof(err)) : -1;
     str_release(&code);
     if (rc == 0) return 0;
     snprintf(why, sizeof(why), "Failed loading library, %s", err);
@@ -1779,7 +1781,7 @@ eof:
     return 0;
 }
 
-int rdb_load_file(const char *path, rdbLoadStats *st) {
+int rdb_load_file(const char *path, rdbLoadStats *st, int merge) {
     memset(st, 0, sizeof(*st));
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
@@ -1801,7 +1803,7 @@ int rdb_load_file(const char *path, rdbLoadStats *st) {
         return -1;
     }
     if (map) madvise(map, size, MADV_SEQUENTIAL);
-    rdbIn r = {.p = map, .len = size};
+    rdbIn r = {.p = map, .len = size, .merge = merge};
     int rc = load_all(&r, st);
     if (map) munmap(map, size);
     if (rc < 0) {

@@ -47,9 +47,11 @@ long long rdb_snapshot_keys(const rdbSnapshot *s);      /* keys written so far *
 int rdb_snapshot_end(rdbSnapshot *s);
 void rdb_snapshot_abort(rdbSnapshot *s);
 
-/* Loads `path` into the (empty) databases. Returns 0 on success, 1 if the file does not
- * exist, -1 after logging "<path>: offset N: reason" (the databases may then hold part of it). */
-int rdb_load_file(const char *path, rdbLoadStats *stats);
+/* Loads `path` into the databases (empty ones, or with merge - DEBUG RELOAD MERGE - keys and
+ * libraries of the file replace those of the same name). Returns 0 on success, 1 if the file
+ * does not exist, -1 after logging "<path>: offset N: reason" (the databases may then hold part
+ * of it). */
+int rdb_load_file(const char *path, rdbLoadStats *stats, int merge);
 
 /* DUMP: the value's serialization, the RDB version (2 bytes) and a CRC64 (8 bytes). */
 kstr *rdb_dump_payload(const kobj *o);
@@ -64,8 +66,9 @@ kobj *rdb_restore_payload(const char *key, size_t klen, const unsigned char *p, 
 typedef struct rdbFunctionHooks {
     size_t (*count)(void);                                /* libraries */
     const char *(*code)(size_t i, size_t *len);           /* library i's code */
-    /* Adds a library read from a file: 0, or -1 with the reason in err (errlen bytes). */
-    int (*load)(const char *code, size_t len, char *err, size_t errlen);
+    /* Adds a library read from a file (replacing one of the same name with replace): 0, or -1
+     * with the reason in err (errlen bytes). */
+    int (*load)(const char *code, size_t len, int replace, char *err, size_t errlen);
     void (*clear)(void);                                  /* drops every library (DEBUG RELOAD) */
 } rdbFunctionHooks;
 extern rdbFunctionHooks rdb_function_hooks;

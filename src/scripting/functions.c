@@ -20,6 +20,7 @@
 #include "core/monitor.h"
 #include "persist/rdb.h"
 #include "protocol/reply.h"
+#include "protocol/request.h"
 #include "scripting/lua_internal.h"
 #include "scripting/script.h"
 #include "util/kstr.h"
@@ -68,11 +69,13 @@ static fnLib *find_lib(const fnSet *set, const char *name, size_t len) {
     return NULL;
 }
 
+/* Function names are unique and looked up case-insensitively across libraries (FCALL TEST
+ * calls test), as in Redis; within a library they differ by case only. */
 static fnInfo *find_fn(const fnSet *set, const char *name, size_t len) {
     for (size_t i = 0; i < set->nlibs; i++)
         for (size_t j = 0; j < set->libs[i]->nfns; j++) {
             fnInfo *fn = set->libs[i]->fns[j];
-            if (strlen(fn->name) == len && memcmp(fn->name, name, len) == 0) return fn;
+            if (strlen(fn->name) == len && strncasecmp(fn->name, name, len) == 0) return fn;
         }
     return NULL;
 }
@@ -287,31 +290,34 @@ static kstr *run_library_code(fnLib *lib, const char *body, size_t len) {
     return err;
 }
 
-/* Splits the shebang line ("#!<engine> name=<lib>") into engine and library name. Returns NULL
- * or the error; *body is where the Lua code starts (the newline ending the shebang, so line
- * numbers count the shebang as line 1, as in Redis). */
+/* Splits the shebang line ("#!<engine> name=<lib>", quoted as redis-cli quotes) into engine
+ * and library name. Returns NULL or the error; *body is where the Lua code starts (the newline
+ * ending the shebang, so line numbers count the shebang as line 1, as in Redis). */
 static kstr *parse_metadata(const char *code, size_t len, kstr **engine, kstr **name, size_t *body) {
     *engine = *name = NULL;
     if (len < 2 || code[0] != '#' || code[1] != '!') return kstr_new("Missing library metadata", 24);
     const char *nl = memchr(code, '\n', len);
     if (!nl) return kstr_new("Invalid library metadata", 24);
     *body = (size_t)(nl - code);
-    kstr *line = kstr_new(code, *body);
+    karg *argv = NULL;
+    char *store = NULL;
+    int argv_cap = 0;
+    size_t store_cap = 0;
+    int argc = split_args(code, *body, &argv, &argv_cap, &store, &store_cap);
     kstr *err = NULL;
-    char *save = NULL;
-    char *tok = strtok_r(line->buf, " \t\r", &save);
-    if (!tok) err = kstr_new("Invalid library metadata", 24);
-    else *engine = kstr_new(tok + 2, strlen(tok + 2));
-    while (!err && (tok = strtok_r(NULL, " \t\r", &save)) != NULL) {
-        if (strncasecmp(tok, "name=", 5) != 0)
-            err = kstr_catfmt(kstr_empty(64), "Invalid metadata value given: %s", tok);
+    if (argc <= 0) err = kstr_new("Invalid library metadata", 24);
+    else *engine = kstr_new(argv[0].ptr + 2, argv[0].len - 2);
+    for (int i = 1; i < argc && !err; i++) {
+        if (argv[i].len < 5 || strncasecmp(argv[i].ptr, "name=", 5) != 0)
+            err = kstr_catfmt(kstr_empty(64), "Invalid metadata value given: %s", argv[i].ptr);
         else if (*name)
             err = kstr_new("Invalid metadata value, name argument was given multiple times", 63);
         else
-            *name = kstr_new(tok + 5, strlen(tok + 5));
+            *name = kstr_new(argv[i].ptr + 5, argv[i].len - 5);
     }
     if (!err && !*name) err = kstr_new("Library name was not given", 26);
-    kstr_free(line);
+    kfree(argv);
+    kfree(store);
     return err;
 }
 
@@ -319,7 +325,7 @@ static kstr *parse_metadata(const char *code, size_t len, kstr **engine, kstr **
  * set). Returns NULL, or the error (set unchanged). */
 static kstr *create_library(fnSet *set, const char *code, size_t len, int replace, fnLib **out) {
     kstr *engine, *name, *err;
-    size_t body;
+    size_t body = 0;
     fnLib *old = NULL, *lib = NULL;
     if ((err = parse_metadata(code, len, &engine, &name, &body)) != NULL) goto done;
     if (!valid_name(name->buf, name->len)) {
@@ -403,8 +409,8 @@ static const char *rdb_code(size_t i, size_t *len) {
     return current.libs[i]->code->buf;
 }
 
-static int rdb_load(const char *code, size_t len, char *errbuf, size_t errlen) {
-    kstr *err = create_library(&current, code, len, 0, NULL);
+static int rdb_load(const char *code, size_t len, int replace, char *errbuf, size_t errlen) {
+    kstr *err = create_library(&current, code, len, replace, NULL);
     if (!err) return 0;
     snprintf(errbuf, errlen, "%s", err->buf);
     kstr_free(err);
