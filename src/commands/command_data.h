@@ -418,6 +418,25 @@ static const commandDoc DOC_latency_doctor = {
     .tips = TIPS_latency_doctor,
 };
 
+/* ---- latency|histogram ---- */
+#define ACL_CATS_latency_histogram (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_latency_histogram[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_latency_histogram[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special", NULL};
+static const commandArg ARGS_latency_histogram[] = {
+    {.name = "command", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_OPTIONAL | ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_latency_histogram = {
+    .summary = "Return the cumulative distribution of latencies of a subset of commands or all.",
+    .since = "7.0.0",
+    .group = "server",
+    .complexity = "O(N) where N is the number of commands with latency information being retrieved.",
+    .tips = TIPS_latency_histogram,
+    .args = ARGS_latency_histogram,
+};
+
 /* ---- latency|help ---- */
 #define ACL_CATS_latency_help (ACL_SLOW)
 static const keySpec KS_latency_help[] = {

@@ -73,6 +73,8 @@ static command slowlog_subcommands[] = {
 static command latency_subcommands[] = {
     {.name = "latency|doctor", .proc = latency_doctor_command, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
      .acl_categories = ACL_CATS_latency_doctor, .key_specs = KS_latency_doctor, .doc = &DOC_latency_doctor},
+    {.name = "latency|histogram", .proc = latency_histogram_command, .arity = -2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_latency_histogram, .key_specs = KS_latency_histogram, .doc = &DOC_latency_histogram},
     {.name = "latency|help", .proc = latency_help_command, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
      .acl_categories = ACL_CATS_latency_help, .key_specs = KS_latency_help, .doc = &DOC_latency_help},
     {.name = "latency|history", .proc = latency_history_command, .arity = 3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,

@@ -35,7 +35,7 @@ command_proc sort_command, sort_ro_command;
 command_proc shutdown_command, time_command, lastsave_command, monitor_command;
 command_proc slowlog_get_command, slowlog_len_command, slowlog_reset_command, slowlog_help_command;
 command_proc latency_latest_command, latency_history_command, latency_reset_command, latency_doctor_command,
-    latency_help_command;
+    latency_help_command, latency_histogram_command;
 
 /* introspection: cmd_info.c, cmd_config.c, cmd_client.c, cmd_command.c, cmd_debug.c */
 command_proc info_command;
