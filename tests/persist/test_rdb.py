@@ -501,10 +501,9 @@ def test_corrupt_file_refuses_to_start(tmp_path, damage):
     assert "Fatal error loading the DB" in log
 
 
-def test_unsupported_types_name_the_type(tmp_path):
+def _refused_file_log(tmp_path, body):
+    """Keel's log after it refused to start on an RDB file of `body` (+ its CRC)."""
     from persist.rdbutil import crc64
-    body = b"REDIS0010" + b"\xfe\x00" + bytes([7]) + b"\x01m" + b"\x00"
-    body += b"\xff"
     bad = fresh_dir(tmp_path, "bad")
     _write_file(bad, body + crc64(body).to_bytes(8, "little"))
     srv = Server(keel_binary(), name="keel-bad")
@@ -512,7 +511,12 @@ def test_unsupported_types_name_the_type(tmp_path):
     with pytest.raises(ServerError):
         srv.start(attempts=1)
     srv.stop(check=False)
-    assert "module" in srv.read_logs()
+    return srv.read_logs()
+
+
+def test_unsupported_types_name_the_type(tmp_path):
+    body = b"REDIS0010" + b"\xfe\x00" + bytes([7]) + b"\x01m" + b"\x00" + b"\xff"
+    assert "module" in _refused_file_log(tmp_path, body)
 
 
 LIBRARIES = [
@@ -575,17 +579,9 @@ def test_functions_survive_debug_reload_and_bad_libraries_fail_the_load(tmp_path
         assert _functions(c) == before
     finally:
         keel.stop()
-    from persist.rdbutil import crc64
     code = b"#!lua name=bad\nsyntax error"
     body = b"REDIS0010" + b"\xf5" + bytes([len(code)]) + code + b"\xff"
-    bad = fresh_dir(tmp_path, "bad")
-    _write_file(bad, body + crc64(body).to_bytes(8, "little"))
-    srv = Server(keel_binary(), name="keel-bad")
-    srv.dir = bad
-    with pytest.raises(ServerError):
-        srv.start(attempts=1)
-    srv.stop(check=False)
-    assert "Failed loading library, Error compiling function" in srv.read_logs()
+    assert "Failed loading library, Error compiling function" in _refused_file_log(tmp_path, body)
 
 
 def test_kill_during_save_keeps_previous_file(tmp_path):
