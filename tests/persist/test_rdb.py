@@ -584,6 +584,37 @@ def test_functions_survive_debug_reload_and_bad_libraries_fail_the_load(tmp_path
     assert "Failed loading library, Error compiling function" in _refused_file_log(tmp_path, body)
 
 
+@pytest.mark.parametrize("binary", ["keel", "redis"])
+def test_flushall_saves_with_save_points_and_stops_a_bgsave(tmp_path, binary):
+    """With save points, FLUSHALL writes the emptied data set at once (nothing left unsaved);
+    without, the file stays. A BGSAVE in progress stops. Both servers alike."""
+    exe = keel_binary() if binary == "keel" else ORACLE_SERVER
+    d = fresh_dir(tmp_path, binary)
+    srv = start(exe, binary, d, ["--save", "3600 1", "--rdb-key-save-delay", "100000"])
+    path = os.path.join(d, "dump.rdb")
+    try:
+        c = srv.client()
+        for i in range(20):
+            c.set("k%d" % i, "v")
+        assert c.execute_command("BGSAVE") in (b"Background saving started", "Background saving started", True)
+        assert c.info("persistence")["rdb_bgsave_in_progress"] == 1
+        c.execute_command("FLUSHALL")
+        wait_until(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0, 10, what="the BGSAVE to stop")
+        assert c.info("persistence")["rdb_changes_since_last_save"] == 0
+        c.set("after", "1")
+        c.config_set("save", "")
+        c.execute_command("FLUSHALL")
+        assert c.info("persistence")["rdb_changes_since_last_save"] > 0
+    finally:
+        srv.stop()
+    check = start(ORACLE_SERVER, "redis-check", d)
+    try:
+        assert check.client().dbsize() == 0   # the file written by the first FLUSHALL
+    finally:
+        check.stop()
+    assert os.path.exists(path)
+
+
 def test_kill_during_save_keeps_previous_file(tmp_path):
     """SIGKILL while a save writes its temp file: dump.rdb is still the previous snapshot."""
     d = fresh_dir(tmp_path, "keel")
