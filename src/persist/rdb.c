@@ -1331,6 +1331,7 @@ static int load_quicklist(rdbIn *r, builder *bd, int v2) {
 /* ---- streams ---- */
 
 #define STREAM_LP_BAD "Stream listpack integrity check failed."
+#define STREAM_LP_MAX_BYTES (1u << 30)
 
 static void get_id(const unsigned char *b, streamID *id) {
     id->ms = id->seq = 0;
@@ -1413,6 +1414,9 @@ static int load_stream_node(rdbIn *r, stream *s, nodeReader *nr, streamID *prev,
     nr->fields = NULL;
     rc = -1;
     if (*have_prev && stream_id_cmp(&master, prev) <= 0) goto done;
+    /* Keel's node can take about twice the listpack's bytes (long integers), and holds 32-bit
+     * offsets: listpacks above Redis's own 1 GB cap are refused. */
+    if (lp.len > STREAM_LP_MAX_BYTES) goto done;
     if (blob_init(&nr->it, BLOB_LISTPACK, lp.s, lp.len) < 0) goto done;
     nr->scratch = 0;
     if (nr_count(nr, &live) < 0 || nr_count(nr, &deleted) < 0 || live + deleted == 0) goto done;
