@@ -2,10 +2,12 @@
 #include "core/latency.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "protocol/reply.h"
 #include "server.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -115,10 +117,30 @@ void errorstat_reset(void) {
 #define H_MIN 1LL
 #define H_MAX 1000000000LL
 
+/* The counters in chunks of 128 (one per bucket), each allocated when a value first lands in it:
+ * a command's durations span a few buckets, so a histogram takes a few KB, not 24. They are
+ * server statistics allocated outside used_memory (plain calloc): timing a command must not
+ * push the data set over maxmemory and evict keys. */
+#define H_CHUNKS (H_COUNTS / H_SUB_HALF)
+
 struct latencyHistogram {
     long long total;
-    long long counts[H_COUNTS];
+    long long *chunks[H_CHUNKS];
 };
+
+static void *alloc_or_die(size_t size) {
+    void *p = calloc(1, size);
+    if (!p) {
+        log_msg(LL_WARNING, "Out Of Memory allocating %zu bytes!", size);
+        abort();
+    }
+    return p;
+}
+
+static long long h_count(const latencyHistogram *h, int index) {
+    const long long *chunk = h->chunks[index >> H_SUB_HALF_MAG];
+    return chunk ? chunk[index & (H_SUB_HALF - 1)] : 0;
+}
 
 static int h_bucket(long long v) {
     return (64 - __builtin_clzll((unsigned long long)v | (H_SUB_COUNT - 1))) - (H_SUB_HALF_MAG + 1);
@@ -145,16 +167,21 @@ static long long h_highest_equivalent(long long v) {
 }
 
 void latency_histogram_record(latencyHistogram **hp, long long ns) {
-    if (!*hp) *hp = kcalloc(sizeof(latencyHistogram));
+    if (!*hp) *hp = alloc_or_die(sizeof(latencyHistogram));
     long long v = ns < H_MIN ? H_MIN : ns > H_MAX ? H_MAX : ns;
     int bucket = h_bucket(v);
     int sub = (int)(v >> bucket);
-    (*hp)->counts[((bucket + 1) << H_SUB_HALF_MAG) + (sub - H_SUB_HALF)]++;
+    int index = ((bucket + 1) << H_SUB_HALF_MAG) + (sub - H_SUB_HALF);
+    long long **chunk = &(*hp)->chunks[index >> H_SUB_HALF_MAG];
+    if (!*chunk) *chunk = alloc_or_die(sizeof(long long) * H_SUB_HALF);
+    (*chunk)[index & (H_SUB_HALF - 1)]++;
     (*hp)->total++;
 }
 
 void latency_histogram_free(latencyHistogram **hp) {
-    kfree(*hp);
+    if (!*hp) return;
+    for (int i = 0; i < H_CHUNKS; i++) free((*hp)->chunks[i]);
+    free(*hp);
     *hp = NULL;
 }
 
@@ -163,7 +190,7 @@ long long latency_histogram_percentile(const latencyHistogram *h, double p) {
     long long at = (long long)((requested / 100) * (double)h->total + 0.5), seen = 0, value = 0;
     if (at < 1) at = 1;
     for (int i = 0; i < H_COUNTS; i++) {
-        seen += h->counts[i];
+        seen += h_count(h, i);
         if (seen >= at) {
             value = h_value_at(i);
             break;
@@ -183,7 +210,7 @@ typedef struct hIter {
 
 static int h_move(hIter *it) {
     if (++it->index >= H_COUNTS) return 0;
-    it->cumulative += it->h->counts[it->index];
+    it->cumulative += h_count(it->h, it->index);
     it->value = h_value_at(it->index);
     it->highest = h_highest_equivalent(it->value);
     return 1;
