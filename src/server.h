@@ -253,6 +253,7 @@ struct command {
     int key_specs_num;
     int first_key, last_key, key_step;  /* Redis's legacy range, derived from the specs */
     long long calls, microseconds, rejected_calls, failed_calls;
+    struct latencyHistogram *latency_histogram;   /* core/latency.h; NULL until a call is timed */
 };
 
 /* ---------------------------------------------------------------- server */
@@ -303,6 +304,8 @@ struct keelServer {
     long long slowlog_log_slower_than;
     long long slowlog_max_len;
     long long latency_monitor_threshold;
+    int latency_tracking;                   /* per-command latency histograms */
+    char *latency_tracking_info_percentiles;   /* "50 99 99.9": INFO latencystats */
     int notify_keyspace_events; /* class flags */
     int lazyfree_lazy_eviction, lazyfree_lazy_expire, lazyfree_lazy_server_del,
         lazyfree_lazy_user_del, lazyfree_lazy_user_flush;

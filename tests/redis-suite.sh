@@ -32,7 +32,7 @@ unit/type/incr unit/type/list unit/type/list-2 unit/type/list-3 unit/type/set un
 unit/type/hash unit/sort unit/expire unit/other unit/multi unit/quit unit/latency-monitor
 unit/pubsub unit/slowlog unit/scripting unit/introspection unit/introspection-2 unit/bitops
 unit/bitfield unit/lazyfree unit/pause unit/querybuf unit/tracking unit/replybufsize unit/dump
-unit/hyperloglog unit/geo unit/type/stream unit/type/stream-cgroups"}
+unit/hyperloglog unit/geo unit/type/stream unit/type/stream-cgroups unit/functions"}
 NORMAL_UNITS=${NORMAL_UNITS-"unit/info unit/maxmemory unit/limits unit/obuf-limits unit/querybuf
 unit/pendingquerybuf unit/networking unit/client-eviction unit/shutdown unit/memefficiency
 unit/oom-score-adj unit/latency-monitor unit/lazyfree integration/rdb integration/convert-zipmap-hash-on-load
@@ -52,10 +52,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The private copy. start_server sends FUNCTION FLUSH before each block; Keel has no
-# FUNCTION yet, so it is wrapped in catch (as run.sh's SHIM_FUNCTION_FLUSH does), for both.
+# The private copy (start_server sends FUNCTION FLUSH before each block, as against Redis).
 cp -r "$suite_src/suite" "$work/suite" && chmod -R u+w "$work/suite"
-sed -i 's/^\(\s*\)r function flush\s*$/\1catch {r function flush}/' "$work/suite/tests/support/server.tcl"
 mkdir -p "$work/suite/src"
 for t in redis-cli redis-benchmark redis-check-aof redis-check-rdb; do
     p=$(command -v "$t" || true); [[ -n "$p" ]] && ln -sf "$p" "$work/suite/src/$t"

@@ -69,6 +69,7 @@ void config_set_command(client *c) {
 /* Zeroes the counters INFO stats and commandstats report, as Redis's resetServerStats. */
 static void reset_command_stats(command *cmd) {
     cmd->calls = cmd->microseconds = cmd->rejected_calls = cmd->failed_calls = 0;
+    latency_histogram_free(&cmd->latency_histogram);
 }
 
 void config_resetstat_command(client *c) {

@@ -373,17 +373,23 @@ static void debug_object(client *c) {
     reply_status(c, line);
 }
 
-/* DEBUG RELOAD [NOSAVE]: Redis's other options (MERGE, NOFLUSH) are refused. */
+/* DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE], as Redis. */
 static void debug_reload(client *c) {
-    int nosave = 0;
+    int nosave = 0, flush = 1, merge = 0;
     for (int i = 2; i < c->argc; i++) {
-        if (!arg_is(c->argv[i].ptr, c->argv[i].len, "nosave")) {
-            reply_error(c, "Unsupported DEBUG RELOAD option (Keel supports NOSAVE)");
+        const karg *a = &c->argv[i];
+        if (arg_is(a->ptr, a->len, "nosave")) {
+            nosave = 1;
+        } else if (arg_is(a->ptr, a->len, "noflush")) {
+            flush = 0;
+        } else if (arg_is(a->ptr, a->len, "merge")) {
+            merge = 1;
+        } else {
+            reply_error(c, "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
             return;
         }
-        nosave = 1;
     }
-    if (persist_reload(nosave) != 0) {
+    if (persist_reload(nosave, flush, merge) != 0) {
         reply_error(c, "Error trying to load the RDB dump, check server logs.");
         return;
     }
@@ -476,7 +482,7 @@ static void debug_help(client *c) {
         "    true, false.",
         "RELOAD [option ...]",
         "    Not supported: Keel has no persistence yet.",
-        "RELOAD [NOSAVE]",
+        "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
         "    Save the RDB on disk and reload it back to memory. With NOSAVE the file",
         "    already on disk is loaded instead.",
         "SET-SKIP-CHECKSUM-VALIDATION <0|1>",

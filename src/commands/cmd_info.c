@@ -13,6 +13,7 @@
  * refreshed by the same cron (as Redis's cron_malloc_stats): reading them costs ~100 us (a
  * /proc read and a jemalloc stats epoch), too much for every INFO of a monitoring client. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -383,6 +384,32 @@ static kstr *info_errorstats(kstr *s) {
     }
 }
 
+/* One line per command with a histogram: "latency_percentiles_usec_<name>:p50=...,p99=..."
+ * for the latency-tracking-info-percentiles (each printed as Redis prints it). */
+static kstr *latencystat_line(kstr *s, const command *cmd) {
+    if (!cmd->latency_histogram) return s;
+    s = kstr_catfmt(s, "latency_percentiles_usec_%s:", cmd->fullname);
+    const char *p = server.latency_tracking_info_percentiles;
+    for (int first = 1; p && *p; first = 0) {
+        size_t n = strcspn(p, " ");
+        double pct = strtod(p, NULL);
+        s = kstr_catfmt(s, "%sp%.*s=%.3f", first ? "" : ",", (int)n, p,
+                        (double)latency_histogram_percentile(cmd->latency_histogram, pct) / 1000.0f);
+        p += n;
+        while (*p == ' ') p++;
+    }
+    return kstr_cat(s, "\r\n", 2);
+}
+
+static kstr *info_latencystats(kstr *s) {
+    if (!server.latency_tracking) return s;
+    for (const command *cmd = command_table(); cmd->name; cmd++) {
+        s = latencystat_line(s, cmd);
+        for (const command *sub = cmd->subcommands; sub && sub->name; sub++) s = latencystat_line(s, sub);
+    }
+    return s;
+}
+
 static kstr *info_cluster(kstr *s) {
     return kstr_catc(s, "cluster_enabled:0\r\n");
 }
@@ -419,6 +446,7 @@ static const struct {
     {"modules", "Modules", info_modules, IN_DEFAULT | IN_ALL},
     {"commandstats", "Commandstats", info_commandstats, IN_ALL},
     {"errorstats", "Errorstats", info_errorstats, IN_DEFAULT | IN_ALL},
+    {"latencystats", "Latencystats", info_latencystats, IN_ALL},
     {"cluster", "Cluster", info_cluster, IN_DEFAULT | IN_ALL},
     {"keyspace", "Keyspace", info_keyspace, IN_DEFAULT | IN_ALL},
 };

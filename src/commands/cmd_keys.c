@@ -14,6 +14,8 @@
 #include "commands/commands.h"
 #include "core/notify.h"
 #include "keyspace/db.h"
+#include "persist/bgsave.h"
+#include "persist/persist.h"
 #include "protocol/reply.h"
 #include "types/coll_scan.h"
 #include "types/collection.h"
@@ -375,10 +377,14 @@ void flushdb_command(client *c) {
     reply_ok(c);
 }
 
+/* As Redis: a BGSAVE in progress stops first (Redis kills its child), and with save points the
+ * emptied data set is saved at once. */
 void flushall_command(client *c) {
     int async = flush_mode(c);
     if (async < 0) return;
+    bgsave_abort();
     for (int i = 0; i < server.dbnum; i++) server.dirty += db_flush(db_by_id(i), async);
     server.dirty++;
+    if (persist_has_save_points()) persist_save();
     reply_ok(c);
 }

@@ -35,7 +35,7 @@ void script_flush_command(client *c) {
     reply_ok(c);
 }
 
-void script_kill_command(client *c) { script_kill(c); }
+void script_kill_command(client *c) { script_kill(c, 0); }
 
 /* SCRIPT DEBUG: Keel has no Lua debugger (LDB); NO (the default state) is accepted. */
 void script_debug_command(client *c) {

@@ -262,9 +262,41 @@ void latency_help_command(client *c) {
         "RESET [<event> ...]",
         "    Reset latency data of one or more <event> classes.",
         "    (default: reset all data for all event classes)",
+        "HISTOGRAM [COMMAND ...]",
+        "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+        "    If no commands are specified then all histograms are replied.",
         NULL,
     };
     reply_help(c, help);
+}
+
+/* One command's histogram, and those of its subcommands; returns how many were replied. */
+static long long reply_histograms(client *c, const command *cmd, int with_subcommands) {
+    long long n = 0;
+    if (cmd->latency_histogram) {
+        reply_bulk_cstr(c, cmd->fullname);
+        latency_histogram_reply(c, cmd->latency_histogram);
+        n++;
+    }
+    for (const command *sub = cmd->subcommands; with_subcommands && sub && sub->name; sub++)
+        n += reply_histograms(c, sub, 0);
+    return n;
+}
+
+/* LATENCY HISTOGRAM [command ...]: the commands' (and their subcommands') latency histograms,
+ * of every command that has one without arguments; unknown names are skipped. */
+void latency_histogram_command(client *c) {
+    replyDeferred d = reply_deferred(c);
+    long long n = 0;
+    if (c->argc == 2) {
+        for (const command *cmd = command_table(); cmd->name; cmd++) n += reply_histograms(c, cmd, 1);
+    } else {
+        for (int i = 2; i < c->argc; i++) {
+            const command *cmd = command_lookup_fullname(c->argv[i].ptr, c->argv[i].len);
+            if (cmd) n += reply_histograms(c, cmd, 1);
+        }
+    }
+    reply_set_deferred_map(c, d, n);
 }
 
 /* ---------------------------------------------------------------- MODULE, LOLWUT */

@@ -418,6 +418,25 @@ static const commandDoc DOC_latency_doctor = {
     .tips = TIPS_latency_doctor,
 };
 
+/* ---- latency|histogram ---- */
+#define ACL_CATS_latency_histogram (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_latency_histogram[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_latency_histogram[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special", NULL};
+static const commandArg ARGS_latency_histogram[] = {
+    {.name = "command", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_OPTIONAL | ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_latency_histogram = {
+    .summary = "Return the cumulative distribution of latencies of a subset of commands or all.",
+    .since = "7.0.0",
+    .group = "server",
+    .complexity = "O(N) where N is the number of commands with latency information being retrieved.",
+    .tips = TIPS_latency_histogram,
+    .args = ARGS_latency_histogram,
+};
+
 /* ---- latency|help ---- */
 #define ACL_CATS_latency_help (ACL_SLOW)
 static const keySpec KS_latency_help[] = {
@@ -1203,6 +1222,167 @@ static const commandDoc DOC_pubsub_shardnumsub = {
     .group = "pubsub",
     .complexity = "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
     .args = ARGS_pubsub_shardnumsub,
+};
+
+/* ---- function|load ---- */
+#define ACL_CATS_function_load (ACL_WRITE | ACL_SLOW | ACL_SCRIPTING)
+static const keySpec KS_function_load[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_function_load[] = {"request_policy:all_shards", "response_policy:all_succeeded", NULL};
+static const commandArg ARGS_function_load[] = {
+    {.name = "replace", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "REPLACE", .flags = ARG_OPTIONAL},
+    {.name = "function-code", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_function_load = {
+    .summary = "Create a function with the given arguments (name, code, description)",
+    .since = "7.0.0",
+    .group = "scripting",
+    .complexity = "O(1) (considering compilation time is redundant)",
+    .tips = TIPS_function_load,
+    .args = ARGS_function_load,
+};
+
+/* ---- function|delete ---- */
+#define ACL_CATS_function_delete (ACL_WRITE | ACL_SLOW | ACL_SCRIPTING)
+static const keySpec KS_function_delete[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_function_delete[] = {"request_policy:all_shards", "response_policy:all_succeeded", NULL};
+static const commandArg ARGS_function_delete[] = {
+    {.name = "library-name", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_function_delete = {
+    .summary = "Delete a function by name",
+    .since = "7.0.0",
+    .group = "scripting",
+    .complexity = "O(1)",
+    .tips = TIPS_function_delete,
+    .args = ARGS_function_delete,
+};
+
+/* ---- function|flush ---- */
+#define ACL_CATS_function_flush (ACL_WRITE | ACL_SLOW | ACL_SCRIPTING)
+static const keySpec KS_function_flush[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_function_flush[] = {"request_policy:all_shards", "response_policy:all_succeeded", NULL};
+static const commandArg ARGS_function_flush_0[] = {
+    {.name = "async", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ASYNC"},
+    {.name = "sync", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "SYNC"},
+    {.name = NULL},
+};
+static const commandArg ARGS_function_flush[] = {
+    {.name = "async", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_function_flush_0},
+    {.name = NULL},
+};
+static const commandDoc DOC_function_flush = {
+    .summary = "Deleting all functions",
+    .since = "7.0.0",
+    .group = "scripting",
+    .complexity = "O(N) where N is the number of functions deleted",
+    .tips = TIPS_function_flush,
+    .args = ARGS_function_flush,
+};
+
+/* ---- function|list ---- */
+#define ACL_CATS_function_list (ACL_SLOW | ACL_SCRIPTING)
+static const keySpec KS_function_list[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_function_list[] = {"nondeterministic_output_order", NULL};
+static const commandArg ARGS_function_list[] = {
+    {.name = "library-name-pattern", .type = ARG_STRING, .key_spec_index = -1, .token = "LIBRARYNAME", .flags = ARG_OPTIONAL},
+    {.name = "withcode", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "WITHCODE", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_function_list = {
+    .summary = "List information about all the functions",
+    .since = "7.0.0",
+    .group = "scripting",
+    .complexity = "O(N) where N is the number of functions",
+    .tips = TIPS_function_list,
+    .args = ARGS_function_list,
+};
+
+/* ---- function|stats ---- */
+#define ACL_CATS_function_stats (ACL_SLOW | ACL_SCRIPTING)
+static const keySpec KS_function_stats[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_function_stats[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special", NULL};
+static const commandDoc DOC_function_stats = {
+    .summary = "Return information about the function currently running (name, description, duration)",
+    .since = "7.0.0",
+    .group = "scripting",
+    .complexity = "O(1)",
+    .tips = TIPS_function_stats,
+};
+
+/* ---- function|kill ---- */
+#define ACL_CATS_function_kill (ACL_SLOW | ACL_SCRIPTING)
+static const keySpec KS_function_kill[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_function_kill[] = {"request_policy:all_shards", "response_policy:one_succeeded", NULL};
+static const commandDoc DOC_function_kill = {
+    .summary = "Kill the function currently in execution.",
+    .since = "7.0.0",
+    .group = "scripting",
+    .complexity = "O(1)",
+    .tips = TIPS_function_kill,
+};
+
+/* ---- function|dump ---- */
+#define ACL_CATS_function_dump (ACL_SLOW | ACL_SCRIPTING)
+static const keySpec KS_function_dump[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_function_dump = {
+    .summary = "Dump all functions into a serialized binary payload",
+    .since = "7.0.0",
+    .group = "scripting",
+    .complexity = "O(N) where N is the number of functions",
+};
+
+/* ---- function|restore ---- */
+#define ACL_CATS_function_restore (ACL_WRITE | ACL_SLOW | ACL_SCRIPTING)
+static const keySpec KS_function_restore[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_function_restore[] = {"request_policy:all_shards", "response_policy:all_succeeded", NULL};
+static const commandArg ARGS_function_restore_1[] = {
+    {.name = "flush", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "FLUSH"},
+    {.name = "append", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "APPEND"},
+    {.name = "replace", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "REPLACE"},
+    {.name = NULL},
+};
+static const commandArg ARGS_function_restore[] = {
+    {.name = "serialized-value", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "policy", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_function_restore_1},
+    {.name = NULL},
+};
+static const commandDoc DOC_function_restore = {
+    .summary = "Restore all the functions on the given payload",
+    .since = "7.0.0",
+    .group = "scripting",
+    .complexity = "O(N) where N is the number of functions on the payload",
+    .tips = TIPS_function_restore,
+    .args = ARGS_function_restore,
+};
+
+/* ---- function|help ---- */
+#define ACL_CATS_function_help (ACL_SLOW | ACL_SCRIPTING)
+static const keySpec KS_function_help[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_function_help = {
+    .summary = "Show helpful text about the different subcommands",
+    .since = "7.0.0",
+    .group = "scripting",
+    .complexity = "O(1)",
 };
 
 /* ---- script|debug ---- */
@@ -6637,4 +6817,58 @@ static const commandDoc DOC_wait = {
     .complexity = "O(1)",
     .tips = TIPS_wait,
     .args = ARGS_wait,
+};
+
+/* ---- fcall ---- */
+#define ACL_CATS_fcall (ACL_SLOW | ACL_SCRIPTING)
+static const keySpec KS_fcall[] = {
+    {.notes = "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", .flags = KS_RW | KS_ACCESS | KS_UPDATE, .begin_search = KSB_INDEX, .bs.index = {2}, .find_keys = KSF_KEYNUM, .fk.keynum = {0, 1, 1}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_fcall[] = {
+    {.name = "function", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "numkeys", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0, .flags = ARG_OPTIONAL | ARG_MULTIPLE},
+    {.name = "arg", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_OPTIONAL | ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_fcall = {
+    .summary = "Invoke a function",
+    .since = "7.0.0",
+    .group = "scripting",
+    .complexity = "Depends on the function that is executed.",
+    .args = ARGS_fcall,
+};
+
+/* ---- fcall_ro ---- */
+#define ACL_CATS_fcall_ro (ACL_SLOW | ACL_SCRIPTING)
+static const keySpec KS_fcall_ro[] = {
+    {.notes = "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", .flags = KS_RO | KS_ACCESS, .begin_search = KSB_INDEX, .bs.index = {2}, .find_keys = KSF_KEYNUM, .fk.keynum = {0, 1, 1}},
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_fcall_ro[] = {
+    {.name = "function", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "numkeys", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0, .flags = ARG_OPTIONAL | ARG_MULTIPLE},
+    {.name = "arg", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_OPTIONAL | ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_fcall_ro = {
+    .summary = "Invoke a read-only function",
+    .since = "7.0.0",
+    .group = "scripting",
+    .complexity = "Depends on the function that is executed.",
+    .args = ARGS_fcall_ro,
+};
+
+/* ---- function ---- */
+#define ACL_CATS_function (ACL_SLOW)
+static const keySpec KS_function[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_function = {
+    .summary = "A container for function commands",
+    .since = "7.0.0",
+    .group = "scripting",
+    .complexity = "Depends on subcommand.",
 };

@@ -75,6 +75,8 @@ static command slowlog_subcommands[] = {
 static command latency_subcommands[] = {
     {.name = "latency|doctor", .proc = latency_doctor_command, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
      .acl_categories = ACL_CATS_latency_doctor, .key_specs = KS_latency_doctor, .doc = &DOC_latency_doctor},
+    {.name = "latency|histogram", .proc = latency_histogram_command, .arity = -2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_latency_histogram, .key_specs = KS_latency_histogram, .doc = &DOC_latency_histogram},
     {.name = "latency|help", .proc = latency_help_command, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
      .acl_categories = ACL_CATS_latency_help, .key_specs = KS_latency_help, .doc = &DOC_latency_help},
     {.name = "latency|history", .proc = latency_history_command, .arity = 3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
@@ -192,6 +194,29 @@ static command pubsub_subcommands[] = {
      .acl_categories = ACL_CATS_pubsub_shardchannels, .key_specs = KS_pubsub_shardchannels, .doc = &DOC_pubsub_shardchannels},
     {.name = "pubsub|shardnumsub", .proc = pubsub_shardnumsub_command, .arity = -2, .flags = CMD_PUBSUB | CMD_LOADING | CMD_STALE,
      .acl_categories = ACL_CATS_pubsub_shardnumsub, .key_specs = KS_pubsub_shardnumsub, .doc = &DOC_pubsub_shardnumsub},
+    END,
+};
+
+/* ---- functions (cmd_function.c) ---- */
+static command function_subcommands[] = {
+    {.name = "function|load", .proc = function_load_command, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT,
+     .acl_categories = ACL_CATS_function_load, .key_specs = KS_function_load, .propagate = PROPAGATE_ASIS, .doc = &DOC_function_load},
+    {.name = "function|delete", .proc = function_delete_command, .arity = 3, .flags = CMD_WRITE | CMD_NOSCRIPT,
+     .acl_categories = ACL_CATS_function_delete, .key_specs = KS_function_delete, .propagate = PROPAGATE_ASIS, .doc = &DOC_function_delete},
+    {.name = "function|flush", .proc = function_flush_command, .arity = -2, .flags = CMD_WRITE | CMD_NOSCRIPT,
+     .acl_categories = ACL_CATS_function_flush, .key_specs = KS_function_flush, .propagate = PROPAGATE_ASIS, .doc = &DOC_function_flush},
+    {.name = "function|list", .proc = function_list_command, .arity = -2, .flags = CMD_NOSCRIPT,
+     .acl_categories = ACL_CATS_function_list, .key_specs = KS_function_list, .doc = &DOC_function_list},
+    {.name = "function|stats", .proc = function_stats_command, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
+     .acl_categories = ACL_CATS_function_stats, .key_specs = KS_function_stats, .doc = &DOC_function_stats},
+    {.name = "function|kill", .proc = function_kill_command, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
+     .acl_categories = ACL_CATS_function_kill, .key_specs = KS_function_kill, .doc = &DOC_function_kill},
+    {.name = "function|dump", .proc = function_dump_command, .arity = 2, .flags = CMD_NOSCRIPT,
+     .acl_categories = ACL_CATS_function_dump, .key_specs = KS_function_dump, .doc = &DOC_function_dump},
+    {.name = "function|restore", .proc = function_restore_command, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT,
+     .acl_categories = ACL_CATS_function_restore, .key_specs = KS_function_restore, .propagate = PROPAGATE_ASIS, .doc = &DOC_function_restore},
+    {.name = "function|help", .proc = function_help_command, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_function_help, .key_specs = KS_function_help, .doc = &DOC_function_help},
     END,
 };
 
@@ -699,6 +724,13 @@ static command commands[] = {
      .acl_categories = ACL_CATS_role, .key_specs = KS_role, .doc = &DOC_role},
     {.name = "wait", .proc = wait_command, .arity = 3, .flags = CMD_NOSCRIPT,
      .acl_categories = ACL_CATS_wait, .key_specs = KS_wait, .doc = &DOC_wait},
+    /* ---- functions (cmd_function.c) ---- */
+    {.name = "fcall", .proc = fcall_command, .arity = -3, .flags = CMD_NOSCRIPT | CMD_STALE | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS,
+     .acl_categories = ACL_CATS_fcall, .key_specs = KS_fcall, .doc = &DOC_fcall},
+    {.name = "fcall_ro", .proc = fcall_ro_command, .arity = -3, .flags = CMD_READONLY | CMD_NOSCRIPT | CMD_STALE | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS,
+     .acl_categories = ACL_CATS_fcall_ro, .key_specs = KS_fcall_ro, .doc = &DOC_fcall_ro},
+    {.name = "function", .proc = NULL, .arity = -2, .flags = 0,
+     .acl_categories = ACL_CATS_function, .key_specs = KS_function, .subcommands = function_subcommands, .doc = &DOC_function},
     END,
 };
 

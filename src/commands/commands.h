@@ -35,7 +35,7 @@ command_proc sort_command, sort_ro_command;
 command_proc shutdown_command, time_command, lastsave_command, monitor_command;
 command_proc slowlog_get_command, slowlog_len_command, slowlog_reset_command, slowlog_help_command;
 command_proc latency_latest_command, latency_history_command, latency_reset_command, latency_doctor_command,
-    latency_help_command;
+    latency_help_command, latency_histogram_command;
 
 /* introspection: cmd_info.c, cmd_config.c, cmd_client.c, cmd_command.c, cmd_debug.c */
 command_proc info_command;
@@ -99,5 +99,10 @@ command_proc geoadd_command, geopos_command, geodist_command, geohash_command, g
 command_proc eval_command, evalsha_command, eval_ro_command, evalsha_ro_command;
 command_proc script_load_command, script_exists_command, script_flush_command, script_kill_command,
     script_help_command, script_debug_command;
+
+/* functions: src/commands/cmd_function.c (engine: src/scripting/functions.c) */
+command_proc fcall_command, fcall_ro_command, function_load_command, function_delete_command,
+    function_flush_command, function_list_command, function_stats_command, function_kill_command,
+    function_dump_command, function_restore_command, function_help_command;
 
 #endif

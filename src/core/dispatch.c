@@ -64,6 +64,7 @@ void call_command(client *c, const command *cmd) {
     if (dispatch_propagate) dispatch_propagate(c, cmd, server.dirty - dirty);
     row->calls++;
     row->microseconds += duration;
+    if (server.latency_tracking) latency_histogram_record(&row->latency_histogram, duration * 1000);
     if (server.stat_total_error_replies > errors_mark) row->failed_calls++;
     errors_mark = server.stat_total_error_replies;
     server.stat_numcommands++;

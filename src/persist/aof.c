@@ -372,7 +372,7 @@ static int load_files(void) {
             char path[AOF_PATH_MAX];
             path_of(path, base->name);
             rdbLoadStats st;
-            if (rdb_load_file(path, &st) != 0) return -1;
+            if (rdb_load_file(path, &st, 0) != 0) return -1;
         } else {
             client *fc = client_create_fake();
             int rc = load_commands(fc, base->name, last_incr() == NULL);

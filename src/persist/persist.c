@@ -126,9 +126,9 @@ static void empty_all_dbs(void) {
 
 /* Loads the file into the databases; -1 (logged) when it is corrupt. A missing file is an empty
  * data set. */
-static int load_file(void) {
+static int load_file(int merge) {
     long long start = ustime();
-    int rc = rdb_load_file(rdb_path(), &ps.load);
+    int rc = rdb_load_file(rdb_path(), &ps.load, merge);
     if (rc < 0) return -1;
     if (rc == 0)
         log_msg(LL_NOTICE, "DB loaded from disk: %.3f seconds", (double)(ustime() - start) / 1000000.0);
@@ -141,18 +141,21 @@ static int load_file(void) {
 void persist_start(void) {
     dispatch_write_error = write_error;
     if (aof_start()) return;   /* with appendonly yes the AOF is the data set, not the RDB file */
-    if (!server.appendonly && load_file() < 0) {
+    if (!server.appendonly && load_file(0) < 0) {
         log_msg(LL_WARNING, "Terminating server after rdb file reading failure.");
         log_msg(LL_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
         exit(1);
     }
 }
 
-int persist_reload(int nosave) {
+int persist_reload(int nosave, int flush, int merge) {
     bgsave_abort();
     if (!nosave && persist_save() < 0) return -1;
-    empty_all_dbs();
-    return load_file();
+    if (flush) {
+        empty_all_dbs();
+        if (rdb_function_hooks.clear) rdb_function_hooks.clear();
+    }
+    return load_file(merge);
 }
 
 kstr *persist_info(kstr *s) {
@@ -199,10 +202,6 @@ void dump_command(client *c) {
     kobj *o = db_lookup_read(c->db, c->argv[1].ptr, c->argv[1].len);
     if (!o) {
         reply_null(c);
-        return;
-    }
-    if (!rdb_can_save(o)) {
-        reply_error(c, "DUMP of a stream is not supported by Keel yet");
         return;
     }
     kstr *payload = rdb_dump_payload(o);

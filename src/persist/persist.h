@@ -27,8 +27,10 @@ void persist_cron(void);
     "Commands that may modify the data set are disabled, because this instance is configured to report errors " \
     "during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs " \
     "for details about the RDB error."
-/* DEBUG RELOAD: save (unless nosave), empty every database, load the file. 0 or -1 (logged). */
-int persist_reload(int nosave);
+/* DEBUG RELOAD: save (unless nosave), empty every database and drop the functions (with flush),
+ * load the file (with merge its keys and libraries replace those of the same name). 0 or -1
+ * (logged). */
+int persist_reload(int nosave, int flush, int merge);
 /* INFO persistence's fields (the rdb_* and loading ones). */
 kstr *persist_info(kstr *s);
 long long persist_lastsave(void);

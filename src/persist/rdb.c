@@ -31,6 +31,7 @@
 #include "types/listpack.h"
 #include "types/lzf.h"
 #include "types/quicklist.h"
+#include "types/stream.h"
 #include "types/t_hash.h"
 #include "types/t_list.h"
 #include "types/t_set.h"
@@ -63,7 +64,7 @@ enum {
 #define RDB_ENC_LZF 3
 #define QL_NODE_PLAIN 1
 #define QL_NODE_PACKED 2
-#define QL_SIZE_OVERHEAD 11      /* Redis's per-element estimate when it fills a node */
+#define QL_SIZE_OVERHEAD 8       /* Redis 7.0.15's per-element estimate when it fills a node */
 #define QL_SAFETY_LIMIT 8192     /* node byte bound when the fill is a count */
 #define LZF_MAX_RATIO 90         /* an LZF item expands 3 bytes into at most 264 */
 
@@ -327,12 +328,13 @@ static int rdb_type_of(const kobj *o) {
     case OBJ_SET: return o->encoding == ENC_INTSET ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
     case OBJ_ZSET: return o->encoding == ENC_LISTPACK ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
     case OBJ_HASH: return o->encoding == ENC_LISTPACK ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
+    case OBJ_STREAM: return RDB_TYPE_STREAM_LISTPACKS_2;
     default: return RDB_TYPE_STRING;
     }
 }
 
 /* Quicklist nodes as Redis fills them: an element joins the node while the node's bytes plus
- * the element's length plus 11 stay within the fill's byte limit (and, for a positive fill,
+ * the element's length plus 8 stay within the fill's byte limit (and, for a positive fill,
  * the count stays within it). Returns 1 if an element of string length len fits. */
 static int ql_node_accepts(int fill, size_t node_bytes, size_t node_count, size_t len) {
     if (node_count == 0) return 1;
@@ -435,16 +437,105 @@ static int zset_member_to_out(void *priv, const char *m, size_t mlen, double sco
     return 1;
 }
 
-int rdb_can_save(const kobj *o) {
-    return o->type != OBJ_STREAM;
+/* ---- streams: Redis's STREAM_LISTPACKS_2. Each node is a listpack: the master entry
+ * [live][deleted][nfields][field]...[0], then per entry [flags][ms - master.ms]
+ * [seq - master.seq] ([nfields][field][value]... or, with SAMEFIELDS, the values only) and
+ * [lp-count] (the entry's elements before it), keyed by the master ID as 16 big-endian bytes.
+ * Then length, last ID, first ID, max deleted ID, entries added, and the groups: name, last
+ * ID, entries read, the PEL (raw IDs, delivery time, delivery count) and the consumers (name,
+ * seen time, their PEL as raw IDs). */
+
+static void put_id(unsigned char *b, const streamID *id) {
+    for (int i = 0; i < 8; i++) {
+        b[i] = (unsigned char)(id->ms >> (56 - 8 * i));
+        b[8 + i] = (unsigned char)(id->seq >> (56 - 8 * i));
+    }
+}
+
+static void save_stream_node(rdbOut *w, stream *s, size_t i) {
+    streamIter it;
+    streamID master;
+    size_t nfields;
+    streamStr f, v;
+    unsigned char key[16];
+    int flags;
+    rlp l;
+    stream_iter_node(&it, s, i, &master, &nfields);
+    put_id(key, &master);
+    save_string(w, (const char *)key, sizeof(key));
+    rlp_init(&l);
+    rlp_add_int(&l, it.node->live);
+    rlp_add_int(&l, it.node->count - it.node->live);
+    rlp_add_int(&l, (long long)nfields);
+    for (size_t j = 0; j < nfields; j++) {
+        stream_iter_master_field(&it, &f);
+        rlp_add_str(&l, f.ptr, f.len);
+    }
+    rlp_add_int(&l, 0);
+    while (stream_iter_next_raw(&it, &flags)) {
+        int same = (flags & STREAM_F_SAMEFIELDS) != 0;
+        rlp_add_int(&l, flags);
+        rlp_add_int(&l, (long long)(it.id.ms - master.ms));
+        rlp_add_int(&l, (long long)(it.id.seq - master.seq));
+        if (!same) rlp_add_int(&l, (long long)it.nfields);
+        for (size_t j = 0; j < it.nfields; j++) {
+            stream_iter_field(&it, &f, &v);
+            if (!same) rlp_add_str(&l, f.ptr, f.len);
+            rlp_add_str(&l, v.ptr, v.len);
+        }
+        rlp_add_int(&l, (long long)(same ? it.nfields + 3 : 2 * it.nfields + 4));
+    }
+    stream_iter_stop(&it);
+    rlp_save(w, &l);
+}
+
+static void save_stream_id(rdbOut *w, const streamID *id) {
+    save_len(w, id->ms);
+    save_len(w, id->seq);
+}
+
+static void save_raw_id(rdbOut *w, const streamID *id) {
+    unsigned char b[16];
+    put_id(b, id);
+    out_write(w, b, sizeof(b));
+}
+
+static void save_stream_group(rdbOut *w, const streamCG *cg) {
+    save_string(w, cg->name, cg->namelen);
+    save_stream_id(w, &cg->last_id);
+    save_len(w, (uint64_t)cg->entries_read);
+    save_len(w, cg->pel.len);
+    for (size_t i = 0; i < cg->pel.len; i++) {
+        const streamNACK *nack = idmap_at(&cg->pel, i)->ptr;
+        save_raw_id(w, &nack->id);
+        save_millis(w, nack->delivery_time);
+        save_len(w, nack->delivery_count);
+    }
+    save_len(w, cg->nconsumers);
+    for (size_t i = 0; i < cg->nconsumers; i++) {
+        const streamConsumer *sc = cg->consumers[i];
+        save_string(w, sc->name, sc->namelen);
+        save_millis(w, sc->seen_time);
+        save_len(w, sc->pel.len);
+        for (size_t j = 0; j < sc->pel.len; j++) save_raw_id(w, &idmap_at(&sc->pel, j)->id);
+    }
+}
+
+static void save_stream(rdbOut *w, stream *s) {
+    size_t nodes = stream_node_count(s);
+    save_len(w, nodes);
+    for (size_t i = 0; i < nodes; i++) save_stream_node(w, s, i);
+    save_len(w, s->length);
+    save_stream_id(w, &s->last_id);
+    save_stream_id(w, &s->first_id);
+    save_stream_id(w, &s->max_deleted_id);
+    save_len(w, s->entries_added);
+    save_len(w, s->ngroups);
+    for (size_t i = 0; i < s->ngroups; i++) save_stream_group(w, s->groups[i]);
 }
 
 static void save_value(rdbOut *w, const kobj *o) {
     rlp l;
-    if (!rdb_can_save(o)) {
-        if (!w->failed) w->failed = ENOTSUP;
-        return;
-    }
     switch (rdb_type_of(o)) {
     case RDB_TYPE_STRING:
         if (o->encoding == ENC_INT) {
@@ -482,6 +573,7 @@ static void save_value(rdbOut *w, const kobj *o) {
         rlp_save(w, &l);
         break;
     }
+    case RDB_TYPE_STREAM_LISTPACKS_2: save_stream(w, obj_ptr(o)); break;
     }
 }
 
@@ -518,6 +610,39 @@ static void save_key(rdbOut *w, const kobj *o) {
     save_value(w, o);
 }
 
+/* ---- functions ---- */
+
+rdbFunctionHooks rdb_function_hooks;
+
+static void save_functions(rdbOut *w) {
+    size_t n = rdb_function_hooks.count ? rdb_function_hooks.count() : 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *code = rdb_function_hooks.code(i, &len);
+        out_byte(w, RDB_OP_FUNCTION2);
+        save_string(w, code, len);
+    }
+}
+
+/* The DUMP footer: the RDB version (2 bytes) and the CRC64 of everything before it. */
+static kstr *out_to_payload(rdbOut *w) {
+    unsigned char b[8];
+    put_le(b, RDB_VERSION, 2);
+    out_write(w, b, 2);
+    put_le(b, crc64(0, w->buf, w->len), 8);
+    out_write(w, b, 8);
+    kstr *s = kstr_new(w->buf, w->len);
+    kfree(w->buf);
+    return s;
+}
+
+kstr *rdb_dump_functions(void) {
+    rdbOut w = {.fd = -1, .cap = 64};
+    w.buf = kmalloc(w.cap);
+    save_functions(&w);
+    return out_to_payload(&w);
+}
+
 /* ---- snapshots: the file, key by key ---- */
 
 struct rdbSnapshot {
@@ -548,6 +673,7 @@ static rdbSnapshot *snapshot_start(rdbSnapshot *s) {
         save_aux(&s->w, "repl-id", ri.replid);
         save_aux_ll(&s->w, "repl-offset", ri.offset);
     }
+    save_functions(&s->w);
     return s;
 }
 
@@ -573,15 +699,6 @@ rdbSnapshot *rdb_snapshot_begin_sink(rdb_sink_fn *sink, void *priv) {
 }
 
 void rdb_snapshot_key(rdbSnapshot *s, kdb *db, const kobj *o) {
-    if (!rdb_can_save(o)) {
-        /* No partial file: the save fails (the previous file stays) rather than drop the key. */
-        if (!s->w.failed) {
-            log_msg(LL_WARNING, "Can't save key '%.*s' of db %d: Keel does not write streams to RDB files yet",
-                    (int)(obj_keylen(o) > 128 ? 128 : obj_keylen(o)), obj_key(o), db->id);
-            s->w.failed = ENOTSUP;
-        }
-        return;
-    }
     if (db->id != s->cur_db) {
         out_byte(&s->w, RDB_OP_SELECTDB);
         save_len(&s->w, (uint64_t)db->id);
@@ -675,14 +792,7 @@ kstr *rdb_dump_payload(const kobj *o) {
     w.buf = kmalloc(w.cap);
     out_byte(&w, rdb_type_of(o));
     save_value(&w, o);
-    unsigned char b[8];
-    put_le(b, RDB_VERSION, 2);
-    out_write(&w, b, 2);
-    put_le(b, crc64(0, w.buf, w.len), 8);
-    out_write(&w, b, 8);
-    kstr *s = kstr_new(w.buf, w.len);
-    kfree(w.buf);
-    return s;
+    return out_to_payload(&w);
 }
 
 size_t rdb_serialized_length(const kobj *o) {
@@ -699,6 +809,7 @@ typedef struct rdbIn {
     const char *err;        /* first failure's reason, NULL while all is well */
     size_t err_pos;
     int empty;              /* the last object was an empty aggregate (skipped in files) */
+    int merge;              /* files: keys and libraries replace those of the same name */
 } rdbIn;
 
 static int in_fail(rdbIn *r, const char *why) {
@@ -1249,10 +1360,232 @@ static int load_quicklist(rdbIn *r, builder *bd, int v2) {
     return 0;
 }
 
+/* ---- streams ---- */
+
+#define STREAM_LP_BAD "Stream listpack integrity check failed."
+#define STREAM_LP_MAX_BYTES (1u << 30)
+
+static void get_id(const unsigned char *b, streamID *id) {
+    id->ms = id->seq = 0;
+    for (int i = 0; i < 8; i++) {
+        id->ms = (id->ms << 8) | b[i];
+        id->seq = (id->seq << 8) | b[8 + i];
+    }
+}
+
+/* Listpack elements read in the stream node's order. Elements are filled in place (an integer
+ * points into its own elem), so arrays of them are sized before they are filled. */
+typedef struct nodeReader {
+    blobIter it;
+    long long scratch;
+    elem *fields;           /* the master fields */
+    elem *ev;               /* the current entry's fields and values */
+    size_t ev_cap;
+    streamStr *fv;
+} nodeReader;
+
+static int nr_elem(nodeReader *nr, elem *e) {
+    return blob_next(&nr->it, e, &nr->scratch) == 1 ? 0 : -1;
+}
+
+/* An integer element (a string holding a canonical integer counts, as for Redis). */
+static int nr_int(nodeReader *nr, long long *v) {
+    elem e;
+    return nr_elem(nr, &e) == 0 && str_to_ll(e.s, e.len, v) ? 0 : -1;
+}
+
+/* A count of elements still to come: at least one byte each. */
+static int nr_count(nodeReader *nr, long long *n) {
+    return nr_int(nr, n) == 0 && *n >= 0 && (size_t)*n <= nr->it.len - nr->it.pos ? 0 : -1;
+}
+
+/* The entries of one node after its master entry; *prev is the last ID loaded (NULL for the
+ * first node), updated. */
+static int load_stream_entries(nodeReader *nr, stream *s, const streamID *master, long long nmaster, long long live,
+                               long long deleted, streamID *prev, int *have_prev) {
+    long long seen_live = 0, seen_deleted = 0;
+    while (seen_live + seen_deleted < live + deleted) {
+        long long flags, dms, dseq, nf = nmaster, lp_count;
+        if (nr_int(nr, &flags) < 0 || flags < 0 || flags > (STREAM_F_DELETED | STREAM_F_SAMEFIELDS)) return -1;
+        if (nr_int(nr, &dms) < 0 || nr_int(nr, &dseq) < 0) return -1;
+        int same = (flags & STREAM_F_SAMEFIELDS) != 0;
+        if (!same && nr_count(nr, &nf) < 0) return -1;
+        if ((size_t)(2 * nf) > nr->ev_cap) {
+            nr->ev_cap = (size_t)(2 * nf);
+            nr->ev = krealloc(nr->ev, sizeof(elem) * nr->ev_cap);
+            nr->fv = krealloc(nr->fv, sizeof(streamStr) * nr->ev_cap);
+        }
+        for (long long j = 0; j < nf; j++) {
+            elem *f = same ? &nr->fields[j] : &nr->ev[2 * j];
+            if ((!same && nr_elem(nr, f) < 0) || nr_elem(nr, &nr->ev[2 * j + 1]) < 0) return -1;
+            nr->fv[2 * j] = (streamStr){f->s, f->len};
+            nr->fv[2 * j + 1] = (streamStr){nr->ev[2 * j + 1].s, nr->ev[2 * j + 1].len};
+        }
+        if (nr_int(nr, &lp_count) < 0 || lp_count != (same ? nf + 3 : 2 * nf + 4)) return -1;
+        streamID id = {master->ms + (uint64_t)dms, master->seq + (uint64_t)dseq};
+        if (stream_id_cmp(&id, master) < 0 || (*have_prev && stream_id_cmp(&id, prev) <= 0)) return -1;
+        stream_load_entry(s, &id, (int)flags, nr->fv, (size_t)nf);
+        *prev = id;
+        *have_prev = 1;
+        if (flags & STREAM_F_DELETED) seen_deleted++;
+        else seen_live++;
+    }
+    return seen_live == live && seen_deleted == deleted ? 0 : -1;
+}
+
+/* One node: its key (the master ID) and its listpack. */
+static int load_stream_node(rdbIn *r, stream *s, nodeReader *nr, streamID *prev, int *have_prev) {
+    rdbStr key, lp;
+    streamID master;
+    long long live, deleted, nmaster, zero;
+    if (load_string(r, &key) < 0) return -1;
+    int rc = key.len == 16 ? 0 : in_fail(r, "Stream node key entry is not the size of a stream ID");
+    if (rc == 0) get_id((const unsigned char *)key.s, &master);
+    str_release(&key);
+    if (rc < 0 || load_string(r, &lp) < 0) return -1;
+    nr->fields = NULL;
+    rc = -1;
+    if (*have_prev && stream_id_cmp(&master, prev) <= 0) goto done;
+    /* Keel's node can take about twice the listpack's bytes (long integers), and holds 32-bit
+     * offsets: listpacks above Redis's own 1 GB cap are refused. */
+    if (lp.len > STREAM_LP_MAX_BYTES) goto done;
+    if (blob_init(&nr->it, BLOB_LISTPACK, lp.s, lp.len) < 0) goto done;
+    nr->scratch = 0;
+    if (nr_count(nr, &live) < 0 || nr_count(nr, &deleted) < 0 || live + deleted == 0) goto done;
+    if (nr_count(nr, &nmaster) < 0) goto done;
+    nr->fields = kmalloc(sizeof(elem) * (size_t)(nmaster ? nmaster : 1));
+    streamStr *mf = kmalloc(sizeof(streamStr) * (size_t)(nmaster ? nmaster : 1));
+    long long j = 0;
+    while (j < nmaster && nr_elem(nr, &nr->fields[j]) == 0) {
+        mf[j] = (streamStr){nr->fields[j].s, nr->fields[j].len};
+        j++;
+    }
+    if (j == nmaster && nr_int(nr, &zero) == 0 && zero == 0) {
+        stream_load_node(s, &master, mf, (size_t)nmaster);
+        elem end;
+        rc = load_stream_entries(nr, s, &master, nmaster, live, deleted, prev, have_prev);
+        if (rc == 0 && blob_next(&nr->it, &end, &nr->scratch) != 0) rc = -1;
+    }
+    kfree(mf);
+done:
+    kfree(nr->fields);
+    str_release(&lp);
+    return rc < 0 ? in_fail(r, STREAM_LP_BAD) : 0;
+}
+
+static int load_id(rdbIn *r, streamID *id) {
+    return load_len(r, &id->ms) < 0 || load_len(r, &id->seq) < 0 ? -1 : 0;
+}
+
+static int load_raw_id(rdbIn *r, streamID *id) {
+    const unsigned char *p = in_take(r, 16);
+    if (!p) return -1;
+    get_id(p, id);
+    return 0;
+}
+
+static int load_millis(rdbIn *r, long long *ms) {
+    const unsigned char *p = in_take(r, 8);
+    if (!p) return -1;
+    *ms = (long long)get_le(p, 8);
+    return 0;
+}
+
+static int load_stream_consumers(rdbIn *r, streamCG *cg) {
+    uint64_t n, npel;
+    if (load_len(r, &n) < 0) return -1;
+    for (uint64_t i = 0; i < n; i++) {
+        rdbStr name;
+        if (load_string(r, &name) < 0) return -1;
+        streamConsumer *sc = stream_consumer_create(cg, name.s, name.len, 0);
+        str_release(&name);
+        if (!sc) return in_fail(r, "Duplicate stream consumer detected.");
+        if (load_millis(r, &sc->seen_time) < 0 || load_len(r, &npel) < 0) return -1;
+        for (uint64_t j = 0; j < npel; j++) {
+            streamID id;
+            if (load_raw_id(r, &id) < 0) return -1;
+            streamNACK *nack = idmap_find(&cg->pel, &id);
+            if (!nack) return in_fail(r, "Consumer entry not found in group global PEL");
+            if (nack->consumer) return in_fail(r, "Duplicated consumer PEL entry loading a stream consumer group");
+            nack->consumer = sc;
+            idmap_insert(&sc->pel, &id, nack);
+        }
+    }
+    for (size_t i = 0; i < cg->pel.len; i++)
+        if (!((streamNACK *)idmap_at(&cg->pel, i)->ptr)->consumer) return in_fail(r, "Stream CG PEL entry without consumer");
+    return 0;
+}
+
+static int load_stream_group(rdbIn *r, stream *s, int v2) {
+    rdbStr name;
+    streamID last;
+    uint64_t entries_read, npel;
+    if (load_string(r, &name) < 0) return -1;
+    int rc = load_id(r, &last);
+    if (rc == 0 && v2) rc = load_len(r, &entries_read);
+    else if (rc == 0) entries_read = (uint64_t)stream_estimate_distance(s, &last);
+    streamCG *cg = rc < 0 ? NULL : stream_group_create(s, name.s, name.len, &last, (long long)entries_read);
+    str_release(&name);
+    if (rc < 0) return -1;
+    if (!cg) return in_fail(r, "Duplicated consumer group name");
+    if (load_len(r, &npel) < 0) return -1;
+    for (uint64_t i = 0; i < npel; i++) {
+        streamID id;
+        long long when;
+        uint64_t count;
+        if (load_raw_id(r, &id) < 0 || load_millis(r, &when) < 0 || load_len(r, &count) < 0) return -1;
+        if (idmap_find(&cg->pel, &id)) return in_fail(r, "Duplicated global PEL entry loading stream consumer group");
+        streamNACK *nack = stream_nack_new(NULL, &id, when);
+        nack->delivery_count = count;
+        idmap_insert(&cg->pel, &id, nack);
+    }
+    return load_stream_consumers(r, cg);
+}
+
+/* STREAM_LISTPACKS (v2 = 0, Redis 5 to 6.2) and STREAM_LISTPACKS_2 (7.0). Redis's checks, plus
+ * the invariants of Keel's nodes (types/stream.h): IDs increase, counts match the entries. */
+static int load_stream_into(rdbIn *r, stream *s, int v2) {
+    uint64_t nodes, length, ngroups, added;
+    streamID prev = {0, 0}, first, maxdel;
+    int have_prev = 0;
+    nodeReader nr = {0};
+    if (load_len(r, &nodes) < 0) return -1;
+    int rc = 0;
+    for (uint64_t i = 0; i < nodes && rc == 0; i++) {
+        if (r->pos >= r->len) rc = in_fail(r, "Short read or OOM loading DB");
+        else rc = load_stream_node(r, s, &nr, &prev, &have_prev);
+    }
+    kfree(nr.ev);
+    kfree(nr.fv);
+    if (rc < 0 || load_len(r, &length) < 0 || load_id(r, &s->last_id) < 0) return -1;
+    if (v2 && (load_id(r, &first) < 0 || load_id(r, &maxdel) < 0 || load_len(r, &added) < 0)) return -1;
+    if (length != s->length) return in_fail(r, "Stream length inconsistent with its entries");
+    if (have_prev && stream_id_cmp(&prev, &s->last_id) > 0) return in_fail(r, "Stream last ID below its entries");
+    if (v2) {
+        s->first_id = first;
+        s->max_deleted_id = maxdel;
+        s->entries_added = added;
+    } else {
+        stream_edge_id(s, 1, &s->first_id);
+        s->entries_added = s->length;
+    }
+    if (load_len(r, &ngroups) < 0) return -1;
+    for (uint64_t i = 0; i < ngroups; i++) {
+        if (r->pos >= r->len) return in_fail(r, "Short read or OOM loading DB");
+        if (load_stream_group(r, s, v2) < 0) return -1;
+    }
+    return 0;
+}
+
+static kobj *load_stream(rdbIn *r, int t, const char *key, size_t klen) {
+    kobj *o = obj_new_ptr(key, klen, OBJ_STREAM, ENC_STREAM, stream_new());
+    if (load_stream_into(r, obj_ptr(o), t == RDB_TYPE_STREAM_LISTPACKS_2) == 0) return o;
+    obj_free(o);
+    return NULL;
+}
+
 /* The load error for an object type Keel does not have. */
 static const char *unsupported_type(int t) {
-    if (t == RDB_TYPE_STREAM_LISTPACKS || t == RDB_TYPE_STREAM_LISTPACKS_2)
-        return "Unsupported RDB object type: stream (Keel has no streams)";
     if (t == RDB_TYPE_MODULE || t == RDB_TYPE_MODULE_2) return "Unsupported RDB object type: module (Keel has no modules)";
     return "Unknown RDB object type";
 }
@@ -1288,6 +1621,7 @@ static kobj *load_object(rdbIn *r, int t, const char *key, size_t klen) {
         kind = t == RDB_TYPE_HASH_ZIPMAP ? BLOB_ZIPMAP : t == RDB_TYPE_HASH_ZIPLIST ? BLOB_ZIPLIST
              : t == RDB_TYPE_HASH_LISTPACK ? BLOB_LISTPACK : -1;
         break;
+    case RDB_TYPE_STREAM_LISTPACKS: case RDB_TYPE_STREAM_LISTPACKS_2: return load_stream(r, t, key, klen);
     default:
         in_fail(r, unsupported_type(t));
         return NULL;
@@ -1312,10 +1646,35 @@ void rdb_set_skip_checksum(int skip) {
     skip_checksum = skip;
 }
 
+/* A DUMP payload's footer: its version is one Keel reads and its CRC64 matches. */
+static int footer_ok(const unsigned char *p, size_t len) {
+    if (len < 10 || get_le(p + len - 10, 2) > RDB_VERSION) return 0;
+    return skip_checksum || crc64(0, p, len - 8) == get_le(p + len - 8, 8);
+}
+
+int rdb_restore_functions(const unsigned char *p, size_t len, int (*fn)(void *priv, const char *code, size_t len),
+                          void *priv, const char **err) {
+    *err = "DUMP payload version or checksum are wrong";
+    if (!footer_ok(p, len)) return -1;
+    rdbIn r = {.p = p, .len = len};   /* strings may run into the footer, as in Redis */
+    while (len - r.pos > 10) {
+        rdbStr code;
+        int t = in_byte(&r);
+        *err = t < 0 ? "can not read data type" : "given type is not a function";
+        if (t != RDB_OP_FUNCTION2) return -1;
+        *err = "failed loading the given functions payload";
+        if (load_string(&r, &code) < 0) return -1;
+        int rc = fn(priv, code.s, code.len);
+        str_release(&code);
+        *err = NULL;
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
 kobj *rdb_restore_payload(const char *key, size_t klen, const unsigned char *p, size_t len, int *err) {
     *err = RDB_RESTORE_BAD_FOOTER;
-    if (len < 10 || get_le(p + len - 10, 2) > RDB_VERSION) return NULL;
-    if (!skip_checksum && crc64(0, p, len - 8) != get_le(p + len - 8, 8)) return NULL;
+    if (!footer_ok(p, len)) return NULL;
     rdbIn r = {.p = p, .len = len};   /* the footer too: Redis reads a payload's value from the whole buffer */
     int t = in_byte(&r);
     kobj *o = t < 0 ? NULL : load_object(&r, t, key, klen);
@@ -1344,10 +1703,11 @@ static int load_key(rdbIn *r, kdb *db, int t, keyMeta *m, rdbLoadStats *st, long
     } else if (m->expire != OBJ_NO_EXPIRE && m->expire < now) {
         obj_free(o);
         st->keys_expired++;
-    } else if (tableFind(db_keys(db), k.s, k.len)) {
+    } else if (!r->merge && tableFind(db_keys(db), k.s, k.len)) {
         obj_free(o);
         rc = in_fail(r, "Duplicate key found in RDB file");
     } else {
+        if (r->merge) db_delete(db, k.s, k.len);
         o = db_add_with_expire(db, o, m->expire);
         evict_set_access(o, m->lfu_freq, m->lru_idle);
         st->keys_loaded++;
@@ -1385,6 +1745,18 @@ static int load_aux(rdbIn *r, rdbLoadStats *st) {
     str_release(&name);
     str_release(&value);
     return 0;
+}
+
+static int load_function(rdbIn *r) {
+    static char why[512];
+    rdbStr code;
+    if (load_string(r, &code) < 0) return -1;
+    char err[400] = "Keel's functions are not available";
+    int rc = rdb_function_hooks.load ? rdb_function_hooks.load(code.s, code.len, r->merge, err, sizeof(err)) : -1;
+    str_release(&code);
+    if (rc == 0) return 0;
+    snprintf(why, sizeof(why), "Failed loading library, %s", err);
+    return in_fail(r, why);
 }
 
 static int load_all(rdbIn *r, rdbLoadStats *st) {
@@ -1433,8 +1805,10 @@ static int load_all(rdbIn *r, rdbLoadStats *st) {
             if (load_aux(r, st) < 0) return -1;
             continue;
         case RDB_OP_MODULE_AUX: return in_fail(r, "Unsupported RDB opcode: module aux data (Keel has no modules)");
-        case RDB_OP_FUNCTION: case RDB_OP_FUNCTION2:
-            return in_fail(r, "Unsupported RDB opcode: functions (Keel has no functions)");
+        case RDB_OP_FUNCTION2:
+            if (load_function(r) < 0) return -1;
+            continue;
+        case RDB_OP_FUNCTION: return in_fail(r, "Unsupported RDB opcode: functions of Redis 7.0's release candidates");
         default:
             if (load_key(r, db, t, &m, st, now) < 0) return -1;
         }
@@ -1458,7 +1832,7 @@ eof:
     return 0;
 }
 
-int rdb_load_file(const char *path, rdbLoadStats *st) {
+int rdb_load_file(const char *path, rdbLoadStats *st, int merge) {
     memset(st, 0, sizeof(*st));
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
@@ -1480,7 +1854,7 @@ int rdb_load_file(const char *path, rdbLoadStats *st) {
         return -1;
     }
     if (map) madvise(map, size, MADV_SEQUENTIAL);
-    rdbIn r = {.p = map, .len = size};
+    rdbIn r = {.p = map, .len = size, .merge = merge};
     int rc = load_all(&r, st);
     if (map) munmap(map, size);
     if (rc < 0) {

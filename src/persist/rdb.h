@@ -2,16 +2,18 @@
  *
  * Writing follows redis-server 7.0.15 byte for byte wherever Keel's encoding is the same as
  * Redis's (strings, integers, listpack hashes and sorted sets, intsets; tables are written in
- * Keel's iteration order, and LZF output may differ from liblzf's). Reading accepts everything
- * redis-server 7.0.15 writes plus the older encodings it still loads (zipmap, ziplist, intset,
- * quicklist v1, string-encoded scores), and builds each value member by member through the
- * type modules, so the resulting encodings follow the configured *-max-* limits.
+ * Keel's iteration order, and LZF output may differ from liblzf's). Streams are written as
+ * STREAM_LISTPACKS_2, each of Keel's nodes as one of Redis's listpacks (tombstones included).
+ * Reading accepts everything redis-server 7.0.15 writes plus the older encodings it still loads
+ * (zipmap, ziplist, intset, quicklist v1, string-encoded scores, STREAM_LISTPACKS), and builds
+ * each value member by member through the type modules, so the resulting encodings follow the
+ * configured *-max-* limits; a stream's nodes are rebuilt one for one from its listpacks.
  *
  * Input is untrusted: every length is checked against the bytes that remain before anything
  * is allocated, every blob (listpack, ziplist, zipmap, intset, LZF) is walked entry by entry
  * with bounds and consistency checks, and duplicates are refused, so a corrupt file or payload
- * fails with a reason and never crashes or allocates more than its own size allows. Types Keel
- * does not have (streams, modules, functions) fail with their name. */
+ * fails with a reason and never crashes or allocates more than its own size allows. Modules,
+ * which Keel does not have, fail with their name. */
 #ifndef KEEL_RDB_H
 #define KEEL_RDB_H
 
@@ -65,13 +67,12 @@ void rdb_snapshot_abort(rdbSnapshot *s);
 /* fsync of the directory holding path (after a rename into it): 0 or -1. */
 int rdb_fsync_dir_of(const char *path);
 
-/* Loads `path` into the (empty) databases. Returns 0 on success, 1 if the file does not
- * exist, -1 after logging "<path>: offset N: reason" (the databases may then hold part of it). */
-int rdb_load_file(const char *path, rdbLoadStats *stats);
+/* Loads `path` into the databases (empty ones, or with merge - DEBUG RELOAD MERGE - keys and
+ * libraries of the file replace those of the same name). Returns 0 on success, 1 if the file
+ * does not exist, -1 after logging "<path>: offset N: reason" (the databases may then hold part
+ * of it). */
+int rdb_load_file(const char *path, rdbLoadStats *stats, int merge);
 
-/* 0 for values Keel cannot write in RDB form yet (streams): a save that meets one fails,
- * DUMP refuses it. */
-int rdb_can_save(const kobj *o);
 /* DUMP: the value's serialization, the RDB version (2 bytes) and a CRC64 (8 bytes). */
 kstr *rdb_dump_payload(const kobj *o);
 
@@ -79,6 +80,26 @@ enum { RDB_RESTORE_OK = 0, RDB_RESTORE_BAD_FOOTER = 1, RDB_RESTORE_BAD_DATA = 2 
 /* RESTORE: a new unlinked object named key from a DUMP payload, or NULL with *err set to
  * RDB_RESTORE_BAD_FOOTER (version or checksum wrong) or RDB_RESTORE_BAD_DATA. */
 kobj *rdb_restore_payload(const char *key, size_t klen, const unsigned char *p, size_t len, int *err);
+
+/* Functions belong to the scripting engine (a higher layer), which fills these hooks at start-up.
+ * A file holds every library as FUNCTION2 + its code, after the AUX fields (as Redis). */
+typedef struct rdbFunctionHooks {
+    size_t (*count)(void);                                /* libraries */
+    const char *(*code)(size_t i, size_t *len);           /* library i's code */
+    /* Adds a library read from a file (replacing one of the same name with replace): 0, or -1
+     * with the reason in err (errlen bytes). */
+    int (*load)(const char *code, size_t len, int replace, char *err, size_t errlen);
+    void (*clear)(void);                                  /* drops every library (DEBUG RELOAD) */
+} rdbFunctionHooks;
+extern rdbFunctionHooks rdb_function_hooks;
+
+/* FUNCTION DUMP: every library as FUNCTION2 + code, then the RDB version and a CRC64. */
+kstr *rdb_dump_functions(void);
+/* FUNCTION RESTORE: checks the payload's version and checksum, then hands each library's code
+ * to fn in order. Returns 0; or -1 with *err Redis's reply ("DUMP payload version or checksum
+ * are wrong", "can not read data type", ...), or with *err NULL when fn returned -1. */
+int rdb_restore_functions(const unsigned char *p, size_t len, int (*fn)(void *priv, const char *code, size_t len),
+                          void *priv, const char **err);
 
 /* DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE then checks only the payload's version. */
 void rdb_set_skip_checksum(int skip);

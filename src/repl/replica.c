@@ -323,7 +323,7 @@ static void transfer_done(size_t used) {
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     rdbLoadStats stats = {0};
     wstream_pause(1);
-    int rc = rdb_load_file(path, &stats);
+    int rc = rdb_load_file(path, &stats, 0);
     wstream_pause(0);
     if (rc != 0) {
         for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);

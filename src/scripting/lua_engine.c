@@ -49,13 +49,15 @@
 #define REG_HANDLER "keel_err_handler"   /* registry: error_handler, made once */
 #define GC_PERIOD 50                     /* runs between incremental GC steps, as Redis */
 
-static lua_State *lua;
+static lua_State *lua;                   /* EVAL's scripts (SCRIPT FLUSH replaces it) */
 static client *lua_client;               /* the fake client redis.call() runs commands on */
 static long long cached_scripts;         /* entries of REG_SCRIPTS */
 
 /* The run in progress (valid while running != 0). */
 static struct {
     int running;
+    int function;            /* an FCALL (else an EVAL): FUNCTION KILL vs SCRIPT KILL */
+    const char *name;        /* the function's name (FUNCTION STATS) */
     client *caller;
     int flags;               /* SCRIPT_FLAG_* of the running script */
     int readonly;            /* *_RO command or no-writes flag: writes are refused */
@@ -68,6 +70,7 @@ static struct {
 
 #define HOOK_INSTRUCTIONS 100000   /* the count hook's period: cheap, yet ~ms granularity */
 #define ERR_BUSY "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+#define ERR_BUSY_FUNCTION "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
 #define ERR_KILLED "-ERR Script killed by user with SCRIPT KILL..."
 
 /* ---------------------------------------------------------------- state and sandbox */
@@ -86,12 +89,11 @@ static int readonly_newindex(lua_State *L) {
     return luaL_error(L, "Attempt to modify a readonly table");
 }
 
-static int missing_global(lua_State *L) {
+int script_missing_global(lua_State *L) {
     return luaL_error(L, "Script attempted to access nonexistent global variable '%s'", lua_tostring(L, 2));
 }
 
-/* Pushes a read-only proxy of the table at index t (absolute). */
-static void push_readonly_proxy(lua_State *L, int t) {
+void script_push_readonly_proxy(lua_State *L, int t) {
     lua_newtable(L);
     lua_newtable(L);
     lua_pushvalue(L, t);
@@ -231,46 +233,62 @@ static void protect_globals(lua_State *L) {
                                        "cmsgpack", NULL};
     for (int i = 0; libs[i]; i++) {
         lua_getglobal(L, libs[i]);
-        push_readonly_proxy(L, lua_gettop(L));
+        script_push_readonly_proxy(L, lua_gettop(L));
         lua_setglobal(L, libs[i]);
         lua_pop(L, 1);
     }
-    push_readonly_proxy(L, LUA_GLOBALSINDEX);
+    script_push_readonly_proxy(L, LUA_GLOBALSINDEX);
     lua_pushvalue(L, -1);
     lua_setglobal(L, "_G");
     lua_setfield(L, LUA_REGISTRYINDEX, REG_ENV);
     /* Last: from now on reading a missing global raises. */
     lua_newtable(L);
-    lua_pushcfunction(L, missing_global);
+    lua_pushcfunction(L, script_missing_global);
     lua_setfield(L, -2, "__index");
     lua_setmetatable(L, LUA_GLOBALSINDEX);
 }
 
-static void open_state(void) {
-    lua = lua_newstate(lua_alloc, NULL);
-    open_libs(lua);
-    register_redis_api(lua);
-    lua_newtable(lua);
-    lua_setfield(lua, LUA_REGISTRYINDEX, REG_SCRIPTS);
-    lua_newtable(lua);
-    lua_setfield(lua, LUA_REGISTRYINDEX, REG_FLAGS);
-    lua_pushcfunction(lua, error_handler);
-    lua_setfield(lua, LUA_REGISTRYINDEX, REG_HANDLER);
-    protect_globals(lua);
+lua_State *script_new_state(void) {
+    lua_State *L = lua_newstate(lua_alloc, NULL);
+    open_libs(L);
+    register_redis_api(L);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_SCRIPTS);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_FLAGS);
+    lua_pushcfunction(L, error_handler);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_HANDLER);
+    protect_globals(L);
+    return L;
+}
+
+void script_env_index(lua_State *L, int idx) {
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_ENV);
+    lua_getmetatable(L, -1);
+    if (idx) lua_pushvalue(L, idx);
+    else lua_pushvalue(L, LUA_GLOBALSINDEX);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 2);
+}
+
+void script_set_env(lua_State *L) {
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_ENV);
+    lua_setfenv(L, -2);
 }
 
 static const char *busy_error(client *c, const command *cmd);
 
 void scripting_init(void) {
     dispatch_busy_error = busy_error;
-    open_state();
+    lua = script_new_state();
     lua_client = client_create_fake();
+    functions_init();
 }
 
 void scripting_reset(void) {
     if (run.running) return;
     lua_close(lua);
-    open_state();
+    lua = script_new_state();
     cached_scripts = 0;
 }
 
@@ -290,21 +308,23 @@ int script_running(void) {
 
 /* dispatch_busy_error: see server.h. While a script is busy only allow-busy commands run
  * (SCRIPT KILL, SHUTDOWN, ...); SHUTDOWN itself refuses to save then (cmd_server.c). */
-static const char *busy_error(client *c, const command *cmd) {
-    return run.busy && !(cmd->flags & CMD_ALLOW_BUSY) ? ERR_BUSY : NULL;
-}
-
 const char *script_busy_reply(void) {
-    return run.busy ? ERR_BUSY : NULL;
+    return !run.busy ? NULL : run.function ? ERR_BUSY_FUNCTION : ERR_BUSY;
 }
 
-void script_kill(client *c) {
+static const char *busy_error(client *c, const command *cmd) {
+    return cmd->flags & CMD_ALLOW_BUSY ? NULL : script_busy_reply();
+}
+
+void script_kill(client *c, int function) {
     if (!run.busy) {
         reply_error(c, "-NOTBUSY No scripts in execution right now.");
     } else if (run.wrote) {
         reply_error(c, "-UNKILLABLE Sorry the script already executed write commands against the dataset. You can "
                        "either wait the script termination or kill the server in a hard way using the SHUTDOWN "
                        "NOSAVE command.");
+    } else if (function != run.function) {
+        reply_error(c, run.function ? ERR_BUSY_FUNCTION : ERR_BUSY);
     } else {
         run.killed = 1;
         reply_ok(c);
@@ -600,6 +620,12 @@ static void register_redis_api(lua_State *L) {
 
 /* ---------------------------------------------------------------- script cache */
 
+const scriptFlagName script_flag_names[] = {
+    {"no-writes", SCRIPT_FLAG_NO_WRITES}, {"allow-oom", SCRIPT_FLAG_ALLOW_OOM},
+    {"allow-stale", SCRIPT_FLAG_ALLOW_STALE}, {"no-cluster", SCRIPT_FLAG_NO_CLUSTER},
+    {"allow-cross-slot-keys", SCRIPT_FLAG_ALLOW_CROSS_SLOT}, {NULL, 0},
+};
+
 /* Parses a "#!lua ..." first line into flags. Returns 0, or -1 after replying the error. */
 static int parse_shebang(client *c, const char *body, size_t len, int *flags) {
     const char *nl = memchr(body, '\n', len);
@@ -619,10 +645,7 @@ static int parse_shebang(client *c, const char *body, size_t len, int *flags) {
             rc = -1;
             break;
         }
-        static const struct { const char *name; int flag; } names[] = {
-            {"no-writes", SCRIPT_FLAG_NO_WRITES}, {"allow-oom", SCRIPT_FLAG_ALLOW_OOM},
-            {"allow-stale", SCRIPT_FLAG_ALLOW_STALE}, {"no-cluster", SCRIPT_FLAG_NO_CLUSTER},
-            {"allow-cross-slot-keys", SCRIPT_FLAG_ALLOW_CROSS_SLOT}, {NULL, 0}};
+        const scriptFlagName *names = script_flag_names;
         char *save2 = NULL;
         for (char *f = strtok_r(tok + 6, ",", &save2); f; f = strtok_r(NULL, ",", &save2)) {
             int i = 0;
@@ -725,32 +748,36 @@ static int error_handler(lua_State *L) {
 }
 
 /* Replies the error table at the top of the stack as Redis formats a failed script. */
-static void reply_script_error(client *c, const char *sha) {
-    int t = lua_gettop(lua);
+static void reply_script_error(client *c, lua_State *L, const char *name) {
+    int t = lua_gettop(L);
     const char *err = NULL, *source = NULL;
-    if (lua_istable(lua, t)) {
-        lua_getfield(lua, t, "err");
-        lua_getfield(lua, t, "source");
-        lua_getfield(lua, t, "line");
-        err = lua_tostring(lua, t + 1);
-        source = lua_tostring(lua, t + 2);
+    if (lua_istable(L, t)) {
+        lua_getfield(L, t, "err");
+        lua_getfield(L, t, "source");
+        lua_getfield(L, t, "line");
+        err = lua_tostring(L, t + 1);
+        source = lua_tostring(L, t + 2);
     }
     kstr *msg = kstr_catfmt(kstr_empty(128), "-%s", err ? err : "ERR unknown error");
-    if (source && lua_isnumber(lua, t + 3))
-        msg = kstr_catfmt(msg, " script: %s, on %s:%d.", sha, source, lua_number_to_int(lua_tonumber(lua, t + 3)));
-    if (lua_istable(lua, t) && lua_error_table_counted(lua, t)) reply_error_uncounted(c, msg->buf);
+    if (source && lua_isnumber(L, t + 3))
+        msg = kstr_catfmt(msg, " script: %s, on %s:%d.", name, source, lua_number_to_int(lua_tonumber(L, t + 3)));
+    if (lua_istable(L, t) && lua_error_table_counted(L, t)) reply_error_uncounted(c, msg->buf);
     else reply_error(c, msg->buf);
     kstr_free(msg);
-    lua_settop(lua, t - 1);
+    lua_settop(L, t - 1);
+}
+
+static void push_array(lua_State *L, const karg *a, int n) {
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        lua_pushlstring(L, a[i].ptr, a[i].len);
+        lua_rawseti(L, -2, i + 1);
+    }
 }
 
 /* Sets the real global `name` to an array of the given arguments. */
 static void set_global_array(const char *name, const karg *a, int n) {
-    lua_createtable(lua, n, 0);
-    for (int i = 0; i < n; i++) {
-        lua_pushlstring(lua, a[i].ptr, a[i].len);
-        lua_rawseti(lua, -2, i + 1);
-    }
+    push_array(lua, a, n);
     lua_pushstring(lua, name);
     lua_insert(lua, -2);
     lua_rawset(lua, LUA_GLOBALSINDEX);
@@ -761,14 +788,14 @@ static int script_over_maxmemory(void) {
     return server.maxmemory && mem_used() > (size_t)server.maxmemory;
 }
 
-static void run_script(client *c, const char *sha, int flags, int readonly, int nkeys) {
+/* Runs the function below its nargs arguments on L's stack, above the error handler at
+ * `handler`, and replies its result or error (named `name`). */
+static void run_pushed(client *c, lua_State *L, int handler, int nargs, const char *name, int flags, int readonly,
+                       int function) {
     static int runs_since_gc;
-    lua_getfield(lua, LUA_REGISTRYINDEX, REG_HANDLER);
-    int handler = lua_gettop(lua);
-    push_cached(REG_SCRIPTS, sha);
-    set_global_array("KEYS", c->argv + 3, nkeys);
-    set_global_array("ARGV", c->argv + 3 + nkeys, c->argc - 3 - nkeys);
     run.running = 1;
+    run.function = function;
+    run.name = name;
     run.caller = c;
     run.flags = flags;
     run.readonly = readonly || (flags & SCRIPT_FLAG_NO_WRITES);
@@ -776,25 +803,65 @@ static void run_script(client *c, const char *sha, int flags, int readonly, int 
     run.busy = run.killed = 0;
     run.oom = script_over_maxmemory();
     run.start_ms = mstime();
-    if (server.busy_reply_threshold > 0) lua_sethook(lua, busy_hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+    if (server.busy_reply_threshold > 0) lua_sethook(L, busy_hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
     lua_client->db = c->db;
     lua_client->resp = 2;
-    int rc = lua_pcall(lua, 0, 1, handler);
-    lua_sethook(lua, NULL, 0, 0);
+    int rc = lua_pcall(L, nargs, 1, handler);
+    lua_sethook(L, NULL, 0, 0);
     if (run.busy) {
         client_pause_reading(c, 0);
         log_msg(LL_WARNING, "Slow script finished in %lld milliseconds", mstime() - run.start_ms);
     }
     run.running = run.busy = run.killed = 0;
     run.caller = NULL;
-    if (rc != 0) reply_script_error(c, sha);
-    else lua_to_reply(c, lua, lua_client->resp);
-    lua_settop(lua, handler - 1);
+    if (rc != 0) reply_script_error(c, L, name);
+    else lua_to_reply(c, L, lua_client->resp);
+    lua_settop(L, handler - 1);
     /* Garbage from scripts should not pile up: an incremental step every GC_PERIOD runs. */
     if (++runs_since_gc >= GC_PERIOD) {
-        lua_gc(lua, LUA_GCSTEP, GC_PERIOD);
+        lua_gc(L, LUA_GCSTEP, GC_PERIOD);
         runs_since_gc = 0;
     }
+}
+
+static void run_script(client *c, const char *sha, int flags, int readonly, int nkeys) {
+    lua_getfield(lua, LUA_REGISTRYINDEX, REG_HANDLER);
+    int handler = lua_gettop(lua);
+    push_cached(REG_SCRIPTS, sha);
+    set_global_array("KEYS", c->argv + 3, nkeys);
+    set_global_array("ARGV", c->argv + 3 + nkeys, c->argc - 3 - nkeys);
+    run_pushed(c, lua, handler, 0, sha, flags, readonly, 0);
+}
+
+void script_run_function(client *c, lua_State *L, int ref, const char *name, int flags, int readonly, int nkeys) {
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_HANDLER);
+    int handler = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    push_array(L, c->argv + 3, nkeys);
+    push_array(L, c->argv + 3 + nkeys, c->argc - 3 - nkeys);
+    run_pushed(c, L, handler, 2, name, flags, readonly, 1);
+}
+
+int script_run_info(const char **name, client **caller, long long *duration_ms) {
+    if (!run.running) return 0;
+    *name = run.name;
+    *caller = run.caller;
+    *duration_ms = mstime() - run.start_ms;
+    return run.function ? 1 : -1;
+}
+
+int script_check_flags(client *c, int flags, int readonly) {
+    if (flags & SCRIPT_FLAG_COMPAT) return 0;
+    /* A script that may write, and doesn't allow OOM, is refused up front when over maxmemory. */
+    if (!(flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && script_over_maxmemory()) {
+        reply_error(c, ERR_OOM);
+        return -1;
+    }
+    if (readonly && !(flags & SCRIPT_FLAG_NO_WRITES)) {
+        reply_error(c, "Can not execute a script with write flag using *_ro command.");
+        return -1;
+    }
+    return 0;
 }
 
 /* Parses numkeys (argv[2]); replies the error and returns -1 when invalid. */
@@ -832,15 +899,6 @@ void script_eval(client *c, int by_sha, int readonly) {
     push_cached(REG_FLAGS, sha);
     int flags = lua_number_to_int(lua_tonumber(lua, -1));
     lua_pop(lua, 1);
-    if (readonly && !(flags & SCRIPT_FLAG_COMPAT) && !(flags & SCRIPT_FLAG_NO_WRITES)) {
-        reply_error(c, "Can not execute a script with write flag using *_ro command.");
-        return;
-    }
-    /* A script with a shebang declares what it may do: one that may write, and doesn't allow
-     * OOM, is refused up front when over maxmemory. */
-    if (!(flags & (SCRIPT_FLAG_COMPAT | SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && script_over_maxmemory()) {
-        reply_error(c, ERR_OOM);
-        return;
-    }
+    if (script_check_flags(c, flags, readonly) < 0) return;
     run_script(c, sha, flags, readonly, nkeys);
 }

@@ -34,6 +34,24 @@ void reply_error_uncounted(client *c, const char *msg);
 int lua_number_to_int(lua_Number n);
 long long lua_number_to_ll(lua_Number n);
 
+/* ---- What functions.c shares with the engine (lua_engine.c) ---- */
+/* A sandboxed state as EVAL's: libraries, the redis API, read-only globals, the scripts'
+ * environment proxy. */
+lua_State *script_new_state(void);
+/* Points the environment proxy's lookups at the table at idx (0: the real globals): FUNCTION
+ * LOAD runs library code against the library API, FCALL against the globals. */
+void script_env_index(lua_State *L, int idx);
+void script_set_env(lua_State *L);                   /* the function on top runs in the proxy */
+void script_push_readonly_proxy(lua_State *L, int t);
+int script_missing_global(lua_State *L);             /* __index raising the missing-global error */
+/* Runs the function registry[ref] with the KEYS and ARGV tables of an FCALL (argv[3..]) as its
+ * arguments, replies its result or its error (named name). */
+void script_run_function(client *c, lua_State *L, int ref, const char *name, int flags, int readonly, int nkeys);
+/* The flags' refusals before a run (OOM, *_RO): replies and returns -1, else 0. */
+int script_check_flags(client *c, int flags, int readonly);
+/* The run in progress: 1 (a function) or -1 (an EVAL) with its name, caller and duration; 0. */
+int script_run_info(const char **name, client **caller, long long *duration_ms);
+
 /* The struct and cmsgpack libraries (lua_struct.c, lua_cmsgpack.c): push the module table. */
 int luaopen_keel_struct(lua_State *L);
 int luaopen_keel_cmsgpack(lua_State *L);

@@ -1,4 +1,5 @@
-/* script.h - Lua scripting (EVAL and friends): the engine behind src/commands/cmd_script.c.
+/* script.h - Lua scripting (EVAL and friends, functions and FCALL): the engine behind
+ * src/commands/cmd_script.c and cmd_function.c.
  *
  * One Lua 5.1 state (Debian's liblua5.1, linked) holds every cached script as a function named
  * by the SHA-1 of its body. A script runs atomically: redis.call() executes commands through
@@ -44,7 +45,27 @@ size_t scripting_memory(void);
 const char *script_busy_reply(void);
 
 
-/* SCRIPT KILL: replies NOTBUSY, UNKILLABLE or OK (the script then fails at its next hook). */
-void script_kill(client *c);
+/* SCRIPT KILL (function = 0) and FUNCTION KILL (1): replies NOTBUSY, UNKILLABLE, BUSY (the
+ * other kind of script runs) or OK (the script then fails at its next hook). */
+void script_kill(client *c, int function);
+
+/* Flag names in Redis's order (shebangs, redis.register_function, FUNCTION LIST). */
+typedef struct scriptFlagName {
+    const char *name;
+    int flag;
+} scriptFlagName;
+extern const scriptFlagName script_flag_names[];
+
+/* ---- Functions (functions.c): libraries of named Lua functions in their own Lua state,
+ * loaded by FUNCTION LOAD/RESTORE and from RDB files (FUNCTION2), called by FCALL. */
+void functions_init(void);
+void function_load(client *c);       /* FUNCTION LOAD [REPLACE] code */
+void function_delete(client *c);     /* FUNCTION DELETE name */
+void function_flush(client *c);      /* FUNCTION FLUSH [ASYNC|SYNC] */
+void function_list(client *c);       /* FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE] */
+void function_stats(client *c);
+void function_dump(client *c);
+void function_restore(client *c);    /* FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE] */
+void fcall(client *c, int readonly); /* FCALL and FCALL_RO */
 
 #endif

@@ -188,13 +188,14 @@ static int same_fields(const streamNode *n, const streamStr *fv, size_t nfields)
     return 1;
 }
 
-static streamNode *node_new(const streamStr *fv, size_t nfields) {
+/* A node whose master fields are fields[0], fields[stride], ... (nfields of them). */
+static streamNode *node_new(const streamStr *fields, size_t nfields, size_t stride) {
     size_t bytes = varint_size(nfields);
-    for (size_t i = 0; i < nfields; i++) bytes += str_size(&fv[2 * i]);
+    for (size_t i = 0; i < nfields; i++) bytes += str_size(&fields[stride * i]);
     streamNode *n = kmalloc(sizeof(streamNode) + bytes);
     memset(n, 0, sizeof(*n));
     unsigned char *p = n->data + varint_put(n->data, nfields);
-    for (size_t i = 0; i < nfields; i++) p = str_put(p, &fv[2 * i]);
+    for (size_t i = 0; i < nfields; i++) p = str_put(p, &fields[stride * i]);
     n->bytes = n->entries_off = (uint32_t)bytes;
     return n;
 }
@@ -227,6 +228,32 @@ static int entry_deleted(const streamNode *n, size_t off) {
     return (n->data[off] & STREAM_F_DELETED) != 0;
 }
 
+/* Appends an entry to the last node: flags are STREAM_F_*; with SAMEFIELDS only the values of
+ * fv are stored (the fields are the node's master fields). Updates the node, not the stream. */
+static void node_put_entry(stream *s, const streamID *id, int flags, const streamStr *fv, size_t nfields) {
+    idEntry *slot = idmap_at(&s->nodes, s->nodes.len - 1);
+    streamNode *n = slot->ptr;
+    int same = (flags & STREAM_F_SAMEFIELDS) != 0;
+    uint64_t dms = id->ms - slot->id.ms, seq = dms ? id->seq : id->seq - slot->id.seq;
+    size_t add = 1 + varint_size(dms) + varint_size(seq) + (same ? 0 : varint_size(nfields));
+    for (size_t i = 0; i < 2 * nfields; i++)
+        if (!same || i % 2 == 1) add += str_size(&fv[i]);
+    n = krealloc(n, node_alloc_size(n) + add);
+    slot->ptr = n;
+    n->last_off = n->bytes;
+    unsigned char *p = n->data + n->bytes;
+    *p++ = (unsigned char)flags;
+    p += varint_put(p, dms);
+    p += varint_put(p, seq);
+    if (!same) p += varint_put(p, nfields);
+    for (size_t i = 0; i < 2 * nfields; i++)
+        if (!same || i % 2 == 1) p = str_put(p, &fv[i]);
+    n->bytes += (uint32_t)add;
+    n->count++;
+    if (!(flags & STREAM_F_DELETED)) n->live++;
+    n->last = *id;
+}
+
 void stream_append(stream *s, const streamID *id, const streamStr *fv, size_t nfields, long long node_max_bytes,
                    long long node_max_entries) {
     size_t total = 0;
@@ -237,29 +264,10 @@ void stream_append(stream *s, const streamID *id, const streamStr *fv, size_t nf
               (node_max_entries > 0 && (long long)n->count >= node_max_entries)))
         n = NULL;
     if (!n) {
-        n = node_new(fv, nfields);
+        n = node_new(fv, nfields, 2);
         idmap_insert(&s->nodes, id, n);
     }
-    const streamID *first = &idmap_at(&s->nodes, s->nodes.len - 1)->id;
-    uint64_t dms = id->ms - first->ms, seq = dms ? id->seq : id->seq - first->seq;
-    int same = same_fields(n, fv, nfields);
-    size_t add = 1 + varint_size(dms) + varint_size(seq) + (same ? 0 : varint_size(nfields));
-    for (size_t i = 0; i < 2 * nfields; i++)
-        if (!same || i % 2 == 1) add += str_size(&fv[i]);
-    n = krealloc(n, node_alloc_size(n) + add);
-    idmap_at(&s->nodes, s->nodes.len - 1)->ptr = n;
-    n->last_off = n->bytes;
-    unsigned char *p = n->data + n->bytes;
-    *p++ = same ? STREAM_F_SAMEFIELDS : 0;
-    p += varint_put(p, dms);
-    p += varint_put(p, seq);
-    if (!same) p += varint_put(p, nfields);
-    for (size_t i = 0; i < 2 * nfields; i++)
-        if (!same || i % 2 == 1) p = str_put(p, &fv[i]);
-    n->bytes += (uint32_t)add;
-    n->count++;
-    n->live++;
-    n->last = *id;
+    node_put_entry(s, id, same_fields(n, fv, nfields) ? STREAM_F_SAMEFIELDS : 0, fv, nfields);
     s->length++;
     s->last_id = *id;
     s->entries_added++;
@@ -376,6 +384,43 @@ void stream_iter_delete(streamIter *it) {
 void stream_iter_stop(streamIter *it) {
     kfree(it->offs);
     it->offs = NULL;
+}
+
+/* ---- The RDB form -------------------------------------------------------------------------- */
+
+size_t stream_node_count(const stream *s) {
+    return s->nodes.len;
+}
+
+void stream_iter_node(streamIter *it, stream *s, size_t i, streamID *master, size_t *nfields) {
+    memset(it, 0, sizeof(*it));
+    it->s = s;
+    it->ni = i;
+    iter_load(it);
+    *master = it->first;
+    uint64_t nf;
+    it->mp = varint_get(it->node->data, &nf);
+    *nfields = (size_t)nf;
+}
+
+void stream_iter_master_field(streamIter *it, streamStr *f) {
+    it->mp = str_get(it->mp, f, it->fbuf);
+}
+
+int stream_iter_next_raw(streamIter *it, int *flags) {
+    if (it->pos >= it->node->bytes) return 0;
+    it->pos = entry_parse(it->node, &it->first, it->pos, it);
+    *flags = it->node->data[it->entry_off];
+    return 1;
+}
+
+void stream_load_node(stream *s, const streamID *master, const streamStr *fields, size_t nfields) {
+    idmap_insert(&s->nodes, master, node_new(fields, nfields, 1));
+}
+
+void stream_load_entry(stream *s, const streamID *id, int flags, const streamStr *fv, size_t nfields) {
+    node_put_entry(s, id, flags, fv, nfields);
+    if (!(flags & STREAM_F_DELETED)) s->length++;
 }
 
 void stream_edge_id(stream *s, int first, streamID *id) {

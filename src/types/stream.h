@@ -183,6 +183,26 @@ void stream_edge_id(stream *s, int first, streamID *id);
  * Returns the number of entries removed. */
 long long stream_trim(stream *s, long long maxlen, const streamID *minid, int approx, long long limit);
 
+/* ---- The RDB form (persist/rdb.c) -------------------------------------------------------------
+ * Writing: stream_iter_node starts an iterator on node i (0 <= i < stream_node_count) and gives
+ * its master ID (the node's key) and master field count; it->node->count / ->live are its
+ * entries with and without tombstones. stream_iter_master_field then reads the master fields in
+ * order (nfields calls), and stream_iter_next_raw every entry of the node, tombstones included,
+ * with its STREAM_F_* flags (fields and values with stream_iter_field; stop with
+ * stream_iter_stop).
+ * Loading: stream_load_node adds a node keyed master with these master fields, then
+ * stream_load_entry appends entries to it (fv in pairs as for stream_append; with
+ * STREAM_F_SAMEFIELDS only the values are kept, and nfields must be the master's count). The
+ * caller keeps the invariants: every node gets >= 1 entry, master <= its first entry, IDs
+ * strictly increase across the stream, flags hold only STREAM_F_* bits. Loading counts length;
+ * last_id, first_id, max_deleted_id and entries_added are the caller's. */
+size_t stream_node_count(const stream *s);
+void stream_iter_node(streamIter *it, stream *s, size_t i, streamID *master, size_t *nfields);
+void stream_iter_master_field(streamIter *it, streamStr *f);
+int stream_iter_next_raw(streamIter *it, int *flags);
+void stream_load_node(stream *s, const streamID *master, const streamStr *fields, size_t nfields);
+void stream_load_entry(stream *s, const streamID *id, int flags, const streamStr *fv, size_t nfields);
+
 /* ---- Consumer groups ------------------------------------------------------------------------ */
 
 streamCG *stream_group_find(const stream *s, const char *name, size_t len);

@@ -676,6 +676,8 @@ static void reply_stream_part(client *c, const karg *key, stream *s, const strea
         reply_range(c, s, &start, &ID_MAX, count, 0, NULL);
         return;
     }
+    /* The group's state changes: the BGSAVE writes the stream first. */
+    db_will_change(c->db, db_lookup(c->db, key->ptr, key->len, LOOKUP_NOTOUCH | LOOKUP_NOSTATS | LOOKUP_NONOTIFY));
     streamConsumer *sc = consumer_for_read(c, cg, a->consumer, key);
     if (history) {
         reply_consumer_history(c, s, &start, count, sc);
@@ -978,12 +980,14 @@ void xgroup_command(client *c) {
 /* ---- XACK / XPENDING / XCLAIM / XAUTOCLAIM ------------------------------------------------- */
 
 /* The group named by argv[2] of the stream at argv[1]: 0 after a WRONGTYPE reply, else 1 with
- * *cg (NULL when the key or group is missing) and *s. */
-static int lookup_group(client *c, stream **s, streamCG **cg) {
+ * *cg (NULL when the key or group is missing) and *s. With write, a found group's stream is
+ * announced as changing (the BGSAVE writes it first). */
+static int lookup_group(client *c, stream **s, streamCG **cg, int write) {
     kobj *o;
     if (!coll_lookup_read(c, &c->argv[1], OBJ_STREAM, &o)) return 0;
     *s = o ? STREAM(o) : NULL;
     *cg = o ? stream_group_find(*s, c->argv[2].ptr, c->argv[2].len) : NULL;
+    if (*cg && write) db_will_change(c->db, o);
     return 1;
 }
 
@@ -1000,7 +1004,7 @@ static int ack_id(void *cg, const streamID *id) {
 void xack_command(client *c) {
     stream *s;
     streamCG *cg;
-    if (!lookup_group(c, &s, &cg)) return;
+    if (!lookup_group(c, &s, &cg, 1)) return;
     if (!cg) {
         reply_integer(c, 0);
         return;
@@ -1060,7 +1064,7 @@ void xpending_command(client *c) {
     }
     stream *s;
     streamCG *cg;
-    if (!lookup_group(c, &s, &cg)) return;
+    if (!lookup_group(c, &s, &cg, 0)) return;
     if (!cg) {
         reply_nogroup(c);
         return;
@@ -1118,7 +1122,7 @@ static void claim_one(client *c, stream *s, streamCG *cg, streamConsumer **sc, s
 void xclaim_command(client *c) {
     stream *s;
     streamCG *cg;
-    if (!lookup_group(c, &s, &cg)) return;
+    if (!lookup_group(c, &s, &cg, 1)) return;
     if (!cg) {
         reply_nogroup(c);
         return;
@@ -1206,7 +1210,7 @@ void xautoclaim_command(client *c) {
     }
     stream *s;
     streamCG *cg;
-    if (!lookup_group(c, &s, &cg)) return;
+    if (!lookup_group(c, &s, &cg, 1)) return;
     if (!cg) {
         reply_nogroup(c);
         return;

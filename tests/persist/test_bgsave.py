@@ -19,6 +19,24 @@ from persist.rdbutil import assert_same, dataset, load, snapshot
 ROUNDS = range(4) if long_mode() else range(2)
 
 
+def _random_stream_write(c, rng, key):
+    """A change to a stream's entries or to the state of its group g0 (rdbutil's datasets):
+    deliveries, acknowledgements, claims, consumers, last ID."""
+    cmds = [["XADD", key, "*", "f", "v"], ["XTRIM", key, "MAXLEN", "1"], ["XDEL", key, "0-1", "1-1"],
+            ["XREADGROUP", "GROUP", "g0", "reader", "COUNT", "5", "STREAMS", key, ">"],
+            ["XAUTOCLAIM", key, "g0", "claimer", "0", "0-0", "COUNT", "3"], ["XGROUP", "SETID", key, "g0", "0"],
+            ["XGROUP", "CREATECONSUMER", key, "g0", "created"]]
+    try:
+        c.execute_command(*rng.choice(cmds))
+        pending = c.execute_command("XPENDING", key, "g0", "-", "+", "2")
+        if pending and rng.random() < 0.5:
+            c.execute_command("XACK", key, "g0", pending[0][0])
+        elif pending:
+            c.execute_command("XCLAIM", key, "g0", "claimer", "0", pending[-1][0])
+    except Exception:   # noqa: BLE001 - WRONGTYPE, no group: the key is unchanged
+        pass
+
+
 def _random_write(c, rng, keys, counter):
     key = rng.choice(keys) if keys and rng.random() < 0.8 else b"new:%d" % next(counter)
     op = rng.randrange(11)
@@ -80,12 +98,15 @@ def test_bgsave_is_point_in_time(tmp_path, seed):
         c.execute_command("SELECT", 0)
         expected = snapshot(c, dbs=(0, 5, 6))
         keys = [k for (_, k) in expected if _ == 0]
+        streams = [k for (db, k), v in expected.items() if db == 0 and v[0] == b"stream"]
         assert keel.raw().call("BGSAVE").raw == b"+Background saving started\r\n"
         rng = random.Random(seed)
+        stream_rng = random.Random(seed)
         counter = iter(range(10 ** 9))
         writes = 0
         while c.info("persistence")["rdb_bgsave_in_progress"] == 1:
             _random_write(c, rng, keys, counter)
+            _random_stream_write(c, stream_rng, stream_rng.choice(streams))
             writes += 1
         assert writes > 20, "the save ended before the writes could interleave"
         info = c.info("persistence")

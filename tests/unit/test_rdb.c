@@ -158,7 +158,7 @@ TEST(files_round_trip) {
     db_flush(db_by_id(0), 0);
     db_flush(db_by_id(3), 0);
     rdbLoadStats st;
-    REQUIRE(rdb_load_file(path_of("dump.rdb"), &st) == 0);
+    REQUIRE(rdb_load_file(path_of("dump.rdb"), &st, 0) == 0);
     CHECK(st.keys_loaded == 210 && st.keys_expired == 0);
     CHECK(db_size(db_by_id(0)) == 200 && db_size(db_by_id(3)) == 10);
     CHECK(db_expires(db_by_id(0)) == 67);
@@ -170,7 +170,7 @@ TEST(files_round_trip) {
     free_dumps(again, m);
     free_dumps(d0, n0);
     free_dumps(d3, n3);
-    CHECK(rdb_load_file(path_of("missing.rdb"), &st) == 1);
+    CHECK(rdb_load_file(path_of("missing.rdb"), &st, 0) == 1);
     teardown();
 }
 
@@ -252,7 +252,7 @@ TEST(corrupt_files_fail_cleanly) {
         fwrite(p, 1, len, f);
         fclose(f);
         rdbLoadStats st;
-        int rc = rdb_load_file(path_of("bad.rdb"), &st);
+        int rc = rdb_load_file(path_of("bad.rdb"), &st, 0);
         CHECK(rc == 0 || rc == -1);
         loaded += rc == 0;
         for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
