@@ -82,6 +82,7 @@ typedef struct client {
     struct multiState *mstate;  /* core/multi.c: queued commands and WATCHed keys, NULL if none */
     struct pubsubState *pstate; /* core/pubsub.c: subscriptions, NULL if none */
     struct trackingState *tstate; /* core/tracking.c: CLIENT TRACKING state, NULL if never used */
+    struct aclUser *user;       /* core/acl.c: whose permissions apply; NULL: everything (fake clients) */
 } client;
 
 /* ---------------------------------------------------------------- commands */
@@ -248,6 +249,7 @@ struct command {
     int key_specs_num;
     int first_key, last_key, key_step;  /* Redis's legacy range, derived from the specs */
     long long calls, microseconds, rejected_calls, failed_calls;
+    int acl_id;                 /* the row's bit in ACL selectors (core/acl.c), 0.. in table order */
 };
 
 /* ---------------------------------------------------------------- server */
@@ -315,6 +317,9 @@ struct keelServer {
     int sanitize_dump_payload;  /* 0 no, 1 yes, 2 clients: Keel always validates deeply (rdb.h) */
     int rdb_key_save_delay, key_load_delay;   /* hidden test knobs, microseconds */
     int appendonly;             /* always 0: Keel has no AOF */
+    char *acl_filename;         /* aclfile, "" = none */
+    long long acllog_max_len;
+    int acl_pubsub_default;     /* 1: new users get allchannels (acl-pubsub-default) */
 
     /* runtime */
     eventLoop *el;
@@ -404,6 +409,9 @@ const command *command_lookup_argv(int argc, const karg *argv);
 int command_get_keys(const command *cmd, int argc, const karg *argv, int *pos, int *flags, int max);
 command *command_table(void);           /* top-level rows, ending with name == NULL */
 int command_has_keys(const command *cmd);
+/* ACL category names (ACL_CAT_*), and a name's index or -1. */
+const char *acl_category_name(int cat);
+int acl_category_by_name(const char *s, size_t len);
 
 /* core/net.c */
 int net_listen(void);

@@ -23,7 +23,36 @@
 #define END { .name = NULL }
 
 /* ---- subcommands of connection, server and introspection commands (cmd_client.c, cmd_server.c,
- * cmd_config.c, cmd_command.c, cmd_debug.c) ---- */
+ * cmd_config.c, cmd_command.c, cmd_debug.c; ACL's in core/acl.c) ---- */
+static command acl_subcommands[] = {
+    {.name = "acl|cat", .proc = acl_cat_command, .arity = -2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_cat, .key_specs = KS_acl_cat, .doc = &DOC_acl_cat},
+    {.name = "acl|deluser", .proc = acl_deluser_command, .arity = -3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_deluser, .key_specs = KS_acl_deluser, .doc = &DOC_acl_deluser},
+    {.name = "acl|dryrun", .proc = acl_dryrun_command, .arity = -4, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_dryrun, .key_specs = KS_acl_dryrun, .doc = &DOC_acl_dryrun},
+    {.name = "acl|genpass", .proc = acl_genpass_command, .arity = -2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_genpass, .key_specs = KS_acl_genpass, .doc = &DOC_acl_genpass},
+    {.name = "acl|getuser", .proc = acl_getuser_command, .arity = 3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_getuser, .key_specs = KS_acl_getuser, .doc = &DOC_acl_getuser},
+    {.name = "acl|help", .proc = acl_help_command, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_help, .key_specs = KS_acl_help, .doc = &DOC_acl_help},
+    {.name = "acl|list", .proc = acl_list_command, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_list, .key_specs = KS_acl_list, .doc = &DOC_acl_list},
+    {.name = "acl|load", .proc = acl_load_command, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_load, .key_specs = KS_acl_load, .doc = &DOC_acl_load},
+    {.name = "acl|log", .proc = acl_log_command, .arity = -2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_log, .key_specs = KS_acl_log, .doc = &DOC_acl_log},
+    {.name = "acl|save", .proc = acl_save_command, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_save, .key_specs = KS_acl_save, .doc = &DOC_acl_save},
+    {.name = "acl|setuser", .proc = acl_setuser_command, .arity = -3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_setuser, .key_specs = KS_acl_setuser, .doc = &DOC_acl_setuser},
+    {.name = "acl|users", .proc = acl_users_command, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_users, .key_specs = KS_acl_users, .doc = &DOC_acl_users},
+    {.name = "acl|whoami", .proc = acl_whoami_command, .arity = 2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_whoami, .key_specs = KS_acl_whoami, .doc = &DOC_acl_whoami},
+    END,
+};
 static command client_subcommands[] = {
     {.name = "client|caching", .proc = client_caching_command, .arity = 3, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_KEEPS_CACHING,
      .acl_categories = ACL_CATS_client_caching, .key_specs = KS_client_caching, .doc = &DOC_client_caching},
@@ -222,6 +251,8 @@ static command commands[] = {
      .acl_categories = ACL_CATS_select, .key_specs = KS_select, .doc = &DOC_select},
     {.name = "hello", .proc = hello_command, .arity = -1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY,
      .acl_categories = ACL_CATS_hello, .key_specs = KS_hello, .doc = &DOC_hello},
+    {.name = "acl", .proc = NULL, .arity = -2, .flags = 0,
+     .acl_categories = ACL_CATS_acl, .key_specs = KS_acl, .subcommands = acl_subcommands, .doc = &DOC_acl},
     {.name = "auth", .proc = auth_command, .arity = -2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY,
      .acl_categories = ACL_CATS_auth, .key_specs = KS_auth, .doc = &DOC_auth},
     {.name = "reset", .proc = reset_command, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY | CMD_SUBSCRIBED_OK | CMD_MULTI_RUNS_NOW | CMD_MULTI_LEAVES,
@@ -758,10 +789,15 @@ static void init_row(command *cmd, command *parent) {
 }
 
 void commands_init(void) {
+    int acl_id = 0;
     for (command *cmd = commands; cmd->name; cmd++) {
         init_row(cmd, NULL);
+        cmd->acl_id = acl_id++;
         index_command(cmd);
-        for (command *sub = cmd->subcommands; sub && sub->name; sub++) init_row(sub, cmd);
+        for (command *sub = cmd->subcommands; sub && sub->name; sub++) {
+            init_row(sub, cmd);
+            sub->acl_id = acl_id++;
+        }
     }
 }
 

@@ -27,6 +27,7 @@
 #include "core/notify.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
+#include "core/acl.h"
 #include "protocol/request.h"
 #include "server.h"
 #include "util/log.h"
@@ -86,7 +87,8 @@ static const char *const syslog_facility_names[] = {"user", "local0", "local1", 
                                                     "local4", "local5", "local6", "local7", NULL};
 static const char *const diskless_load_names[] = {"disabled", "on-empty-db", "swapdb", NULL};
 static const char *const tls_auth_names[] = {"no", "yes", "optional", NULL};
-static const char *const acl_pubsub_names[] = {"allchannels", "resetchannels", NULL};
+/* Index 1 (allchannels) is the flag acl.c reads. */
+static const char *const acl_pubsub_names[] = {"resetchannels", "allchannels", NULL};
 static const char *const sanitize_names[] = {"no", "yes", "clients", NULL};
 static const char *const endpoint_names[] = {"ip", "hostname", "unknown-endpoint", NULL};
 static const char *const propagation_names[] = {"ignore", "panic", "panic-on-replicas", NULL};
@@ -398,6 +400,12 @@ static int apply_hz(const configDef *d, const char **err) {
     return 0;
 }
 
+/* requirepass is the default user's password (core/acl.c). */
+static int apply_requirepass(const configDef *d, const char **err) {
+    acl_set_default_password(server.requirepass);
+    return 0;
+}
+
 static int apply_maxmemory(const configDef *d, const char **err) {
     if (server.maxmemory) evict_to_fit();
     return 0;
@@ -413,7 +421,6 @@ static const struct {
     {"cluster-enabled", "cluster mode"},
     {"min-replicas-to-write", "replication"},
     {"tls-port", "TLS"},
-    {"aclfile", "ACL files"},
     {"syslog-enabled", "syslog logging"},
     {"supervised", "upstart/systemd supervision"},
     {"io-threads", "I/O threads"},
@@ -491,7 +498,7 @@ static configDef configs[] = {
     config_row("tcp-keepalive", NULL, T_INT, 0, &server.tcp_keepalive, "300", 0, INT_MAX, NONE),
     config_row("timeout", NULL, T_INT, 0, &server.maxidletime, "0", 0, INT_MAX, NONE),
     config_row("maxclients", NULL, T_LL, 0, &server.maxclients, "10000", 1, UINT_MAX, NONE),
-    config_row("requirepass", NULL, T_STRING, 0, &server.requirepass, "", NOLIM, NONE),
+    config_row("requirepass", NULL, T_STRING, 0, &server.requirepass, "", NOLIM, NULL, NULL, apply_requirepass),
     config_row("proto-max-bulk-len", NULL, T_MEM, 0, &server.proto_max_bulk_len, "512mb", 1024 * 1024, LONG_MAX, NONE),
     config_row("client-query-buffer-limit", NULL, T_MEM, 0, &server.client_max_querybuf_len, "1gb", 1024 * 1024, LONG_MAX, NONE),
     config_row("client-output-buffer-limit", NULL, T_SPECIAL, MULTI_ARG, NULL, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", NOLIM, NULL, &sp_obuf, NULL),
@@ -676,10 +683,10 @@ static configDef configs[] = {
     config_row("tls-session-cache-size", NULL, T_INT, 0, NULL, "20480", 0, INT_MAX, NONE),
     config_row("tls-session-cache-timeout", NULL, T_INT, 0, NULL, "300", 0, INT_MAX, NONE),
 
-    /* ACL (users from a file not built). */
-    config_row("aclfile", NULL, T_STRING, IMMUTABLE, NULL, "", NOLIM, NULL, NULL, needs_feature),
-    config_row("acllog-max-len", NULL, T_LL, 0, NULL, "128", 0, LONG_MAX, NONE),
-    config_row("acl-pubsub-default", NULL, T_ENUM, 0, NULL, "resetchannels", NOLIM, acl_pubsub_names, NULL, NULL),
+    /* ACL (core/acl.c). */
+    config_row("aclfile", NULL, T_STRING, IMMUTABLE, &server.acl_filename, "", NOLIM, NONE),
+    config_row("acllog-max-len", NULL, T_LL, 0, &server.acllog_max_len, "128", 0, LONG_MAX, NONE),
+    config_row("acl-pubsub-default", NULL, T_ENUM, 0, &server.acl_pubsub_default, "resetchannels", NOLIM, acl_pubsub_names, NULL, NULL),
 
     config_row(NULL, NULL, 0, 0, NULL, NULL, NOLIM, NONE),
 };
@@ -872,10 +879,14 @@ kstr *config_read_file(const char *path) {
  * ones that need a feature Keel doesn't have. */
 static const char *const ignored_directives[] = {"list-max-ziplist-entries", "list-max-ziplist-value",
                                                  "lua-replicate-commands", NULL};
-static const char *const unsupported_directives[] = {"loadmodule", "rename-command", "user", "sentinel", NULL};
+static const char *const unsupported_directives[] = {"loadmodule", "rename-command", "sentinel", NULL};
 
 /* One config line's directive: NULL, or why it stops start-up. */
 static const char *load_directive(int argc, karg *argv) {
+    if (arg_is(argv[0].ptr, argv[0].len, "user") && argc >= 2) {
+        acl_queue_config_user(argc - 1, argv + 1);   /* core/acl.c: applied once commands exist */
+        return NULL;
+    }
     for (int i = 0; ignored_directives[i]; i++)
         if (arg_is(argv[0].ptr, argv[0].len, ignored_directives[i]) && argc == 2) return NULL;
     for (int i = 0; unsupported_directives[i]; i++) {

@@ -1,10 +1,11 @@
 /* dispatch.c - from a parsed request to a command call: lookup, checks, timing, and what
  * follows a call (slow log, MONITOR, tracking, blocked clients). The checks run in Redis's
  * order, so a request that fails several of them gets the same error Redis gives: unknown
- * command, arity, authentication, memory. */
+ * command, arity, authentication, transaction, ACL permissions, memory. */
 #include <stdio.h>
 #include <string.h>
 
+#include "core/acl.h"
 #include "core/blocking.h"
 #include "core/latency.h"
 #include "core/monitor.h"
@@ -116,12 +117,18 @@ static const command *checked_command(client *c) {
         reject(c, cmd, msg);
         return NULL;
     }
-    if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH)) {
+    if (acl_auth_required(c) && !(cmd->flags & CMD_NO_AUTH)) {
         reject(c, cmd, ERR_NOAUTH);
         return NULL;
     }
     if ((c->flags & CLIENT_MULTI) && (cmd->flags & CMD_NO_MULTI)) {
         reject(c, cmd, "Command not allowed inside a transaction");
+        return NULL;
+    }
+    /* core/acl.c: the user's permissions for the command, its keys and channels (logged). */
+    const char *denied = acl_check_client(c, cmd, (c->flags & CLIENT_MULTI) ? ACL_CTX_MULTI : ACL_CTX_TOPLEVEL);
+    if (denied) {
+        reject(c, cmd, denied);
         return NULL;
     }
     /* As Redis: evict before every command while over the limit; only commands that may grow

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "core/acl.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
@@ -317,7 +318,10 @@ static void run_queue(client *c) {
     for (size_t i = 0; i < ms->len; i++) {
         queuedCmd *q = ms->queue[i];
         client_set_args(c, q->argc, q->argv);
-        call_command(c, q->cmd);
+        /* core/acl.c: the rules may have changed since the command was queued. */
+        const char *denied = acl_check_queued(c, q->cmd);
+        if (denied) reply_error(c, denied);
+        else call_command(c, q->cmd);
     }
     client_set_args(c, argc, argv);
     c->cmd = exec;

@@ -32,6 +32,7 @@
 #include <lua-bitop.h>
 #include <lua-cjson.h>
 
+#include "core/acl.h"
 #include "core/monitor.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
@@ -415,10 +416,13 @@ static void execute_and_push(lua_State *L, const command *cmd, int argc, karg *a
 }
 
 /* redis.call's checks, in Redis's order. Returns the refusal message or NULL. */
-static const char *check_script_command(const command *cmd, int argc) {
+static const char *check_script_command(const command *cmd, int argc, const karg *argv) {
     if (!cmd) return "Unknown Redis command called from script";
     if (!arity_ok(cmd, argc)) return "Wrong number of args calling Redis command from script";
     if (cmd->flags & CMD_NOSCRIPT) return "This Redis command is not allowed from script";
+    /* core/acl.c: the caller's permissions (a denial is logged with context "lua"). */
+    const char *denied = acl_check_script(run.caller, cmd, argc, argv);
+    if (denied) return denied;
     if ((cmd->flags & CMD_WRITE) && run.readonly) return "Write commands are not allowed from read-only scripts.";
     /* Over maxmemory, only the first write may be refused: later ones would break atomicity. */
     if ((cmd->flags & CMD_DENYOOM) && run.oom && !run.wrote && !(run.flags & SCRIPT_FLAG_ALLOW_OOM))
@@ -435,7 +439,7 @@ static int redis_call_common(lua_State *L, int raise) {
     int bad_args = !collect_args(L, argc, argv);
     if (!bad_args) {
         const command *cmd = lookup_script_command(argc, argv);
-        err = check_script_command(cmd, argc);
+        err = check_script_command(cmd, argc, argv);
         if (!err) {
             if (cmd->flags & CMD_WRITE) run.wrote = 1;
             execute_and_push(L, cmd, argc, argv);
