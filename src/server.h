@@ -255,6 +255,7 @@ struct command {
 /* ---------------------------------------------------------------- server */
 
 #define CONFIG_BINDADDR_MAX 16
+enum { ACL_PUBSUB_ALLCHANNELS = 0, ACL_PUBSUB_RESETCHANNELS = 1 };
 enum { OBUF_NORMAL = 0, OBUF_REPLICA = 1, OBUF_PUBSUB = 2, OBUF_CLASSES };
 
 typedef struct obufLimit {
@@ -319,7 +320,7 @@ struct keelServer {
     int appendonly;             /* always 0: Keel has no AOF */
     char *acl_filename;         /* aclfile, "" = none */
     long long acllog_max_len;
-    int acl_pubsub_default;     /* 1: new users get allchannels (acl-pubsub-default) */
+    int acl_pubsub_default;     /* ACL_PUBSUB_*: acl-pubsub-default, what new users' channels are */
 
     /* runtime */
     eventLoop *el;

@@ -1,15 +1,16 @@
 /* acl.c - users, the ACL SETUSER rule language, permission checks, AUTH, the ACL log and the
  * ACL file (see acl.h for the model and its invariants).
  *
- * A selector's command rules are kept twice: as a bitmap indexed by the rows' acl_id (what
- * the checks read) and as the ordered rule text (what ACL LIST and GETUSER show), as Redis
- * does. The text starts after the last +@all/-@all; a later rule naming the same command or
- * category replaces the earlier one, so the text stays short and replays to the same bitmap.
- * Bit ACL_FUTURE_BIT stands for commands that don't exist yet: only +@all sets it. */
+ * A selector's command permissions are a bitmap indexed by the rows' acl_id, plus allowed
+ * first arguments. ACL LIST and GETUSER describe the bitmap as Redis 7.0 does: +@all or -@all,
+ * then the categories that fit best, then single commands in table order, so that replaying
+ * the description gives the same bitmap. Bit ACL_FUTURE_BIT stands for commands that don't
+ * exist yet: only +@all sets it. */
 #include "core/acl.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,6 @@ typedef struct firstArg {
 typedef struct aclSelector {
     int flags;                  /* SEL_* */
     uint64_t allowed[ACL_CMD_BITS / 64];
-    kstr *rules;                /* ordered command rules after the last +@all / -@all */
     keyPattern *keys;
     int nkeys;
     kstr **channels;
@@ -119,8 +119,7 @@ static int nconfig_users;
 
 static aclSelector *selector_new(int flags) {
     aclSelector *s = kcalloc(sizeof(*s));
-    s->flags = flags | (server.acl_pubsub_default ? SEL_ALLCHANNELS : 0);
-    s->rules = kstr_empty(16);
+    s->flags = flags | (server.acl_pubsub_default == ACL_PUBSUB_ALLCHANNELS ? SEL_ALLCHANNELS : 0);
     return s;
 }
 
@@ -152,13 +151,11 @@ static void selector_free(aclSelector *s) {
     clear_channels(s);
     clear_firstargs(s, -1);
     kfree(s->firstargs);
-    kstr_free(s->rules);
     kfree(s);
 }
 
 static aclSelector *selector_copy(const aclSelector *from) {
     aclSelector *s = kmemdup(from, sizeof(*from));
-    s->rules = kstr_new(from->rules->buf, from->rules->len);
     s->keys = from->nkeys ? kmalloc(sizeof(keyPattern) * (size_t)from->nkeys) : NULL;
     for (int i = 0; i < from->nkeys; i++)
         s->keys[i] = (keyPattern){from->keys[i].perm, kstr_new(from->keys[i].pat->buf, from->keys[i].pat->len)};
@@ -198,36 +195,6 @@ static void change_category(aclSelector *s, uint64_t cat, int allow) {
     }
 }
 
-/* Drops from the rule text every earlier "+rule"/"-rule", and for a command its "cmd|..." rules. */
-static void remove_rule(aclSelector *s, const char *rule, size_t len) {
-    kstr *out = kstr_empty(s->rules->len + 1);
-    const char *p = s->rules->buf, *end = p + s->rules->len;
-    while (p < end) {
-        const char *sp = memchr(p, ' ', (size_t)(end - p));
-        size_t tlen = sp ? (size_t)(sp - p) : (size_t)(end - p);
-        const char *name = p + 1;
-        size_t nlen = tlen - 1;
-        int same = nlen >= len && memcmp(name, rule, len) == 0 && (nlen == len || name[len] == '|');
-        if (!same) {
-            if (out->len) out = kstr_cat(out, " ", 1);
-            out = kstr_cat(out, p, tlen);
-        }
-        p += tlen + 1;
-    }
-    kstr_free(s->rules);
-    s->rules = out;
-}
-
-static void add_rule(aclSelector *s, const char *rule, size_t len, int allow) {
-    char lower[256];
-    if (len >= sizeof(lower)) len = sizeof(lower) - 1;
-    for (size_t i = 0; i < len; i++) lower[i] = (char)tolower((unsigned char)rule[i]);
-    remove_rule(s, lower, len);
-    if (s->rules->len) s->rules = kstr_cat(s->rules, " ", 1);
-    s->rules = kstr_cat(s->rules, allow ? "+" : "-", 1);
-    s->rules = kstr_cat(s->rules, lower, len);
-}
-
 static int has_space(const char *p, size_t len) {
     for (size_t i = 0; i < len; i++)
         if (isspace((unsigned char)p[i]) || p[i] == '\0') return 1;
@@ -256,7 +223,6 @@ static int allow_command_rule(aclSelector *s, const char *op, size_t len) {
         const command *cmd = command_lookup(op + 1, len - 1);
         if (!cmd) return RULE_UNKNOWN;
         change_command(s, cmd, 1);
-        add_rule(s, cmd->fullname, strlen(cmd->fullname), 1);
         return RULE_OK;
     }
     const command *cmd = lookup_fullname(op + 1, (size_t)(bar - op - 1));
@@ -281,7 +247,6 @@ static int allow_command_rule(aclSelector *s, const char *op, size_t len) {
             s->firstargs[s->nfirstargs++] = (firstArg){cmd->acl_id, kstr_new(sub, sublen)};
         }
     }
-    add_rule(s, op + 1, len - 1, 1);
     return RULE_OK;
 }
 
@@ -343,12 +308,10 @@ static int selector_rule(aclSelector *s, const char *op, size_t len) {
     } else if (arg_is(op, len, "allcommands") || arg_is(op, len, "+@all")) {
         memset(s->allowed, 0xff, sizeof(s->allowed));
         s->flags |= SEL_ALLCOMMANDS;
-        s->rules->len = 0;
         clear_firstargs(s, -1);
     } else if (arg_is(op, len, "nocommands") || arg_is(op, len, "-@all")) {
         memset(s->allowed, 0, sizeof(s->allowed));
         s->flags &= ~SEL_ALLCOMMANDS;
-        s->rules->len = 0;
         clear_firstargs(s, -1);
     } else if (op[0] == '~' || op[0] == '%') {
         return key_rule(s, op, len);
@@ -360,11 +323,9 @@ static int selector_rule(aclSelector *s, const char *op, size_t len) {
         const command *cmd = lookup_fullname(op + 1, len - 1);
         if (!cmd) return RULE_UNKNOWN;
         change_command(s, cmd, 0);
-        add_rule(s, cmd->fullname, strlen(cmd->fullname), 0);
     } else if (op[0] == '+' || op[0] == '-') {
         int cat = acl_category_by_name(op + 2, len - 2);
         if (cat < 0) return RULE_UNKNOWN;
-        add_rule(s, op + 1, len - 1, op[0] == '+');
         change_category(s, 1ULL << cat, op[0] == '+');
     } else {
         return RULE_SYNTAX;
@@ -477,7 +438,7 @@ static int user_rule(aclUser *u, const char *op, size_t len) {
                                             "clearselectors", "-@all"};
         for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
             user_rule(u, steps[i], strlen(steps[i]));
-            if (i == 2 && server.acl_pubsub_default) user_rule(u, "allchannels", 11);
+            if (i == 2 && server.acl_pubsub_default == ACL_PUBSUB_ALLCHANNELS) user_rule(u, "allchannels", 11);
         }
     } else {
         return selector_rule(u->selectors[0], op, len);
@@ -655,9 +616,62 @@ static kstr *cat_key_pattern(kstr *out, const keyPattern *k) {
     return kstr_catfmt(out, "%%%s%s~%s", (k->perm & KEY_READ) ? "R" : "", (k->perm & KEY_WRITE) ? "W" : "", k->pat->buf);
 }
 
+static void count_category(const aclSelector *s, uint64_t cat, long *on, long *off) {
+    *on = *off = 0;
+    for (const command *cmd = command_table(); cmd->name; cmd++) {
+        if (cmd->acl_categories & cat) has_bit(s, cmd->acl_id) ? (*on)++ : (*off)++;
+        for (const command *sub = cmd->subcommands; sub && sub->name; sub++)
+            if (sub->acl_categories & cat) has_bit(s, sub->acl_id) ? (*on)++ : (*off)++;
+    }
+}
+
+/* "+cmd"/"-cmd" where `fake` differs from s (applied to fake as they go), and s's allowed first
+ * arguments of a denied command. */
+static kstr *cat_single_commands(kstr *out, const aclSelector *s, aclSelector *fake, const command *cmd) {
+    int bit = has_bit(s, cmd->acl_id);
+    if (bit != has_bit(fake, cmd->acl_id)) {
+        out = kstr_catfmt(out, " %c%s", bit ? '+' : '-', cmd->fullname);
+        change_command(fake, cmd, bit);
+    }
+    for (const command *sub = cmd->subcommands; sub && sub->name; sub++) out = cat_single_commands(out, s, fake, sub);
+    for (int i = 0; !bit && i < s->nfirstargs; i++)
+        if (s->firstargs[i].id == cmd->acl_id) out = kstr_catfmt(out, " +%s|%s", cmd->fullname, s->firstargs[i].arg->buf);
+    return out;
+}
+
+/* The command rules that rebuild s's bitmap (Redis's ACLDescribeSelectorCommandRules): from
+ * +@all (if s may run future commands) or -@all, the category that differs least from what is
+ * left to describe, while one agrees more than it differs; then single commands. */
 static kstr *cat_command_rules(kstr *out, const aclSelector *s) {
-    out = kstr_catc(out, has_bit(s, ACL_FUTURE_BIT) ? "+@all" : "-@all");
-    if (s->rules->len) out = kstr_cat(kstr_cat(out, " ", 1), s->rules->buf, s->rules->len);
+    int additive = !has_bit(s, ACL_FUTURE_BIT);
+    aclSelector fake = {0}, left = {0};
+    selector_rule(&fake, additive ? "-@all" : "+@all", 5);
+    out = kstr_catc(out, additive ? "-@all" : "+@all");
+    memcpy(left.allowed, s->allowed, sizeof(left.allowed));
+    int applied[ACL_CAT_COUNT] = {0};
+    for (;;) {
+        int best = -1;
+        long mindiff = LONG_MAX, maxsame = 0;
+        for (int j = 0; j < ACL_CAT_COUNT; j++) {
+            if (applied[j]) continue;
+            long on, off;
+            count_category(&left, 1ULL << j, &on, &off);
+            long diff = additive ? off : on, same = additive ? on : off;
+            if (same > diff && (diff < mindiff || (diff == mindiff && same > maxsame))) {
+                best = j;
+                mindiff = diff;
+                maxsame = same;
+            }
+        }
+        if (best < 0) break;
+        change_category(&fake, 1ULL << best, additive);
+        change_category(&left, 1ULL << best, !additive);
+        out = kstr_catfmt(out, " %c@%s", additive ? '+' : '-', acl_category_name(best));
+        applied[best] = 1;
+    }
+    for (const command *cmd = command_table(); cmd->name; cmd++) out = cat_single_commands(out, s, &fake, cmd);
+    clear_firstargs(&fake, -1);
+    kfree(fake.firstargs);
     return out;
 }
 
@@ -884,11 +898,11 @@ const char *acl_check_client(client *c, const command *cmd, int context) {
     return msg;
 }
 
-const char *acl_check_queued(client *c, const command *cmd) {
+const char *acl_check_queued(client *c, const command *cmd, int argc, const karg *argv) {
     int pos;
-    int rc = acl_check(c->user, cmd, c->argc, c->argv, &pos);
+    int rc = acl_check(c->user, cmd, argc, argv, &pos);
     if (rc == ACL_OK) return NULL;
-    log_check_denial(c, c->user, rc, ACL_CTX_MULTI, cmd, c->argv, pos);
+    log_check_denial(c, c->user, rc, ACL_CTX_MULTI, cmd, argv, pos);
     static char msg[320];
     snprintf(msg, sizeof(msg),
              "-NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. "
@@ -1106,7 +1120,8 @@ void acl_genpass_command(client *c) {
         reply_subcommand_syntax_error(c);
         return;
     }
-    if (c->argc == 3 && (!str_to_ll(c->argv[2].ptr, c->argv[2].len, &bits) || bits <= 0 || bits > 4096)) {
+    if (c->argc == 3 && !arg_ll_or_reply(c, &c->argv[2], &bits, NULL)) return;
+    if (bits <= 0 || bits > 4096) {
         reply_error(c, "ACL GENPASS argument must be the number of bits for the output password, a positive number "
                        "up to 4096");
         return;
@@ -1170,7 +1185,7 @@ void acl_dryrun_command(client *c) {
     }
     int argc = c->argc - 3;
     const karg *argv = c->argv + 3;
-    const command *cmd = command_lookup_argv(argc, argv);
+    const command *cmd = argc == 1 ? command_lookup(argv[0].ptr, argv[0].len) : command_lookup_argv(argc, argv);
     if (!cmd) {
         reply_errorf(c, "Command '%s' not found", argv[0].ptr);
         return;
@@ -1243,6 +1258,28 @@ static int apply_rules(aclUser *u, int argc, const karg *argv, kstr **bad_rule) 
     return rc;
 }
 
+/* An ACL file line's rules on u. Every rule is tried, as Redis does: each unknown command or
+ * category is reported, and the first other error of the line. */
+static kstr *file_line_rules(aclUser *u, int argc, const karg *argv, kstr *errors, const char *path, int lineno) {
+    kstr **merged = kmalloc(sizeof(kstr *) * (size_t)(argc + 1));
+    int bad = 0, syntax_error = 0;
+    int n = merge_selector_args(argc, argv, merged, &bad);
+    if (n < 0) errors = kstr_catfmt(errors, "%s:%d: Unmatched parenthesis in selector definition.", path, lineno);
+    for (int i = 0; i < n; i++) {
+        int rc = user_rule(u, merged[i]->buf, merged[i]->len);
+        if (rc == RULE_UNKNOWN) {
+            errors = kstr_catfmt(errors, "%s:%d: Error in applying operation '%s': %s. ", path, lineno, merged[i]->buf,
+                                 rule_errors[rc]);
+        } else if (rc != RULE_OK && !syntax_error) {
+            errors = kstr_catfmt(errors, "%s:%d: %s. ", path, lineno, rule_errors[rc]);
+            syntax_error = 1;
+        }
+        kstr_free(merged[i]);
+    }
+    kfree(merged);
+    return errors;
+}
+
 /* Splits a line on single spaces, as Redis reads the ACL file. */
 static int split_spaces(const char *line, size_t len, karg **argv) {
     int n = 0;
@@ -1286,18 +1323,14 @@ static kstr *load_acl_file(const char *path) {
             argv[i].ptr[argv[i].len] = '\0';
         }
         if (argc < 2 || !(argv[0].len == 4 && memcmp(argv[0].ptr, "user", 4) == 0)) {
-            errors = kstr_catfmt(errors, "%s:%d should start with user keyword. ", path, lineno);
+            errors = kstr_catfmt(errors, "%s:%d should start with user keyword followed by the username. ", path, lineno);
         } else if (has_space(argv[1].ptr, argv[1].len)) {
             errors = kstr_catfmt(errors, "'%s:%d: username '%s' contains invalid characters. ", path, lineno, argv[1].ptr);
         } else if (user_lookup(argv[1].ptr, argv[1].len)) {
             errors = kstr_catfmt(errors, "WARNING: Duplicate user '%s' found on line %d. ", argv[1].ptr, lineno);
         } else {
             aclUser *u = user_new(argv[1].ptr, argv[1].len);
-            kstr *bad = NULL;
-            int rc = apply_rules(u, argc - 2, argv + 2, &bad);
-            if (rc < 0) errors = kstr_catfmt(errors, "%s:%d: Unmatched parenthesis in selector definition.", path, lineno);
-            else if (rc != RULE_OK) errors = kstr_catfmt(errors, "%s:%d: %s. ", path, lineno, rule_errors[rc]);
-            kstr_free(bad);
+            errors = file_line_rules(u, argc - 2, argv + 2, errors, path, lineno);
             user_link(u);
         }
         kfree(argv);

@@ -49,8 +49,9 @@ int acl_check(const aclUser *u, const command *cmd, int argc, const karg *argv, 
 /* The dispatcher's check of c's command (c->cmd, c->argv): NULL, or the -NOPERM error after
  * logging the denial. */
 const char *acl_check_client(client *c, const command *cmd, int context);
-/* EXEC's check of a queued command: NULL, or the error saying the rules changed. */
-const char *acl_check_queued(client *c, const command *cmd);
+/* EXEC's check of a queued command (before it becomes c's command, so that the log shows EXEC
+ * running): NULL, or the error saying the rules changed. */
+const char *acl_check_queued(client *c, const command *cmd, int argc, const karg *argv);
 /* redis.call's check for the script's caller: NULL, or the script error (logged). */
 const char *acl_check_script(client *caller, const command *cmd, int argc, const karg *argv);
 

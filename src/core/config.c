@@ -87,8 +87,7 @@ static const char *const syslog_facility_names[] = {"user", "local0", "local1", 
                                                     "local4", "local5", "local6", "local7", NULL};
 static const char *const diskless_load_names[] = {"disabled", "on-empty-db", "swapdb", NULL};
 static const char *const tls_auth_names[] = {"no", "yes", "optional", NULL};
-/* Index 1 (allchannels) is the flag acl.c reads. */
-static const char *const acl_pubsub_names[] = {"resetchannels", "allchannels", NULL};
+static const char *const acl_pubsub_names[] = {"allchannels", "resetchannels", NULL};   /* ACL_PUBSUB_* */
 static const char *const sanitize_names[] = {"no", "yes", "clients", NULL};
 static const char *const endpoint_names[] = {"ip", "hostname", "unknown-endpoint", NULL};
 static const char *const propagation_names[] = {"ignore", "panic", "panic-on-replicas", NULL};

@@ -317,9 +317,10 @@ static void run_queue(client *c) {
     reply_array_len(c, (long long)ms->len);
     for (size_t i = 0; i < ms->len; i++) {
         queuedCmd *q = ms->queue[i];
-        client_set_args(c, q->argc, q->argv);
         /* core/acl.c: the rules may have changed since the command was queued. */
-        const char *denied = acl_check_queued(c, q->cmd);
+        c->cmd = exec;
+        const char *denied = acl_check_queued(c, q->cmd, q->argc, q->argv);
+        client_set_args(c, q->argc, q->argv);
         if (denied) reply_error(c, denied);
         else call_command(c, q->cmd);
     }
