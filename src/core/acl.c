@@ -1413,6 +1413,12 @@ void acl_save_command(client *c) {
     else reply_error(c, "There was an error trying to save the ACLs. Please check the server logs for more information");
 }
 
+kstr *acl_cat_config_users(kstr *out) {
+    if (server.acl_filename && server.acl_filename[0]) return out;
+    for (int i = 0; i < nusers; i++) out = kstr_cat(cat_user_line(out, users[i]), "\n", 1);
+    return out;
+}
+
 void acl_queue_config_user(int argc, const karg *argv) {
     karg *copy = kmalloc(sizeof(karg) * (size_t)argc);
     for (int i = 0; i < argc; i++) copy[i] = (karg){kmemdup(argv[i].ptr, argv[i].len + 1), argv[i].len};

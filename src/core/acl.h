@@ -32,6 +32,8 @@ void acl_init(void);
 int acl_load_at_startup(char *err, size_t errlen);
 /* A config file "user <name> <rules...>" line, applied by acl_load_at_startup(). */
 void acl_queue_config_user(int argc, const karg *argv);
+/* CONFIG REWRITE's "user" lines: every user as ACL LIST shows it, or nothing with an aclfile. */
+kstr *acl_cat_config_users(kstr *out);
 /* CONFIG SET requirepass / the config file: the default user's only password ("" = nopass). */
 void acl_set_default_password(const char *pass);
 

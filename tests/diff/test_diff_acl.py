@@ -500,3 +500,23 @@ def test_config_user_lines(start_server, keel_bin, tmp_path):
                                     config_file=str(conf)))
     run_script(*servers, [LIST(), ["FLUSHALL"], ["AUTH", "alice", "a"], ["GET", "a1"], ["SET", "b", "1"],
                           ["AUTH", "zed", "x"], ["PING"], ["GET", "a"]])
+
+
+def test_config_rewrite_users(start_server, keel_bin, tmp_path):
+    """CONFIG REWRITE writes every user as ACL LIST shows it, in place of the old "user" lines."""
+    files = []
+    for side, binary in (("keel", keel_bin), ("redis", ORACLE_SERVER)):
+        conf = tmp_path / ("%s.conf" % side)
+        conf.write_text("user old on nopass +ping\nmaxmemory-samples 7\nuser old2 off\n")
+        server = start_server(binary=binary, config_file=str(conf))
+        c = server.client()
+        try:
+            c.execute_command("ACL", "DELUSER", "old2")
+            c.execute_command("ACL", "SETUSER", "new", "on", ">pw", "~k*", "&c", "+@hash", "-hdel", "(+get ~x)")
+            assert c.execute_command("CONFIG", "REWRITE")
+        finally:
+            c.close()
+        files.append([_sorted_rules(line.encode()) for line in conf.read_text().splitlines()
+                      if line.startswith("user ") or line.startswith("maxmemory-samples")])
+    assert files[0] == files[1]
+    assert len(files[0]) == 4
