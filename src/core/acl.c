@@ -834,6 +834,23 @@ int acl_check(const aclUser *u, const command *cmd, int argc, const karg *argv, 
     return worst;
 }
 
+int acl_may_read_all_keys(const aclUser *u, const command *cmd, int argc, const karg *argv) {
+    if (!u) return 1;
+    keyCache kc = {0};
+    int ok = 0;
+    for (int i = 0; i < u->nselectors && !ok; i++) {
+        const aclSelector *s = u->selectors[i];
+        int pos;
+        if (selector_check(s, cmd, argc, argv, &pos, &kc) != ACL_OK) continue;
+        ok = (s->flags & SEL_ALLKEYS) != 0;
+        for (int k = 0; k < s->nkeys && !ok; k++)
+            ok = (s->keys[k].perm & KEY_READ) && s->keys[k].pat->len == 1 && s->keys[k].pat->buf[0] == '*';
+    }
+    kfree(kc.hpos);
+    kfree(kc.hflags);
+    return ok;
+}
+
 /* ---------------------------------------------------------------- the log */
 
 static void log_entry_free(aclLogEntry *e) {
@@ -1419,13 +1436,43 @@ kstr *acl_cat_config_users(kstr *out) {
     return out;
 }
 
-void acl_queue_config_user(int argc, const karg *argv) {
+const char *acl_queue_config_user(int argc, const karg *argv) {
+    static char err[256];
+    const char *why = NULL;
+    int at = 0;
+    for (int i = 0; i < nconfig_users && !why; i++)
+        if (config_users[i][0].len == argv[0].len && memcmp(config_users[i][0].ptr, argv[0].ptr, argv[0].len) == 0) {
+            why = "Duplicate user found. A user can only be defined once in config files";
+            at = 1;
+        }
+    if (!why) {
+        /* Rules are tried on a scratch user; unknown commands are only known later (the
+         * table is not ready yet), so only the other errors count now, as in Redis. */
+        aclUser *scratch = user_new("", 0);
+        kstr **merged = kmalloc(sizeof(kstr *) * (size_t)argc);
+        int bad = 0;
+        int n = merge_selector_args(argc - 1, argv + 1, merged, &bad);
+        if (n < 0) why = rule_errors[RULE_UNKNOWN], at = bad;   /* Redis reports a stale errno here */
+        for (int i = 0; i < n; i++) {
+            int rc = why ? RULE_OK : user_rule(scratch, merged[i]->buf, merged[i]->len);
+            if (rc != RULE_OK && rc != RULE_UNKNOWN) why = rule_errors[rc], at = i;
+            kstr_free(merged[i]);
+        }
+        kfree(merged);
+        user_free(scratch);
+    }
+    if (why) {
+        /* Redis names the line's word at the failing rule's index (counting "user" as 0). */
+        snprintf(err, sizeof(err), "Error in user declaration '%s': %s", at == 0 ? "user" : argv[at - 1].ptr, why);
+        return err;
+    }
     karg *copy = kmalloc(sizeof(karg) * (size_t)argc);
     for (int i = 0; i < argc; i++) copy[i] = (karg){kmemdup(argv[i].ptr, argv[i].len + 1), argv[i].len};
     config_users = krealloc(config_users, sizeof(*config_users) * (size_t)(nconfig_users + 1));
     config_user_argc = krealloc(config_user_argc, sizeof(int) * (size_t)(nconfig_users + 1));
     config_users[nconfig_users] = copy;
     config_user_argc[nconfig_users++] = argc;
+    return NULL;
 }
 
 /* The config file's "user" lines: each user starts from scratch ("user default" resets it). */

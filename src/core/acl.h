@@ -30,8 +30,9 @@ void acl_init(void);
 /* After the command table is ready: applies the config file's "user" lines, then the aclfile.
  * Returns 0, or -1 with the reason in err. */
 int acl_load_at_startup(char *err, size_t errlen);
-/* A config file "user <name> <rules...>" line, applied by acl_load_at_startup(). */
-void acl_queue_config_user(int argc, const karg *argv);
+/* A config file "user <name> <rules...>" line (argv[0] is the name), applied by
+ * acl_load_at_startup(); NULL, or the config error (a duplicate user, a bad rule). */
+const char *acl_queue_config_user(int argc, const karg *argv);
 /* CONFIG REWRITE's "user" lines: every user as ACL LIST shows it, or nothing with an aclfile. */
 kstr *acl_cat_config_users(kstr *out);
 /* CONFIG SET requirepass / the config file: the default user's only password ("" = nopass). */
@@ -48,6 +49,9 @@ int acl_authenticate(client *c, const karg *user, const karg *pass);
 
 /* Whether u may run cmd with argv; *errpos is the argument index of the denied key or channel. */
 int acl_check(const aclUser *u, const command *cmd, int argc, const karg *argv, int *errpos);
+/* Whether one of u's selectors allows cmd and lets it read any key (~* or %R~*): SORT's BY and
+ * GET patterns need it. */
+int acl_may_read_all_keys(const aclUser *u, const command *cmd, int argc, const karg *argv);
 /* The dispatcher's check of c's command (c->cmd, c->argv): NULL, or the -NOPERM error after
  * logging the denial. */
 const char *acl_check_client(client *c, const command *cmd, int context);

@@ -883,8 +883,7 @@ static const char *const unsupported_directives[] = {"loadmodule", "rename-comma
 /* One config line's directive: NULL, or why it stops start-up. */
 static const char *load_directive(int argc, karg *argv) {
     if (arg_is(argv[0].ptr, argv[0].len, "user") && argc >= 2) {
-        acl_queue_config_user(argc - 1, argv + 1);   /* core/acl.c: applied once commands exist */
-        return NULL;
+        return acl_queue_config_user(argc - 1, argv + 1);   /* core/acl.c: applied once commands exist */
     }
     for (int i = 0; ignored_directives[i]; i++)
         if (arg_is(argv[0].ptr, argv[0].len, ignored_directives[i]) && argc == 2) return NULL;
