@@ -185,6 +185,26 @@ static void open_lib(lua_State *L, const char *name, lua_CFunction open) {
     lua_call(L, 1, 0);
 }
 
+/* bit.tohex(x, n) negates n inside lua-bitop, which overflows for n = -2^31 (CVE-2024-31449):
+ * that count becomes -2^31 + 1 (the same digits, uppercase) before the library's tohex, the
+ * closure's upvalue, runs. n is read as lua-bitop reads it: the low 32 bits of the rounded
+ * number. */
+static int safe_tohex(lua_State *L) {
+    if (lua_gettop(L) >= 2) {
+        double d = luaL_checknumber(L, 2) + 6755399441055744.0;   /* 2^52 + 2^51 */
+        uint64_t bits;
+        memcpy(&bits, &d, sizeof(bits));
+        if ((int32_t)(uint32_t)bits == INT32_MIN) {
+            lua_pushnumber(L, (lua_Number)INT32_MIN + 1);
+            lua_replace(L, 2);
+        }
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
 /* Opens the libraries scripts may use and removes what they may not. */
 static void open_libs(lua_State *L) {
     open_lib(L, "", luaopen_base);
@@ -201,6 +221,11 @@ static void open_libs(lua_State *L) {
         lua_call(L, 0, 1);
         lua_setglobal(L, extras[i].global);
     }
+    lua_getglobal(L, "bit");
+    lua_getfield(L, -1, "tohex");
+    lua_pushcclosure(L, safe_tohex, 1);
+    lua_setfield(L, -2, "tohex");
+    lua_pop(L, 1);
     static const char *const removed[] = {"dofile", "loadfile", "print", "getfenv", "setfenv", "module",
                                           "require", "package", NULL};
     for (int i = 0; removed[i]; i++) {
