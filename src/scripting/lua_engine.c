@@ -261,6 +261,14 @@ static void protect_globals(lua_State *L) {
         lua_setglobal(L, libs[i]);
         lua_pop(L, 1);
     }
+    /* The strings' metatable is shared by every script: getmetatable('') gives a read-only
+     * proxy of it (its __metatable field), so no script can change string methods for the
+     * others (CVE-2022-24735). The VM itself still reads the real table. */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    push_readonly_proxy(L, lua_gettop(L));
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
     push_readonly_proxy(L, LUA_GLOBALSINDEX);
     lua_pushvalue(L, -1);
     lua_setglobal(L, "_G");
