@@ -233,7 +233,7 @@ AS_USER_SCRIPTS = {
         ["SET", "r1", "v"], ["SET", "w1", "v"], ["SET", "k1", "v"], ["LPUSH", "list", "a"],
         ["ACL", "SETUSER", "bob", "on", ">pw", "%R~r*", "%W~w*", "~k*", "&ch*", "+@string", "+@keyspace",
          "-del", "+select|0", "+config|get", "+publish", "+subscribe", "+psubscribe", "+auth", "+acl|whoami",
-         "+copy", "+lmove", "+sort", "+eval"],
+         "+copy", "+lmove", "+sort", "+sort_ro", "+eval"],
         ["AUTH", "bob", "pw"],
         ["ACL", "WHOAMI"],
         ["GET", "r1"], ["GET", "w1"], ["GET", "k1"], ["GET", "zz"],
@@ -247,6 +247,9 @@ AS_USER_SCRIPTS = {
         ["CONFIG", "GET", "maxmemory"], ["CONFIG", "SET", "maxmemory", "0"], ["CONFIG", "RESETSTAT"],
         ["PUBLISH", "ch1", "m"], ["PUBLISH", "other", "m"],
         ["SORT", "k1"], ["SORT", "k1", "STORE", "r9"],
+        # CVE-2023-41053: BY and GET read keys no key spec names; they need access to every key.
+        ["SORT", "k1", "BY", "w*"], ["SORT", "k1", "BY", "nosort"], ["SORT", "k1", "GET", "#"],
+        ["SORT_RO", "k1", "BY", "k*"], ["SORT_RO", "k1", "GET", "k*"],
         ["EXISTS", "r1", "w1"], ["TOUCH", "w1"], ["RENAME", "k3", "k4"], ["RENAME", "k4", "r4"],
         ["PING"], LIST(), ["FLUSHALL"],
         ["AUTH", "default", "anything"],
