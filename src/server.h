@@ -410,6 +410,8 @@ const command *command_lookup_argv(int argc, const karg *argv);
 int command_get_keys(const command *cmd, int argc, const karg *argv, int *pos, int *flags, int max);
 command *command_table(void);           /* top-level rows, ending with name == NULL */
 int command_has_keys(const command *cmd);
+/* Looks a command up by its full name ("get", "config|get"), case-insensitively. */
+const command *command_lookup_fullname(const char *name, size_t len);
 /* ACL category names (ACL_CAT_*), and a name's index or -1. */
 const char *acl_category_name(int cat);
 int acl_category_by_name(const char *s, size_t len);

@@ -201,16 +201,6 @@ static int has_space(const char *p, size_t len) {
     return 0;
 }
 
-/* A row by its full name: "get", "config|get". */
-static const command *lookup_fullname(const char *name, size_t len) {
-    const char *bar = memchr(name, '|', len);
-    if (!bar) return command_lookup(name, len);
-    karg two[2] = {{(char *)name, (size_t)(bar - name)}, {(char *)bar + 1, len - (size_t)(bar - name) - 1}};
-    const command *parent = command_lookup(two[0].ptr, two[0].len);
-    const command *sub = parent && parent->subcommands ? command_lookup_argv(2, two) : NULL;
-    return sub && memchr(bar + 1, '|', two[1].len) == NULL ? sub : NULL;
-}
-
 /* "+name", "+name|sub" or "+name|firstarg". */
 static int allow_command_rule(aclSelector *s, const char *op, size_t len) {
     const char *bar = NULL;
@@ -225,7 +215,7 @@ static int allow_command_rule(aclSelector *s, const char *op, size_t len) {
         change_command(s, cmd, 1);
         return RULE_OK;
     }
-    const command *cmd = lookup_fullname(op + 1, (size_t)(bar - op - 1));
+    const command *cmd = command_lookup_fullname(op + 1, (size_t)(bar - op - 1));
     if (!cmd) return RULE_UNKNOWN;
     if (cmd->parent) return RULE_SUBCOMMAND_FIRSTARG;   /* "+config|get|x" */
     const char *sub = bar + 1;
@@ -320,7 +310,7 @@ static int selector_rule(aclSelector *s, const char *op, size_t len) {
     } else if (op[0] == '+' && (len == 1 || op[1] != '@')) {
         return allow_command_rule(s, op, len);
     } else if (op[0] == '-' && (len == 1 || op[1] != '@')) {
-        const command *cmd = lookup_fullname(op + 1, len - 1);
+        const command *cmd = command_lookup_fullname(op + 1, len - 1);
         if (!cmd) return RULE_UNKNOWN;
         change_command(s, cmd, 0);
     } else if (op[0] == '+' || op[0] == '-') {
