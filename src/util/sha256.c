@@ -1,9 +1,10 @@
 /* sha256.c - SHA-256 over a whole buffer at once (ACL passwords are hashed whole).
- * Invariant of the block loop: h[] holds the state after every full 64-byte block so far. */
+ * The block loop and padding are md.c's. */
 #include "util/sha256.h"
 
 #include <stdint.h>
-#include <string.h>
+
+#include "util/md.h"
 
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -38,22 +39,5 @@ static void sha256_block(uint32_t h[8], const unsigned char *p) {
 
 void sha256_hex(const void *data, size_t len, char hex[65]) {
     uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    const unsigned char *p = data;
-    size_t n = len;
-    for (; n >= 64; n -= 64, p += 64) sha256_block(h, p);
-    /* Tail: the rest, 0x80, zeros, then the bit length big-endian; one or two blocks. */
-    unsigned char tail[128] = {0};
-    memcpy(tail, p, n);
-    tail[n] = 0x80;
-    size_t tlen = n + 1 + 8 <= 64 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8;
-    for (int i = 0; i < 8; i++) tail[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
-    for (size_t off = 0; off < tlen; off += 64) sha256_block(h, tail + off);
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        unsigned char byte = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
-        hex[2 * i] = digits[byte >> 4];
-        hex[2 * i + 1] = digits[byte & 15];
-    }
-    hex[64] = '\0';
+    md_hash_hex(sha256_block, h, 8, data, len, hex);
 }

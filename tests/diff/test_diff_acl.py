@@ -207,13 +207,6 @@ SETUSER_SCRIPTS = {
 }
 
 
-@pytest.mark.parametrize("hello3", PROTOS, ids=["resp2", "resp3"])
-@pytest.mark.parametrize("name", sorted(SETUSER_SCRIPTS))
-def test_setuser(pair, name, hello3):
-    keel, oracle = pair()
-    run_script(keel, oracle, SETUSER_SCRIPTS[name], hello3=hello3)
-
-
 def test_genpass_lengths(pair):
     keel, oracle = pair()
     for server in (keel, oracle):
@@ -383,11 +376,14 @@ AS_USER_SCRIPTS = {
 }
 
 
+SCRIPTS = {**SETUSER_SCRIPTS, **AS_USER_SCRIPTS}
+
+
 @pytest.mark.parametrize("hello3", PROTOS, ids=["resp2", "resp3"])
-@pytest.mark.parametrize("name", sorted(AS_USER_SCRIPTS))
-def test_as_user(pair, name, hello3):
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_script(pair, name, hello3):
     keel, oracle = pair()
-    run_script(keel, oracle, AS_USER_SCRIPTS[name], hello3=hello3)
+    run_script(keel, oracle, SCRIPTS[name], hello3=hello3)
 
 
 def test_log_groups_repeats(pair):
