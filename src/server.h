@@ -402,6 +402,9 @@ extern const char *(*dispatch_write_error)(void);
 void commands_init(void);
 const command *command_lookup(const char *name, size_t len);
 const command *command_lookup_argv(int argc, const karg *argv);
+/* rename-command (config file only): the command named `from` answers to `to` from now on, or
+ * to nothing if `to` is empty. NULL, or Redis's config error. */
+const char *command_rename(const char *from, size_t flen, const char *to, size_t tlen);
 /* commands/cmd_command.c */
 /* Key positions of `argv` (a full command line for cmd) and their KS_* flags (flags may be
  * NULL), as Redis finds them: the key specs, else the row's getkeys procedure. Writes at most

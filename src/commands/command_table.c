@@ -17,6 +17,7 @@
 #include "commands/sort.h"
 #include "persist/persist.h"
 #include "server.h"
+#include "util/mem.h"
 
 #include "commands/command_data.h"
 
@@ -732,9 +733,20 @@ const char *command_flag_name(int i, uint64_t *bit) {
     return flag_names[i].name;
 }
 
-/* Lookup: open addressing over lowercased names, built once at start-up. */
+/* Lookup: open addressing over lowercased names, built at start-up and again after each
+ * rename-command. A slot holds the name the row answers to: its own, or its new name. */
 #define LOOKUP_SLOTS 1024
-static command *lookup_slots[LOOKUP_SLOTS];
+static struct {
+    const char *name;
+    command *cmd;
+} lookup_slots[LOOKUP_SLOTS];
+
+/* rename-command: rows known by another name ("" = none), in config order. */
+static struct rename {
+    command *cmd;
+    char *name;
+} *renames;
+static int nrenames;
 
 static uint32_t name_hash(const char *lower, size_t len) {
     uint32_t h = 2166136261u;
@@ -743,9 +755,19 @@ static uint32_t name_hash(const char *lower, size_t len) {
 }
 
 static void index_command(command *cmd) {
-    uint32_t h = name_hash(cmd->name, strlen(cmd->name)) & (LOOKUP_SLOTS - 1);
-    while (lookup_slots[h]) h = (h + 1) & (LOOKUP_SLOTS - 1);
-    lookup_slots[h] = cmd;
+    const char *name = cmd->name;
+    for (int i = 0; i < nrenames; i++)
+        if (renames[i].cmd == cmd) name = renames[i].name;
+    if (!name[0]) return;
+    uint32_t h = name_hash(name, strlen(name)) & (LOOKUP_SLOTS - 1);
+    while (lookup_slots[h].cmd) h = (h + 1) & (LOOKUP_SLOTS - 1);
+    lookup_slots[h].name = name;
+    lookup_slots[h].cmd = cmd;
+}
+
+static void index_all(void) {
+    memset(lookup_slots, 0, sizeof(lookup_slots));
+    for (command *cmd = commands; cmd->name; cmd++) index_command(cmd);
 }
 
 /* Redis's legacy (first, last, step) triple: the one index+range spec as it is, or else the
@@ -789,16 +811,34 @@ static void init_row(command *cmd, command *parent) {
 }
 
 void commands_init(void) {
+    static int done;   /* the config file's rename-command may have run it already */
+    if (done) return;
+    done = 1;
     int acl_id = 0;
     for (command *cmd = commands; cmd->name; cmd++) {
         init_row(cmd, NULL);
         cmd->acl_id = acl_id++;
-        index_command(cmd);
         for (command *sub = cmd->subcommands; sub && sub->name; sub++) {
             init_row(sub, cmd);
             sub->acl_id = acl_id++;
         }
     }
+    index_all();
+}
+
+const char *command_rename(const char *from, size_t flen, const char *to, size_t tlen) {
+    commands_init();
+    command *cmd = (command *)command_lookup(from, flen);
+    if (!cmd) return "No such command in rename-command";
+    if (tlen && command_lookup(to, tlen)) return "Target command name already exists";
+    renames = krealloc(renames, sizeof(*renames) * (size_t)(nrenames + 1));
+    char *name = kmalloc(tlen + 1);
+    for (size_t i = 0; i < tlen; i++) name[i] = (char)tolower((unsigned char)to[i]);
+    name[tlen] = '\0';
+    renames[nrenames].cmd = cmd;
+    renames[nrenames++].name = name;   /* a later entry for the same row wins */
+    index_all();
+    return NULL;
 }
 
 const command *command_lookup(const char *name, size_t len) {
@@ -806,8 +846,9 @@ const command *command_lookup(const char *name, size_t len) {
     if (len >= sizeof(lower)) return NULL;
     for (size_t i = 0; i < len; i++) lower[i] = (char)tolower((unsigned char)name[i]);
     uint32_t h = name_hash(lower, len) & (LOOKUP_SLOTS - 1);
-    for (command *cmd; (cmd = lookup_slots[h]) != NULL; h = (h + 1) & (LOOKUP_SLOTS - 1))
-        if (strlen(cmd->name) == len && memcmp(cmd->name, lower, len) == 0) return cmd;
+    for (; lookup_slots[h].cmd; h = (h + 1) & (LOOKUP_SLOTS - 1))
+        if (strlen(lookup_slots[h].name) == len && memcmp(lookup_slots[h].name, lower, len) == 0)
+            return lookup_slots[h].cmd;
     return NULL;
 }
 

@@ -878,13 +878,15 @@ kstr *config_read_file(const char *path) {
  * ones that need a feature Keel doesn't have. */
 static const char *const ignored_directives[] = {"list-max-ziplist-entries", "list-max-ziplist-value",
                                                  "lua-replicate-commands", NULL};
-static const char *const unsupported_directives[] = {"loadmodule", "rename-command", "sentinel", NULL};
+static const char *const unsupported_directives[] = {"loadmodule", "sentinel", NULL};
 
 /* One config line's directive: NULL, or why it stops start-up. */
 static const char *load_directive(int argc, karg *argv) {
     if (arg_is(argv[0].ptr, argv[0].len, "user") && argc >= 2) {
         return acl_queue_config_user(argc - 1, argv + 1);   /* core/acl.c: applied once commands exist */
     }
+    if (arg_is(argv[0].ptr, argv[0].len, "rename-command") && argc == 3)
+        return command_rename(argv[1].ptr, argv[1].len, argv[2].ptr, argv[2].len);   /* commands/command_table.c */
     for (int i = 0; ignored_directives[i]; i++)
         if (arg_is(argv[0].ptr, argv[0].len, ignored_directives[i]) && argc == 2) return NULL;
     for (int i = 0; unsupported_directives[i]; i++) {
