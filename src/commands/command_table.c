@@ -407,7 +407,7 @@ static command commands[] = {
     /* COMMAND alone lists every command, so the container has a procedure of its own. */
     {.name = "command", .proc = command_command, .arity = -1, .flags = CMD_LOADING | CMD_STALE,
      .acl_categories = ACL_CATS_command, .key_specs = KS_command, .subcommands = command_subcommands, .doc = &DOC_command},
-    {.name = "debug", .proc = debug_command, .arity = -2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+    {.name = "debug", .proc = debug_command, .arity = -2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_PROTECTED,
      .acl_categories = ACL_CATS_debug, .key_specs = KS_debug, .doc = &DOC_debug},
     {.name = "module", .proc = NULL, .arity = -2, .flags = 0,
      .acl_categories = ACL_CATS_module, .key_specs = KS_module, .subcommands = module_subcommands, .doc = &DOC_module},

@@ -7,6 +7,7 @@
 
 #include "core/acl.h"
 #include "core/blocking.h"
+#include "core/config.h"
 #include "core/latency.h"
 #include "core/monitor.h"
 #include "core/multi.h"
@@ -115,6 +116,15 @@ static const command *checked_command(client *c) {
     if (!arity_ok(cmd, c->argc)) {
         snprintf(msg, sizeof(msg), "wrong number of arguments for '%s' command", cmd->fullname);
         reject(c, cmd, msg);
+        return NULL;
+    }
+    /* Protected commands (DEBUG; Keel has no MODULE LOAD) run only as enable-debug-command says. */
+    int debug_mode = config_enable_debug_command();
+    if ((cmd->flags & CMD_PROTECTED) && !(debug_mode == ENABLE_DEBUG_YES ||
+                                          (debug_mode == ENABLE_DEBUG_LOCAL && client_is_local(c)))) {
+        reject(c, cmd, "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can "
+                       "run it from a local connection, otherwise you need to set this option in the configuration "
+                       "file, and then restart the server.");
         return NULL;
     }
     if (acl_auth_required(c) && !(cmd->flags & CMD_NO_AUTH)) {

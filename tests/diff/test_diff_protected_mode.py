@@ -77,3 +77,14 @@ def test_unlocked(servers, unlock):
             c.close()
     keel, redis = both(servers, b"PING\r\nAUTH pw\r\nPING\r\n")
     assert not redis[1] and keel == redis
+
+
+@pytest.mark.parametrize("mode", ["no", "local", "yes"])
+def test_protected_commands_before_auth(start_server, keel_bin, mode):
+    """enable-debug-command: DEBUG is refused before authentication and ACL checks (Redis's
+    order), from any client with "no", from non-local ones with "local"."""
+    from diff.runner import run_script
+    args = ["--requirepass", "pw", "--enable-debug-command", mode]
+    keel, oracle = (start_server(args, binary=b) for b in (keel_bin, ORACLE_SERVER))
+    run_script(keel, oracle, [["DEBUG", "HELP"], ["AUTH", "pw"], ["ACL", "SETUSER", "u", "on", "nopass", "+get"],
+                              ["AUTH", "u", "x"], ["DEBUG", "HELP"], ["DEBUG", "SLEEP", "0"]], password="pw")
