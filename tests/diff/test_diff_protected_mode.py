@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from helpers import ORACLE_SERVER
+from helpers import ORACLE_SERVER, free_port
 
 
 def machine_address():
@@ -88,3 +88,30 @@ def test_protected_commands_before_auth(start_server, keel_bin, mode):
     keel, oracle = (start_server(args, binary=b) for b in (keel_bin, ORACLE_SERVER))
     run_script(keel, oracle, [["DEBUG", "HELP"], ["AUTH", "pw"], ["ACL", "SETUSER", "u", "on", "nopass", "+get"],
                               ["AUTH", "u", "x"], ["DEBUG", "HELP"], ["DEBUG", "SLEEP", "0"]], password="pw")
+
+
+def unused_address():
+    """An address of the machine's own network that no interface has (TEST-NET-3 if needed)."""
+    have = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True, check=True).stdout
+    for candidate in ("203.0.113.77", "198.51.100.77"):
+        if candidate not in have:
+            return candidate
+    raise AssertionError("no unused test address")
+
+
+def test_bind_optional_addresses(start_server, keel_bin):
+    """bind: an address with a leading '-' that cannot be bound is skipped; without the '-' it
+    stops start-up, as in Redis."""
+    missing = unused_address()
+    for binary in (keel_bin, ORACLE_SERVER):
+        s = start_server(["--bind", "127.0.0.1", "-" + missing], binary=binary)
+        assert exchange("127.0.0.1", s.port) == (b"+PONG\r\n", False)
+        c = s.client()
+        try:
+            assert c.config_get("bind")["bind"] in (b"127.0.0.1 -" + missing.encode(), "127.0.0.1 -" + missing)
+        finally:
+            c.close()
+    for binary in (keel_bin, ORACLE_SERVER):
+        p = subprocess.run([binary, "--port", str(free_port()), "--bind", "127.0.0.1", missing, "--save", ""],
+                           capture_output=True, text=True, timeout=10)
+        assert p.returncode != 0, binary
