@@ -131,6 +131,7 @@ int main(int argc, char **argv) {
     char err[1024];
     if (config_load_text(text->buf, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s\n", err);
+        kstr_free(text);
         return 1;
     }
     kstr_free(text);

@@ -988,19 +988,32 @@ static void kill_user_clients(const aclUser *u) {
     }
 }
 
+/* A subscription the channel patterns of one of u's selectors allow. */
 static int subscription_allowed(const void *priv, const char *name, size_t len, int is_pattern) {
+    const aclUser *u = priv;
     karg ch = {(char *)name, len};
-    return channel_allowed(priv, &ch, is_pattern);
+    for (int i = 0; i < u->nselectors; i++)
+        if (channel_allowed(u->selectors[i], &ch, is_pattern)) return 1;
+    return 0;
 }
 
 /* After SETUSER, u's subscribers lose their connection if a subscription is no longer allowed
- * (Redis's ACLKillPubsubClientsIfNeeded). */
+ * (Redis's ACLKillPubsubClientsIfNeeded): unless a selector allows every channel, or every old
+ * channel pattern is still one of the new ones (then nothing was revoked). */
 static void kill_pubsub_clients_if_needed(const aclUser *old, const aclUser *now) {
-    const aclSelector *n = now->selectors[0];
-    if (n->flags & SEL_ALLCHANNELS) return;
+    for (int i = 0; i < now->nselectors; i++)
+        if (now->selectors[i]->flags & SEL_ALLCHANNELS) return;
+    int revoked = 0;
+    for (int i = 0; i < old->nselectors && !revoked; i++) {
+        const aclSelector *s = old->selectors[i];
+        revoked = (s->flags & SEL_ALLCHANNELS) != 0;
+        for (int j = 0; j < s->nchannels && !revoked; j++)
+            revoked = !subscription_allowed(now, s->channels[j]->buf, s->channels[j]->len, 1);   /* literally */
+    }
+    if (!revoked) return;
     for (client *x = server.clients; x; x = x->next) {
         if (x->user != old || !(x->flags & CLIENT_PUBSUB)) continue;
-        if (pubsub_client_all(x, subscription_allowed, n)) continue;
+        if (pubsub_client_all(x, subscription_allowed, now)) continue;
         if (x == server.current_client) x->flags |= CLIENT_CLOSE_AFTER_REPLY;
         else client_close_async(x);
     }
@@ -1290,7 +1303,7 @@ static kstr *file_line_rules(aclUser *u, int argc, const karg *argv, kstr *error
 /* Splits a line on single spaces, as Redis reads the ACL file. */
 static int split_spaces(const char *line, size_t len, karg **argv) {
     int n = 0;
-    *argv = kmalloc(sizeof(karg) * (len / 2 + 2));
+    *argv = kmalloc(sizeof(karg) * (len + 1));   /* at most one word per byte, plus one */
     const char *p = line, *end = line + len;
     while (p <= end) {
         const char *sp = memchr(p, ' ', (size_t)(end - p));

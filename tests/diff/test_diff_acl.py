@@ -442,7 +442,10 @@ def test_revoked_channel_disconnects_subscriber(pair, which):
         assert p.get_message(timeout=5)["type"] == "subscribe"
         admin.execute_command("ACL", "SETUSER", "s", "&c*")   # adds: the subscriber stays
         assert admin.execute_command("PUBLISH", "bee", "m") == 1
-        admin.execute_command("ACL", "SETUSER", "s", "resetchannels", "&a*")
+        # A selector's channels count too: moving &b* into one revokes nothing.
+        admin.execute_command("ACL", "SETUSER", "s", "resetchannels", "&a*", "(+get &b*)")
+        assert admin.execute_command("PUBLISH", "bee", "m") == 1
+        admin.execute_command("ACL", "SETUSER", "s", "clearselectors")
         wait_until(lambda: admin.execute_command("PUBSUB", "NUMSUB", "bee")[1] == 0, timeout=5)
         p.close()
     finally:
@@ -466,7 +469,7 @@ def test_acl_file_save_load(start_server, keel_bin, tmp_path):
     assert "user bob on #" in saved[0]
     for p in paths:
         with open(p, "w") as f:
-            f.write("user carol on nopass +@all ~*\n")
+            f.write("user carol on          nopass +@all ~*\n\n  user dan  on   \n")
     run_script(k, r, [["ACL", "LOAD"], LIST(), ["ACL", "WHOAMI"]])
     for p in paths:
         with open(p, "w") as f:
