@@ -83,6 +83,7 @@ typedef struct client {
     struct pubsubState *pstate; /* core/pubsub.c: subscriptions, NULL if none */
     struct trackingState *tstate; /* core/tracking.c: CLIENT TRACKING state, NULL if never used */
     struct aclUser *user;       /* core/acl.c: whose permissions apply; NULL: everything (fake clients) */
+    uint64_t redacted;          /* bit i: argv[i] is a secret MONITOR and the slow log show as "(redacted)" */
 } client;
 
 /* ---------------------------------------------------------------- commands */

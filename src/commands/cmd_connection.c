@@ -76,6 +76,7 @@ void auth_command(client *c) {
         reply_error(c, ERR_SYNTAX);
         return;
     }
+    c->redacted |= c->argc == 3 ? (1 << 1) | (1 << 2) : (1 << 1);
     karg default_name = {(char *)"default", 7};
     if (c->argc == 2 && acl_default_has_no_password()) {
         reply_error(c, "AUTH <password> called without any password configured for the default user. "
@@ -121,6 +122,7 @@ void hello_command(client *c) {
     for (int j = next; j < c->argc; j++) {
         int more = c->argc - j - 1;
         if (arg_is(c->argv[j].ptr, c->argv[j].len, "AUTH") && more >= 2) {
+            if (j + 2 < 64) c->redacted |= (3ULL << (j + 1));
             user = &c->argv[j + 1];
             pass = &c->argv[j + 2];
             j += 2;

@@ -1022,6 +1022,7 @@ static void kill_pubsub_clients_if_needed(const aclUser *old, const aclUser *now
 /* ---------------------------------------------------------------- ACL subcommands */
 
 void acl_setuser_command(client *c) {
+    c->redacted = ~3ULL;   /* the user name and every rule: rules hold passwords */
     const karg *name = &c->argv[2];
     if (has_space(name->ptr, name->len)) {
         reply_error(c, "Usernames can't contain spaces or null characters");

@@ -57,6 +57,7 @@ void call_command(client *c, const command *cmd) {
     errors_mark = server.stat_total_error_replies;
     uint64_t start = monotonic_us();
     c->cmd = cmd;
+    c->redacted = 0;   /* AUTH, HELLO AUTH, ACL SETUSER mark their secrets */
     cmd->proc(c);
     long long duration = (long long)(monotonic_us() - start);
     server.executing_depth--;

@@ -522,3 +522,27 @@ def test_config_rewrite_users(start_server, keel_bin, tmp_path):
                       if line.startswith("user ") or line.startswith("maxmemory-samples")])
     assert files[0] == files[1]
     assert len(files[0]) == 4
+
+
+def test_secrets_redacted(pair):
+    """Passwords never reach MONITOR or the slow log: AUTH's arguments, HELLO's AUTH pair and
+    every ACL SETUSER argument read "(redacted)", as in Redis."""
+    keel, oracle = pair("--slowlog-log-slower-than", "0")
+    lines = []
+    for server in (keel, oracle):
+        mon = server.raw()
+        mon.send("MONITOR")
+        assert mon.read_reply().raw == b"+OK\r\n"
+        c = server.raw()
+        for cmd in (["AUTH", "secret1"], ["AUTH", "u", "secret2"], ["HELLO", "2", "AUTH", "u", "secret3"],
+                    ["ACL", "SETUSER", "u", "on", ">secret4"], ["PING"]):
+            c.call(*cmd)
+        seen = []
+        while not seen or b'"PING"' not in seen[-1]:
+            seen.append(mon.read_reply().payload.split(b"] ", 1)[1])
+        slow = [e.children[3].to_py() for e in c.call("SLOWLOG", "GET", "10").children]
+        lines.append((seen, slow))
+        mon.close()
+        c.close()
+    assert lines[0] == lines[1]
+    assert b"secret" not in repr(lines[0]).encode()
