@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/acl.h"
 #include "core/config.h"
 #include "protocol/request.h"
 #include "persist/persist.h"
@@ -74,6 +75,7 @@ static void daemonize(void) {
 }
 
 int main(int argc, char **argv) {
+    acl_init();   /* core/acl.c: requirepass and user lines of the config apply to its users */
     config_init_defaults();
     int i = 1;
     kstr *text = kstr_empty(1024);
@@ -130,6 +132,7 @@ int main(int argc, char **argv) {
     char err[1024];
     if (config_load_text(text->buf, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s\n", err);
+        kstr_free(text);
         return 1;
     }
     kstr_free(text);

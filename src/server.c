@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "commands/admin.h"
+#include "core/acl.h"
 #include "core/blocking.h"
 #include "keyspace_events.h"
 #include "core/latency.h"
@@ -139,12 +140,18 @@ int server_init_headless(void) {
     db_init_all(server.dbnum);
     lazyfree_start();              /* keyspace/lazyfree.c: the background free thread */
     commands_init();
+    acl_init();         /* core/acl.c: the default user (main() made it already) */
     scripting_init();   /* src/scripting/: the Lua state and its fake client */
     return 0;
 }
 
 int server_init(void) {
     if (server_init_headless() < 0) return -1;
+    char acl_err[1024];
+    if (acl_load_at_startup(acl_err, sizeof(acl_err)) != 0) {   /* core/acl.c: config users, aclfile */
+        log_msg(LL_WARNING, "%s", acl_err);
+        return -1;
+    }
     setup_signals();
     if (net_listen() < 0) return -1;
     el_add_timer(server.el, 1, server_cron, NULL);

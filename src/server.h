@@ -86,6 +86,8 @@ typedef struct client {
     struct pubsubState *pstate; /* core/pubsub.c: subscriptions, NULL if none */
     struct trackingState *tstate; /* core/tracking.c: CLIENT TRACKING state, NULL if never used */
     struct replicaLink *rlink;  /* src/repl/: from its first REPLCONF or PSYNC, NULL if none */
+    struct aclUser *user;       /* core/acl.c: whose permissions apply; NULL: everything (fake clients) */
+    uint64_t redacted;          /* bit i: argv[i] is a secret MONITOR and the slow log show as "(redacted)" */
 } client;
 
 /* ---------------------------------------------------------------- commands */
@@ -254,11 +256,13 @@ struct command {
     int first_key, last_key, key_step;  /* Redis's legacy range, derived from the specs */
     long long calls, microseconds, rejected_calls, failed_calls;
     struct latencyHistogram *latency_histogram;   /* core/latency.h; NULL until a call is timed */
+    int acl_id;                 /* the row's bit in ACL selectors (core/acl.c), 0.. in table order */
 };
 
 /* ---------------------------------------------------------------- server */
 
 #define CONFIG_BINDADDR_MAX 16
+enum { ACL_PUBSUB_ALLCHANNELS = 0, ACL_PUBSUB_RESETCHANNELS = 1 };
 enum { OBUF_NORMAL = 0, OBUF_REPLICA = 1, OBUF_PUBSUB = 2, OBUF_CLASSES };
 enum { AOF_FSYNC_EVERYSEC = 0, AOF_FSYNC_ALWAYS, AOF_FSYNC_NO };
 
@@ -341,6 +345,9 @@ struct keelServer {
     int replica_priority, replica_announced, replica_announce_port;
     char *replica_announce_ip;
     int repl_diskless_sync, repl_diskless_sync_delay, repl_diskless_sync_max_replicas;
+    char *acl_filename;         /* aclfile, "" = none */
+    long long acllog_max_len;
+    int acl_pubsub_default;     /* ACL_PUBSUB_*: acl-pubsub-default, what new users' channels are */
 
     /* runtime */
     eventLoop *el;
@@ -438,6 +445,9 @@ extern void (*dispatch_propagate)(client *c, const command *cmd, long long dirty
 void commands_init(void);
 const command *command_lookup(const char *name, size_t len);
 const command *command_lookup_argv(int argc, const karg *argv);
+/* rename-command (config file only): the command named `from` answers to `to` from now on, or
+ * to nothing if `to` is empty. NULL, or Redis's config error. */
+const char *command_rename(const char *from, size_t flen, const char *to, size_t tlen);
 /* commands/cmd_command.c */
 /* Key positions of `argv` (a full command line for cmd) and their KS_* flags (flags may be
  * NULL), as Redis finds them: the key specs, else the row's getkeys procedure. Writes at most
@@ -446,6 +456,11 @@ const command *command_lookup_argv(int argc, const karg *argv);
 int command_get_keys(const command *cmd, int argc, const karg *argv, int *pos, int *flags, int max);
 command *command_table(void);           /* top-level rows, ending with name == NULL */
 int command_has_keys(const command *cmd);
+/* Looks a command up by its full name ("get", "config|get"), case-insensitively. */
+const command *command_lookup_fullname(const char *name, size_t len);
+/* ACL category names (ACL_CAT_*), and a name's index or -1. */
+const char *acl_category_name(int cat);
+int acl_category_by_name(const char *s, size_t len);
 
 /* core/net.c */
 int net_listen(void);

@@ -17,9 +17,6 @@ void reply_subcommand_syntax_error(client *c);
 void debug_digest(client *c);
 void debug_digest_value(client *c);
 
-/* Looks a command up by its full name ("get", "config|get"), case-insensitively. */
-const command *command_lookup_fullname(const char *name, size_t len);
-
 /* Memory figures shared by INFO memory and MEMORY STATS/DOCTOR (cmd_info.c). */
 typedef struct memOverview {
     size_t used, peak, startup, rss;

@@ -9,6 +9,7 @@
 
 #include "commands/admin.h"
 #include "commands/commands.h"
+#include "core/acl.h"
 #include "core/blocking.h"
 #include "core/event.h"
 #include "core/multi.h"
@@ -97,13 +98,13 @@ const char *client_info_line(client *c, kstr **out) {
     *out = kstr_catfmt(*out,
                        "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%lld psub=%lld "
                        "ssub=%lld multi=%lld qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=0 rbs=%zu rbp=%zu obl=%zu "
-                       "oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=%lld resp=%d\n",
+                       "oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=%lld resp=%d\n",
                        (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name->buf : "",
                        (now - c->ctime_ms) / 1000, (now - c->last_interaction_ms) / 1000, flags, c->db->id, sub, psub, ssub,
                        multi_queued_count(c),
                        c->querybuf->len, c->querybuf->cap - c->querybuf->len, argv_bytes(c), rbs, rbs, obl, oll,
                        omem, kmalloc_size(c) + qmem + outmem + argv_bytes(c), writable ? "rw" : "r",
-                       cmd ? cmd->fullname : "NULL", redir, c->resp);
+                       cmd ? cmd->fullname : "NULL", acl_user_name(c->user), redir, c->resp);
     return (*out)->buf;
 }
 
@@ -111,6 +112,7 @@ const char *client_info_line(client *c, kstr **out) {
 
 typedef struct clientFilter {
     int type;                 /* -1: any */
+    const karg *user;         /* NULL: any */
     const karg *addr, *laddr; /* NULL: any */
     long long *ids;           /* NULL: any */
     int nids;
@@ -122,6 +124,7 @@ static int filter_match(const clientFilter *f, const client *target, const clien
     if (f->addr && strcmp(target->addr, f->addr->ptr) != 0) return 0;
     if (f->laddr && strcmp(target->laddr, f->laddr->ptr) != 0) return 0;
     if (f->skipme && target == caller) return 0;
+    if (f->user && strcmp(acl_user_name(target->user), f->user->ptr) != 0) return 0;
     if (!f->ids) return 1;
     for (int i = 0; i < f->nids; i++)
         if ((unsigned long long)f->ids[i] == target->id) return 1;
@@ -200,11 +203,11 @@ static int parse_kill_filter(client *c, clientFilter *f, long long *id) {
         } else if (arg_is(opt->ptr, opt->len, "laddr")) {
             f->laddr = val;
         } else if (arg_is(opt->ptr, opt->len, "user")) {
-            /* Keel has only the default user. */
-            if (!arg_is(val->ptr, val->len, "default")) {
+            if (!acl_user_exists(val)) {
                 reply_errorf(c, "No such user '%s'", val->ptr);
                 return 0;
             }
+            f->user = val;
         } else if (arg_is(opt->ptr, opt->len, "skipme")) {
             if (arg_is(val->ptr, val->len, "yes")) f->skipme = 1;
             else if (arg_is(val->ptr, val->len, "no")) f->skipme = 0;

@@ -37,10 +37,14 @@ static const char *const acl_names[ACL_CAT_COUNT] = {
     "transaction", "scripting",
 };
 
-static int acl_category_by_name(const char *s, size_t len) {
+int acl_category_by_name(const char *s, size_t len) {
     for (int i = 0; i < ACL_CAT_COUNT; i++)
         if (name_is(acl_names[i], s, len)) return i;
     return -1;
+}
+
+const char *acl_category_name(int cat) {
+    return acl_names[cat];
 }
 
 /* ---------------------------------------------------------------- key extraction */

@@ -1,11 +1,12 @@
 /* cmd_connection.c - PING, ECHO, QUIT, SELECT, HELLO, AUTH, RESET.
  *
- * Keel has one user, "default", whose password is requirepass (none: "nopass", any password
- * is accepted with a user name, and AUTH <password> alone is an error, as in Redis). */
+ * AUTH <password> is AUTH default <password>; with a default user that has no password it is
+ * an error, as in Redis. Users and passwords are core/acl.c's. */
 #include <string.h>
 
 #include "commands/admin.h"
 #include "commands/commands.h"
+#include "core/acl.h"
 #include "core/monitor.h"
 #include "core/multi.h"
 #include "core/pubsub.h"
@@ -61,33 +62,12 @@ void select_command(client *c) {
     reply_ok(c);
 }
 
-static int check_password(const char *pass, size_t len) {
-    const char *want = server.requirepass ? server.requirepass : "";
-    /* Compare every byte whatever the input, so timing doesn't reveal the prefix. */
-    size_t wlen = strlen(want);
-    unsigned diff = (unsigned)(len ^ wlen);
-    for (size_t i = 0; i < len; i++) diff |= (unsigned char)pass[i] ^ (unsigned char)want[i % (wlen ? wlen : 1)];
-    return diff == 0;
-}
-
-/* AUTH [username] password. Keel has only the default user. */
+/* AUTH [username] password, HELLO's AUTH username password. */
 static int authenticate(client *c, const karg *user, const karg *pass) {
-    if (!server.requirepass || !server.requirepass[0]) {
-        if (!user) {
-            reply_error(c, "AUTH <password> called without any password configured for the default user. "
-                           "Are you sure your configuration is correct?");
-            return 0;
-        }
-    }
-    if (user && !arg_is(user->ptr, user->len, "default")) {
+    if (!acl_authenticate(c, user, pass)) {
         reply_error(c, "-WRONGPASS invalid username-password pair or user is disabled.");
         return 0;
     }
-    if (server.requirepass && server.requirepass[0] && !check_password(pass->ptr, pass->len)) {
-        reply_error(c, "-WRONGPASS invalid username-password pair or user is disabled.");
-        return 0;
-    }
-    c->authenticated = 1;
     return 1;
 }
 
@@ -96,7 +76,14 @@ void auth_command(client *c) {
         reply_error(c, ERR_SYNTAX);
         return;
     }
-    if (authenticate(c, c->argc == 3 ? &c->argv[1] : NULL, &c->argv[c->argc - 1])) reply_ok(c);
+    c->redacted |= c->argc == 3 ? (1 << 1) | (1 << 2) : (1 << 1);
+    karg default_name = {(char *)"default", 7};
+    if (c->argc == 2 && acl_default_has_no_password()) {
+        reply_error(c, "AUTH <password> called without any password configured for the default user. "
+                       "Are you sure your configuration is correct?");
+        return;
+    }
+    if (authenticate(c, c->argc == 3 ? &c->argv[1] : &default_name, &c->argv[c->argc - 1])) reply_ok(c);
 }
 
 static void reply_hello_map(client *c) {
@@ -135,6 +122,7 @@ void hello_command(client *c) {
     for (int j = next; j < c->argc; j++) {
         int more = c->argc - j - 1;
         if (arg_is(c->argv[j].ptr, c->argv[j].len, "AUTH") && more >= 2) {
+            if (j + 2 < 64) c->redacted |= (3ULL << (j + 1));
             user = &c->argv[j + 1];
             pass = &c->argv[j + 2];
             j += 2;
@@ -147,7 +135,7 @@ void hello_command(client *c) {
         }
     }
     if (pass && !authenticate(c, user, pass)) return;
-    if (!c->authenticated) {
+    if (acl_auth_required(c)) {
         reply_error(c, "-NOAUTH HELLO must be called with the client already authenticated, otherwise the "
                        "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
                        "select the RESP protocol version at the same time");
@@ -168,6 +156,6 @@ void reset_command(client *c) {
     kstr_free(c->name);
     c->name = NULL;
     c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT | CLIENT_NO_EVICT);
-    c->authenticated = server.requirepass == NULL || server.requirepass[0] == '\0';
+    acl_client_set_default(c);   /* core/acl.c: back to the default user */
     reply_status(c, "RESET");
 }

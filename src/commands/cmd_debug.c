@@ -20,7 +20,6 @@
 
 #include "commands/admin.h"
 #include "commands/commands.h"
-#include "core/config.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
 #include "persist/aof.h"
@@ -312,12 +311,6 @@ void memory_help_command(client *c) {
 
 /* ---------------------------------------------------------------- DEBUG */
 
-static int debug_allowed(client *c) {
-    int mode = config_enable_debug_command();
-    if (mode == ENABLE_DEBUG_YES) return 1;
-    return mode == ENABLE_DEBUG_LOCAL && client_is_local(c);
-}
-
 /* Hash table statistics text of one table, with Redis's wording for an empty one. */
 static kstr *cat_table_stats(kstr *s, table *t) {
     if (!t || tableSize(t) == 0)
@@ -499,12 +492,6 @@ static void debug_help(client *c) {
 }
 
 void debug_command(client *c) {
-    if (!debug_allowed(c)) {
-        reply_error(c, "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
-                       "can run it from a local connection, otherwise you need to set this option in the "
-                       "configuration file, and then restart the server.");
-        return;
-    }
     const karg *sub = &c->argv[1];
     int argc = c->argc;
     if (argc == 2 && arg_is(sub->ptr, sub->len, "help")) debug_help(c);

@@ -154,6 +154,8 @@ typedef struct sortOptions {
 } sortOptions;
 
 static int parse_sort_options(client *c, int readonly, sortOptions *so) {
+    /* core/acl.c: BY and GET read keys no key spec names, so they need access to every key. */
+    int all_keys = acl_may_read_all_keys(c->user, c->cmd, c->argc, c->argv);
     for (int j = 2; j < c->argc; j++) {
         const karg *a = &c->argv[j];
         int left = c->argc - j - 1;
@@ -172,8 +174,17 @@ static int parse_sort_options(client *c, int readonly, sortOptions *so) {
         } else if (arg_is(a->ptr, a->len, "by") && left >= 1) {
             so->by = &c->argv[++j];
             /* Redis never clears this again: a later BY with '*' doesn't bring sorting back. */
-            if (!strchr(so->by->ptr, '*')) so->dontsort = 1;
+            if (!strchr(so->by->ptr, '*')) {
+                so->dontsort = 1;
+            } else if (!all_keys) {
+                reply_error(c, "BY option of SORT denied due to insufficient ACL permissions.");
+                return 0;
+            }
         } else if (arg_is(a->ptr, a->len, "get") && left >= 1) {
+            if (!all_keys) {
+                reply_error(c, "GET option of SORT denied due to insufficient ACL permissions.");
+                return 0;
+            }
             so->gets[so->ngets++] = &c->argv[++j];
         } else {
             reply_error(c, ERR_SYNTAX);

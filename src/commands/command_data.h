@@ -2,6 +2,217 @@
  * COMMAND INFO and COMMAND DOCS; do not edit. Included by command_table.c only: each
  * row references its own ACL_CATS_<id>, KS_<id> and DOC_<id>. */
 
+/* ---- acl|cat ---- */
+#define ACL_CATS_acl_cat (ACL_SLOW)
+static const keySpec KS_acl_cat[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_acl_cat[] = {
+    {.name = "categoryname", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_acl_cat = {
+    .summary = "List the ACL categories or the commands inside a category",
+    .since = "6.0.0",
+    .group = "server",
+    .complexity = "O(1) since the categories and commands are a fixed set.",
+    .args = ARGS_acl_cat,
+};
+
+/* ---- acl|deluser ---- */
+#define ACL_CATS_acl_deluser (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_acl_deluser[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_acl_deluser[] = {
+    {.name = "username", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_acl_deluser = {
+    .summary = "Remove the specified ACL users and the associated rules",
+    .since = "6.0.0",
+    .group = "server",
+    .complexity = "O(1) amortized time considering the typical user.",
+    .args = ARGS_acl_deluser,
+};
+
+/* ---- acl|dryrun ---- */
+#define ACL_CATS_acl_dryrun (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_acl_dryrun[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_acl_dryrun[] = {
+    {.name = "username", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "command", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "arg", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_OPTIONAL | ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_acl_dryrun = {
+    .summary = "Returns whether the user can execute the given command without executing the command.",
+    .since = "7.0.0",
+    .group = "server",
+    .complexity = "O(1).",
+    .args = ARGS_acl_dryrun,
+};
+
+/* ---- acl|genpass ---- */
+#define ACL_CATS_acl_genpass (ACL_SLOW)
+static const keySpec KS_acl_genpass[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_acl_genpass[] = {
+    {.name = "bits", .type = ARG_INTEGER, .key_spec_index = -1, .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_acl_genpass = {
+    .summary = "Generate a pseudorandom secure password to use for ACL users",
+    .since = "6.0.0",
+    .group = "server",
+    .complexity = "O(1)",
+    .args = ARGS_acl_genpass,
+};
+
+/* ---- acl|getuser ---- */
+#define ACL_CATS_acl_getuser (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_acl_getuser[] = {
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_acl_getuser[] = {
+    {"6.2.0", "Added Pub/Sub channel patterns."},
+    {"7.0.0", "Added selectors and changed the format of key and channel patterns from a list to their rule representation."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_acl_getuser[] = {
+    {.name = "username", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_acl_getuser = {
+    .summary = "Get the rules for a specific ACL user",
+    .since = "6.0.0",
+    .group = "server",
+    .complexity = "O(N). Where N is the number of password, command and pattern rules that the user has.",
+    .history = HIST_acl_getuser,
+    .args = ARGS_acl_getuser,
+};
+
+/* ---- acl|help ---- */
+#define ACL_CATS_acl_help (ACL_SLOW)
+static const keySpec KS_acl_help[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_acl_help = {
+    .summary = "Show helpful text about the different subcommands",
+    .since = "6.0.0",
+    .group = "server",
+    .complexity = "O(1)",
+};
+
+/* ---- acl|list ---- */
+#define ACL_CATS_acl_list (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_acl_list[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_acl_list = {
+    .summary = "List the current ACL rules in ACL config file format",
+    .since = "6.0.0",
+    .group = "server",
+    .complexity = "O(N). Where N is the number of configured users.",
+};
+
+/* ---- acl|load ---- */
+#define ACL_CATS_acl_load (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_acl_load[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_acl_load = {
+    .summary = "Reload the ACLs from the configured ACL file",
+    .since = "6.0.0",
+    .group = "server",
+    .complexity = "O(N). Where N is the number of configured users.",
+};
+
+/* ---- acl|log ---- */
+#define ACL_CATS_acl_log (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_acl_log[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_acl_log_0[] = {
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "reset", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "RESET"},
+    {.name = NULL},
+};
+static const commandArg ARGS_acl_log[] = {
+    {.name = "operation", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_acl_log_0},
+    {.name = NULL},
+};
+static const commandDoc DOC_acl_log = {
+    .summary = "List latest events denied because of ACLs in place",
+    .since = "6.0.0",
+    .group = "server",
+    .complexity = "O(N) with N being the number of entries shown.",
+    .args = ARGS_acl_log,
+};
+
+/* ---- acl|save ---- */
+#define ACL_CATS_acl_save (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_acl_save[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_acl_save = {
+    .summary = "Save the current ACL rules in the configured ACL file",
+    .since = "6.0.0",
+    .group = "server",
+    .complexity = "O(N). Where N is the number of configured users.",
+};
+
+/* ---- acl|setuser ---- */
+#define ACL_CATS_acl_setuser (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_acl_setuser[] = {
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_acl_setuser[] = {
+    {"6.2.0", "Added Pub/Sub channel patterns."},
+    {"7.0.0", "Added selectors and key based permissions."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_acl_setuser[] = {
+    {.name = "username", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "rule", .type = ARG_STRING, .key_spec_index = -1, .flags = ARG_OPTIONAL | ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_acl_setuser = {
+    .summary = "Modify or create the rules for a specific ACL user",
+    .since = "6.0.0",
+    .group = "server",
+    .complexity = "O(N). Where N is the number of rules provided.",
+    .history = HIST_acl_setuser,
+    .args = ARGS_acl_setuser,
+};
+
+/* ---- acl|users ---- */
+#define ACL_CATS_acl_users (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_acl_users[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_acl_users = {
+    .summary = "List the username of all the configured ACL rules",
+    .since = "6.0.0",
+    .group = "server",
+    .complexity = "O(N). Where N is the number of configured users.",
+};
+
+/* ---- acl|whoami ---- */
+#define ACL_CATS_acl_whoami (ACL_SLOW)
+static const keySpec KS_acl_whoami[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_acl_whoami = {
+    .summary = "Return the name of the user associated to the current connection",
+    .since = "6.0.0",
+    .group = "server",
+    .complexity = "O(1)",
+};
+
 /* ---- client|caching ---- */
 #define ACL_CATS_client_caching (ACL_SLOW | ACL_CONNECTION)
 static const keySpec KS_client_caching[] = {
@@ -1597,6 +1808,18 @@ static const commandDoc DOC_hello = {
     .complexity = "O(1)",
     .history = HIST_hello,
     .args = ARGS_hello,
+};
+
+/* ---- acl ---- */
+#define ACL_CATS_acl (ACL_SLOW)
+static const keySpec KS_acl[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_acl = {
+    .summary = "A container for Access List Control commands ",
+    .since = "6.0.0",
+    .group = "server",
+    .complexity = "Depends on subcommand.",
 };
 
 /* ---- auth ---- */

@@ -19,13 +19,43 @@
 #include "persist/persist.h"
 #include "repl/repl.h"
 #include "server.h"
+#include "util/mem.h"
 
 #include "commands/command_data.h"
 
 #define END { .name = NULL }
 
 /* ---- subcommands of connection, server and introspection commands (cmd_client.c, cmd_server.c,
- * cmd_config.c, cmd_command.c, cmd_debug.c) ---- */
+ * cmd_config.c, cmd_command.c, cmd_debug.c; ACL's in core/acl.c) ---- */
+static command acl_subcommands[] = {
+    {.name = "acl|cat", .proc = acl_cat_command, .arity = -2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_cat, .key_specs = KS_acl_cat, .doc = &DOC_acl_cat},
+    {.name = "acl|deluser", .proc = acl_deluser_command, .arity = -3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_deluser, .key_specs = KS_acl_deluser, .doc = &DOC_acl_deluser},
+    {.name = "acl|dryrun", .proc = acl_dryrun_command, .arity = -4, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_dryrun, .key_specs = KS_acl_dryrun, .doc = &DOC_acl_dryrun},
+    {.name = "acl|genpass", .proc = acl_genpass_command, .arity = -2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_genpass, .key_specs = KS_acl_genpass, .doc = &DOC_acl_genpass},
+    {.name = "acl|getuser", .proc = acl_getuser_command, .arity = 3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_getuser, .key_specs = KS_acl_getuser, .doc = &DOC_acl_getuser},
+    {.name = "acl|help", .proc = acl_help_command, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_help, .key_specs = KS_acl_help, .doc = &DOC_acl_help},
+    {.name = "acl|list", .proc = acl_list_command, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_list, .key_specs = KS_acl_list, .doc = &DOC_acl_list},
+    {.name = "acl|load", .proc = acl_load_command, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_load, .key_specs = KS_acl_load, .doc = &DOC_acl_load},
+    {.name = "acl|log", .proc = acl_log_command, .arity = -2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_log, .key_specs = KS_acl_log, .doc = &DOC_acl_log},
+    {.name = "acl|save", .proc = acl_save_command, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_save, .key_specs = KS_acl_save, .doc = &DOC_acl_save},
+    {.name = "acl|setuser", .proc = acl_setuser_command, .arity = -3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_setuser, .key_specs = KS_acl_setuser, .doc = &DOC_acl_setuser},
+    {.name = "acl|users", .proc = acl_users_command, .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_users, .key_specs = KS_acl_users, .doc = &DOC_acl_users},
+    {.name = "acl|whoami", .proc = acl_whoami_command, .arity = 2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_acl_whoami, .key_specs = KS_acl_whoami, .doc = &DOC_acl_whoami},
+    END,
+};
 static command client_subcommands[] = {
     {.name = "client|caching", .proc = client_caching_command, .arity = 3, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_KEEPS_CACHING,
      .acl_categories = ACL_CATS_client_caching, .key_specs = KS_client_caching, .doc = &DOC_client_caching},
@@ -249,6 +279,8 @@ static command commands[] = {
      .acl_categories = ACL_CATS_select, .key_specs = KS_select, .doc = &DOC_select},
     {.name = "hello", .proc = hello_command, .arity = -1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY,
      .acl_categories = ACL_CATS_hello, .key_specs = KS_hello, .doc = &DOC_hello},
+    {.name = "acl", .proc = NULL, .arity = -2, .flags = 0,
+     .acl_categories = ACL_CATS_acl, .key_specs = KS_acl, .subcommands = acl_subcommands, .doc = &DOC_acl},
     {.name = "auth", .proc = auth_command, .arity = -2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY,
      .acl_categories = ACL_CATS_auth, .key_specs = KS_auth, .doc = &DOC_auth},
     {.name = "reset", .proc = reset_command, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY | CMD_SUBSCRIBED_OK | CMD_MULTI_RUNS_NOW | CMD_MULTI_LEAVES,
@@ -404,7 +436,7 @@ static command commands[] = {
     /* COMMAND alone lists every command, so the container has a procedure of its own. */
     {.name = "command", .proc = command_command, .arity = -1, .flags = CMD_LOADING | CMD_STALE,
      .acl_categories = ACL_CATS_command, .key_specs = KS_command, .subcommands = command_subcommands, .doc = &DOC_command},
-    {.name = "debug", .proc = debug_command, .arity = -2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+    {.name = "debug", .proc = debug_command, .arity = -2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_PROTECTED,
      .acl_categories = ACL_CATS_debug, .key_specs = KS_debug, .doc = &DOC_debug},
     {.name = "module", .proc = NULL, .arity = -2, .flags = 0,
      .acl_categories = ACL_CATS_module, .key_specs = KS_module, .subcommands = module_subcommands, .doc = &DOC_module},
@@ -751,9 +783,20 @@ const char *command_flag_name(int i, uint64_t *bit) {
     return flag_names[i].name;
 }
 
-/* Lookup: open addressing over lowercased names, built once at start-up. */
+/* Lookup: open addressing over lowercased names, built at start-up and again after each
+ * rename-command. A slot holds the name the row answers to: its own, or its new name. */
 #define LOOKUP_SLOTS 1024
-static command *lookup_slots[LOOKUP_SLOTS];
+static struct {
+    const char *name;
+    command *cmd;
+} lookup_slots[LOOKUP_SLOTS];
+
+/* rename-command: rows known by another name ("" = none), in config order. */
+static struct rename {
+    command *cmd;
+    char *name;
+} *renames;
+static int nrenames;
 
 static uint32_t name_hash(const char *lower, size_t len) {
     uint32_t h = 2166136261u;
@@ -762,9 +805,19 @@ static uint32_t name_hash(const char *lower, size_t len) {
 }
 
 static void index_command(command *cmd) {
-    uint32_t h = name_hash(cmd->name, strlen(cmd->name)) & (LOOKUP_SLOTS - 1);
-    while (lookup_slots[h]) h = (h + 1) & (LOOKUP_SLOTS - 1);
-    lookup_slots[h] = cmd;
+    const char *name = cmd->name;
+    for (int i = 0; i < nrenames; i++)
+        if (renames[i].cmd == cmd) name = renames[i].name;
+    if (!name[0]) return;
+    uint32_t h = name_hash(name, strlen(name)) & (LOOKUP_SLOTS - 1);
+    while (lookup_slots[h].cmd) h = (h + 1) & (LOOKUP_SLOTS - 1);
+    lookup_slots[h].name = name;
+    lookup_slots[h].cmd = cmd;
+}
+
+static void index_all(void) {
+    memset(lookup_slots, 0, sizeof(lookup_slots));
+    for (command *cmd = commands; cmd->name; cmd++) index_command(cmd);
 }
 
 /* Redis's legacy (first, last, step) triple: the one index+range spec as it is, or else the
@@ -808,11 +861,34 @@ static void init_row(command *cmd, command *parent) {
 }
 
 void commands_init(void) {
+    static int done;   /* the config file's rename-command may have run it already */
+    if (done) return;
+    done = 1;
+    int acl_id = 0;
     for (command *cmd = commands; cmd->name; cmd++) {
         init_row(cmd, NULL);
-        index_command(cmd);
-        for (command *sub = cmd->subcommands; sub && sub->name; sub++) init_row(sub, cmd);
+        cmd->acl_id = acl_id++;
+        for (command *sub = cmd->subcommands; sub && sub->name; sub++) {
+            init_row(sub, cmd);
+            sub->acl_id = acl_id++;
+        }
     }
+    index_all();
+}
+
+const char *command_rename(const char *from, size_t flen, const char *to, size_t tlen) {
+    commands_init();
+    command *cmd = (command *)command_lookup(from, flen);
+    if (!cmd) return "No such command in rename-command";
+    if (tlen && command_lookup(to, tlen)) return "Target command name already exists";
+    renames = krealloc(renames, sizeof(*renames) * (size_t)(nrenames + 1));
+    char *name = kmalloc(tlen + 1);
+    for (size_t i = 0; i < tlen; i++) name[i] = (char)tolower((unsigned char)to[i]);
+    name[tlen] = '\0';
+    renames[nrenames].cmd = cmd;
+    renames[nrenames++].name = name;   /* a later entry for the same row wins */
+    index_all();
+    return NULL;
 }
 
 const command *command_lookup(const char *name, size_t len) {
@@ -820,8 +896,9 @@ const command *command_lookup(const char *name, size_t len) {
     if (len >= sizeof(lower)) return NULL;
     for (size_t i = 0; i < len; i++) lower[i] = (char)tolower((unsigned char)name[i]);
     uint32_t h = name_hash(lower, len) & (LOOKUP_SLOTS - 1);
-    for (command *cmd; (cmd = lookup_slots[h]) != NULL; h = (h + 1) & (LOOKUP_SLOTS - 1))
-        if (strlen(cmd->name) == len && memcmp(cmd->name, lower, len) == 0) return cmd;
+    for (; lookup_slots[h].cmd; h = (h + 1) & (LOOKUP_SLOTS - 1))
+        if (strlen(lookup_slots[h].name) == len && memcmp(lookup_slots[h].name, lower, len) == 0)
+            return lookup_slots[h].cmd;
     return NULL;
 }
 

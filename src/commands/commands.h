@@ -3,6 +3,7 @@
 #ifndef KEEL_COMMANDS_H
 #define KEEL_COMMANDS_H
 
+#include "core/acl.h"
 #include "core/multi.h"
 #include "core/pubsub.h"
 #include "core/tracking.h"

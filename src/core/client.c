@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/acl.h"
 #include "core/blocking.h"
 #include "core/monitor.h"
 #include "core/multi.h"
@@ -50,7 +51,7 @@ static void unlink_client(client *c) {
 static void init_client(client *c) {
     c->id = ++server.next_client_id;
     c->resp = 2;
-    c->authenticated = server.requirepass == NULL || server.requirepass[0] == '\0';
+    acl_client_set_default(c);   /* core/acl.c: the default user, authenticated if it has no password */
     c->db = db_by_id(0);
     c->querybuf = kstr_empty(0);
     req_init(&c->parser, server.proto_max_bulk_len);
@@ -79,6 +80,7 @@ client *client_create_fake(void) {
     init_client(c);
     c->flags |= CLIENT_FAKE;
     c->authenticated = 1;
+    c->user = NULL;   /* runs anything; a script's commands are checked for its caller */
     return c;
 }
 
@@ -271,7 +273,7 @@ static void process_input(client *c) {
             break;
         }
         size_t used = 0;
-        c->parser.unauthenticated = !c->authenticated;
+        c->parser.unauthenticated = acl_auth_required(c);
         int r = req_parse(&c->parser, c->querybuf->buf + c->qpos, c->querybuf->len - c->qpos, &used);
         if (r == REQ_INCOMPLETE) break;
         if (r == REQ_ERROR) {

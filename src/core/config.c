@@ -27,6 +27,7 @@
 #include "core/notify.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
+#include "core/acl.h"
 #include "protocol/request.h"
 #include "server.h"
 #include "util/log.h"
@@ -86,7 +87,7 @@ static const char *const syslog_facility_names[] = {"user", "local0", "local1", 
                                                     "local4", "local5", "local6", "local7", NULL};
 static const char *const diskless_load_names[] = {"disabled", "on-empty-db", "swapdb", NULL};
 static const char *const tls_auth_names[] = {"no", "yes", "optional", NULL};
-static const char *const acl_pubsub_names[] = {"allchannels", "resetchannels", NULL};
+static const char *const acl_pubsub_names[] = {"allchannels", "resetchannels", NULL};   /* ACL_PUBSUB_* */
 static const char *const sanitize_names[] = {"no", "yes", "clients", NULL};
 static const char *const endpoint_names[] = {"ip", "hostname", "unknown-endpoint", NULL};
 static const char *const propagation_names[] = {"ignore", "panic", "panic-on-replicas", NULL};
@@ -407,6 +408,12 @@ static int apply_hz(const configDef *d, const char **err) {
     return 0;
 }
 
+/* requirepass is the default user's password (core/acl.c). */
+static int apply_requirepass(const configDef *d, const char **err) {
+    acl_set_default_password(server.requirepass);
+    return 0;
+}
+
 static int apply_maxmemory(const configDef *d, const char **err) {
     if (server.maxmemory) evict_to_fit();
     return 0;
@@ -428,7 +435,6 @@ static const struct {
 } missing_features[] = {
     {"cluster-enabled", "cluster mode"},
     {"tls-port", "TLS"},
-    {"aclfile", "ACL files"},
     {"syslog-enabled", "syslog logging"},
     {"supervised", "upstart/systemd supervision"},
     {"io-threads", "I/O threads"},
@@ -506,7 +512,7 @@ static configDef configs[] = {
     config_row("tcp-keepalive", NULL, T_INT, 0, &server.tcp_keepalive, "300", 0, INT_MAX, NONE),
     config_row("timeout", NULL, T_INT, 0, &server.maxidletime, "0", 0, INT_MAX, NONE),
     config_row("maxclients", NULL, T_LL, 0, &server.maxclients, "10000", 1, UINT_MAX, NONE),
-    config_row("requirepass", NULL, T_STRING, 0, &server.requirepass, "", NOLIM, NONE),
+    config_row("requirepass", NULL, T_STRING, 0, &server.requirepass, "", NOLIM, NULL, NULL, apply_requirepass),
     config_row("proto-max-bulk-len", NULL, T_MEM, 0, &server.proto_max_bulk_len, "512mb", 1024 * 1024, LONG_MAX, NONE),
     config_row("client-query-buffer-limit", NULL, T_MEM, 0, &server.client_max_querybuf_len, "1gb", 1024 * 1024, LONG_MAX, NONE),
     config_row("client-output-buffer-limit", NULL, T_SPECIAL, MULTI_ARG, NULL, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", NOLIM, NULL, &sp_obuf, NULL),
@@ -691,10 +697,10 @@ static configDef configs[] = {
     config_row("tls-session-cache-size", NULL, T_INT, 0, NULL, "20480", 0, INT_MAX, NONE),
     config_row("tls-session-cache-timeout", NULL, T_INT, 0, NULL, "300", 0, INT_MAX, NONE),
 
-    /* ACL (users from a file not built). */
-    config_row("aclfile", NULL, T_STRING, IMMUTABLE, NULL, "", NOLIM, NULL, NULL, needs_feature),
-    config_row("acllog-max-len", NULL, T_LL, 0, NULL, "128", 0, LONG_MAX, NONE),
-    config_row("acl-pubsub-default", NULL, T_ENUM, 0, NULL, "resetchannels", NOLIM, acl_pubsub_names, NULL, NULL),
+    /* ACL (core/acl.c). */
+    config_row("aclfile", NULL, T_STRING, IMMUTABLE, &server.acl_filename, "", NOLIM, NONE),
+    config_row("acllog-max-len", NULL, T_LL, 0, &server.acllog_max_len, "128", 0, LONG_MAX, NONE),
+    config_row("acl-pubsub-default", NULL, T_ENUM, 0, &server.acl_pubsub_default, "resetchannels", NOLIM, acl_pubsub_names, NULL, NULL),
 
     config_row(NULL, NULL, 0, 0, NULL, NULL, NOLIM, NONE),
 };
@@ -887,10 +893,15 @@ kstr *config_read_file(const char *path) {
  * ones that need a feature Keel doesn't have. */
 static const char *const ignored_directives[] = {"list-max-ziplist-entries", "list-max-ziplist-value",
                                                  "lua-replicate-commands", NULL};
-static const char *const unsupported_directives[] = {"loadmodule", "rename-command", "user", "sentinel", NULL};
+static const char *const unsupported_directives[] = {"loadmodule", "sentinel", NULL};
 
 /* One config line's directive: NULL, or why it stops start-up. */
 static const char *load_directive(int argc, karg *argv) {
+    if (arg_is(argv[0].ptr, argv[0].len, "user") && argc >= 2) {
+        return acl_queue_config_user(argc - 1, argv + 1);   /* core/acl.c: applied once commands exist */
+    }
+    if (arg_is(argv[0].ptr, argv[0].len, "rename-command") && argc == 3)
+        return command_rename(argv[1].ptr, argv[1].len, argv[2].ptr, argv[2].len);   /* commands/command_table.c */
     for (int i = 0; ignored_directives[i]; i++)
         if (arg_is(argv[0].ptr, argv[0].len, ignored_directives[i]) && argc == 2) return NULL;
     for (int i = 0; unsupported_directives[i]; i++) {
@@ -1138,6 +1149,8 @@ int config_rewrite(char *err, size_t errlen) {
     int cap = 0;
     char *store = NULL;
     size_t store_cap = 0;
+    kstr *users = acl_cat_config_users(kstr_empty(0));
+    size_t users_pos = 0;
     const char *p = orig->buf;
     while (*p) {
         const char *nl = strchr(p, '\n');
@@ -1148,6 +1161,14 @@ int config_rewrite(char *err, size_t errlen) {
         while (len && isspace((unsigned char)*line)) line++, len--;
         while (len && isspace((unsigned char)line[len - 1])) len--;
         int argc = (len && line[0] != '#') ? split_args(line, len, &argv, &cap, &store, &store_cap) : 0;
+        if (argc > 0 && arg_is(argv[0].ptr, argv[0].len, "user")) {
+            /* Each old "user" line's place takes the next user (core/acl.c; none with an aclfile). */
+            const char *end = memchr(users->buf + users_pos, '\n', users->len - users_pos);
+            size_t next = end ? (size_t)(end - users->buf) + 1 : users->len;
+            out = kstr_cat(out, users->buf + users_pos, next - users_pos);
+            users_pos = next;
+            continue;
+        }
         configDef *d = argc > 0 ? find_config(argv[0].ptr, argv[0].len) : NULL;
         if (!d) {
             out = kstr_cat(out, line, len);
@@ -1165,6 +1186,9 @@ int config_rewrite(char *err, size_t errlen) {
         if (!header) out = kstr_catc(out, "# Generated by CONFIG REWRITE\n"), header = 1;
         out = config_line(out, d);
     }
+    if (users_pos < users->len && !header) out = kstr_catc(out, "# Generated by CONFIG REWRITE\n");
+    out = kstr_cat(out, users->buf + users_pos, users->len - users_pos);
+    kstr_free(users);
     kfree(argv);
     kfree(store);
     kstr_free(orig);

@@ -1,11 +1,13 @@
 /* dispatch.c - from a parsed request to a command call: lookup, checks, timing, and what
  * follows a call (slow log, MONITOR, tracking, blocked clients). The checks run in Redis's
  * order, so a request that fails several of them gets the same error Redis gives: unknown
- * command, arity, authentication, memory. */
+ * command, arity, authentication, transaction, ACL permissions, memory. */
 #include <stdio.h>
 #include <string.h>
 
+#include "core/acl.h"
 #include "core/blocking.h"
+#include "core/config.h"
 #include "core/latency.h"
 #include "core/monitor.h"
 #include "core/multi.h"
@@ -58,6 +60,7 @@ void call_command(client *c, const command *cmd) {
     uint64_t start = monotonic_us();
     long long dirty = server.dirty;
     c->cmd = cmd;
+    c->redacted = 0;   /* AUTH, HELLO AUTH, ACL SETUSER mark their secrets */
     cmd->proc(c);
     long long duration = (long long)(monotonic_us() - start);
     server.executing_depth--;
@@ -121,12 +124,27 @@ static const command *checked_command(client *c) {
         reject(c, cmd, msg);
         return NULL;
     }
-    if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH)) {
+    /* Protected commands (DEBUG; Keel has no MODULE LOAD) run only as enable-debug-command says. */
+    int debug_mode = config_enable_debug_command();
+    if ((cmd->flags & CMD_PROTECTED) && !(debug_mode == ENABLE_DEBUG_YES ||
+                                          (debug_mode == ENABLE_DEBUG_LOCAL && client_is_local(c)))) {
+        reject(c, cmd, "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can "
+                       "run it from a local connection, otherwise you need to set this option in the configuration "
+                       "file, and then restart the server.");
+        return NULL;
+    }
+    if (acl_auth_required(c) && !(cmd->flags & CMD_NO_AUTH)) {
         reject(c, cmd, ERR_NOAUTH);
         return NULL;
     }
     if ((c->flags & CLIENT_MULTI) && (cmd->flags & CMD_NO_MULTI)) {
         reject(c, cmd, "Command not allowed inside a transaction");
+        return NULL;
+    }
+    /* core/acl.c: the user's permissions for the command, its keys and channels (logged). */
+    const char *denied = acl_check_client(c, cmd, (c->flags & CLIENT_MULTI) ? ACL_CTX_MULTI : ACL_CTX_TOPLEVEL);
+    if (denied) {
+        reject(c, cmd, denied);
         return NULL;
     }
     /* As Redis: evict before every command while over the limit; only commands that may grow

@@ -74,7 +74,8 @@ void monitor_feed(client *c) {
         line = kstr_catfmt(line, "+%lld.%06lld [%d %s] ", us / 1000000, us % 1000000, c->db->id, c->addr);
     for (int i = 0; i < c->argc; i++) {
         if (i) line = kstr_cat(line, " ", 1);
-        line = cat_repr(line, c->argv[i].ptr, c->argv[i].len);
+        if (i < 64 && (c->redacted >> i) & 1) line = kstr_catc(line, "\"(redacted)\"");
+        else line = cat_repr(line, c->argv[i].ptr, c->argv[i].len);
     }
     line = kstr_cat(line, "\r\n", 2);
     for (int i = 0; i < nmonitors; i++)

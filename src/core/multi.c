@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "core/acl.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
@@ -316,8 +317,12 @@ static void run_queue(client *c) {
     reply_array_len(c, (long long)ms->len);
     for (size_t i = 0; i < ms->len; i++) {
         queuedCmd *q = ms->queue[i];
+        /* core/acl.c: the rules may have changed since the command was queued. */
+        c->cmd = exec;
+        const char *denied = acl_check_queued(c, q->cmd, q->argc, q->argv);
         client_set_args(c, q->argc, q->argv);
-        call_command(c, q->cmd);
+        if (denied) reply_error(c, denied);
+        else call_command(c, q->cmd);
     }
     client_set_args(c, argc, argv);
     c->cmd = exec;

@@ -1,8 +1,9 @@
 /* net.c - listening sockets (TCP and Unix) and accepting clients.
  *
  * Bind addresses follow redis.conf: a leading '-' marks an address whose failure to bind is not
- * fatal ("-::1" on a host without IPv6). New connections past maxclients, or from non-loopback
- * peers while protected mode applies, get Redis's error line and are closed. */
+ * fatal ("-::1" on a host without IPv6). New connections past maxclients, or from peers other
+ * than 127.0.0.1 and ::1 while protected mode applies (protected-mode yes and a default user
+ * without a password, as in Redis 7.0), get Redis's error line and are closed. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "core/acl.h"
 #include "server.h"
 #include "util/log.h"
 
@@ -69,8 +71,9 @@ static void describe_peer(int fd, int is_unix, char *addr, size_t alen, char *la
     }
 }
 
+/* Redis's islocalClient: the peer is exactly 127.0.0.1 or ::1 ("ip:port" in addr). */
 static int is_loopback_peer(const char *addr) {
-    return strncmp(addr, "127.", 4) == 0 || strncmp(addr, "::1:", 4) == 0;
+    return strncmp(addr, "127.0.0.1:", 10) == 0 || strncmp(addr, "::1:", 4) == 0;
 }
 
 static void refuse(int fd, const char *msg) {
@@ -88,16 +91,21 @@ static void accept_one(int fd, int is_unix) {
         server.stat_rejected_conn++;
         return;
     }
-    if (!is_unix && server.protected_mode && (!server.requirepass || !server.requirepass[0]) &&
-        !is_loopback_peer(addr)) {
+    if (!is_unix && server.protected_mode && acl_default_has_no_password() && !is_loopback_peer(addr)) {
+        /* Redis's words, byte for byte: clients match on them. */
         refuse(fd,
-               "-DENIED Keel is running in protected mode because protected mode is enabled and no "
-               "password is set for the default user. In this mode connections are only accepted from "
-               "the loopback interface. If you want to connect from external computers to Keel you "
-               "may adopt one of the following solutions: 1) Just disable protected mode sending the "
-               "command 'CONFIG SET protected-mode no' from the loopback interface. 2) Set a password "
-               "with 'CONFIG SET requirepass <password>'. 3) Start the server with "
-               "'--protected-mode no'.\r\n");
+               "-DENIED Redis is running in protected mode because protected mode is enabled and no password "
+               "is set for the default user. In this mode connections are only accepted from the loopback "
+               "interface. If you want to connect from external computers to Redis you may adopt one of the "
+               "following solutions: 1) Just disable protected mode sending the command 'CONFIG SET "
+               "protected-mode no' from the loopback interface by connecting to Redis from the same host the "
+               "server is running, however MAKE SURE Redis is not publicly accessible from internet if you do "
+               "so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable "
+               "the protected mode by editing the Redis configuration file, and setting the protected mode "
+               "option to 'no', and then restarting the server. 3) If you started the server manually just "
+               "for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication "
+               "password for the default user. NOTE: You only need to do one of the above things in order for "
+               "the server to start accepting connections from the outside.\r\n");
         server.stat_rejected_conn++;
         return;
     }

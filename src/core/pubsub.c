@@ -105,6 +105,15 @@ void pubsub_client_counts(const client *c, long long *sub, long long *psub, long
     *ssub = count_of(c, KIND_SHARD);
 }
 
+int pubsub_client_all(const client *c, pubsub_name_test *ok, const void *priv) {
+    for (int kind = 0; c->pstate && kind < KINDS; kind++) {
+        const subList *l = &c->pstate->kinds[kind];
+        for (size_t i = 0; i < l->len; i++)
+            if (!ok(priv, l->nodes[i]->e->name, l->nodes[i]->e->len, kind == KIND_PATTERN)) return 0;
+    }
+    return 1;
+}
+
 /* The index of c's subscription to name in its list of that kind, or -1. */
 static long find_sub(const client *c, int kind, const char *name, size_t len) {
     if (!c->pstate) return -1;

@@ -37,6 +37,11 @@ void pubsub_info(long long *channels, long long *patterns, long long *shard_chan
 /* CLIENT LIST's sub=, psub= and ssub= counts. */
 void pubsub_client_counts(const client *c, long long *sub, long long *psub, long long *ssub);
 
+/* Whether ok() accepts every subscription of c (channels, shard channels, and patterns with
+ * is_pattern set); ACL SETUSER closes subscribers whose rules no longer allow them. */
+typedef int pubsub_name_test(const void *priv, const char *name, size_t len, int is_pattern);
+int pubsub_client_all(const client *c, pubsub_name_test *ok, const void *priv);
+
 /* Command procedures implemented here (rows in commands/command_table.c). */
 command_proc subscribe_command, unsubscribe_command, psubscribe_command, punsubscribe_command,
     ssubscribe_command, sunsubscribe_command, publish_command, spublish_command;

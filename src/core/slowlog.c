@@ -31,6 +31,7 @@ static void trim(void) {
 }
 
 static kstr *entry_arg(const client *c, int i) {
+    if (i < 64 && (c->redacted >> i) & 1) return kstr_new("(redacted)", 10);
     if (c->argc > SLOWLOG_ARGC_MAX && i == SLOWLOG_ARGC_MAX - 1)
         return kstr_catfmt(kstr_empty(32), "... (%d more arguments)", c->argc - SLOWLOG_ARGC_MAX + 1);
     if (c->argv[i].len > SLOWLOG_ARG_MAX)

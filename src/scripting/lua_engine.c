@@ -32,6 +32,7 @@
 #include <lua-bitop.h>
 #include <lua-cjson.h>
 
+#include "core/acl.h"
 #include "core/monitor.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
@@ -186,6 +187,26 @@ static void open_lib(lua_State *L, const char *name, lua_CFunction open) {
     lua_call(L, 1, 0);
 }
 
+/* bit.tohex(x, n) negates n inside lua-bitop, which overflows for n = -2^31 (CVE-2024-31449):
+ * that count becomes -2^31 + 1 (the same digits, uppercase) before the library's tohex, the
+ * closure's upvalue, runs. n is read as lua-bitop reads it: the low 32 bits of the rounded
+ * number. */
+static int safe_tohex(lua_State *L) {
+    if (lua_gettop(L) >= 2) {
+        double d = luaL_checknumber(L, 2) + 6755399441055744.0;   /* 2^52 + 2^51 */
+        uint64_t bits;
+        memcpy(&bits, &d, sizeof(bits));
+        if ((int32_t)(uint32_t)bits == INT32_MIN) {
+            lua_pushnumber(L, (lua_Number)INT32_MIN + 1);
+            lua_replace(L, 2);
+        }
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
 /* Opens the libraries scripts may use and removes what they may not. */
 static void open_libs(lua_State *L) {
     open_lib(L, "", luaopen_base);
@@ -202,6 +223,11 @@ static void open_libs(lua_State *L) {
         lua_call(L, 0, 1);
         lua_setglobal(L, extras[i].global);
     }
+    lua_getglobal(L, "bit");
+    lua_getfield(L, -1, "tohex");
+    lua_pushcclosure(L, safe_tohex, 1);
+    lua_setfield(L, -2, "tohex");
+    lua_pop(L, 1);
     static const char *const removed[] = {"dofile", "loadfile", "print", "getfenv", "setfenv", "module",
                                           "require", "package", NULL};
     for (int i = 0; removed[i]; i++) {
@@ -237,6 +263,14 @@ static void protect_globals(lua_State *L) {
         lua_setglobal(L, libs[i]);
         lua_pop(L, 1);
     }
+    /* The strings' metatable is shared by every script: getmetatable('') gives a read-only
+     * proxy of it (its __metatable field), so no script can change string methods for the
+     * others (CVE-2022-24735). The VM itself still reads the real table. */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    script_push_readonly_proxy(L, lua_gettop(L));
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
     script_push_readonly_proxy(L, LUA_GLOBALSINDEX);
     lua_pushvalue(L, -1);
     lua_setglobal(L, "_G");
@@ -435,10 +469,13 @@ static void execute_and_push(lua_State *L, const command *cmd, int argc, karg *a
 }
 
 /* redis.call's checks, in Redis's order. Returns the refusal message or NULL. */
-static const char *check_script_command(const command *cmd, int argc) {
+static const char *check_script_command(const command *cmd, int argc, const karg *argv) {
     if (!cmd) return "Unknown Redis command called from script";
     if (!arity_ok(cmd, argc)) return "Wrong number of args calling Redis command from script";
     if (cmd->flags & CMD_NOSCRIPT) return "This Redis command is not allowed from script";
+    /* core/acl.c: the caller's permissions (a denial is logged with context "lua"). */
+    const char *denied = acl_check_script(run.caller, cmd, argc, argv);
+    if (denied) return denied;
     if ((cmd->flags & CMD_WRITE) && run.readonly) return "Write commands are not allowed from read-only scripts.";
     /* Over maxmemory, only the first write may be refused: later ones would break atomicity. */
     if ((cmd->flags & CMD_DENYOOM) && run.oom && !run.wrote && !(run.flags & SCRIPT_FLAG_ALLOW_OOM))
@@ -455,7 +492,7 @@ static int redis_call_common(lua_State *L, int raise) {
     int bad_args = !collect_args(L, argc, argv);
     if (!bad_args) {
         const command *cmd = lookup_script_command(argc, argv);
-        err = check_script_command(cmd, argc);
+        err = check_script_command(cmd, argc, argv);
         if (!err) {
             if (cmd->flags & CMD_WRITE) run.wrote = 1;
             execute_and_push(L, cmd, argc, argv);

@@ -1,9 +1,10 @@
 /* sha1.c - SHA-1 over a whole buffer at once (the only way Keel uses it).
- * Invariant of the block loop: h[] holds the state after every full 64-byte block so far. */
+ * The block loop and padding are md.c's. */
 #include "util/sha1.h"
 
 #include <stdint.h>
-#include <string.h>
+
+#include "util/md.h"
 
 static uint32_t rol32(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
 
@@ -27,22 +28,5 @@ static void sha1_block(uint32_t h[5], const unsigned char *p) {
 
 void sha1_hex(const void *data, size_t len, char hex[41]) {
     uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-    const unsigned char *p = data;
-    size_t n = len;
-    for (; n >= 64; n -= 64, p += 64) sha1_block(h, p);
-    /* Tail: the rest, 0x80, zeros, then the bit length big-endian; one or two blocks. */
-    unsigned char tail[128] = {0};
-    memcpy(tail, p, n);
-    tail[n] = 0x80;
-    size_t tlen = n + 1 + 8 <= 64 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8;
-    for (int i = 0; i < 8; i++) tail[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
-    for (size_t off = 0; off < tlen; off += 64) sha1_block(h, tail + off);
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < 20; i++) {
-        unsigned char byte = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
-        hex[2 * i] = digits[byte >> 4];
-        hex[2 * i + 1] = digits[byte & 15];
-    }
-    hex[40] = '\0';
+    md_hash_hex(sha1_block, h, 5, data, len, hex);
 }

@@ -149,7 +149,6 @@ def _refused(keel_bin, args):
 @pytest.mark.parametrize("name, value, feature", [
     ("cluster-enabled", "yes", "cluster"),
     ("tls-port", "6380", "TLS"),
-    ("aclfile", "/nonexistent/users.acl", "ACL"),
     ("io-threads", "4", "I/O threads"),
     ("maxmemory-clients", "10%", "client eviction"),
     ("loadmodule", "/nonexistent/module.so", "loadmodule"),
@@ -411,8 +410,8 @@ def test_debug_protocol(pair, hello3):
     run_script(keel, redis, script, hello3=hello3)
 
 
-# Lines redis-server 7.0.15's CONFIG REWRITE writes whatever their values: the ACL default
-# user (Keel has no ACL users yet) and latency-tracking-info-percentiles.
+# Lines redis-server 7.0.15's CONFIG REWRITE writes whatever their values: the ACL users (the
+# default one at least) and latency-tracking-info-percentiles.
 REWRITE_ALWAYS = {"user", "latency-tracking-info-percentiles"}
 
 

@@ -425,7 +425,7 @@ EXCLUDED = {"auth", "client", "command", "config", "debug", "flushall", "hello",
             "slowlog", "time", "psubscribe", "punsubscribe", "subscribe", "unsubscribe",
             "ssubscribe", "sunsubscribe", "spublish", "evalsha_ro",
             "function", "fcall", "fcall_ro", "module", "lolwut", "save", "bgsave", "dump", "restore",
-            "bgrewriteaof",
+            "bgrewriteaof", "acl",
             # replication: they change the server's role and links (tests/repl/), not data
             "replicaof", "slaveof", "replconf", "psync", "sync", "role", "wait"}
 
