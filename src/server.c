@@ -12,6 +12,7 @@
 #include "core/latency.h"
 #include "core/monitor.h"
 #include "core/slowlog.h"
+#include "core/tracking.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
 #include "keyspace/expire.h"
@@ -99,6 +100,7 @@ static void before_sleep(eventLoop *el) {
     (void)el;
     active_expire_cycle(1);
     evict_continue();              /* keyspace/evict.c: an eviction that ran out of time */
+    tracking_before_sleep();       /* BCAST invalidations of expired and evicted keys */
     clients_resume_paused();
     blocking_resume_unblocked();   /* core/blocking.c: buffered commands of unblocked clients */
     clients_write_pending();

@@ -34,6 +34,11 @@ void tracking_on_flush(void);
  * the outermost command, sends what was held back (outer = 1). */
 void tracking_after_call(client *c, const command *cmd, int outer);
 
+/* Event loop, before sleeping: sends what no command's end sent: the BCAST invalidations of
+ * keys changed outside any command (active expiry, eviction), and those held back for a
+ * blocked client served after the command that unblocked it (its reply comes first). */
+void tracking_before_sleep(void);
+
 /* RESET and client_free: tracking off, state freed. */
 void tracking_client_reset(client *c);
 
