@@ -80,12 +80,14 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
     (void)el;
     (void)id;
     (void)data;
+    if (server.pause_cron) return 1000 / server.hz;
     server.lruclock = lru_clock_now();
     size_t used = mem_used();
     if (used > server.stat_peak_memory) server.stat_peak_memory = used;
     clients_cron();
     info_cron();
     active_expire_cycle(0);
+    tracking_limit_keys();
     resize_tables();
     if (server.maxmemory) evict_to_fit();
     persist_cron();

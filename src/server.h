@@ -293,6 +293,7 @@ struct keelServer {
     long long client_max_querybuf_len;
     obufLimit obuf_limits[OBUF_CLASSES];
     int active_expire_enabled;  /* DEBUG SET-ACTIVE-EXPIRE */
+    int pause_cron;             /* DEBUG PAUSE-CRON: server_cron does nothing while set */
     int active_expire_effort;
     long long slowlog_log_slower_than;
     long long slowlog_max_len;
@@ -308,6 +309,7 @@ struct keelServer {
     int list_max_listpack_size, list_compress_depth;
     long long stream_node_max_bytes, stream_node_max_entries;
     long long busy_reply_threshold;
+    long long tracking_table_max_keys;   /* core/tracking.c forgets random keys past it (0: no limit) */
     /* RDB snapshots (src/persist/): save points as text ("" = none), dbfilename relative to dir */
     char *save_params;
     char *dbfilename;

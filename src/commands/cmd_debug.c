@@ -469,6 +469,8 @@ static void debug_help(client *c) {
         "    Write <message> to the server log.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
+        "PAUSE-CRON <0|1>",
+        "    Stop periodic cron job processing.",
         "PROTOCOL <type>",
         "    Reply with a test value of the specified type. <type> can be: string,",
         "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
@@ -515,6 +517,9 @@ void debug_command(client *c) {
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "protocol")) debug_protocol(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "set-active-expire")) {
         server.active_expire_enabled = atoi(c->argv[2].ptr) != 0;
+        reply_ok(c);
+    } else if (argc == 3 && arg_is(sub->ptr, sub->len, "pause-cron")) {
+        server.pause_cron = atoi(c->argv[2].ptr) != 0;
         reply_ok(c);
     } else if (argc == 3 && arg_is(sub->ptr, sub->len, "log")) {
         log_msg(LL_WARNING, "DEBUG LOG: %s", c->argv[2].ptr);

@@ -165,6 +165,7 @@ void process_command(client *c) {
         multi_flag_error(c);   /* core/multi.c: a rejected command dooms an open MULTI */
         return;
     }
+    tracking_limit_keys();   /* core/tracking.c: tracking-table-max-keys, before every command as in Redis */
     if ((c->flags & CLIENT_MULTI) && !multi_runs_immediately(cmd)) {
         multi_queue_command(c, cmd);   /* core/multi.c: replies +QUEUED */
         return;

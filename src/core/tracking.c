@@ -410,6 +410,20 @@ void tracking_after_call(client *c, const command *cmd, int outer) {
     flushed = 0;
 }
 
+void tracking_limit_keys(void) {
+    static int overdue;
+    long long max = server.tracking_table_max_keys;
+    if (max == 0 || !tracked || (long long)tableSize(tracked) <= max) {
+        overdue = 0;
+        return;
+    }
+    for (int effort = 100 * (overdue + 1); effort > 0 && (long long)tableSize(tracked) > max; effort--) {
+        trackedKey *tk = tableRandom(tracked);
+        invalidate_tracked(tk->key, tk->klen);
+    }
+    overdue = (long long)tableSize(tracked) > max ? overdue + 1 : 0;
+}
+
 void tracking_before_sleep(void) {
     if (npending) send_pending();
     if (nbcast) bcast_send();

@@ -186,6 +186,23 @@ def unblocked_client_invalidation(s):
     s.read("a", 2)
 
 
+def table_max_keys(s):
+    """Past tracking-table-max-keys random tracked keys are invalidated and forgotten, before
+    the next command (the cron, which does it too, is paused); which key goes is random, so
+    only that it is one of them is recorded."""
+    s.call("b", "DEBUG", "PAUSE-CRON", "1")
+    s.call("a", "HELLO", "3", record=False)
+    s.call("a", "CLIENT", "TRACKING", "on")
+    s.call("a", "MGET", "k1", "k2")
+    s.call("b", "CONFIG", "SET", "tracking-table-max-keys", "1")
+    s.call("b", "PING")
+    frame = s.conn("a").read_reply().to_py()
+    s.log.append(("a", "evicted one", frame[0], len(frame[1]), frame[1][0] in (b"k1", b"k2")))
+    s.call("b", "INFO", "clients", record=False)
+    s.call("b", "DEBUG", "PAUSE-CRON", "0")
+    s.call("b", "CONFIG", "SET", "tracking-table-max-keys", "1000000")
+
+
 def wait_blocked(conn):
     deadline = time.monotonic() + 5
     while b"blocked_clients:1" not in conn.call("INFO", "clients").raw:
@@ -193,7 +210,7 @@ def wait_blocked(conn):
         time.sleep(0.01)
 
 
-SCENARIOS = [bcast_active_expiry, scripts_track_declared_keys, unblocked_client_invalidation, keys_are_global_and_multi, default_mode_resp3, noloop_and_optin, bcast_prefixes, flush_and_redirect_resp2, errors]
+SCENARIOS = [table_max_keys, bcast_active_expiry, scripts_track_declared_keys, unblocked_client_invalidation, keys_are_global_and_multi, default_mode_resp3, noloop_and_optin, bcast_prefixes, flush_and_redirect_resp2, errors]
 
 
 def record(server, scenario):
@@ -208,8 +225,9 @@ def record(server, scenario):
 @pytest.fixture(scope="module")
 def pair(request):
     from helpers import Server, keel_binary
-    keel = Server(keel_binary(), name="keel").start()
-    redis = Server(ORACLE_SERVER, name="redis").start()
+    debug = ["--enable-debug-command", "yes"]
+    keel = Server(keel_binary(), debug, name="keel").start()
+    redis = Server(ORACLE_SERVER, debug, name="redis").start()
     yield keel, redis
     for srv in (keel, redis):
         srv.stop()
