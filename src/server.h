@@ -386,10 +386,16 @@ int client_is_local(const client *c);      /* Unix socket or loopback address */
 /* core/dispatch.c */
 void process_command(client *c);
 void call_command(client *c, const command *cmd);
+int command_arity_ok(const command *cmd, int argc);
 /* Installed by the scripting engine (scripting_init): while a script is busy (past
  * busy-reply-threshold), the -BUSY error for every command but the allow-busy ones (SCRIPT
  * KILL, SHUTDOWN NOSAVE, ...); NULL when cmd may run. */
 extern const char *(*dispatch_busy_error)(client *c, const command *cmd);
+/* The flags a call has, as Redis's getCommandFlags: cmd->flags, except for EVAL and its
+ * variants, whose script's shebang flags replace write/may-replicate/denyoom/stale (hook
+ * installed by scripting_init). CLIENT PAUSE WRITE and MULTI use it. */
+uint64_t command_call_flags(const command *cmd, int argc, const karg *argv);
+extern uint64_t (*dispatch_script_flags)(const command *cmd, int argc, const karg *argv);
 /* Installed by persist_start(): the -MISCONF error while writes (and PING) are refused after a
  * failed save, else NULL. */
 extern const char *(*dispatch_write_error)(void);

@@ -249,8 +249,9 @@ static int held_by_write_pause(client *c) {
     if (!server.clients_pause_write_only || !server_clients_paused() || (c->flags & CLIENT_FAKE)) return 0;
     if (c->parser.argc == 0) return 0;
     const command *cmd = command_lookup_argv(c->parser.argc, c->parser.argv);
-    if (!cmd) return 0;
-    uint64_t flags = cmd->flags | ((cmd->flags & CMD_EXECS_QUEUED) ? multi_queued_flags(c) : 0);
+    if (!cmd || !command_arity_ok(cmd, c->parser.argc)) return 0;   /* its error replies at once */
+    uint64_t flags = command_call_flags(cmd, c->parser.argc, c->parser.argv) |
+                     ((cmd->flags & CMD_EXECS_QUEUED) ? multi_queued_flags(c) : 0);
     return (flags & (CMD_WRITE | CMD_MAY_REPLICATE)) != 0;
 }
 

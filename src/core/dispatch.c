@@ -20,6 +20,11 @@
 
 const char *(*dispatch_busy_error)(client *c, const command *cmd);
 const char *(*dispatch_write_error)(void);
+uint64_t (*dispatch_script_flags)(const command *cmd, int argc, const karg *argv);
+
+uint64_t command_call_flags(const command *cmd, int argc, const karg *argv) {
+    return dispatch_script_flags ? dispatch_script_flags(cmd, argc, argv) : cmd->flags;
+}
 
 static void reject_unknown(client *c) {
     char args[512];
@@ -36,7 +41,7 @@ static void reject_unknown(client *c) {
     reply_errorf(c, "unknown command '%.128s', with args beginning with: %s", c->argv[0].ptr, args);
 }
 
-static int arity_ok(const command *cmd, int argc) {
+int command_arity_ok(const command *cmd, int argc) {
     return cmd->arity > 0 ? argc == cmd->arity : argc >= -cmd->arity;
 }
 
@@ -111,7 +116,7 @@ static const command *checked_command(client *c) {
     }
     c->cmd = cmd;
     char msg[256];
-    if (!arity_ok(cmd, c->argc)) {
+    if (!command_arity_ok(cmd, c->argc)) {
         snprintf(msg, sizeof(msg), "wrong number of arguments for '%s' command", cmd->fullname);
         reject(c, cmd, msg);
         return NULL;

@@ -32,6 +32,7 @@
 #include <lua-bitop.h>
 #include <lua-cjson.h>
 
+#include "commands/commands.h"
 #include "core/monitor.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
@@ -260,9 +261,11 @@ static void open_state(void) {
 }
 
 static const char *busy_error(client *c, const command *cmd);
+static uint64_t script_call_flags(const command *cmd, int argc, const karg *argv);
 
 void scripting_init(void) {
     dispatch_busy_error = busy_error;
+    dispatch_script_flags = script_call_flags;
     open_state();
     lua_client = client_create_fake();
 }
@@ -390,10 +393,6 @@ static const command *lookup_script_command(int argc, karg *argv) {
     return cmd;
 }
 
-static int arity_ok(const command *cmd, int argc) {
-    return cmd->arity > 0 ? argc == cmd->arity : argc >= -cmd->arity;
-}
-
 /* Runs the command on the fake client and pushes its reply as a Lua value. A reply that fits
  * one block (the usual case) is parsed in place; a longer one is joined first. */
 static void execute_and_push(lua_State *L, const command *cmd, int argc, karg *argv) {
@@ -417,9 +416,12 @@ static void execute_and_push(lua_State *L, const command *cmd, int argc, karg *a
 /* redis.call's checks, in Redis's order. Returns the refusal message or NULL. */
 static const char *check_script_command(const command *cmd, int argc) {
     if (!cmd) return "Unknown Redis command called from script";
-    if (!arity_ok(cmd, argc)) return "Wrong number of args calling Redis command from script";
+    if (!command_arity_ok(cmd, argc)) return "Wrong number of args calling Redis command from script";
     if (cmd->flags & CMD_NOSCRIPT) return "This Redis command is not allowed from script";
-    if ((cmd->flags & CMD_WRITE) && run.readonly) return "Write commands are not allowed from read-only scripts.";
+    /* May-replicate commands (PUBLISH, PFCOUNT) count as writes, so read-only scripts can run
+     * during CLIENT PAUSE WRITE. */
+    if ((cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE)) && run.readonly)
+        return "Write commands are not allowed from read-only scripts.";
     /* Over maxmemory, only the first write may be refused: later ones would break atomicity. */
     if ((cmd->flags & CMD_DENYOOM) && run.oom && !run.wrote && !(run.flags & SCRIPT_FLAG_ALLOW_OOM))
         return ERR_OOM;
@@ -600,7 +602,8 @@ static void register_redis_api(lua_State *L) {
 
 /* ---------------------------------------------------------------- script cache */
 
-/* Parses a "#!lua ..." first line into flags. Returns 0, or -1 after replying the error. */
+/* Parses a "#!lua ..." first line into flags. Returns 0, or -1 after replying the error (to c,
+ * unless NULL). */
 static int parse_shebang(client *c, const char *body, size_t len, int *flags) {
     const char *nl = memchr(body, '\n', len);
     size_t llen = nl ? (size_t)(nl - body) : len;
@@ -610,12 +613,12 @@ static int parse_shebang(client *c, const char *body, size_t len, int *flags) {
     char *save = NULL;
     char *tok = strtok_r(line->buf, " ", &save);
     if (!tok || strcmp(tok, "#!lua") != 0) {
-        reply_errorf(c, "Unexpected engine in script shebang: %s", tok ? tok : line->buf);
+        if (c) reply_errorf(c, "Unexpected engine in script shebang: %s", tok ? tok : line->buf);
         rc = -1;
     }
     while (rc == 0 && (tok = strtok_r(NULL, " ", &save))) {
         if (strncmp(tok, "flags=", 6) != 0) {
-            reply_errorf(c, "Unknown lua shebang option: %s", tok);
+            if (c) reply_errorf(c, "Unknown lua shebang option: %s", tok);
             rc = -1;
             break;
         }
@@ -628,7 +631,7 @@ static int parse_shebang(client *c, const char *body, size_t len, int *flags) {
             int i = 0;
             while (names[i].name && strcmp(names[i].name, f) != 0) i++;
             if (!names[i].name) {
-                reply_errorf(c, "Unexpected flag in script shebang: %s", f);
+                if (c) reply_errorf(c, "Unexpected flag in script shebang: %s", f);
                 rc = -1;
                 break;
             }
@@ -813,6 +816,35 @@ static int parse_numkeys(client *c) {
         return -1;
     }
     return (int)n;
+}
+
+/* dispatch_script_flags (Redis's evalGetCommandFlags): the shebang flags of the script an
+ * EVAL names (cached, or parsed from the body) replace the row's write, may-replicate,
+ * denyoom and stale flags; a script without shebang, or unknown, keeps the row's. */
+static uint64_t script_call_flags(const command *cmd, int argc, const karg *argv) {
+    int by_sha = cmd->proc == evalsha_command || cmd->proc == evalsha_ro_command;
+    if ((!by_sha && cmd->proc != eval_command && cmd->proc != eval_ro_command) || argc < 2) return cmd->flags;
+    char sha[41];
+    if (by_sha) {
+        if (!script_exists(argv[1].ptr, argv[1].len)) return cmd->flags;
+        sha_lower(argv[1].ptr, sha);
+    } else {
+        sha1_hex(argv[1].ptr, argv[1].len, sha);
+    }
+    int flags = SCRIPT_FLAG_COMPAT;
+    if (script_exists(sha, 40)) {
+        push_cached(REG_FLAGS, sha);
+        flags = lua_number_to_int(lua_tonumber(lua, -1));
+        lua_pop(lua, 1);
+    } else if (argv[1].len >= 2 && argv[1].ptr[0] == '#' && argv[1].ptr[1] == '!') {
+        if (parse_shebang(NULL, argv[1].ptr, argv[1].len, &flags) < 0) return cmd->flags;
+    }
+    if (flags & SCRIPT_FLAG_COMPAT) return cmd->flags;
+    uint64_t f = cmd->flags & ~(CMD_STALE | CMD_DENYOOM | CMD_WRITE | CMD_MAY_REPLICATE);
+    if (!(flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES))) f |= CMD_DENYOOM;
+    if (!(flags & SCRIPT_FLAG_NO_WRITES)) f |= CMD_WRITE;
+    if (flags & SCRIPT_FLAG_ALLOW_STALE) f |= CMD_STALE;
+    return f;
 }
 
 void script_eval(client *c, int by_sha, int readonly) {

@@ -562,3 +562,45 @@ def test_redis_cli_interactive_start(keel):
     finally:
         mon.close()
     assert keel.client().get("cli-key") == b"cli-value"
+
+
+
+def _held_by_write_pause(server, command, setup=()):
+    """(held, reply): whether `command`, sent after `setup` on one connection, waits while
+    CLIENT PAUSE WRITE lasts (INFO counts it in blocked_clients), and the reply it gets (after
+    UNPAUSE when held)."""
+    admin, conn = server.raw(), server.raw()
+    try:
+        for c in setup:
+            conn.call(*c)
+        assert admin.call("CLIENT", "PAUSE", 100000, "WRITE").raw == b"+OK\r\n"
+        conn.send(*command)
+        blocked = lambda: b"blocked_clients:1" in admin.call("INFO", "clients").raw
+        wait_until(lambda: blocked() or select.select([conn.sock], [], [], 0.01)[0], timeout=10,
+                   what="a reply or a held client")
+        held = blocked()
+        assert admin.call("CLIENT", "UNPAUSE").raw == b"+OK\r\n"
+        return held, conn.read_reply().raw
+    finally:
+        admin.close()
+        conn.close()
+
+
+@pytest.mark.parametrize("command", [
+    ("PFCOUNT", "hll"), ("PUBLISH", "ch", "msg"), ("EVAL", "return 1", "0"),
+    ("EVAL", "#!lua\nreturn 1", "0"), ("EVAL", "#!lua flags=no-writes\nreturn 1", "0"),
+    ("SET", "k"), ("GET", "k"), ("EVAL_RO", "return redis.call('publish', 'ch', 'm')", "0"),
+], ids=lambda c: " ".join(c).replace("\n", " "))
+def test_client_pause_write_holds_what_redis_holds(keel, oracle, command):
+    """May-replicate commands (PFCOUNT, PUBLISH, EVAL) wait like writes; a script whose shebang
+    says no-writes does not; a command with a wrong arity gets its error at once; a read-only
+    script may not PUBLISH."""
+    assert _held_by_write_pause(keel, command) == _held_by_write_pause(oracle, command)
+
+
+@pytest.mark.parametrize("body", ["#!lua flags=no-writes\nreturn 12", "#!lua\nreturn 13", "return 14"])
+def test_client_pause_write_multi_with_scripts(keel, oracle, body):
+    """EXEC of a transaction is held when a queued script may write (shebang or not), and runs
+    when every script says no-writes."""
+    setup = [("MULTI",), ("EVAL", body, "0")]
+    assert _held_by_write_pause(keel, ("EXEC",), setup) == _held_by_write_pause(oracle, ("EXEC",), setup)
