@@ -604,3 +604,23 @@ def test_client_pause_write_multi_with_scripts(keel, oracle, body):
     when every script says no-writes."""
     setup = [("MULTI",), ("EVAL", body, "0")]
     assert _held_by_write_pause(keel, ("EXEC",), setup) == _held_by_write_pause(oracle, ("EXEC",), setup)
+
+
+@pytest.mark.parametrize("which", ["keel", "oracle"])
+def test_latency_monitor_expire_cycle_event(request, which):
+    """An active expiry cycle that takes longer than latency-monitor-threshold (here: freeing a
+    big set) is recorded as the "expire-cycle" latency event, on both servers."""
+    server = request.getfixturevalue(which)
+    conn = server.raw()
+    try:
+        conn.call("CONFIG", "SET", "latency-monitor-threshold", "1")
+        conn.call("LATENCY", "RESET")
+        for start in range(0, 300000, 10000):
+            conn.call("SADD", "big", *range(start, start + 10000))
+        conn.call("PEXPIRE", "big", "1")
+        wait_until(lambda: conn.call("DBSIZE").to_py() == 0, timeout=10, what="active expiry")
+        assert b"expire-cycle" in conn.call("LATENCY", "LATEST").raw
+    finally:
+        conn.call("CONFIG", "SET", "latency-monitor-threshold", "0")
+        conn.call("LATENCY", "RESET")
+        conn.close()
