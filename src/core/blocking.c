@@ -17,6 +17,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/slowlog.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
@@ -378,7 +379,9 @@ static void reexecute(client *c, waitKey *wk) {
     long long errors = server.stat_total_error_replies;
     uint64_t start = monotonic_us();
     cmd->proc(c);
-    ((command *)cmd)->microseconds += (long long)(monotonic_us() - start);
+    long long duration = (long long)(monotonic_us() - start);
+    ((command *)cmd)->microseconds += duration;
+    if (!bs->still_blocked) slowlog_push(c, duration);   /* the served command, as Redis logs it */
     server.executing_depth--;
     server.current_client = outer_client;
     c->flags &= ~CLIENT_EXECUTING;

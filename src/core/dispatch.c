@@ -72,11 +72,13 @@ void call_command(client *c, const command *cmd) {
     /* Every call, nested ones too (commands run by EXEC or a script), after it ran: Redis shows
      * MULTI, the transaction's commands, then EXEC. */
     monitor_feed_call(c);
-    if (outer) {
+    /* Every call, as Redis: EXEC's and scripts' commands too (EXEC itself skips the slow log);
+     * a client that blocked is logged when it is served (core/blocking.c). */
+    if (!(c->flags & CLIENT_BLOCKED)) {
         slowlog_push(c, duration);
         latency_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", duration / 1000);
-        blocking_serve_ready();   /* core/blocking.c: serve clients waiting on keys this made ready */
     }
+    if (outer) blocking_serve_ready();   /* core/blocking.c: serve clients waiting on keys this made ready */
 }
 
 /* Replies a rejection of cmd and counts it. EXEC's rejections also end the transaction and

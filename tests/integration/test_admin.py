@@ -407,6 +407,36 @@ def test_slowlog(start_server):
     c.close()
 
 
+def _slowlog_commands(server):
+    """The commands and peers the slow log records (threshold 0) for a transaction, a script and
+    a blocked BLPOP served by another client's transaction: newest first."""
+    conn, blocked = server.raw(), server.raw()
+    try:
+        conn.call("CONFIG", "SET", "slowlog-log-slower-than", "0")
+        blocked.send("BLPOP", "l", "0")
+        wait_until(lambda: b"blocked_clients:1" in conn.call("INFO", "clients").raw, timeout=10,
+                   what="the client to block")
+        conn.call("SLOWLOG", "RESET")
+        conn.call("MULTI")
+        conn.call("LPUSH", "l", "foo")
+        conn.call("INCR", "n")
+        conn.call("EXEC")
+        blocked.read_reply()
+        conn.call("EVAL", "return redis.call('set', 'a', '1')", "0")
+        entries = conn.call("SLOWLOG", "GET", "-1").to_py()
+        return [(e[3], e[4] if e[4] == b"?:0" else b"client") for e in entries]
+    finally:
+        conn.call("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+        conn.close()
+        blocked.close()
+
+
+def test_slowlog_logs_each_executed_command(keel, oracle):
+    """As Redis: EXEC's commands one by one (not EXEC), a script's commands (peer "?:0") and the
+    script, and a served blocked command as it was sent."""
+    assert _slowlog_commands(keel) == _slowlog_commands(oracle)
+
+
 def test_latency_monitor(start_server):
     server = start_server(["--enable-debug-command", "yes", "--latency-monitor-threshold", "10"])
     with server.raw() as conn:
