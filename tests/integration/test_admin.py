@@ -238,6 +238,38 @@ CLIENT_LINE = re.compile(
     r"obl=\d+ oll=\d+ omem=\d+ tot-mem=\d+ events=rw? cmd=\S+ user=default redir=-1 resp=[23]$")
 
 
+def _query_buffer_stages(server):
+    """qbuf + qbuf-free of a client (as CLIENT LIST shows it) at the stages Redis's resizing
+    policy defines: a first buffer of 16 KB, given back after 2 s idle, kept after a 400 KB
+    argument, then shrunk to the recent peak (not to 0) while small commands follow."""
+    admin, conn = server.raw(), server.raw()
+
+    def size():
+        line = [ln for ln in admin.call("CLIENT", "LIST").payload.decode().split("\n") if " name=qb " in ln][0]
+        fields = dict(f.split("=", 1) for f in line.split(" "))
+        return int(fields["qbuf"]) + int(fields["qbuf-free"])
+    try:
+        conn.call("CLIENT", "SETNAME", "qb")
+        stages = [16384 <= size() < 32768]
+        wait_until(lambda: size() == 0, timeout=10, what="the idle query buffer to be freed")
+        conn.call("SET", "x", "A" * 400000)
+        big = size()
+        stages.append(big > 32768)
+        deadline = time.monotonic() + 5
+        while size() >= big and time.monotonic() < deadline:
+            conn.call("SET", "x", "A" * 100)
+            time.sleep(0.01)
+        stages.append(0 < size() < big)
+        return stages
+    finally:
+        admin.close()
+        conn.close()
+
+
+def test_query_buffer_resizing(keel, oracle):
+    assert _query_buffer_stages(keel) == _query_buffer_stages(oracle) == [True, True, True]
+
+
 def test_client_list_line_format(keel):
     a, b = keel.raw(), keel.raw()
     try:
