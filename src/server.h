@@ -387,6 +387,10 @@ int client_is_local(const client *c);      /* Unix socket or loopback address */
 void process_command(client *c);
 void call_command(client *c, const command *cmd);
 int command_arity_ok(const command *cmd, int argc);
+/* After a refusal was replied outside process_command (a script's redis.call refused for
+ * OOM or a write in a read-only script): charges cmd's rejected_calls, not the caller's
+ * failed_calls, as Redis's incrCommandStatsOnError. */
+void command_count_rejection(const command *cmd);
 /* Installed by the scripting engine (scripting_init): while a script is busy (past
  * busy-reply-threshold), the -BUSY error for every command but the allow-busy ones (SCRIPT
  * KILL, SHUTDOWN NOSAVE, ...); NULL when cmd may run. */

@@ -49,6 +49,11 @@ int command_arity_ok(const command *cmd, int argc) {
  * errors were replied after that, so EXEC or EVAL is not charged with its commands' errors. */
 static long long errors_mark;
 
+void command_count_rejection(const command *cmd) {
+    if (cmd && server.stat_total_error_replies > errors_mark) ((command *)cmd)->rejected_calls++;
+    errors_mark = server.stat_total_error_replies;
+}
+
 void call_command(client *c, const command *cmd) {
     command *row = (command *)cmd;
     int outer = server.executing_depth == 0;

@@ -354,10 +354,11 @@ static int call_error(lua_State *L, int raise, const char *msg) {
 }
 
 /* Counts a refused command in the error stats now, as Redis does (through the fake client,
- * whose output is dropped). */
-static void count_refusal(const char *msg) {
+ * whose output is dropped), and as a rejected call of the command. */
+static void count_refusal(const command *cmd, const char *msg) {
     reply_error(lua_client, msg);
     reply_free_all(lua_client);
+    command_count_rejection(cmd);
 }
 
 /* Turns the arguments on the stack into strings in place (numbers as "%.17g", like Redis) and
@@ -434,9 +435,10 @@ static int redis_call_common(lua_State *L, int raise) {
     karg stack_argv[16];
     karg *argv = argc <= 16 ? stack_argv : kmalloc(sizeof(karg) * (size_t)argc);
     const char *err = NULL;
+    const command *cmd = NULL;
     int bad_args = !collect_args(L, argc, argv);
     if (!bad_args) {
-        const command *cmd = lookup_script_command(argc, argv);
+        cmd = lookup_script_command(argc, argv);
         err = check_script_command(cmd, argc);
         if (!err) {
             if (cmd->flags & CMD_WRITE) run.wrote = 1;
@@ -446,7 +448,7 @@ static int redis_call_common(lua_State *L, int raise) {
     if (argv != stack_argv) kfree(argv);
     if (bad_args) return call_error(L, raise, "Lua redis lib command arguments must be strings or integers");
     if (err) {
-        count_refusal(err);
+        count_refusal(cmd, err);
         return call_error_counted(L, raise, err, 1);
     }
     /* redis.call raises the command's error reply; redis.pcall returns it. */

@@ -149,3 +149,48 @@ def _dirty_after_bit_writes(server):
 
 def test_bit_writes_count_only_changes(keel, oracle):
     assert _dirty_after_bit_writes(keel) == _dirty_after_bit_writes(oracle)
+
+
+SCRIPT_ERROR_CASES = [
+    (1, "EVAL", "return redis.call('set','x','y')", 1, "x"),
+    (1, "EVAL", "local t = redis.pcall('set','x','y'); if t['err'] then return 1 end return 0", 1, "x"),
+    (1, "EVAL", "return redis.pcall('set','x','y')", 1, "x"),
+    (0, "EVAL", "return redis.call('select',99)", 0),
+    (0, "EVAL", "local t = redis.pcall('select',99); if t['err'] then return 1 end return 0", 0),
+    (0, "EVAL", "return redis.pcall('select',99)", 0),
+    (0, "EVAL", "return redis.call('ping','a','b')", 0),
+    (0, "EVAL", "return redis.call('nosuch')", 0),
+    (0, "EVAL_RO", "return redis.call('set','x','1')", 1, "x"),
+    (0, "EVAL", "return redis.error_reply('MY err')", 0),
+    (0, "EVAL", "error('boom')", 0),
+]
+
+
+def _script_error_stats(server):
+    """For each script (maxmemory 1 where the case says so): its reply or error, error stats,
+    total_error_replies and the commandstats of the commands involved (Redis's unit/scripting
+    "Consistent eval error reporting")."""
+    client = server.client()
+    seen = []
+    try:
+        for oom, *cmd in SCRIPT_ERROR_CASES:
+            client.config_set("maxmemory", 1 if oom else 0)
+            client.config_resetstat()
+            try:
+                out = client.execute_command(*cmd)
+            except redis.ResponseError as e:
+                out = str(e).split(" script:")[0]
+            info = client.info("all")
+            stats = {k: info[k] for k in info if k.startswith("errorstat_") or k == "total_error_replies"}
+            stats.update(_stats(client, "set", "eval", "eval_ro", "select", "ping"))
+            seen.append((out, stats))
+        return seen
+    finally:
+        client.config_set("maxmemory", 0)
+        client.close()
+
+
+def test_script_error_stats(keel, oracle):
+    """A command a script may not run (OOM, a write from a read-only script) is a rejected call
+    of that command; EVAL fails when its reply is an error, even one already counted."""
+    assert _script_error_stats(keel) == _script_error_stats(oracle)
