@@ -92,6 +92,15 @@ static int missing_global(lua_State *L) {
 }
 
 /* Pushes a read-only proxy of the table at index t (absolute). */
+/* Records the table on top of the stack as read-only (is_proxy, rawset and setmetatable). */
+static void register_proxy(lua_State *L) {
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_PROXIES);
+    lua_pushvalue(L, -2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
 static void push_readonly_proxy(lua_State *L, int t) {
     lua_newtable(L);
     lua_newtable(L);
@@ -99,14 +108,16 @@ static void push_readonly_proxy(lua_State *L, int t) {
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, readonly_newindex);
     lua_setfield(L, -2, "__newindex");
-    lua_newtable(L);   /* what getmetatable() shows: an empty table, as Redis's _G has */
+    /* What getmetatable() shows: an empty table, read-only too, as Redis's _G has. */
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushcfunction(L, readonly_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_setmetatable(L, -2);
+    register_proxy(L);
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
-    lua_getfield(L, LUA_REGISTRYINDEX, REG_PROXIES);
-    lua_pushvalue(L, -2);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
+    register_proxy(L);
 }
 
 /* 1 if the value at idx is one of the read-only proxies. */
@@ -145,8 +156,16 @@ static int safe_setmetatable(lua_State *L) {
     return lua_gettop(L);
 }
 
-/* loadstring()/load(): chunks run in the scripts' environment, not the real globals. */
+/* loadstring()/load(): chunks run in the scripts' environment, not the real globals. Binary
+ * (precompiled) chunks are refused, as Redis refuses them: the call returns nil and a message. */
 static int sandboxed_load(lua_State *L) {
+    size_t len;
+    const char *src = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &len) : NULL;
+    if (src && len > 0 && src[0] == LUA_SIGNATURE[0]) {
+        lua_pushnil(L);
+        lua_pushstring(L, "binary chunks are not allowed");
+        return 2;
+    }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
@@ -395,13 +414,17 @@ static const command *lookup_script_command(int argc, karg *argv) {
 }
 
 /* Runs the command on the fake client and pushes its reply as a Lua value. A reply that fits
- * one block (the usual case) is parsed in place; a longer one is joined first. */
+ * one block (the usual case) is parsed in place; a longer one is joined first. The arguments
+ * (strings on the Lua stack that argv points into) are popped once the command ran, as Redis
+ * pops them, so a call with nearly Lua's limit of values (unpack of 7999) has room for its
+ * reply. */
 static void execute_and_push(lua_State *L, const command *cmd, int argc, karg *argv) {
     client *fc = lua_client;
     client_set_args(fc, argc, argv);
     call_command(fc, cmd);
     fc->argc = 0;
     fc->argv = NULL;
+    lua_settop(L, 0);
     replyBlock *b = fc->reply_head;
     if (b && !b->next) {
         resp_to_lua(L, b->buf, b->used);
