@@ -113,7 +113,9 @@ static void before_sleep(eventLoop *el) {
     clients_resume_paused();
     blocking_resume_unblocked();   /* core/blocking.c: buffered commands of unblocked clients */
     clients_write_pending();
-    if (server.shutdown_asap && server_prepare_shutdown(server.shutdown_nosave) == 0) {
+    /* SHUTDOWN (nosave: it saved already) exits once its replies are out; a signal's shutdown
+     * waits for the cron, as in Redis, so SHUTDOWN ABORT can still cancel it. */
+    if (server.shutdown_asap && server.shutdown_nosave && server_prepare_shutdown(1) == 0) {
         server_shutdown();
         exit(0);
     }

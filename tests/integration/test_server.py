@@ -3,12 +3,13 @@ files, and a short redis-benchmark run."""
 
 import os
 import re
+import signal
 import subprocess
 
 import pytest
 
 from diff.resp import RespConnection
-from helpers import (free_port, port_is_free, redis_benchmark_binary, server_env,
+from helpers import (ORACLE_SERVER, free_port, port_is_free, redis_benchmark_binary, server_env,
                      wait_until)
 
 INFO_SECTIONS = ["Server", "Clients", "Memory", "Stats", "Persistence", "Replication", "Keyspace"]
@@ -185,3 +186,23 @@ def test_redis_benchmark_short_run(keel):
     lines = [ln for ln in out.replace("\r", "\n").splitlines() if "requests per second" in ln]
     names = {ln.split(":")[0].strip().split()[0] for ln in lines}
     assert {"SET", "GET", "INCR", "MSET"} <= names, out
+
+
+@pytest.mark.parametrize("which", ["keel", "redis"])
+def test_shutdown_abort_cancels_sigterm(start_server, keel_bin, which):
+    """A SIGTERM shutdown runs from the cron (Redis's unit/shutdown): with the cron paused it is
+    pending, SHUTDOWN ABORT cancels it (logged), and the server goes on; without a pending
+    shutdown ABORT is an error; a later SIGTERM, cron running, stops the server."""
+    server = start_server(["--enable-debug-command", "yes"], binary=keel_bin if which == "keel" else ORACLE_SERVER)
+    with server.raw() as conn:
+        assert conn.call("SHUTDOWN", "ABORT").raw == b"-ERR No shutdown in progress.\r\n"
+        assert conn.call("DEBUG", "PAUSE-CRON", "1").raw == b"+OK\r\n"
+        server.proc.send_signal(signal.SIGTERM)
+        wait_until(lambda: conn.call("SHUTDOWN", "ABORT").raw == b"+OK\r\n", timeout=10,
+                   what="the signal's shutdown to be pending")
+        wait_until(lambda: "Shutdown manually aborted" in open(server.logfile).read(), timeout=10,
+                   what="the abort in the log")
+        assert conn.call("DEBUG", "PAUSE-CRON", "0").raw == b"+OK\r\n"
+        assert conn.call("PING").raw == b"+PONG\r\n"
+    server.proc.send_signal(signal.SIGTERM)
+    server.proc.wait(timeout=10)
