@@ -17,7 +17,9 @@
 #include "keyspace/evict.h"
 #include "keyspace/expire.h"
 #include "keyspace/lazyfree.h"
+#include "persist/bgsave.h"
 #include "persist/persist.h"
+#include "persist/rdb.h"
 #include "server.h"
 #include "scripting/script.h"
 #include "util/log.h"
@@ -49,8 +51,12 @@ int server_clients_paused(void) {
 
 static void signal_handler(int sig) {
     (void)sig;
-    /* Shut down from the event loop, where it is safe; a second signal forces the exit. */
-    if (server.shutdown_asap) _exit(1);
+    /* Shut down from the event loop, where it is safe; a second signal forces the exit,
+     * removing the temp file of a save in progress. */
+    if (server.shutdown_asap) {
+        rdb_remove_temp_file();
+        _exit(1);
+    }
     server.shutdown_asap = 1;
 }
 
@@ -172,6 +178,11 @@ int server_init(void) {
  * does on SIGTERM. SHUTDOWN saves in the command itself and passes nosave. */
 int server_prepare_shutdown(int nosave) {
     log_msg(LL_WARNING, "User requested shutdown...");
+    if (bgsave_in_progress()) {
+        /* As Redis kills its child: the unfinished snapshot and its temp file go. */
+        log_msg(LL_WARNING, "There is a child saving an .rdb. Killing it!");
+        bgsave_abort();
+    }
     if (!nosave && persist_has_save_points()) {
         log_msg(LL_NOTICE, "Saving the final RDB snapshot before exiting.");
         if (persist_save() != 0) {

@@ -44,6 +44,9 @@ void rdb_snapshot_key(rdbSnapshot *s, kdb *db, const kobj *o);
 long long rdb_snapshot_keys(const rdbSnapshot *s);      /* keys written so far */
 int rdb_snapshot_end(rdbSnapshot *s);
 void rdb_snapshot_abort(rdbSnapshot *s);
+/* Unlinks the temp file of the snapshot being written, if any; async-signal-safe (a second
+ * SIGINT/SIGTERM during the shutdown save exits at once, leaving no temp file, as Redis). */
+void rdb_remove_temp_file(void);
 
 /* Loads `path` into the (empty) databases. Returns 0 on success, 1 if the file does not
  * exist, -1 after logging "<path>: offset N: reason" (the databases may then hold part of it). */

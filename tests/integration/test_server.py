@@ -206,3 +206,40 @@ def test_shutdown_abort_cancels_sigterm(start_server, keel_bin, which):
         assert conn.call("PING").raw == b"+PONG\r\n"
     server.proc.send_signal(signal.SIGTERM)
     server.proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("which", ["keel", "redis"])
+def test_second_signal_during_shutdown_save_removes_temp_file(start_server, keel_bin, tmp_path, which):
+    """SIGINT starts the shutdown save (slowed by rdb-key-save-delay, which SAVE obeys too); a
+    second SIGINT exits at once and leaves no temp-<pid>.rdb behind (Redis's unit/shutdown)."""
+    d = tmp_path / which
+    d.mkdir()
+    server = start_server(["--dir", str(d), "--save", "3600 1"],
+                          binary=keel_bin if which == "keel" else ORACLE_SERVER)
+    with server.raw() as conn:
+        for i in range(20):
+            conn.call("SET", str(i), str(i))
+        conn.call("CONFIG", "SET", "rdb-key-save-delay", "100000")
+    temp = d / ("temp-%d.rdb" % server.proc.pid)
+    server.proc.send_signal(signal.SIGINT)
+    wait_until(temp.exists, timeout=10, what="the shutdown save to start")
+    server.proc.send_signal(signal.SIGINT)
+    server.proc.wait(timeout=10)
+    assert not temp.exists()
+
+
+def test_shutdown_nosave_during_bgsave_removes_temp_file(start_server, tmp_path):
+    """SHUTDOWN NOSAVE while a BGSAVE runs ends the snapshot and removes its temp file, as
+    Redis kills its saving child (Keel's BGSAVE has no child: the temp file is temp-<pid>.rdb)."""
+    server = start_server(["--dir", str(tmp_path)])
+    with server.raw() as conn:
+        for i in range(20):
+            conn.call("SET", str(i), str(i))
+        conn.call("CONFIG", "SET", "rdb-key-save-delay", "100000")
+        assert conn.call("BGSAVE").raw == b"+Background saving started\r\n"
+        temp = tmp_path / ("temp-%d.rdb" % server.proc.pid)
+        wait_until(temp.exists, timeout=10, what="the BGSAVE temp file")
+        conn.send("SHUTDOWN", "NOSAVE")
+        server.proc.wait(timeout=10)
+    assert not temp.exists()
+    assert "Killing it" in open(server.logfile).read()
