@@ -3,6 +3,7 @@
  *   key_will_change   the BGSAVE in progress (persist/bgsave.c): writes the old value first
  *   key_deleted       expired/evicted: INFO counters, keyspace events, the write stream
  *                     (persist/wstream.c: DEL/UNLINK), WATCH and tracking
+ *   key_added         the "new" keyspace event (not while the data set is loaded at start-up)
  *   key_ready         clients blocked on a list, sorted set or stream key
  *   key_miss          the "keymiss" keyspace event
  *   db_will_empty     the BGSAVE in progress (writes the rest of db), client-side caching
@@ -39,6 +40,10 @@ static void key_deleted(kdb *db, kobj *o, keyDeleteReason why) {
      * changes a save point counts, nor make the command they happen under propagate. */
     multi_touch_key(db, obj_key(o), obj_keylen(o));
     tracking_invalidate_key(NULL, obj_key(o), obj_keylen(o));
+}
+
+static void key_added(kdb *db, const char *key, size_t len) {
+    if (server.executing_depth > 0) notify_keyspace_event(NOTIFY_NEW, "new", key, len, db->id);
 }
 
 static void key_miss(kdb *db, const char *key, size_t len) {
@@ -95,6 +100,7 @@ void keyspace_events_install(void) {
     keyspace_hooks = (keyspaceHooks){
         .key_will_change = bgsave_key_will_change,
         .key_deleted = key_deleted,
+        .key_added = key_added,
         .key_ready = signal_key_as_ready,
         .key_miss = key_miss,
         .db_will_empty = db_will_empty,

@@ -13,12 +13,15 @@
 #include "core/latency.h"
 #include "core/monitor.h"
 #include "core/slowlog.h"
+#include "core/tracking.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
 #include "keyspace/expire.h"
 #include "keyspace/lazyfree.h"
 #include "persist/aof.h"
+#include "persist/bgsave.h"
 #include "persist/persist.h"
+#include "persist/rdb.h"
 #include "persist/wstream.h"
 #include "server.h"
 #include "scripting/script.h"
@@ -51,8 +54,12 @@ int server_clients_paused(void) {
 
 static void signal_handler(int sig) {
     (void)sig;
-    /* Shut down from the event loop, where it is safe; a second signal forces the exit. */
-    if (server.shutdown_asap) _exit(1);
+    /* Shut down from the event loop, where it is safe; a second signal forces the exit,
+     * removing the temp file of a save in progress. */
+    if (server.shutdown_asap) {
+        rdb_remove_temp_file();
+        _exit(1);
+    }
     server.shutdown_asap = 1;
 }
 
@@ -78,16 +85,25 @@ static void resize_tables(void) {
     }
 }
 
+/* One active expiry cycle, timed for the latency monitor's "expire-cycle" event. */
+static void expire_cycle(int fast) {
+    uint64_t start = monotonic_us();
+    active_expire_cycle(fast);
+    latency_sample("expire-cycle", (long long)(monotonic_us() - start) / 1000);
+}
+
 static long long server_cron(eventLoop *el, long long id, void *data) {
     (void)el;
     (void)id;
     (void)data;
+    if (server.pause_cron) return 1000 / server.hz;
     server.lruclock = lru_clock_now();
     size_t used = mem_used();
     if (used > server.stat_peak_memory) server.stat_peak_memory = used;
     clients_cron();
     info_cron();
-    active_expire_cycle(0);
+    expire_cycle(0);
+    tracking_limit_keys();
     resize_tables();
     if (server.maxmemory) evict_to_fit();
     persist_cron();
@@ -101,13 +117,16 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
 
 static void before_sleep(eventLoop *el) {
     (void)el;
-    active_expire_cycle(1);
+    expire_cycle(1);
     evict_continue();              /* keyspace/evict.c: an eviction that ran out of time */
+    tracking_before_sleep();       /* BCAST invalidations of expired and evicted keys */
     clients_resume_paused();
     blocking_resume_unblocked();   /* core/blocking.c: buffered commands of unblocked clients */
     aof_before_sleep();            /* persist/aof.c: the writes are in the AOF before their replies go */
     clients_write_pending();
-    if (server.shutdown_asap && server_prepare_shutdown(server.shutdown_nosave) == 0) {
+    /* SHUTDOWN (nosave: it saved already) exits once its replies are out; a signal's shutdown
+     * waits for the cron, as in Redis, so SHUTDOWN ABORT can still cancel it. */
+    if (server.shutdown_asap && server.shutdown_nosave && server_prepare_shutdown(1) == 0) {
         server_shutdown();
         exit(0);
     }
@@ -171,6 +190,11 @@ int server_init(void) {
  * does on SIGTERM. SHUTDOWN saves in the command itself and passes nosave. */
 int server_prepare_shutdown(int nosave) {
     log_msg(LL_WARNING, "User requested shutdown...");
+    if (bgsave_in_progress()) {
+        /* As Redis kills its child: the unfinished snapshot and its temp file go. */
+        log_msg(LL_WARNING, "There is a child saving an .rdb. Killing it!");
+        bgsave_abort();
+    }
     if (!nosave && persist_has_save_points()) {
         log_msg(LL_NOTICE, "Saving the final RDB snapshot before exiting.");
         if (persist_save() != 0) {

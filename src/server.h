@@ -304,6 +304,7 @@ struct keelServer {
     long long client_max_querybuf_len;
     obufLimit obuf_limits[OBUF_CLASSES];
     int active_expire_enabled;  /* DEBUG SET-ACTIVE-EXPIRE */
+    int pause_cron;             /* DEBUG PAUSE-CRON: server_cron does nothing while set */
     int active_expire_effort;
     long long slowlog_log_slower_than;
     long long slowlog_max_len;
@@ -321,6 +322,7 @@ struct keelServer {
     int list_max_listpack_size, list_compress_depth;
     long long stream_node_max_bytes, stream_node_max_entries;
     long long busy_reply_threshold;
+    long long tracking_table_max_keys;   /* core/tracking.c forgets random keys past it (0: no limit) */
     /* RDB snapshots (src/persist/): save points as text ("" = none), dbfilename relative to dir */
     char *save_params;
     char *dbfilename;
@@ -426,10 +428,20 @@ int client_is_local(const client *c);      /* Unix socket or loopback address */
 /* core/dispatch.c */
 void process_command(client *c);
 void call_command(client *c, const command *cmd);
+int command_arity_ok(const command *cmd, int argc);
+/* After a refusal was replied outside process_command (a script's redis.call refused for
+ * OOM or a write in a read-only script): charges cmd's rejected_calls, not the caller's
+ * failed_calls, as Redis's incrCommandStatsOnError. */
+void command_count_rejection(const command *cmd);
 /* Installed by the scripting engine (scripting_init): while a script is busy (past
  * busy-reply-threshold), the -BUSY error for every command but the allow-busy ones (SCRIPT
  * KILL, SHUTDOWN NOSAVE, ...); NULL when cmd may run. */
 extern const char *(*dispatch_busy_error)(client *c, const command *cmd);
+/* The flags a call has, as Redis's getCommandFlags: cmd->flags, except for EVAL and its
+ * variants, whose script's shebang flags replace write/may-replicate/denyoom/stale (hook
+ * installed by scripting_init). CLIENT PAUSE WRITE and MULTI use it. */
+uint64_t command_call_flags(const command *cmd, int argc, const karg *argv);
+extern uint64_t (*dispatch_script_flags)(const command *cmd, int argc, const karg *argv);
 /* Installed by persist_start(): the -MISCONF error while writes (and PING) are refused after a
  * failed save, else NULL. */
 extern const char *(*dispatch_write_error)(void);

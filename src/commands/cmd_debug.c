@@ -26,6 +26,7 @@
 #include "persist/persist.h"
 #include "persist/rdb.h"
 #include "protocol/reply.h"
+#include "types/quicklist.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/util.h"
@@ -469,6 +470,11 @@ static void debug_help(client *c) {
         "    Write <message> to the server log.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
+        "PAUSE-CRON <0|1>",
+        "    Stop periodic cron job processing.",
+        "QUICKLIST-PACKED-THRESHOLD <size>",
+        "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+        "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
         "PROTOCOL <type>",
         "    Reply with a test value of the specified type. <type> can be: string,",
         "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
@@ -509,6 +515,15 @@ void debug_command(client *c) {
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "protocol")) debug_protocol(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "set-active-expire")) {
         server.active_expire_enabled = atoi(c->argv[2].ptr) != 0;
+        reply_ok(c);
+    } else if (argc == 3 && arg_is(sub->ptr, sub->len, "quicklist-packed-threshold")) {
+        long long sz;
+        if (!parse_memory(c->argv[2].ptr, &sz) || sz < 0 || !ql_set_packed_threshold((unsigned long long)sz))
+            reply_error(c, "argument must be a memory value bigger than 1 and smaller than 4gb");
+        else
+            reply_ok(c);
+    } else if (argc == 3 && arg_is(sub->ptr, sub->len, "pause-cron")) {
+        server.pause_cron = atoi(c->argv[2].ptr) != 0;
         reply_ok(c);
     } else if (argc == 3 && arg_is(sub->ptr, sub->len, "log")) {
         log_msg(LL_WARNING, "DEBUG LOG: %s", c->argv[2].ptr);

@@ -50,8 +50,15 @@ void shutdown_command(client *c) {
         return;
     }
     if (flags & SHUT_ABORT) {
-        /* Keel's shutdown never waits (no replicas to catch up; the save is synchronous). */
-        reply_error(c, "No shutdown in progress.");
+        /* Only a signal's shutdown can be pending (it runs from the cron); SHUTDOWN itself
+         * never waits (no replicas to catch up; the save is synchronous). */
+        if (!server.shutdown_asap || server.shutdown_nosave) {
+            reply_error(c, "No shutdown in progress.");
+            return;
+        }
+        server.shutdown_asap = 0;
+        log_msg(LL_WARNING, "Shutdown manually aborted.");
+        reply_ok(c);
         return;
     }
     /* Past a busy script only with NOSAVE: saving needs the dataset in a consistent state. */

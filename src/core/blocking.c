@@ -17,6 +17,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/slowlog.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
@@ -394,7 +395,9 @@ static void reexecute(client *c, waitKey *wk) {
     uint64_t start = monotonic_us();
     long long dirty = server.dirty;
     cmd->proc(c);
-    ((command *)cmd)->microseconds += (long long)(monotonic_us() - start);
+    long long duration = (long long)(monotonic_us() - start);
+    ((command *)cmd)->microseconds += duration;
+    if (!bs->still_blocked) slowlog_push(c, duration);   /* the served command, as Redis logs it */
     server.executing_depth--;
     if (dispatch_propagate) dispatch_propagate(c, cmd, server.dirty - dirty);
     server.current_client = outer_client;

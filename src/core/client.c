@@ -32,7 +32,8 @@
  * another client waited behind ~1 ms of a bulk loader's commands (bench/growth.py: PING p50
  * 1.1 ms; with 4 KB 0.2 ms, and the loader itself goes faster). Big arguments are still read
  * whole (req_pending_bulk). */
-#define READ_CHUNK (4 * 1024)
+#define READ_CHUNK (16 * 1024)       /* Redis's PROTO_IOBUF_LEN */
+#define QUERYBUF_RESIZE_MIN (32 * 1024) /* Redis's PROTO_RESIZE_THRESHOLD */
 #define WRITE_MAX_PER_EVENT (64 * 1024 * 1024)
 
 void (*client_master_applied)(client *c, const char *buf, size_t len);
@@ -258,8 +259,9 @@ static int held_by_write_pause(client *c) {
     if (!server.clients_pause_write_only || !server_clients_paused() || (c->flags & CLIENT_FAKE)) return 0;
     if (c->parser.argc == 0) return 0;
     const command *cmd = command_lookup_argv(c->parser.argc, c->parser.argv);
-    if (!cmd) return 0;
-    uint64_t flags = cmd->flags | ((cmd->flags & CMD_EXECS_QUEUED) ? multi_queued_flags(c) : 0);
+    if (!cmd || !command_arity_ok(cmd, c->parser.argc)) return 0;   /* its error replies at once */
+    uint64_t flags = command_call_flags(cmd, c->parser.argc, c->parser.argv) |
+                     ((cmd->flags & CMD_EXECS_QUEUED) ? multi_queued_flags(c) : 0);
     return (flags & (CMD_WRITE | CMD_MAY_REPLICATE)) != 0;
 }
 
@@ -305,7 +307,14 @@ void client_read_handler(eventLoop *el, int fd, void *data, int mask) {
     size_t big = req_pending_bulk(&c->parser, c->querybuf->len - c->qpos);
     if (big > want) want = big;  /* read a big argument with few syscalls */
     if (want > (size_t)1 << 26) want = (size_t)1 << 26;
-    c->querybuf = kstr_reserve(c->querybuf, want);
+    /* As Redis: a big argument, or a first buffer, gets exactly the room asked for; otherwise
+     * the buffer grows greedily and a read fills what it has. The cron shrinks it back. */
+    if (big > READ_CHUNK || c->querybuf->cap < READ_CHUNK) {
+        c->querybuf = kstr_reserve_exact(c->querybuf, want);
+    } else {
+        c->querybuf = kstr_reserve(c->querybuf, want);
+        want = c->querybuf->cap - c->querybuf->len;
+    }
     ssize_t n = read(fd, c->querybuf->buf + c->querybuf->len, want);
     if (n == 0) {
         log_msg(LL_VERBOSE, "Client closed connection id=%llu addr=%s", (unsigned long long)c->id, c->addr);
@@ -332,11 +341,8 @@ void client_read_handler(eventLoop *el, int fd, void *data, int mask) {
     }
     process_input(c);
     if (c->flags & CLIENT_CLOSE_ASAP) return;
-    /* Give back what a big request needed once it's done: its buffer and its argument array. */
-    if (c->querybuf->len == 0 && c->querybuf->cap > 4 * READ_CHUNK) {
-        kstr_free(c->querybuf);
-        c->querybuf = kstr_empty(0);
-    }
+    /* Give back the argument array of a big request once it's done (the cron shrinks the
+     * query buffer). */
     if (c->parser.argv_cap > 1024 && c->parser.multibulk_len < 0) {
         kfree(c->parser.argv);
         c->parser.argv = NULL;
@@ -382,6 +388,24 @@ int client_is_local(const client *c) {
     return (c->flags & CLIENT_UNIX_SOCKET) || strncmp(c->addr, "127.", 4) == 0 || strncmp(c->addr, "::1:", 4) == 0;
 }
 
+/* Redis's query buffer policy (CLIENT LIST's qbuf-free shows it): a buffer wasting more than
+ * 4 KB shrinks to its content once the client is idle for more than 2 s, or, past 32 KB, to
+ * the peak seen since the last cron run (and the bulk being read) when that is under half of
+ * it. The peak then restarts from the current length. */
+static void resize_querybuf(client *c, long long now) {
+    kstr *q = c->querybuf;
+    size_t bulk = c->parser.multibulk_len >= 0 && c->parser.bulk_len >= 0 ? (size_t)c->parser.bulk_len : 0;
+    if (q->cap - q->len > 4 * 1024) {
+        if (now / 1000 - c->last_interaction_ms / 1000 > 2) {
+            c->querybuf = kstr_resize(q, q->len);
+        } else if (q->cap > QUERYBUF_RESIZE_MIN && q->cap / 2 > c->querybuf_peak) {
+            size_t size = q->len > c->querybuf_peak ? q->len : c->querybuf_peak;
+            c->querybuf = kstr_resize(q, size > bulk ? size : bulk);
+        }
+    }
+    c->querybuf_peak = c->querybuf->len > bulk ? c->querybuf->len : bulk;
+}
+
 /* Timeouts and output buffer soft limits; runs from the server cron. */
 void clients_cron(void) {
     long long now = mstime();
@@ -405,11 +429,7 @@ void clients_cron(void) {
             } else {
                 c->obuf_soft_since = 0;
             }
-            /* Shrink an idle, oversized query buffer. */
-            if (c->querybuf->len == 0 && c->querybuf->cap > 32 * 1024) {
-                kstr_free(c->querybuf);
-                c->querybuf = kstr_empty(0);
-            }
+            resize_querybuf(c, now);
         }
         c = next;
     }

@@ -587,7 +587,7 @@ static configDef configs[] = {
     config_row("latency-tracking", NULL, T_BOOL, 0, &server.latency_tracking, "yes", NOLIM, NONE),
     config_row("latency-tracking-info-percentiles", NULL, T_SPECIAL, MULTI_ARG, &server.latency_tracking_info_percentiles, "50 99 99.9", NOLIM, NULL, &sp_percentiles, NULL),
     config_row("notify-keyspace-events", NULL, T_SPECIAL, 0, NULL, "", NOLIM, NULL, &sp_notify, NULL),
-    config_row("tracking-table-max-keys", NULL, T_LL, 0, NULL, "1000000", 0, LONG_MAX, NONE),
+    config_row("tracking-table-max-keys", NULL, T_LL, 0, &server.tracking_table_max_keys, "1000000", 0, LONG_MAX, NONE),
     config_row("busy-reply-threshold", "lua-time-limit", T_LL, 0, &server.busy_reply_threshold, "5000", 0, LONG_MAX, NONE),
 
     /* Data types. */

@@ -24,6 +24,11 @@ const char *(*dispatch_busy_error)(client *c, const command *cmd);
 const char *(*dispatch_write_error)(void);
 const char *(*dispatch_repl_error)(client *c, const command *cmd);
 void (*dispatch_propagate)(client *c, const command *cmd, long long dirty);
+uint64_t (*dispatch_script_flags)(const command *cmd, int argc, const karg *argv);
+
+uint64_t command_call_flags(const command *cmd, int argc, const karg *argv) {
+    return dispatch_script_flags ? dispatch_script_flags(cmd, argc, argv) : cmd->flags;
+}
 
 static void reject_unknown(client *c) {
     char args[512];
@@ -40,13 +45,18 @@ static void reject_unknown(client *c) {
     reply_errorf(c, "unknown command '%.128s', with args beginning with: %s", c->argv[0].ptr, args);
 }
 
-static int arity_ok(const command *cmd, int argc) {
+int command_arity_ok(const command *cmd, int argc) {
     return cmd->arity > 0 ? argc == cmd->arity : argc >= -cmd->arity;
 }
 
 /* stat_total_error_replies when the last call (nested ones included) ended: a call failed if
  * errors were replied after that, so EXEC or EVAL is not charged with its commands' errors. */
 static long long errors_mark;
+
+void command_count_rejection(const command *cmd) {
+    if (cmd && server.stat_total_error_replies > errors_mark) ((command *)cmd)->rejected_calls++;
+    errors_mark = server.stat_total_error_replies;
+}
 
 void call_command(client *c, const command *cmd) {
     command *row = (command *)cmd;
@@ -75,11 +85,13 @@ void call_command(client *c, const command *cmd) {
     /* Every call, nested ones too (commands run by EXEC or a script), after it ran: Redis shows
      * MULTI, the transaction's commands, then EXEC. */
     monitor_feed_call(c);
-    if (outer) {
+    /* Every call, as Redis: EXEC's and scripts' commands too (EXEC itself skips the slow log);
+     * a client that blocked is logged when it is served (core/blocking.c). */
+    if (!(c->flags & CLIENT_BLOCKED)) {
         slowlog_push(c, duration);
         latency_sample((cmd->flags & CMD_FAST) ? "fast-command" : "command", duration / 1000);
-        blocking_serve_ready();   /* core/blocking.c: serve clients waiting on keys this made ready */
     }
+    if (outer) blocking_serve_ready();   /* core/blocking.c: serve clients waiting on keys this made ready */
 }
 
 /* Replies a rejection of cmd and counts it. EXEC's rejections also end the transaction and
@@ -119,7 +131,7 @@ static const command *checked_command(client *c) {
     }
     c->cmd = cmd;
     char msg[256];
-    if (!arity_ok(cmd, c->argc)) {
+    if (!command_arity_ok(cmd, c->argc)) {
         snprintf(msg, sizeof(msg), "wrong number of arguments for '%s' command", cmd->fullname);
         reject(c, cmd, msg);
         return NULL;
@@ -194,6 +206,7 @@ void process_command(client *c) {
         multi_flag_error(c);   /* core/multi.c: a rejected command dooms an open MULTI */
         return;
     }
+    tracking_limit_keys();   /* core/tracking.c: tracking-table-max-keys, before every command as in Redis */
     if ((c->flags & CLIENT_MULTI) && !multi_runs_immediately(cmd)) {
         multi_queue_command(c, cmd);   /* core/multi.c: replies +QUEUED */
         return;

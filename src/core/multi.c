@@ -125,7 +125,7 @@ void multi_queue_command(client *c, const command *cmd) {
             ms->queue = krealloc(ms->queue, sizeof(*ms->queue) * ms->cap);
         }
         ms->queue[ms->len++] = queued_copy(cmd, c->argc, c->argv);
-        ms->queued_flags |= cmd->flags;
+        ms->queued_flags |= command_call_flags(cmd, c->argc, c->argv);
     }
     reply_status(c, "QUEUED");
 }

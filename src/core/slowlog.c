@@ -50,7 +50,8 @@ void slowlog_push(client *c, long long duration_us) {
     e->argc = c->argc > SLOWLOG_ARGC_MAX ? SLOWLOG_ARGC_MAX : c->argc;
     e->argv = kmalloc(sizeof(kstr *) * (size_t)e->argc);
     for (int i = 0; i < e->argc; i++) e->argv[i] = entry_arg(c, i);
-    e->peer = kstr_new(c->addr, strlen(c->addr));
+    const char *peer = (c->flags & CLIENT_FAKE) ? "?:0" : c->addr;   /* a script's commands: Redis's peer of a client without connection */
+    e->peer = kstr_new(peer, strlen(peer));
     e->cname = c->name ? kstr_new(c->name->buf, c->name->len) : kstr_empty(0);
     e->next = newest;
     newest = e;

@@ -388,15 +388,45 @@ void tracking_on_flush(void) {
     }
 }
 
+/* Whose keys a read-only call makes tracked, as Redis 7.0 does: a command run by a script
+ * (the fake client) tracks the keys its caller's EVAL declared, and the read-only script
+ * runners (EVAL_RO, EVALSHA_RO: read-only and noscript) track nothing by themselves. */
+static client *tracking_reader(client *c, const command *cmd) {
+    if (!(cmd->flags & CMD_READONLY) || (cmd->flags & CMD_NOSCRIPT)) return NULL;
+    if ((c->flags & CLIENT_FAKE) && server.executing_depth > 0) return server.current_client;
+    return c;
+}
+
 void tracking_after_call(client *c, const command *cmd, int outer) {
     trackingState *s = c->tstate;
-    if (s && (s->flags & TRK_ON) && !(s->flags & TRK_BCAST) && (cmd->flags & CMD_READONLY)) remember_keys(c, cmd);
+    client *reader = tracking_reader(c, cmd);
+    trackingState *rs = reader ? reader->tstate : NULL;
+    if (rs && (rs->flags & TRK_ON) && !(rs->flags & TRK_BCAST)) remember_keys(reader, reader->cmd);
     if (!outer) return;
     /* CLIENT CACHING applies to the next command (or the whole transaction). */
     if (s && !(c->flags & CLIENT_MULTI) && !(cmd->flags & CMD_KEEPS_CACHING)) s->flags &= ~TRK_CACHING;
     if (npending) send_pending();
     if (nbcast) bcast_send();
     flushed = 0;
+}
+
+void tracking_limit_keys(void) {
+    static int overdue;
+    long long max = server.tracking_table_max_keys;
+    if (max == 0 || !tracked || (long long)tableSize(tracked) <= max) {
+        overdue = 0;
+        return;
+    }
+    for (int effort = 100 * (overdue + 1); effort > 0 && (long long)tableSize(tracked) > max; effort--) {
+        trackedKey *tk = tableRandom(tracked);
+        invalidate_tracked(tk->key, tk->klen);
+    }
+    overdue = (long long)tableSize(tracked) > max ? overdue + 1 : 0;
+}
+
+void tracking_before_sleep(void) {
+    if (npending) send_pending();
+    if (nbcast) bcast_send();
 }
 
 static void disable(trackingState *s) {

@@ -34,6 +34,16 @@ void tracking_on_flush(void);
  * the outermost command, sends what was held back (outer = 1). */
 void tracking_after_call(client *c, const command *cmd, int outer);
 
+/* Before each command and in the cron: keeps the default-mode table within
+ * tracking-table-max-keys, as Redis does: random keys are invalidated (their clients told)
+ * and forgotten, at most 100 per call, 100 more each time the table stayed over the limit. */
+void tracking_limit_keys(void);
+
+/* Event loop, before sleeping: sends what no command's end sent: the BCAST invalidations of
+ * keys changed outside any command (active expiry, eviction), and those held back for a
+ * blocked client served after the command that unblocked it (its reply comes first). */
+void tracking_before_sleep(void);
+
 /* RESET and client_free: tracking off, state freed. */
 void tracking_client_reset(client *c);
 

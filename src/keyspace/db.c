@@ -151,6 +151,7 @@ void db_add(kdb *db, kobj *o) {
     o->lru = evict_new_lru();
     tableAdd(db_keys(db), o);
     if (o->has_expire) ttl_add(db, o);
+    if (keyspace_hooks.key_added) keyspace_hooks.key_added(db, obj_key(o), obj_keylen(o));
     /* The types blocking commands wait on: a new one may serve clients blocked on this key. */
     if ((o->type == OBJ_LIST || o->type == OBJ_ZSET || o->type == OBJ_STREAM) && keyspace_hooks.key_ready)
         keyspace_hooks.key_ready(db, obj_key(o), obj_keylen(o));

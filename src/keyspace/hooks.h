@@ -32,6 +32,8 @@ typedef struct keyspaceHooks {
     /* After o left db (o is unlinked, not freed yet). Commands also announce their own
      * deletions (signal_modified_key, keyspace events); expiry and eviction only here. */
     void (*key_deleted)(kdb *db, kobj *o, keyDeleteReason why);
+    /* After key was added to db (it did not exist): the "new" keyspace event. */
+    void (*key_added)(kdb *db, const char *key, size_t len);
     /* A list, sorted set or stream was added (or a stream left): blocked clients may be served. */
     void (*key_ready)(kdb *db, const char *key, size_t len);
     /* A lookup (not for a write) found no key. */

@@ -48,8 +48,10 @@ int persist_save(void) {
     bgsave_abort();
     ps.last_try = (long long)time(NULL);
     int rc = rdb_save_file(rdb_path());
-    ps.last_ok = rc == 0;
+    /* As Redis's rdbSave: a success clears a failed BGSAVE's status, a failure leaves it (only
+     * a failed background save fails writes with MISCONF). */
     if (rc == 0) {
+        ps.last_ok = 1;
         server.dirty = 0;
         ps.lastsave = (long long)time(NULL);
         ps.saves++;

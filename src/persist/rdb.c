@@ -677,6 +677,13 @@ static rdbSnapshot *snapshot_start(rdbSnapshot *s) {
     return s;
 }
 
+/* The temp file of the snapshot being written, if any, for rdb_remove_temp_file(). */
+static char open_tmp[PATH_MAX];
+
+void rdb_remove_temp_file(void) {
+    if (open_tmp[0]) unlink(open_tmp);
+}
+
 rdbSnapshot *rdb_snapshot_begin(const char *path) {
     rdbSnapshot *s = kcalloc(sizeof(*s));
     const char *slash = strrchr(path, '/');
@@ -688,6 +695,7 @@ rdbSnapshot *rdb_snapshot_begin(const char *path) {
         kfree(s);
         return NULL;
     }
+    memcpy(open_tmp, s->tmp, sizeof(open_tmp));
     s->w = (rdbOut){.fd = fd};
     return snapshot_start(s);
 }
@@ -719,6 +727,7 @@ long long rdb_snapshot_keys(const rdbSnapshot *s) {
 }
 
 static void snapshot_free(rdbSnapshot *s) {
+    open_tmp[0] = '\0';
     kfree(s->w.buf);
     kfree(s->resized);
     kfree(s);
@@ -779,7 +788,10 @@ int rdb_save_file(const char *path) {
         tableIter it;
         kobj *o;
         tableIterInit(&it, db->keys, 0);
-        while ((o = tableIterNext(&it)) != NULL && !s->w.failed) rdb_snapshot_key(s, db, o);
+        while ((o = tableIterNext(&it)) != NULL && !s->w.failed) {
+            rdb_snapshot_key(s, db, o);
+            if (server.rdb_key_save_delay > 0) usleep((useconds_t)server.rdb_key_save_delay);   /* testing knob, as Redis's rdbSaveRio */
+        }
         tableIterRelease(&it);
     }
     if (rdb_snapshot_end(s) != 0) return -1;

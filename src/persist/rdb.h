@@ -63,6 +63,9 @@ typedef void rdb_sink_fn(void *priv, const unsigned char *p, size_t len);
 rdbSnapshot *rdb_snapshot_begin_sink(rdb_sink_fn *sink, void *priv);
 int rdb_snapshot_end(rdbSnapshot *s);
 void rdb_snapshot_abort(rdbSnapshot *s);
+/* Unlinks the temp file of the snapshot being written, if any; async-signal-safe (a second
+ * SIGINT/SIGTERM during the shutdown save exits at once, leaving no temp file, as Redis). */
+void rdb_remove_temp_file(void);
 
 /* fsync of the directory holding path (after a rename into it): 0 or -1. */
 int rdb_fsync_dir_of(const char *path);

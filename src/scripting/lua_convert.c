@@ -64,6 +64,9 @@ void lua_push_error_table(lua_State *L, const char *msg, size_t len, int counted
 }
 
 void reply_error_uncounted(client *c, const char *msg) {
+    /* Not a new error for the stats, but the command replying it failed (Redis's
+     * ERR_REPLY_FLAG_NO_STATS_UPDATE). */
+    if (c->cmd) ((command *)c->cmd)->failed_calls++;
     size_t len = strlen(msg);
     char *line = kmalloc(len + 2);
     for (size_t i = 0; i < len; i++) line[i] = (msg[i] == '\r' || msg[i] == '\n') ? ' ' : msg[i];

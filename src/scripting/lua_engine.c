@@ -33,6 +33,7 @@
 #include <lua-cjson.h>
 
 #include "core/acl.h"
+#include "commands/commands.h"
 #include "core/monitor.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
@@ -94,6 +95,15 @@ int script_missing_global(lua_State *L) {
     return luaL_error(L, "Script attempted to access nonexistent global variable '%s'", lua_tostring(L, 2));
 }
 
+/* Records the table on top of the stack as read-only (is_proxy, rawset and setmetatable). */
+static void register_proxy(lua_State *L) {
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_PROXIES);
+    lua_pushvalue(L, -2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
 void script_push_readonly_proxy(lua_State *L, int t) {
     lua_newtable(L);
     lua_newtable(L);
@@ -101,14 +111,16 @@ void script_push_readonly_proxy(lua_State *L, int t) {
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, readonly_newindex);
     lua_setfield(L, -2, "__newindex");
-    lua_newtable(L);   /* what getmetatable() shows: an empty table, as Redis's _G has */
+    /* What getmetatable() shows: an empty table, read-only too, as Redis's _G has. */
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushcfunction(L, readonly_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_setmetatable(L, -2);
+    register_proxy(L);
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
-    lua_getfield(L, LUA_REGISTRYINDEX, REG_PROXIES);
-    lua_pushvalue(L, -2);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
+    register_proxy(L);
 }
 
 /* 1 if the value at idx is one of the read-only proxies. */
@@ -147,8 +159,16 @@ static int safe_setmetatable(lua_State *L) {
     return lua_gettop(L);
 }
 
-/* loadstring()/load(): chunks run in the scripts' environment, not the real globals. */
+/* loadstring()/load(): chunks run in the scripts' environment, not the real globals. Binary
+ * (precompiled) chunks are refused, as Redis refuses them: the call returns nil and a message. */
 static int sandboxed_load(lua_State *L) {
+    size_t len;
+    const char *src = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &len) : NULL;
+    if (src && len > 0 && src[0] == LUA_SIGNATURE[0]) {
+        lua_pushnil(L);
+        lua_pushstring(L, "binary chunks are not allowed");
+        return 2;
+    }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
@@ -311,9 +331,11 @@ void script_set_env(lua_State *L) {
 }
 
 static const char *busy_error(client *c, const command *cmd);
+static uint64_t script_call_flags(const command *cmd, int argc, const karg *argv);
 
 void scripting_init(void) {
     dispatch_busy_error = busy_error;
+    dispatch_script_flags = script_call_flags;
     lua = script_new_state();
     lua_client = client_create_fake();
     functions_init();
@@ -405,10 +427,11 @@ static int call_error(lua_State *L, int raise, const char *msg) {
 }
 
 /* Counts a refused command in the error stats now, as Redis does (through the fake client,
- * whose output is dropped). */
-static void count_refusal(const char *msg) {
+ * whose output is dropped), and as a rejected call of the command. */
+static void count_refusal(const command *cmd, const char *msg) {
     reply_error(lua_client, msg);
     reply_free_all(lua_client);
+    command_count_rejection(cmd);
 }
 
 /* Turns the arguments on the stack into strings in place (numbers as "%.17g", like Redis) and
@@ -444,18 +467,18 @@ static const command *lookup_script_command(int argc, karg *argv) {
     return cmd;
 }
 
-static int arity_ok(const command *cmd, int argc) {
-    return cmd->arity > 0 ? argc == cmd->arity : argc >= -cmd->arity;
-}
-
 /* Runs the command on the fake client and pushes its reply as a Lua value. A reply that fits
- * one block (the usual case) is parsed in place; a longer one is joined first. */
+ * one block (the usual case) is parsed in place; a longer one is joined first. The arguments
+ * (strings on the Lua stack that argv points into) are popped once the command ran, as Redis
+ * pops them, so a call with nearly Lua's limit of values (unpack of 7999) has room for its
+ * reply. */
 static void execute_and_push(lua_State *L, const command *cmd, int argc, karg *argv) {
     client *fc = lua_client;
     client_set_args(fc, argc, argv);
     call_command(fc, cmd);
     fc->argc = 0;
     fc->argv = NULL;
+    lua_settop(L, 0);
     replyBlock *b = fc->reply_head;
     if (b && !b->next) {
         resp_to_lua(L, b->buf, b->used);
@@ -471,12 +494,15 @@ static void execute_and_push(lua_State *L, const command *cmd, int argc, karg *a
 /* redis.call's checks, in Redis's order. Returns the refusal message or NULL. */
 static const char *check_script_command(const command *cmd, int argc, const karg *argv) {
     if (!cmd) return "Unknown Redis command called from script";
-    if (!arity_ok(cmd, argc)) return "Wrong number of args calling Redis command from script";
+    if (!command_arity_ok(cmd, argc)) return "Wrong number of args calling Redis command from script";
     if (cmd->flags & CMD_NOSCRIPT) return "This Redis command is not allowed from script";
     /* core/acl.c: the caller's permissions (a denial is logged with context "lua"). */
     const char *denied = acl_check_script(run.caller, cmd, argc, argv);
     if (denied) return denied;
-    if ((cmd->flags & CMD_WRITE) && run.readonly) return "Write commands are not allowed from read-only scripts.";
+    /* May-replicate commands (PUBLISH, PFCOUNT) count as writes, so read-only scripts can run
+     * during CLIENT PAUSE WRITE. */
+    if ((cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE)) && run.readonly)
+        return "Write commands are not allowed from read-only scripts.";
     /* Over maxmemory, only the first write may be refused: later ones would break atomicity. */
     if ((cmd->flags & CMD_DENYOOM) && run.oom && !run.wrote && !(run.flags & SCRIPT_FLAG_ALLOW_OOM))
         return ERR_OOM;
@@ -489,9 +515,10 @@ static int redis_call_common(lua_State *L, int raise) {
     karg stack_argv[16];
     karg *argv = argc <= 16 ? stack_argv : kmalloc(sizeof(karg) * (size_t)argc);
     const char *err = NULL;
+    const command *cmd = NULL;
     int bad_args = !collect_args(L, argc, argv);
     if (!bad_args) {
-        const command *cmd = lookup_script_command(argc, argv);
+        cmd = lookup_script_command(argc, argv);
         err = check_script_command(cmd, argc, argv);
         if (!err) {
             if (cmd->flags & CMD_WRITE) run.wrote = 1;
@@ -501,7 +528,7 @@ static int redis_call_common(lua_State *L, int raise) {
     if (argv != stack_argv) kfree(argv);
     if (bad_args) return call_error(L, raise, "Lua redis lib command arguments must be strings or integers");
     if (err) {
-        count_refusal(err);
+        count_refusal(cmd, err);
         return call_error_counted(L, raise, err, 1);
     }
     /* redis.call raises the command's error reply; redis.pcall returns it. */
@@ -663,7 +690,8 @@ const scriptFlagName script_flag_names[] = {
     {"allow-cross-slot-keys", SCRIPT_FLAG_ALLOW_CROSS_SLOT}, {NULL, 0},
 };
 
-/* Parses a "#!lua ..." first line into flags. Returns 0, or -1 after replying the error. */
+/* Parses a "#!lua ..." first line into flags. Returns 0, or -1 after replying the error (to c,
+ * unless NULL). */
 static int parse_shebang(client *c, const char *body, size_t len, int *flags) {
     const char *nl = memchr(body, '\n', len);
     size_t llen = nl ? (size_t)(nl - body) : len;
@@ -673,12 +701,12 @@ static int parse_shebang(client *c, const char *body, size_t len, int *flags) {
     char *save = NULL;
     char *tok = strtok_r(line->buf, " ", &save);
     if (!tok || strcmp(tok, "#!lua") != 0) {
-        reply_errorf(c, "Unexpected engine in script shebang: %s", tok ? tok : line->buf);
+        if (c) reply_errorf(c, "Unexpected engine in script shebang: %s", tok ? tok : line->buf);
         rc = -1;
     }
     while (rc == 0 && (tok = strtok_r(NULL, " ", &save))) {
         if (strncmp(tok, "flags=", 6) != 0) {
-            reply_errorf(c, "Unknown lua shebang option: %s", tok);
+            if (c) reply_errorf(c, "Unknown lua shebang option: %s", tok);
             rc = -1;
             break;
         }
@@ -688,7 +716,7 @@ static int parse_shebang(client *c, const char *body, size_t len, int *flags) {
             int i = 0;
             while (names[i].name && strcmp(names[i].name, f) != 0) i++;
             if (!names[i].name) {
-                reply_errorf(c, "Unexpected flag in script shebang: %s", f);
+                if (c) reply_errorf(c, "Unexpected flag in script shebang: %s", f);
                 rc = -1;
                 break;
             }
@@ -917,6 +945,35 @@ static int parse_numkeys(client *c) {
         return -1;
     }
     return (int)n;
+}
+
+/* dispatch_script_flags (Redis's evalGetCommandFlags): the shebang flags of the script an
+ * EVAL names (cached, or parsed from the body) replace the row's write, may-replicate,
+ * denyoom and stale flags; a script without shebang, or unknown, keeps the row's. */
+static uint64_t script_call_flags(const command *cmd, int argc, const karg *argv) {
+    int by_sha = cmd->proc == evalsha_command || cmd->proc == evalsha_ro_command;
+    if ((!by_sha && cmd->proc != eval_command && cmd->proc != eval_ro_command) || argc < 2) return cmd->flags;
+    char sha[41];
+    if (by_sha) {
+        if (!script_exists(argv[1].ptr, argv[1].len)) return cmd->flags;
+        sha_lower(argv[1].ptr, sha);
+    } else {
+        sha1_hex(argv[1].ptr, argv[1].len, sha);
+    }
+    int flags = SCRIPT_FLAG_COMPAT;
+    if (script_exists(sha, 40)) {
+        push_cached(REG_FLAGS, sha);
+        flags = lua_number_to_int(lua_tonumber(lua, -1));
+        lua_pop(lua, 1);
+    } else if (argv[1].len >= 2 && argv[1].ptr[0] == '#' && argv[1].ptr[1] == '!') {
+        if (parse_shebang(NULL, argv[1].ptr, argv[1].len, &flags) < 0) return cmd->flags;
+    }
+    if (flags & SCRIPT_FLAG_COMPAT) return cmd->flags;
+    uint64_t f = cmd->flags & ~(CMD_STALE | CMD_DENYOOM | CMD_WRITE | CMD_MAY_REPLICATE);
+    if (!(flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES))) f |= CMD_DENYOOM;
+    if (!(flags & SCRIPT_FLAG_NO_WRITES)) f |= CMD_WRITE;
+    if (flags & SCRIPT_FLAG_ALLOW_STALE) f |= CMD_STALE;
+    return f;
 }
 
 void script_eval(client *c, int by_sha, int readonly) {

@@ -26,7 +26,8 @@ void lua_to_reply(client *c, lua_State *L, int resp);
 #define ERR_FIELD_COUNTED "ignore_error_stats_update"
 void lua_push_error_table(lua_State *L, const char *msg, size_t len, int counted);
 int lua_error_table_counted(lua_State *L, int t);   /* t: absolute index of an error table */
-/* Sends "-msg" (msg starts with '-') without counting it in the error stats. */
+/* Sends "-msg" (msg starts with '-') without counting it in the error stats (it was counted
+ * when it happened); c's command is charged a failed call. */
 void reply_error_uncounted(client *c, const char *msg);
 
 /* C casts of Lua numbers without undefined behaviour: out of range (and NaN) gives the minimum

@@ -175,7 +175,24 @@ static size_t entry_bound(size_t len) {
     return len + 10;
 }
 
+/* Elements of at least this many bytes get a node of their own (Redis's plain nodes; DEBUG
+ * QUICKLIST-PACKED-THRESHOLD sets it, 1 GB by default). */
+#define PACKED_THRESHOLD_DEFAULT ((size_t)1 << 30)
+static size_t packed_threshold = PACKED_THRESHOLD_DEFAULT;
+
+int ql_set_packed_threshold(unsigned long long sz) {
+    if (sz > ((unsigned long long)1 << 32) - ((unsigned long long)1 << 20)) return 0;
+    packed_threshold = sz ? (size_t)sz : PACKED_THRESHOLD_DEFAULT;
+    return 1;
+}
+
+/* A node holding one element of at least the threshold takes no other. */
+static int node_is_plain(const qlNode *n) {
+    return n->count == 1 && n->sz >= packed_threshold;
+}
+
 static int node_allows(const quicklist *ql, const qlNode *n, size_t len) {
+    if (len >= packed_threshold || node_is_plain(n)) return 0;
     return within_limit(ql, n->sz + entry_bound(len), (unsigned long)n->count + 1);
 }
 
@@ -229,9 +246,8 @@ static qlNode *locate(const quicklist *ql, unsigned long index, long *off) {
     return n;
 }
 
-/* Splits n (raw) into two nodes of half the entries each, the second linked after it. */
-static qlNode *split(quicklist *ql, qlNode *n) {
-    unsigned at = n->count / 2;
+/* Splits n (raw) before its entry at (0 < at < count), the second part linked after it. */
+static qlNode *split_at(quicklist *ql, qlNode *n, unsigned at) {
     unsigned char *right = lpDeleteRange(lpDup(n->data), 0, at);
     qlNode *m = node_new(right, n->count - at);
     n->data = lpDeleteRange(n->data, at, n->count - at);
@@ -239,6 +255,32 @@ static qlNode *split(quicklist *ql, qlNode *n) {
     node_update(n);
     link_after(ql, n, m);
     return m;
+}
+
+/* Splits n (raw) into two nodes of half the entries each, the second linked after it. */
+static qlNode *split(quicklist *ql, qlNode *n) {
+    return split_at(ql, n, n->count / 2);
+}
+
+/* Gives every element of at least the packed threshold in the raw nodes from n up to (not
+ * including) stop a node of its own. */
+static void isolate_large(quicklist *ql, qlNode *n, qlNode *stop) {
+    while (n != stop) {
+        unsigned i = 0;
+        unsigned char *p = lpFirst(n->data);
+        while (p && n->count > 1) {
+            lpValue v;
+            lpGet(p, &v);
+            if (v.str && v.len >= packed_threshold) break;
+            p = lpNext(n->data, p);
+            i++;
+        }
+        if (p && n->count > 1) {
+            if (i > 0) n = split_at(ql, n, i);   /* n now starts with the large element */
+            if (n->count > 1) split_at(ql, n, 1);
+        }
+        n = n->next;
+    }
 }
 
 /* Splits n (raw) until every piece is within the fill limit or holds a single entry. */
@@ -418,14 +460,15 @@ void ql_iter_delete(qlIter *it) {
 }
 
 /* Ends an iteration whose node n was edited in place: splits it if it outgrew the fill limit
- * and compresses the resulting interior nodes. */
-static void finish_edit(qlIter *it) {
+ * (and around a large element written, `large`) and compresses the resulting interior nodes. */
+static void finish_edit(qlIter *it, int large) {
     quicklist *ql = it->ql;
     qlNode *n = it->node, *stop = n->next;
     kfree(it->block);
     it->block = NULL;
     node_update(n);
     split_oversize(ql, n);
+    if (large) isolate_large(ql, n, stop);
     n->in_use = 0;
     settle(ql);
     for (qlNode *x = n; x != stop; x = x->next)
@@ -437,7 +480,7 @@ static void finish_edit(qlIter *it) {
 void ql_iter_replace(qlIter *it, const char *s, size_t len) {
     unsigned char *p = it->cur;
     it->node->data = lpReplace(it->node->data, &p, s, len);
-    finish_edit(it);
+    finish_edit(it, len >= packed_threshold);
 }
 
 void ql_iter_insert(qlIter *it, int after, const char *s, size_t len) {
@@ -446,7 +489,7 @@ void ql_iter_insert(qlIter *it, int after, const char *s, size_t len) {
     n->data = lpInsert(n->data, at, s, len, NULL);
     n->count++;
     it->ql->count++;
-    finish_edit(it);
+    finish_edit(it, len >= packed_threshold);
 }
 
 void ql_iter_release(qlIter *it) {

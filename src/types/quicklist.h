@@ -57,6 +57,10 @@ static inline unsigned long ql_count(const quicklist *ql) {
     return ql->count;
 }
 
+/* DEBUG QUICKLIST-PACKED-THRESHOLD: elements of at least sz bytes get a node of their own
+ * (0: the default, 1 GB). Returns 0, changing nothing, above 4 GB - 1 MB. Process-wide. */
+int ql_set_packed_threshold(unsigned long long sz);
+
 /* ---- Ends -------------------------------------------------------------------------------- */
 
 /* Adds an element at the head or tail (stored as an integer when canonical). */

@@ -488,12 +488,12 @@ static int bitfield_apply(const bitfieldOp *op, uint64_t old, uint64_t *store, l
     return !(dir && op->overflow == BF_FAIL);
 }
 
-/* Runs the parsed ops against o (NULL: a missing key, only GETs). Returns the number of
- * changes, as Redis counts them: writes that changed the field, or any write when the string
- * was created or grew for them (OVERFLOW FAIL refusals and GETs never count). */
+/* Runs the parsed ops against o (NULL: a missing key, only GETs). Returns the number of writes
+ * that changed the field, every write counting when the value was created or grew (grew): the
+ * changes Redis adds to the dirty counter. */
 static int bitfield_run(client *c, kobj *o, const bitfieldOp *ops, int n, int grew) {
-    char numbuf[24];
     int changes = 0;
+    char numbuf[24];
     reply_array_len(c, n);
     for (int j = 0; j < n; j++) {
         const bitfieldOp *op = &ops[j];
@@ -509,7 +509,8 @@ static int bitfield_run(client *c, kobj *o, const bitfieldOp *ops, int n, int gr
         if (bitfield_apply(op, old, &store, &reply)) {
             reply_integer(c, reply);
             field_set((unsigned char *)((kstr *)obj_ptr(o))->buf, op->offset, op->bits, store);
-            if (grew || store != old) changes++;
+            uint64_t mask = op->bits == 64 ? UINT64_MAX : ((uint64_t)1 << op->bits) - 1;
+            if (grew || (store & mask) != (old & mask)) changes++;
         } else {
             reply_null(c);
         }
@@ -532,8 +533,11 @@ static void bitfield_generic(client *c, int readonly_cmd) {
     } else if (!(o = bit_target(c, maxbit, &grew))) {
         goto done;
     }
-    /* As Redis, only a write that happened is a change (and propagates). */
-    if (bitfield_run(c, o, ops, n, grew)) string_key_changed(c, 1, NOTIFY_STRING, "setbit");
+    int changes = bitfield_run(c, o, ops, n, grew);
+    if (changes) {
+        string_key_changed(c, 1, NOTIFY_STRING, "setbit");   /* counts one change */
+        server.dirty += changes - 1;
+    }
 done:
     kfree(ops);
 }

@@ -33,6 +33,21 @@ kstr *kstr_reserve(kstr *s, size_t extra) {
     return s;
 }
 
+kstr *kstr_reserve_exact(kstr *s, size_t extra) {
+    if (s->cap - s->len >= extra) return s;
+    s = krealloc(s, sizeof(kstr) + s->len + extra + 1);
+    s->cap = kmalloc_size(s) - sizeof(kstr) - 1;
+    return s;
+}
+
+kstr *kstr_resize(kstr *s, size_t cap) {
+    if (s->len > cap) s->len = cap;
+    s = krealloc(s, sizeof(kstr) + cap + 1);
+    s->cap = cap;
+    s->buf[s->len] = '\0';
+    return s;
+}
+
 kstr *kstr_cat(kstr *s, const void *p, size_t len) {
     s = kstr_reserve(s, len);
     memcpy(s->buf + s->len, p, len);

@@ -20,6 +20,10 @@ kstr *kstr_cat(kstr *s, const void *p, size_t len);
 kstr *kstr_catc(kstr *s, const char *cstr);
 kstr *kstr_catfmt(kstr *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 kstr *kstr_reserve(kstr *s, size_t extra);      /* cap >= len + extra afterwards */
+kstr *kstr_reserve_exact(kstr *s, size_t extra); /* the same, growing only to what is asked */
+/* Reallocates to cap bytes (truncating len if shorter) and reports exactly cap as the
+ * capacity, even where the allocator gave more, as Redis's sdsResize does. */
+kstr *kstr_resize(kstr *s, size_t cap);
 kstr *kstr_grow_zero(kstr *s, size_t len);      /* extends with zero bytes up to len */
 void kstr_range_keep(kstr *s, size_t start, size_t len); /* keep buf[start..start+len) */
 void kstr_free(kstr *s);

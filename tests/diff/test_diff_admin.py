@@ -443,6 +443,23 @@ DEBUG_SCRIPT = [
     ["DEBUG", "nosuch"],
     ["DEBUG"],
     ["GET", "k"],
+    ["DEBUG", "PAUSE-CRON", "1"],
+    ["DEBUG", "PAUSE-CRON", "0"],
+    ["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "4gb"],
+    ["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "-1"],
+    ["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "x"],
+    ["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "1b"],
+    # large elements (plain nodes) pushed, inserted, set, trimmed and popped
+    ["RPUSH", "pl", "a", "bbbbbbbbbb", "c", "d"],
+    ["LINSERT", "pl", "AFTER", "c", "eeeeeeeeeeee"],
+    ["LINSERT", "pl", "BEFORE", "a", "f"],
+    ["LSET", "pl", "2", "gggggggggggggg"],
+    ["LTRIM", "pl", "1", "-1"],
+    ["LRANGE", "pl", "0", "-1"],
+    ["LPOS", "pl", "eeeeeeeeeeee"],
+    ["LREM", "pl", "0", "c"],
+    ["RPOP", "pl", "10"],
+    ["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"],
 ]
 
 

@@ -209,6 +209,13 @@ def keyspace_scripts():
             ("SET", "a", "1"), ("DEL", "a"), ("SET", "b", "1"), ("EXPIRE", "b", "10"),
             ("RENAME", "b", "c"),
         ]),
+        "ks_new_keys": with_events("KEAn", [
+            ("SET", "a", "1"), ("SET", "a", "2"), ("RPUSH", "l", "x"), ("RPUSH", "l", "y"),
+            ("HSET", "h", "f", "v"), ("SADD", "s", "m"), ("ZADD", "z", "1", "m"),
+            ("INCR", "n"), ("SETBIT", "b", "1", "1"), ("PFADD", "p", "x"), ("XADD", "x", "1-1", "f", "v"),
+            ("RENAME", "a", "a2"), ("COPY", "a2", "a3"), ("MOVE", "a3", "1"),
+            ("SUNIONSTORE", "s2", "s"), ("ZUNIONSTORE", "z2", "1", "z"), ("LMOVE", "l", "l2", "LEFT", "LEFT"),
+        ]),
         "ks_only_keyspace_string": with_events("K$", [
             ("SET", "a", "1"), ("DEL", "a"), ("INCR", "n"),
         ]),

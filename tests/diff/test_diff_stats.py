@@ -1,6 +1,7 @@
 """Differential tests of INFO commandstats' failed_calls, found with Redis's unit/info: a
 transaction's or a blocked command's errors are charged as redis-server 7.0.15 charges them.
-Times vary, so calls, rejected_calls and failed_calls are compared, not usec."""
+Times vary, so calls, rejected_calls and failed_calls are compared, not usec. Also the dirty
+counter (rdb_changes_since_last_save) of bit writes, from unit/bitops."""
 
 import redis
 
@@ -118,3 +119,78 @@ def _exec_of_write_held_by_pause(server):
 def test_exec_of_writes_held_by_write_pause(keel, oracle):
     """CLIENT PAUSE WRITE holds EXEC of a transaction that queued a write (Redis's unit/pause)."""
     assert _exec_of_write_held_by_pause(keel) == _exec_of_write_held_by_pause(oracle)
+
+
+def _dirty_after_bit_writes(server):
+    """rdb_changes_since_last_save after each SETBIT/BITFIELD: a write counts only when it
+    changes a value (or creates or grows it); BITFIELD counts each changing write."""
+    conn = server.raw()
+    try:
+        steps = [("SETBIT", "b", "0", "0"), ("BITFIELD", "f", "SET", "i5", "0", "0"),
+                 ("SETBIT", "b", "0", "0"), ("BITFIELD", "f", "SET", "i5", "0", "0"),
+                 ("SETBIT", "b", "0", "1"), ("SETBIT", "b", "0", "1"), ("SETBIT", "b", "100", "0"),
+                 ("BITFIELD", "f", "SET", "i5", "0", "1"), ("BITFIELD", "f", "SET", "i5", "0", "1"),
+                 ("BITFIELD", "f", "INCRBY", "u8", "0", "0"), ("BITFIELD", "f", "SET", "i5", "0", "-3"),
+                 ("BITFIELD", "f", "SET", "i5", "0", "-3", "SET", "u8", "0", "7", "SET", "u8", "8", "1"),
+                 ("BITFIELD", "f", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "100"),
+                 ("BITFIELD", "f", "SET", "u64", "64", "0")]
+        def dirty():
+            info = conn.call("INFO", "persistence").payload.decode()
+            return int(info.split("rdb_changes_since_last_save:")[1].split("\r\n")[0])
+        base = dirty()
+        seen = []
+        for step in steps:
+            conn.call(*step)
+            seen.append(dirty() - base)
+        return seen
+    finally:
+        conn.close()
+
+
+def test_bit_writes_count_only_changes(keel, oracle):
+    assert _dirty_after_bit_writes(keel) == _dirty_after_bit_writes(oracle)
+
+
+SCRIPT_ERROR_CASES = [
+    (1, "EVAL", "return redis.call('set','x','y')", 1, "x"),
+    (1, "EVAL", "local t = redis.pcall('set','x','y'); if t['err'] then return 1 end return 0", 1, "x"),
+    (1, "EVAL", "return redis.pcall('set','x','y')", 1, "x"),
+    (0, "EVAL", "return redis.call('select',99)", 0),
+    (0, "EVAL", "local t = redis.pcall('select',99); if t['err'] then return 1 end return 0", 0),
+    (0, "EVAL", "return redis.pcall('select',99)", 0),
+    (0, "EVAL", "return redis.call('ping','a','b')", 0),
+    (0, "EVAL", "return redis.call('nosuch')", 0),
+    (0, "EVAL_RO", "return redis.call('set','x','1')", 1, "x"),
+    (0, "EVAL", "return redis.error_reply('MY err')", 0),
+    (0, "EVAL", "error('boom')", 0),
+]
+
+
+def _script_error_stats(server):
+    """For each script (maxmemory 1 where the case says so): its reply or error, error stats,
+    total_error_replies and the commandstats of the commands involved (Redis's unit/scripting
+    "Consistent eval error reporting")."""
+    client = server.client()
+    seen = []
+    try:
+        for oom, *cmd in SCRIPT_ERROR_CASES:
+            client.config_set("maxmemory", 1 if oom else 0)
+            client.config_resetstat()
+            try:
+                out = client.execute_command(*cmd)
+            except redis.ResponseError as e:
+                out = str(e).split(" script:")[0]
+            info = client.info("all")
+            stats = {k: info[k] for k in info if k.startswith("errorstat_") or k == "total_error_replies"}
+            stats.update(_stats(client, "set", "eval", "eval_ro", "select", "ping"))
+            seen.append((out, stats))
+        return seen
+    finally:
+        client.config_set("maxmemory", 0)
+        client.close()
+
+
+def test_script_error_stats(keel, oracle):
+    """A command a script may not run (OOM, a write from a read-only script) is a rejected call
+    of that command; EVAL fails when its reply is an error, even one already counted."""
+    assert _script_error_stats(keel) == _script_error_stats(oracle)

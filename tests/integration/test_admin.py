@@ -238,6 +238,38 @@ CLIENT_LINE = re.compile(
     r"obl=\d+ oll=\d+ omem=\d+ tot-mem=\d+ events=rw? cmd=\S+ user=default redir=-1 resp=[23]$")
 
 
+def _query_buffer_stages(server):
+    """qbuf + qbuf-free of a client (as CLIENT LIST shows it) at the stages Redis's resizing
+    policy defines: a first buffer of 16 KB, given back after 2 s idle, kept after a 400 KB
+    argument, then shrunk to the recent peak (not to 0) while small commands follow."""
+    admin, conn = server.raw(), server.raw()
+
+    def size():
+        line = [ln for ln in admin.call("CLIENT", "LIST").payload.decode().split("\n") if " name=qb " in ln][0]
+        fields = dict(f.split("=", 1) for f in line.split(" "))
+        return int(fields["qbuf"]) + int(fields["qbuf-free"])
+    try:
+        conn.call("CLIENT", "SETNAME", "qb")
+        stages = [16384 <= size() < 32768]
+        wait_until(lambda: size() == 0, timeout=10, what="the idle query buffer to be freed")
+        conn.call("SET", "x", "A" * 400000)
+        big = size()
+        stages.append(big > 32768)
+        deadline = time.monotonic() + 5
+        while size() >= big and time.monotonic() < deadline:
+            conn.call("SET", "x", "A" * 100)
+            time.sleep(0.01)
+        stages.append(0 < size() < big)
+        return stages
+    finally:
+        admin.close()
+        conn.close()
+
+
+def test_query_buffer_resizing(keel, oracle):
+    assert _query_buffer_stages(keel) == _query_buffer_stages(oracle) == [True, True, True]
+
+
 def test_client_list_line_format(keel):
     a, b = keel.raw(), keel.raw()
     try:
@@ -407,6 +439,36 @@ def test_slowlog(start_server):
     c.close()
 
 
+def _slowlog_commands(server):
+    """The commands and peers the slow log records (threshold 0) for a transaction, a script and
+    a blocked BLPOP served by another client's transaction: newest first."""
+    conn, blocked = server.raw(), server.raw()
+    try:
+        conn.call("CONFIG", "SET", "slowlog-log-slower-than", "0")
+        blocked.send("BLPOP", "l", "0")
+        wait_until(lambda: b"blocked_clients:1" in conn.call("INFO", "clients").raw, timeout=10,
+                   what="the client to block")
+        conn.call("SLOWLOG", "RESET")
+        conn.call("MULTI")
+        conn.call("LPUSH", "l", "foo")
+        conn.call("INCR", "n")
+        conn.call("EXEC")
+        blocked.read_reply()
+        conn.call("EVAL", "return redis.call('set', 'a', '1')", "0")
+        entries = conn.call("SLOWLOG", "GET", "-1").to_py()
+        return [(e[3], e[4] if e[4] == b"?:0" else b"client") for e in entries]
+    finally:
+        conn.call("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+        conn.close()
+        blocked.close()
+
+
+def test_slowlog_logs_each_executed_command(keel, oracle):
+    """As Redis: EXEC's commands one by one (not EXEC), a script's commands (peer "?:0") and the
+    script, and a served blocked command as it was sent."""
+    assert _slowlog_commands(keel) == _slowlog_commands(oracle)
+
+
 def test_latency_monitor(start_server):
     server = start_server(["--enable-debug-command", "yes", "--latency-monitor-threshold", "10"])
     with server.raw() as conn:
@@ -562,3 +624,65 @@ def test_redis_cli_interactive_start(keel):
     finally:
         mon.close()
     assert keel.client().get("cli-key") == b"cli-value"
+
+
+
+def _held_by_write_pause(server, command, setup=()):
+    """(held, reply): whether `command`, sent after `setup` on one connection, waits while
+    CLIENT PAUSE WRITE lasts (INFO counts it in blocked_clients), and the reply it gets (after
+    UNPAUSE when held)."""
+    admin, conn = server.raw(), server.raw()
+    try:
+        for c in setup:
+            conn.call(*c)
+        assert admin.call("CLIENT", "PAUSE", 100000, "WRITE").raw == b"+OK\r\n"
+        conn.send(*command)
+        blocked = lambda: b"blocked_clients:1" in admin.call("INFO", "clients").raw
+        wait_until(lambda: blocked() or select.select([conn.sock], [], [], 0.01)[0], timeout=10,
+                   what="a reply or a held client")
+        held = blocked()
+        assert admin.call("CLIENT", "UNPAUSE").raw == b"+OK\r\n"
+        return held, conn.read_reply().raw
+    finally:
+        admin.close()
+        conn.close()
+
+
+@pytest.mark.parametrize("command", [
+    ("PFCOUNT", "hll"), ("PUBLISH", "ch", "msg"), ("EVAL", "return 1", "0"),
+    ("EVAL", "#!lua\nreturn 1", "0"), ("EVAL", "#!lua flags=no-writes\nreturn 1", "0"),
+    ("SET", "k"), ("GET", "k"), ("EVAL_RO", "return redis.call('publish', 'ch', 'm')", "0"),
+], ids=lambda c: " ".join(c).replace("\n", " "))
+def test_client_pause_write_holds_what_redis_holds(keel, oracle, command):
+    """May-replicate commands (PFCOUNT, PUBLISH, EVAL) wait like writes; a script whose shebang
+    says no-writes does not; a command with a wrong arity gets its error at once; a read-only
+    script may not PUBLISH."""
+    assert _held_by_write_pause(keel, command) == _held_by_write_pause(oracle, command)
+
+
+@pytest.mark.parametrize("body", ["#!lua flags=no-writes\nreturn 12", "#!lua\nreturn 13", "return 14"])
+def test_client_pause_write_multi_with_scripts(keel, oracle, body):
+    """EXEC of a transaction is held when a queued script may write (shebang or not), and runs
+    when every script says no-writes."""
+    setup = [("MULTI",), ("EVAL", body, "0")]
+    assert _held_by_write_pause(keel, ("EXEC",), setup) == _held_by_write_pause(oracle, ("EXEC",), setup)
+
+
+@pytest.mark.parametrize("which", ["keel", "oracle"])
+def test_latency_monitor_expire_cycle_event(request, which):
+    """An active expiry cycle that takes longer than latency-monitor-threshold (here: freeing a
+    big set) is recorded as the "expire-cycle" latency event, on both servers."""
+    server = request.getfixturevalue(which)
+    conn = server.raw()
+    try:
+        conn.call("CONFIG", "SET", "latency-monitor-threshold", "1")
+        conn.call("LATENCY", "RESET")
+        for start in range(0, 300000, 10000):
+            conn.call("SADD", "big", *range(start, start + 10000))
+        conn.call("PEXPIRE", "big", "1")
+        wait_until(lambda: conn.call("DBSIZE").to_py() == 0, timeout=10, what="active expiry")
+        assert b"expire-cycle" in conn.call("LATENCY", "LATEST").raw
+    finally:
+        conn.call("CONFIG", "SET", "latency-monitor-threshold", "0")
+        conn.call("LATENCY", "RESET")
+        conn.close()

@@ -3,12 +3,13 @@ files, and a short redis-benchmark run."""
 
 import os
 import re
+import signal
 import subprocess
 
 import pytest
 
 from diff.resp import RespConnection
-from helpers import (free_port, port_is_free, redis_benchmark_binary, server_env,
+from helpers import (ORACLE_SERVER, free_port, port_is_free, redis_benchmark_binary, server_env,
                      wait_until)
 
 INFO_SECTIONS = ["Server", "Clients", "Memory", "Stats", "Persistence", "Replication", "Keyspace"]
@@ -185,3 +186,60 @@ def test_redis_benchmark_short_run(keel):
     lines = [ln for ln in out.replace("\r", "\n").splitlines() if "requests per second" in ln]
     names = {ln.split(":")[0].strip().split()[0] for ln in lines}
     assert {"SET", "GET", "INCR", "MSET"} <= names, out
+
+
+@pytest.mark.parametrize("which", ["keel", "redis"])
+def test_shutdown_abort_cancels_sigterm(start_server, keel_bin, which):
+    """A SIGTERM shutdown runs from the cron (Redis's unit/shutdown): with the cron paused it is
+    pending, SHUTDOWN ABORT cancels it (logged), and the server goes on; without a pending
+    shutdown ABORT is an error; a later SIGTERM, cron running, stops the server."""
+    server = start_server(["--enable-debug-command", "yes"], binary=keel_bin if which == "keel" else ORACLE_SERVER)
+    with server.raw() as conn:
+        assert conn.call("SHUTDOWN", "ABORT").raw == b"-ERR No shutdown in progress.\r\n"
+        assert conn.call("DEBUG", "PAUSE-CRON", "1").raw == b"+OK\r\n"
+        server.proc.send_signal(signal.SIGTERM)
+        wait_until(lambda: conn.call("SHUTDOWN", "ABORT").raw == b"+OK\r\n", timeout=10,
+                   what="the signal's shutdown to be pending")
+        wait_until(lambda: "Shutdown manually aborted" in open(server.logfile).read(), timeout=10,
+                   what="the abort in the log")
+        assert conn.call("DEBUG", "PAUSE-CRON", "0").raw == b"+OK\r\n"
+        assert conn.call("PING").raw == b"+PONG\r\n"
+    server.proc.send_signal(signal.SIGTERM)
+    server.proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("which", ["keel", "redis"])
+def test_second_signal_during_shutdown_save_removes_temp_file(start_server, keel_bin, tmp_path, which):
+    """SIGINT starts the shutdown save (slowed by rdb-key-save-delay, which SAVE obeys too); a
+    second SIGINT exits at once and leaves no temp-<pid>.rdb behind (Redis's unit/shutdown)."""
+    d = tmp_path / which
+    d.mkdir()
+    server = start_server(["--dir", str(d), "--save", "3600 1"],
+                          binary=keel_bin if which == "keel" else ORACLE_SERVER)
+    with server.raw() as conn:
+        for i in range(20):
+            conn.call("SET", str(i), str(i))
+        conn.call("CONFIG", "SET", "rdb-key-save-delay", "100000")
+    temp = d / ("temp-%d.rdb" % server.proc.pid)
+    server.proc.send_signal(signal.SIGINT)
+    wait_until(temp.exists, timeout=10, what="the shutdown save to start")
+    server.proc.send_signal(signal.SIGINT)
+    server.proc.wait(timeout=10)
+    assert not temp.exists()
+
+
+def test_shutdown_nosave_during_bgsave_removes_temp_file(start_server, tmp_path):
+    """SHUTDOWN NOSAVE while a BGSAVE runs ends the snapshot and removes its temp file, as
+    Redis kills its saving child (Keel's BGSAVE has no child: the temp file is temp-<pid>.rdb)."""
+    server = start_server(["--dir", str(tmp_path)])
+    with server.raw() as conn:
+        for i in range(20):
+            conn.call("SET", str(i), str(i))
+        conn.call("CONFIG", "SET", "rdb-key-save-delay", "100000")
+        assert conn.call("BGSAVE").raw == b"+Background saving started\r\n"
+        temp = tmp_path / ("temp-%d.rdb" % server.proc.pid)
+        wait_until(temp.exists, timeout=10, what="the BGSAVE temp file")
+        conn.send("SHUTDOWN", "NOSAVE")
+        server.proc.wait(timeout=10)
+    assert not temp.exists()
+    assert "Killing it" in open(server.logfile).read()

@@ -5,6 +5,8 @@ servers) never appear in the recording: a scenario that needs one reads it with 
 records only what it must.
 """
 
+import time
+
 import pytest
 
 from diff.resp import RespConnection
@@ -143,7 +145,72 @@ def keys_are_global_and_multi(s):
     s.read("a")
 
 
-SCENARIOS = [keys_are_global_and_multi, default_mode_resp3, noloop_and_optin, bcast_prefixes, flush_and_redirect_resp2, errors]
+def bcast_active_expiry(s):
+    """A key removed by active expiry is announced to BCAST clients, NOLOOP ones included (no
+    command is running, so nobody wrote it): the client must not wait for another command."""
+    s.call("a", "HELLO", "3", record=False)
+    s.call("a", "CLIENT", "TRACKING", "on", "BCAST", "NOLOOP")
+    s.call("a", "SET", "mykey", "v", "PX", "1")
+    s.call("a", "SET", "mykeyother", "v")   # NOLOOP: not announced
+    s.read("a")
+
+
+def scripts_track_declared_keys(s):
+    """A script that reads tracks the keys its EVAL declared (not the keys it read); one that
+    reads nothing tracks nothing; EVAL_RO is no read by itself."""
+    s.call("a", "HELLO", "3", record=False)
+    s.call("a", "CLIENT", "TRACKING", "on")
+    s.call("a", "EVAL", "redis.call('set', 'k3', 'bar')", "2", "k1", "k2")
+    s.call("b", "MSET", "k2", "1", "k1", "1", "k3", "1")
+    s.call("a", "EVAL", "redis.call('get', 'k3')", "2", "k1", "k2")
+    s.call("b", "MSET", "k2", "2", "k1", "2", "k3", "2")
+    s.read("a", 2)
+    s.call("a", "EVAL_RO", "redis.call('ping')", "2", "k1", "k2")
+    s.call("b", "MSET", "k2", "3", "k1", "3")
+    s.call("a", "EVAL_RO", "redis.call('get', 'k1')", "1", "k2")
+    s.call("b", "MSET", "k2", "4", "k1", "4")
+    s.read("a")
+    s.call("a", "PING")
+
+
+def unblocked_client_invalidation(s):
+    """A blocked BLMOVE served by another client's push: its reply, then the invalidation of
+    the key it wrote, without waiting for another command."""
+    s.call("b", "RPUSH", "dst", "a")
+    s.call("a", "HELLO", "3", record=False)
+    s.call("a", "CLIENT", "TRACKING", "on")
+    s.call("a", "LRANGE", "dst", "0", "-1")
+    s.conn("a").send("BLMOVE", "src", "dst", "LEFT", "LEFT", "0")
+    wait_blocked(s.conn("b"))
+    s.call("b", "RPUSH", "src", "foo")
+    s.read("a", 2)
+
+
+def table_max_keys(s):
+    """Past tracking-table-max-keys random tracked keys are invalidated and forgotten, before
+    the next command (the cron, which does it too, is paused); which key goes is random, so
+    only that it is one of them is recorded."""
+    s.call("b", "DEBUG", "PAUSE-CRON", "1")
+    s.call("a", "HELLO", "3", record=False)
+    s.call("a", "CLIENT", "TRACKING", "on")
+    s.call("a", "MGET", "k1", "k2")
+    s.call("b", "CONFIG", "SET", "tracking-table-max-keys", "1")
+    s.call("b", "PING")
+    frame = s.conn("a").read_reply().to_py()
+    s.log.append(("a", "evicted one", frame[0], len(frame[1]), frame[1][0] in (b"k1", b"k2")))
+    s.call("b", "INFO", "clients", record=False)
+    s.call("b", "DEBUG", "PAUSE-CRON", "0")
+    s.call("b", "CONFIG", "SET", "tracking-table-max-keys", "1000000")
+
+
+def wait_blocked(conn):
+    deadline = time.monotonic() + 5
+    while b"blocked_clients:1" not in conn.call("INFO", "clients").raw:
+        assert time.monotonic() < deadline, "the client never blocked"
+        time.sleep(0.01)
+
+
+SCENARIOS = [table_max_keys, bcast_active_expiry, scripts_track_declared_keys, unblocked_client_invalidation, keys_are_global_and_multi, default_mode_resp3, noloop_and_optin, bcast_prefixes, flush_and_redirect_resp2, errors]
 
 
 def record(server, scenario):
@@ -158,8 +225,9 @@ def record(server, scenario):
 @pytest.fixture(scope="module")
 def pair(request):
     from helpers import Server, keel_binary
-    keel = Server(keel_binary(), name="keel").start()
-    redis = Server(ORACLE_SERVER, name="redis").start()
+    debug = ["--enable-debug-command", "yes"]
+    keel = Server(keel_binary(), debug, name="keel").start()
+    redis = Server(ORACLE_SERVER, debug, name="redis").start()
     yield keel, redis
     for srv in (keel, redis):
         srv.stop()

@@ -216,6 +216,44 @@ TEST(push_peek_and_node_fill) {
     ql_free(ql);
 }
 
+/* DEBUG QUICKLIST-PACKED-THRESHOLD: elements at or over it get a node of their own, pushed
+ * or inserted or set in the middle of a node; the limits are Redis's. */
+TEST(packed_threshold_isolates_large_elements) {
+    CHECK(!ql_set_packed_threshold(((unsigned long long)1 << 32)));
+    REQUIRE(ql_set_packed_threshold(10));
+    quicklist *ql = ql_new(128, 1);
+    for (int i = 0; i < 6; i++) ql_push(ql, QL_TAIL, "s", 1);
+    qlStats st;
+    ql_stats(ql, &st);
+    CHECK(st.nodes == 1);
+    ql_push(ql, QL_TAIL, "0123456789", 10);   /* large: a node of its own */
+    ql_push(ql, QL_TAIL, "t", 1);             /* and nothing joins it */
+    ql_stats(ql, &st);
+    CHECK(st.nodes == 3);
+    qlIter it;
+    lpValue v;
+    ql_iter_at(&it, ql, 2, QL_FORWARD);
+    REQUIRE(ql_next(&it, &v));
+    ql_iter_insert(&it, 1, "abcdefghijkl", 12); /* between entries 2 and 3 of the first node */
+    ql_iter_release(&it);
+    ql_stats(ql, &st);
+    CHECK(st.nodes == 5);
+    ql_iter_at(&it, ql, 0, QL_FORWARD);
+    REQUIRE(ql_next(&it, &v));
+    ql_iter_replace(&it, "ABCDEFGHIJKL", 12);  /* the head's first entry */
+    ql_iter_release(&it);
+    ql_stats(ql, &st);
+    CHECK(st.nodes == 6);
+    CHECK(ql_count(ql) == 9);
+    ql_iter_at(&it, ql, 3, QL_FORWARD);
+    REQUIRE(ql_next(&it, &v));
+    CHECK(v.str && v.len == 12 && memcmp(v.str, "abcdefghijkl", 12) == 0);
+    ql_iter_release(&it);
+    CHECK(ql_verify(ql));
+    ql_free(ql);
+    CHECK(ql_set_packed_threshold(0));        /* back to the default, 1 GB */
+}
+
 TEST(interior_nodes_are_compressed) {
     quicklist *ql = ql_new(-2, 0);
     char b[32];
@@ -414,6 +452,7 @@ int main(void) {
     RUN(lzf_compresses_repetitive_data);
     RUN(lzf_refuses_small_output_and_bad_input);
     RUN(push_peek_and_node_fill);
+    RUN(packed_threshold_isolates_large_elements);
     RUN(interior_nodes_are_compressed);
     RUN(incompressible_nodes_stay_raw);
     RUN(model_random_operations);
