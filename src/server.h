@@ -33,6 +33,8 @@
 #define CLIENT_MULTI (1 << 11)
 #define CLIENT_BLOCKED (1 << 12)
 #define CLIENT_EXECUTING (1 << 13)        /* inside process_command: don't free now */
+#define CLIENT_ASKING (1 << 24)           /* cluster: ASKING, for the next command */
+#define CLIENT_READONLY (1 << 25)         /* cluster: READONLY */
 
 /* A reply chunk. The client's output is a list of these; `used` bytes are valid, `sent` of them
  * already went to the socket (only the head block has sent > 0). */
@@ -315,6 +317,15 @@ struct keelServer {
     int sanitize_dump_payload;  /* 0 no, 1 yes, 2 clients: Keel always validates deeply (rdb.h) */
     int rdb_key_save_delay, key_load_delay;   /* hidden test knobs, microseconds */
     int appendonly;             /* always 0: Keel has no AOF */
+    /* Cluster (src/cluster/) */
+    int cluster_enabled;
+    char *cluster_configfile;
+    int cluster_port;           /* 0: port + 10000 */
+    long long cluster_node_timeout;
+    int cluster_require_full_coverage, cluster_allow_reads_when_down, cluster_allow_pubsubshard_when_down;
+    char *cluster_announce_ip, *cluster_announce_hostname;
+    int cluster_announce_port, cluster_announce_bus_port;
+    int cluster_preferred_endpoint_type;   /* 0 ip, 1 hostname, 2 unknown-endpoint */
 
     /* runtime */
     eventLoop *el;
@@ -391,6 +402,9 @@ extern const char *(*dispatch_busy_error)(client *c, const command *cmd);
 /* Installed by persist_start(): the -MISCONF error while writes (and PING) are refused after a
  * failed save, else NULL. */
 extern const char *(*dispatch_write_error)(void);
+/* Installed by cluster_init(): replies the redirection or cluster error of a command this
+ * node must not run (and ends or dooms c's transaction as Redis does); returns 1 then, else 0. */
+extern int (*dispatch_redirect)(client *c, const command *cmd);
 
 /* commands/command_table.c */
 void commands_init(void);

@@ -33,6 +33,8 @@ LAYERS = [
     ("server", ["src/server.h", "src/protocol/*", "src/core/*"]),
     # Snapshots: the RDB format over the keyspace and the values, and its server state.
     ("persist", ["src/persist/*"]),
+    # Redis Cluster: the node table, the bus, routing and the CLUSTER command.
+    ("cluster", ["src/cluster/*"]),
     # Command implementations: the commands folder, the type commands and scripting.
     ("commands", ["src/commands/*", "src/types/*", "src/scripting/*"]),
     # Start-up: wires the layers together (installs the keyspace hooks).

@@ -20,6 +20,7 @@
 
 const char *(*dispatch_busy_error)(client *c, const command *cmd);
 const char *(*dispatch_write_error)(void);
+int (*dispatch_redirect)(client *c, const command *cmd);
 
 static void reject_unknown(client *c) {
     char args[512];
@@ -124,6 +125,11 @@ static const command *checked_command(client *c) {
         reject(c, cmd, "Command not allowed inside a transaction");
         return NULL;
     }
+    /* cluster/: a key another node serves (-MOVED, -ASK), or -CROSSSLOT, -TRYAGAIN, -CLUSTERDOWN. */
+    if (dispatch_redirect && dispatch_redirect(c, cmd)) {
+        ((command *)cmd)->rejected_calls++;
+        return NULL;
+    }
     /* As Redis: evict before every command while over the limit; only commands that may grow
      * memory are refused when eviction can't get under it. */
     if (server.maxmemory && mem_used() > (size_t)server.maxmemory && !evict_to_fit() &&
@@ -160,14 +166,15 @@ void process_command(client *c) {
         c->flags &= ~CLIENT_REPLY_SKIP_NEXT;
         c->flags |= CLIENT_REPLY_SKIP;
     }
+    /* Cluster ASKING holds for one command (or one transaction), as in Redis. */
+    int asking = c->flags & CLIENT_ASKING;
     const command *cmd = checked_command(c);
     if (!cmd) {
         multi_flag_error(c);   /* core/multi.c: a rejected command dooms an open MULTI */
-        return;
-    }
-    if ((c->flags & CLIENT_MULTI) && !multi_runs_immediately(cmd)) {
+    } else if ((c->flags & CLIENT_MULTI) && !multi_runs_immediately(cmd)) {
         multi_queue_command(c, cmd);   /* core/multi.c: replies +QUEUED */
-        return;
+    } else {
+        call_command(c, cmd);
     }
-    call_command(c, cmd);
+    if (asking && !(c->flags & CLIENT_MULTI)) c->flags &= ~CLIENT_ASKING;
 }

@@ -148,7 +148,6 @@ def _refused(keel_bin, args):
 @pytest.mark.keel_only
 @pytest.mark.parametrize("name, value, feature", [
     ("appendonly", "yes", "AOF"),
-    ("cluster-enabled", "yes", "cluster"),
     ("tls-port", "6380", "TLS"),
     ("replicaof", "127.0.0.1 6379", "replication"),
     ("slaveof", "127.0.0.1 6379", "replication"),
