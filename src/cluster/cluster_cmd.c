@@ -689,6 +689,8 @@ static clusterNode *node_for(client *c, const command *cmd, int *err, int *slot)
             return NULL;
         }
     }
+    /* MIGRATE moves keys of an open slot, whichever of them are still here. */
+    if ((r.migrating || r.importing) && cmd->proc == migrate_command) return cluster.myself;
     if (r.migrating && r.missing) {
         if (r.existing) {
             *err = REDIR_TRYAGAIN;

@@ -22,5 +22,8 @@ command_proc cluster_addslots_command, cluster_addslotsrange_command, cluster_bu
     cluster_reset_command, cluster_saveconfig_command, cluster_set_config_epoch_command,
     cluster_setslot_command, cluster_shards_command, cluster_slots_command, asking_command, readonly_command,
     readwrite_command;
+/* migrate.c */
+command_proc migrate_command;
+command_getkeys_proc migrate_get_keys;
 
 #endif

@@ -6931,3 +6931,87 @@ static const commandDoc DOC_readwrite = {
     .group = "cluster",
     .complexity = "O(1)",
 };
+
+/* ---- migrate ---- */
+#define ACL_CATS_migrate (ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_migrate[] = {
+    {.flags = KS_RW | KS_ACCESS | KS_DELETE, .begin_search = KSB_INDEX, .bs.index = {3}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.flags = KS_RW | KS_ACCESS | KS_DELETE | KS_INCOMPLETE, .begin_search = KSB_KEYWORD, .bs.keyword = {"KEYS", -2}, .find_keys = KSF_RANGE, .fk.range = {-1, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_migrate[] = {
+    {"3.0.0", "Added the `COPY` and `REPLACE` options."},
+    {"3.0.6", "Added the `KEYS` option."},
+    {"4.0.7", "Added the `AUTH` option."},
+    {"6.0.0", "Added the `AUTH2` option."},
+    {NULL, NULL},
+};
+static const char *const TIPS_migrate[] = {"nondeterministic_output", NULL};
+static const commandArg ARGS_migrate_2[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "empty_string", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = ""},
+    {.name = NULL},
+};
+static const commandArg ARGS_migrate_7_1[] = {
+    {.name = "username", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "password", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandArg ARGS_migrate_7[] = {
+    {.name = "password", .type = ARG_STRING, .key_spec_index = -1, .token = "AUTH", .since = "4.0.7", .flags = ARG_OPTIONAL},
+    {.name = "username_password", .type = ARG_BLOCK, .key_spec_index = -1, .token = "AUTH2", .since = "6.0.0", .flags = ARG_OPTIONAL, .subargs = ARGS_migrate_7_1},
+    {.name = NULL},
+};
+static const commandArg ARGS_migrate[] = {
+    {.name = "host", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "port", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "key_or_empty_string", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_migrate_2},
+    {.name = "destination-db", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "timeout", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "copy", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "COPY", .since = "3.0.0", .flags = ARG_OPTIONAL},
+    {.name = "replace", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "REPLACE", .since = "3.0.0", .flags = ARG_OPTIONAL},
+    {.name = "authentication", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_migrate_7},
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 1, .token = "KEYS", .since = "3.0.6", .flags = ARG_OPTIONAL | ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_migrate = {
+    .summary = "Atomically transfer a key from a Redis instance to another one.",
+    .since = "2.6.0",
+    .group = "generic",
+    .complexity = "This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed.",
+    .history = HIST_migrate,
+    .tips = TIPS_migrate,
+    .args = ARGS_migrate,
+};
+
+/* ---- restore-asking ---- */
+#define ACL_CATS_restore_asking (ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_restore_asking[] = {
+    {.flags = KS_OW | KS_UPDATE, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_restore_asking[] = {
+    {"3.0.0", "Added the `REPLACE` modifier."},
+    {"5.0.0", "Added the `ABSTTL` modifier."},
+    {"5.0.0", "Added the `IDLETIME` and `FREQ` options."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_restore_asking[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "ttl", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "serialized-value", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "replace", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "REPLACE", .since = "3.0.0", .flags = ARG_OPTIONAL},
+    {.name = "absttl", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ABSTTL", .since = "5.0.0", .flags = ARG_OPTIONAL},
+    {.name = "seconds", .type = ARG_INTEGER, .key_spec_index = -1, .token = "IDLETIME", .since = "5.0.0", .flags = ARG_OPTIONAL},
+    {.name = "frequency", .type = ARG_INTEGER, .key_spec_index = -1, .token = "FREQ", .since = "5.0.0", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_restore_asking = {
+    .summary = "An internal command for migrating keys in a cluster",
+    .since = "3.0.0",
+    .group = "server",
+    .complexity = "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+    .doc_flags = DOC_SYSCMD,
+    .history = HIST_restore_asking,
+    .args = ARGS_restore_asking,
+};
