@@ -326,6 +326,7 @@ struct keelServer {
     char *cluster_announce_ip, *cluster_announce_hostname;
     int cluster_announce_port, cluster_announce_bus_port;
     int cluster_preferred_endpoint_type;   /* 0 ip, 1 hostname, 2 unknown-endpoint */
+    long long cluster_link_sendbuf_limit;  /* bytes queued on a bus link before it is dropped; 0 none */
 
     /* runtime */
     eventLoop *el;

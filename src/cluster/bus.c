@@ -318,9 +318,9 @@ static void send_update(clusterLink *link, const clusterNode *owner) {
     kfree(m);
 }
 
-void bus_propagate_publish(const char *channel, size_t clen, const char *msg, size_t mlen, int shard) {
+void bus_propagate_publish(const char *channel, size_t clen, const char *msg, size_t mlen) {
     size_t body = 8 + clen + mlen;
-    unsigned char *m = msg_new(shard ? MSG_PUBLISHSHARD : MSG_PUBLISH, body);
+    unsigned char *m = msg_new(MSG_PUBLISH, body);
     put32(m + HDR_LEN, (uint32_t)clen);
     put32(m + HDR_LEN + 4, (uint32_t)mlen);
     memcpy(m + HDR_LEN + 8, channel, clen);
@@ -460,6 +460,17 @@ void bus_cron(void) {
     for (int i = 0; i < cluster.nnodes; i++) {
         clusterNode *n = cluster.nodes[i];
         if (n->flags & (NODE_MYSELF | NODE_NOADDR | NODE_HANDSHAKE)) continue;
+        /* A peer that does not read its messages costs at most cluster-link-sendbuf-limit. */
+        clusterLink *links[2] = {n->link, n->inbound_link};
+        for (int l = 0; l < 2; l++) {
+            if (links[l] && server.cluster_link_sendbuf_limit &&
+                links[l]->snd_len > (size_t)server.cluster_link_sendbuf_limit) {
+                log_msg(LL_WARNING, "Freeing cluster link(%s node %.40s) due to exceeding send buffer memory limit.",
+                        links[l]->inbound ? "from" : "to", n->name);
+                bus_link_free(links[l]);
+                cluster.stat_links_buffer_limit_exceeded++;
+            }
+        }
         /* A link that got no answer for half the timeout is reconnected. */
         if (n->link && now - n->link->ctime > timeout && n->ping_sent && now - n->ping_sent > timeout / 2 &&
             now - n->data_received > timeout / 2)
@@ -695,6 +706,7 @@ static int process_message(clusterLink *link, const unsigned char *m, size_t tot
     if (!valid_length(m, totlen)) return 1;   /* Redis ignores it */
     int type = get16(m + OFF_TYPE);
     if (type < MSG_TYPE_COUNT) cluster.stats_received[type]++;
+    if (type == cluster.drop_packet_filter) return 1;   /* tests simulate lost messages */
     clusterNode *sender = cluster_lookup((const char *)m + OFF_SENDER, CLUSTER_NAMELEN);
     if (sender && (sender->flags & NODE_HANDSHAKE)) sender = NULL;
     if (sender) {
@@ -725,8 +737,7 @@ static int process_message(clusterLink *link, const unsigned char *m, size_t tot
         }
         return 1;
     }
-    case MSG_PUBLISH:
-    case MSG_PUBLISHSHARD: {
+    case MSG_PUBLISH: {
         if (!sender) return 1;
         uint32_t clen = get32(m + HDR_LEN), mlen = get32(m + HDR_LEN + 4);
         const char *ch = (const char *)m + HDR_LEN + 8;
@@ -743,7 +754,7 @@ static int process_message(clusterLink *link, const unsigned char *m, size_t tot
         cluster_todo(CLUSTER_TODO_SAVE_CONFIG);
         return 1;
     }
-    default: return 1;   /* failover and module messages: not built */
+    default: return 1;   /* failover, module and shard messages (primary to replica): not built */
     }
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cluster/cluster_cmd.h"
+#include "core/pubsub.h"
 #include "keyspace/db.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -450,6 +451,7 @@ static void set_my_ports(void) {
 void cluster_init(void) {
     cluster.state = CLUSTER_FAIL;
     cluster.size = 1;
+    cluster.drop_packet_filter = -1;
     int loaded = load_config(server.cluster_configfile);
     if (loaded < 0) {
         log_msg(LL_WARNING, "Unrecoverable error: corrupted cluster config file \"%s\".", server.cluster_configfile);
@@ -470,6 +472,7 @@ void cluster_init(void) {
     if (bus_listen() < 0) exit(1);
     db_count_slots(db_by_id(0));
     cluster_cmd_install();
+    pubsub_propagate = bus_propagate_publish;
     cluster_todo(CLUSTER_TODO_UPDATE_STATE);
 }
 

@@ -94,6 +94,8 @@ typedef struct clusterState {
     int nlisten;
     struct { char name[CLUSTER_NAMELEN]; long long until; } *blacklist;  /* FORGET */
     int nblacklist;
+    long long stat_links_buffer_limit_exceeded;
+    long long drop_packet_filter;   /* DEBUG DROP-CLUSTER-PACKET-FILTER: message type dropped, -1 none */
 } clusterState;
 
 #define CLUSTER_TODO_UPDATE_STATE 1
@@ -136,8 +138,8 @@ int bus_start_handshake(const char *ip, int port, int cport);
 void bus_link_free(clusterLink *link);
 void bus_broadcast_pong(void);
 void bus_broadcast_fail(clusterNode *n);
-/* PUBLISH/SPUBLISH to the other nodes. */
-void bus_propagate_publish(const char *channel, size_t clen, const char *msg, size_t mlen, int shard);
+/* PUBLISH to the other nodes (pubsub_propagate). */
+void bus_propagate_publish(const char *channel, size_t clen, const char *msg, size_t mlen);
 int bus_failure_reports(clusterNode *n);   /* valid reports, expired ones dropped */
 void bus_links_reply(client *c);          /* CLUSTER LINKS */
 

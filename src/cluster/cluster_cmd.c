@@ -425,7 +425,7 @@ void cluster_info_command(client *c) {
         }
         s = kstr_catfmt(s, "cluster_stats_messages_%s:%lld\r\n", what, total);
     }
-    s = kstr_catc(s, "total_cluster_links_buffer_limit_exceeded:0\r\n");
+    s = kstr_catfmt(s, "total_cluster_links_buffer_limit_exceeded:%lld\r\n", cluster.stat_links_buffer_limit_exceeded);
     reply_verbatim(c, s->buf, s->len, "txt");
     kstr_free(s);
 }

@@ -645,7 +645,7 @@ static configDef configs[] = {
     config_row("cluster-replica-no-failover", "cluster-slave-no-failover", T_BOOL, 0, NULL, "no", NOLIM, NONE),
     config_row("cluster-allow-reads-when-down", NULL, T_BOOL, 0, &server.cluster_allow_reads_when_down, "no", NOLIM, NONE),
     config_row("cluster-allow-pubsubshard-when-down", NULL, T_BOOL, 0, &server.cluster_allow_pubsubshard_when_down, "yes", NOLIM, NONE),
-    config_row("cluster-link-sendbuf-limit", NULL, T_MEM, 0, NULL, "0", 0, LLONG_MAX, NONE),
+    config_row("cluster-link-sendbuf-limit", NULL, T_MEM, 0, &server.cluster_link_sendbuf_limit, "0", 0, LLONG_MAX, NONE),
     config_row("cluster-announce-hostname", NULL, T_STRING, 0, &server.cluster_announce_hostname, "", NOLIM, NULL, NULL, check_hostname),
     config_row("cluster-announce-ip", NULL, T_STRING, 0, &server.cluster_announce_ip, "", NOLIM, NONE),
     config_row("cluster-announce-port", NULL, T_INT, 0, &server.cluster_announce_port, "0", 0, 65535, NONE),
