@@ -89,3 +89,22 @@ def test_killed_node_marked_fail_by_all(mixed, victim_index):
             continue
         wait_until(lambda: "fail" in (mixed.flags_seen_by(observer, victim_id) or []),
                    NODE_TIMEOUT_MS / 1000 * 4 + 5, interval=0.1, what="FAIL flag on %r" % observer)
+
+
+def test_publish_reaches_subscribers_on_every_node(mixed):
+    subs = []
+    try:
+        for node in mixed.nodes:
+            p = node.client().pubsub()
+            p.subscribe("news")
+            p.get_message(timeout=5)   # the subscribe confirmation
+            subs.append(p)
+        for sender in (mixed.nodes[0], mixed.nodes[1]):   # from a Redis node, then a Keel node
+            payload = b"from %d" % sender.port
+            assert sender.client().publish("news", payload) == 1   # local subscribers only
+            for p in subs:
+                msg = wait_until(lambda: p.get_message(timeout=0.1), 10, what="message on every node")
+                assert msg["data"] == payload
+    finally:
+        for p in subs:
+            p.close()
