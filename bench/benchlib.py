@@ -253,8 +253,9 @@ def free_port():
 
 
 class Server:
-    def __init__(self, name, binary, logdir):
+    def __init__(self, name, binary, logdir, extra_args=()):
         self.name, self.binary, self.logdir = name, binary, logdir
+        self.extra_args = list(extra_args)   # appended to the command line
         self.proc = None
         self.port = None
 
@@ -269,7 +270,7 @@ class Server:
             self.logpath = os.path.join(self.logdir, "%s-%d.log" % (self.name, self.port))
             log = open(self.logpath, "wb")
             argv = pin_server_argv() + [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-                                        "--save", "", "--appendonly", "no"]
+                                        "--save", "", "--appendonly", "no"] + self.extra_args
             # taskset execs the server, so proc.pid is the server's pid.
             self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL)
