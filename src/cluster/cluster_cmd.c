@@ -659,8 +659,9 @@ static int route_keys(routing *r, const command *cmd, int argc, const karg *argv
     return err;
 }
 
-/* Redis's getNodeByQuery: the node that must serve the command, or NULL with *err. */
-static clusterNode *node_for(client *c, const command *cmd, int *err, int *slot) {
+/* Redis's getNodeByQuery: the node that must serve cmd (argv) sent by c, or NULL with *err;
+ * *slot is the keys' slot, -1 if it has none. */
+static clusterNode *node_for(client *c, const command *cmd, int argc, const karg *argv, int *err, int *slot) {
     routing r = {0};
     int is_exec = (cmd->flags & CMD_EXECS_QUEUED) != 0;
     uint64_t flags = cmd->flags;
@@ -674,10 +675,10 @@ static clusterNode *node_for(client *c, const command *cmd, int *err, int *slot)
             *err = route_keys(&r, qc, qargc, qargv);
         flags = multi_queued_flags(c);
     } else {
-        *err = route_keys(&r, cmd, c->argc, c->argv);
+        *err = route_keys(&r, cmd, argc, argv);
     }
+    *slot = r.first ? r.slot : -1;
     if (*err != REDIR_NONE) return NULL;
-    *slot = r.slot;
     if (!r.first) return cluster.myself;
     if (cluster.state != CLUSTER_OK) {
         if (!server.cluster_allow_reads_when_down) {
@@ -720,8 +721,8 @@ static const char *const redirect_errors[] = {
 
 static int redirect(client *c, const command *cmd) {
     if (c->flags & CLIENT_FAKE) return 0;   /* scripts' commands were routed with the script */
-    int err, slot = 0;
-    clusterNode *n = node_for(c, cmd, &err, &slot);
+    int err, slot;
+    clusterNode *n = node_for(c, cmd, c->argc, c->argv, &err, &slot);
     if (n == cluster.myself && err == REDIR_NONE) return 0;
     if (cmd->flags & CMD_EXECS_QUEUED)
         multi_reset(c);   /* as Redis: the transaction is discarded, the error is EXEC's reply */
@@ -732,6 +733,21 @@ static int redirect(client *c, const command *cmd) {
     else
         reply_error(c, redirect_errors[err]);
     return 1;
+}
+
+const char *cluster_script_error(client *caller, const command *cmd, int argc, const karg *argv, int *slot) {
+    if (!server.cluster_enabled) return NULL;
+    int err, this_slot;
+    clusterNode *n = node_for(caller, cmd, argc, argv, &err, &this_slot);
+    if (n != cluster.myself || err != REDIR_NONE) {
+        if (err == REDIR_DOWN_RO) return "Script attempted to execute a write command while the cluster is down and readonly";
+        if (err == REDIR_DOWN) return "Script attempted to execute a command while the cluster is down";
+        return "Script attempted to access a non local key in a cluster node";
+    }
+    if (this_slot == -1 || !slot) return NULL;
+    if (*slot == -1) *slot = this_slot;
+    else if (*slot != this_slot) return "Script attempted to access keys that do not hash to the same slot";
+    return NULL;
 }
 
 void cluster_cmd_install(void) {

@@ -8,6 +8,10 @@
 
 /* Installs the routing check (dispatch_redirect). */
 void cluster_cmd_install(void);
+/* redis.call() in cluster mode: the error for a command a script may not run here (a key of
+ * another node, the cluster down), or NULL. slot is the script's slot (-1 until a key fixes
+ * it): a key of another slot is refused too, unless slot is NULL (cross-slot allowed). */
+const char *cluster_script_error(client *caller, const command *cmd, int argc, const karg *argv, int *slot);
 /* CLUSTER NODES's line of a node (no newline), and the whole text (nodes in handshake too
  * when with_handshake). */
 struct clusterNode;

@@ -32,6 +32,7 @@
 #include <lua-bitop.h>
 #include <lua-cjson.h>
 
+#include "cluster/cluster_cmd.h"
 #include "core/monitor.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
@@ -39,6 +40,7 @@
 #include "scripting/script.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/crc16.h"
 #include "util/sha1.h"
 #include "util/util.h"
 
@@ -64,6 +66,7 @@ static struct {
     int oom;                 /* over maxmemory when the script started */
     int busy;                /* past busy-reply-threshold: other clients get -BUSY */
     int killed;              /* SCRIPT KILL asked: the hook raises until the script ends */
+    int slot;                /* cluster mode: the slot of the keys declared or used, -1 none yet */
 } run;
 
 #define HOOK_INSTRUCTIONS 100000   /* the count hook's period: cheap, yet ~ms granularity */
@@ -436,6 +439,9 @@ static int redis_call_common(lua_State *L, int raise) {
     if (!bad_args) {
         const command *cmd = lookup_script_command(argc, argv);
         err = check_script_command(cmd, argc);
+        /* cluster/: only local keys, of one slot unless the script allows cross-slot keys */
+        int cross = (run.flags & (SCRIPT_FLAG_COMPAT | SCRIPT_FLAG_ALLOW_CROSS_SLOT)) != 0;
+        if (!err) err = cluster_script_error(run.caller, cmd, argc, argv, cross ? NULL : &run.slot);
         if (!err) {
             if (cmd->flags & CMD_WRITE) run.wrote = 1;
             execute_and_push(L, cmd, argc, argv);
@@ -775,6 +781,7 @@ static void run_script(client *c, const char *sha, int flags, int readonly, int 
     run.wrote = 0;
     run.busy = run.killed = 0;
     run.oom = script_over_maxmemory();
+    run.slot = nkeys > 0 ? key_hash_slot(c->argv[3].ptr, c->argv[3].len) : -1;
     run.start_ms = mstime();
     if (server.busy_reply_threshold > 0) lua_sethook(lua, busy_hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
     lua_client->db = c->db;
@@ -832,6 +839,10 @@ void script_eval(client *c, int by_sha, int readonly) {
     push_cached(REG_FLAGS, sha);
     int flags = lua_number_to_int(lua_tonumber(lua, -1));
     lua_pop(lua, 1);
+    if (!(flags & SCRIPT_FLAG_COMPAT) && (flags & SCRIPT_FLAG_NO_CLUSTER) && server.cluster_enabled) {
+        reply_error(c, "Can not run script on cluster, 'no-cluster' flag is set.");
+        return;
+    }
     if (readonly && !(flags & SCRIPT_FLAG_COMPAT) && !(flags & SCRIPT_FLAG_NO_WRITES)) {
         reply_error(c, "Can not execute a script with write flag using *_ro command.");
         return;

@@ -73,6 +73,8 @@ def script_before_slots(cmp):
         ("ASKING",), ("READONLY",), ("READWRITE",), ("ASKING", "x"),
         ("SELECT", "0"), ("SELECT", "1"), ("SELECT", "x"), ("SWAPDB", "0", "1"), ("MOVE", "foo", "1"),
         ("COPY", "foo", "bar", "DB", "1"), ("COPY", "foo", "bar"),
+        ("EVAL", "return redis.call('get', 'foo')", "0"), ("EVAL", "return redis.pcall('set', 'x', 1)", "0"),
+        ("EVAL", "#!lua flags=no-cluster\nreturn 1", "0"), ("EVAL", "#!lua\nreturn redis.call('ping')", "0"),
         ("CLUSTER", "FLUSHSLOTS"), C("CLUSTER", "NODES", compare=cmp),
         ("CLUSTER", "RESET", "SOFT"), C("CLUSTER", "INFO", compare=cmp),
     ]
@@ -90,6 +92,12 @@ def script_all_slots(slot_of_foo):
         ("MULTI",), ("SET", "a", "x"), ("MSET", "a", "1", "b", "2"), ("EXEC",),
         ("EVAL", "return redis.call('get', KEYS[1])", "2", "{t}a", "{t}b"),
         ("EVAL", "return 1", "2", "a", "b"),
+        ("EVAL", "return redis.call('get', 'a') .. redis.call('get', 'b')", "0"),
+        ("EVAL", "#!lua\nreturn redis.call('get', 'a') .. redis.call('get', 'b')", "0"),
+        ("EVAL", "#!lua\nreturn redis.call('get', 'b')", "1", "a"),
+        ("EVAL", "#!lua\nreturn redis.call('get', '{t}b')", "1", "{t}a"),
+        ("EVAL", "#!lua flags=allow-cross-slot-keys\nreturn redis.call('get', 'a') .. redis.call('get', 'b')", "0"),
+        ("EVAL", "#!lua flags=no-cluster\nreturn 1", "0"),
         ("DEL", "foo"), ("CLUSTER", "COUNTKEYSINSLOT", str(slot_of_foo)),
         ("FLUSHALL", "ASYNC"), ("CLUSTER", "COUNTKEYSINSLOT", str(slot_of_foo)),
     ]
