@@ -63,6 +63,7 @@
 #define MFLAG0_EXT_DATA 4
 #define EXT_HOSTNAME 0
 #define MAX_MSG_LEN (512 * 1024 * 1024)   /* a PUBLISH carries a whole message */
+#define RCVBUF_STEP (1024 * 1024)
 
 /* ---------------------------------------------------------------- byte order */
 
@@ -773,11 +774,15 @@ static void link_read_handler(eventLoop *el, int fd, void *data, int mask) {
             want = get32(link->rcvbuf + OFF_TOTLEN);
             if (want < HDR_LEN || want > MAX_MSG_LEN) break;
         }
-        if (link->rcv_cap < want) {
-            link->rcv_cap = want;
-            link->rcvbuf = krealloc(link->rcvbuf, want);
+        /* The buffer grows with the bytes that arrive, at most 1 MB ahead of them, so a
+         * header announcing a huge message costs nothing until the bytes come. */
+        if (link->rcv_cap == link->rcv_len) {
+            size_t cap = link->rcv_len + (link->rcv_len < RCVBUF_STEP ? link->rcv_len + 1024 : RCVBUF_STEP);
+            link->rcv_cap = cap < want ? cap : want;
+            link->rcvbuf = krealloc(link->rcvbuf, link->rcv_cap);
         }
-        ssize_t r = read(fd, link->rcvbuf + link->rcv_len, want - link->rcv_len);
+        size_t room = (want < link->rcv_cap ? want : link->rcv_cap) - link->rcv_len;
+        ssize_t r = read(fd, link->rcvbuf + link->rcv_len, room);
         if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
         if (r <= 0) break;
         link->rcv_len += (size_t)r;

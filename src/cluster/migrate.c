@@ -185,7 +185,8 @@ static kstr *build_request(client *c, const migrateOpts *o, const karg **keys, i
 }
 
 /* MIGRATE's keys (its specs are incomplete): the key argument, or those after KEYS when the
- * key argument is empty; AUTH/AUTH2 arguments are skipped, as Redis's migrateGetKeys. */
+ * key argument is empty (none if it is not); AUTH/AUTH2 arguments are skipped, as Redis's
+ * migrateGetKeys. */
 int migrate_get_keys(int argc, const karg *argv, int *pos, int *flags, int max) {
     int first = 3, num = 1;
     for (int i = 6; i < argc; i++) {
@@ -194,10 +195,9 @@ int migrate_get_keys(int argc, const karg *argv, int *pos, int *flags, int max) 
         } else if (arg_is(argv[i].ptr, argv[i].len, "auth2")) {
             i += 2;
         } else if (arg_is(argv[i].ptr, argv[i].len, "keys")) {
-            if (argv[3].len == 0) {
-                first = i + 1;
-                num = argc - first;
-            }
+            if (argv[3].len != 0) return 0;   /* KEYS needs the empty key argument */
+            first = i + 1;
+            num = argc - first;
             break;
         }
     }
