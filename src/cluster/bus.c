@@ -610,14 +610,17 @@ static int valid_length(const unsigned char *m, size_t totlen) {
 static int process_ping(clusterLink *link, clusterNode *sender, const unsigned char *m, size_t totlen) {
     int type = get16(m + OFF_TYPE), count = get16(m + OFF_COUNT);
     long long now = mstime();
+    /* Our own address is the one peers reach us at: learnt from a MEET, or from a PING while we
+     * know none (the node that sent every MEET gets none), as Redis does. */
+    if ((type == MSG_MEET || (type == MSG_PING && !cluster.myself->ip[0])) &&
+        !(server.cluster_announce_ip && server.cluster_announce_ip[0])) {
+        struct sockaddr_in sa;
+        socklen_t len = sizeof(sa);
+        if (getsockname(link->fd, (struct sockaddr *)&sa, &len) == 0 && sa.sin_family == AF_INET)
+            inet_ntop(AF_INET, &sa.sin_addr, cluster.myself->ip, CLUSTER_IPLEN);
+    }
     if (!sender && type == MSG_MEET) {
-        /* A node meets us: we learn our own address from the socket, and add it in handshake. */
-        if (!(server.cluster_announce_ip && server.cluster_announce_ip[0])) {
-            struct sockaddr_in sa;
-            socklen_t len = sizeof(sa);
-            if (getsockname(link->fd, (struct sockaddr *)&sa, &len) == 0 && sa.sin_family == AF_INET)
-                inet_ntop(AF_INET, &sa.sin_addr, cluster.myself->ip, CLUSTER_IPLEN);
-        }
+        /* A node meets us: it is added in handshake. */
         clusterNode *n = cluster_node_new(NULL, NODE_HANDSHAKE);
         peer_ip(link, m, n->ip);
         n->port = get16(m + OFF_PORT);
