@@ -80,3 +80,21 @@ def test_killed_node_is_marked_fail(keel_cluster):
                    NODE_TIMEOUT_MS / 1000 * 4 + 5, interval=0.1, what="FAIL flag")
         info = observer.client().execute_command("CLUSTER", "INFO").decode()
         assert "cluster_state:fail" in info
+
+
+def test_meet_by_hand_every_node_agrees():
+    """Node 0 MEETs the others (it receives no MEET itself): it must still learn its own IP,
+    so every node's CLUSTER SLOTS is the same, as the Redis suite's cluster_setup checks."""
+    cl = Cluster([keel_binary()] * 3)
+    try:
+        first = cl.nodes[0].client()
+        for n in cl.nodes[1:]:
+            assert first.execute_command("CLUSTER", "MEET", n.host, n.port) == b"OK"
+        for n, (a, b) in zip(cl.nodes, [(0, 5460), (5461, 10922), (10923, 16383)]):
+            n.client().execute_command("CLUSTER", "ADDSLOTSRANGE", a, b)
+        cl.wait_converged()
+        slots = [n.client().execute_command("CLUSTER", "SLOTS") for n in cl.nodes]
+        assert slots[0] == slots[1] == slots[2]
+        assert all(entry[2][0] == b"127.0.0.1" for entry in slots[0])
+    finally:
+        cl.stop()
