@@ -67,6 +67,8 @@ if [ "${BENCH_FULL:-0}" = 1 ]; then
     bash bench/hll_geo.sh || status=1
     echo
     "$PY" bench/multi_pubsub.py || status=1
+    echo
+    "$PY" bench/cluster.py --keys 1000000 --requests 1000000 || status=1
 else
     EXTRA_TESTS=${EXTRA_TESTS:-xadd,xrange_100,xreadgroup} bash bench/throughput.sh || status=1
     echo
@@ -85,6 +87,8 @@ else
     N=50000 bash bench/hll_geo.sh || status=1
     echo
     "$PY" bench/multi_pubsub.py || status=1
+    echo
+    "$PY" bench/cluster.py || status=1
 fi
 echo
 echo "# all benchmarks done in $(( $(date +%s) - start )) s; RESULT lines in $BENCH_RESULTS"

@@ -152,7 +152,7 @@ int main(int argc, char **argv) {
         log_msg(LL_NOTICE, "Keel %s (Redis %s compatible), mode: standalone, Port: %d, PID: %d", KEEL_VERSION,
                 REDIS_COMPAT_VERSION, server.port, (int)getpid());
     else
-        log_msg(LL_NOTICE, "Running mode=standalone, port=%d.", server.port);
+        log_msg(LL_NOTICE, "Running mode=%s, port=%d.", server.cluster_enabled ? "cluster" : "standalone", server.port);
     log_msg(LL_NOTICE, "Server initialized");
     persist_start();
     repl_init();   /* src/repl/: hooks, cron, and the link to the primary of replicaof */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cluster/cluster.h"
 #include "commands/admin.h"
 #include "core/acl.h"
 #include "core/blocking.h"
@@ -115,8 +116,18 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
     return 1000 / server.hz;
 }
 
+/* The cluster's cron runs 10 times a second whatever hz is, as Redis's clusterCron. */
+static long long cluster_timer(eventLoop *el, long long id, void *data) {
+    (void)el;
+    (void)id;
+    (void)data;
+    cluster_cron();
+    return 100;
+}
+
 static void before_sleep(eventLoop *el) {
     (void)el;
+    if (server.cluster_enabled) cluster_before_sleep();
     expire_cycle(1);
     evict_continue();              /* keyspace/evict.c: an eviction that ran out of time */
     tracking_before_sleep();       /* BCAST invalidations of expired and evicted keys */
@@ -173,6 +184,10 @@ int server_init(void) {
     }
     setup_signals();
     if (net_listen() < 0) return -1;
+    if (server.cluster_enabled) {
+        cluster_init();            /* src/cluster/: nodes.conf, the bus port, routing */
+        el_add_timer(server.el, 100, cluster_timer, NULL);
+    }
     el_add_timer(server.el, 1, server_cron, NULL);
     el_set_before_sleep(server.el, before_sleep);
     if (server.pidfile) {

@@ -36,6 +36,8 @@
 #define CLIENT_MASTER (1 << 14)           /* the link to our primary (src/repl/): no replies */
 #define CLIENT_SLAVE (1 << 15)            /* a replica of ours (src/repl/): fed the stream */
 #define CLIENT_MASTER_REPLY (1 << 16)     /* the master client may reply now (REPLCONF ACK) */
+#define CLIENT_ASKING (1 << 24)           /* cluster: ASKING, for the next command */
+#define CLIENT_READONLY (1 << 25)         /* cluster: READONLY */
 
 /* A reply chunk. The client's output is a list of these; `used` bytes are valid, `sent` of them
  * already went to the socket (only the head block has sent > 0). */
@@ -350,6 +352,16 @@ struct keelServer {
     char *acl_filename;         /* aclfile, "" = none */
     long long acllog_max_len;
     int acl_pubsub_default;     /* ACL_PUBSUB_*: acl-pubsub-default, what new users' channels are */
+    /* Cluster (src/cluster/) */
+    int cluster_enabled;
+    char *cluster_configfile;
+    int cluster_port;           /* 0: port + 10000 */
+    long long cluster_node_timeout;
+    int cluster_require_full_coverage, cluster_allow_reads_when_down, cluster_allow_pubsubshard_when_down;
+    char *cluster_announce_ip, *cluster_announce_hostname;
+    int cluster_announce_port, cluster_announce_bus_port;
+    int cluster_preferred_endpoint_type;   /* 0 ip, 1 hostname, 2 unknown-endpoint */
+    long long cluster_link_sendbuf_limit;  /* bytes queued on a bus link before it is dropped; 0 none */
 
     /* runtime */
     eventLoop *el;
@@ -452,6 +464,9 @@ extern const char *(*dispatch_repl_error)(client *c, const command *cmd);
  * (nested ones too, and blocked commands served), with the changes it made (server.dirty's
  * growth); server.executing_depth is already the caller's, 0 when the execution unit ended. */
 extern void (*dispatch_propagate)(client *c, const command *cmd, long long dirty);
+/* Installed by cluster_init(): replies the redirection or cluster error of a command this
+ * node must not run (and ends or dooms c's transaction as Redis does); returns 1 then, else 0. */
+extern int (*dispatch_redirect)(client *c, const command *cmd);
 
 /* commands/command_table.c */
 void commands_init(void);

@@ -35,6 +35,8 @@ LAYERS = [
     ("persist", ["src/persist/*"]),
     # Replication: the primary's backlog and replicas' links, the replica's link (src/repl/).
     ("repl", ["src/repl/*"]),
+    # Redis Cluster: the node table, the bus, routing and the CLUSTER command.
+    ("cluster", ["src/cluster/*"]),
     # Command implementations: the commands folder, the type commands and scripting.
     ("commands", ["src/commands/*", "src/types/*", "src/scripting/*"]),
     # Start-up: wires the layers together (installs the keyspace hooks).

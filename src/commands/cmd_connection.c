@@ -53,6 +53,10 @@ void select_command(client *c) {
         reply_error(c, "value is out of range, value must between -2147483648 and 2147483647");
         return;
     }
+    if (server.cluster_enabled && id != 0) {
+        reply_error(c, "SELECT is not allowed in cluster mode");
+        return;
+    }
     kdb *db = db_by_id((int)id);
     if (!db) {
         reply_error(c, ERR_DB_INDEX);

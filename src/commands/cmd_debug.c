@@ -18,6 +18,7 @@
 #include <jemalloc/jemalloc.h>
 #endif
 
+#include "cluster/cluster.h"
 #include "commands/admin.h"
 #include "commands/commands.h"
 #include "keyspace/db.h"
@@ -538,6 +539,11 @@ void debug_command(client *c) {
         reply_ok(c);
     } else if (argc >= 2 && arg_is(sub->ptr, sub->len, "reload")) {
         debug_reload(c);
+    } else if (argc == 3 && arg_is(sub->ptr, sub->len, "drop-cluster-packet-filter")) {
+        long long type;   /* cluster/bus.c drops incoming bus messages of this type; -1 none */
+        if (!arg_ll_or_reply(c, &c->argv[2], &type, NULL)) return;
+        cluster.drop_packet_filter = type;
+        reply_ok(c);
     } else {
         reply_subcommand_syntax_error(c);
     }

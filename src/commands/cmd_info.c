@@ -411,7 +411,7 @@ static kstr *info_latencystats(kstr *s) {
 }
 
 static kstr *info_cluster(kstr *s) {
-    return kstr_catc(s, "cluster_enabled:0\r\n");
+    return kstr_catfmt(s, "cluster_enabled:%d\r\n", server.cluster_enabled);
 }
 
 static kstr *info_keyspace(kstr *s) {

@@ -156,6 +156,10 @@ void copy_command(client *c) {
             return;
         }
     }
+    if (server.cluster_enabled && (c->db->id != 0 || to->id != 0)) {
+        reply_error(c, "Copying to another database is not allowed in cluster mode");
+        return;
+    }
     if (to == c->db && same_arg(src, dst)) {
         reply_error(c, ERR_SAME_OBJECT);
         return;
@@ -179,6 +183,10 @@ void copy_command(client *c) {
 
 void move_command(client *c) {
     const karg *key = &c->argv[1];
+    if (server.cluster_enabled) {
+        reply_error(c, "MOVE is not allowed in cluster mode");
+        return;
+    }
     kdb *to = arg_db(c, &c->argv[2]);
     if (!to) return;
     if (to == c->db) {
@@ -203,6 +211,10 @@ void move_command(client *c) {
 
 void swapdb_command(client *c) {
     int id1, id2;
+    if (server.cluster_enabled) {
+        reply_error(c, "SWAPDB is not allowed in cluster mode");
+        return;
+    }
     if (!arg_int(c, &c->argv[1], "invalid first DB index", &id1)) return;
     if (!arg_int(c, &c->argv[2], "invalid second DB index", &id2)) return;
     kdb *a = db_by_id(id1), *b = db_by_id(id2);

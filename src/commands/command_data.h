@@ -1712,6 +1712,403 @@ static const commandDoc DOC_script_load = {
     .args = ARGS_script_load,
 };
 
+/* ---- cluster|addslots ---- */
+#define ACL_CATS_cluster_addslots (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_addslots[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_cluster_addslots[] = {
+    {.name = "slot", .type = ARG_INTEGER, .key_spec_index = -1, .flags = ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_addslots = {
+    .summary = "Assign new hash slots to receiving node",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(N) where N is the total number of hash slot arguments",
+    .args = ARGS_cluster_addslots,
+};
+
+/* ---- cluster|addslotsrange ---- */
+#define ACL_CATS_cluster_addslotsrange (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_addslotsrange[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_cluster_addslotsrange_0[] = {
+    {.name = "start-slot", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "end-slot", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandArg ARGS_cluster_addslotsrange[] = {
+    {.name = "start-slot_end-slot", .type = ARG_BLOCK, .key_spec_index = -1, .flags = ARG_MULTIPLE, .subargs = ARGS_cluster_addslotsrange_0},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_addslotsrange = {
+    .summary = "Assign new hash slots to receiving node",
+    .since = "7.0.0",
+    .group = "cluster",
+    .complexity = "O(N) where N is the total number of the slots between the start slot and end slot arguments.",
+    .args = ARGS_cluster_addslotsrange,
+};
+
+/* ---- cluster|bumpepoch ---- */
+#define ACL_CATS_cluster_bumpepoch (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_bumpepoch[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_cluster_bumpepoch[] = {"nondeterministic_output", NULL};
+static const commandDoc DOC_cluster_bumpepoch = {
+    .summary = "Advance the cluster config epoch",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+    .tips = TIPS_cluster_bumpepoch,
+};
+
+/* ---- cluster|count-failure-reports ---- */
+#define ACL_CATS_cluster_count_failure_reports (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_count_failure_reports[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_cluster_count_failure_reports[] = {"nondeterministic_output", NULL};
+static const commandArg ARGS_cluster_count_failure_reports[] = {
+    {.name = "node-id", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_count_failure_reports = {
+    .summary = "Return the number of failure reports active for a given node",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(N) where N is the number of failure reports",
+    .tips = TIPS_cluster_count_failure_reports,
+    .args = ARGS_cluster_count_failure_reports,
+};
+
+/* ---- cluster|countkeysinslot ---- */
+#define ACL_CATS_cluster_countkeysinslot (ACL_SLOW)
+static const keySpec KS_cluster_countkeysinslot[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_cluster_countkeysinslot[] = {
+    {.name = "slot", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_countkeysinslot = {
+    .summary = "Return the number of local keys in the specified hash slot",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+    .args = ARGS_cluster_countkeysinslot,
+};
+
+/* ---- cluster|delslots ---- */
+#define ACL_CATS_cluster_delslots (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_delslots[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_cluster_delslots[] = {
+    {.name = "slot", .type = ARG_INTEGER, .key_spec_index = -1, .flags = ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_delslots = {
+    .summary = "Set hash slots as unbound in receiving node",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(N) where N is the total number of hash slot arguments",
+    .args = ARGS_cluster_delslots,
+};
+
+/* ---- cluster|delslotsrange ---- */
+#define ACL_CATS_cluster_delslotsrange (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_delslotsrange[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_cluster_delslotsrange_0[] = {
+    {.name = "start-slot", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "end-slot", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandArg ARGS_cluster_delslotsrange[] = {
+    {.name = "start-slot_end-slot", .type = ARG_BLOCK, .key_spec_index = -1, .flags = ARG_MULTIPLE, .subargs = ARGS_cluster_delslotsrange_0},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_delslotsrange = {
+    .summary = "Set hash slots as unbound in receiving node",
+    .since = "7.0.0",
+    .group = "cluster",
+    .complexity = "O(N) where N is the total number of the slots between the start slot and end slot arguments.",
+    .args = ARGS_cluster_delslotsrange,
+};
+
+/* ---- cluster|flushslots ---- */
+#define ACL_CATS_cluster_flushslots (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_flushslots[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_cluster_flushslots = {
+    .summary = "Delete a node's own slots information",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+};
+
+/* ---- cluster|forget ---- */
+#define ACL_CATS_cluster_forget (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_forget[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_cluster_forget[] = {
+    {.name = "node-id", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_forget = {
+    .summary = "Remove a node from the nodes table",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+    .args = ARGS_cluster_forget,
+};
+
+/* ---- cluster|getkeysinslot ---- */
+#define ACL_CATS_cluster_getkeysinslot (ACL_SLOW)
+static const keySpec KS_cluster_getkeysinslot[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_cluster_getkeysinslot[] = {"nondeterministic_output", NULL};
+static const commandArg ARGS_cluster_getkeysinslot[] = {
+    {.name = "slot", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "count", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_getkeysinslot = {
+    .summary = "Return local key names in the specified hash slot",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(log(N)) where N is the number of requested keys",
+    .tips = TIPS_cluster_getkeysinslot,
+    .args = ARGS_cluster_getkeysinslot,
+};
+
+/* ---- cluster|help ---- */
+#define ACL_CATS_cluster_help (ACL_SLOW)
+static const keySpec KS_cluster_help[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_cluster_help = {
+    .summary = "Show helpful text about the different subcommands",
+    .since = "5.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+};
+
+/* ---- cluster|info ---- */
+#define ACL_CATS_cluster_info (ACL_SLOW)
+static const keySpec KS_cluster_info[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_cluster_info[] = {"nondeterministic_output", NULL};
+static const commandDoc DOC_cluster_info = {
+    .summary = "Provides info about Redis Cluster node state",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+    .tips = TIPS_cluster_info,
+};
+
+/* ---- cluster|keyslot ---- */
+#define ACL_CATS_cluster_keyslot (ACL_SLOW)
+static const keySpec KS_cluster_keyslot[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_cluster_keyslot[] = {
+    {.name = "key", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_keyslot = {
+    .summary = "Returns the hash slot of the specified key",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(N) where N is the number of bytes in the key",
+    .args = ARGS_cluster_keyslot,
+};
+
+/* ---- cluster|links ---- */
+#define ACL_CATS_cluster_links (ACL_SLOW)
+static const keySpec KS_cluster_links[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_cluster_links[] = {"nondeterministic_output", NULL};
+static const commandDoc DOC_cluster_links = {
+    .summary = "Returns a list of all TCP links to and from peer nodes in cluster",
+    .since = "7.0.0",
+    .group = "cluster",
+    .complexity = "O(N) where N is the total number of Cluster nodes",
+    .tips = TIPS_cluster_links,
+};
+
+/* ---- cluster|meet ---- */
+#define ACL_CATS_cluster_meet (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_meet[] = {
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_cluster_meet[] = {
+    {"4.0.0", "Added the optional `cluster_bus_port` argument."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_cluster_meet[] = {
+    {.name = "ip", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "port", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "cluster_bus_port", .type = ARG_INTEGER, .key_spec_index = -1, .since = "4.0.0", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_meet = {
+    .summary = "Force a node cluster to handshake with another node",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+    .history = HIST_cluster_meet,
+    .args = ARGS_cluster_meet,
+};
+
+/* ---- cluster|myid ---- */
+#define ACL_CATS_cluster_myid (ACL_SLOW)
+static const keySpec KS_cluster_myid[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_cluster_myid = {
+    .summary = "Return the node id",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+};
+
+/* ---- cluster|nodes ---- */
+#define ACL_CATS_cluster_nodes (ACL_SLOW)
+static const keySpec KS_cluster_nodes[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_cluster_nodes[] = {"nondeterministic_output", NULL};
+static const commandDoc DOC_cluster_nodes = {
+    .summary = "Get Cluster config for the node",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(N) where N is the total number of Cluster nodes",
+    .tips = TIPS_cluster_nodes,
+};
+
+/* ---- cluster|reset ---- */
+#define ACL_CATS_cluster_reset (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_reset[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_cluster_reset_0[] = {
+    {.name = "hard", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "HARD"},
+    {.name = "soft", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "SOFT"},
+    {.name = NULL},
+};
+static const commandArg ARGS_cluster_reset[] = {
+    {.name = "hard_soft", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_cluster_reset_0},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_reset = {
+    .summary = "Reset a Redis Cluster node",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(N) where N is the number of known nodes. The command may execute a FLUSHALL as a side effect.",
+    .args = ARGS_cluster_reset,
+};
+
+/* ---- cluster|saveconfig ---- */
+#define ACL_CATS_cluster_saveconfig (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_saveconfig[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_cluster_saveconfig = {
+    .summary = "Forces the node to save cluster state on disk",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+};
+
+/* ---- cluster|set-config-epoch ---- */
+#define ACL_CATS_cluster_set_config_epoch (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_set_config_epoch[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_cluster_set_config_epoch[] = {
+    {.name = "config-epoch", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_set_config_epoch = {
+    .summary = "Set the configuration epoch in a new node",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+    .args = ARGS_cluster_set_config_epoch,
+};
+
+/* ---- cluster|setslot ---- */
+#define ACL_CATS_cluster_setslot (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_setslot[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_cluster_setslot_1[] = {
+    {.name = "node-id", .type = ARG_STRING, .key_spec_index = -1, .token = "IMPORTING"},
+    {.name = "node-id", .type = ARG_STRING, .key_spec_index = -1, .token = "MIGRATING"},
+    {.name = "node-id", .type = ARG_STRING, .key_spec_index = -1, .token = "NODE"},
+    {.name = "stable", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "STABLE"},
+    {.name = NULL},
+};
+static const commandArg ARGS_cluster_setslot[] = {
+    {.name = "slot", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "subcommand", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_cluster_setslot_1},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_setslot = {
+    .summary = "Bind a hash slot to a specific node",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+    .args = ARGS_cluster_setslot,
+};
+
+/* ---- cluster|shards ---- */
+#define ACL_CATS_cluster_shards (ACL_SLOW)
+static const keySpec KS_cluster_shards[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_cluster_shards[] = {"nondeterministic_output", NULL};
+static const commandDoc DOC_cluster_shards = {
+    .summary = "Get array of cluster slots to node mappings",
+    .since = "7.0.0",
+    .group = "cluster",
+    .complexity = "O(N) where N is the total number of cluster nodes",
+    .tips = TIPS_cluster_shards,
+};
+
+/* ---- cluster|slots ---- */
+#define ACL_CATS_cluster_slots (ACL_SLOW)
+static const keySpec KS_cluster_slots[] = {
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_cluster_slots[] = {
+    {"4.0.0", "Added node IDs."},
+    {"7.0.0", "Added additional networking metadata field."},
+    {NULL, NULL},
+};
+static const char *const TIPS_cluster_slots[] = {"nondeterministic_output", NULL};
+static const commandDoc DOC_cluster_slots = {
+    .summary = "Get array of Cluster slot to node mappings",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(N) where N is the total number of Cluster nodes",
+    .doc_flags = DOC_DEPRECATED,
+    .deprecated_since = "7.0.0",
+    .replaced_by = "`CLUSTER SHARDS`",
+    .history = HIST_cluster_slots,
+    .tips = TIPS_cluster_slots,
+};
+
 /* ---- ping ---- */
 #define ACL_CATS_ping (ACL_FAST | ACL_CONNECTION)
 static const keySpec KS_ping[] = {
@@ -7094,4 +7491,136 @@ static const commandDoc DOC_function = {
     .since = "7.0.0",
     .group = "scripting",
     .complexity = "Depends on subcommand.",
+};
+
+/* ---- cluster ---- */
+#define ACL_CATS_cluster (ACL_SLOW)
+static const keySpec KS_cluster[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_cluster = {
+    .summary = "A container for cluster commands",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "Depends on subcommand.",
+};
+
+/* ---- asking ---- */
+#define ACL_CATS_asking (ACL_FAST | ACL_CONNECTION)
+static const keySpec KS_asking[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_asking = {
+    .summary = "Sent by cluster clients after an -ASK redirect",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+};
+
+/* ---- readonly ---- */
+#define ACL_CATS_readonly (ACL_FAST | ACL_CONNECTION)
+static const keySpec KS_readonly[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_readonly = {
+    .summary = "Enables read queries for a connection to a cluster replica node",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+};
+
+/* ---- readwrite ---- */
+#define ACL_CATS_readwrite (ACL_FAST | ACL_CONNECTION)
+static const keySpec KS_readwrite[] = {
+    {.begin_search = KSB_END},
+};
+static const commandDoc DOC_readwrite = {
+    .summary = "Disables read queries for a connection to a cluster replica node",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+};
+
+/* ---- migrate ---- */
+#define ACL_CATS_migrate (ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_migrate[] = {
+    {.flags = KS_RW | KS_ACCESS | KS_DELETE, .begin_search = KSB_INDEX, .bs.index = {3}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.flags = KS_RW | KS_ACCESS | KS_DELETE | KS_INCOMPLETE, .begin_search = KSB_KEYWORD, .bs.keyword = {"KEYS", -2}, .find_keys = KSF_RANGE, .fk.range = {-1, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_migrate[] = {
+    {"3.0.0", "Added the `COPY` and `REPLACE` options."},
+    {"3.0.6", "Added the `KEYS` option."},
+    {"4.0.7", "Added the `AUTH` option."},
+    {"6.0.0", "Added the `AUTH2` option."},
+    {NULL, NULL},
+};
+static const char *const TIPS_migrate[] = {"nondeterministic_output", NULL};
+static const commandArg ARGS_migrate_2[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "empty_string", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = ""},
+    {.name = NULL},
+};
+static const commandArg ARGS_migrate_7_1[] = {
+    {.name = "username", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "password", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandArg ARGS_migrate_7[] = {
+    {.name = "password", .type = ARG_STRING, .key_spec_index = -1, .token = "AUTH", .since = "4.0.7", .flags = ARG_OPTIONAL},
+    {.name = "username_password", .type = ARG_BLOCK, .key_spec_index = -1, .token = "AUTH2", .since = "6.0.0", .flags = ARG_OPTIONAL, .subargs = ARGS_migrate_7_1},
+    {.name = NULL},
+};
+static const commandArg ARGS_migrate[] = {
+    {.name = "host", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "port", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "key_or_empty_string", .type = ARG_ONEOF, .key_spec_index = -1, .subargs = ARGS_migrate_2},
+    {.name = "destination-db", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "timeout", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "copy", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "COPY", .since = "3.0.0", .flags = ARG_OPTIONAL},
+    {.name = "replace", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "REPLACE", .since = "3.0.0", .flags = ARG_OPTIONAL},
+    {.name = "authentication", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_migrate_7},
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 1, .token = "KEYS", .since = "3.0.6", .flags = ARG_OPTIONAL | ARG_MULTIPLE},
+    {.name = NULL},
+};
+static const commandDoc DOC_migrate = {
+    .summary = "Atomically transfer a key from a Redis instance to another one.",
+    .since = "2.6.0",
+    .group = "generic",
+    .complexity = "This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed.",
+    .history = HIST_migrate,
+    .tips = TIPS_migrate,
+    .args = ARGS_migrate,
+};
+
+/* ---- restore-asking ---- */
+#define ACL_CATS_restore_asking (ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_restore_asking[] = {
+    {.flags = KS_OW | KS_UPDATE, .begin_search = KSB_INDEX, .bs.index = {1}, .find_keys = KSF_RANGE, .fk.range = {0, 1, 0}},
+    {.begin_search = KSB_END},
+};
+static const commandHistory HIST_restore_asking[] = {
+    {"3.0.0", "Added the `REPLACE` modifier."},
+    {"5.0.0", "Added the `ABSTTL` modifier."},
+    {"5.0.0", "Added the `IDLETIME` and `FREQ` options."},
+    {NULL, NULL},
+};
+static const commandArg ARGS_restore_asking[] = {
+    {.name = "key", .type = ARG_KEY, .key_spec_index = 0},
+    {.name = "ttl", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "serialized-value", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "replace", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "REPLACE", .since = "3.0.0", .flags = ARG_OPTIONAL},
+    {.name = "absttl", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ABSTTL", .since = "5.0.0", .flags = ARG_OPTIONAL},
+    {.name = "seconds", .type = ARG_INTEGER, .key_spec_index = -1, .token = "IDLETIME", .since = "5.0.0", .flags = ARG_OPTIONAL},
+    {.name = "frequency", .type = ARG_INTEGER, .key_spec_index = -1, .token = "FREQ", .since = "5.0.0", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_restore_asking = {
+    .summary = "An internal command for migrating keys in a cluster",
+    .since = "3.0.0",
+    .group = "server",
+    .complexity = "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+    .doc_flags = DOC_SYSCMD,
+    .history = HIST_restore_asking,
+    .args = ARGS_restore_asking,
 };

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cluster/cluster_cmd.h"
 #include "commands/commands.h"
 #include "commands/sort.h"
 #include "persist/aof.h"
@@ -264,6 +265,57 @@ static command script_subcommands[] = {
      .acl_categories = ACL_CATS_script_kill, .key_specs = KS_script_kill, .doc = &DOC_script_kill},
     {.name = "script|load", .proc = script_load_command, .arity = 3, .flags = CMD_NOSCRIPT | CMD_STALE,
      .acl_categories = ACL_CATS_script_load, .key_specs = KS_script_load, .doc = &DOC_script_load},
+    END,
+};
+
+/* Cluster (src/cluster/cluster_cmd.c); REPLICATE, REPLICAS, SLAVES and FAILOVER come with replicas. */
+static command cluster_subcommands[] = {
+    {.name = "cluster|addslots", .proc = cluster_addslots_command, .arity = -3, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_cluster_addslots, .key_specs = KS_cluster_addslots, .doc = &DOC_cluster_addslots},
+    {.name = "cluster|addslotsrange", .proc = cluster_addslotsrange_command, .arity = -4, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_cluster_addslotsrange, .key_specs = KS_cluster_addslotsrange, .doc = &DOC_cluster_addslotsrange},
+    {.name = "cluster|bumpepoch", .proc = cluster_bumpepoch_command, .arity = 2, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_cluster_bumpepoch, .key_specs = KS_cluster_bumpepoch, .doc = &DOC_cluster_bumpepoch},
+    {.name = "cluster|count-failure-reports", .proc = cluster_count_failure_reports_command, .arity = 3, .flags = CMD_ADMIN | CMD_STALE,
+     .acl_categories = ACL_CATS_cluster_count_failure_reports, .key_specs = KS_cluster_count_failure_reports, .doc = &DOC_cluster_count_failure_reports},
+    {.name = "cluster|countkeysinslot", .proc = cluster_countkeysinslot_command, .arity = 3, .flags = CMD_STALE,
+     .acl_categories = ACL_CATS_cluster_countkeysinslot, .key_specs = KS_cluster_countkeysinslot, .doc = &DOC_cluster_countkeysinslot},
+    {.name = "cluster|delslots", .proc = cluster_delslots_command, .arity = -3, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_cluster_delslots, .key_specs = KS_cluster_delslots, .doc = &DOC_cluster_delslots},
+    {.name = "cluster|delslotsrange", .proc = cluster_delslotsrange_command, .arity = -4, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_cluster_delslotsrange, .key_specs = KS_cluster_delslotsrange, .doc = &DOC_cluster_delslotsrange},
+    {.name = "cluster|flushslots", .proc = cluster_flushslots_command, .arity = 2, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_cluster_flushslots, .key_specs = KS_cluster_flushslots, .doc = &DOC_cluster_flushslots},
+    {.name = "cluster|forget", .proc = cluster_forget_command, .arity = 3, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_cluster_forget, .key_specs = KS_cluster_forget, .doc = &DOC_cluster_forget},
+    {.name = "cluster|getkeysinslot", .proc = cluster_getkeysinslot_command, .arity = 4, .flags = CMD_STALE,
+     .acl_categories = ACL_CATS_cluster_getkeysinslot, .key_specs = KS_cluster_getkeysinslot, .doc = &DOC_cluster_getkeysinslot},
+    {.name = "cluster|help", .proc = cluster_help_command, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
+     .acl_categories = ACL_CATS_cluster_help, .key_specs = KS_cluster_help, .doc = &DOC_cluster_help},
+    {.name = "cluster|info", .proc = cluster_info_command, .arity = 2, .flags = CMD_STALE,
+     .acl_categories = ACL_CATS_cluster_info, .key_specs = KS_cluster_info, .doc = &DOC_cluster_info},
+    {.name = "cluster|keyslot", .proc = cluster_keyslot_command, .arity = 3, .flags = CMD_STALE,
+     .acl_categories = ACL_CATS_cluster_keyslot, .key_specs = KS_cluster_keyslot, .doc = &DOC_cluster_keyslot},
+    {.name = "cluster|links", .proc = cluster_links_command, .arity = 2, .flags = CMD_STALE,
+     .acl_categories = ACL_CATS_cluster_links, .key_specs = KS_cluster_links, .doc = &DOC_cluster_links},
+    {.name = "cluster|meet", .proc = cluster_meet_command, .arity = -4, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_cluster_meet, .key_specs = KS_cluster_meet, .doc = &DOC_cluster_meet},
+    {.name = "cluster|myid", .proc = cluster_myid_command, .arity = 2, .flags = CMD_STALE,
+     .acl_categories = ACL_CATS_cluster_myid, .key_specs = KS_cluster_myid, .doc = &DOC_cluster_myid},
+    {.name = "cluster|nodes", .proc = cluster_nodes_command, .arity = 2, .flags = CMD_STALE,
+     .acl_categories = ACL_CATS_cluster_nodes, .key_specs = KS_cluster_nodes, .doc = &DOC_cluster_nodes},
+    {.name = "cluster|reset", .proc = cluster_reset_command, .arity = -2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE,
+     .acl_categories = ACL_CATS_cluster_reset, .key_specs = KS_cluster_reset, .doc = &DOC_cluster_reset},
+    {.name = "cluster|saveconfig", .proc = cluster_saveconfig_command, .arity = 2, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_cluster_saveconfig, .key_specs = KS_cluster_saveconfig, .doc = &DOC_cluster_saveconfig},
+    {.name = "cluster|set-config-epoch", .proc = cluster_set_config_epoch_command, .arity = 3, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_cluster_set_config_epoch, .key_specs = KS_cluster_set_config_epoch, .doc = &DOC_cluster_set_config_epoch},
+    {.name = "cluster|setslot", .proc = cluster_setslot_command, .arity = -4, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_cluster_setslot, .key_specs = KS_cluster_setslot, .doc = &DOC_cluster_setslot},
+    {.name = "cluster|shards", .proc = cluster_shards_command, .arity = 2, .flags = CMD_STALE,
+     .acl_categories = ACL_CATS_cluster_shards, .key_specs = KS_cluster_shards, .doc = &DOC_cluster_shards},
+    {.name = "cluster|slots", .proc = cluster_slots_command, .arity = 2, .flags = CMD_STALE,
+     .acl_categories = ACL_CATS_cluster_slots, .key_specs = KS_cluster_slots, .doc = &DOC_cluster_slots},
     END,
 };
 
@@ -763,6 +815,19 @@ static command commands[] = {
      .acl_categories = ACL_CATS_fcall_ro, .key_specs = KS_fcall_ro, .doc = &DOC_fcall_ro},
     {.name = "function", .proc = NULL, .arity = -2, .flags = 0,
      .acl_categories = ACL_CATS_function, .key_specs = KS_function, .subcommands = function_subcommands, .doc = &DOC_function},
+    /* ---- cluster (src/cluster/cluster_cmd.c) ---- */
+    {.name = "cluster", .proc = NULL, .arity = -2, .flags = 0,
+     .acl_categories = ACL_CATS_cluster, .key_specs = KS_cluster, .subcommands = cluster_subcommands, .doc = &DOC_cluster},
+    {.name = "asking", .proc = asking_command, .arity = 1, .flags = CMD_FAST,
+     .acl_categories = ACL_CATS_asking, .key_specs = KS_asking, .doc = &DOC_asking},
+    {.name = "readonly", .proc = readonly_command, .arity = 1, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
+     .acl_categories = ACL_CATS_readonly, .key_specs = KS_readonly, .doc = &DOC_readonly},
+    {.name = "readwrite", .proc = readwrite_command, .arity = 1, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
+     .acl_categories = ACL_CATS_readwrite, .key_specs = KS_readwrite, .doc = &DOC_readwrite},
+    {.name = "migrate", .proc = migrate_command, .arity = -6, .flags = CMD_WRITE,
+     .acl_categories = ACL_CATS_migrate, .key_specs = KS_migrate, .getkeys = migrate_get_keys, .doc = &DOC_migrate},
+    {.name = "restore-asking", .proc = restore_command, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_ASKING,
+     .acl_categories = ACL_CATS_restore_asking, .key_specs = KS_restore_asking, .propagate = PROPAGATE_ASIS, .doc = &DOC_restore_asking},
     END,
 };
 

@@ -378,7 +378,7 @@ static kstr *get_shutdown_flags(const configDef *d, kstr *out) {
     return out;
 }
 
-/* cluster-announce-hostname: Redis's check of the characters, though Keel has no cluster. */
+/* cluster-announce-hostname: Redis's check of the characters. */
 static int check_hostname(const configDef *d, const char **err) {
     const char *s = *(char **)d->ptr;
     if (!s || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == strlen(s)) return 0;
@@ -433,7 +433,6 @@ static int apply_appendonly(const configDef *d, const char **err) {
 static const struct {
     const char *name, *feature;
 } missing_features[] = {
-    {"cluster-enabled", "cluster mode"},
     {"tls-port", "TLS"},
     {"syslog-enabled", "syslog logging"},
     {"supervised", "upstart/systemd supervision"},
@@ -655,25 +654,25 @@ static configDef configs[] = {
     config_row("repl-backlog-ttl", NULL, T_LL, 0, &server.repl_backlog_ttl, "3600", 0, LONG_MAX, NONE),
     config_row("propagation-error-behavior", NULL, T_ENUM, 0, NULL, "ignore", NOLIM, propagation_names, NULL, NULL),
 
-    /* Cluster (not built). */
-    config_row("cluster-enabled", NULL, T_BOOL, IMMUTABLE, NULL, "no", NOLIM, NULL, NULL, needs_feature),
-    config_row("cluster-config-file", NULL, T_STRING, IMMUTABLE, NULL, "nodes.conf", NOLIM, NONE),
-    config_row("cluster-port", NULL, T_INT, IMMUTABLE, NULL, "0", 0, 65535, NONE),
-    config_row("cluster-node-timeout", NULL, T_LL, 0, NULL, "15000", 0, LLONG_MAX, NONE),
+    /* Cluster (src/cluster/; replicas and failover are not built: their settings are kept). */
+    config_row("cluster-enabled", NULL, T_BOOL, IMMUTABLE, &server.cluster_enabled, "no", NOLIM, NONE),
+    config_row("cluster-config-file", NULL, T_STRING, IMMUTABLE, &server.cluster_configfile, "nodes.conf", NOLIM, NONE),
+    config_row("cluster-port", NULL, T_INT, IMMUTABLE, &server.cluster_port, "0", 0, 65535, NONE),
+    config_row("cluster-node-timeout", NULL, T_LL, 0, &server.cluster_node_timeout, "15000", 0, LLONG_MAX, NONE),
     config_row("cluster-replica-validity-factor", "cluster-slave-validity-factor", T_INT, 0, NULL, "10", 0, INT_MAX, NONE),
     config_row("cluster-migration-barrier", NULL, T_INT, 0, NULL, "1", 0, INT_MAX, NONE),
     config_row("cluster-allow-replica-migration", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
-    config_row("cluster-require-full-coverage", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("cluster-require-full-coverage", NULL, T_BOOL, 0, &server.cluster_require_full_coverage, "yes", NOLIM, NONE),
     config_row("cluster-replica-no-failover", "cluster-slave-no-failover", T_BOOL, 0, NULL, "no", NOLIM, NONE),
-    config_row("cluster-allow-reads-when-down", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
-    config_row("cluster-allow-pubsubshard-when-down", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
-    config_row("cluster-link-sendbuf-limit", NULL, T_MEM, 0, NULL, "0", 0, LLONG_MAX, NONE),
-    config_row("cluster-announce-hostname", NULL, T_STRING, 0, NULL, "", NOLIM, NULL, NULL, check_hostname),
-    config_row("cluster-announce-ip", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("cluster-announce-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NONE),
-    config_row("cluster-announce-bus-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NONE),
+    config_row("cluster-allow-reads-when-down", NULL, T_BOOL, 0, &server.cluster_allow_reads_when_down, "no", NOLIM, NONE),
+    config_row("cluster-allow-pubsubshard-when-down", NULL, T_BOOL, 0, &server.cluster_allow_pubsubshard_when_down, "yes", NOLIM, NONE),
+    config_row("cluster-link-sendbuf-limit", NULL, T_MEM, 0, &server.cluster_link_sendbuf_limit, "0", 0, LLONG_MAX, NONE),
+    config_row("cluster-announce-hostname", NULL, T_STRING, 0, &server.cluster_announce_hostname, "", NOLIM, NULL, NULL, check_hostname),
+    config_row("cluster-announce-ip", NULL, T_STRING, 0, &server.cluster_announce_ip, "", NOLIM, NONE),
+    config_row("cluster-announce-port", NULL, T_INT, 0, &server.cluster_announce_port, "0", 0, 65535, NONE),
+    config_row("cluster-announce-bus-port", NULL, T_INT, 0, &server.cluster_announce_bus_port, "0", 0, 65535, NONE),
     config_row("cluster-announce-tls-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NONE),
-    config_row("cluster-preferred-endpoint-type", NULL, T_ENUM, 0, NULL, "ip", NOLIM, endpoint_names, NULL, NULL),
+    config_row("cluster-preferred-endpoint-type", NULL, T_ENUM, 0, &server.cluster_preferred_endpoint_type, "ip", NOLIM, endpoint_names, NULL, NULL),
 
     /* TLS (not built). */
     config_row("tls-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NULL, NULL, needs_feature),

@@ -29,6 +29,7 @@ uint64_t (*dispatch_script_flags)(const command *cmd, int argc, const karg *argv
 uint64_t command_call_flags(const command *cmd, int argc, const karg *argv) {
     return dispatch_script_flags ? dispatch_script_flags(cmd, argc, argv) : cmd->flags;
 }
+int (*dispatch_redirect)(client *c, const command *cmd);
 
 static void reject_unknown(client *c) {
     char args[512];
@@ -159,6 +160,11 @@ static const command *checked_command(client *c) {
         reject(c, cmd, denied);
         return NULL;
     }
+    /* cluster/: a key another node serves (-MOVED, -ASK), or -CROSSSLOT, -TRYAGAIN, -CLUSTERDOWN. */
+    if (dispatch_redirect && dispatch_redirect(c, cmd)) {
+        ((command *)cmd)->rejected_calls++;
+        return NULL;
+    }
     /* As Redis: evict before every command while over the limit; only commands that may grow
      * memory are refused when eviction can't get under it. */
     if (server.maxmemory && !(c->flags & CLIENT_MASTER) && mem_used() > (size_t)server.maxmemory && !evict_to_fit() &&
@@ -201,15 +207,17 @@ void process_command(client *c) {
         c->flags &= ~CLIENT_REPLY_SKIP_NEXT;
         c->flags |= CLIENT_REPLY_SKIP;
     }
+    /* Cluster ASKING holds for one command (or one transaction), as in Redis. */
+    int asking = c->flags & CLIENT_ASKING;
     const command *cmd = checked_command(c);
     if (!cmd) {
         multi_flag_error(c);   /* core/multi.c: a rejected command dooms an open MULTI */
-        return;
+    } else {
+        tracking_limit_keys();   /* core/tracking.c: tracking-table-max-keys, before every command as in Redis */
+        if ((c->flags & CLIENT_MULTI) && !multi_runs_immediately(cmd))
+            multi_queue_command(c, cmd);   /* core/multi.c: replies +QUEUED */
+        else
+            call_command(c, cmd);
     }
-    tracking_limit_keys();   /* core/tracking.c: tracking-table-max-keys, before every command as in Redis */
-    if ((c->flags & CLIENT_MULTI) && !multi_runs_immediately(cmd)) {
-        multi_queue_command(c, cmd);   /* core/multi.c: replies +QUEUED */
-        return;
-    }
-    call_command(c, cmd);
+    if (asking && !(c->flags & CLIENT_MULTI)) c->flags &= ~CLIENT_ASKING;
 }

@@ -84,6 +84,15 @@ int multi_watch_dirty(const client *c) {
     return c->mstate && c->mstate->dirty_cas;
 }
 
+int multi_queued_command(const client *c, size_t i, const command **cmd, int *argc, const karg **argv) {
+    if (!(c->flags & CLIENT_MULTI) || !c->mstate || i >= c->mstate->len) return 0;
+    const queuedCmd *q = c->mstate->queue[i];
+    *cmd = q->cmd;
+    *argc = q->argc;
+    *argv = q->argv;
+    return 1;
+}
+
 uint64_t multi_queued_flags(const client *c) {
     return (c->flags & CLIENT_MULTI) && c->mstate ? c->mstate->queued_flags : 0;
 }

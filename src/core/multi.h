@@ -55,6 +55,10 @@ int multi_watch_dirty(const client *c);
 /* CLIENT LIST's multi= field: queued commands, or -1 outside MULTI. */
 long long multi_queued_count(const client *c);
 
+/* The i-th command c has queued: 1 and its row and arguments, or 0 past the end (cluster
+ * redirections check the keys of a whole transaction at EXEC). */
+int multi_queued_command(const client *c, size_t i, const command **cmd, int *argc, const karg **argv);
+
 /* The union of the flags of the commands c has queued (0 outside MULTI). */
 uint64_t multi_queued_flags(const client *c);
 

@@ -339,8 +339,11 @@ long long pubsub_publish(const char *channel, size_t clen, const char *msg, size
            publish_patterns(channel, clen, msg, mlen);
 }
 
+void (*pubsub_propagate)(const char *channel, size_t clen, const char *msg, size_t mlen);
+
 void publish_command(client *c) {
     reply_integer(c, pubsub_publish(c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len));
+    if (pubsub_propagate) pubsub_propagate(c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
 }
 
 void spublish_command(client *c) {

@@ -19,6 +19,8 @@
 /* Delivers message to the subscribers of channel and of every matching pattern. Returns the
  * number of clients that received it (PUBLISH's reply). */
 long long pubsub_publish(const char *channel, size_t clen, const char *msg, size_t mlen);
+/* Installed by cluster_init(): PUBLISH also goes to the other nodes of the cluster. */
+extern void (*pubsub_propagate)(const char *channel, size_t clen, const char *msg, size_t mlen);
 
 /* 1 if a RESP2 client in subscriber mode may run cmd (its row has CMD_SUBSCRIBED_OK). */
 int pubsub_allowed_in_subscriber_mode(const command *cmd);

@@ -12,6 +12,7 @@
 #include "keyspace/expire.h"
 #include "keyspace/hooks.h"
 #include "keyspace/lazyfree.h"
+#include "util/crc16.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -64,6 +65,7 @@ void db_free_all(void) {
         db_flush(&dbs[i], 0);
         if (dbs[i].keys) tableRelease(dbs[i].keys);
         kfree(dbs[i].ttl.slots);
+        kfree(dbs[i].slot_keys);
     }
     kfree(dbs);
     dbs = NULL;
@@ -150,6 +152,7 @@ void db_add(kdb *db, kobj *o) {
     will_change(db, obj_key(o), obj_keylen(o), NULL);
     o->lru = evict_new_lru();
     tableAdd(db_keys(db), o);
+    if (db->slot_keys) db->slot_keys[key_hash_slot(obj_key(o), obj_keylen(o))]++;
     if (o->has_expire) ttl_add(db, o);
     if (keyspace_hooks.key_added) keyspace_hooks.key_added(db, obj_key(o), obj_keylen(o));
     /* The types blocking commands wait on: a new one may serve clients blocked on this key. */
@@ -169,6 +172,7 @@ kobj *db_add_with_expire(kdb *db, kobj *o, long long when_ms) {
 void db_unlink(kdb *db, kobj *o) {
     will_change_entry(db, o);
     tableDeleteEntry(db_keys(db), o);
+    if (db->slot_keys) db->slot_keys[key_hash_slot(obj_key(o), obj_keylen(o))]--;
     if (o->has_expire) ttl_remove(db, o);
     /* Clients blocked in XREADGROUP on a stream fail when it goes (deleted, moved, renamed). */
     if (o->type == OBJ_STREAM && keyspace_hooks.key_ready) keyspace_hooks.key_ready(db, obj_key(o), obj_keylen(o));
@@ -250,6 +254,7 @@ long long db_flush(kdb *db, int async) {
     if (!db->keys) return 0;
     long long removed = (long long)tableSize(db->keys);
     db->avg_ttl = 0;
+    if (db->slot_keys) memset(db->slot_keys, 0, sizeof(uint32_t) * CLUSTER_SLOTS);
     if (async && removed) {
         /* lazyfree.c: the table and the TTL array change hands in O(1); db_keys() makes a new
          * table on next use. Nothing here keeps a pointer into them: the TTL index is reset,
@@ -273,7 +278,30 @@ void db_swap(kdb *a, kdb *b) {
     b->keys = tmp.keys;
     b->ttl = tmp.ttl;
     b->avg_ttl = tmp.avg_ttl;
+    a->slot_keys = b->slot_keys;   /* the counts describe the tables, so they go with them */
+    b->slot_keys = tmp.slot_keys;
     if (keyspace_hooks.dbs_swapped) keyspace_hooks.dbs_swapped(a, b);
+}
+
+void db_count_slots(kdb *db) {
+    if (!db->slot_keys) db->slot_keys = kcalloc(sizeof(uint32_t) * CLUSTER_SLOTS);
+}
+
+size_t db_slot_size(kdb *db, int slot) {
+    return db->slot_keys ? db->slot_keys[slot] : 0;
+}
+
+size_t db_slot_keys(kdb *db, int slot, kobj **out, size_t max) {
+    size_t want = db_slot_size(db, slot), n = 0;
+    if (want > max) want = max;
+    if (!want || !db->keys) return 0;
+    tableIter it;
+    tableIterInit(&it, db->keys, 0);
+    kobj *o;
+    while (n < want && (o = tableIterNext(&it)) != NULL)
+        if (key_hash_slot(obj_key(o), obj_keylen(o)) == slot) out[n++] = o;
+    tableIterRelease(&it);
+    return n;
 }
 
 size_t db_size(kdb *db) {

@@ -31,6 +31,10 @@ typedef struct kdb {
     ttlIndex ttl;
     int id;
     long long avg_ttl;      /* running estimate kept by the active expire cycle */
+    /* Cluster mode, db 0: the number of keys of each hash slot (util/crc16.h), NULL otherwise.
+     * Counts only, no pointers: it is exact after every add, unlink, flush (sync or async) and
+     * swap, and nothing can leave it pointing at freed memory. */
+    uint32_t *slot_keys;
 } kdb;
 
 /* The server settings the keyspace obeys. The fields point at the server's configuration, so
@@ -115,6 +119,12 @@ kobj *db_set_expire(kdb *db, kobj *o, long long when_ms);  /* returns the moved 
 kobj *db_persist(kdb *db, kobj *o);                  /* drops the TTL; returns the moved entry */
 long long db_flush(kdb *db, int async);              /* returns the number of keys removed */
 void db_swap(kdb *a, kdb *b);
+/* Cluster mode: keep db's per-slot key counts from now on (db must be empty). */
+void db_count_slots(kdb *db);
+/* The number of keys of slot in db (0 unless db_count_slots ran), and up to max of them into
+ * out, in table order: a walk of the table that ends once the slot's keys are all found. */
+size_t db_slot_size(kdb *db, int slot);
+size_t db_slot_keys(kdb *db, int slot, kobj **out, size_t max);
 size_t db_size(kdb *db);
 size_t db_expires(kdb *db);
 kobj *db_random(kdb *db);              /* a live key (reclaiming expired picks), or NULL */

@@ -34,6 +34,7 @@
 
 #include "core/acl.h"
 #include "commands/commands.h"
+#include "cluster/cluster_cmd.h"
 #include "core/monitor.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
@@ -41,6 +42,7 @@
 #include "scripting/script.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/crc16.h"
 #include "util/sha1.h"
 #include "util/util.h"
 
@@ -68,6 +70,7 @@ static struct {
     int oom;                 /* over maxmemory when the script started */
     int busy;                /* past busy-reply-threshold: other clients get -BUSY */
     int killed;              /* SCRIPT KILL asked: the hook raises until the script ends */
+    int slot;                /* cluster mode: the slot of the keys declared or used, -1 none yet */
 } run;
 
 #define HOOK_INSTRUCTIONS 100000   /* the count hook's period: cheap, yet ~ms granularity */
@@ -520,6 +523,9 @@ static int redis_call_common(lua_State *L, int raise) {
     if (!bad_args) {
         cmd = lookup_script_command(argc, argv);
         err = check_script_command(cmd, argc, argv);
+        /* cluster/: only local keys, of one slot unless the script allows cross-slot keys */
+        int cross = (run.flags & (SCRIPT_FLAG_COMPAT | SCRIPT_FLAG_ALLOW_CROSS_SLOT)) != 0;
+        if (!err) err = cluster_script_error(run.caller, cmd, argc, argv, cross ? NULL : &run.slot);
         if (!err) {
             if (cmd->flags & CMD_WRITE) run.wrote = 1;
             execute_and_push(L, cmd, argc, argv);
@@ -854,9 +860,10 @@ static int script_over_maxmemory(void) {
 }
 
 /* Runs the function below its nargs arguments on L's stack, above the error handler at
- * `handler`, and replies its result or error (named `name`). */
+ * `handler`, and replies its result or error (named `name`). The call's nkeys keys start at
+ * argv[3] (EVAL and FCALL alike); the first one fixes the slot a cluster node allows. */
 static void run_pushed(client *c, lua_State *L, int handler, int nargs, const char *name, int flags, int readonly,
-                       int function) {
+                       int function, int nkeys) {
     static int runs_since_gc;
     run.running = 1;
     run.function = function;
@@ -867,6 +874,7 @@ static void run_pushed(client *c, lua_State *L, int handler, int nargs, const ch
     run.wrote = 0;
     run.busy = run.killed = 0;
     run.oom = script_over_maxmemory();
+    run.slot = nkeys > 0 ? key_hash_slot(c->argv[3].ptr, c->argv[3].len) : -1;
     run.start_ms = mstime();
     if (server.busy_reply_threshold > 0) lua_sethook(L, busy_hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
     lua_client->db = c->db;
@@ -895,7 +903,7 @@ static void run_script(client *c, const char *sha, int flags, int readonly, int 
     push_cached(REG_SCRIPTS, sha);
     set_global_array("KEYS", c->argv + 3, nkeys);
     set_global_array("ARGV", c->argv + 3 + nkeys, c->argc - 3 - nkeys);
-    run_pushed(c, lua, handler, 0, sha, flags, readonly, 0);
+    run_pushed(c, lua, handler, 0, sha, flags, readonly, 0, nkeys);
 }
 
 void script_run_function(client *c, lua_State *L, int ref, const char *name, int flags, int readonly, int nkeys) {
@@ -904,7 +912,7 @@ void script_run_function(client *c, lua_State *L, int ref, const char *name, int
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     push_array(L, c->argv + 3, nkeys);
     push_array(L, c->argv + 3 + nkeys, c->argc - 3 - nkeys);
-    run_pushed(c, L, handler, 2, name, flags, readonly, 1);
+    run_pushed(c, L, handler, 2, name, flags, readonly, 1, nkeys);
 }
 
 int script_run_info(const char **name, client **caller, long long *duration_ms) {
@@ -917,13 +925,18 @@ int script_run_info(const char **name, client **caller, long long *duration_ms) 
 
 int script_check_flags(client *c, int flags, int readonly) {
     if (flags & SCRIPT_FLAG_COMPAT) return 0;
-    /* A script that may write, and doesn't allow OOM, is refused up front when over maxmemory. */
-    if (!(flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && script_over_maxmemory()) {
-        reply_error(c, ERR_OOM);
+    /* Redis's order: the cluster flag, the *_RO check, then memory. */
+    if ((flags & SCRIPT_FLAG_NO_CLUSTER) && server.cluster_enabled) {
+        reply_error(c, "Can not run script on cluster, 'no-cluster' flag is set.");
         return -1;
     }
     if (readonly && !(flags & SCRIPT_FLAG_NO_WRITES)) {
         reply_error(c, "Can not execute a script with write flag using *_ro command.");
+        return -1;
+    }
+    /* A script that may write, and doesn't allow OOM, is refused up front when over maxmemory. */
+    if (!(flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && script_over_maxmemory()) {
+        reply_error(c, ERR_OOM);
         return -1;
     }
     return 0;

@@ -147,7 +147,6 @@ def _refused(keel_bin, args):
 
 @pytest.mark.keel_only
 @pytest.mark.parametrize("name, value, feature", [
-    ("cluster-enabled", "yes", "cluster"),
     ("tls-port", "6380", "TLS"),
     ("io-threads", "4", "I/O threads"),
     ("maxmemory-clients", "10%", "client eviction"),

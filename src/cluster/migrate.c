@@ -1,0 +1,260 @@
+/* migrate.c - MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH pw] [AUTH2 user pw]
+ * [KEYS key...]: moves keys to another server with DUMP payloads (persist/rdb.h) sent as
+ * RESTORE (RESTORE-ASKING in cluster mode, so the target accepts keys of a slot it imports).
+ *
+ * The transfer is synchronous, as in Redis: one connection per call, every read and write
+ * bounded by the timeout. Each source key is deleted only after the target acknowledged its
+ * RESTORE, so a failure midway loses no key (at worst a key is on both sides, as with Redis).
+ * The target's replies are read one line each (+OK or -error), in the order sent: AUTH, SELECT,
+ * then one per key. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cluster/cluster.h"
+#include "cluster/cluster_cmd.h"
+#include "core/notify.h"
+#include "keyspace/db.h"
+#include "persist/rdb.h"
+#include "protocol/reply.h"
+#include "util/mem.h"
+#include "util/util.h"
+
+static int wait_fd(int fd, short events, long long deadline) {
+    long long left = deadline - mstime();
+    if (left <= 0) {
+        errno = ETIMEDOUT;
+        return -1;
+    }
+    struct pollfd p = {.fd = fd, .events = events};
+    int r = poll(&p, 1, (int)left);
+    if (r == 0) errno = ETIMEDOUT;
+    return r > 0 ? 0 : -1;
+}
+
+static int connect_with_timeout(const char *host, const char *port, long long deadline) {
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    if (getaddrinfo(host, port, &hints, &res) != 0) return -1;
+    int fd = -1;
+    for (struct addrinfo *p = res; p && fd < 0; p = p->ai_next) {
+        fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, p->ai_protocol);
+        if (fd < 0) continue;
+        int err = 0;
+        socklen_t len = sizeof(err);
+        if ((connect(fd, p->ai_addr, p->ai_addrlen) < 0 && errno != EINPROGRESS) || wait_fd(fd, POLLOUT, deadline) < 0 ||
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (fd >= 0) {
+        int yes = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+    }
+    return fd;
+}
+
+static int write_all(int fd, const char *p, size_t len, long long deadline) {
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+            if (wait_fd(fd, POLLOUT, deadline) < 0) return -1;
+            continue;
+        }
+        if (w <= 0) return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* One reply line without its CRLF into buf (truncated to cap-1 bytes). */
+static int read_line(int fd, char *buf, size_t cap, long long deadline) {
+    size_t n = 0;
+    for (;;) {
+        char ch;
+        ssize_t r = read(fd, &ch, 1);
+        if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+            if (wait_fd(fd, POLLIN, deadline) < 0) return -1;
+            continue;
+        }
+        if (r <= 0) return -1;
+        if (ch == '\n') break;
+        if (n + 1 < cap) buf[n++] = ch;
+    }
+    if (n && buf[n - 1] == '\r') n--;
+    buf[n] = '\0';
+    return 0;
+}
+
+static kstr *cat_command(kstr *s, int argc, const char **argv, const size_t *lens) {
+    s = kstr_catfmt(s, "*%d\r\n", argc);
+    for (int i = 0; i < argc; i++) {
+        s = kstr_catfmt(s, "$%zu\r\n", lens[i]);
+        s = kstr_cat(s, argv[i], lens[i]);
+        s = kstr_catc(s, "\r\n");
+    }
+    return s;
+}
+
+static kstr *cat_cstr_command(kstr *s, int argc, const char **argv) {
+    size_t lens[4];
+    for (int i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
+    return cat_command(s, argc, argv, lens);
+}
+
+typedef struct migrateOpts {
+    int copy, replace;
+    const char *user, *password;
+    int first_key, nkeys;
+    long long timeout, db;
+} migrateOpts;
+
+static int parse_options(client *c, migrateOpts *o) {
+    memset(o, 0, sizeof(*o));
+    o->first_key = 3;
+    o->nkeys = 1;
+    for (int j = 6; j < c->argc; j++) {
+        const karg *a = &c->argv[j];
+        int more = c->argc - 1 - j;
+        if (arg_is(a->ptr, a->len, "copy")) {
+            o->copy = 1;
+        } else if (arg_is(a->ptr, a->len, "replace")) {
+            o->replace = 1;
+        } else if (arg_is(a->ptr, a->len, "auth") && more >= 1) {
+            o->password = c->argv[++j].ptr;
+        } else if (arg_is(a->ptr, a->len, "auth2") && more >= 2) {
+            o->user = c->argv[++j].ptr;
+            o->password = c->argv[++j].ptr;
+        } else if (arg_is(a->ptr, a->len, "keys")) {
+            if (c->argv[3].len != 0) {
+                reply_error(c, "When using MIGRATE KEYS option, the key argument must be set to the empty string");
+                return 0;
+            }
+            o->first_key = j + 1;
+            o->nkeys = c->argc - j - 1;
+            break;
+        } else {
+            reply_error(c, ERR_SYNTAX);
+            return 0;
+        }
+    }
+    if (!arg_ll_or_reply(c, &c->argv[5], &o->timeout, NULL) || !arg_ll_or_reply(c, &c->argv[4], &o->db, NULL)) return 0;
+    if (o->timeout <= 0) o->timeout = 1000;
+    return 1;
+}
+
+/* The request: AUTH, SELECT, and one RESTORE per key that exists (names into keys). */
+static kstr *build_request(client *c, const migrateOpts *o, const karg **keys, int *nkeys) {
+    kstr *req = kstr_empty(256);
+    if (o->password) {
+        const char *auth[3] = {"AUTH", o->user ? o->user : o->password, o->password};
+        req = cat_cstr_command(req, o->user ? 3 : 2, auth);
+    }
+    char db[32];
+    snprintf(db, sizeof(db), "%lld", o->db);
+    const char *select[2] = {"SELECT", db};
+    req = cat_cstr_command(req, 2, select);
+    *nkeys = 0;
+    for (int j = 0; j < o->nkeys; j++) {
+        const karg *k = &c->argv[o->first_key + j];
+        kobj *obj = db_lookup(c->db, k->ptr, k->len, LOOKUP_NOTOUCH);
+        if (!obj) continue;
+        long long ttl = 0;
+        if (obj->has_expire) {
+            ttl = obj_expire(obj) - mstime();
+            if (ttl < 1) ttl = 1;
+        }
+        kstr *payload = rdb_dump_payload(obj);
+        char ttlbuf[32];
+        snprintf(ttlbuf, sizeof(ttlbuf), "%lld", ttl);
+        const char *argv[5] = {server.cluster_enabled ? "RESTORE-ASKING" : "RESTORE", k->ptr, ttlbuf, payload->buf, "REPLACE"};
+        size_t lens[5] = {strlen(argv[0]), k->len, strlen(ttlbuf), payload->len, 7};
+        req = cat_command(req, o->replace ? 5 : 4, argv, lens);
+        kstr_free(payload);
+        keys[(*nkeys)++] = k;
+    }
+    return req;
+}
+
+/* MIGRATE's keys (its specs are incomplete): the key argument, or those after KEYS when the
+ * key argument is empty (none if it is not); AUTH/AUTH2 arguments are skipped, as Redis's
+ * migrateGetKeys. */
+int migrate_get_keys(int argc, const karg *argv, int *pos, int *flags, int max) {
+    int first = 3, num = 1;
+    for (int i = 6; i < argc; i++) {
+        if (arg_is(argv[i].ptr, argv[i].len, "auth")) {
+            i++;
+        } else if (arg_is(argv[i].ptr, argv[i].len, "auth2")) {
+            i += 2;
+        } else if (arg_is(argv[i].ptr, argv[i].len, "keys")) {
+            if (argv[3].len != 0) return 0;   /* KEYS needs the empty key argument */
+            first = i + 1;
+            num = argc - first;
+            break;
+        }
+    }
+    for (int j = 0; j < num && j < max; j++) {
+        pos[j] = first + j;
+        if (flags) flags[j] = KS_RW | KS_ACCESS | KS_DELETE;
+    }
+    return num;
+}
+
+void migrate_command(client *c) {
+    migrateOpts o;
+    if (!parse_options(c, &o)) return;
+    const karg **keys = kmalloc(sizeof(karg *) * (size_t)(o.nkeys ? o.nkeys : 1));
+    int nkeys;
+    kstr *req = build_request(c, &o, keys, &nkeys);
+    if (!nkeys) {
+        reply_status(c, "NOKEY");
+        goto done;
+    }
+    long long deadline = mstime() + o.timeout;
+    int fd = connect_with_timeout(c->argv[1].ptr, c->argv[2].ptr, deadline);
+    if (fd < 0) {
+        reply_error(c, "-IOERR error or timeout connecting to the client");
+        goto done;
+    }
+    char line[1024], err[1024] = "";
+    int io_error = write_all(fd, req->buf, req->len, mstime() + o.timeout) < 0 ? 1 : 0;
+    int preamble = o.password ? 2 : 1;
+    for (int i = 0; !io_error && i < preamble; i++) {
+        if (read_line(fd, line, sizeof(line), mstime() + o.timeout) < 0)
+            io_error = 2;
+        else if (line[0] == '-' && !err[0])
+            snprintf(err, sizeof(err), "%s", line + 1);
+    }
+    for (int j = 0; !io_error && j < nkeys; j++) {
+        if (read_line(fd, line, sizeof(line), mstime() + o.timeout) < 0) {
+            io_error = 2;
+            break;
+        }
+        if (line[0] == '-' && !err[0]) snprintf(err, sizeof(err), "%s", line + 1);
+        if (err[0] || o.copy) continue;
+        /* Acknowledged: the key lives on the target now. */
+        if (db_delete(c->db, keys[j]->ptr, keys[j]->len)) {
+            signal_modified_key(c, c->db, keys[j]->ptr, keys[j]->len);
+            notify_keyspace_event(NOTIFY_GENERIC, "del", keys[j]->ptr, keys[j]->len, c->db->id);
+            server.dirty++;
+        }
+    }
+    close(fd);
+    if (err[0])
+        reply_errorf(c, "Target instance replied with error: %s", err);
+    else if (io_error)
+        reply_errorf(c, "-IOERR error or timeout %s to target instance", io_error == 1 ? "writing" : "reading");
+    else
+        reply_ok(c);
+done:
+    kstr_free(req);
+    kfree(keys);
+}

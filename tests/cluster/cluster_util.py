@@ -1,0 +1,110 @@
+"""Clusters of Keel and redis-server nodes on loopback ports, for the tests of tests/cluster/.
+
+A cluster node needs two ports: its client port P and its bus port P + 10000, both free, so
+ports are drawn from [20000, 55000) until both bind. Every node is a helpers.Server, so the
+atexit hook and Server.stop() (sanitizer check included) apply; Cluster.stop() stops them all.
+"""
+
+import random
+import subprocess
+
+from helpers import ORACLE_SERVER, Server, port_is_free, redis_cli_binary, wait_until
+
+NODE_TIMEOUT_MS = 2000
+
+
+def cluster_port():
+    """A client port whose bus port (+10000) is free too."""
+    for _ in range(1000):
+        port = random.randrange(20000, 55000)
+        if port_is_free(port) and port_is_free(port + 10000):
+            return port
+    raise RuntimeError("no free port pair for a cluster node")
+
+
+def start_node(binary, name, extra=()):
+    args = ["--cluster-enabled", "yes", "--cluster-node-timeout", str(NODE_TIMEOUT_MS)] + list(extra)
+    last = None
+    for _ in range(3):
+        node = Server(binary, args, name=name, port=cluster_port())
+        try:
+            return node.start()
+        except Exception as e:   # a port taken between the check and bind(): draw again
+            last = e
+            node.cleanup()
+    raise last
+
+
+def cli(*args, timeout=120, stdin=None):
+    proc = subprocess.run([redis_cli_binary()] + [str(a) for a in args], capture_output=True,
+                          timeout=timeout, input=stdin, text=True)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+class Cluster:
+    """Nodes of the given binaries, all primaries once create() ran."""
+
+    def __init__(self, binaries):
+        self.nodes = []
+        try:
+            for i, binary in enumerate(binaries):
+                kind = "redis" if binary == ORACLE_SERVER else "keel"
+                self.nodes.append(start_node(binary, "cluster-%s-%d" % (kind, i)))
+        except BaseException:
+            self.stop(check=False)
+            raise
+
+    def addr(self, node):
+        return "%s:%d" % (node.host, node.port)
+
+    def create(self):
+        code, out = cli("--cluster", "create", *[self.addr(n) for n in self.nodes], "--cluster-yes")
+        assert code == 0, out
+        self.wait_converged()
+        return out
+
+    def wait_converged(self, timeout=60):
+        """Every node knows every node, sees state ok, and all agree on the slot owners."""
+        def converged():
+            views = set()
+            for n in self.nodes:
+                c = n.client()
+                info = c.execute_command("CLUSTER", "INFO").decode()
+                if "cluster_state:ok" not in info:
+                    return False
+                lines = c.execute_command("CLUSTER", "NODES").decode().splitlines()
+                if len(lines) != len(self.nodes) or any("handshake" in l or "fail" in l for l in lines):
+                    return False
+                views.add(frozenset((l.split()[0], tuple(l.split()[8:])) for l in lines))
+            return len(views) == 1
+        wait_until(converged, timeout, interval=0.1, what="cluster convergence")
+
+    def check(self, node=None):
+        code, out = cli("--cluster", "check", self.addr(node or self.nodes[0]))
+        return code, out
+
+    def node_id(self, node):
+        return node.client().execute_command("CLUSTER", "MYID").decode()
+
+    def flags_seen_by(self, observer, target_id):
+        for line in observer.client().execute_command("CLUSTER", "NODES").decode().splitlines():
+            fields = line.split()
+            if fields[0] == target_id:
+                return fields[2].split(",")
+        return None
+
+    def redis_cluster(self):
+        from redis.cluster import ClusterNode, RedisCluster
+        n = self.nodes[0]
+        return RedisCluster(startup_nodes=[ClusterNode(n.host, n.port)], socket_timeout=30)
+
+    def stop(self, check=True):
+        errors = []
+        for n in self.nodes:
+            try:
+                n.stop(check=check)
+            except Exception as e:
+                errors.append(e)
+            n.cleanup()
+        if errors:
+            raise errors[0]
