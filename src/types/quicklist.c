@@ -505,6 +505,6 @@ int ql_verify(const quicklist *ql) {
     }
     if (ql->tail != prev) QL_FAIL("tail pointer is not the last node");
     if (count != ql->count) QL_FAIL("count %lu, nodes hold %lu", ql->count, count);
-    if (len != ql->len) QL_FAIL("len %lu, %lu nodes linked", ql->len, len);
+    if (len != ql->len) QL_FAIL("len %lu, %lu nodes linked", (unsigned long)ql->len, len);
     return 1;
 }

@@ -40,10 +40,10 @@ typedef struct qlNode qlNode;
 typedef struct quicklist {
     qlNode *head, *tail;
     unsigned long count;   /* elements */
-    unsigned long len;     /* nodes */
-    int fill;              /* list-max-listpack-size at creation, clamped to -5..32767 */
-    int depth;             /* list-compress-depth at creation, clamped to 0..65535 */
-} quicklist;
+    uint32_t len;          /* nodes (a 2^32-node list would need over 128 GB of nodes) */
+    int16_t fill;          /* list-max-listpack-size at creation, clamped to -5..32767 */
+    uint16_t depth;        /* list-compress-depth at creation, clamped to 0..65535 */
+} quicklist;               /* 32 bytes: one jemalloc size class below 40 */
 
 /* ---- Lifetime ---------------------------------------------------------------------------- */
 
