@@ -308,6 +308,11 @@ struct keelServer {
     int list_max_listpack_size, list_compress_depth;
     long long stream_node_max_bytes, stream_node_max_entries;
     long long busy_reply_threshold;
+    int active_defrag;          /* activedefrag and its limits (src/server.c, docs/defrag.md) */
+    long long active_defrag_ignore_bytes;
+    int active_defrag_threshold_lower, active_defrag_threshold_upper;
+    int active_defrag_cycle_min, active_defrag_cycle_max;
+    long long active_defrag_max_scan_fields;
     /* RDB snapshots (src/persist/): save points as text ("" = none), dbfilename relative to dir */
     char *save_params;
     char *dbfilename;

@@ -267,6 +267,22 @@ void ql_free(quicklist *ql) {
     kfree(ql);
 }
 
+quicklist *ql_defrag(quicklist *ql, void *(*move)(void *block)) {
+    quicklist *moved = move(ql);
+    if (moved) ql = moved;
+    for (qlNode *n = ql->head; n; n = n->next) {
+        qlNode *m = move(n);
+        if (m) {
+            n = m;
+            *(n->prev ? &n->prev->next : &ql->head) = n;
+            *(n->next ? &n->next->prev : &ql->tail) = n;
+        }
+        unsigned char *data = move(n->data);
+        if (data) n->data = data;
+    }
+    return ql;
+}
+
 static size_t data_bytes(const qlNode *n) {
     return n->compressed ? BLOCK_HDR + block_size(n->data) : n->sz;
 }

@@ -57,6 +57,11 @@ static inline unsigned long ql_count(const quicklist *ql) {
     return ql->count;
 }
 
+/* Offers the struct, every node and every node's data to `move` (active defrag), which
+ * returns a block's new address or NULL to leave it; returns the list's (possibly new) address.
+ * No iterator may be live. */
+quicklist *ql_defrag(quicklist *ql, void *(*move)(void *block));
+
 /* ---- Ends -------------------------------------------------------------------------------- */
 
 /* Adds an element at the head or tail (stored as an integer when canonical). */
