@@ -219,6 +219,7 @@ void memory_stats_command(client *c) {
 }
 
 #define DOCTOR_MIN_MEMORY (5 * 1024 * 1024)
+#define DOCTOR_MIN_FRAG_BYTES (10 * 1024 * 1024)
 
 /* MEMORY DOCTOR: Redis's report texts for the "nothing to say" cases, and for an instance
  * with issues a list of the ones Keel can measure. */
@@ -242,6 +243,15 @@ void memory_doctor_command(client *c) {
         if (ratio(m.rss, m.used) > 1.4) {
             list = kstr_catfmt(list, " * High total RSS: the process resident set is %.2f times the memory "
                                      "allocated for data.\n\n", ratio(m.rss, m.used));
+            issues++;
+        }
+        /* Redis's test and text: what active defrag is for. */
+        if (ratio(m.active, m.allocated) > 1.1 && m.active > m.allocated + DOCTOR_MIN_FRAG_BYTES) {
+            list = kstr_catc(list, " * High allocator fragmentation: This instance has an allocator external "
+                                   "fragmentation greater than 1.1. This problem is usually due either to a large "
+                                   "peak memory (check if there is a peak memory entry above in the report) or may "
+                                   "result from a workload that causes the allocator to fragment memory a lot. You "
+                                   "can try enabling 'activedefrag' config option.\n\n");
             issues++;
         }
         if (server.nclients && m.clients_normal / (size_t)server.nclients > 200 * 1024) {

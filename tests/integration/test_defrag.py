@@ -138,6 +138,29 @@ def test_defrag_brings_fragmentation_down_and_keeps_the_data(start_server):
 
 
 @pytest.mark.keel_only
+def test_memory_doctor_advises_defrag_until_it_is_done(start_server):
+    c = start_server(["--hz", "100"]).client()
+    rnd = random.Random(3)
+    n = 150000
+    for base in range(0, n, 10000):
+        p = c.pipeline(transaction=False)
+        for i in range(base, base + 10000):
+            p.set(b"k:%d" % i, b"v" * 150)
+        p.execute()
+    _delete_fraction(c, [b"k:%d" % i for i in range(n)], 0.7, rnd)
+    advice = "High allocator fragmentation"
+    if not _jemalloc(c):   # the C library's allocator reports no fragmentation of its own
+        assert advice not in c.execute_command("MEMORY", "DOCTOR").decode()
+        return
+    assert advice in c.execute_command("MEMORY", "DOCTOR").decode()
+    c.config_set("active-defrag-ignore-bytes", "1")
+    c.config_set("activedefrag", "yes")
+    wait_until(lambda: advice not in c.execute_command("MEMORY", "DOCTOR").decode(), 30, interval=0.2,
+               what="MEMORY DOCTOR without the fragmentation advice")
+    assert c.dbsize() == n - int(n * 0.7)
+
+
+@pytest.mark.keel_only
 def test_defrag_toggled_while_the_keyspace_churns(start_server, tmp_path):
     """Defrag on and off at random (running all the time when on: no threshold) amid writes
     with short TTLs, eviction, FLUSHDB/FLUSHALL ASYNC, SWAPDB, SCAN and BGSAVE."""
