@@ -135,6 +135,7 @@ static long long defrag_tick(eventLoop *el, long long id, void *data) {
         defrag_stats.running = cpu;
     }
     long long spent = (long long)(monotonic_us() - start);
+    latency_sample("active-defrag-cycle", spent / 1000);   /* Redis's latency monitor event */
     int cpu = defrag_stats.running;
     return (spent * (100 - cpu) / cpu + 999) / 1000;
 }

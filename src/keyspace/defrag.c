@@ -102,10 +102,8 @@ static void move_value(kdb *db, kobj *o, long long max_fields) {
     case ENC_INTSET:
         n = move(obj_ptr(o));
         break;
-    case ENC_QUICKLIST:
-        p = obj_ptr(o);
-        n = ql_defrag(p, move);
-        if (n == p) n = NULL;
+    case ENC_QUICKLIST:   /* the struct is inside the entry, which moves below */
+        ql_defrag(obj_ptr(o), move);
         break;
     case ENC_HT:
         p = obj_ptr(o);

@@ -3,8 +3,8 @@
  * (src/server.c, from the activedefrag settings); this module only walks, in bounded steps.
  *
  * What moves: the databases' tables (struct, directory, segments of bucket heads) and TTL
- * arrays, every keyspace entry (kobj), raw strings, listpacks, intsets, quicklists (struct,
- * nodes, node data), and hash and set tables with their entries. Sorted sets in the skiplist
+ * arrays, every keyspace entry (kobj), raw strings, listpacks, intsets, quicklists (nodes and
+ * node data; the struct is in the entry), and hash and set tables with their entries. Sorted sets in the skiplist
  * encoding and streams keep their internal nodes (only their entry moves).
  *
  * Invariant that makes moving safe: between two event-loop callbacks nothing but the keyspace

@@ -43,24 +43,26 @@ typedef struct quicklist {
     uint32_t len;          /* nodes (a 2^32-node list would need over 128 GB of nodes) */
     int16_t fill;          /* list-max-listpack-size at creation, clamped to -5..32767 */
     uint16_t depth;        /* list-compress-depth at creation, clamped to 0..65535 */
-} quicklist;               /* 32 bytes: one jemalloc size class below 40 */
+} quicklist;               /* 32 bytes, kept inside the list's keyspace entry */
 
 /* ---- Lifetime ---------------------------------------------------------------------------- */
 
-quicklist *ql_new(int fill, int depth);
-void ql_free(quicklist *ql);
-quicklist *ql_dup(const quicklist *ql);
-/* Bytes allocated for the list: struct, nodes and their (compressed) listpacks. O(nodes). */
+/* The struct is the caller's (a list keeps it inside its keyspace entry, keyspace/object.h):
+ * these set it up as an empty list, free its nodes, or make it a deep copy of src. Nothing
+ * points at the struct (nodes have no link back to it), so it may be moved with memcpy. */
+void ql_init(quicklist *ql, int fill, int depth);
+void ql_release(quicklist *ql);
+void ql_copy(quicklist *dst, const quicklist *src);
+/* Bytes allocated for the list's nodes and their (compressed) listpacks. O(nodes). */
 size_t ql_memory(const quicklist *ql);
 
 static inline unsigned long ql_count(const quicklist *ql) {
     return ql->count;
 }
 
-/* Offers the struct, every node and every node's data to `move` (active defrag), which
- * returns a block's new address or NULL to leave it; returns the list's (possibly new) address.
- * No iterator may be live. */
-quicklist *ql_defrag(quicklist *ql, void *(*move)(void *block));
+/* Offers every node and every node's data to `move` (active defrag), which returns a block's
+ * new address or NULL to leave it. No iterator may be live. */
+void ql_defrag(quicklist *ql, void *(*move)(void *block));
 
 /* ---- Ends -------------------------------------------------------------------------------- */
 
