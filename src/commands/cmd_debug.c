@@ -8,6 +8,7 @@
  * used unless maxmemory is set with an LRU/LFU policy) as 2147483647; Keel reports the same
  * for the values Redis would share, and 1 otherwise. OBJECT IDLETIME and FREQ read the access
  * data keyspace/evict.c keeps in the entry's lru field. */
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -501,6 +502,39 @@ static void debug_help(client *c) {
     reply_help(c, help);
 }
 
+#ifdef KEEL_JEMALLOC
+/* DEBUG MALLCTL <name> [<value>]: reads (and writes) an integer mallctl as redis-server 7.0.15
+ * does: the width is not known, so it starts at 8 bytes and halves the width jemalloc leaves in
+ * the length after each EINVAL (which is why a 4-byte or boolean name ends in "Invalid
+ * argument" there too); a write-only name (EPERM on the read) is just written, replying +OK. */
+static void debug_mallctl(client *c) {
+    const char *name = c->argv[2].ptr;
+    int64_t old = 0, val = 0;
+    int write = c->argc > 3;
+    if (write) {
+        long long ll;
+        if (!arg_ll_or_reply(c, &c->argv[3], &ll, NULL)) return;
+        val = ll;
+    }
+    for (size_t sz = sizeof(old); sz > 0; sz /= 2) {
+        int ret = mallctl(name, &old, &sz, write ? &val : NULL, write ? sz : 0);
+        if (ret == 0) {
+            reply_integer(c, old);
+            return;
+        }
+        if (ret == EPERM && write && (ret = mallctl(name, NULL, NULL, &val, sz)) == 0) {
+            reply_ok(c);
+            return;
+        }
+        if (ret != EINVAL) {
+            reply_errorf(c, "%s", strerror(ret));
+            return;
+        }
+    }
+    reply_errorf(c, "%s", strerror(EINVAL));
+}
+#endif
+
 void debug_command(client *c) {
     if (!debug_allowed(c)) {
         reply_error(c, "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
@@ -531,6 +565,10 @@ void debug_command(client *c) {
         reply_ok(c);
     } else if (argc >= 2 && arg_is(sub->ptr, sub->len, "reload")) {
         debug_reload(c);
+#ifdef KEEL_JEMALLOC
+    } else if ((argc == 3 || argc == 4) && arg_is(sub->ptr, sub->len, "mallctl")) {
+        debug_mallctl(c);
+#endif
     } else {
         reply_subcommand_syntax_error(c);
     }

@@ -14,8 +14,9 @@ import random
 import time
 
 import pytest
+from redis.exceptions import ResponseError
 
-from helpers import long_mode, wait_until
+from helpers import ORACLE_SERVER, long_mode, wait_until
 
 LONG = long_mode()
 
@@ -85,6 +86,27 @@ def test_activedefrag_settings(start_server):
         assert s[field] == 0
     # Nothing to defragment in an empty server: the walk does not start.
     assert _info(c, "memory")["active_defrag_running"] == 0
+
+
+def test_debug_mallctl_as_redis(start_server):
+    """DEBUG MALLCTL (the suite's defrag tests read arenas.page with it) against redis-server;
+    the C library build has no jemalloc to ask and refuses the subcommand."""
+    keel = start_server(["--enable-debug-command", "yes"]).client()
+    redis = start_server(["--enable-debug-command", "yes"], binary=ORACLE_SERVER).client()
+    cases = [["arenas.page"], ["opt.narenas"], ["nonexistent.name"], ["arenas.page", "1"],
+             ["arenas.page", "x"], ["thread.tcache.flush", "1"], ["background_thread"]]
+    if not _jemalloc(keel):
+        with pytest.raises(ResponseError, match="unknown subcommand"):
+            keel.execute_command("DEBUG", "MALLCTL", "arenas.page")
+        return
+    for args in cases:
+        replies = []
+        for c in (keel, redis):
+            try:
+                replies.append(c.execute_command("DEBUG", "MALLCTL", *args))
+            except ResponseError as e:
+                replies.append("error: %s" % e)
+        assert replies[0] == replies[1], (args, replies)
 
 
 @pytest.mark.keel_only
