@@ -461,6 +461,45 @@ TEST(list_api_for_sort) {
     obj_free(o);
 }
 
+/* ---------------------------------------------------------------- the struct inside the entry */
+
+static int list_is(const kobj *o, const char *expect) {
+    collected c = {{0}, 0};
+    list_for_range(o, 0, (long)list_length(o), 0, collect, &c);
+    return strcmp(c.text, expect) == 0 && ql_verify(obj_ptr(o));
+}
+
+TEST(inline_struct_survives_entry_moves) {
+    server.list_max_listpack_size = 2;
+    server.list_compress_depth = 0;
+    const char *keys[] = {"k", "key-of-7", "a-key-of-eleven-b", "a-longer-key-name-of-thirty-one"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        kobj *o = list_new_object(keys[i], strlen(keys[i]));
+        CHECK(((uintptr_t)obj_ptr(o) & 7) == 0);
+        for (int j = 0; j < 5; j++) list_append(o, "elem", 4);
+        list_append(o, "12", 2);
+        o = obj_with_expire_area(o, 1);             /* the TTL area shifts key and struct */
+        obj_set_expire_inplace(o, 123456789);
+        CHECK(((uintptr_t)obj_ptr(o) & 7) == 0);
+        CHECK(obj_expire(o) == 123456789 && obj_keylen(o) == strlen(keys[i]));
+        CHECK(memcmp(obj_key(o), keys[i], strlen(keys[i])) == 0);
+        CHECK(list_is(o, "elem,elem,elem,elem,elem,12,"));
+        list_append(o, "x", 1);                     /* the moved struct still owns its nodes */
+        o = obj_with_expire_area(o, 0);
+        CHECK(((uintptr_t)obj_ptr(o) & 7) == 0 && obj_expire(o) == OBJ_NO_EXPIRE);
+        CHECK(list_is(o, "elem,elem,elem,elem,elem,12,x,"));
+        kobj *copy = obj_dup(o, "copy", 4);         /* COPY: a deep copy of the nodes */
+        list_append(copy, "y", 1);
+        CHECK(list_is(o, "elem,elem,elem,elem,elem,12,x,"));
+        CHECK(list_is(copy, "elem,elem,elem,elem,elem,12,x,y,"));
+        o = obj_rekey(o, "renamed", 7);              /* RENAME: the same nodes, a new entry */
+        CHECK(list_is(o, "elem,elem,elem,elem,elem,12,x,"));
+        CHECK(obj_memory(o) == kmalloc_size(o) + ql_memory(obj_ptr(o)));
+        obj_free(copy);
+        obj_free(o);
+    }
+}
+
 int main(void) {
     RUN(lzf_roundtrips);
     RUN(lzf_compresses_repetitive_data);
@@ -472,5 +511,6 @@ int main(void) {
     RUN(memory_accounting);
     RUN(list_api_for_sort);
     RUN(defrag_moves_struct_nodes_and_data);
+    RUN(inline_struct_survives_entry_moves);
     return unit_report();
 }
