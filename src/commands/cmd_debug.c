@@ -533,6 +533,32 @@ static void debug_mallctl(client *c) {
     }
     reply_errorf(c, "%s", strerror(EINVAL));
 }
+
+/* DEBUG MALLCTL-STR <name> [<value>|VOID]: a string mallctl, as redis-server: the current value
+ * is read first (EPERM is tolerated when writing: write-only names such as
+ * thread.tcache.flush); VOID writes nothing but triggers the name. Replies the old value when it
+ * could be read, else the write's error, else +OK. */
+static void debug_mallctl_str(client *c) {
+    const char *name = c->argv[2].ptr;
+    const char *old = NULL;
+    size_t sz = sizeof(old);
+    int rret = mallctl(name, &old, &sz, NULL, 0), wret = 0;
+    if (rret && !(rret == EPERM && c->argc > 3)) {
+        reply_errorf(c, "%s", strerror(rret));
+        return;
+    }
+    if (c->argc > 3) {
+        const char *val = c->argv[3].ptr;
+        int trigger = strcmp(val, "VOID") == 0;
+        wret = mallctl(name, NULL, NULL, trigger ? NULL : (void *)&val, trigger ? 0 : sz);
+    }
+    if (!rret)
+        reply_bulk(c, old, strlen(old));
+    else if (wret)
+        reply_errorf(c, "%s", strerror(wret));
+    else
+        reply_ok(c);
+}
 #endif
 
 void debug_command(client *c) {
@@ -568,6 +594,8 @@ void debug_command(client *c) {
 #ifdef KEEL_JEMALLOC
     } else if ((argc == 3 || argc == 4) && arg_is(sub->ptr, sub->len, "mallctl")) {
         debug_mallctl(c);
+    } else if ((argc == 3 || argc == 4) && arg_is(sub->ptr, sub->len, "mallctl-str")) {
+        debug_mallctl_str(c);
 #endif
     } else {
         reply_subcommand_syntax_error(c);

@@ -89,12 +89,15 @@ def test_activedefrag_settings(start_server):
 
 
 def test_debug_mallctl_as_redis(start_server):
-    """DEBUG MALLCTL (the suite's defrag tests read arenas.page with it) against redis-server;
+    """DEBUG MALLCTL and MALLCTL-STR (the suite's defrag tests use them) against redis-server;
     the C library build has no jemalloc to ask and refuses the subcommand."""
     keel = start_server(["--enable-debug-command", "yes"]).client()
     redis = start_server(["--enable-debug-command", "yes"], binary=ORACLE_SERVER).client()
-    cases = [["arenas.page"], ["opt.narenas"], ["nonexistent.name"], ["arenas.page", "1"],
-             ["arenas.page", "x"], ["thread.tcache.flush", "1"], ["background_thread"]]
+    cases = [["MALLCTL", "arenas.page"], ["MALLCTL", "opt.narenas"], ["MALLCTL", "nonexistent.name"],
+             ["MALLCTL", "arenas.page", "1"], ["MALLCTL", "arenas.page", "x"],
+             ["MALLCTL", "thread.tcache.flush", "1"], ["MALLCTL", "background_thread"],
+             ["MALLCTL-STR", "opt.metadata_thp"], ["MALLCTL-STR", "thread.tcache.flush", "VOID"],
+             ["MALLCTL-STR", "nonexistent.name"], ["MALLCTL-STR", "opt.metadata_thp", "x"]]
     if not _jemalloc(keel):
         with pytest.raises(ResponseError, match="unknown subcommand"):
             keel.execute_command("DEBUG", "MALLCTL", "arenas.page")
@@ -103,7 +106,7 @@ def test_debug_mallctl_as_redis(start_server):
         replies = []
         for c in (keel, redis):
             try:
-                replies.append(c.execute_command("DEBUG", "MALLCTL", *args))
+                replies.append(c.execute_command("DEBUG", *args))
             except ResponseError as e:
                 replies.append("error: %s" % e)
         assert replies[0] == replies[1], (args, replies)
