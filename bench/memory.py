@@ -170,12 +170,18 @@ def main():
 
     all_ds = datasets(args.keys, args.scale)
     names = list(all_ds) if args.datasets == "all" else [s.strip() for s in args.datasets.split(",") if s.strip()]
+    return run(all_ds, names, args.rounds)
+
+
+def run(all_ds, names, rounds):
+    """Measures the named datasets of all_ds (name -> Dataset) on both servers, prints the table
+    and the RESULT lines; returns the exit status.  bench/memory_items.py runs its own datasets."""
     for n in names:
         if n not in all_ds:
             sys.exit("unknown dataset %r (have: %s)" % (n, ", ".join(all_ds)))
 
     keel, redis, tmp = B.begin("memory: bytes per item after loading each dataset into a fresh server, %d rounds "
-                               "(keel, redis interleaved)" % args.rounds, "keel-mem.")
+                               "(keel, redis interleaved)" % rounds, "keel-mem.")
 
     rows = []
     any_fatal = False
@@ -188,7 +194,7 @@ def main():
             n, ds.items, ds.unit, os.path.getsize(path) / 1e6, time.monotonic() - t))
         sys.stdout.flush()
         runs = {"keel": [], "redis": []}
-        for rnd in range(args.rounds):
+        for rnd in range(rounds):
             for name, binary in (("keel", keel), ("redis", redis)):
                 if runs[name] and "error" in runs[name][0]:
                     continue  # a server that rejects the dataset will reject it every round

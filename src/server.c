@@ -16,6 +16,7 @@
 #include "core/slowlog.h"
 #include "core/tracking.h"
 #include "keyspace/db.h"
+#include "keyspace/defrag.h"
 #include "keyspace/evict.h"
 #include "keyspace/expire.h"
 #include "keyspace/lazyfree.h"
@@ -93,6 +94,81 @@ static void expire_cycle(int fast) {
     latency_sample("expire-cycle", (long long)(monotonic_us() - start) / 1000);
 }
 
+/* ---- Active defragmentation (docs/defrag.md) ------------------------------------------------
+ * The cron decides whether the allocator's fragmentation calls for the walk and how much CPU
+ * it gets (as Redis's computeDefragCycles): it runs while activedefrag is on and fragmentation
+ * is at least active-defrag-threshold-lower percent and active-defrag-ignore-bytes; its share
+ * goes from active-defrag-cycle-min to -max as fragmentation goes from threshold-lower to
+ * -upper, and only rises during a run. The timer runs the walk in slices of DEFRAG_SLICE_US,
+ * spaced so that they take that share of the time: no slice ever holds the loop longer. At the
+ * end of a pass the figures are read afresh: the walk stops or starts another pass. */
+
+#define DEFRAG_SLICE_US 1000
+
+/* The CPU percent fragmentation calls for now, 0 for none. Under the C library's allocator
+ * (sanitizer builds) RSS over used memory stands in for jemalloc's active over allocated. */
+static int defrag_cpu_wanted(int fresh) {
+    if (!server.active_defrag) return 0;
+    memOverview m;
+    memory_overview(&m, fresh);
+#ifdef KEEL_JEMALLOC
+    size_t active = m.active, allocated = m.allocated;
+#else
+    size_t active = m.rss, allocated = m.used;
+#endif
+    if (allocated == 0 || active <= allocated) return 0;
+    double pct = ((double)active / (double)allocated - 1) * 100;
+    long long bytes = (long long)(active - allocated);
+    int lower = server.active_defrag_threshold_lower, upper = server.active_defrag_threshold_upper;
+    int cmin = server.active_defrag_cycle_min, cmax = server.active_defrag_cycle_max;
+    if (pct < lower || bytes < server.active_defrag_ignore_bytes) return 0;
+    double cpu = upper > lower ? cmin + (pct - lower) * (cmax - cmin) / (upper - lower) : cmax;
+    if (cpu < cmin) cpu = cmin;
+    if (cpu > cmax) cpu = cmax;
+    return (int)cpu;
+}
+
+static void defrag_stop(void) {
+    defrag_stats.total_us += (long long)(monotonic_us() - defrag_stats.run_start_us);
+    defrag_stats.running = 0;
+    defrag_restart();
+}
+
+static long long defrag_tick(eventLoop *el, long long id, void *data) {
+    (void)el;
+    (void)id;
+    (void)data;
+    if (!defrag_stats.running) return EL_NOMORE;
+    if (!server.active_defrag) {
+        defrag_stop();
+        return EL_NOMORE;
+    }
+    uint64_t start = monotonic_us();
+    if (defrag_step(DEFRAG_SLICE_US, server.active_defrag_max_scan_fields)) {
+        int cpu = defrag_cpu_wanted(1);
+        if (!cpu) {
+            defrag_stop();
+            return EL_NOMORE;
+        }
+        defrag_stats.running = cpu;
+    }
+    long long spent = (long long)(monotonic_us() - start);
+    latency_sample("active-defrag-cycle", spent / 1000);   /* Redis's latency monitor event */
+    int cpu = defrag_stats.running;
+    return (spent * (100 - cpu) / cpu + 999) / 1000;
+}
+
+static void defrag_cron(void) {
+    int cpu = defrag_cpu_wanted(0);
+    if (defrag_stats.running) {
+        if (cpu > defrag_stats.running) defrag_stats.running = cpu;
+    } else if (cpu) {
+        defrag_stats.running = cpu;
+        defrag_stats.run_start_us = monotonic_us();
+        el_add_timer(server.el, 0, defrag_tick, NULL);
+    }
+}
+
 static long long server_cron(eventLoop *el, long long id, void *data) {
     (void)el;
     (void)id;
@@ -109,6 +185,7 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
     if (server.maxmemory) evict_to_fit();
     persist_cron();
     aof_cron();
+    defrag_cron();
     if (server.shutdown_asap && server_prepare_shutdown(server.shutdown_nosave) == 0) {
         server_shutdown();
         exit(0);

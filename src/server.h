@@ -325,6 +325,11 @@ struct keelServer {
     long long stream_node_max_bytes, stream_node_max_entries;
     long long busy_reply_threshold;
     long long tracking_table_max_keys;   /* core/tracking.c forgets random keys past it (0: no limit) */
+    int active_defrag;          /* activedefrag and its limits (src/server.c, docs/defrag.md) */
+    long long active_defrag_ignore_bytes;
+    int active_defrag_threshold_lower, active_defrag_threshold_upper;
+    int active_defrag_cycle_min, active_defrag_cycle_max;
+    long long active_defrag_max_scan_fields;
     /* RDB snapshots (src/persist/): save points as text ("" = none), dbfilename relative to dir */
     char *save_params;
     char *dbfilename;

@@ -8,6 +8,7 @@
  * used unless maxmemory is set with an LRU/LFU policy) as 2147483647; Keel reports the same
  * for the values Redis would share, and 1 otherwise. OBJECT IDLETIME and FREQ read the access
  * data keyspace/evict.c keeps in the entry's lru field. */
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,6 +222,7 @@ void memory_stats_command(client *c) {
 }
 
 #define DOCTOR_MIN_MEMORY (5 * 1024 * 1024)
+#define DOCTOR_MIN_FRAG_BYTES (10 * 1024 * 1024)
 
 /* MEMORY DOCTOR: Redis's report texts for the "nothing to say" cases, and for an instance
  * with issues a list of the ones Keel can measure. */
@@ -244,6 +246,15 @@ void memory_doctor_command(client *c) {
         if (ratio(m.rss, m.used) > 1.4) {
             list = kstr_catfmt(list, " * High total RSS: the process resident set is %.2f times the memory "
                                      "allocated for data.\n\n", ratio(m.rss, m.used));
+            issues++;
+        }
+        /* Redis's test and text: what active defrag is for. */
+        if (ratio(m.active, m.allocated) > 1.1 && m.active > m.allocated + DOCTOR_MIN_FRAG_BYTES) {
+            list = kstr_catc(list, " * High allocator fragmentation: This instance has an allocator external "
+                                   "fragmentation greater than 1.1. This problem is usually due either to a large "
+                                   "peak memory (check if there is a peak memory entry above in the report) or may "
+                                   "result from a workload that causes the allocator to fragment memory a lot. You "
+                                   "can try enabling 'activedefrag' config option.\n\n");
             issues++;
         }
         if (server.nclients && m.clients_normal / (size_t)server.nclients > 200 * 1024) {
@@ -498,6 +509,65 @@ static void debug_help(client *c) {
     reply_help(c, help);
 }
 
+#ifdef KEEL_JEMALLOC
+/* DEBUG MALLCTL <name> [<value>]: reads (and writes) an integer mallctl as redis-server 7.0.15
+ * does: the width is not known, so it starts at 8 bytes and halves the width jemalloc leaves in
+ * the length after each EINVAL (which is why a 4-byte or boolean name ends in "Invalid
+ * argument" there too); a write-only name (EPERM on the read) is just written, replying +OK. */
+static void debug_mallctl(client *c) {
+    const char *name = c->argv[2].ptr;
+    int64_t old = 0, val = 0;
+    int write = c->argc > 3;
+    if (write) {
+        long long ll;
+        if (!arg_ll_or_reply(c, &c->argv[3], &ll, NULL)) return;
+        val = ll;
+    }
+    for (size_t sz = sizeof(old); sz > 0; sz /= 2) {
+        int ret = mallctl(name, &old, &sz, write ? &val : NULL, write ? sz : 0);
+        if (ret == 0) {
+            reply_integer(c, old);
+            return;
+        }
+        if (ret == EPERM && write && (ret = mallctl(name, NULL, NULL, &val, sz)) == 0) {
+            reply_ok(c);
+            return;
+        }
+        if (ret != EINVAL) {
+            reply_errorf(c, "%s", strerror(ret));
+            return;
+        }
+    }
+    reply_errorf(c, "%s", strerror(EINVAL));
+}
+
+/* DEBUG MALLCTL-STR <name> [<value>|VOID]: a string mallctl, as redis-server: the current value
+ * is read first (EPERM is tolerated when writing: write-only names such as
+ * thread.tcache.flush); VOID writes nothing but triggers the name. Replies the old value when it
+ * could be read, else the write's error, else +OK. */
+static void debug_mallctl_str(client *c) {
+    const char *name = c->argv[2].ptr;
+    const char *old = NULL;
+    size_t sz = sizeof(old);
+    int rret = mallctl(name, &old, &sz, NULL, 0), wret = 0;
+    if (rret && !(rret == EPERM && c->argc > 3)) {
+        reply_errorf(c, "%s", strerror(rret));
+        return;
+    }
+    if (c->argc > 3) {
+        const char *val = c->argv[3].ptr;
+        int trigger = strcmp(val, "VOID") == 0;
+        wret = mallctl(name, NULL, NULL, trigger ? NULL : (void *)&val, trigger ? 0 : sz);
+    }
+    if (!rret)
+        reply_bulk(c, old, strlen(old));
+    else if (wret)
+        reply_errorf(c, "%s", strerror(wret));
+    else
+        reply_ok(c);
+}
+#endif
+
 void debug_command(client *c) {
     const karg *sub = &c->argv[1];
     int argc = c->argc;
@@ -544,6 +614,12 @@ void debug_command(client *c) {
         if (!arg_ll_or_reply(c, &c->argv[2], &type, NULL)) return;
         cluster.drop_packet_filter = type;
         reply_ok(c);
+#ifdef KEEL_JEMALLOC
+    } else if ((argc == 3 || argc == 4) && arg_is(sub->ptr, sub->len, "mallctl")) {
+        debug_mallctl(c);
+    } else if ((argc == 3 || argc == 4) && arg_is(sub->ptr, sub->len, "mallctl-str")) {
+        debug_mallctl_str(c);
+#endif
     } else {
         reply_subcommand_syntax_error(c);
     }

@@ -30,6 +30,7 @@
 #include "core/blocking.h"
 #include "core/latency.h"
 #include "keyspace/db.h"
+#include "keyspace/defrag.h"
 #include "keyspace/evict.h"
 #include "keyspace/expire.h"
 #include "keyspace/lazyfree.h"
@@ -117,6 +118,8 @@ void info_reset_stats(void) {
     memset(metrics, 0, sizeof(metrics));
     lazyfree_reset_stats();   /* Redis's RESETSTAT zeroes lazyfreed_objects too */
     evict_reset_stats();      /* and the eviction exceeded time */
+    defrag_stats.hits = defrag_stats.misses = defrag_stats.key_hits = defrag_stats.key_misses = 0;
+    defrag_stats.total_us = 0;
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -271,7 +274,7 @@ static kstr *info_memory(kstr *s) {
     FIELD(s, "mem_clients_normal", "%zu", m.clients_normal);
     s = kstr_catc(s, "mem_cluster_links:0\r\nmem_aof_buffer:0\r\n");
     FIELD(s, "mem_allocator", "%s", mem_allocator_name());
-    s = kstr_catc(s, "active_defrag_running:0\r\n");
+    FIELD(s, "active_defrag_running", "%d", defrag_stats.running);
     FIELD(s, "lazyfree_pending_objects", "%zu", lazyfree_pending());
     FIELD(s, "lazyfreed_objects", "%zu", lazyfree_freed());
     return s;
@@ -314,9 +317,14 @@ static kstr *info_stats(kstr *s) {
     FIELD(s, "pubsub_patterns", "%lld", patterns);
     FIELD(s, "pubsubshard_channels", "%lld", shard_channels);
     s = kstr_catc(s, "latest_fork_usec:0\r\n"
-                     "total_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\n"
-                     "active_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\n"
-                     "active_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\n");
+                     "total_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\n");
+    long long current_us = defrag_stats.running ? (long long)(monotonic_us() - defrag_stats.run_start_us) : 0;
+    FIELD(s, "active_defrag_hits", "%lld", defrag_stats.hits);
+    FIELD(s, "active_defrag_misses", "%lld", defrag_stats.misses);
+    FIELD(s, "active_defrag_key_hits", "%lld", defrag_stats.key_hits);
+    FIELD(s, "active_defrag_key_misses", "%lld", defrag_stats.key_misses);
+    FIELD(s, "total_active_defrag_time", "%lld", (defrag_stats.total_us + current_us) / 1000);
+    FIELD(s, "current_active_defrag_time", "%lld", current_us / 1000);
     FIELD(s, "tracking_total_keys", "%lld", tkeys);
     FIELD(s, "tracking_total_items", "%lld", titems);
     FIELD(s, "tracking_total_prefixes", "%lld", tprefixes);

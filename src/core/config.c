@@ -456,9 +456,10 @@ static int needs_feature(const configDef *d, const char **err) {
     return -1;
 }
 
-/* Redis's own refusal when its allocator can't defragment, as Debian's redis-server. */
+/* Redis's own refusal when the allocator can't defragment (a jemalloc that does not answer
+ * the utilization query): the text Debian's redis-server gives. */
 static int check_activedefrag(const configDef *d, const char **err) {
-    if (!*(int *)d->ptr) return 0;
+    if (!*(int *)d->ptr || mem_defrag_supported()) return 0;
     *err = "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified "
            "Jemalloc like the one shipped by default with the Redis source distribution";
     return -1;
@@ -571,13 +572,13 @@ static configDef configs[] = {
     config_row("lazyfree-lazy-user-del", NULL, T_BOOL, 0, &server.lazyfree_lazy_user_del, "no", NOLIM, NONE),
     config_row("lazyfree-lazy-user-flush", NULL, T_BOOL, 0, &server.lazyfree_lazy_user_flush, "no", NOLIM, NONE),
     config_row("activerehashing", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
-    config_row("activedefrag", NULL, T_BOOL, 0, NULL, "no", NOLIM, NULL, NULL, check_activedefrag),
-    config_row("active-defrag-ignore-bytes", NULL, T_MEM, 0, NULL, "100mb", 1, LLONG_MAX, NONE),
-    config_row("active-defrag-threshold-lower", NULL, T_INT, 0, NULL, "10", 0, 1000, NONE),
-    config_row("active-defrag-threshold-upper", NULL, T_INT, 0, NULL, "100", 0, 1000, NONE),
-    config_row("active-defrag-cycle-min", NULL, T_INT, 0, NULL, "1", 1, 99, NONE),
-    config_row("active-defrag-cycle-max", NULL, T_INT, 0, NULL, "25", 1, 99, NONE),
-    config_row("active-defrag-max-scan-fields", NULL, T_LL, 0, NULL, "1000", 1, LONG_MAX, NONE),
+    config_row("activedefrag", NULL, T_BOOL, 0, &server.active_defrag, "no", NOLIM, NULL, NULL, check_activedefrag),
+    config_row("active-defrag-ignore-bytes", NULL, T_MEM, 0, &server.active_defrag_ignore_bytes, "100mb", 1, LLONG_MAX, NONE),
+    config_row("active-defrag-threshold-lower", NULL, T_INT, 0, &server.active_defrag_threshold_lower, "10", 0, 1000, NONE),
+    config_row("active-defrag-threshold-upper", NULL, T_INT, 0, &server.active_defrag_threshold_upper, "100", 0, 1000, NONE),
+    config_row("active-defrag-cycle-min", NULL, T_INT, 0, &server.active_defrag_cycle_min, "1", 1, 99, NONE),
+    config_row("active-defrag-cycle-max", NULL, T_INT, 0, &server.active_defrag_cycle_max, "25", 1, 99, NONE),
+    config_row("active-defrag-max-scan-fields", NULL, T_LL, 0, &server.active_defrag_max_scan_fields, "1000", 1, LONG_MAX, NONE),
 
     /* Monitoring. */
     config_row("slowlog-log-slower-than", NULL, T_LL, 0, &server.slowlog_log_slower_than, "10000", -1, LLONG_MAX, NONE),

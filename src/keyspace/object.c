@@ -3,14 +3,28 @@
 
 #include <string.h>
 
+#include "types/quicklist.h"
 #include "types/types.h"
 #include "util/mem.h"
 #include "util/util.h"
 
 #define EXPIRE_AREA 12
 
+_Static_assert(sizeof(kobj) % 8 == 0, "data[] starts 8-byte aligned");
+
+/* Bytes of a value stored inline as a struct, 0 for the other encodings. */
+static size_t inline_size(int encoding) {
+    return encoding == ENC_QUICKLIST ? sizeof(quicklist) : 0;
+}
+
+/* Where the value starts in data[]: after the TTL area and the key, aligned for an inline struct. */
+static size_t offset_for(int has_expire, size_t klen, int encoding) {
+    size_t off = (has_expire ? EXPIRE_AREA : 0) + klen + 1;
+    return inline_size(encoding) ? (off + 7) & ~(size_t)7 : off;
+}
+
 static size_t value_offset(const kobj *o) {
-    return (o->has_expire ? EXPIRE_AREA : 0) + o->keylen + 1;
+    return offset_for(o->has_expire, o->keylen, o->encoding);
 }
 
 static char *value_at(kobj *o) {
@@ -22,12 +36,11 @@ static const char *cvalue_at(const kobj *o) {
 }
 
 /* Allocates an entry with room for `vbytes` of value and fills the header and key. */
-static kobj *alloc_entry(const char *key, size_t klen, int has_expire, size_t vbytes) {
-    size_t hdr = sizeof(kobj) + (has_expire ? EXPIRE_AREA : 0);
-    kobj *o = kmalloc(hdr + klen + 1 + vbytes);
+static kobj *alloc_entry(const char *key, size_t klen, int has_expire, int encoding, size_t vbytes) {
+    kobj *o = kmalloc(sizeof(kobj) + offset_for(has_expire, klen, encoding) + vbytes);
     o->link.next = NULL;
     o->type = OBJ_STRING;
-    o->encoding = ENC_RAW;
+    o->encoding = (uint32_t)encoding;
     o->lru = 0;
     o->keylen = (uint32_t)klen;
     o->has_expire = (uint32_t)(has_expire != 0);
@@ -46,21 +59,25 @@ static kobj *alloc_entry(const char *key, size_t klen, int has_expire, size_t vb
 
 static size_t value_bytes(const kobj *o) {
     if (o->encoding == ENC_EMBSTR) return 1 + (unsigned char)cvalue_at(o)[0] + 1;
-    return 8;
+    return inline_size(o->encoding) ? inline_size(o->encoding) : 8;
 }
 
 kobj *obj_new_int(const char *key, size_t klen, long long v) {
-    kobj *o = alloc_entry(key, klen, 0, 8);
-    o->encoding = ENC_INT;
+    kobj *o = alloc_entry(key, klen, 0, ENC_INT, 8);
     memcpy(value_at(o), &v, 8);
     return o;
 }
 
 kobj *obj_new_ptr(const char *key, size_t klen, int type, int encoding, void *ptr) {
-    kobj *o = alloc_entry(key, klen, 0, sizeof(void *));
+    kobj *o = alloc_entry(key, klen, 0, encoding, sizeof(void *));
     o->type = (uint32_t)type;
-    o->encoding = (uint32_t)encoding;
     memcpy(value_at(o), &ptr, sizeof(void *));
+    return o;
+}
+
+kobj *obj_new_inline(const char *key, size_t klen, int type, int encoding) {
+    kobj *o = alloc_entry(key, klen, 0, encoding, inline_size(encoding));
+    o->type = (uint32_t)type;
     return o;
 }
 
@@ -76,8 +93,7 @@ kobj *obj_new_string(const char *key, size_t klen, const char *val, size_t vlen)
 
 kobj *obj_new_string_noint(const char *key, size_t klen, const char *val, size_t vlen) {
     if (vlen <= OBJ_EMBSTR_MAX) {
-        kobj *o = alloc_entry(key, klen, 0, 1 + vlen + 1);
-        o->encoding = ENC_EMBSTR;
+        kobj *o = alloc_entry(key, klen, 0, ENC_EMBSTR, 1 + vlen + 1);
         char *v = value_at(o);
         v[0] = (char)vlen;
         memcpy(v + 1, val, vlen);
@@ -90,9 +106,8 @@ kobj *obj_new_string_noint(const char *key, size_t klen, const char *val, size_t
 /* Copies o's value area verbatim into a new entry for `key` (payload pointers are shared). */
 static kobj *clone_with_key(const kobj *o, const char *key, size_t klen) {
     size_t vb = value_bytes(o);
-    kobj *n = alloc_entry(key, klen, 0, vb);
+    kobj *n = alloc_entry(key, klen, 0, o->encoding, vb);
     n->type = o->type;
-    n->encoding = o->encoding;
     n->lru = o->lru;
     memcpy(value_at(n), cvalue_at(o), vb);
     return n;
@@ -109,6 +124,8 @@ kobj *obj_dup(const kobj *o, const char *key, size_t klen) {
     if (o->encoding == ENC_RAW && o->type == OBJ_STRING) {
         kstr *s = obj_ptr(o);
         obj_set_ptr(n, kstr_new(s->buf, s->len));
+    } else if (o->encoding == ENC_QUICKLIST) {
+        ql_copy(obj_ptr(n), obj_ptr(o));   /* n holds a shallow copy of the inline struct */
     } else if (o->type != OBJ_STRING) {
         obj_set_ptr(n, type_dup_payload(o));
     }
@@ -159,25 +176,30 @@ void obj_set_ttl_slot(kobj *o, uint32_t slot) {
 kobj *obj_with_expire_area(kobj *o, int has_expire) {
     has_expire = has_expire != 0;
     if ((int)o->has_expire == has_expire) return o;
-    size_t tail = o->keylen + 1 + value_bytes(o);
-    size_t hdr = sizeof(kobj);
+    /* The key moves by the TTL area, the value to its (maybe differently aligned) new offset;
+     * growing moves both right (value first), shrinking both left (key first). */
+    size_t klen1 = o->keylen + 1, vb = value_bytes(o);
+    size_t from = value_offset(o), to = offset_for(has_expire, o->keylen, o->encoding);
     if (has_expire) {
-        o = krealloc(o, hdr + EXPIRE_AREA + tail);
-        memmove(o->data + EXPIRE_AREA, o->data, tail);
+        o = krealloc(o, sizeof(kobj) + to + vb);
+        memmove(o->data + to, o->data + from, vb);
+        memmove(o->data + EXPIRE_AREA, o->data, klen1);
         o->has_expire = 1;
         long long none = OBJ_NO_EXPIRE;
         uint32_t slot = 0;
         memcpy(o->data, &none, 8);
         memcpy(o->data + 8, &slot, 4);
     } else {
-        memmove(o->data, o->data + EXPIRE_AREA, tail);
+        memmove(o->data, o->data + EXPIRE_AREA, klen1);
+        memmove(o->data + to, o->data + from, vb);
         o->has_expire = 0;
-        o = krealloc(o, hdr + tail);
+        o = krealloc(o, sizeof(kobj) + to + vb);
     }
     return o;
 }
 
 void *obj_ptr(const kobj *o) {
+    if (inline_size(o->encoding)) return (void *)cvalue_at(o);
     void *p;
     memcpy(&p, cvalue_at(o), sizeof(p));
     return p;

@@ -5,7 +5,9 @@
  *   [tableLink next][type:4 encoding:4 lru:24][keylen:30 has_expire:1 -:1]     16 bytes
  *   [int64 expire_ms][uint32 ttl_slot]                          12 bytes, only if has_expire
  *   [key bytes][NUL]
- *   [value]   EMBSTR: [uint8 len][bytes][NUL]   INT: int64    other encodings: void *ptr
+ *   [value]   EMBSTR: [uint8 len][bytes][NUL]   INT: int64
+ *             QUICKLIST: the quicklist struct itself, at the next multiple of 8 bytes
+ *             other encodings: void *ptr
  *
  * Invariants: a kobj is linked in at most one keyspace table; has_expire <=> the entry sits in
  * its database's TTL index at ttl_slot; EMBSTR values are at most OBJ_EMBSTR_MAX bytes. Values
@@ -60,6 +62,9 @@ kobj *obj_new_raw(const char *key, size_t klen, kstr *val);
 kobj *obj_new_int(const char *key, size_t klen, long long v);
 /* Object whose value is a pointer owned by the object (aggregate types, raw strings). */
 kobj *obj_new_ptr(const char *key, size_t klen, int type, int encoding, void *ptr);
+/* Object whose value is a struct stored inside it (ENC_QUICKLIST), uninitialized: the caller
+ * sets it up through obj_ptr(). */
+kobj *obj_new_inline(const char *key, size_t klen, int type, int encoding);
 /* Same value under another key (RENAME/MOVE): the payload moves, `o` is freed. */
 kobj *obj_rekey(kobj *o, const char *key, size_t klen);
 /* Deep copy under another key (COPY). */
@@ -82,8 +87,8 @@ void obj_set_ttl_slot(kobj *o, uint32_t slot);
 /* Adds or removes the TTL area; returns the (possibly moved) object. */
 kobj *obj_with_expire_area(kobj *o, int has_expire);
 
-void *obj_ptr(const kobj *o);                    /* for pointer encodings */
-void obj_set_ptr(kobj *o, void *ptr);
+void *obj_ptr(const kobj *o);                    /* pointer encodings; inline ones: the struct */
+void obj_set_ptr(kobj *o, void *ptr);            /* pointer encodings only */
 long long obj_int(const kobj *o);                /* ENC_INT */
 void obj_set_int(kobj *o, long long v);          /* ENC_INT, in place */
 

@@ -694,6 +694,26 @@ int tableScanPassed(const table *t, uint64_t cursor, const char *key, size_t len
     return rev64(tableHashKey(t, key, len)) < cursor;
 }
 
+/* ---- Defragmentation ---------------------------------------------------------------------- */
+
+table *tableDefrag(table *t, void *(*move)(void *block)) {
+    if (t->safe_iters) return t;
+    table *n = move(t);
+    if (n) {
+        t = n;
+        if (t->dir_cap == 1) t->dir = &t->dir_inline;   /* the inline slot moved with the struct */
+    }
+    if (t->dir_cap > 1) {
+        void ***dir = move(t->dir);
+        if (dir) t->dir = dir;
+    }
+    for (size_t k = 0; k < t->nseg; k++) {
+        void **seg = move(t->dir[k]);
+        if (seg) t->dir[k] = seg;
+    }
+    return t;
+}
+
 /* ---- Introspection --------------------------------------------------------------------------- */
 
 size_t tableOverheadBytes(const table *t) {

@@ -188,6 +188,14 @@ size_t tableResizeFor(table *t, long max_us);
 /* 1 if the bucket count differs from the target for the current size (work is pending). */
 int tableIsResizing(const table *t);
 
+/* ---- Defragmentation ------------------------------------------------------------------------ */
+
+/* Offers the table's own blocks (struct, directory, head segments) to `move`, which returns a
+ * block's new address or NULL to leave it; returns the table's (possibly new) address. Entries
+ * are the caller's (tableScan, then tableReplaceEntry). Does nothing while a safe iterator is
+ * live, since iterators point at the struct. */
+table *tableDefrag(table *t, void *(*move)(void *block));
+
 /* ---- Introspection ------------------------------------------------------------------------- */
 
 /* The table's own memory in bytes (usable sizes): struct, directory and head arrays. Entries

@@ -293,28 +293,41 @@ static void split_oversize(quicklist *ql, qlNode *n) {
 
 /* ---------------------------------------------------------------- lifetime */
 
-quicklist *ql_new(int fill, int depth) {
-    quicklist *ql = kcalloc(sizeof(*ql));
+void ql_init(quicklist *ql, int fill, int depth) {
+    memset(ql, 0, sizeof(*ql));
     ql->fill = fill > FILL_MAX ? FILL_MAX : fill < -5 ? -5 : fill;
     ql->depth = depth > DEPTH_MAX ? DEPTH_MAX : depth < 0 ? 0 : depth;
-    return ql;
 }
 
-void ql_free(quicklist *ql) {
-    if (!ql) return;
+void ql_release(quicklist *ql) {
     for (qlNode *n = ql->head, *next; n; n = next) {
         next = n->next;
         node_free(n);
     }
-    kfree(ql);
+    ql->head = ql->tail = NULL;
+    ql->count = 0;
+    ql->len = 0;
+}
+
+void ql_defrag(quicklist *ql, void *(*move)(void *block)) {
+    for (qlNode *n = ql->head; n; n = n->next) {
+        qlNode *m = move(n);
+        if (m) {
+            n = m;
+            *(n->prev ? &n->prev->next : &ql->head) = n;
+            *(n->next ? &n->next->prev : &ql->tail) = n;
+        }
+        unsigned char *data = move(n->data);
+        if (data) n->data = data;
+    }
 }
 
 static size_t data_bytes(const qlNode *n) {
     return n->compressed ? BLOCK_HDR + block_size(n->data) : n->sz;
 }
 
-quicklist *ql_dup(const quicklist *src) {
-    quicklist *ql = ql_new(src->fill, src->depth);
+void ql_copy(quicklist *ql, const quicklist *src) {
+    ql_init(ql, src->fill, src->depth);
     for (const qlNode *n = src->head; n; n = n->next) {
         qlNode *m = kmalloc(sizeof(*m));
         *m = *n;
@@ -323,11 +336,10 @@ quicklist *ql_dup(const quicklist *src) {
         link_after(ql, ql->tail, m);
     }
     ql->count = src->count;
-    return ql;
 }
 
 size_t ql_memory(const quicklist *ql) {
-    size_t bytes = kmalloc_size(ql);
+    size_t bytes = 0;
     for (const qlNode *n = ql->head; n; n = n->next) bytes += kmalloc_size(n) + kmalloc_size(n->data);
     return bytes;
 }
@@ -548,6 +560,6 @@ int ql_verify(const quicklist *ql) {
     }
     if (ql->tail != prev) QL_FAIL("tail pointer is not the last node");
     if (count != ql->count) QL_FAIL("count %lu, nodes hold %lu", ql->count, count);
-    if (len != ql->len) QL_FAIL("len %lu, %lu nodes linked", ql->len, len);
+    if (len != ql->len) QL_FAIL("len %lu, %lu nodes linked", (unsigned long)ql->len, len);
     return 1;
 }

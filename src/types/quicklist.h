@@ -40,17 +40,20 @@ typedef struct qlNode qlNode;
 typedef struct quicklist {
     qlNode *head, *tail;
     unsigned long count;   /* elements */
-    unsigned long len;     /* nodes */
-    int fill;              /* list-max-listpack-size at creation, clamped to -5..32767 */
-    int depth;             /* list-compress-depth at creation, clamped to 0..65535 */
-} quicklist;
+    uint32_t len;          /* nodes (a 2^32-node list would need over 128 GB of nodes) */
+    int16_t fill;          /* list-max-listpack-size at creation, clamped to -5..32767 */
+    uint16_t depth;        /* list-compress-depth at creation, clamped to 0..65535 */
+} quicklist;               /* 32 bytes, kept inside the list's keyspace entry */
 
 /* ---- Lifetime ---------------------------------------------------------------------------- */
 
-quicklist *ql_new(int fill, int depth);
-void ql_free(quicklist *ql);
-quicklist *ql_dup(const quicklist *ql);
-/* Bytes allocated for the list: struct, nodes and their (compressed) listpacks. O(nodes). */
+/* The struct is the caller's (a list keeps it inside its keyspace entry, keyspace/object.h):
+ * these set it up as an empty list, free its nodes, or make it a deep copy of src. Nothing
+ * points at the struct (nodes have no link back to it), so it may be moved with memcpy. */
+void ql_init(quicklist *ql, int fill, int depth);
+void ql_release(quicklist *ql);
+void ql_copy(quicklist *dst, const quicklist *src);
+/* Bytes allocated for the list's nodes and their (compressed) listpacks. O(nodes). */
 size_t ql_memory(const quicklist *ql);
 
 static inline unsigned long ql_count(const quicklist *ql) {
@@ -60,6 +63,9 @@ static inline unsigned long ql_count(const quicklist *ql) {
 /* DEBUG QUICKLIST-PACKED-THRESHOLD: elements of at least sz bytes get a node of their own
  * (0: the default, 1 GB). Returns 0, changing nothing, above 4 GB - 1 MB. Process-wide. */
 int ql_set_packed_threshold(unsigned long long sz);
+/* Offers every node and every node's data to `move` (active defrag), which returns a block's
+ * new address or NULL to leave it. No iterator may be live. */
+void ql_defrag(quicklist *ql, void *(*move)(void *block));
 
 /* ---- Ends -------------------------------------------------------------------------------- */
 

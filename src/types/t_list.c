@@ -27,8 +27,9 @@
 /* ---------------------------------------------------------------- object helpers */
 
 kobj *list_new_object(const char *key, size_t klen) {
-    quicklist *ql = ql_new(server.list_max_listpack_size, server.list_compress_depth);
-    return obj_new_ptr(key, klen, OBJ_LIST, ENC_QUICKLIST, ql);
+    kobj *o = obj_new_inline(key, klen, OBJ_LIST, ENC_QUICKLIST);
+    ql_init(LIST(o), server.list_max_listpack_size, server.list_compress_depth);
+    return o;
 }
 
 void list_append(kobj *o, const char *s, size_t len) {
@@ -64,11 +65,7 @@ void list_for_range(const kobj *o, long start, long count, int reverse, list_ele
 }
 
 void list_free_payload(kobj *o) {
-    ql_free(LIST(o));
-}
-
-void *list_dup_payload(const kobj *o) {
-    return ql_dup(LIST(o));
+    ql_release(LIST(o));
 }
 
 size_t list_payload_memory(const kobj *o) {

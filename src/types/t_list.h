@@ -1,9 +1,10 @@
 /* t_list.h - the list type: what other modules need besides the commands.
  *
- * Every list is ENC_QUICKLIST (obj_ptr = quicklist, src/types/quicklist.h): Redis 7.0.15 has
- * no listpack-encoded lists, and OBJECT ENCODING reports "quicklist" for all of them. A key
- * never holds an empty list. The quicklist struct never moves, so a list command may keep the
- * kobj while it modifies the list. */
+ * Every list is ENC_QUICKLIST (src/types/quicklist.h): Redis 7.0.15 has no listpack-encoded
+ * lists, and OBJECT ENCODING reports "quicklist" for all of them. The quicklist struct lives
+ * inside the keyspace entry (obj_ptr points into it; keyspace/object.h), which saves a pointer
+ * and an allocation per list. A key never holds an empty list. Modifying a list never moves its
+ * entry, so a list command may keep the kobj while it modifies the list. */
 #ifndef KEEL_T_LIST_H
 #define KEEL_T_LIST_H
 
@@ -27,7 +28,6 @@ void list_for_range(const kobj *o, long start, long count, int reverse, list_ele
 
 /* types.c dispatch */
 void list_free_payload(kobj *o);
-void *list_dup_payload(const kobj *o);
 size_t list_payload_memory(const kobj *o);
 
 #endif

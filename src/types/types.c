@@ -33,7 +33,6 @@ void type_free_payload(struct kobj *o) {
 void *type_dup_payload(const struct kobj *o) {
     switch (o->type) {
     case OBJ_HASH: return hash_dup_payload(o);
-    case OBJ_LIST: return list_dup_payload(o);
     case OBJ_SET: return set_dup_payload(o);
     case OBJ_ZSET: return zset_dup_payload(o);
     case OBJ_STREAM: return stream_dup_payload(o);

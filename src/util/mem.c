@@ -70,6 +70,69 @@ void *kmemdup(const void *p, size_t len) {
     return d;
 }
 
+#ifdef KEEL_JEMALLOC
+/* jemalloc 5.3's reply to experimental.utilization.query (inspect_extent_util_stats_verbose_t):
+ * the slab holding the pointer (free regions, regions, slab bytes) and its size class's bin
+ * (free and total regions over all its slabs, and the slab new allocations come from). */
+typedef struct slabUsage {
+    void *slabcur_addr;
+    size_t nfree, nregs, size;
+    size_t bin_nfree, bin_nregs;
+} slabUsage;
+
+static int query_slab(const void *ptr, slabUsage *u) {
+    size_t sz = sizeof(*u);
+    return mallctl("experimental.utilization.query", u, &sz, &ptr, sizeof(ptr)) == 0 && sz == sizeof(*u);
+}
+
+/* Worth moving: a slab with free regions, not the current one, and used less than the bin's
+ * slabs on average plus 1/8 (moving blocks out of the emptier slabs lets them be released). */
+static int in_sparse_slab(const void *ptr) {
+    slabUsage u;
+    if (!query_slab(ptr, &u) || u.nfree == 0 || u.nregs <= 1 || u.bin_nregs == 0) return 0;
+    const char *cur = u.slabcur_addr, *p = ptr;
+    if (cur && p >= cur && p < cur + u.size) return 0;
+    size_t used = u.nregs - u.nfree, bin_used = u.bin_nregs - u.bin_nfree;
+    return (double)used * (double)u.bin_nregs * 8 < (double)bin_used * (double)u.nregs * 9;
+}
+
+void *kdefrag(void *ptr) {
+    if (!ptr || !in_sparse_slab(ptr)) return NULL;
+    size_t size = malloc_usable_size(ptr);
+    void *p = mallocx(size, MALLOCX_TCACHE_NONE);
+    if (!p) return NULL;
+    memcpy(p, ptr, size);
+    dallocx(ptr, MALLOCX_TCACHE_NONE);
+    return p;
+}
+
+int mem_defrag_supported(void) {
+    static int supported = -1;
+    if (supported < 0) {
+        void *probe = malloc(64);
+        slabUsage u;
+        supported = probe && query_slab(probe, &u) && u.nregs > 1;
+        free(probe);
+    }
+    return supported;
+}
+#else
+void *kdefrag(void *ptr) {
+    if (!ptr) return NULL;
+    size_t size = malloc_usable_size(ptr);
+    void *p = malloc(size);
+    if (!p) return NULL;
+    memcpy(p, ptr, size);
+    atomic_fetch_add_explicit(&used_bytes, kmalloc_size(p), memory_order_relaxed);
+    kfree(ptr);
+    return p;
+}
+
+int mem_defrag_supported(void) {
+    return 1;
+}
+#endif
+
 size_t mem_used(void) {
     return atomic_load_explicit(&used_bytes, memory_order_relaxed);
 }

@@ -18,6 +18,17 @@ char *kstrdup(const char *s);
 void *kmemdup(const void *p, size_t len);
 size_t kmalloc_size(const void *ptr);     /* usable size of a block from kmalloc */
 
+/* Active defragmentation. With jemalloc: if ptr sits in a slab that is less used than its size
+ * class's slabs on average (and is not the slab new blocks come from), moves the block to a
+ * fresh one, bypassing the thread cache so the old region goes back to its slab, and returns
+ * the new address; otherwise returns NULL and ptr stays valid. The question is asked through
+ * jemalloc 5.3's experimental.utilization.query mallctl, so a stock jemalloc will do. With the
+ * C library's allocator (the sanitizer builds) every block is moved, so that a stale pointer
+ * left behind by the defragmenter is a use-after-free ASan reports. */
+void *kdefrag(void *ptr);
+/* 1 if kdefrag works: jemalloc answers the utilization query, or the C library's allocator. */
+int mem_defrag_supported(void);
+
 size_t mem_used(void);                    /* bytes currently allocated through these wrappers */
 const char *mem_allocator_name(void);     /* "jemalloc-5.x.y" or "libc" */
 size_t mem_rss(void);                     /* resident set size of the process, bytes */

@@ -252,7 +252,7 @@ VALUE_CASES = [
     ("latency-tracking-info-percentiles", "101"), ("latency-tracking-info-percentiles", "x"),
     ("latency-tracking-info-percentiles", ""),
     ("oom-score-adj-values", "1 2"), ("oom-score-adj-values", "1 2 3000"),
-    ("oom-score-adj", "maybe"), ("activedefrag", "yes"),
+    ("oom-score-adj", "maybe"),
     ("acl-pubsub-default", "allchannels"), ("sanitize-dump-payload", "clients"),
     ("replicaof", "no one"), ("cluster-enabled", "no"), ("proc-title-template", "{title} x"),
     ("hash-max-listpack-value", ""), ("stream-node-max-bytes", "99999999999999999999"),

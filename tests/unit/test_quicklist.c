@@ -20,6 +20,24 @@
 
 /* ---------------------------------------------------------------- LZF */
 
+/* A list in its own allocation (the server keeps the struct inside the keyspace entry). */
+static quicklist *new_list(int fill, int depth) {
+    quicklist *ql = kmalloc(sizeof(*ql));
+    ql_init(ql, fill, depth);
+    return ql;
+}
+
+static quicklist *dup_list(const quicklist *src) {
+    quicklist *ql = kmalloc(sizeof(*ql));
+    ql_copy(ql, src);
+    return ql;
+}
+
+static void free_list(quicklist *ql) {
+    ql_release(ql);
+    kfree(ql);
+}
+
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t rnd(void) {
@@ -178,7 +196,7 @@ static void random_value(char *buf, size_t size) {
 /* ---------------------------------------------------------------- quicklist tests */
 
 TEST(push_peek_and_node_fill) {
-    quicklist *ql = ql_new(5, 0);   /* 5 entries per node */
+    quicklist *ql = new_list(5, 0);   /* 5 entries per node */
     for (int i = 0; i < 23; i++) {
         char b[16];
         snprintf(b, sizeof(b), "%d", i);
@@ -192,9 +210,9 @@ TEST(push_peek_and_node_fill) {
     CHECK(ql_peek(ql, QL_HEAD, &v) && v.str == NULL && v.ll == 0);
     CHECK(ql_peek(ql, QL_TAIL, &v) && v.str == NULL && v.ll == 22);
     CHECK(ql_verify(ql));
-    ql_free(ql);
+    free_list(ql);
 
-    ql = ql_new(-1, 0);             /* 4 KB nodes */
+    ql = new_list(-1, 0);             /* 4 KB nodes */
     char big[1000];
     memset(big, 'b', sizeof(big));
     for (int i = 0; i < 40; i++) ql_push(ql, QL_HEAD, big, sizeof(big));
@@ -207,13 +225,13 @@ TEST(push_peek_and_node_fill) {
     ql_stats(ql, &st);
     CHECK(st.nodes == 12);
     CHECK(ql_verify(ql));
-    ql_free(ql);
+    free_list(ql);
 
-    ql = ql_new(0, 0);              /* fill 0: one element per node, as Redis */
+    ql = new_list(0, 0);              /* fill 0: one element per node, as Redis */
     for (int i = 0; i < 3; i++) ql_push(ql, QL_TAIL, "a", 1);
     ql_stats(ql, &st);
     CHECK(st.nodes == 3);
-    ql_free(ql);
+    free_list(ql);
 }
 
 /* DEBUG QUICKLIST-PACKED-THRESHOLD: elements at or over it get a node of their own, pushed
@@ -255,7 +273,7 @@ TEST(packed_threshold_isolates_large_elements) {
 }
 
 TEST(interior_nodes_are_compressed) {
-    quicklist *ql = ql_new(-2, 0);
+    quicklist *ql = new_list(-2, 0);
     char b[32];
     for (int i = 0; i < 100000; i++) {
         int n = snprintf(b, sizeof(b), "val:%012d", i);
@@ -276,7 +294,7 @@ TEST(interior_nodes_are_compressed) {
     ql_stats(ql, &st);
     CHECK(st.compressed_nodes == st.nodes - 2);
     /* Deep depth keeps more nodes raw. */
-    quicklist *q3 = ql_new(-2, 3);
+    quicklist *q3 = new_list(-2, 3);
     for (int i = 0; i < 20000; i++) {
         int n = snprintf(b, sizeof(b), "val:%012d", i);
         ql_push(q3, QL_HEAD, b, (size_t)n);
@@ -285,19 +303,19 @@ TEST(interior_nodes_are_compressed) {
     CHECK(st.compressed_nodes == st.nodes - 6);
     CHECK(ql_verify(q3));
     /* A copy is equal and independent. */
-    quicklist *d = ql_dup(ql);
+    quicklist *d = dup_list(ql);
     CHECK(ql_verify(d));
     ql_del_range(d, 0, 99990);
     CHECK(ql_count(d) == 10 && ql_count(ql) == 100000);
     CHECK(ql_verify(d));
     CHECK(ql_peek(d, QL_HEAD, &v) && memcmp(v.str, "val:000000099990", 16) == 0);
-    ql_free(d);
-    ql_free(q3);
-    ql_free(ql);
+    free_list(d);
+    free_list(q3);
+    free_list(ql);
 }
 
 TEST(incompressible_nodes_stay_raw) {
-    quicklist *ql = ql_new(-2, 1);
+    quicklist *ql = new_list(-2, 1);
     char b[64];
     for (int i = 0; i < 5000; i++) {
         for (int j = 0; j < 40; j++) b[j] = (char)(rnd() | 1);
@@ -307,7 +325,7 @@ TEST(incompressible_nodes_stay_raw) {
     ql_stats(ql, &st);
     CHECK(st.compressed_nodes == 0);
     CHECK(ql_verify(ql));
-    ql_free(ql);
+    free_list(ql);
 }
 
 /* One random operation on both the list and the model. */
@@ -380,7 +398,7 @@ TEST(model_random_operations) {
     int steps = unit_long() ? 20000 : 2500;
     for (size_t f = 0; f < sizeof(fills) / sizeof(fills[0]); f++) {
         for (size_t d = 0; d < sizeof(depths) / sizeof(depths[0]); d++) {
-            quicklist *ql = ql_new(fills[f], depths[d]);
+            quicklist *ql = new_list(fills[f], depths[d]);
             model m = {0};
             int ok = 1;
             for (int s = 0; s < steps && ok; s++) {
@@ -389,19 +407,53 @@ TEST(model_random_operations) {
             }
             if (!ok) fprintf(stderr, "  fill %d depth %d diverged\n", fills[f], depths[d]);
             CHECK(ok);
-            ql_free(ql);
+            free_list(ql);
             m_free(&m);
         }
     }
 }
 
 TEST(memory_accounting) {
+    quicklist *ql = new_list(-2, 0);
     size_t before = mem_used();
-    quicklist *ql = ql_new(-2, 0);
     for (int i = 0; i < 10000; i++) ql_push(ql, QL_TAIL, "abcdefgh", 8);
     CHECK(ql_memory(ql) == mem_used() - before);
-    ql_free(ql);
+    ql_release(ql);
+    CHECK(mem_used() == before && ql_count(ql) == 0);
+    free_list(ql);
+}
+
+/* Active defrag's move: always to a new block (a stale pointer is then a use-after-free the
+ * sanitizer build reports). */
+static long moves;
+
+static void *move_always(void *block) {
+    void *p = kmemdup(block, kmalloc_size(block));
+    kfree(block);
+    moves++;
+    return p;
+}
+
+TEST(defrag_moves_struct_nodes_and_data) {
+    quicklist *ql = new_list(4, 1);            /* 4 entries per node, interior nodes compressed */
+    char buf[64];
+    for (int i = 0; i < 200; i++) {
+        int n = snprintf(buf, sizeof(buf), "element-%d-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", i);
+        ql_push(ql, QL_TAIL, buf, (size_t)n);
+    }
+    size_t before = mem_used();
+    moves = 0;
+    ql_defrag(ql, move_always);
+    CHECK(moves == 2 * 50);                  /* each node and its data */
     CHECK(mem_used() == before);
+    CHECK(ql_verify(ql));
+    REQUIRE(ql_count(ql) == 200);
+    lpValue v;
+    REQUIRE(ql_peek(ql, QL_HEAD, &v) && v.str && memcmp(v.str, "element-0-", 10) == 0);
+    REQUIRE(ql_peek(ql, QL_TAIL, &v) && v.str && memcmp(v.str, "element-199-", 12) == 0);
+    ql_del_range(ql, 0, 100);                /* the moved links hold for edits */
+    CHECK(ql_verify(ql) && ql_count(ql) == 100);
+    free_list(ql);
 }
 
 /* ---------------------------------------------------------------- t_list.h (SORT's side) */
@@ -447,6 +499,45 @@ TEST(list_api_for_sort) {
     obj_free(o);
 }
 
+/* ---------------------------------------------------------------- the struct inside the entry */
+
+static int list_is(const kobj *o, const char *expect) {
+    collected c = {{0}, 0};
+    list_for_range(o, 0, (long)list_length(o), 0, collect, &c);
+    return strcmp(c.text, expect) == 0 && ql_verify(obj_ptr(o));
+}
+
+TEST(inline_struct_survives_entry_moves) {
+    server.list_max_listpack_size = 2;
+    server.list_compress_depth = 0;
+    const char *keys[] = {"k", "key-of-7", "a-key-of-eleven-b", "a-longer-key-name-of-thirty-one"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        kobj *o = list_new_object(keys[i], strlen(keys[i]));
+        CHECK(((uintptr_t)obj_ptr(o) & 7) == 0);
+        for (int j = 0; j < 5; j++) list_append(o, "elem", 4);
+        list_append(o, "12", 2);
+        o = obj_with_expire_area(o, 1);             /* the TTL area shifts key and struct */
+        obj_set_expire_inplace(o, 123456789);
+        CHECK(((uintptr_t)obj_ptr(o) & 7) == 0);
+        CHECK(obj_expire(o) == 123456789 && obj_keylen(o) == strlen(keys[i]));
+        CHECK(memcmp(obj_key(o), keys[i], strlen(keys[i])) == 0);
+        CHECK(list_is(o, "elem,elem,elem,elem,elem,12,"));
+        list_append(o, "x", 1);                     /* the moved struct still owns its nodes */
+        o = obj_with_expire_area(o, 0);
+        CHECK(((uintptr_t)obj_ptr(o) & 7) == 0 && obj_expire(o) == OBJ_NO_EXPIRE);
+        CHECK(list_is(o, "elem,elem,elem,elem,elem,12,x,"));
+        kobj *copy = obj_dup(o, "copy", 4);         /* COPY: a deep copy of the nodes */
+        list_append(copy, "y", 1);
+        CHECK(list_is(o, "elem,elem,elem,elem,elem,12,x,"));
+        CHECK(list_is(copy, "elem,elem,elem,elem,elem,12,x,y,"));
+        o = obj_rekey(o, "renamed", 7);              /* RENAME: the same nodes, a new entry */
+        CHECK(list_is(o, "elem,elem,elem,elem,elem,12,x,"));
+        CHECK(obj_memory(o) == kmalloc_size(o) + ql_memory(obj_ptr(o)));
+        obj_free(copy);
+        obj_free(o);
+    }
+}
+
 int main(void) {
     RUN(lzf_roundtrips);
     RUN(lzf_compresses_repetitive_data);
@@ -458,5 +549,7 @@ int main(void) {
     RUN(model_random_operations);
     RUN(memory_accounting);
     RUN(list_api_for_sort);
+    RUN(defrag_moves_struct_nodes_and_data);
+    RUN(inline_struct_survives_entry_moves);
     return unit_report();
 }

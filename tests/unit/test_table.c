@@ -1087,6 +1087,53 @@ TEST(test_stats) {
     CHECK(mem_used() == base);
 }
 
+/* Active defrag's move: always to a new block, the old one freed (a stale pointer is then a
+ * use-after-free the sanitizer build reports). */
+static long moves;
+
+static void *move_always(void *block) {
+    size_t n = kmalloc_size(block);
+    void *p = kmemdup(block, n);
+    kfree(block);
+    moves++;
+    return p;
+}
+
+#define FOUND_MAX 4096
+typedef struct found {
+    void *e[FOUND_MAX];
+    size_t n;
+} found;
+
+static void collect_found(void *privdata, void *entry) {
+    found *f = privdata;
+    if (f->n < FOUND_MAX) f->e[f->n++] = entry;
+}
+
+TEST(test_defrag_moves_struct_directory_and_entries) {
+    for (size_t n = 0; n <= 20000; n = n ? n * 10 : 2) {   /* inline directory, then segments */
+        table *t = tableCreate(&sip_type);
+        for (uint64_t i = 0; i < n; i++) tableAdd(t, te_id(i));
+        tableInfo info;
+        tableGetInfo(t, &info);
+        moves = 0;
+        t = tableDefrag(t, move_always);
+        CHECK(moves == 1 + (info.dir_capacity > 1) + (long)info.segments);
+        uint64_t cursor = 0;   /* the entries, as the defrag walk moves them */
+        do {
+            found f = {.n = 0};
+            cursor = tableScan(t, cursor, 16, collect_found, &f);
+            REQUIRE(f.n < FOUND_MAX);
+            for (size_t i = 0; i < f.n; i++) tableReplaceEntry(t, f.e[i], move_always(f.e[i]));
+        } while (cursor != 0);
+        CHECK(tableVerify(t));
+        CHECK(tableSize(t) == n);
+        for (uint64_t i = 0; i < n; i++) CHECK(tableFind(t, (const char *)&i, sizeof(i)) != NULL);
+        tableRelease(t);
+    }
+    CHECK(live_entries == 0);
+}
+
 int main(void) {
     hash_seed_set(fixed_seed);
     RUN(test_siphash_vectors);
@@ -1105,5 +1152,6 @@ int main(void) {
     RUN(test_fast_iterator_misuse);
     RUN(test_random_fairness);
     RUN(test_stats);
+    RUN(test_defrag_moves_struct_directory_and_entries);
     return unit_report();
 }

@@ -1,0 +1,200 @@
+/* defrag.c - the active defragmentation walk; see defrag.h and docs/defrag.md.
+ *
+ * A pass visits the databases in order. Per database: first its table's own blocks and its TTL
+ * array, then its keys through the table's stateless scan (so keys added, deleted or moved
+ * between steps, resizes and SWAPDB never break it: at worst a key is visited twice or, if
+ * added meanwhile, not at all). Per key: its value's blocks, then the entry itself, swapped in
+ * the table and the TTL index by db_replace(). A hash or set table bigger than max_scan_fields
+ * is queued by name and walked in batches by later steps, each looking the key up again. */
+#include "keyspace/defrag.h"
+
+#include <string.h>
+
+#include "keyspace/db.h"
+#include "keyspace/object.h"
+#include "types/quicklist.h"
+#include "util/kstr.h"
+#include "util/mem.h"
+#include "util/util.h"
+
+#define KEY_BATCH 16        /* keys per scan call, between clock reads */
+#define FIELD_BATCH 64      /* elements of a big value per scan call */
+
+defragStats defrag_stats;
+
+typedef struct bigValue {
+    int db;
+    kstr *key;
+} bigValue;
+
+static struct {
+    int db;                 /* database being walked */
+    uint64_t cursor;        /* its scan cursor; 0 with !db_started: not begun */
+    int db_started;         /* its table and TTL array were offered this pass */
+    bigValue *big;          /* queue of big values to walk (key names, never pointers) */
+    size_t nbig, capbig;
+    uint64_t big_cursor;    /* scan cursor in big[0]'s table */
+} walk;
+
+/* One scan call's entries: keys, and elements of a value (moving a key's value scans it). */
+typedef struct found {
+    void **e;
+    size_t n, cap;
+} found;
+static found found_keys, found_fields;
+
+static int moved_now;       /* allocations moved for the key being walked */
+
+static void *move(void *block) {
+    void *n = kdefrag(block);
+    if (n) {
+        defrag_stats.hits++;
+        moved_now++;
+    } else {
+        defrag_stats.misses++;
+    }
+    return n;
+}
+
+static void collect(void *privdata, void *entry) {
+    found *f = privdata;
+    if (f->n == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 64;
+        f->e = krealloc(f->e, f->cap * sizeof(void *));
+    }
+    f->e[f->n++] = entry;
+}
+
+/* One scan call over a value's table, moving the entries it emits. */
+static uint64_t move_table_entries(table *t, uint64_t cursor, size_t count) {
+    found_fields.n = 0;
+    cursor = tableScan(t, cursor, count, collect, &found_fields);
+    for (size_t i = 0; i < found_fields.n; i++) {
+        void *n = move(found_fields.e[i]);
+        if (n) tableReplaceEntry(t, found_fields.e[i], n);
+    }
+    return cursor;
+}
+
+static void queue_big(int db, const kobj *o) {
+    if (walk.nbig == walk.capbig) {
+        walk.capbig = walk.capbig ? walk.capbig * 2 : 8;
+        walk.big = krealloc(walk.big, walk.capbig * sizeof(bigValue));
+    }
+    walk.big[walk.nbig].db = db;
+    walk.big[walk.nbig].key = kstr_new(obj_key(o), obj_keylen(o));
+    walk.nbig++;
+}
+
+static void drop_big(void) {
+    kstr_free(walk.big[0].key);
+    memmove(walk.big, walk.big + 1, (walk.nbig - 1) * sizeof(bigValue));
+    walk.nbig--;
+    walk.big_cursor = 0;
+}
+
+/* Offers o's value blocks; a hash or set table larger than max_fields is queued instead. */
+static void move_value(kdb *db, kobj *o, long long max_fields) {
+    void *p, *n = NULL;
+    switch (o->encoding) {
+    case ENC_RAW:
+    case ENC_LISTPACK:
+    case ENC_INTSET:
+        n = move(obj_ptr(o));
+        break;
+    case ENC_QUICKLIST:   /* the struct is inside the entry, which moves below */
+        ql_defrag(obj_ptr(o), move);
+        break;
+    case ENC_HT:
+        p = obj_ptr(o);
+        if ((long long)tableSize(p) > max_fields) {
+            queue_big(db->id, o);
+            return;
+        }
+        uint64_t cursor = 0;
+        do cursor = move_table_entries(p, cursor, FIELD_BATCH); while (cursor != 0);
+        n = tableDefrag(p, move);
+        if (n == p) n = NULL;
+        break;
+    default:   /* inline strings; skiplist sorted sets and streams keep their nodes */
+        break;
+    }
+    if (n) obj_set_ptr(o, n);
+}
+
+static void move_key(kdb *db, kobj *o, long long max_fields) {
+    moved_now = 0;
+    move_value(db, o, max_fields);
+    kobj *n = move(o);
+    if (n) db_replace(db, o, n);
+    if (moved_now)
+        defrag_stats.key_hits++;
+    else
+        defrag_stats.key_misses++;
+}
+
+/* Walks big[0] until its scan ends or the deadline; returns 1 if the deadline came first. */
+static int walk_big(uint64_t deadline) {
+    bigValue *b = &walk.big[0];
+    kdb *db = db_by_id(b->db);
+    kobj *o = db && db->keys ? tableFind(db->keys, b->key->buf, b->key->len) : NULL;
+    if (!o || o->encoding != ENC_HT) {   /* deleted or replaced since it was queued */
+        drop_big();
+        return 0;
+    }
+    table *t = obj_ptr(o);
+    if (walk.big_cursor == 0) {
+        table *n = tableDefrag(t, move);
+        if (n != t) obj_set_ptr(o, t = n);
+    }
+    do {
+        walk.big_cursor = move_table_entries(t, walk.big_cursor, FIELD_BATCH);
+        if (walk.big_cursor == 0) {
+            drop_big();
+            return 0;
+        }
+    } while (monotonic_us() < deadline);
+    return 1;
+}
+
+/* Starts the current database: its table's blocks and TTL array. */
+static void start_db(kdb *db) {
+    if (db->keys) db->keys = tableDefrag(db->keys, move);
+    kobj **slots = move(db->ttl.slots);
+    if (slots) db->ttl.slots = slots;
+    walk.db_started = 1;
+}
+
+int defrag_step(long max_us, long long max_scan_fields) {
+    uint64_t deadline = monotonic_us() + (uint64_t)(max_us > 0 ? max_us : 0);
+    do {
+        if (walk.nbig) {
+            if (walk_big(deadline)) return 0;
+            continue;
+        }
+        if (walk.db >= db_count()) {
+            defrag_restart();
+            return 1;
+        }
+        kdb *db = db_by_id(walk.db);
+        if (!walk.db_started) start_db(db);
+        if (db->keys) {
+            found_keys.n = 0;
+            walk.cursor = tableScan(db->keys, walk.cursor, KEY_BATCH, collect, &found_keys);
+            for (size_t i = 0; i < found_keys.n; i++) move_key(db, found_keys.e[i], max_scan_fields);
+        }
+        if (!db->keys || walk.cursor == 0) {
+            walk.db++;
+            walk.cursor = 0;
+            walk.db_started = 0;
+        }
+    } while (monotonic_us() < deadline);
+    return 0;
+}
+
+void defrag_restart(void) {
+    while (walk.nbig) drop_big();
+    walk.db = 0;
+    walk.cursor = 0;
+    walk.db_started = 0;
+}
