@@ -239,7 +239,7 @@ TEST(push_peek_and_node_fill) {
 TEST(packed_threshold_isolates_large_elements) {
     CHECK(!ql_set_packed_threshold(((unsigned long long)1 << 32)));
     REQUIRE(ql_set_packed_threshold(10));
-    quicklist *ql = ql_new(128, 1);
+    quicklist *ql = new_list(128, 1);
     for (int i = 0; i < 6; i++) ql_push(ql, QL_TAIL, "s", 1);
     qlStats st;
     ql_stats(ql, &st);
@@ -268,7 +268,7 @@ TEST(packed_threshold_isolates_large_elements) {
     CHECK(v.str && v.len == 12 && memcmp(v.str, "abcdefghijkl", 12) == 0);
     ql_iter_release(&it);
     CHECK(ql_verify(ql));
-    ql_free(ql);
+    free_list(ql);
     CHECK(ql_set_packed_threshold(0));        /* back to the default, 1 GB */
 }
 
