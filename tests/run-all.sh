@@ -23,7 +23,7 @@ if [ "${KEEL_LONG:-0}" != "0" ] && [ -n "${KEEL_LONG:-}" ]; then
     echo "== long mode (KEEL_LONG=$KEEL_LONG)"
 else
     UNIT_TIMEOUT=300
-    PYTEST_TIMEOUT=900
+    PYTEST_TIMEOUT=1800
 fi
 
 passed=0
