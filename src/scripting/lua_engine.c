@@ -626,7 +626,7 @@ static int redis_set_repl(lua_State *L) {
     int flags = lua_number_to_int(lua_tonumber(L, 1));
     if (flags < REPL_NONE || flags > REPL_ALL)
         return call_error(L, 1, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
-    return 0;   /* Keel has no replication or AOF: accepted and ignored */
+    return 0;   /* accepted and ignored: every effect still goes to the AOF and replicas (issue #13) */
 }
 
 /* redis.breakpoint / redis.debug: the debugger (SCRIPT DEBUG) is not supported; outside a
