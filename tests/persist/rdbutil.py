@@ -62,14 +62,15 @@ def _string_value(rng):
     return b"compressible-" * rng.randint(3, 40)
 
 
-def dataset(seed, nkeys=60, large=600):
+def dataset(seed, nkeys=60, large=600, streams=True):
     """Commands building a random dataset. `large` is the element count of large aggregates
-    (above the default listpack/intset limits)."""
+    (above the default listpack/intset limits). streams=False leaves streams out (the AOF
+    tests: consumer-group state does not reach the write stream yet, issue #13)."""
     rng = random.Random(seed)
     cmds = []
     for i in range(nkeys):
         key = _key(rng, i)
-        kind = rng.choice(["string", "list", "hash", "set", "intset", "zset", "stream"])
+        kind = rng.choice(["string", "list", "hash", "set", "intset", "zset"] + (["stream"] if streams else []))
         big = rng.random() < 0.3
         n = large if big else rng.randint(1, 20)
         if kind == "string":

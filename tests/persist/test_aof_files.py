@@ -51,7 +51,7 @@ def restart_and_compare(kdir, expected):
 
 def build(client, seed, rewrite_midway):
     """The dataset, in two halves with an AOF rewrite between them (base + incremental)."""
-    cmds = dataset(seed, large=LARGE)
+    cmds = dataset(seed, large=LARGE, streams=False)
     half = len(cmds) // 2
     load(client, cmds[:half])
     if rewrite_midway:
@@ -115,7 +115,7 @@ def test_restart_keeps_everything_and_aof_wins_over_rdb(tmp_path):
     keel = start(keel_binary(), "keel", kdir, AOF)
     try:
         kc = keel.client()
-        load(kc, dataset(7, large=LARGE))
+        load(kc, dataset(7, large=LARGE, streams=False))
         kc.execute_command("SAVE")              # an RDB file with the same data...
         kc.execute_command("SET", "after-save", "1")   # ...but not this
         kc.execute_command("DEL", "in-db-5")
@@ -208,7 +208,7 @@ def test_config_set_appendonly_at_run_time(tmp_path):
     keel = start(keel_binary(), "keel", kdir)
     try:
         kc = keel.client()
-        load(kc, dataset(3, large=LARGE))
+        load(kc, dataset(3, large=LARGE, streams=False))
         assert kc.config_set("appendonly", "yes")
         wait_until(lambda: kc.info("persistence")["aof_rewrite_in_progress"] == 0, 30, what="the first rewrite")
         kc.execute_command("SET", "after-enable", "1")
