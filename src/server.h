@@ -336,6 +336,7 @@ struct keelServer {
     int rdbcompression, rdbchecksum, stop_writes_on_bgsave_error, rdb_del_sync_files;
     int sanitize_dump_payload;  /* 0 no, 1 yes, 2 clients: Keel always validates deeply (rdb.h) */
     int rdb_key_save_delay, key_load_delay;   /* hidden test knobs, microseconds */
+    int rdb_fsync_delay;                      /* hidden test knob: microseconds before a save's fsync */
     /* the append-only file (src/persist/aof.c) */
     int appendonly;
     char *appendfilename, *appenddirname;

@@ -612,6 +612,7 @@ static configDef configs[] = {
     config_row("sanitize-dump-payload", NULL, T_ENUM, 0, &server.sanitize_dump_payload, "no", NOLIM, sanitize_names, NULL, NULL),
     config_row("rdb-save-incremental-fsync", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
     config_row("rdb-key-save-delay", NULL, T_INT, HIDDEN, &server.rdb_key_save_delay, "0", INT_MIN, INT_MAX, NONE),
+    config_row("rdb-fsync-delay", NULL, T_INT, HIDDEN, &server.rdb_fsync_delay, "0", 0, INT_MAX, NONE),
     config_row("key-load-delay", NULL, T_INT, HIDDEN, &server.key_load_delay, "0", INT_MIN, INT_MAX, NONE),
     config_row("loading-process-events-interval-bytes", NULL, T_LL, HIDDEN, NULL, "2097152", 1024, INT_MAX, NONE),
 

@@ -13,6 +13,9 @@
  *    key is written twice.
  *  - Before a database is emptied (FLUSHDB/FLUSHALL) or swapped (SWAPDB), the rest of it is
  *    written at once, and it counts as done.
+ *  - Once the last key is written, the trailer is written on the loop and a thread does the
+ *    fsync, the rename over the target and the directory fsync (rdb_snapshot_end_async); the
+ *    save stays "in progress" (INFO, LASTSAVE unchanged) until the timer sees it done.
  * Memory beyond the data set: the output buffer (64 KB) and the names of the keys settled
  * ahead of the scan; no value is ever copied. */
 #include "persist/bgsave.h"
@@ -39,6 +42,7 @@ static struct {
     table *settled;            /* "<db id, 4 bytes><key>" of keys settled ahead of the scan */
     uintptr_t generation;      /* of the running save: an aborted save's timer stops itself */
     long long total;           /* keys at the start */
+    rdbCommit *commit;         /* the file is complete, being fsynced and renamed by a thread */
 } bg;
 
 int bgsave_in_progress(void) {
@@ -133,7 +137,14 @@ static void release_state(void) {
 
 void bgsave_abort(void) {
     if (!bg.snap) return;
-    rdb_snapshot_abort(bg.snap);
+    if (bg.commit) {
+        /* Past the last key: only the commit thread is left. Wait for it (the file it renames
+         * is a complete snapshot, so letting it finish is safe) without reporting. */
+        rdb_commit_finish(bg.commit);
+        bg.commit = NULL;
+    } else {
+        rdb_snapshot_abort(bg.snap);
+    }
     release_state();
     log_msg(LL_WARNING, "Background saving aborted");
 }
@@ -141,6 +152,19 @@ void bgsave_abort(void) {
 /* One slice of the walk; the timer re-arms until the last database is done. */
 static long long bgsave_tick(eventLoop *el, long long id, void *data) {
     if (!bg.snap || (uintptr_t)data != bg.generation) return EL_NOMORE;
+    if (bg.commit) {
+        /* The fsync, rename and directory fsync run off the loop; finish when they are done. */
+        if (!rdb_commit_done(bg.commit)) return 1;
+        bgsave_done_fn *fn = bg.done_fn;
+        int ok = rdb_commit_finish(bg.commit) == 0;
+        bg.commit = NULL;
+        bg.snap = NULL;   /* freed by rdb_commit_finish */
+        release_state();
+        log_msg(ok ? LL_NOTICE : LL_WARNING, ok ? "Background saving terminated with success"
+                                                : "Background saving error");
+        fn(ok);
+        return EL_NOMORE;
+    }
     if (bg.paused && bg.paused()) return 1;
     uint64_t start = monotonic_us();
     int slow = server.rdb_key_save_delay > 0;
@@ -151,14 +175,8 @@ static long long bgsave_tick(eventLoop *el, long long id, void *data) {
             bg.cursor = 0;
         }
         if (bg.db >= server.dbnum) {
-            bgsave_done_fn *fn = bg.done_fn;
-            int ok = rdb_snapshot_end(bg.snap) == 0;
-            bg.snap = NULL;   /* freed by rdb_snapshot_end */
-            release_state();
-            log_msg(ok ? LL_NOTICE : LL_WARNING, ok ? "Background saving terminated with success"
-                                                    : "Background saving error");
-            fn(ok);
-            return EL_NOMORE;
+            bg.commit = rdb_snapshot_end_async(bg.snap);
+            return rdb_commit_done(bg.commit) ? 0 : 1;
         }
         kdb *db = db_by_id(bg.db);
         bg.cursor = tableScan(db->keys, bg.cursor, slow ? 1 : SCAN_STEP, scan_emit, db);

@@ -16,6 +16,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -753,7 +755,8 @@ int rdb_fsync_dir_of(const char *path) {
     return rc;
 }
 
-int rdb_snapshot_end(rdbSnapshot *s) {
+/* The trailer (EOF + checksum) and the last flush: 0, or the error number (-1 when unknown). */
+static int snapshot_write_tail(rdbSnapshot *s) {
     rdbOut *w = &s->w;
     out_byte(w, RDB_OP_EOF);
     out_flush(w);
@@ -761,21 +764,73 @@ int rdb_snapshot_end(rdbSnapshot *s) {
     put_le(b, server.rdbchecksum ? w->crc : 0, 8);
     out_write(w, b, 8);
     out_flush(w);
-    int err = w->failed;
-    if (w->sink) {
+    return w->failed;
+}
+
+/* fsync, close, rename over the target, fsync its directory: the steps that make the file
+ * durable and visible atomically. Touches nothing but s's descriptor and names, so a background
+ * thread may run it (delay_us: the rdb-fsync-delay test knob, slowing the fsync down). */
+static int snapshot_commit(rdbSnapshot *s, int err, long long delay_us) {
+    if (!err && delay_us > 0) usleep((useconds_t)delay_us);
+    if (!err && fsync(s->w.fd) != 0) err = errno;
+    if (close(s->w.fd) != 0 && !err) err = errno;
+    s->w.fd = -1;
+    if (!err && rename(s->tmp, s->path) != 0) err = errno;
+    if (err) unlink(s->tmp);
+    else rdb_fsync_dir_of(s->path);
+    return err;
+}
+
+int rdb_snapshot_end(rdbSnapshot *s) {
+    int err = snapshot_write_tail(s);
+    if (s->w.sink) {
         snapshot_free(s);
         return err ? -1 : 0;
     }
-    if (!err && fsync(w->fd) != 0) err = errno;
-    if (close(w->fd) != 0 && !err) err = errno;
-    if (!err && rename(s->tmp, s->path) != 0) err = errno;
-    if (err) {
-        log_msg(LL_WARNING, "Write error saving DB on disk: %s", strerror(err));
-        unlink(s->tmp);
-    } else {
-        rdb_fsync_dir_of(s->path);
-    }
+    err = snapshot_commit(s, err, server.rdb_fsync_delay);
+    if (err) log_msg(LL_WARNING, "Write error saving DB on disk: %s", strerror(err));
     snapshot_free(s);
+    return err ? -1 : 0;
+}
+
+struct rdbCommit {
+    rdbSnapshot *s;
+    pthread_t thread;
+    int err;                    /* written by the thread before `done` */
+    long long delay_us;
+    atomic_int done;
+};
+
+static void *commit_thread(void *arg) {
+    rdbCommit *c = arg;
+    c->err = snapshot_commit(c->s, c->err, c->delay_us);
+    atomic_store_explicit(&c->done, 1, memory_order_release);
+    return NULL;
+}
+
+rdbCommit *rdb_snapshot_end_async(rdbSnapshot *s) {
+    rdbCommit *c = kcalloc(sizeof(*c));
+    c->s = s;
+    c->err = snapshot_write_tail(s);
+    c->delay_us = server.rdb_fsync_delay;
+    if (s->w.sink || pthread_create(&c->thread, NULL, commit_thread, c) != 0) {
+        /* A sink has nothing to commit; without a thread the commit runs here. */
+        if (!s->w.sink) c->err = snapshot_commit(s, c->err, c->delay_us);
+        atomic_store(&c->done, 2);
+    }
+    return c;
+}
+
+int rdb_commit_done(rdbCommit *c) {
+    return atomic_load_explicit(&c->done, memory_order_acquire) != 0;
+}
+
+int rdb_commit_finish(rdbCommit *c) {
+    if (atomic_load(&c->done) != 2) pthread_join(c->thread, NULL);
+    int err = c->err;
+    if (err && !c->s->w.sink) log_msg(LL_WARNING, "Write error saving DB on disk: %s", strerror(err));
+    snapshot_free(c->s);
+    kfree(c);
     return err ? -1 : 0;
 }
 

@@ -63,6 +63,14 @@ typedef void rdb_sink_fn(void *priv, const unsigned char *p, size_t len);
 rdbSnapshot *rdb_snapshot_begin_sink(rdb_sink_fn *sink, void *priv);
 int rdb_snapshot_end(rdbSnapshot *s);
 void rdb_snapshot_abort(rdbSnapshot *s);
+/* rdb_snapshot_end in two halves, so the fsync + rename + directory fsync leave the event loop:
+ * _async writes the trailer here and commits the file in a background thread; poll
+ * rdb_commit_done, then rdb_commit_finish (joins, logs an error, frees s; 0 or -1). Calling
+ * finish before done waits for the thread. */
+typedef struct rdbCommit rdbCommit;
+rdbCommit *rdb_snapshot_end_async(rdbSnapshot *s);
+int rdb_commit_done(rdbCommit *c);
+int rdb_commit_finish(rdbCommit *c);
 /* Unlinks the temp file of the snapshot being written, if any; async-signal-safe (a second
  * SIGINT/SIGTERM during the shutdown save exits at once, leaving no temp file, as Redis). */
 void rdb_remove_temp_file(void);
