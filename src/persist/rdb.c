@@ -1892,7 +1892,10 @@ eof:
             uint64_t computed = crc64(0, r->p, end);
             if (computed != stored) {
                 r->pos = end;
-                return in_fail(r, "Wrong RDB checksum");
+                /* Redis's two lines: the values, then the corruption report naming the CRC. */
+                log_msg(LL_WARNING, "Wrong RDB checksum expected: (%llx) got (%llx). Aborting now.",
+                        (unsigned long long)computed, (unsigned long long)stored);
+                return in_fail(r, "RDB CRC error");
             }
         }
     }
