@@ -276,3 +276,25 @@ def test_script_set_repl_targets_replicas(start_server):
         wait_until(lambda: r.get("after") == b"1", 10, what="the replica got the last write")
         seen.append(sorted(k for k in (b"n", b"a", b"r", b"all", b"after") if r.exists(k)))
     assert seen[0] == seen[1] == [b"after", b"all", b"r"], seen
+
+
+def test_migrate_propagates_del(streams, start_server):
+    """MIGRATE moves keys away: the AOF gets DEL of the keys moved (COPY: nothing; a key that
+    is missing: not named), as redis-server writes it."""
+    keel, redis, tails = streams
+    target = start_server()   # both sources move the same keys to it, hence REPLACE
+    port = str(target.port)
+    run_script(keel, redis, [
+        C("MSET", "m1", "1", "m2", "2", "m3", "3"),
+        C("MIGRATE", "127.0.0.1", port, "m1", "0", "5000", "REPLACE"),
+        C("MIGRATE", "127.0.0.1", port, "", "0", "5000", "REPLACE", "KEYS", "m2", "nokey", "m1"),
+        C("MIGRATE", "127.0.0.1", port, "m3", "0", "5000", "COPY", "REPLACE"),
+        C("MIGRATE", "127.0.0.1", port, "nokey", "0", "5000"),
+        C("MIGRATE", "127.0.0.1", port, "m3", "0", "5000", "REPLACE"),
+        C("EXISTS", "m1", "m2", "m3"),
+    ])
+    keel_cmds, redis_cmds = (t.commands() for t in tails)
+    why = stream_difference(keel_cmds, redis_cmds)
+    assert why is None, why
+    dels = [cmd for cmd in keel_cmds if cmd[0].upper() == b"DEL"]
+    assert dels == [[b"DEL", b"m1"], [b"DEL", b"m2"], [b"DEL", b"m3"]], dels
