@@ -22,6 +22,7 @@
 #include "core/notify.h"
 #include "keyspace/db.h"
 #include "persist/rdb.h"
+#include "persist/wstream.h"
 #include "protocol/reply.h"
 #include "util/mem.h"
 #include "util/util.h"
@@ -233,6 +234,10 @@ void migrate_command(client *c) {
         else if (line[0] == '-' && !err[0])
             snprintf(err, sizeof(err), "%s", line + 1);
     }
+    /* The moved keys propagate as "DEL <key>..." (replicas and the AOF), as in Redis. */
+    karg *dels = kmalloc((size_t)(nkeys + 1) * sizeof(*dels));
+    int ndels = 0;
+    dels[ndels++] = WSTREAM_ARG("DEL");
     for (int j = 0; !io_error && j < nkeys; j++) {
         if (read_line(fd, line, sizeof(line), mstime() + o.timeout) < 0) {
             io_error = 2;
@@ -245,8 +250,11 @@ void migrate_command(client *c) {
             signal_modified_key(c, c->db, keys[j]->ptr, keys[j]->len);
             notify_keyspace_event(NOTIFY_GENERIC, "del", keys[j]->ptr, keys[j]->len, c->db->id);
             server.dirty++;
+            dels[ndels++] = *keys[j];
         }
     }
+    if (ndels > 1) wstream_rewrite(ndels, dels);
+    kfree(dels);
     close(fd);
     if (err[0])
         reply_errorf(c, "Target instance replied with error: %s", err);

@@ -824,7 +824,7 @@ static command commands[] = {
      .acl_categories = ACL_CATS_readonly, .key_specs = KS_readonly, .doc = &DOC_readonly},
     {.name = "readwrite", .proc = readwrite_command, .arity = 1, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
      .acl_categories = ACL_CATS_readwrite, .key_specs = KS_readwrite, .doc = &DOC_readwrite},
-    {.name = "migrate", .proc = migrate_command, .arity = -6, .flags = CMD_WRITE,
+    {.name = "migrate", .proc = migrate_command, .arity = -6, .flags = CMD_WRITE, .propagate = PROPAGATE_REWRITTEN,
      .acl_categories = ACL_CATS_migrate, .key_specs = KS_migrate, .getkeys = migrate_get_keys, .doc = &DOC_migrate},
     {.name = "restore-asking", .proc = restore_command, .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_ASKING,
      .acl_categories = ACL_CATS_restore_asking, .key_specs = KS_restore_asking, .propagate = PROPAGATE_ASIS, .doc = &DOC_restore_asking},

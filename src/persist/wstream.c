@@ -15,7 +15,7 @@
 
 typedef struct pendingOp {
     int dbid;           /* -1: no SELECT before it */
-    int repl_only;      /* PUBLISH: not for the AOF */
+    int targets;        /* WSTREAM_TO_*: PUBLISH goes to replicas only */
     kstr *resp;
 } pendingOp;
 
@@ -25,6 +25,7 @@ static size_t nops, ops_cap;
 static kstr *replacement;           /* NULL if the running call asked for none */
 static int replacement_depth;       /* server.executing_depth while that call ran */
 static int paused;
+static int targets = WSTREAM_TO_ALL;   /* wstream_set_targets */
 
 static const char multi_resp[] = "*1\r\n$5\r\nMULTI\r\n";
 static const char exec_resp[] = "*1\r\n$4\r\nEXEC\r\n";
@@ -62,19 +63,24 @@ static void flush(void) {
     for (wstream_reader *r = readers; r; r = r->next) {
         if (wrap) feed(r, ops[0].dbid, multi_resp, sizeof(multi_resp) - 1);
         for (size_t i = 0; i < nops; i++)
-            if (!(ops[i].repl_only && r->aof)) feed(r, ops[i].dbid, ops[i].resp->buf, ops[i].resp->len);
+            if (ops[i].targets & (r->aof ? WSTREAM_TO_AOF : WSTREAM_TO_REPLICAS)) feed(r, ops[i].dbid, ops[i].resp->buf, ops[i].resp->len);
         if (wrap) feed(r, -1, exec_resp, sizeof(exec_resp) - 1);
     }
     for (size_t i = 0; i < nops; i++) kstr_free(ops[i].resp);
     nops = 0;
 }
 
-static void add_op(int dbid, int repl_only, kstr *resp) {
+static void add_op(int dbid, int op_targets, kstr *resp) {
+    op_targets &= targets;
+    if (op_targets == WSTREAM_TO_NONE) {   /* redis.set_repl(REPL_NONE): not even counted */
+        kstr_free(resp);
+        return;
+    }
     if (nops == ops_cap) {
         ops_cap = ops_cap ? ops_cap * 2 : 8;
         ops = krealloc(ops, ops_cap * sizeof(*ops));
     }
-    ops[nops++] = (pendingOp){.dbid = dbid, .repl_only = repl_only, .resp = resp};
+    ops[nops++] = (pendingOp){.dbid = dbid, .targets = op_targets, .resp = resp};
     if (server.executing_depth == 0) flush();
 }
 
@@ -95,7 +101,7 @@ void wstream_detach(wstream_reader *reader) {
 
 void wstream_append(int dbid, int argc, const karg *argv) {
     if (paused || argc <= 0 || !readers) return;
-    add_op(dbid, 0, encode(argc, argv));
+    add_op(dbid, WSTREAM_TO_ALL, encode(argc, argv));
 }
 
 void wstream_rewrite(int argc, const karg *argv) {
@@ -123,6 +129,10 @@ void wstream_key_removed(int dbid, const char *key, size_t len, int lazy) {
     wstream_append(dbid, 2, argv);
 }
 
+void wstream_set_targets(int t) {
+    targets = t & WSTREAM_TO_ALL;
+}
+
 void wstream_pause(int p) {
     paused = p;
 }
@@ -138,7 +148,7 @@ static void after_call(client *c, const command *cmd, long long dirty) {
     if (!paused && readers && cmd->propagate != PROPAGATE_NEVER && (dirty > 0 || pubsub)) {
         if (!own) own = encode(c->argc, c->argv);
         if (own->len) {
-            add_op(c->db->id, pubsub, own);
+            add_op(c->db->id, pubsub ? WSTREAM_TO_REPLICAS : WSTREAM_TO_ALL, own);
             own = NULL;
         }
     }

@@ -51,6 +51,16 @@ void wstream_rewrite_key_ms(const char *name, const karg *key, long long ms);
  * when lazy (lazyfree-lazy-expire / lazyfree-lazy-eviction). */
 void wstream_key_removed(int dbid, const char *key, size_t len, int lazy);
 
+/* Where the operations added from now on go (a script's redis.set_repl): a mask of
+ * WSTREAM_TO_AOF and WSTREAM_TO_REPLICAS; WSTREAM_TO_NONE drops them. The MULTI/EXEC around
+ * an execution unit of several operations still goes to every reader, as in Redis. The script
+ * engine puts it back to WSTREAM_TO_ALL when the script ends. */
+#define WSTREAM_TO_NONE 0
+#define WSTREAM_TO_AOF 1
+#define WSTREAM_TO_REPLICAS 2
+#define WSTREAM_TO_ALL 3
+void wstream_set_targets(int targets);
+
 /* While paused (loading a file), calls propagate nothing. */
 void wstream_pause(int paused);
 

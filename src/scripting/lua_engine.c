@@ -37,6 +37,7 @@
 #include "cluster/cluster_cmd.h"
 #include "core/monitor.h"
 #include "keyspace/db.h"
+#include "persist/wstream.h"
 #include "protocol/reply.h"
 #include "scripting/lua_internal.h"
 #include "scripting/script.h"
@@ -622,11 +623,13 @@ static int redis_setresp(lua_State *L) {
 #define REPL_ALL 3
 
 static int redis_set_repl(lua_State *L) {
-    if (lua_gettop(L) != 1) return call_error(L, 1, "redis.set_repl() requires one argument.");
+    if (lua_gettop(L) != 1) return call_error(L, 1, "redis.set_repl() requires two arguments.");
     int flags = lua_number_to_int(lua_tonumber(L, 1));
     if (flags < REPL_NONE || flags > REPL_ALL)
         return call_error(L, 1, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
-    return 0;   /* accepted and ignored: every effect still goes to the AOF and replicas (issue #13) */
+    /* The script's later writes go where asked until it ends (run_pushed puts it back). */
+    wstream_set_targets((flags & REPL_AOF ? WSTREAM_TO_AOF : 0) | (flags & REPL_REPLICA ? WSTREAM_TO_REPLICAS : 0));
+    return 0;
 }
 
 /* redis.breakpoint / redis.debug: the debugger (SCRIPT DEBUG) is not supported; outside a
@@ -879,7 +882,9 @@ static void run_pushed(client *c, lua_State *L, int handler, int nargs, const ch
     if (server.busy_reply_threshold > 0) lua_sethook(L, busy_hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
     lua_client->db = c->db;
     lua_client->resp = 2;
+    wstream_set_targets(WSTREAM_TO_ALL);
     int rc = lua_pcall(L, nargs, 1, handler);
+    wstream_set_targets(WSTREAM_TO_ALL);
     lua_sethook(L, NULL, 0, 0);
     if (run.busy) {
         client_pause_reading(c, 0);

@@ -147,6 +147,18 @@ SCRIPTS = {
         ("EVALSHA", "<sha of the script loaded>", "0"),
         ("SCRIPT", "FLUSH"), ("PUBLISH", "chan", "msg"), ("SET", "after", "1"),
     ],
+    "script_set_repl": [
+        ("EVAL", "redis.set_repl(redis.REPL_NONE); redis.call('set', 'r1', '1');"
+                 " redis.set_repl(redis.REPL_AOF); redis.call('set', 'r2', '2');"
+                 " redis.set_repl(redis.REPL_ALL); redis.call('set', 'r3', '3')", "0"),
+        ("EVAL", "redis.set_repl(redis.REPL_NONE); redis.call('set', 'r4', '4')", "0"),
+        ("EVAL", "redis.set_repl(redis.REPL_NONE); redis.call('set', 'r5', '5');"
+                 " redis.set_repl(redis.REPL_AOF); redis.call('set', 'r6', '6')", "0"),
+        ("EVAL", "redis.call('set', 'r7', '7')", "0"),
+        ("EVAL", "redis.set_repl(42)", "0"), ("EVAL", "redis.set_repl()", "0"),
+        ("EVAL", "redis.set_repl(redis.REPL_REPLICA); redis.call('set', 'r8', '8')", "0"),
+        ("GET", "r1"), ("GET", "r4"), ("GET", "r8"),
+    ],
     "databases": [
         ("SET", "a", "0"), ("SELECT", "1"), ("SET", "a", "1"), ("SET", "b", "1"), ("SELECT", "9"),
         ("SET", "a", "9"), ("SELECT", "0"), ("MOVE", "a", "2"), ("COPY", "b", "c", "DB", "0"),
@@ -241,3 +253,48 @@ def test_blocked_client_served_later(streams):
                 pusher.close()
         assert replies[0] == replies[1], (cmd, replies)
     check_stream(tails)
+
+
+def test_script_set_repl_targets_replicas(start_server):
+    """redis.set_repl on a primary with a replica (Keel and redis-server as primaries): what a
+    script writes under REPL_AOF stays off the replica, under REPL_REPLICA reaches it, under
+    REPL_NONE goes nowhere; the next script propagates everything again."""
+    from repl.replutil import wait_synced
+    script = ("redis.set_repl(redis.REPL_NONE); redis.call('set', 'n', '1');"
+              " redis.set_repl(redis.REPL_AOF); redis.call('set', 'a', '1');"
+              " redis.set_repl(redis.REPL_REPLICA); redis.call('set', 'r', '1');"
+              " redis.set_repl(redis.REPL_ALL); redis.call('set', 'all', '1')")
+    seen = []
+    for binary in (keel_binary(), ORACLE_SERVER):
+        primary = start_server(["--repl-diskless-sync-delay", "0"], binary=binary)
+        replica = start_server()
+        p, r = primary.client(), replica.client()
+        r.execute_command("REPLICAOF", "127.0.0.1", primary.port)
+        wait_synced(p, r)
+        p.eval(script, 0)
+        p.eval("redis.call('set', 'after', '1')", 0)
+        wait_until(lambda: r.get("after") == b"1", 10, what="the replica got the last write")
+        seen.append(sorted(k for k in (b"n", b"a", b"r", b"all", b"after") if r.exists(k)))
+    assert seen[0] == seen[1] == [b"after", b"all", b"r"], seen
+
+
+def test_migrate_propagates_del(streams, start_server):
+    """MIGRATE moves keys away: the AOF gets DEL of the keys moved (COPY: nothing; a key that
+    is missing: not named), as redis-server writes it."""
+    keel, redis, tails = streams
+    target = start_server()   # both sources move the same keys to it, hence REPLACE
+    port = str(target.port)
+    run_script(keel, redis, [
+        C("MSET", "m1", "1", "m2", "2", "m3", "3"),
+        C("MIGRATE", "127.0.0.1", port, "m1", "0", "5000", "REPLACE"),
+        C("MIGRATE", "127.0.0.1", port, "", "0", "5000", "REPLACE", "KEYS", "m2", "nokey", "m1"),
+        C("MIGRATE", "127.0.0.1", port, "m3", "0", "5000", "COPY", "REPLACE"),
+        C("MIGRATE", "127.0.0.1", port, "nokey", "0", "5000"),
+        C("MIGRATE", "127.0.0.1", port, "m3", "0", "5000", "REPLACE"),
+        C("EXISTS", "m1", "m2", "m3"),
+    ])
+    keel_cmds, redis_cmds = (t.commands() for t in tails)
+    why = stream_difference(keel_cmds, redis_cmds)
+    assert why is None, why
+    dels = [cmd for cmd in keel_cmds if cmd[0].upper() == b"DEL"]
+    assert dels == [[b"DEL", b"m1"], [b"DEL", b"m2"], [b"DEL", b"m3"]], dels
