@@ -141,6 +141,62 @@ static void written(client *c, const karg *key, const char *event) {
     signal_modified_key(c, c->db, key->ptr, key->len);
 }
 
+/* ---- Propagating consumer-group effects ----------------------------------------------------
+ *
+ * As Redis 7.0.15: XREADGROUP, XCLAIM and XAUTOCLAIM do not propagate themselves (they rewrite
+ * to nothing) but what they did, in the order they did it:
+ *  - each entry delivered (or claimed, or dropped from the PEL because it was deleted) as
+ *    "XCLAIM key group consumer 0 id TIME ms RETRYCOUNT n FORCE JUSTID LASTID group-last-id",
+ *    which replays idempotently (a deleted entry's XCLAIM drops the PEL entry on replay too);
+ *  - a group's last ID moved without any such XCLAIM (NOACK reads, XCLAIM LASTID) as
+ *    "XGROUP SETID key group last-id ENTRIESREAD n";
+ *  - a consumer created by a NOACK read as "XGROUP CREATECONSUMER key group consumer" (an
+ *    XCLAIM creates its consumer on replay by itself). */
+
+/* XCLAIM of the entry id (idarg: as the client wrote it, NULL: formatted from id), owned by
+ * consumer, delivered at time ms, count times. */
+static void propagate_claim(client *c, const karg *key, const karg *group, const karg *idarg, const streamID *id,
+                            const char *consumer, size_t consumer_len, long long time_ms, uint64_t count,
+                            const streamCG *cg) {
+    char idbuf[STREAM_ID_BUF], timebuf[24], countbuf[24], lastbuf[STREAM_ID_BUF];
+    karg argv[14] = {
+        WSTREAM_ARG("XCLAIM"), *key, *group, {.ptr = (char *)consumer, .len = consumer_len}, WSTREAM_ARG("0"),
+        {.ptr = idbuf, .len = 0}, WSTREAM_ARG("TIME"), {.ptr = timebuf, .len = 0}, WSTREAM_ARG("RETRYCOUNT"),
+        {.ptr = countbuf, .len = 0}, WSTREAM_ARG("FORCE"), WSTREAM_ARG("JUSTID"), WSTREAM_ARG("LASTID"),
+        {.ptr = lastbuf, .len = 0},
+    };
+    if (idarg)
+        argv[5] = *idarg;
+    else
+        argv[5].len = (size_t)stream_id_format(idbuf, id);
+    argv[7].len = (size_t)ll_to_str(timebuf, sizeof(timebuf), time_ms);
+    argv[9].len = (size_t)ull_to_str(countbuf, sizeof(countbuf), count);
+    argv[13].len = (size_t)stream_id_format(lastbuf, &cg->last_id);
+    wstream_append(c->db->id, 14, argv);
+}
+
+static void propagate_nack(client *c, const karg *key, const karg *group, const karg *idarg, const streamNACK *nack,
+                           const streamCG *cg) {
+    propagate_claim(c, key, group, idarg, &nack->id, nack->consumer->name, nack->consumer->namelen,
+                    nack->delivery_time, nack->delivery_count, cg);
+}
+
+static void propagate_group_id(client *c, const karg *key, const karg *group, const streamCG *cg) {
+    char lastbuf[STREAM_ID_BUF], readbuf[24];
+    karg argv[7] = {
+        WSTREAM_ARG("XGROUP"), WSTREAM_ARG("SETID"), *key, *group, {.ptr = lastbuf, .len = 0},
+        WSTREAM_ARG("ENTRIESREAD"), {.ptr = readbuf, .len = 0},
+    };
+    argv[4].len = (size_t)stream_id_format(lastbuf, &cg->last_id);
+    argv[6].len = (size_t)ll_to_str(readbuf, sizeof(readbuf), cg->entries_read);
+    wstream_append(c->db->id, 7, argv);
+}
+
+static void propagate_consumer_creation(client *c, const karg *key, const karg *group, const karg *consumer) {
+    karg argv[5] = {WSTREAM_ARG("XGROUP"), WSTREAM_ARG("CREATECONSUMER"), *key, *group, *consumer};
+    wstream_append(c->db->id, 5, argv);
+}
+
 /* ---- Replying entries ----------------------------------------------------------------------- */
 
 static void reply_current_entry(client *c, streamIter *it) {
@@ -165,14 +221,17 @@ static int reply_one_entry(client *c, stream *s, const streamID *id) {
     return found;
 }
 
-/* A consumer-group read: the group advances, entries enter the PEL (unless noack). */
+/* A consumer-group read: the group advances, entries enter the PEL (unless noack). key and
+ * gname name the stream and group in what the read propagates. */
 typedef struct groupRead {
     streamCG *group;
     streamConsumer *consumer;
     int noack;
+    const karg *key, *gname;
+    int last_id_moved;       /* set by group_deliver */
 } groupRead;
 
-static void group_deliver(stream *s, groupRead *gr, const streamID *id, long long now) {
+static void group_deliver(client *c, stream *s, groupRead *gr, const streamID *id, long long now) {
     streamCG *cg = gr->group;
     if (stream_id_cmp(id, &cg->last_id) > 0) {
         if (cg->entries_read != STREAM_ENTRIES_READ_UNKNOWN && !stream_range_has_tombstones(s, id))
@@ -180,6 +239,7 @@ static void group_deliver(stream *s, groupRead *gr, const streamID *id, long lon
         else if (s->entries_added)
             cg->entries_read = stream_estimate_distance(s, id);
         cg->last_id = *id;
+        gr->last_id_moved = 1;
     }
     if (gr->noack) return;
     streamNACK *nack = idmap_find(&cg->pel, id);
@@ -192,6 +252,7 @@ static void group_deliver(stream *s, groupRead *gr, const streamID *id, long lon
         idmap_insert(&cg->pel, id, nack);
         idmap_insert(&gr->consumer->pel, id, nack);
     }
+    propagate_nack(c, gr->key, gr->gname, NULL, nack, cg);
 }
 
 /* Entries in [start, end] (count 0 = all) as an array; with gr, delivered to a consumer.
@@ -208,11 +269,13 @@ static size_t reply_range(client *c, stream *s, const streamID *start, const str
     streamIter it;
     stream_iter_start(&it, s, start, end, rev);
     while (stream_iter_next(&it)) {
-        if (gr) group_deliver(s, gr, &it.id, now);
+        if (gr) group_deliver(c, s, gr, &it.id, now);
         reply_current_entry(c, &it);
         if (++n == count) break;
     }
     stream_iter_stop(&it);
+    /* Without NOACK the XCLAIMs carried the last ID. */
+    if (gr && gr->noack && gr->last_id_moved) propagate_group_id(c, gr->key, gr->gname, gr->group);
     if (!count) reply_set_deferred_array(c, d, (long long)n);
     return n;
 }
@@ -645,14 +708,17 @@ static int is_arg(const karg *a, const char *s) {
     return a->len == strlen(s) && memcmp(a->ptr, s, a->len) == 0;
 }
 
-/* The consumer named by the command, looked up (its seen time refreshed) or created. */
-static streamConsumer *consumer_for_read(client *c, streamCG *cg, const karg *name, const karg *key) {
+/* The consumer named by the command, looked up (its seen time refreshed) or created (then
+ * *created is set, if given). */
+static streamConsumer *consumer_for_read(client *c, streamCG *cg, const karg *name, const karg *key, int *created) {
     long long now = mstime();
     streamConsumer *sc = stream_consumer_find(cg, name->ptr, name->len);
     if (sc) {
         sc->seen_time = now;
         return sc;
     }
+    server.dirty++;
+    if (created) *created = 1;
     notify_keyspace_event(NOTIFY_STREAM, "xgroup-createconsumer", key->ptr, key->len, c->db->id);
     return stream_consumer_create(cg, name->ptr, name->len, now);
 }
@@ -678,13 +744,17 @@ static void reply_stream_part(client *c, const karg *key, stream *s, const strea
     }
     /* The group's state changes: the BGSAVE writes the stream first. */
     db_will_change(c->db, db_lookup(c->db, key->ptr, key->len, LOOKUP_NOTOUCH | LOOKUP_NOSTATS | LOOKUP_NONOTIFY));
-    streamConsumer *sc = consumer_for_read(c, cg, a->consumer, key);
+    int created = 0;
+    streamConsumer *sc = consumer_for_read(c, cg, a->consumer, key, &created);
+    if (created && a->noack) propagate_consumer_creation(c, key, a->group, a->consumer);
     if (history) {
         reply_consumer_history(c, s, &start, count, sc);
     } else {
-        groupRead gr = {cg, sc, a->noack};
+        groupRead gr = {cg, sc, a->noack, key, a->group, 0};
         reply_range(c, s, &start, &ID_MAX, count, 0, &gr);
     }
+    server.dirty++;
+    wstream_rewrite(0, NULL);   /* XREADGROUP itself never propagates */
 }
 
 /* Serve mode: the key this blocked client waits on became ready (blocking.h). */
@@ -1101,7 +1171,7 @@ void xpending_command(client *c) {
 /* Gives a pending entry to the claiming consumer (created on first use) and replies it. */
 static void claim_one(client *c, stream *s, streamCG *cg, streamConsumer **sc, streamNACK *nack,
                       long long delivery_time, long long retrycount, int justid) {
-    if (!*sc) *sc = consumer_for_read(c, cg, &c->argv[3], &c->argv[1]);
+    if (!*sc) *sc = consumer_for_read(c, cg, &c->argv[3], &c->argv[1], NULL);
     if (nack->consumer)
         stream_nack_move(nack, *sc);
     else {
@@ -1161,7 +1231,11 @@ void xclaim_command(client *c) {
             goto cleanup;
         }
     }
-    if (stream_id_cmp(&last_id, &cg->last_id) > 0) cg->last_id = last_id;
+    int propagate_last_id = 0;   /* until an XCLAIM carries it */
+    if (stream_id_cmp(&last_id, &cg->last_id) > 0) {
+        cg->last_id = last_id;
+        propagate_last_id = 1;
+    }
     if (deliverytime == -1 || deliverytime < 0 || deliverytime > now) deliverytime = now;
     streamConsumer *sc = NULL;
     replyDeferred d = reply_deferred(c);
@@ -1169,7 +1243,12 @@ void xclaim_command(client *c) {
     for (int i = 0; i < nids; i++) {
         streamNACK *nack = idmap_find(&cg->pel, &ids[i]);
         if (!stream_entry_exists(s, &ids[i])) {
-            if (nack) stream_nack_delete(cg, nack);
+            if (nack) {
+                propagate_nack(c, &c->argv[1], &c->argv[2], &c->argv[5 + i], nack, cg);
+                propagate_last_id = 0;
+                server.dirty++;
+                stream_nack_delete(cg, nack);
+            }
             continue;
         }
         if (force && !nack) {
@@ -1179,9 +1258,17 @@ void xclaim_command(client *c) {
         if (!nack) continue;
         if (nack->consumer && minidle && now - nack->delivery_time < minidle) continue;
         claim_one(c, s, cg, &sc, nack, deliverytime, retrycount, justid);
+        propagate_nack(c, &c->argv[1], &c->argv[2], &c->argv[5 + i], nack, cg);
+        propagate_last_id = 0;
+        server.dirty++;
         n++;
     }
+    if (propagate_last_id) {
+        propagate_group_id(c, &c->argv[1], &c->argv[2], cg);
+        server.dirty++;
+    }
     reply_set_deferred_array(c, d, n);
+    wstream_rewrite(0, NULL);   /* what it did went out above */
 cleanup:
     kfree(ids);
 }
@@ -1216,7 +1303,9 @@ void xautoclaim_command(client *c) {
         return;
     }
     /* First pass: drop pending entries whose stream entry is gone and pick the ones to claim
-     * (the cursor goes first in the reply, so it must be known before claiming). */
+     * (the cursor goes first in the reply, so it must be known before claiming). Both
+     * propagate in PEL order, as Redis does them in one pass: a claim as the state the second
+     * pass gives it (this consumer, delivered now, one more delivery unless JUSTID). */
     long long attempts = count * 10, now = mstime();
     size_t i = idmap_lower_bound(&cg->pel, &start), ndeleted = 0, nclaim = 0;
     size_t most = cg->pel.len - i < (size_t)count ? cg->pel.len - i : (size_t)count;
@@ -1226,6 +1315,8 @@ void xautoclaim_command(client *c) {
         streamNACK *nack = idmap_at(&cg->pel, i)->ptr;
         if (!stream_entry_exists(s, &nack->id)) {
             deleted[ndeleted++] = nack->id;
+            propagate_nack(c, &c->argv[1], &c->argv[2], NULL, nack, cg);
+            server.dirty++;
             stream_nack_delete(cg, nack);
             count--;
             continue;
@@ -1233,6 +1324,9 @@ void xautoclaim_command(client *c) {
         i++;
         if (minidle && now - nack->delivery_time < minidle) continue;
         claim[nclaim++] = nack;
+        propagate_claim(c, &c->argv[1], &c->argv[2], NULL, &nack->id, c->argv[3].ptr, c->argv[3].len, now,
+                        nack->delivery_count + !justid, cg);
+        server.dirty++;
         count--;
     }
     reply_array_len(c, 3);
@@ -1245,6 +1339,7 @@ void xautoclaim_command(client *c) {
     for (size_t k = 0; k < ndeleted; k++) reply_id(c, &deleted[k]);
     kfree(claim);
     kfree(deleted);
+    wstream_rewrite(0, NULL);   /* what it did went out above */
 }
 
 /* ---- XINFO ---------------------------------------------------------------------------------- */

@@ -77,6 +77,8 @@ def _time_arg_positions(cmd):
     name = cmd[0].upper()
     if name == b"PEXPIREAT" and len(cmd) > 2:
         return {2}
+    if name == b"XCLAIM":   # consumer-group effects carry delivery times (TIME <ms>)
+        return {i + 1 for i, a in enumerate(cmd[:-1]) if a.upper() == b"TIME"}
     return {i + 1 for i, a in enumerate(cmd[:-1]) if a.upper() == b"PXAT"} if name == b"SET" else set()
 
 

@@ -159,6 +159,19 @@ SCRIPTS = {
         ("EVAL", "redis.set_repl(redis.REPL_REPLICA); redis.call('set', 'r8', '8')", "0"),
         ("GET", "r1"), ("GET", "r4"), ("GET", "r8"),
     ],
+    "stream_groups": [
+        ("XADD", "s", "1-0", "f", "v"), ("XADD", "s", "2-0", "f", "v"), ("XADD", "s", "3-0", "f", "v"),
+        ("XGROUP", "CREATE", "s", "g", "0"), ("XGROUP", "CREATE", "s", "n", "$"),
+        ("XREADGROUP", "GROUP", "g", "alice", "COUNT", "2", "STREAMS", "s", ">"),
+        ("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0"),
+        ("XREADGROUP", "GROUP", "g", "bob", "NOACK", "STREAMS", "s", ">"),
+        ("XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"),
+        ("XGROUP", "SETID", "s", "n", "0"), ("XREADGROUP", "GROUP", "n", "nick", "NOACK", "STREAMS", "s", ">"),
+        ("XCLAIM", "s", "g", "carol", "0", "1", "2-0", "JUSTID"), ("XCLAIM", "s", "g", "carol", "0", "9-0", "LASTID", "9-0"),
+        ("XDEL", "s", "1-0"), ("XAUTOCLAIM", "s", "g", "dave", "0", "0", "COUNT", "10"),
+        ("XACK", "s", "g", "2-0", "5-0"), ("XGROUP", "CREATECONSUMER", "s", "g", "erin"),
+        ("XGROUP", "DELCONSUMER", "s", "g", "erin"), ("XGROUP", "DESTROY", "s", "n"), ("XSETID", "s", "10-0"),
+    ],
     "databases": [
         ("SET", "a", "0"), ("SELECT", "1"), ("SET", "a", "1"), ("SET", "b", "1"), ("SELECT", "9"),
         ("SET", "a", "9"), ("SELECT", "0"), ("MOVE", "a", "2"), ("COPY", "b", "c", "DB", "0"),
@@ -239,11 +252,19 @@ def test_blocked_client_served_later(streams):
                       (("BRPOPLPUSH", "bb", "dst", "0"), ("RPUSH", "bb", "y")),
                       (("BLMPOP", "0", "1", "bmp", "RIGHT", "COUNT", "5"), ("RPUSH", "bmp", "1", "2")),
                       (("BZPOPMIN", "bz", "0"), ("ZADD", "bz", "1", "m")),
-                      (("BZMPOP", "0", "1", "bzm", "MAX", "COUNT", "3"), ("ZADD", "bzm", "1", "m", "2", "n"))):
+                      (("BZMPOP", "0", "1", "bzm", "MAX", "COUNT", "3"), ("ZADD", "bzm", "1", "m", "2", "n")),
+                      (("XGROUP", "CREATE", "xs", "g", "$", "MKSTREAM"), None),
+                      (("XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "xs", ">"),
+                       ("XADD", "xs", "1-0", "f", "v")),
+                      (("XREADGROUP", "GROUP", "g", "c2", "NOACK", "BLOCK", "0", "STREAMS", "xs", ">"),
+                       ("XADD", "xs", "2-0", "f", "v"))):
         replies = []
         for s in pair:
             waiter, pusher = s.raw(), s.client()
             try:
+                if push is None:   # a setup command
+                    replies.append(pusher.execute_command(*cmd))
+                    continue
                 waiter.send(*cmd)
                 wait_until(lambda: pusher.info("clients")["blocked_clients"] == 1, 10, what="the client to block")
                 pusher.execute_command(*push)

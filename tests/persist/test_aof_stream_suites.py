@@ -16,11 +16,9 @@ MODULES = ["bits", "geo", "hash", "hll", "keys", "keys_extra", "list", "multi", 
 # Scripts whose stream depends on a random choice each server makes differently: RANDOMKEY
 # expires the expired key it happens to pick (a DEL in the stream) or not.
 RANDOM_STREAM = {("keys", "randomkey")}
-# Not done yet (issue #13): consumer groups propagate XREADGROUP/XCLAIM/XAUTOCLAIM as Redis's
-# XCLAIM ... FORCE JUSTID / XGROUP SETID / CREATECONSUMER; an approximate trim depends on the
-# node layout, which differs from Redis's; an exact trim Keel propagates drops LIMIT.
-NOT_DONE = {("stream", name) for name in ("claims", "copy_rename_delete", "lag_and_entries_read",
-                                          "readgroup_ack_pending", "xadd_options", "xdel_xtrim")}
+# Not done yet (issue #13): an approximate trim depends on the node layout, which differs from
+# Redis's; an exact trim Keel propagates drops LIMIT.
+NOT_DONE = {("stream", name) for name in ("xadd_options", "xdel_xtrim")}
 
 
 def _cases():
