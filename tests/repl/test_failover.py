@@ -23,6 +23,12 @@ def _replicate(primary, *replicas):
     for r in replicas:
         wait_synced(p, r.client())
 
+    def online():
+        pi = info(p)
+        return sum(1 for i in range(pi["connected_slaves"]) if pi["slave%d" % i]["state"] == "online")
+    # The primary sees a diskless replica online only at its first ACK.
+    wait_until(lambda: online() == len(replicas), 30, interval=0.02, what="the replicas online")
+
 
 def _state(server):
     return info(server.client())["master_failover_state"]
