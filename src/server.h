@@ -387,6 +387,7 @@ struct keelServer {
     int shutdown_nosave;
     long long clients_paused_until_ms;
     int clients_pause_write_only;
+    int failover_pause;         /* FAILOVER holds write commands (src/repl/failover.c) */
     uint32_t lruclock;
     long long cmd_time_ms;      /* mstime() cached at command start: one "now" per command */
     int executing_depth;

@@ -7439,6 +7439,31 @@ static const commandDoc DOC_wait = {
     .args = ARGS_wait,
 };
 
+/* ---- failover ---- */
+#define ACL_CATS_failover (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_failover[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_failover_0[] = {
+    {.name = "host", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = "port", .type = ARG_INTEGER, .key_spec_index = -1},
+    {.name = "force", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "FORCE", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandArg ARGS_failover[] = {
+    {.name = "target", .type = ARG_BLOCK, .key_spec_index = -1, .token = "TO", .flags = ARG_OPTIONAL, .subargs = ARGS_failover_0},
+    {.name = "abort", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "ABORT", .flags = ARG_OPTIONAL},
+    {.name = "milliseconds", .type = ARG_INTEGER, .key_spec_index = -1, .token = "TIMEOUT", .flags = ARG_OPTIONAL},
+    {.name = NULL},
+};
+static const commandDoc DOC_failover = {
+    .summary = "Start a coordinated failover between this server and one of its replicas.",
+    .since = "6.2.0",
+    .group = "server",
+    .complexity = "O(1)",
+    .args = ARGS_failover,
+};
+
 /* ---- fcall ---- */
 #define ACL_CATS_fcall (ACL_SLOW | ACL_SCRIPTING)
 static const keySpec KS_fcall[] = {

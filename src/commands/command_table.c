@@ -808,6 +808,8 @@ static command commands[] = {
      .acl_categories = ACL_CATS_role, .key_specs = KS_role, .doc = &DOC_role},
     {.name = "wait", .proc = wait_command, .arity = 3, .flags = CMD_NOSCRIPT,
      .acl_categories = ACL_CATS_wait, .key_specs = KS_wait, .doc = &DOC_wait},
+    {.name = "failover", .proc = failover_command, .arity = -1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_STALE,
+     .acl_categories = ACL_CATS_failover, .key_specs = KS_failover, .doc = &DOC_failover},
     /* ---- functions (cmd_function.c) ---- */
     {.name = "fcall", .proc = fcall_command, .arity = -3, .flags = CMD_NOSCRIPT | CMD_STALE | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS,
      .acl_categories = ACL_CATS_fcall, .key_specs = KS_fcall, .doc = &DOC_fcall},

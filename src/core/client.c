@@ -253,10 +253,13 @@ static void protocol_error(client *c, const char *msg) {
     c->flags |= CLIENT_CLOSE_AFTER_REPLY;
 }
 
-/* CLIENT PAUSE WRITE holds the commands that may change data (write or may-replicate, as
- * Redis), and EXEC of a transaction holding one; everything else runs. */
+/* CLIENT PAUSE WRITE and FAILOVER hold the commands that may change data (write or
+ * may-replicate, as Redis), and EXEC of a transaction holding one; everything else runs. The
+ * master client is never held (a failing-over primary becomes a replica while writes wait). */
 static int held_by_write_pause(client *c) {
-    if (!server.clients_pause_write_only || !server_clients_paused() || (c->flags & CLIENT_FAKE)) return 0;
+    if (c->flags & CLIENT_FAKE) return 0;
+    int failover = server.failover_pause && !(c->flags & CLIENT_MASTER);
+    if (!failover && (!server.clients_pause_write_only || !server_clients_paused())) return 0;
     if (c->parser.argc == 0) return 0;
     const command *cmd = command_lookup_argv(c->parser.argc, c->parser.argv);
     if (!cmd || !command_arity_ok(cmd, c->parser.argc)) return 0;   /* its error replies at once */
@@ -372,7 +375,7 @@ void client_pause_reading(client *c, int pause) {
 
 /* Resumes clients that CLIENT PAUSE held and that still have buffered input. */
 void clients_resume_paused(void) {
-    if (!some_client_paused || server_clients_paused()) return;
+    if (!some_client_paused || server_clients_paused() || server.failover_pause) return;
     some_client_paused = 0;
     for (client *c = server.clients; c;) {
         client *next = c->next;

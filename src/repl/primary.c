@@ -262,6 +262,29 @@ static void replica_ip(const struct replicaLink *l, char *out, size_t cap) {
     if (colon) *colon = '\0';
 }
 
+int repl_replica_lookup(const char *host, int port, long long *ack_off, int *online) {
+    for (struct replicaLink *l = replicas; l; l = l->next) {
+        char ip[256];
+        replica_ip(l, ip, sizeof(ip));
+        if (l->listening_port == port && strcasecmp(ip, host) == 0) {
+            *ack_off = l->ack_off;
+            *online = l->state == RS_ONLINE;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int repl_replica_caught_up(char *host, size_t cap, int *port) {
+    for (struct replicaLink *l = replicas; l; l = l->next) {
+        if (l->ack_off != repl_state.offset) continue;
+        replica_ip(l, host, cap);
+        *port = l->listening_port;
+        return 1;
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- full sync */
 
 static const char *sync_path(void) {
@@ -541,6 +564,26 @@ static int try_partial(client *c, struct replicaLink *l) {
 
 static void sync_generic(client *c, int psync) {
     if (c->flags & CLIENT_SLAVE) return;
+    /* A failing-over primary asks its target to take over: the target, if it follows the
+     * same history, becomes a primary and continues with the PSYNC below. */
+    if (psync && c->argc > 3 && arg_is(c->argv[3].ptr, c->argv[3].len, "failover")) {
+        log_msg(LL_WARNING, "Failover request received for replid %s.", c->argv[1].ptr);
+        if (!server.masterhost) {
+            reply_error(c, "PSYNC FAILOVER can't be sent to a master.");
+            return;
+        }
+        if (strcasecmp(c->argv[1].ptr, repl_state.replid) != 0) {
+            reply_error(c, "PSYNC FAILOVER replid must match my replid.");
+            return;
+        }
+        repl_unset_master();
+        log_msg(LL_NOTICE, "MASTER MODE enabled (failover request from 'id=%llu addr=%s')",
+                (unsigned long long)c->id, c->addr);
+    }
+    if (repl_failover_state() != FO_NONE) {
+        reply_error(c, "-NOMASTERLINK Can't SYNC while failing over");
+        return;
+    }
     if (!repl_link_up()) {
         reply_error(c, "-NOMASTERLINK Can't SYNC while not connected with my master");
         return;
@@ -610,6 +653,7 @@ void replconf_command(client *c) {
             c->rlink->ack_ms = mstime();
             if (c->rlink->state == RS_SEND_BULK && c->rlink->diskless) replica_online(c->rlink);
             if (waiting) serve_waits();
+            repl_failover_update();
             return;   /* no reply */
         } else if (arg_is(opt->ptr, opt->len, "getack")) {
             if (c->flags & CLIENT_MASTER) repl_send_ack();
@@ -639,7 +683,10 @@ void repl_primary_cron(void) {
             replica_close(l, "timeout");
     /* SYNC (pre-PSYNC) replicas send no ACKs: they never time out, as in Redis. Replicas of a
      * replica get its primary's PINGs, verbatim. */
-    if (!server.masterhost && replicas && now - last_ping_ms >= (long long)server.repl_ping_replica_period * 1000) {
+    /* Nor while a FAILOVER with a TIMEOUT waits: the offsets must stay put for the target to
+     * catch up (Redis skips them then too). */
+    if (!server.masterhost && replicas && !repl_failover_timed() &&
+        now - last_ping_ms >= (long long)server.repl_ping_replica_period * 1000) {
         static const char ping[] = "*1\r\n$4\r\nPING\r\n";
         last_ping_ms = now;
         repl_feed(ping, sizeof(ping) - 1);
@@ -696,10 +743,11 @@ kstr *repl_primary_info(kstr *s) {
                         state_name(v[i]->state), v[i]->ack_off, lag);
     }
     kfree(v);
-    s = kstr_catfmt(s, "master_failover_state:no-failover\r\nmaster_replid:%s\r\nmaster_replid2:%s\r\n"
+    s = kstr_catfmt(s, "master_failover_state:%s\r\nmaster_replid:%s\r\nmaster_replid2:%s\r\n"
                        "master_repl_offset:%lld\r\nsecond_repl_offset:%lld\r\nrepl_backlog_active:%d\r\n"
                        "repl_backlog_size:%lld\r\nrepl_backlog_first_byte_offset:%lld\r\nrepl_backlog_histlen:%lld\r\n",
-                    repl_state.replid, repl_state.replid2, repl_state.offset, repl_state.second_offset,
+                    repl_failover_state_name(), repl_state.replid, repl_state.replid2, repl_state.offset,
+                    repl_state.second_offset,
                     backlog.buf != NULL, server.repl_backlog_size, backlog.buf ? backlog_first_offset() : 0,
                     backlog.histlen);
     return s;

@@ -52,7 +52,26 @@ void repl_replica_cron(void);
 void repl_send_ack(void);               /* REPLCONF ACK <offset> to our primary, if linked */
 void repl_master_freed(client *c);      /* client_repl_freed for the master client */
 
-command_proc replicaof_command, slaveof_command, replconf_command, psync_command, sync_command, role_command,
+/* replica.c, for failover.c */
+void repl_set_master(const char *host, int port);   /* REPLICAOF host port */
+void repl_unset_master(void);                       /* REPLICAOF NO ONE */
+
+/* primary.c, for failover.c: the replica listening on host:port (its announced or peer
+ * address, as INFO shows it): 1 and its ack offset and whether it is online, else 0. */
+int repl_replica_lookup(const char *host, int port, long long *ack_off, int *online);
+/* A replica whose ack offset is master_repl_offset: 1 and its address, else 0. */
+int repl_replica_caught_up(char *host, size_t cap, int *port);
+
+/* failover.c: FAILOVER's state */
+enum { FO_NONE, FO_WAIT_SYNC, FO_IN_PROGRESS };
+int repl_failover_state(void);
+const char *repl_failover_state_name(void);         /* master_failover_state */
+int repl_failover_timed(void);                      /* in progress with a TIMEOUT (no PINGs then) */
+void repl_failover_update(void);                    /* after ACKs: is the target caught up? */
+void repl_failover_psync_result(int accepted);      /* the target's answer to PSYNC ... FAILOVER */
+void repl_failover_abort(const char *why);
+
+command_proc failover_command, replicaof_command, slaveof_command, replconf_command, psync_command, sync_command, role_command,
     wait_command;
 
 #endif

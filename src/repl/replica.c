@@ -129,9 +129,11 @@ static void connect_master(void) {
 static void send_psync(void) {
     char off[32];
     snprintf(off, sizeof(off), "%lld", repl_state.offset + 1);
-    const char *argv[] = {"PSYNC", repl_state.replid, off};
+    /* A primary failing over asks its target to take over (failover.c). */
+    const char *argv[] = {"PSYNC", repl_state.replid, off, "FAILOVER"};
     rl.step = H_PSYNC;
-    send_command(3, argv);
+    send_command(repl_failover_state() == FO_IN_PROGRESS ? 4 : 3, argv);
+    if (rl.fd < 0) repl_failover_abort("Write error to failover target");
 }
 
 static void send_capa(void) {
@@ -181,6 +183,7 @@ static void handle_psync_reply(const char *line) {
             return;
         }
         log_msg(LL_NOTICE, "Full resync from master: %s:%lld", rl.new_replid, rl.new_offset);
+        repl_failover_psync_result(1);
         /* Our replicas hold our old data set: they sync again after us. */
         repl_disconnect_replicas();
         rl.state = RL_TRANSFER;
@@ -197,6 +200,7 @@ static void handle_psync_reply(const char *line) {
             repl_disconnect_replicas();
         }
         log_msg(LL_NOTICE, "Successful partial resynchronization with master.");
+        repl_failover_psync_result(1);
         repl_backlog_ensure();
         attach_master(rl.rbuf->buf, rl.rbuf->len);
         return;
@@ -204,10 +208,12 @@ static void handle_psync_reply(const char *line) {
     if (strncmp(line, "-NOMASTERLINK", 13) == 0 || strncmp(line, "-LOADING", 8) == 0) {
         log_msg(LL_NOTICE, "Master is currently unable to PSYNC but should be in the future: %s", line);
         link_cancel();
+        repl_failover_psync_result(0);
         return;
     }
     log_msg(LL_WARNING, "Unexpected reply to PSYNC from master: %s", line);
     link_cancel();
+    repl_failover_psync_result(0);
 }
 
 /* One reply line of the handshake. */
@@ -463,7 +469,7 @@ static void drop_master_link(void) {
     }
 }
 
-static void set_master(const char *host, int port) {
+void repl_set_master(const char *host, int port) {
     drop_master_link();
     kfree(server.masterhost);
     server.masterhost = kstrdup(host);
@@ -474,7 +480,7 @@ static void set_master(const char *host, int port) {
     connect_master();
 }
 
-static void unset_master(void) {
+void repl_unset_master(void) {
     drop_master_link();
     kfree(server.masterhost);
     server.masterhost = NULL;
@@ -505,9 +511,13 @@ void repl_replica_cron(void) {
 /* ---------------------------------------------------------------- commands */
 
 static void replicaof_generic(client *c) {
+    if (repl_failover_state() != FO_NONE) {
+        reply_error(c, "REPLICAOF not allowed while failing over.");
+        return;
+    }
     if (arg_is(c->argv[1].ptr, c->argv[1].len, "no") && arg_is(c->argv[2].ptr, c->argv[2].len, "one")) {
         if (server.masterhost) {
-            unset_master();
+            repl_unset_master();
             log_msg(LL_NOTICE, "MASTER MODE enabled (user request from 'id=%llu addr=%s')",
                     (unsigned long long)c->id, c->addr);
         }
@@ -529,7 +539,7 @@ static void replicaof_generic(client *c) {
         reply_status(c, "OK Already connected to specified master");
         return;
     }
-    set_master(c->argv[1].ptr, (int)port);
+    repl_set_master(c->argv[1].ptr, (int)port);
     log_msg(LL_NOTICE, "REPLICAOF %s:%d enabled (user request from 'id=%llu addr=%s')", server.masterhost,
             server.masterport, (unsigned long long)c->id, c->addr);
     reply_ok(c);
