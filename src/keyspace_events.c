@@ -71,9 +71,11 @@ static void dbs_swapped(kdb *a, kdb *b) {
     blocking_signal_db(b);
 }
 
-/* A replica's keys expire only by its primary's DELs (src/repl/). */
+/* A replica's keys expire only by its primary's DELs (src/repl/). While clients are paused
+ * (CLIENT PAUSE, WRITE or ALL) nothing expires or is evicted either, as in Redis 7.0: an expired
+ * key reads as missing and is deleted once the pause ends, so a replica sees no DEL meanwhile. */
 static int expire_mode(void) {
-    if (!server.masterhost) return KEYS_EXPIRE;
+    if (!server.masterhost) return server_clients_paused() ? KEYS_HIDE_EXPIRED : KEYS_EXPIRE;
     client *c = server.current_client;
     return c && (c->flags & CLIENT_MASTER) ? KEYS_KEEP_EXPIRED : KEYS_HIDE_EXPIRED;
 }

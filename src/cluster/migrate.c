@@ -118,6 +118,11 @@ typedef struct migrateOpts {
     long long timeout, db;
 } migrateOpts;
 
+/* MONITOR and the slow log show "(redacted)" for the credentials, as Redis. */
+static void redact_arg(client *c, int j) {
+    if (j < 64) c->redacted |= 1ULL << j;
+}
+
 static int parse_options(client *c, migrateOpts *o) {
     memset(o, 0, sizeof(*o));
     o->first_key = 3;
@@ -131,9 +136,12 @@ static int parse_options(client *c, migrateOpts *o) {
             o->replace = 1;
         } else if (arg_is(a->ptr, a->len, "auth") && more >= 1) {
             o->password = c->argv[++j].ptr;
+            redact_arg(c, j);
         } else if (arg_is(a->ptr, a->len, "auth2") && more >= 2) {
             o->user = c->argv[++j].ptr;
+            redact_arg(c, j);
             o->password = c->argv[++j].ptr;
+            redact_arg(c, j);
         } else if (arg_is(a->ptr, a->len, "keys")) {
             if (c->argv[3].len != 0) {
                 reply_error(c, "When using MIGRATE KEYS option, the key argument must be set to the empty string");

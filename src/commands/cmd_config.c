@@ -57,6 +57,10 @@ void config_set_command(client *c) {
         values[i] = c->argv[3 + 2 * i].ptr;
         vlens[i] = c->argv[3 + 2 * i].len;
     }
+    /* As Redis: the values of secret parameters are redacted for MONITOR and the slow log,
+     * whether or not the SET succeeds. */
+    for (int i = 0; i < n; i++)
+        if (config_is_sensitive(names[i], lens[i]) == 1 && 3 + 2 * i < 64) c->redacted |= 1ULL << (3 + 2 * i);
     char err[512];
     if (config_set_pairs(n, names, lens, values, vlens, client_is_local(c), err, sizeof(err)) == 0)
         reply_ok(c);

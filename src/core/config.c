@@ -1040,6 +1040,16 @@ static const char *check_settable(configDef **defs, char **names, size_t *nlens,
     return NULL;
 }
 
+int config_is_sensitive(const char *name, size_t len) {
+    /* redis-server 7.0.15 does not redact tls-key-file-pass and tls-client-key-file-pass. */
+    static const char *const sensitive[] = {"masterauth", "masteruser", "requirepass"};
+    const configDef *d = find_config(name, len);
+    if (!d) return -1;
+    for (size_t i = 0; i < sizeof(sensitive) / sizeof(*sensitive); i++)
+        if (strcmp(d->name, sensitive[i]) == 0) return 1;
+    return 0;
+}
+
 int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_t *vlens, int local, char *err,
                      size_t errlen) {
     configDef **defs = kmalloc(sizeof(*defs) * (size_t)argc);

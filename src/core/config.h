@@ -20,6 +20,10 @@ kstr *config_read_file(const char *path);
  * pattern without glob characters is looked up and passed to fn as spelled. */
 typedef void config_visit_fn(void *priv, const char *name, const char *value, size_t vlen);
 void config_get_matching(const char *pattern, size_t plen, config_visit_fn *fn, void *priv);
+/* 1 if the parameter's value is a secret (passwords: MONITOR and the slow log show
+ * "(redacted)"), 0 if not, -1 for an unknown name. */
+int config_is_sensitive(const char *name, size_t len);
+
 /* CONFIG SET name value [name value ...]: all or nothing. local: the client is local (for
  * enable-protected-configs local). Returns 0, or -1 with Redis's error message (without
  * "-ERR ") in err. */

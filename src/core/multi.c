@@ -45,6 +45,7 @@ typedef struct multiState {
     int dirty_exec;                  /* a command was rejected while queueing: EXECABORT */
     int dirty_cas;                   /* a watched key changed: EXEC replies a null array */
     uint64_t queued_flags;           /* union of the queued commands' flags */
+    uint64_t queued_inv_flags;       /* union of their complements: a flag some command lacks */
     watchNode *watched;
 } multiState;
 
@@ -72,6 +73,7 @@ static void free_queue(multiState *ms) {
     ms->len = 0;
     ms->dirty_exec = 0;
     ms->queued_flags = 0;
+    ms->queued_inv_flags = 0;
 }
 
 int multi_refused_when_oom(const client *c, const command *cmd) {
@@ -95,6 +97,17 @@ int multi_queued_command(const client *c, size_t i, const command **cmd, int *ar
 
 uint64_t multi_queued_flags(const client *c) {
     return (c->flags & CLIENT_MULTI) && c->mstate ? c->mstate->queued_flags : 0;
+}
+
+uint64_t multi_exec_flags(const client *c, const command *cmd, uint64_t flag) {
+    if (cmd->flags & flag) return flag;
+    return (cmd->flags & CMD_EXECS_QUEUED) ? multi_queued_flags(c) & flag : 0;
+}
+
+int multi_exec_lacks(const client *c, const command *cmd, uint64_t flag) {
+    if (!(cmd->flags & flag)) return 1;
+    return (cmd->flags & CMD_EXECS_QUEUED) && (c->flags & CLIENT_MULTI) && c->mstate &&
+           (c->mstate->queued_inv_flags & flag);
 }
 
 long long multi_queued_count(const client *c) {
@@ -134,7 +147,9 @@ void multi_queue_command(client *c, const command *cmd) {
             ms->queue = krealloc(ms->queue, sizeof(*ms->queue) * ms->cap);
         }
         ms->queue[ms->len++] = queued_copy(cmd, c->argc, c->argv);
-        ms->queued_flags |= command_call_flags(cmd, c->argc, c->argv);
+        uint64_t f = command_call_flags(cmd, c->argc, c->argv);
+        ms->queued_flags |= f;
+        ms->queued_inv_flags |= ~f;
     }
     reply_status(c, "QUEUED");
 }

@@ -62,6 +62,13 @@ int multi_queued_command(const client *c, size_t i, const command **cmd, int *ar
 /* The union of the flags of the commands c has queued (0 outside MULTI). */
 uint64_t multi_queued_flags(const client *c);
 
+/* Redis checks EXEC with its transaction's flags at EXEC time (a write refused by
+ * min-replicas-to-write, a stale replica): flag if cmd has it, or cmd is EXEC and a queued
+ * command has it; else 0. */
+uint64_t multi_exec_flags(const client *c, const command *cmd, uint64_t flag);
+/* 1 if cmd lacks flag, or cmd is EXEC and some queued command lacks it. */
+int multi_exec_lacks(const client *c, const command *cmd, uint64_t flag);
+
 /* Command procedures implemented here (rows in commands/command_table.c). */
 command_proc multi_command, exec_command, discard_command, watch_command, unwatch_command;
 

@@ -63,7 +63,8 @@ typedef struct keyspaceConfig {
 
 enum {
     KEYS_EXPIRE = 0,        /* a primary: expired keys are deleted when met, and actively */
-    KEYS_HIDE_EXPIRED,      /* a replica serving a client: reads don't see them, nothing deletes them */
+    KEYS_HIDE_EXPIRED,      /* a replica serving a client, or clients paused: reads don't see
+                               them, nothing deletes them */
     KEYS_KEEP_EXPIRED,      /* a replica applying its primary's stream: they are live keys */
 };
 

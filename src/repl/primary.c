@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "core/blocking.h"
+#include "core/multi.h"
 #include "persist/bgsave.h"
 #include "persist/wstream.h"
 #include "protocol/reply.h"
@@ -708,7 +709,7 @@ kstr *repl_info_stats(kstr *s) {
 
 const char *repl_min_replicas_error(client *c, const command *cmd) {
     if (server.masterhost || !server.repl_min_replicas_to_write || !server.repl_min_replicas_max_lag ||
-        (c->flags & CLIENT_MASTER) || !(cmd->flags & CMD_WRITE))
+        (c->flags & CLIENT_MASTER) || !multi_exec_flags(c, cmd, CMD_WRITE))
         return NULL;
     long long now = mstime();
     int good = 0;

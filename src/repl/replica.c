@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/multi.h"
 #include "persist/bgsave.h"
 #include "persist/persist.h"
 #include "persist/rdb.h"
@@ -598,9 +599,9 @@ kstr *repl_info(kstr *s) {
 
 /* dispatch_repl_error: Redis's checks, in its order. */
 static const char *repl_error(client *c, const command *cmd) {
-    if (server.masterhost && server.repl_slave_ro && !(c->flags & CLIENT_MASTER) && (cmd->flags & CMD_WRITE))
+    if (server.masterhost && server.repl_slave_ro && !(c->flags & CLIENT_MASTER) && multi_exec_flags(c, cmd, CMD_WRITE))
         return "-READONLY You can't write against a read only replica.";
-    if (server.masterhost && rl.state != RL_CONNECTED && !server.repl_serve_stale_data && !(cmd->flags & CMD_STALE))
+    if (server.masterhost && rl.state != RL_CONNECTED && !server.repl_serve_stale_data && multi_exec_lacks(c, cmd, CMD_STALE))
         return "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
     return repl_min_replicas_error(c, cmd);
 }

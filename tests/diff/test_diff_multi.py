@@ -224,6 +224,36 @@ MULTI_CONN = {
         (1, "FOO"),
         (1, "EXEC"),
     ],
+    # Redis checks EXEC with its queued commands' flags when EXEC runs (unit/multi "exec with
+    # write commands and state change", "... stale replica state change"): a write refused by
+    # min-replicas-to-write set after queueing, a read on a replica gone stale.
+    "state_change_at_exec": [
+        (1, "SET", "xx", "1"),
+        (1, "MULTI"),
+        (1, "INCR", "xx"),
+        (2, "CONFIG", "SET", "min-replicas-to-write", "2"),
+        (1, "EXEC"),
+        (1, "GET", "xx"),
+        (1, "MULTI"),
+        (1, "GET", "xx"),
+        (1, "EXEC"),                       # read-only: runs
+        (2, "CONFIG", "SET", "min-replicas-to-write", "0"),
+        (1, "CONFIG", "SET", "replica-serve-stale-data", "no"),
+        (1, "MULTI"),
+        (1, "GET", "xx"),
+        (2, "REPLICAOF", "localhsot", "0"),
+        (1, "EXEC"),
+        (2, "REPLICAOF", "NO", "ONE"),
+        (1, "MULTI"),
+        (1, "PING"),
+        (2, "REPLICAOF", "localhsot", "0"),
+        (1, "EXEC"),
+        (1, "MULTI"),
+        (2, "REPLICAOF", "NO", "ONE"),
+        (1, "GET", "xx"),
+        (1, "EXEC"),
+        (1, "CONFIG", "SET", "replica-serve-stale-data", "yes"),
+    ],
     "reset_discards": [
         (1, "WATCH", "k"),
         (1, "MULTI"),
