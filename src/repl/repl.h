@@ -52,6 +52,10 @@ void repl_replica_cron(void);
 void repl_send_ack(void);               /* REPLCONF ACK <offset> to our primary, if linked */
 void repl_master_freed(client *c);      /* client_repl_freed for the master client */
 
+/* replica.c, for cluster/ (hooks for cluster replicas and elections) */
+void repl_cluster_set_primary(const char *host, int port);   /* NULL: become a primary */
+long long repl_primary_data_age_ms(void);
+
 command_proc replicaof_command, slaveof_command, replconf_command, psync_command, sync_command, role_command,
     wait_command;
 

@@ -502,9 +502,36 @@ void repl_replica_cron(void) {
     }
 }
 
+/* ---------------------------------------------------------------- cluster hook */
+
+/* cluster/ (CLUSTER REPLICATE, failover, a node demoted by a newer slot owner): follow
+ * host:port, or become a primary when host is NULL, as REPLICAOF does. */
+void repl_cluster_set_primary(const char *host, int port) {
+    if (!host) {
+        if (server.masterhost) unset_master();
+        return;
+    }
+    if (server.masterhost && strcasecmp(server.masterhost, host) == 0 && server.masterport == port) return;
+    set_master(host, port);
+}
+
+/* Milliseconds since the primary was last heard from (link up: its last command or PING;
+ * down: since the link went down, or since ever when it never came up), for an election's
+ * data-age check; 0 on a primary. */
+long long repl_primary_data_age_ms(void) {
+    if (!server.masterhost) return 0;
+    long long now = mstime();
+    if (rl.state == RL_CONNECTED && rl.master) return now - rl.master->last_interaction_ms;
+    return rl.down_since_ms ? now - rl.down_since_ms : now;
+}
+
 /* ---------------------------------------------------------------- commands */
 
 static void replicaof_generic(client *c) {
+    if (server.cluster_enabled) {
+        reply_error(c, "REPLICAOF not allowed in cluster mode.");
+        return;
+    }
     if (arg_is(c->argv[1].ptr, c->argv[1].len, "no") && arg_is(c->argv[2].ptr, c->argv[2].len, "one")) {
         if (server.masterhost) {
             unset_master();
