@@ -175,6 +175,9 @@ static void attach_master(const char *rest, size_t len) {
 }
 
 static void handle_psync_reply(const char *line) {
+    /* A primary waiting to start its snapshot (repl-diskless-sync-delay) sends bare newlines
+     * to keep the link alive; the reply comes later. */
+    if (line[0] == '\0') return;
     if (strncmp(line, "+FULLRESYNC", 11) == 0) {
         if (sscanf(line, "+FULLRESYNC %40s %lld", rl.new_replid, &rl.new_offset) != 2 || strlen(rl.new_replid) != 40) {
             link_fail("Master replied with wrong +FULLRESYNC syntax.");
