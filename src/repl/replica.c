@@ -323,6 +323,8 @@ static void transfer_done(size_t used) {
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
     bgsave_abort();
     for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
+    /* The primary's functions replace ours, as Redis's emptyData does on a full sync. */
+    if (rdb_function_hooks.clear) rdb_function_hooks.clear();
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     rdbLoadStats stats = {0};
     wstream_pause(1);

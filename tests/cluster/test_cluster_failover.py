@@ -223,3 +223,27 @@ def test_mixed_failover(primary_kind):
                    interval=0.1, what="old primary demoted to replica")
     finally:
         cl.stop()
+
+
+def test_full_sync_replaces_functions():
+    """A node demoted to replica that already holds a library of the same name (the cluster
+    suite's failover loop) loads its primary's snapshot: the primary's functions replace its own,
+    as redis-server's full sync does. Plain replication, since REPLICAOF is refused in cluster
+    mode."""
+    from helpers import Server
+    lib = "#!lua name=lib1\nredis.register_function('f%d', function() return %d end)"
+    primary = Server(keel_binary(), name="fsync-primary").start()
+    replica = Server(keel_binary(), name="fsync-replica").start()
+    try:
+        primary.client().execute_command("FUNCTION", "LOAD", lib % (1, 1))
+        replica.client().execute_command("FUNCTION", "LOAD", lib % (2, 2))
+        replica.client().execute_command("REPLICAOF", primary.host, primary.port)
+        wait_until(lambda: link_up(replica), 30, interval=0.05, what="replica in sync")
+        names = [l[1] for l in replica.client().execute_command("FUNCTION", "LIST")]
+        assert names == [b"lib1"]
+        funcs = replica.client().execute_command("FUNCTION", "LIST")[0][5]
+        assert [f[1] for f in funcs] == [b"f1"], funcs
+    finally:
+        for s in (replica, primary):
+            s.stop()
+            s.cleanup()
