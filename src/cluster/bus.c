@@ -9,7 +9,9 @@
  * pong_received u32, ip[46], port u16, cport u16, flags u16, pport u16, unused u16) and, with
  * mflags[0] bit 2, `extensions` ping extensions (length u32 multiple of 8, type u16, unused u16,
  * data; type 0 is the NUL-terminated hostname); FAIL a node name; PUBLISH channel_len u32,
- * message_len u32, then both; UPDATE configEpoch u64, node name, slots bitmap.
+ * message_len u32, then both; UPDATE configEpoch u64, node name, slots bitmap;
+ * FAILOVER_AUTH_REQUEST/ACK and MFSTART the header alone (failover.c decides on them). A
+ * replica's header carries its primary's slots, config epoch and name (slaveof).
  * Messages are built and parsed byte by byte (no struct overlays), so a malformed one from the
  * network is only ever read within its received length; one with a wrong signature or length
  * closes the link.
