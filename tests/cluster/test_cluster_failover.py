@@ -116,6 +116,23 @@ def test_replicas_reported(keel6):
         pairs[0][1].client().execute_command("CLUSTER", "REPLICATE", cl.node_id(other))
     with pytest.raises(Exception, match="must be empty and without assigned slots"):
         pairs[0][0].client().execute_command("CLUSTER", "REPLICATE", cl.node_id(pairs[1][0]))
+    # PUBLISH reaches a replica's subscribers once: by the bus, not also by the replication stream.
+    primary, replica = pairs[0]
+    sub = replica.client().pubsub()
+    try:
+        sub.subscribe("news")
+        assert sub.get_message(timeout=5)["type"] == "subscribe"
+        for i in range(3):
+            primary.client().publish("news", "m%d" % i)
+        got = []
+        wait_until(lambda: got.extend(m["data"] for m in iter(lambda: sub.get_message(timeout=0.01), None)) or
+                   b"m2" in got, 10, interval=0.01, what="published messages")
+        # The replica acknowledged the whole stream (any PUBLISH in it applied) before WAIT returns.
+        assert primary.client().execute_command("WAIT", 1, 5000) == 1
+        got.extend(m["data"] for m in iter(lambda: sub.get_message(timeout=0.2), None))
+        assert got == [b"m0", b"m1", b"m2"], got
+    finally:
+        sub.close()
     # READONLY reads on a replica; writes there are redirected.
     rc = cl.redis_cluster()
     try:
