@@ -42,6 +42,7 @@ static struct {
     kstr *rbuf;                 /* bytes read and not yet used */
     long long last_io_ms;
     long long down_since_ms;    /* 0: never up */
+    long long last_heard_ms;    /* the master client's last interaction when it was freed, 0 none */
     client *master;
     int master_db;              /* the database the stream had selected when the link was lost */
     /* TRANSFER */
@@ -433,6 +434,7 @@ void repl_master_freed(client *c) {
     if (c != rl.master) return;
     rl.master = NULL;
     rl.master_db = c->db->id;   /* a partial sync continues the stream where it was */
+    rl.last_heard_ms = c->last_interaction_ms;
     log_msg(LL_NOTICE, "Connection with master lost.");
     if (server.masterhost) {
         rl.state = RL_CONNECT;
@@ -475,6 +477,7 @@ static void set_master(const char *host, int port) {
     server.masterport = port;
     rl.state = RL_CONNECT;
     rl.down_since_ms = 0;
+    rl.last_heard_ms = 0;
     repl_backlog_ensure();
     connect_master();
 }
@@ -521,12 +524,15 @@ void repl_cluster_set_primary(const char *host, int port) {
 }
 
 /* Milliseconds since the primary was last heard from (link up: its last command or PING;
- * down: since the link went down, or since ever when it never came up), for an election's
- * data-age check; 0 on a primary. */
+ * down: its last message before the link went down, or since ever when it never came up), for
+ * an election's data-age check; 0 on a primary. */
 long long repl_primary_data_age_ms(void) {
     if (!server.masterhost) return 0;
     long long now = mstime();
     if (rl.state == RL_CONNECTED && rl.master) return now - rl.master->last_interaction_ms;
+    /* Since the primary was last heard, which may be before the link was seen to drop (a
+     * link closed after a long command). */
+    if (rl.last_heard_ms) return now - rl.last_heard_ms;
     return rl.down_since_ms ? now - rl.down_since_ms : now;
 }
 
