@@ -75,7 +75,7 @@ def write_keys(rc, prefix, n):
 @pytest.fixture
 def keel6():
     k = keel_binary()
-    cl = Cluster([k] * 6)
+    cl = Cluster([k] * 6, extra=["--enable-debug-command", "yes"])
     try:
         code, out = cli("--cluster", "create", *[cl.addr(n) for n in cl.nodes], "--cluster-replicas", "1",
                         "--cluster-yes")
@@ -133,6 +133,17 @@ def test_replicas_reported(keel6):
         assert got == [b"m0", b"m1", b"m2"], got
     finally:
         sub.close()
+    # DEBUG CLUSTERLINK KILL drops the links to a node; the outbound one comes back.
+    c0 = cl.nodes[0].client()
+    target = cl.node_id(cl.nodes[1])
+    assert c0.execute_command("DEBUG", "CLUSTERLINK", "KILL", "all", target) == b"OK"
+    wait_until(lambda: any(l[b"node"].decode() == target and l[b"direction"] == b"to"
+                           for l in [dict(zip(x[::2], x[1::2])) for x in c0.execute_command("CLUSTER", "LINKS")]),
+               10, interval=0.05, what="link reconnected")
+    with pytest.raises(Exception, match="Unknown direction sideways"):
+        c0.execute_command("DEBUG", "CLUSTERLINK", "KILL", "sideways", target)
+    with pytest.raises(Exception, match="Unknown node"):
+        c0.execute_command("DEBUG", "CLUSTERLINK", "KILL", "all", "x" * 40)
     # READONLY reads on a replica; writes there are redirected.
     rc = cl.redis_cluster()
     try:
