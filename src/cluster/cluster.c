@@ -559,8 +559,14 @@ void cluster_init(void) {
 void cluster_cron(void) {
     set_my_ports();   /* cluster-announce-* may have changed */
     bus_cron();
-    /* A replica whose replication is off (start-up, an address learnt late) turns it on. */
+    /* cluster-replica-no-failover shows as my nofailover flag (Redis's clusterUpdateMyselfFlags). */
     clusterNode *me = cluster.myself;
+    int nofailover = server.cluster_replica_no_failover ? NODE_NOFAILOVER : 0;
+    if ((me->flags & NODE_NOFAILOVER) != nofailover) {
+        me->flags = (me->flags & ~NODE_NOFAILOVER) | nofailover;
+        cluster_todo(CLUSTER_TODO_SAVE_CONFIG);
+    }
+    /* A replica whose replication is off (start-up, an address learnt late) turns it on. */
     if ((me->flags & NODE_SLAVE) && !server.masterhost && me->slaveof && me->slaveof->ip[0] &&
         !(me->slaveof->flags & NODE_NOADDR))
         repl_cluster_set_primary(me->slaveof->ip, me->slaveof->port);

@@ -160,8 +160,14 @@ static int setslot_node(client *c, int slot) {
         return 0;
     }
     if (db_slot_size(db, slot) == 0 && cluster.migrating_to[slot]) cluster.migrating_to[slot] = NULL;
+    int was_mine = cluster.slots[slot] == cluster.myself;
     cluster_del_slot(slot);
     cluster_add_slot(n, slot);
+    /* A primary that gave its last slot away follows the new owner (Redis 7.0). */
+    if (was_mine && n != cluster.myself && cluster.myself->numslots == 0 && server.cluster_allow_replica_migration) {
+        log_msg(LL_WARNING, "Configuration change detected. Reconfiguring myself as a replica of %.40s", n->name);
+        cluster_set_my_primary(n);
+    }
     if (n == cluster.myself && cluster.importing_from[slot]) {
         /* A slot imported by hand: a new epoch lets the new owner win everywhere. */
         if (cluster_bump_epoch_without_consensus() == 0)
