@@ -63,6 +63,12 @@ def wait_promoted(cl, survivors, replica_id, timeout=60):
     wait_until(promoted, timeout, interval=0.1, what="replica promoted everywhere")
 
 
+def rc_from(node):
+    """redis-py's RedisCluster through a given (live) node."""
+    from redis.cluster import ClusterNode, RedisCluster
+    return RedisCluster(startup_nodes=[ClusterNode(node.host, node.port)], socket_timeout=30)
+
+
 def write_keys(rc, prefix, n):
     acked = {}
     for i in range(n):
@@ -182,7 +188,7 @@ def test_kill_primary_replica_promoted_then_manual_failover(keel6):
     wait_promoted(cl, survivors, rid)
     for n in survivors:
         assert "fail" in role_of(n, pid)[2].split(",")
-    rc = cl.redis_cluster()
+    rc = rc_from(survivors[0])
     try:
         got = {k: rc.get(k) for k in acked}
         assert got == acked
@@ -239,8 +245,7 @@ def test_mixed_failover(primary_kind):
         primary.kill()
         survivors = cl.nodes[1:]
         wait_promoted(cl, survivors, rid)
-        from redis.cluster import ClusterNode, RedisCluster
-        rc = RedisCluster(startup_nodes=[ClusterNode(survivors[0].host, survivors[0].port)], socket_timeout=30)
+        rc = rc_from(survivors[0])
         try:
             assert {k2: rc.get(k2) for k2 in acked} == acked
         finally:
