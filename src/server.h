@@ -368,6 +368,8 @@ struct keelServer {
     int cluster_announce_port, cluster_announce_bus_port;
     int cluster_preferred_endpoint_type;   /* 0 ip, 1 hostname, 2 unknown-endpoint */
     long long cluster_link_sendbuf_limit;  /* bytes queued on a bus link before it is dropped; 0 none */
+    int cluster_replica_validity_factor, cluster_migration_barrier;   /* failover.c */
+    int cluster_allow_replica_migration, cluster_replica_no_failover;
 
     /* runtime */
     eventLoop *el;

@@ -9,7 +9,9 @@
  * pong_received u32, ip[46], port u16, cport u16, flags u16, pport u16, unused u16) and, with
  * mflags[0] bit 2, `extensions` ping extensions (length u32 multiple of 8, type u16, unused u16,
  * data; type 0 is the NUL-terminated hostname); FAIL a node name; PUBLISH channel_len u32,
- * message_len u32, then both; UPDATE configEpoch u64, node name, slots bitmap.
+ * message_len u32, then both; UPDATE configEpoch u64, node name, slots bitmap;
+ * FAILOVER_AUTH_REQUEST/ACK and MFSTART the header alone (failover.c decides on them). A
+ * replica's header carries its primary's slots, config epoch and name (slaveof).
  * Messages are built and parsed byte by byte (no struct overlays), so a malformed one from the
  * network is only ever read within its received length; one with a wrong signature or length
  * closes the link.
@@ -217,24 +219,30 @@ static clusterLink *link_new(int fd, clusterNode *node, int inbound) {
 
 /* ---------------------------------------------------------------- messages out */
 
+/* The header as Redis builds it: a replica announces its primary's slots and config epoch, and
+ * its primary's name in slaveof; offset is the replication offset. */
 static unsigned char *msg_new(int type, size_t body) {
     unsigned char *m = kcalloc(HDR_LEN + body);
     clusterNode *me = cluster.myself;
+    clusterNode *master = ((me->flags & NODE_SLAVE) && me->slaveof) ? me->slaveof : me;
     memcpy(m, "RCmb", 4);
     put32(m + OFF_TOTLEN, (uint32_t)(HDR_LEN + body));
     put16(m + OFF_VER, 1);
     put16(m + OFF_PORT, (uint16_t)me->port);
     put16(m + OFF_TYPE, (uint16_t)type);
     put64(m + OFF_CUR_EPOCH, cluster.current_epoch);
-    put64(m + OFF_CFG_EPOCH, me->config_epoch);
+    put64(m + OFF_CFG_EPOCH, master->config_epoch);
+    put64(m + OFF_OFFSET, (uint64_t)cluster_my_offset());
     memcpy(m + OFF_SENDER, me->name, CLUSTER_NAMELEN);
-    memcpy(m + OFF_MYSLOTS, me->slots, sizeof(me->slots));
+    memcpy(m + OFF_MYSLOTS, master->slots, sizeof(master->slots));
+    if (me->slaveof) memcpy(m + OFF_SLAVEOF, me->slaveof->name, CLUSTER_NAMELEN);
     if (server.cluster_announce_ip && server.cluster_announce_ip[0])
         memcpy(m + OFF_MYIP, server.cluster_announce_ip, strnlen(server.cluster_announce_ip, CLUSTER_IPLEN - 1));
     put16(m + OFF_PPORT, (uint16_t)me->pport);
     put16(m + OFF_CPORT, (uint16_t)me->cport);
     put16(m + OFF_FLAGS, (uint16_t)me->flags);
     m[OFF_STATE] = (unsigned char)cluster.state;
+    if ((me->flags & NODE_MASTER) && cluster.mf_end) m[OFF_MFLAGS] |= MFLAG0_PAUSED;
     return m;
 }
 
@@ -295,11 +303,39 @@ static void broadcast(const unsigned char *m, size_t len) {
     }
 }
 
-void bus_broadcast_pong(void) {
+void bus_broadcast_pong(int local_slaves) {
+    clusterNode *me = cluster.myself;
     for (int i = 0; i < cluster.nnodes; i++) {
         clusterNode *n = cluster.nodes[i];
-        if (n->link && !(n->flags & (NODE_MYSELF | NODE_HANDSHAKE))) send_ping(n->link, MSG_PONG);
+        if (!n->link || (n->flags & (NODE_MYSELF | NODE_HANDSHAKE))) continue;
+        if (local_slaves && !((n->flags & NODE_SLAVE) && n->slaveof && n->slaveof == me->slaveof)) continue;
+        send_ping(n->link, MSG_PONG);
     }
+}
+
+void bus_send_ping(clusterNode *n) {
+    if (n->link) send_ping(n->link, MSG_PING);
+}
+
+void bus_request_failover_auth(void) {
+    unsigned char *m = msg_new(MSG_AUTH_REQUEST, 0);
+    if (cluster.mf_end) m[OFF_MFLAGS] |= MFLAG0_FORCEACK;
+    broadcast(m, HDR_LEN);
+    kfree(m);
+}
+
+void bus_send_failover_ack(clusterNode *n) {
+    if (!n->link) return;
+    unsigned char *m = msg_new(MSG_AUTH_ACK, 0);
+    link_send(n->link, m, HDR_LEN);
+    kfree(m);
+}
+
+void bus_send_mfstart(clusterNode *master) {
+    if (!master->link) return;
+    unsigned char *m = msg_new(MSG_MFSTART, 0);
+    link_send(master->link, m, HDR_LEN);
+    kfree(m);
 }
 
 void bus_broadcast_fail(clusterNode *failing) {
@@ -476,7 +512,15 @@ void bus_cron(void) {
         if (n->link && now - n->link->ctime > timeout && n->ping_sent && now - n->ping_sent > timeout / 2 &&
             now - n->data_received > timeout / 2)
             bus_link_free(n->link);
-        if (n->link && !n->ping_sent && now - n->pong_received > timeout / 2) send_ping(n->link, MSG_PING);
+        if (n->link && !n->ping_sent && now - n->pong_received > timeout / 2) {
+            send_ping(n->link, MSG_PING);
+            continue;
+        }
+        /* A primary in a manual failover pings the replica every tick with its offset. */
+        if (cluster.mf_end && (cluster.myself->flags & NODE_MASTER) && cluster.mf_slave == n && n->link) {
+            send_ping(n->link, MSG_PING);
+            continue;
+        }
         if (!n->ping_sent) continue;
         long long delay = now - n->ping_sent, data_delay = now - n->data_received;
         if ((delay < data_delay ? delay : data_delay) > timeout && !(n->flags & (NODE_PFAIL | NODE_FAIL))) {
@@ -501,36 +545,54 @@ static void peer_ip(clusterLink *link, const unsigned char *m, char *out) {
         inet_ntop(AF_INET, &sa.sin_addr, out, CLUSTER_IPLEN);
 }
 
-/* Slots a master claims with its epoch: it takes every slot whose owner has an older epoch
- * (keys we still hold in a slot we lose are deleted, as Redis does). */
+/* Slots a master claims with its epoch (Redis's clusterUpdateSlotsConfigWith): it takes every
+ * slot whose owner has an older epoch. If that leaves my primary (or myself as a primary)
+ * without slots, I follow the claimer; a replica whose primary became a replica follows the
+ * grand-primary; otherwise keys I still hold in slots I lost are deleted. */
 static void update_slots_with(clusterNode *sender, uint64_t epoch, const unsigned char *slots) {
-    int changed = 0;
+    clusterNode *me = cluster.myself;
+    clusterNode *curmaster = (me->flags & NODE_MASTER) ? me : me->slaveof;
+    int sender_slots = 0, migrated_ours = 0, changed = 0, ndirty = 0;
+    if (sender == me) return;
+    int *dirty = kmalloc(sizeof(int) * CLUSTER_SLOTS);
     kdb *db = db_by_id(0);
     for (int s = 0; s < CLUSTER_SLOTS; s++) {
         if (!((slots[s >> 3] >> (s & 7)) & 1)) continue;
+        sender_slots++;
         clusterNode *owner = cluster.slots[s];
         if (owner == sender || cluster.importing_from[s]) continue;
         if (owner && owner->config_epoch >= epoch) continue;
-        if (owner == cluster.myself) {
-            kobj *k;
-            while (db_slot_keys(db, s, &k, 1) == 1) {
-                kstr *name = kstr_new(obj_key(k), obj_keylen(k));
-                db_delete(db, name->buf, name->len);
-                kstr_free(name);
-            }
-            cluster.migrating_to[s] = NULL;
-        }
+        if (owner == me && db_slot_size(db, s)) dirty[ndirty++] = s;
+        if (owner && owner == curmaster) migrated_ours++;
+        if (owner == me) cluster.migrating_to[s] = NULL;
         cluster_del_slot(s);
         cluster_add_slot(sender, s);
         changed = 1;
     }
     if (changed) cluster_todo(CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_SAVE_CONFIG);
+    if (migrated_ours && curmaster->numslots == 0 &&
+        (server.cluster_allow_replica_migration || sender_slots == migrated_ours)) {
+        log_msg(LL_WARNING, "Configuration change detected. Reconfiguring myself as a replica of %.40s", sender->name);
+        cluster_set_my_primary(sender);
+    } else if (me->slaveof && me->slaveof->slaveof && me->slaveof->slaveof != me) {
+        log_msg(LL_WARNING, "I'm a sub-replica! Reconfiguring myself as a replica of grandmaster %.40s",
+                me->slaveof->slaveof->name);
+        cluster_set_my_primary(me->slaveof->slaveof);
+    } else {
+        for (int i = 0; i < ndirty; i++) {
+            kobj *k;
+            while (db_slot_keys(db, dirty[i], &k, 1) == 1) {
+                kstr *name = kstr_new(obj_key(k), obj_keylen(k));
+                db_delete(db, name->buf, name->len);
+                kstr_free(name);
+            }
+        }
+    }
+    kfree(dirty);
 }
 
 static void handle_epoch_collision(clusterNode *sender) {
     clusterNode *me = cluster.myself;
-    if (sender->config_epoch != me->config_epoch || !(sender->flags & NODE_MASTER) || !(me->flags & NODE_MASTER))
-        return;
     if (memcmp(sender->name, me->name, CLUSTER_NAMELEN) <= 0) return;   /* the smaller name moves */
     cluster.current_epoch++;
     me->config_epoch = cluster.current_epoch;
@@ -683,24 +745,46 @@ static int process_ping(clusterLink *link, clusterNode *sender, const unsigned c
             clear_failure_if_needed(sender);
         }
     }
-    int sender_master = (get16(m + OFF_FLAGS) & NODE_MASTER) != 0;
-    if (sender_master) {
-        sender->flags = (sender->flags & ~NODE_SLAVE) | NODE_MASTER;
-        uint64_t epoch = get64(m + OFF_CFG_EPOCH);
-        const unsigned char *claimed = m + OFF_MYSLOTS;
-        if (memcmp(claimed, sender->slots, CLUSTER_SLOTS / 8) != 0) update_slots_with(sender, epoch, claimed);
+    /* Its role: a primary, or the replica of the node its slaveof field names. */
+    static const unsigned char no_name[CLUSTER_NAMELEN];
+    int nofailover = get16(m + OFF_FLAGS) & NODE_NOFAILOVER;
+    sender->flags = (sender->flags & ~NODE_NOFAILOVER) | nofailover;
+    if (memcmp(m + OFF_SLAVEOF, no_name, CLUSTER_NAMELEN) == 0) {
+        cluster_set_node_as_master(sender);
+    } else {
+        clusterNode *master = cluster_lookup((const char *)m + OFF_SLAVEOF, CLUSTER_NAMELEN);
+        if (sender->flags & NODE_MASTER) {
+            cluster_del_node_slots(sender);
+            sender->flags = (sender->flags & ~(NODE_MASTER | NODE_MIGRATE_TO)) | NODE_SLAVE;
+            cluster_todo(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE);
+        }
+        if (master && master != sender && sender->slaveof != master) {
+            if (sender->slaveof) cluster_node_remove_slave(sender->slaveof, sender);
+            cluster_node_add_slave(master, sender);
+            sender->slaveof = master;
+            cluster_todo(CLUSTER_TODO_SAVE_CONFIG);
+        }
+    }
+    uint64_t epoch = get64(m + OFF_CFG_EPOCH);
+    const unsigned char *claimed = m + OFF_MYSLOTS;
+    clusterNode *sender_master = (sender->flags & NODE_MASTER) ? sender : sender->slaveof;
+    int dirty = sender_master && memcmp(claimed, sender_master->slots, CLUSTER_SLOTS / 8) != 0;
+    if (dirty && (sender->flags & NODE_MASTER)) update_slots_with(sender, epoch, claimed);
+    if (dirty) {
         /* A slot it claims that a node with a newer epoch owns: tell it. */
         for (int s = 0; s < CLUSTER_SLOTS; s++) {
             if (!((claimed[s >> 3] >> (s & 7)) & 1)) continue;
             clusterNode *owner = cluster.slots[s];
             if (!owner || owner == sender) continue;
             if (owner->config_epoch > epoch) {
-                send_update(link, owner);
+                if (sender->link) send_update(sender->link, owner);
                 break;
             }
         }
-        handle_epoch_collision(sender);
     }
+    if ((cluster.myself->flags & NODE_MASTER) && (sender->flags & NODE_MASTER) &&
+        epoch == cluster.myself->config_epoch)
+        handle_epoch_collision(sender);
     process_gossip(sender, m, count);
     return 1;
 }
@@ -720,10 +804,12 @@ static int process_message(clusterLink *link, const unsigned char *m, size_t tot
             cluster.current_epoch = cur;
             cluster_todo(CLUSTER_TODO_SAVE_CONFIG);
         }
-        if (cfg > sender->config_epoch && (get16(m + OFF_FLAGS) & NODE_MASTER)) {
+        if (cfg > sender->config_epoch) {
             sender->config_epoch = cfg;
             cluster_todo(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE);
         }
+        sender->repl_offset = (long long)get64(m + OFF_OFFSET);
+        failover_master_offset(sender, sender->repl_offset, (m[OFF_MFLAGS] & MFLAG0_PAUSED) != 0);
     }
     switch (type) {
     case MSG_PING:
@@ -753,12 +839,24 @@ static int process_message(clusterLink *link, const unsigned char *m, size_t tot
         uint64_t epoch = get64(m + HDR_LEN);
         clusterNode *n = cluster_lookup((const char *)m + HDR_LEN + 8, CLUSTER_NAMELEN);
         if (!n || n->config_epoch >= epoch) return 1;
+        if (n->flags & NODE_SLAVE) cluster_set_node_as_master(n);
         n->config_epoch = epoch;
         update_slots_with(n, epoch, m + HDR_LEN + 48);
         cluster_todo(CLUSTER_TODO_SAVE_CONFIG);
         return 1;
     }
-    default: return 1;   /* failover, module and shard messages (primary to replica): not built */
+    case MSG_AUTH_REQUEST:
+        if (sender)
+            failover_vote(sender, get64(m + OFF_CUR_EPOCH), get64(m + OFF_CFG_EPOCH), m + OFF_MYSLOTS,
+                          (m[OFF_MFLAGS] & MFLAG0_FORCEACK) != 0);
+        return 1;
+    case MSG_AUTH_ACK:
+        if (sender) failover_ack_received(sender, get64(m + OFF_CUR_EPOCH));
+        return 1;
+    case MSG_MFSTART:
+        if (sender) failover_mfstart_received(sender);
+        return 1;
+    default: return 1;   /* module and shard messages: not built */
     }
 }
 

@@ -17,6 +17,7 @@
 #include "cluster/cluster_cmd.h"
 #include "core/pubsub.h"
 #include "keyspace/db.h"
+#include "repl/repl.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/util.h"
@@ -74,12 +75,81 @@ void cluster_node_delete(clusterNode *n) {
         for (int r = 0; r < o->nreports; r++)
             if (o->reports[r].node == n) o->reports[r--] = o->reports[--o->nreports];
     }
+    if (n->slaveof) cluster_node_remove_slave(n->slaveof, n);
+    for (int i = 0; i < n->nslaves; i++) n->slaves[i]->slaveof = NULL;
+    if (cluster.mf_slave == n) failover_reset_manual();
     for (int i = 0; i < cluster.nnodes; i++)
         if (cluster.nodes[i] == n) cluster.nodes[i] = cluster.nodes[--cluster.nnodes];
     if (n->link) bus_link_free(n->link);
     if (n->inbound_link) bus_link_free(n->inbound_link);
     kfree(n->reports);
+    kfree(n->slaves);
     kfree(n);
+}
+
+void cluster_node_add_slave(clusterNode *master, clusterNode *slave) {
+    for (int i = 0; i < master->nslaves; i++)
+        if (master->slaves[i] == slave) return;
+    master->slaves = krealloc(master->slaves, sizeof(clusterNode *) * (size_t)(master->nslaves + 1));
+    master->slaves[master->nslaves++] = slave;
+    master->flags |= NODE_MIGRATE_TO;
+}
+
+void cluster_node_remove_slave(clusterNode *master, clusterNode *slave) {
+    for (int i = 0; i < master->nslaves; i++)
+        if (master->slaves[i] == slave) {
+            memmove(master->slaves + i, master->slaves + i + 1, sizeof(clusterNode *) * (size_t)(master->nslaves - i - 1));
+            master->nslaves--;
+            break;
+        }
+    if (master->nslaves == 0) master->flags &= ~NODE_MIGRATE_TO;
+}
+
+/* Redis's clusterSetNodeAsMaster: a former replica keeps MIGRATE_TO (replica migration may
+ * target it). */
+void cluster_set_node_as_master(clusterNode *n) {
+    if (n->flags & NODE_MASTER) return;
+    if (n->slaveof) {
+        cluster_node_remove_slave(n->slaveof, n);
+        if (n != cluster.myself) n->flags |= NODE_MIGRATE_TO;
+    }
+    n->flags = (n->flags & ~NODE_SLAVE) | NODE_MASTER;
+    n->slaveof = NULL;
+    cluster_todo(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE);
+}
+
+void cluster_del_node_slots(clusterNode *n) {
+    for (int s = 0; s < CLUSTER_SLOTS; s++) {
+        if (cluster.slots[s] == n) cluster_del_slot(s);
+        if (cluster.importing_from[s] == n) cluster.importing_from[s] = NULL;
+    }
+}
+
+void cluster_set_my_primary(clusterNode *n) {
+    clusterNode *me = cluster.myself;
+    if (n == me) return;
+    if (me->flags & NODE_MASTER) {
+        me->flags = (me->flags & ~(NODE_MASTER | NODE_MIGRATE_TO)) | NODE_SLAVE;
+        for (int s = 0; s < CLUSTER_SLOTS; s++) cluster.migrating_to[s] = cluster.importing_from[s] = NULL;
+    } else if (me->slaveof) {
+        cluster_node_remove_slave(me->slaveof, me);
+    }
+    me->slaveof = n;
+    cluster_node_add_slave(n, me);
+    if (n->ip[0] && !(n->flags & NODE_NOADDR)) repl_cluster_set_primary(n->ip, n->port);
+    failover_reset_manual();
+    cluster_todo(CLUSTER_TODO_SAVE_CONFIG | CLUSTER_TODO_UPDATE_STATE);
+}
+
+long long cluster_my_offset(void) {
+    return repl_state.offset;
+}
+
+int cluster_count_ok_slaves(const clusterNode *n) {
+    int ok = 0;
+    for (int i = 0; i < n->nslaves; i++)
+        if (!(n->slaves[i]->flags & (NODE_FAIL | NODE_PFAIL))) ok++;
+    return ok;
 }
 
 void cluster_node_rename(clusterNode *n, const char *name) {
@@ -182,7 +252,11 @@ kstr *cluster_node_description(kstr *s, const clusterNode *n) {
     if (n->hostname[0]) s = kstr_catfmt(s, ",%s", n->hostname);
     s = kstr_catc(s, " ");
     s = cat_flags(s, n->flags);
-    s = kstr_catfmt(s, " - %lld %lld %llu %s", n->ping_sent, n->pong_received, (unsigned long long)n->config_epoch,
+    if (n->slaveof)
+        s = kstr_catfmt(s, " %.40s", n->slaveof->name);
+    else
+        s = kstr_catc(s, " -");
+    s = kstr_catfmt(s, " %lld %lld %llu %s", n->ping_sent, n->pong_received, (unsigned long long)n->config_epoch,
                     (n->link || (n->flags & NODE_MYSELF)) ? "connected" : "disconnected");
     for (int j = 0; j < CLUSTER_SLOTS; j++) {
         if (!cluster_node_has_slot(n, j)) continue;
@@ -363,8 +437,13 @@ static int load_line(char *line) {
     long long epoch;
     if (parse_int(argv[6], 0, LLONG_MAX, &epoch) < 0) return -1;
     n->config_epoch = (uint64_t)epoch;
-    /* The master field (argv[3]) names a replica's master: replicas are not built yet. */
-    if (strcmp(argv[3], "-") != 0) return -1;
+    if (strcmp(argv[3], "-") != 0) {
+        clusterNode *master = node_by_name_or_create(argv[3]);
+        if (!master || master == n) return -1;
+        if (n->slaveof) cluster_node_remove_slave(n->slaveof, n);
+        n->slaveof = master;
+        cluster_node_add_slave(master, n);
+    }
     n->flags &= ~(NODE_PFAIL | NODE_HANDSHAKE);   /* as Redis: PFAIL is re-detected */
     for (int j = 8; j < argc; j++)
         if (parse_slot_token(n, argv[j]) < 0) return -1;
@@ -430,7 +509,7 @@ void cluster_update_state(void) {
     /* A master back from a minority partition waits for configuration updates first. */
     long long rejoin = server.cluster_node_timeout < 500 ? 500 : server.cluster_node_timeout > 5000 ? 5000
                                                                                                   : server.cluster_node_timeout;
-    if (new_state == CLUSTER_OK && now - among_minority_ms < rejoin) return;
+    if (new_state == CLUSTER_OK && (cluster.myself->flags & NODE_MASTER) && now - among_minority_ms < rejoin) return;
     log_msg(LL_WARNING, "Cluster state changed: %s", new_state == CLUSTER_OK ? "ok" : "fail");
     cluster.state = new_state;
 }
@@ -452,6 +531,7 @@ void cluster_init(void) {
     cluster.state = CLUSTER_FAIL;
     cluster.size = 1;
     cluster.drop_packet_filter = -1;
+    cluster.mf_master_offset = -1;
     int loaded = load_config(server.cluster_configfile);
     if (loaded < 0) {
         log_msg(LL_WARNING, "Unrecoverable error: corrupted cluster config file \"%s\".", server.cluster_configfile);
@@ -479,10 +559,23 @@ void cluster_init(void) {
 void cluster_cron(void) {
     set_my_ports();   /* cluster-announce-* may have changed */
     bus_cron();
+    /* cluster-replica-no-failover shows as my nofailover flag (Redis's clusterUpdateMyselfFlags). */
+    clusterNode *me = cluster.myself;
+    int nofailover = server.cluster_replica_no_failover ? NODE_NOFAILOVER : 0;
+    if ((me->flags & NODE_NOFAILOVER) != nofailover) {
+        me->flags = (me->flags & ~NODE_NOFAILOVER) | nofailover;
+        cluster_todo(CLUSTER_TODO_SAVE_CONFIG);
+    }
+    /* A replica whose replication is off (start-up, an address learnt late) turns it on. */
+    if ((me->flags & NODE_SLAVE) && !server.masterhost && me->slaveof && me->slaveof->ip[0] &&
+        !(me->slaveof->flags & NODE_NOADDR))
+        repl_cluster_set_primary(me->slaveof->ip, me->slaveof->port);
+    failover_cron();
     cluster_update_state();
 }
 
 void cluster_before_sleep(void) {
+    failover_before_sleep();
     if (cluster.todo & CLUSTER_TODO_UPDATE_STATE) cluster_update_state();
     if ((cluster.todo & CLUSTER_TODO_SAVE_CONFIG) && cluster_save_config() < 0)
         log_msg(LL_WARNING, "Error writing the cluster config file: %s", strerror(errno));

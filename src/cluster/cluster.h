@@ -9,9 +9,10 @@
  * link not yet identified (link->node NULL). Keys per slot are counted by the keyspace itself
  * (db_count_slots, keyspace/db.h), so nothing here points into the keyspace.
  *
- * Not built yet (they need replication): replicas, elections, automatic and manual failover,
- * replica migration. The node flags, the header's slaveof field and FAILOVER_AUTH_* types are
- * kept as Redis defines them so that they can be added. */
+ * Replicas: a replica node has NODE_SLAVE, slaveof its primary, and is in that primary's
+ * slaves[] (n->slaveof == m iff n is in m->slaves). Myself as a replica follows myself->slaveof
+ * through src/repl (repl_cluster_set_primary). Elections, automatic and manual failover and
+ * replica migration are in failover.c. */
 #ifndef KEEL_CLUSTER_H
 #define KEEL_CLUSTER_H
 
@@ -75,6 +76,12 @@ typedef struct clusterNode {
     clusterLink *inbound_link;  /* link it opened to us */
     failReport *reports;
     int nreports;
+    struct clusterNode *slaveof;    /* a replica's primary, NULL if unknown or a primary */
+    struct clusterNode **slaves;    /* a primary's replicas */
+    int nslaves;
+    long long repl_offset;          /* the offset its last message carried */
+    long long voted_time;           /* a primary: when we last voted for one of its replicas */
+    long long orphaned_time;        /* a primary: since when it has no working replica */
 } clusterNode;
 
 typedef struct clusterState {
@@ -96,10 +103,28 @@ typedef struct clusterState {
     int nblacklist;
     long long stat_links_buffer_limit_exceeded;
     long long drop_packet_filter;   /* DEBUG DROP-CLUSTER-PACKET-FILTER: message type dropped, -1 none */
+    /* Election of myself as a replica (failover.c). */
+    long long failover_auth_time;   /* when the election starts or started */
+    int failover_auth_count;        /* votes received */
+    int failover_auth_sent;         /* the request is out */
+    int failover_auth_rank;
+    uint64_t failover_auth_epoch;
+    int cant_failover_reason;       /* the last reason logged */
+    long long cant_failover_logged;
+    /* Manual failover (CLUSTER FAILOVER): on both the replica and its primary. */
+    long long mf_end;               /* 0: none in progress */
+    struct clusterNode *mf_slave;   /* primary side: the replica that asked */
+    long long mf_master_offset;     /* replica side: the paused primary's offset, -1 unknown */
+    int mf_can_start;               /* replica side: caught up, the election may start */
 } clusterState;
 
 #define CLUSTER_TODO_UPDATE_STATE 1
 #define CLUSTER_TODO_SAVE_CONFIG 2
+#define CLUSTER_TODO_HANDLE_FAILOVER 4
+
+/* Bus message flags (mflags[0]). */
+#define MFLAG0_PAUSED 1     /* the primary paused writes for a manual failover */
+#define MFLAG0_FORCEACK 2   /* vote even though the primary is not failed (manual failover) */
 
 extern clusterState cluster;
 
@@ -128,6 +153,17 @@ uint64_t cluster_max_epoch(void);
 int cluster_bump_epoch_without_consensus(void);
 void cluster_blacklist_add(const clusterNode *n);
 int cluster_blacklisted(const char *name);
+void cluster_node_add_slave(clusterNode *master, clusterNode *slave);
+void cluster_node_remove_slave(clusterNode *master, clusterNode *slave);
+void cluster_set_node_as_master(clusterNode *n);   /* a node became a primary (gossip, failover) */
+void cluster_del_node_slots(clusterNode *n);
+/* Myself becomes a replica of n (which must not be myself; my slots are gone): open slots are
+ * closed and replication follows n. */
+void cluster_set_my_primary(clusterNode *n);
+/* My replication offset: of the stream I apply as a replica, of the stream I produce as a
+ * primary. */
+long long cluster_my_offset(void);
+int cluster_count_ok_slaves(const clusterNode *n);   /* replicas neither FAIL nor PFAIL */
 
 /* ---- bus.c ---- */
 
@@ -136,11 +172,32 @@ void bus_cron(void);                       /* connects, pings, failure detection
 /* CLUSTER MEET: starts a handshake with ip:port@cport. 0, or -1 with errno EINVAL. */
 int bus_start_handshake(const char *ip, int port, int cport);
 void bus_link_free(clusterLink *link);
-void bus_broadcast_pong(void);
+/* A PONG to every node, or (local_slaves) only to the other replicas of my primary. */
+void bus_broadcast_pong(int local_slaves);
 void bus_broadcast_fail(clusterNode *n);
+void bus_send_ping(clusterNode *n);           /* a PING on n's link, if it has one */
+void bus_request_failover_auth(void);         /* FAILOVER_AUTH_REQUEST to all (FORCEACK in a manual failover) */
+void bus_send_mfstart(clusterNode *master);
+void bus_send_failover_ack(clusterNode *n);   /* FAILOVER_AUTH_ACK: our vote */
 /* PUBLISH to the other nodes (pubsub_propagate). */
 void bus_propagate_publish(const char *channel, size_t clen, const char *msg, size_t mlen);
 int bus_failure_reports(clusterNode *n);   /* valid reports, expired ones dropped */
 void bus_links_reply(client *c);          /* CLUSTER LINKS */
+
+/* ---- failover.c ---- */
+
+void failover_cron(void);                  /* elections, manual failover timeouts, replica migration */
+void failover_before_sleep(void);
+/* A FAILOVER_AUTH_REQUEST from node: our vote, if it may have one (Redis's rules). */
+void failover_vote(clusterNode *node, uint64_t req_current_epoch, uint64_t req_config_epoch,
+                   const unsigned char *claimed_slots, int force_ack);
+void failover_ack_received(clusterNode *sender, uint64_t sender_current_epoch);
+void failover_mfstart_received(clusterNode *sender);
+void failover_master_offset(clusterNode *sender, long long offset, int paused);
+void failover_reset_manual(void);
+/* Myself, a replica, takes my primary's slots now (election won, TAKEOVER). */
+void failover_replace_my_master(void);
+/* CLUSTER FAILOVER [FORCE|TAKEOVER]: NULL, or the error to reply. */
+const char *failover_manual_start(int force, int takeover);
 
 #endif

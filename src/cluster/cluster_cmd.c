@@ -10,6 +10,7 @@
 #include "core/multi.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
+#include "repl/repl.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/util.h"
@@ -159,14 +160,20 @@ static int setslot_node(client *c, int slot) {
         return 0;
     }
     if (db_slot_size(db, slot) == 0 && cluster.migrating_to[slot]) cluster.migrating_to[slot] = NULL;
+    int was_mine = cluster.slots[slot] == cluster.myself;
     cluster_del_slot(slot);
     cluster_add_slot(n, slot);
+    /* A primary that gave its last slot away follows the new owner (Redis 7.0). */
+    if (was_mine && n != cluster.myself && cluster.myself->numslots == 0 && server.cluster_allow_replica_migration) {
+        log_msg(LL_WARNING, "Configuration change detected. Reconfiguring myself as a replica of %.40s", n->name);
+        cluster_set_my_primary(n);
+    }
     if (n == cluster.myself && cluster.importing_from[slot]) {
         /* A slot imported by hand: a new epoch lets the new owner win everywhere. */
         if (cluster_bump_epoch_without_consensus() == 0)
             log_msg(LL_WARNING, "configEpoch updated after importing slot %d", slot);
         cluster.importing_from[slot] = NULL;
-        bus_broadcast_pong();
+        bus_broadcast_pong(0);
     }
     return 1;
 }
@@ -304,10 +311,17 @@ void cluster_reset_command(client *c) {
         reply_subcommand_syntax_error(c);
         return;
     }
-    if (db_size(db_by_id(0)) != 0) {
+    if ((cluster.myself->flags & NODE_MASTER) && db_size(db_by_id(0)) != 0) {
         reply_error(c, "CLUSTER RESET can't be called with master nodes containing keys");
         return;
     }
+    if (cluster.myself->flags & NODE_SLAVE) {
+        /* A replica becomes an empty primary. */
+        cluster_set_node_as_master(cluster.myself);
+        repl_cluster_set_primary(NULL, 0);
+        db_flush(db_by_id(0), 0);
+    }
+    failover_reset_manual();
     for (int s = 0; s < CLUSTER_SLOTS; s++) {
         cluster.migrating_to[s] = cluster.importing_from[s] = NULL;
         cluster_del_slot(s);
@@ -373,6 +387,76 @@ void cluster_saveconfig_command(client *c) {
         return;
     }
     reply_ok(c);
+}
+
+/* ---------------------------------------------------------------- replicas */
+
+void cluster_replicate_command(client *c) {
+    if (!enabled_or_reply(c)) return;
+    clusterNode *n = node_arg(&c->argv[2]);
+    if (!n) {
+        reply_errorf(c, "Unknown node %s", c->argv[2].ptr);
+        return;
+    }
+    if (n == cluster.myself) {
+        reply_error(c, "Can't replicate myself");
+        return;
+    }
+    if (n->flags & NODE_SLAVE) {
+        reply_error(c, "I can only replicate a master, not a replica.");
+        return;
+    }
+    if ((cluster.myself->flags & NODE_MASTER) && (cluster.myself->numslots != 0 || db_size(db_by_id(0)) != 0)) {
+        reply_error(c, "To set a master the node must be empty and without assigned slots.");
+        return;
+    }
+    cluster_set_my_primary(n);
+    cluster_todo(CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_SAVE_CONFIG);
+    reply_ok(c);
+}
+
+/* CLUSTER REPLICAS and its old name SLAVES: the CLUSTER NODES lines of a primary's replicas. */
+void cluster_replicas_command(client *c) {
+    if (!enabled_or_reply(c)) return;
+    clusterNode *n = node_arg(&c->argv[2]);
+    if (!n) {
+        reply_errorf(c, "Unknown node %s", c->argv[2].ptr);
+        return;
+    }
+    if (n->flags & NODE_SLAVE) {
+        reply_error(c, "The specified node is not a master");
+        return;
+    }
+    reply_array_len(c, n->nslaves);
+    for (int i = 0; i < n->nslaves; i++) {
+        kstr *line = cluster_node_description(kstr_empty(128), n->slaves[i]);
+        reply_bulk(c, line->buf, line->len);
+        kstr_free(line);
+    }
+}
+
+void cluster_slaves_command(client *c) {
+    cluster_replicas_command(c);
+}
+
+void cluster_failover_command(client *c) {
+    if (!enabled_or_reply(c)) return;
+    int force = 0, takeover = 0;
+    if (c->argc == 3) {
+        if (arg_is(c->argv[2].ptr, c->argv[2].len, "force")) {
+            force = 1;
+        } else if (arg_is(c->argv[2].ptr, c->argv[2].len, "takeover")) {
+            force = takeover = 1;
+        } else {
+            reply_error(c, ERR_SYNTAX);
+            return;
+        }
+    }
+    const char *err = failover_manual_start(force, takeover);
+    if (err)
+        reply_error(c, err);
+    else
+        reply_ok(c);
 }
 
 /* ---------------------------------------------------------------- reports */
@@ -452,6 +536,12 @@ static void reply_slot_node(client *c, const clusterNode *n) {
     }
 }
 
+/* A replica CLUSTER SLOTS lists: not failed, and it has data (a non-zero offset). */
+static int replica_available(const clusterNode *n) {
+    if (n->flags & NODE_FAIL) return 0;
+    return ((n->flags & NODE_MYSELF) ? cluster_my_offset() : n->repl_offset) != 0;
+}
+
 void cluster_slots_command(client *c) {
     if (!enabled_or_reply(c)) return;
     replyDeferred d = reply_deferred(c);
@@ -461,10 +551,14 @@ void cluster_slots_command(client *c) {
         if (!n) continue;
         int start = s;
         while (s + 1 < CLUSTER_SLOTS && cluster.slots[s + 1] == n) s++;
-        reply_array_len(c, 3);
+        int avail = 0;
+        for (int i = 0; i < n->nslaves; i++) avail += replica_available(n->slaves[i]);
+        reply_array_len(c, 3 + avail);
         reply_integer(c, start);
         reply_integer(c, s);
         reply_slot_node(c, n);
+        for (int i = 0; i < n->nslaves; i++)
+            if (replica_available(n->slaves[i])) reply_slot_node(c, n->slaves[i]);
         ranges++;
     }
     reply_set_deferred_array(c, d, ranges);
@@ -486,12 +580,14 @@ static void reply_shard_node(client *c, const clusterNode *n) {
         reply_bulk_cstr(c, "hostname");
         reply_bulk_cstr(c, n->hostname);
     }
+    long long offset = (n->flags & NODE_MYSELF) ? cluster_my_offset() : n->repl_offset;
+    int replica = (n->flags & NODE_SLAVE) != 0;
     reply_bulk_cstr(c, "role");
-    reply_bulk_cstr(c, "master");
+    reply_bulk_cstr(c, replica ? "replica" : "master");
     reply_bulk_cstr(c, "replication-offset");
-    reply_integer(c, 0);
+    reply_integer(c, offset);
     reply_bulk_cstr(c, "health");
-    reply_bulk_cstr(c, (n->flags & NODE_FAIL) ? "fail" : "online");
+    reply_bulk_cstr(c, (n->flags & NODE_FAIL) ? "fail" : (replica && offset == 0) ? "loading" : "online");
 }
 
 void cluster_shards_command(client *c) {
@@ -517,8 +613,9 @@ void cluster_shards_command(client *c) {
         }
         reply_set_deferred_array(c, d, bounds);
         reply_bulk_cstr(c, "nodes");
-        reply_array_len(c, 1);
+        reply_array_len(c, 1 + n->nslaves);
         reply_shard_node(c, n);
+        for (int j = 0; j < n->nslaves; j++) reply_shard_node(c, n->slaves[j]);
     }
 }
 
@@ -707,6 +804,10 @@ static clusterNode *node_for(client *c, const command *cmd, int argc, const karg
         }
         return cluster.myself;
     }
+    /* A READONLY client reads on a replica of the slot's primary. */
+    if ((c->flags & CLIENT_READONLY) && !(flags & CMD_WRITE) && (cluster.myself->flags & NODE_SLAVE) &&
+        cluster.myself->slaveof == r.owner)
+        return cluster.myself;
     if (r.owner != cluster.myself) *err = REDIR_MOVED;
     return r.owner;
 }

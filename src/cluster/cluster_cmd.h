@@ -25,7 +25,8 @@ command_proc cluster_addslots_command, cluster_addslotsrange_command, cluster_bu
     cluster_links_command, cluster_meet_command, cluster_myid_command, cluster_nodes_command,
     cluster_reset_command, cluster_saveconfig_command, cluster_set_config_epoch_command,
     cluster_setslot_command, cluster_shards_command, cluster_slots_command, asking_command, readonly_command,
-    readwrite_command;
+    readwrite_command, cluster_replicate_command, cluster_replicas_command, cluster_slaves_command,
+    cluster_failover_command;
 /* migrate.c */
 command_proc migrate_command;
 command_getkeys_proc migrate_get_keys;

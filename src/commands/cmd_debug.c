@@ -568,6 +568,30 @@ static void debug_mallctl_str(client *c) {
 }
 #endif
 
+/* DEBUG CLUSTERLINK KILL <to|from|all> <node-id>: drops bus links to a node (cluster/bus.c
+ * reconnects the outbound one), for the tests of link handling. */
+static void debug_clusterlink_kill(client *c) {
+    if (!server.cluster_enabled) {
+        reply_error(c, "Debug option only available for cluster mode enabled setup!");
+        return;
+    }
+    clusterNode *n = cluster_lookup(c->argv[4].ptr, c->argv[4].len);
+    if (!n) {
+        reply_errorf(c, "Unknown node %s", c->argv[4].ptr);
+        return;
+    }
+    const karg *dir = &c->argv[3];
+    int to = arg_is(dir->ptr, dir->len, "to"), from = arg_is(dir->ptr, dir->len, "from");
+    if (arg_is(dir->ptr, dir->len, "all")) to = from = 1;
+    if (!to && !from) {
+        reply_errorf(c, "Unknown direction %s", dir->ptr);
+        return;
+    }
+    if (to && n->link) bus_link_free(n->link);
+    if (from && n->inbound_link) bus_link_free(n->inbound_link);
+    reply_ok(c);
+}
+
 void debug_command(client *c) {
     const karg *sub = &c->argv[1];
     int argc = c->argc;
@@ -609,6 +633,8 @@ void debug_command(client *c) {
         reply_ok(c);
     } else if (argc >= 2 && arg_is(sub->ptr, sub->len, "reload")) {
         debug_reload(c);
+    } else if (argc == 5 && arg_is(sub->ptr, sub->len, "clusterlink") && arg_is(c->argv[2].ptr, c->argv[2].len, "kill")) {
+        debug_clusterlink_kill(c);
     } else if (argc == 3 && arg_is(sub->ptr, sub->len, "drop-cluster-packet-filter")) {
         long long type;   /* cluster/bus.c drops incoming bus messages of this type; -1 none */
         if (!arg_ll_or_reply(c, &c->argv[2], &type, NULL)) return;

@@ -2072,6 +2072,86 @@ static const commandDoc DOC_cluster_setslot = {
     .args = ARGS_cluster_setslot,
 };
 
+/* ---- cluster|failover ---- */
+#define ACL_CATS_cluster_failover (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_failover[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_cluster_failover_0[] = {
+    {.name = "force", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "FORCE"},
+    {.name = "takeover", .type = ARG_PURE_TOKEN, .key_spec_index = -1, .token = "TAKEOVER"},
+    {.name = NULL},
+};
+static const commandArg ARGS_cluster_failover[] = {
+    {.name = "options", .type = ARG_ONEOF, .key_spec_index = -1, .flags = ARG_OPTIONAL, .subargs = ARGS_cluster_failover_0},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_failover = {
+    .summary = "Forces a replica to perform a manual failover of its master.",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+    .args = ARGS_cluster_failover,
+};
+
+/* ---- cluster|replicas ---- */
+#define ACL_CATS_cluster_replicas (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_replicas[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_cluster_replicas[] = {"nondeterministic_output", NULL};
+static const commandArg ARGS_cluster_replicas[] = {
+    {.name = "node-id", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_replicas = {
+    .summary = "List replica nodes of the specified master node",
+    .since = "5.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+    .tips = TIPS_cluster_replicas,
+    .args = ARGS_cluster_replicas,
+};
+
+/* ---- cluster|replicate ---- */
+#define ACL_CATS_cluster_replicate (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_replicate[] = {
+    {.begin_search = KSB_END},
+};
+static const commandArg ARGS_cluster_replicate[] = {
+    {.name = "node-id", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_replicate = {
+    .summary = "Reconfigure a node as a replica of the specified master node",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+    .args = ARGS_cluster_replicate,
+};
+
+/* ---- cluster|slaves ---- */
+#define ACL_CATS_cluster_slaves (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
+static const keySpec KS_cluster_slaves[] = {
+    {.begin_search = KSB_END},
+};
+static const char *const TIPS_cluster_slaves[] = {"nondeterministic_output", NULL};
+static const commandArg ARGS_cluster_slaves[] = {
+    {.name = "node-id", .type = ARG_STRING, .key_spec_index = -1},
+    {.name = NULL},
+};
+static const commandDoc DOC_cluster_slaves = {
+    .summary = "List replica nodes of the specified master node",
+    .since = "3.0.0",
+    .group = "cluster",
+    .complexity = "O(1)",
+    .doc_flags = DOC_DEPRECATED,
+    .deprecated_since = "5.0.0",
+    .replaced_by = "`CLUSTER REPLICAS`",
+    .tips = TIPS_cluster_slaves,
+    .args = ARGS_cluster_slaves,
+};
+
 /* ---- cluster|shards ---- */
 #define ACL_CATS_cluster_shards (ACL_SLOW)
 static const keySpec KS_cluster_shards[] = {

@@ -268,7 +268,7 @@ static command script_subcommands[] = {
     END,
 };
 
-/* Cluster (src/cluster/cluster_cmd.c); REPLICATE, REPLICAS, SLAVES and FAILOVER come with replicas. */
+/* Cluster (src/cluster/cluster_cmd.c). */
 static command cluster_subcommands[] = {
     {.name = "cluster|addslots", .proc = cluster_addslots_command, .arity = -3, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
      .acl_categories = ACL_CATS_cluster_addslots, .key_specs = KS_cluster_addslots, .doc = &DOC_cluster_addslots},
@@ -312,6 +312,14 @@ static command cluster_subcommands[] = {
      .acl_categories = ACL_CATS_cluster_set_config_epoch, .key_specs = KS_cluster_set_config_epoch, .doc = &DOC_cluster_set_config_epoch},
     {.name = "cluster|setslot", .proc = cluster_setslot_command, .arity = -4, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
      .acl_categories = ACL_CATS_cluster_setslot, .key_specs = KS_cluster_setslot, .doc = &DOC_cluster_setslot},
+    {.name = "cluster|failover", .proc = cluster_failover_command, .arity = -2, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_cluster_failover, .key_specs = KS_cluster_failover, .doc = &DOC_cluster_failover},
+    {.name = "cluster|replicas", .proc = cluster_replicas_command, .arity = 3, .flags = CMD_ADMIN | CMD_STALE,
+     .acl_categories = ACL_CATS_cluster_replicas, .key_specs = KS_cluster_replicas, .doc = &DOC_cluster_replicas},
+    {.name = "cluster|replicate", .proc = cluster_replicate_command, .arity = 3, .flags = CMD_ADMIN | CMD_STALE | CMD_NO_ASYNC_LOADING,
+     .acl_categories = ACL_CATS_cluster_replicate, .key_specs = KS_cluster_replicate, .doc = &DOC_cluster_replicate},
+    {.name = "cluster|slaves", .proc = cluster_slaves_command, .arity = 3, .flags = CMD_ADMIN | CMD_STALE,
+     .acl_categories = ACL_CATS_cluster_slaves, .key_specs = KS_cluster_slaves, .doc = &DOC_cluster_slaves},
     {.name = "cluster|shards", .proc = cluster_shards_command, .arity = 2, .flags = CMD_STALE,
      .acl_categories = ACL_CATS_cluster_shards, .key_specs = KS_cluster_shards, .doc = &DOC_cluster_shards},
     {.name = "cluster|slots", .proc = cluster_slots_command, .arity = 2, .flags = CMD_STALE,

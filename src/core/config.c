@@ -656,16 +656,16 @@ static configDef configs[] = {
     config_row("repl-backlog-ttl", NULL, T_LL, 0, &server.repl_backlog_ttl, "3600", 0, LONG_MAX, NONE),
     config_row("propagation-error-behavior", NULL, T_ENUM, 0, NULL, "ignore", NOLIM, propagation_names, NULL, NULL),
 
-    /* Cluster (src/cluster/; replicas and failover are not built: their settings are kept). */
+    /* Cluster (src/cluster/). */
     config_row("cluster-enabled", NULL, T_BOOL, IMMUTABLE, &server.cluster_enabled, "no", NOLIM, NONE),
     config_row("cluster-config-file", NULL, T_STRING, IMMUTABLE, &server.cluster_configfile, "nodes.conf", NOLIM, NONE),
     config_row("cluster-port", NULL, T_INT, IMMUTABLE, &server.cluster_port, "0", 0, 65535, NONE),
     config_row("cluster-node-timeout", NULL, T_LL, 0, &server.cluster_node_timeout, "15000", 0, LLONG_MAX, NONE),
-    config_row("cluster-replica-validity-factor", "cluster-slave-validity-factor", T_INT, 0, NULL, "10", 0, INT_MAX, NONE),
-    config_row("cluster-migration-barrier", NULL, T_INT, 0, NULL, "1", 0, INT_MAX, NONE),
-    config_row("cluster-allow-replica-migration", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("cluster-replica-validity-factor", "cluster-slave-validity-factor", T_INT, 0, &server.cluster_replica_validity_factor, "10", 0, INT_MAX, NONE),
+    config_row("cluster-migration-barrier", NULL, T_INT, 0, &server.cluster_migration_barrier, "1", 0, INT_MAX, NONE),
+    config_row("cluster-allow-replica-migration", NULL, T_BOOL, 0, &server.cluster_allow_replica_migration, "yes", NOLIM, NONE),
     config_row("cluster-require-full-coverage", NULL, T_BOOL, 0, &server.cluster_require_full_coverage, "yes", NOLIM, NONE),
-    config_row("cluster-replica-no-failover", "cluster-slave-no-failover", T_BOOL, 0, NULL, "no", NOLIM, NONE),
+    config_row("cluster-replica-no-failover", "cluster-slave-no-failover", T_BOOL, 0, &server.cluster_replica_no_failover, "no", NOLIM, NONE),
     config_row("cluster-allow-reads-when-down", NULL, T_BOOL, 0, &server.cluster_allow_reads_when_down, "no", NOLIM, NONE),
     config_row("cluster-allow-pubsubshard-when-down", NULL, T_BOOL, 0, &server.cluster_allow_pubsubshard_when_down, "yes", NOLIM, NONE),
     config_row("cluster-link-sendbuf-limit", NULL, T_MEM, 0, &server.cluster_link_sendbuf_limit, "0", 0, LLONG_MAX, NONE),

@@ -145,7 +145,10 @@ static void after_call(client *c, const command *cmd, long long dirty) {
         replacement = NULL;
     }
     int pubsub = (cmd->flags & CMD_PUBSUB) != 0;
-    if (!paused && readers && cmd->propagate != PROPAGATE_NEVER && (dirty > 0 || pubsub)) {
+    /* In cluster mode the bus carries PUBLISH to every node, replicas included: through the
+     * stream too, a replica's subscribers would get it twice (Redis's publishCommand). */
+    int bus_only = pubsub && server.cluster_enabled;
+    if (!paused && readers && !bus_only && cmd->propagate != PROPAGATE_NEVER && (dirty > 0 || pubsub)) {
         if (!own) own = encode(c->argc, c->argv);
         if (own->len) {
             add_op(c->db->id, pubsub ? WSTREAM_TO_REPLICAS : WSTREAM_TO_ALL, own);

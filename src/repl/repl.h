@@ -71,6 +71,10 @@ void repl_failover_update(void);                    /* after ACKs: is the target
 void repl_failover_psync_result(int accepted);      /* the target's answer to PSYNC ... FAILOVER */
 void repl_failover_abort(const char *why);
 
+/* replica.c, for cluster/ (hooks for cluster replicas and elections) */
+void repl_cluster_set_primary(const char *host, int port);   /* NULL: become a primary */
+long long repl_primary_data_age_ms(void);
+
 command_proc failover_command, replicaof_command, slaveof_command, replconf_command, psync_command, sync_command, role_command,
     wait_command;
 

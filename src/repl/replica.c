@@ -43,6 +43,7 @@ static struct {
     kstr *rbuf;                 /* bytes read and not yet used */
     long long last_io_ms;
     long long down_since_ms;    /* 0: never up */
+    long long last_heard_ms;    /* the master client's last interaction when it was freed, 0 none */
     client *master;
     int master_db;              /* the database the stream had selected when the link was lost */
     /* TRANSFER */
@@ -178,6 +179,9 @@ static void attach_master(const char *rest, size_t len) {
 }
 
 static void handle_psync_reply(const char *line) {
+    /* A primary waiting to start its snapshot (repl-diskless-sync-delay) sends bare newlines
+     * to keep the link alive; the reply comes later. */
+    if (line[0] == '\0') return;
     if (strncmp(line, "+FULLRESYNC", 11) == 0) {
         if (sscanf(line, "+FULLRESYNC %40s %lld", rl.new_replid, &rl.new_offset) != 2 || strlen(rl.new_replid) != 40) {
             link_fail("Master replied with wrong +FULLRESYNC syntax.");
@@ -327,6 +331,8 @@ static void transfer_done(size_t used) {
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
     bgsave_abort();
     for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
+    /* The primary's functions replace ours, as Redis's emptyData does on a full sync. */
+    if (rdb_function_hooks.clear) rdb_function_hooks.clear();
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     rdbLoadStats stats = {0};
     wstream_pause(1);
@@ -435,6 +441,7 @@ void repl_master_freed(client *c) {
     if (c != rl.master) return;
     rl.master = NULL;
     rl.master_db = c->db->id;   /* a partial sync continues the stream where it was */
+    rl.last_heard_ms = c->last_interaction_ms;
     log_msg(LL_NOTICE, "Connection with master lost.");
     if (server.masterhost) {
         rl.state = RL_CONNECT;
@@ -477,6 +484,7 @@ void repl_set_master(const char *host, int port) {
     server.masterport = port;
     rl.state = RL_CONNECT;
     rl.down_since_ms = 0;
+    rl.last_heard_ms = 0;
     repl_backlog_ensure();
     connect_master();
 }
@@ -509,9 +517,39 @@ void repl_replica_cron(void) {
     }
 }
 
+/* ---------------------------------------------------------------- cluster hook */
+
+/* cluster/ (CLUSTER REPLICATE, failover, a node demoted by a newer slot owner): follow
+ * host:port, or become a primary when host is NULL, as REPLICAOF does. */
+void repl_cluster_set_primary(const char *host, int port) {
+    if (!host) {
+        if (server.masterhost) repl_unset_master();
+        return;
+    }
+    if (server.masterhost && strcasecmp(server.masterhost, host) == 0 && server.masterport == port) return;
+    repl_set_master(host, port);
+}
+
+/* Milliseconds since the primary was last heard from (link up: its last command or PING;
+ * down: its last message before the link went down, or since ever when it never came up), for
+ * an election's data-age check; 0 on a primary. */
+long long repl_primary_data_age_ms(void) {
+    if (!server.masterhost) return 0;
+    long long now = mstime();
+    if (rl.state == RL_CONNECTED && rl.master) return now - rl.master->last_interaction_ms;
+    /* Since the primary was last heard, which may be before the link was seen to drop (a
+     * link closed after a long command). */
+    if (rl.last_heard_ms) return now - rl.last_heard_ms;
+    return rl.down_since_ms ? now - rl.down_since_ms : now;
+}
+
 /* ---------------------------------------------------------------- commands */
 
 static void replicaof_generic(client *c) {
+    if (server.cluster_enabled) {
+        reply_error(c, "REPLICAOF not allowed in cluster mode.");
+        return;
+    }
     if (repl_failover_state() != FO_NONE) {
         reply_error(c, "REPLICAOF not allowed while failing over.");
         return;

@@ -44,12 +44,12 @@ def cli(*args, timeout=120, stdin=None):
 class Cluster:
     """Nodes of the given binaries, all primaries once create() ran."""
 
-    def __init__(self, binaries):
+    def __init__(self, binaries, extra=()):
         self.nodes = []
         try:
             for i, binary in enumerate(binaries):
                 kind = "redis" if binary == ORACLE_SERVER else "keel"
-                self.nodes.append(start_node(binary, "cluster-%s-%d" % (kind, i)))
+                self.nodes.append(start_node(binary, "cluster-%s-%d" % (kind, i), extra))
         except BaseException:
             self.stop(check=False)
             raise
