@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from tests.helpers import ORACLE_SERVER, Server, ServerError, free_port, redis_cli_binary
+from helpers import ORACLE_SERVER, Server, ServerError, free_port, redis_cli_binary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
