@@ -37,6 +37,13 @@ static clusterNode *node_arg(const karg *a) {
     return cluster_lookup(a->ptr, a->len);
 }
 
+/* The node named by argv[i], or NULL after replying Redis's "Unknown node" error. */
+static clusterNode *known_node_or_reply(client *c, int i) {
+    clusterNode *n = node_arg(&c->argv[i]);
+    if (!n) reply_errorf(c, "Unknown node %s", c->argv[i].ptr);
+    return n;
+}
+
 /* ---------------------------------------------------------------- slots */
 
 /* ADDSLOTS/DELSLOTS[RANGE]: validates every range first (Redis's errors, in its order), then
@@ -282,11 +289,8 @@ void cluster_meet_command(client *c) {
 
 void cluster_forget_command(client *c) {
     if (!enabled_or_reply(c)) return;
-    clusterNode *n = node_arg(&c->argv[2]);
-    if (!n) {
-        reply_errorf(c, "Unknown node %s", c->argv[2].ptr);
-        return;
-    }
+    clusterNode *n = known_node_or_reply(c, 2);
+    if (!n) return;
     if (n == cluster.myself) {
         reply_error(c, "I tried hard but I can't forget myself...");
         return;
@@ -372,11 +376,8 @@ void cluster_bumpepoch_command(client *c) {
 
 void cluster_count_failure_reports_command(client *c) {
     if (!enabled_or_reply(c)) return;
-    clusterNode *n = node_arg(&c->argv[2]);
-    if (!n) {
-        reply_errorf(c, "Unknown node %s", c->argv[2].ptr);
-        return;
-    }
+    clusterNode *n = known_node_or_reply(c, 2);
+    if (!n) return;
     reply_integer(c, bus_failure_reports(n));
 }
 
@@ -393,11 +394,8 @@ void cluster_saveconfig_command(client *c) {
 
 void cluster_replicate_command(client *c) {
     if (!enabled_or_reply(c)) return;
-    clusterNode *n = node_arg(&c->argv[2]);
-    if (!n) {
-        reply_errorf(c, "Unknown node %s", c->argv[2].ptr);
-        return;
-    }
+    clusterNode *n = known_node_or_reply(c, 2);
+    if (!n) return;
     if (n == cluster.myself) {
         reply_error(c, "Can't replicate myself");
         return;
@@ -418,11 +416,8 @@ void cluster_replicate_command(client *c) {
 /* CLUSTER REPLICAS and its old name SLAVES: the CLUSTER NODES lines of a primary's replicas. */
 void cluster_replicas_command(client *c) {
     if (!enabled_or_reply(c)) return;
-    clusterNode *n = node_arg(&c->argv[2]);
-    if (!n) {
-        reply_errorf(c, "Unknown node %s", c->argv[2].ptr);
-        return;
-    }
+    clusterNode *n = known_node_or_reply(c, 2);
+    if (!n) return;
     if (n->flags & NODE_SLAVE) {
         reply_error(c, "The specified node is not a master");
         return;
