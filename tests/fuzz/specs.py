@@ -427,7 +427,7 @@ EXCLUDED = {"auth", "client", "command", "config", "debug", "flushall", "hello",
             "function", "fcall", "fcall_ro", "module", "lolwut", "save", "bgsave", "dump", "restore",
             "bgrewriteaof", "acl",
             # replication: they change the server's role and links (tests/repl/), not data
-            "replicaof", "slaveof", "replconf", "psync", "sync", "role", "wait",
+            "replicaof", "slaveof", "replconf", "psync", "sync", "role", "wait", "failover",
             # cluster mode only (tests/cluster/); MIGRATE would connect to the hosts it is given
             "cluster", "asking", "readonly", "readwrite", "migrate", "restore-asking"}
 
