@@ -379,6 +379,12 @@ static int parse_add_trim(client *c, trimArgs *a, int xadd) {
         reply_error(c, "syntax error, XTRIM must be called with a trimming strategy");
         return -1;
     }
+    if ((c->flags & CLIENT_MASTER) || (server.loading && (c->flags & CLIENT_FAKE))) {
+        /* Our primary's stream or the AOF: "~" was propagated as "=" with the result (LIMIT
+         * kept), so trim exactly, without a limit and without LIMIT's "~" check, as Redis. */
+        a->limit = 0;
+        return i;
+    }
     if (limit_given && !a->approx) {
         reply_error(c, "syntax error, LIMIT cannot be used without the special ~ option");
         return -1;
@@ -423,30 +429,39 @@ static int next_id(const stream *s, const trimArgs *a, streamID *id) {
     return stream_id_cmp(id, &s->last_id) > 0;
 }
 
-/* What XADD (idpos: its ID's index) and XTRIM propagate, as Redis: the ID the server chose,
- * and an approximate trim that removed entries as the exact trim it amounted to ("=", the
- * length left or the first ID kept, no LIMIT), so that replaying it gives the same stream. */
-static void propagate_add_trim(client *c, const trimArgs *a, const stream *s, int idpos, const streamID *id,
-                               int trimmed) {
-    int new_id = idpos >= 0 && (!a->id_given || !a->seq_given), exact = trimmed && a->approx_at;
+/* What XADD (idpos: its ID's index) and XTRIM propagate, as Redis 7.0.15: the ID the server
+ * chose, and an approximate trim ("~") as "=" with what is left: the length for MAXLEN, the
+ * first entry's ID, tombstones included, for MINID (UINT64_MAX-UINT64_MAX when there is none).
+ * XADD rewrites "~" whenever it is given, trimmed or not; XTRIM propagates only when it removed
+ * entries. LIMIT stays in the command: the primary's stream and the AOF ignore it (parse_add_trim). */
+static void propagate_add_trim(client *c, const trimArgs *a, stream *s, int idpos, const streamID *id) {
+    int new_id = idpos >= 0 && (!a->id_given || !a->seq_given), exact = a->approx_at != 0;
     if (!new_id && !exact) return;
     char idbuf[STREAM_ID_BUF], valbuf[STREAM_ID_BUF];
+    size_t vallen = 0;
+    if (exact && a->strategy == TRIM_MAXLEN) {
+        vallen = (size_t)ll_to_str(valbuf, sizeof(valbuf), (long long)s->length);
+    } else if (exact) {
+        streamID first = {UINT64_MAX, UINT64_MAX}, master;
+        if (stream_node_count(s)) {
+            streamIter it;
+            size_t nfields;
+            int flags;
+            stream_iter_node(&it, s, 0, &master, &nfields);
+            if (stream_iter_next_raw(&it, &flags)) first = it.id;
+            stream_iter_stop(&it);
+        }
+        vallen = (size_t)stream_id_format(valbuf, &first);
+    }
     karg stack[16] = {{0}};
     karg *argv = c->argc <= 16 ? stack : kmalloc(sizeof(karg) * (size_t)c->argc);
-    int n = 0;
     for (int i = 0; i < c->argc; i++) {
-        if (exact && a->limit_at && (i == a->limit_at || i == a->limit_at + 1)) continue;
-        argv[n] = c->argv[i];
-        if (new_id && i == idpos) argv[n].len = (size_t)stream_id_format(argv[n].ptr = idbuf, id);
-        if (exact && i == a->approx_at) argv[n] = (karg){.ptr = "=", .len = 1};
-        if (exact && i == a->approx_at + 1) {
-            argv[n].ptr = valbuf;
-            argv[n].len = a->strategy == TRIM_MAXLEN ? (size_t)ll_to_str(valbuf, sizeof(valbuf), (long long)s->length)
-                                                     : (size_t)stream_id_format(valbuf, &s->first_id);
-        }
-        n++;
+        argv[i] = c->argv[i];
+        if (new_id && i == idpos) argv[i].len = (size_t)stream_id_format(argv[i].ptr = idbuf, id);
+        if (exact && i == a->approx_at) argv[i] = (karg){.ptr = "=", .len = 1};
+        if (exact && i == a->approx_at + 1) argv[i] = (karg){.ptr = valbuf, .len = vallen};
     }
-    wstream_rewrite(n, argv);
+    wstream_rewrite(c->argc, argv);
     if (argv != stack) kfree(argv);
 }
 
@@ -496,7 +511,7 @@ void xadd_command(client *c) {
     written(c, &c->argv[1], "xadd");
     int trimmed = a.strategy && do_trim(s, &a);
     if (trimmed) notify_keyspace_event(NOTIFY_STREAM, "xtrim", c->argv[1].ptr, c->argv[1].len, c->db->id);
-    propagate_add_trim(c, &a, s, idpos, &id, trimmed);
+    propagate_add_trim(c, &a, s, idpos, &id);
     signal_key_as_ready(c->db, c->argv[1].ptr, c->argv[1].len);
 }
 
@@ -509,7 +524,7 @@ void xtrim_command(client *c) {
     if (deleted) {
         notify_keyspace_event(NOTIFY_STREAM, "xtrim", c->argv[1].ptr, c->argv[1].len, c->db->id);
         signal_modified_key(c, c->db, c->argv[1].ptr, c->argv[1].len);
-        propagate_add_trim(c, &a, STREAM(o), -1, NULL, 1);
+        propagate_add_trim(c, &a, STREAM(o), -1, NULL);
     }
     reply_integer(c, deleted);
 }
