@@ -28,6 +28,7 @@
 #include "persist/persist.h"
 #include "persist/rdb.h"
 #include "protocol/reply.h"
+#include "scripting/script.h"
 #include "types/quicklist.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -617,6 +618,9 @@ void debug_command(client *c) {
             reply_error(c, "argument must be a memory value bigger than 1 and smaller than 4gb");
         else
             reply_ok(c);
+    } else if (argc == 3 && arg_is(sub->ptr, sub->len, "set-disable-deny-scripts")) {
+        script_set_disable_deny(atoi(c->argv[2].ptr));
+        reply_ok(c);
     } else if (argc == 3 && arg_is(sub->ptr, sub->len, "pause-cron")) {
         server.pause_cron = atoi(c->argv[2].ptr) != 0;
         reply_ok(c);
