@@ -371,8 +371,12 @@ static void debug_htstats_key(client *c) {
 }
 
 static void debug_object(client *c) {
-    kobj *o = lookup_or_reply(c, ERR_NOSUCHKEY);
-    if (!o) return;
+    /* As Redis: the key as stored, even when expired (it is not deleted here). */
+    kobj *o = c->db->keys ? tableFind(c->db->keys, c->argv[2].ptr, c->argv[2].len) : NULL;
+    if (!o) {
+        reply_error(c, ERR_NOSUCHKEY);
+        return;
+    }
     size_t serialized = rdb_serialized_length(o);
     char line[256];
     snprintf(line, sizeof(line), "Value at:%p refcount:%lld encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%lld",

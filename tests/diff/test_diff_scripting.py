@@ -461,3 +461,28 @@ def test_shebang_flags_at_dispatch(keel, oracle):
         ])
     finally:
         _reset((keel, oracle), ("CONFIG", "SET", "min-replicas-to-write", "0"))
+
+
+def test_debug_object_sees_expired_key(start_server):
+    """DEBUG OBJECT reads the key as stored, without expiring it (the suite's "Script delete the
+    expired key" relies on it); the script's EXISTS then deletes it."""
+    import time
+    servers = [start_server(["--enable-debug-command", "yes"]),
+               start_server(["--enable-debug-command", "yes"], binary=ORACLE_SERVER)]
+    seen = []
+    for s in servers:
+        c = s.client()
+        try:
+            c.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+            c.set("key", "value", px=1)
+            time.sleep(0.01)   # the TTL has to pass; nothing to poll without expiring the key
+            out = [c.execute_command("DEBUG", "OBJECT", "key").split(b" ")[0],
+                   c.execute_command("EVAL", "return redis.call('EXISTS', 'key')", 0), c.exists("key")]
+            try:
+                c.execute_command("DEBUG", "OBJECT", "key")
+            except Exception as e:   # noqa: BLE001 - the error text is compared
+                out.append(str(e))
+            seen.append(out)
+        finally:
+            c.close()
+    assert seen[0] == seen[1] == [b"Value", 0, 0, "no such key"], seen
