@@ -300,6 +300,51 @@ static void reply_consumer_history(client *c, stream *s, const streamID *start, 
     }
 }
 
+/* XINFO STREAM's radix-tree-nodes: the nodes Redis's rax would have for our node keys (128-bit
+ * big-endian IDs). Redis keeps its rax compressed: a node at the root, at every branching point,
+ * at every leaf, and one more for each edge of length > 1 out of a branching point (the
+ * branching node holds the edge's first byte, a compressed node the rest). Walks the sorted keys
+ * with a stack of the rightmost path's depths (common prefixes of neighbours, in bytes). */
+static int key_lcp(const streamID *a, const streamID *b) {
+    if (a->ms != b->ms) return __builtin_clzll(a->ms ^ b->ms) / 8;
+    if (a->seq != b->seq) return 8 + __builtin_clzll(a->seq ^ b->seq) / 8;
+    return 16;
+}
+
+static long long rax_node_count(const stream *s) {
+    size_t n = s->nodes.len;
+    long long nodes = 1, extra = 0, root_edges = 0, root_extra = 0;
+    int st[18], top = 0;
+    st[0] = 0;
+#define RAX_EDGE(parent, child)                                                 \
+    do {                                                                        \
+        if ((parent) == 0) root_edges++, root_extra += (child) - (parent) > 1; \
+        else extra += (child) - (parent) > 1;                                   \
+    } while (0)
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) {
+            int l = key_lcp(&idmap_at(&s->nodes, i - 1)->id, &idmap_at(&s->nodes, i)->id);
+            while (st[top] > l) {
+                int d = st[top--];
+                int parent = st[top] > l ? st[top] : l;
+                RAX_EDGE(parent, d);
+            }
+            if (st[top] < l) {
+                st[++top] = l;
+                nodes++;
+            }
+        }
+        st[++top] = 16;
+        nodes++;
+    }
+    while (top > 0) {
+        int d = st[top--];
+        RAX_EDGE(st[top], d);
+    }
+#undef RAX_EDGE
+    return nodes + extra + (root_edges > 1 ? root_extra : 0);
+}
+
 /* ---- XADD / XTRIM --------------------------------------------------------------------------- */
 
 typedef struct trimArgs {
@@ -1526,7 +1571,7 @@ void xinfo_stream_command(client *c) {
     reply_bulk_cstr(c, "radix-tree-keys");
     reply_integer(c, (long long)s->nodes.len);
     reply_bulk_cstr(c, "radix-tree-nodes");
-    reply_integer(c, (long long)s->nodes.len);
+    reply_integer(c, rax_node_count(s));
     reply_bulk_cstr(c, "last-generated-id");
     reply_id(c, &s->last_id);
     reply_bulk_cstr(c, "max-deleted-entry-id");
