@@ -28,6 +28,7 @@
 #include "persist/persist.h"
 #include "persist/rdb.h"
 #include "protocol/reply.h"
+#include "scripting/script.h"
 #include "types/quicklist.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -370,8 +371,12 @@ static void debug_htstats_key(client *c) {
 }
 
 static void debug_object(client *c) {
-    kobj *o = lookup_or_reply(c, ERR_NOSUCHKEY);
-    if (!o) return;
+    /* As Redis: the key as stored, even when expired (it is not deleted here). */
+    kobj *o = c->db->keys ? tableFind(c->db->keys, c->argv[2].ptr, c->argv[2].len) : NULL;
+    if (!o) {
+        reply_error(c, ERR_NOSUCHKEY);
+        return;
+    }
     size_t serialized = rdb_serialized_length(o);
     char line[256];
     snprintf(line, sizeof(line), "Value at:%p refcount:%lld encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%lld",
@@ -617,6 +622,9 @@ void debug_command(client *c) {
             reply_error(c, "argument must be a memory value bigger than 1 and smaller than 4gb");
         else
             reply_ok(c);
+    } else if (argc == 3 && arg_is(sub->ptr, sub->len, "set-disable-deny-scripts")) {
+        script_set_disable_deny(atoi(c->argv[2].ptr));
+        reply_ok(c);
     } else if (argc == 3 && arg_is(sub->ptr, sub->len, "pause-cron")) {
         server.pause_cron = atoi(c->argv[2].ptr) != 0;
         reply_ok(c);

@@ -99,13 +99,16 @@ uint64_t multi_queued_flags(const client *c) {
     return (c->flags & CLIENT_MULTI) && c->mstate ? c->mstate->queued_flags : 0;
 }
 
+/* The command's flags as Redis's getCommandFlags gives them (an EVAL's shebang flags replace
+ * its row's), then, for EXEC, those of what it queued. */
 uint64_t multi_exec_flags(const client *c, const command *cmd, uint64_t flag) {
-    if (cmd->flags & flag) return flag;
-    return (cmd->flags & CMD_EXECS_QUEUED) ? multi_queued_flags(c) & flag : 0;
+    uint64_t f = command_call_flags(cmd, c->argc, c->argv);
+    if (f & flag) return flag;
+    return (f & CMD_EXECS_QUEUED) ? multi_queued_flags(c) & flag : 0;
 }
 
 int multi_exec_lacks(const client *c, const command *cmd, uint64_t flag) {
-    if (!(cmd->flags & flag)) return 1;
+    if (!(command_call_flags(cmd, c->argc, c->argv) & flag)) return 1;
     return (cmd->flags & CMD_EXECS_QUEUED) && (c->flags & CLIENT_MULTI) && c->mstate &&
            (c->mstate->queued_inv_flags & flag);
 }

@@ -293,7 +293,15 @@ static void reply_table(client *c, lua_State *L) {
     } else if (get_field(L, t, "big_number", LUA_TSTRING)) {
         size_t len;
         const char *s = lua_tolstring(L, -1, &len);
-        reply_big_number(c, s, len);
+        /* As Redis: CR and LF become spaces, so the reply stays one protocol line. */
+        if (memchr(s, '\r', len) || memchr(s, '\n', len)) {
+            char *copy = kmalloc(len ? len : 1);
+            for (size_t i = 0; i < len; i++) copy[i] = s[i] == '\r' || s[i] == '\n' ? ' ' : s[i];
+            reply_big_number(c, copy, len);
+            kfree(copy);
+        } else {
+            reply_big_number(c, s, len);
+        }
         lua_pop(L, 1);
     } else if (get_field(L, t, "map", LUA_TTABLE)) {
         reply_map_or_set(c, L, 1);

@@ -39,6 +39,7 @@
 #include "keyspace/db.h"
 #include "persist/wstream.h"
 #include "protocol/reply.h"
+#include "repl/repl.h"
 #include "scripting/lua_internal.h"
 #include "scripting/script.h"
 #include "util/log.h"
@@ -495,11 +496,19 @@ static void execute_and_push(lua_State *L, const command *cmd, int argc, karg *a
     reply_free_all(fc);
 }
 
+/* DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call no-script commands (the suite's tests of
+ * DEBUG PROTOCOL from Lua). */
+static int disable_deny_scripts;
+
+void script_set_disable_deny(int on) {
+    disable_deny_scripts = on != 0;
+}
+
 /* redis.call's checks, in Redis's order. Returns the refusal message or NULL. */
 static const char *check_script_command(const command *cmd, int argc, const karg *argv) {
     if (!cmd) return "Unknown Redis command called from script";
     if (!command_arity_ok(cmd, argc)) return "Wrong number of args calling Redis command from script";
-    if (cmd->flags & CMD_NOSCRIPT) return "This Redis command is not allowed from script";
+    if ((cmd->flags & CMD_NOSCRIPT) && !disable_deny_scripts) return "This Redis command is not allowed from script";
     /* core/acl.c: the caller's permissions (a denial is logged with context "lua"). */
     const char *denied = acl_check_script(run.caller, cmd, argc, argv);
     if (denied) return denied;
@@ -507,6 +516,18 @@ static const char *check_script_command(const command *cmd, int argc, const karg
      * during CLIENT PAUSE WRITE. */
     if ((cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE)) && run.readonly)
         return "Write commands are not allowed from read-only scripts.";
+    /* As Redis's scriptVerifyWriteCommandAllow: until the script wrote, a write is refused on a
+     * read-only replica, after a failed save, and with too few good replicas (a script without
+     * shebang; one with a shebang that may write was refused at dispatch). */
+    if ((cmd->flags & CMD_WRITE) && !run.wrote) {
+        if (server.masterhost && server.repl_slave_ro && run.caller && !(run.caller->flags & CLIENT_MASTER) &&
+            !(server.loading && (run.caller->flags & CLIENT_FAKE)))
+            return "-READONLY You can't write against a read only replica.";
+        const char *write_error = dispatch_write_error ? dispatch_write_error() : NULL;
+        if (write_error) return write_error;
+        const char *repl_error = repl_min_replicas_error(lua_client, cmd);
+        if (repl_error) return repl_error;
+    }
     /* Over maxmemory, only the first write may be refused: later ones would break atomicity. */
     if ((cmd->flags & CMD_DENYOOM) && run.oom && !run.wrote && !(run.flags & SCRIPT_FLAG_ALLOW_OOM))
         return ERR_OOM;
@@ -545,6 +566,27 @@ static int redis_call_common(lua_State *L, int raise) {
         lua_pop(L, 1);
         if (is_err) return lua_error(L);
     }
+    return 1;
+}
+
+/* redis.acl_check_cmd(cmd, args...): whether the script's caller may run that command with
+ * those arguments (true/false, nothing logged); unknown commands raise. */
+static int redis_acl_check_cmd(lua_State *L) {
+    if (!run.running) return call_error(L, 1, "redis.acl_check_cmd can only be called inside a script invocation");
+    int argc = lua_gettop(L);
+    if (argc == 0) return call_error(L, 1, "Please specify at least one argument for this redis lib call");
+    karg stack_argv[16];
+    karg *argv = argc <= 16 ? stack_argv : kmalloc(sizeof(karg) * (size_t)argc);
+    int bad_args = !collect_args(L, argc, argv), allowed = 0;
+    const command *cmd = bad_args ? NULL : lookup_script_command(argc, argv);
+    if (cmd) {
+        int pos;
+        allowed = acl_check(run.caller ? run.caller->user : NULL, cmd, argc, argv, &pos) == ACL_OK;
+    }
+    if (argv != stack_argv) kfree(argv);
+    if (bad_args) return call_error(L, 1, "Lua redis lib command arguments must be strings or integers");
+    if (!cmd) return call_error(L, 1, "Invalid command passed to redis.acl_check_cmd()");
+    lua_pushboolean(L, allowed);
     return 1;
 }
 
@@ -664,6 +706,7 @@ static void register_redis_api(lua_State *L) {
         {"log", redis_log},
         {"setresp", redis_setresp},
         {"set_repl", redis_set_repl},
+        {"acl_check_cmd", redis_acl_check_cmd},
         {"replicate_commands", redis_replicate_commands},
         {"breakpoint", redis_breakpoint},
         {"debug", redis_debug},

@@ -36,6 +36,8 @@ int script_exists(const char *sha, size_t len);
 void script_eval(client *c, int by_sha, int readonly);
 
 int script_running(void);
+/* DEBUG SET-DISABLE-DENY-SCRIPTS 0|1: let scripts call no-script commands (as Redis's debug knob). */
+void script_set_disable_deny(int on);
 
 /* For INFO (number_of_cached_scripts, used_memory_lua). */
 long long scripting_cached_count(void);

@@ -300,6 +300,51 @@ static void reply_consumer_history(client *c, stream *s, const streamID *start, 
     }
 }
 
+/* XINFO STREAM's radix-tree-nodes: the nodes Redis's rax would have for our node keys (128-bit
+ * big-endian IDs). Redis keeps its rax compressed: a node at the root, at every branching point,
+ * at every leaf, and one more for each edge of length > 1 out of a branching point (the
+ * branching node holds the edge's first byte, a compressed node the rest). Walks the sorted keys
+ * with a stack of the rightmost path's depths (common prefixes of neighbours, in bytes). */
+static int key_lcp(const streamID *a, const streamID *b) {
+    if (a->ms != b->ms) return __builtin_clzll(a->ms ^ b->ms) / 8;
+    if (a->seq != b->seq) return 8 + __builtin_clzll(a->seq ^ b->seq) / 8;
+    return 16;
+}
+
+static long long rax_node_count(const stream *s) {
+    size_t n = s->nodes.len;
+    long long nodes = 1, extra = 0, root_edges = 0, root_extra = 0;
+    int st[18], top = 0;
+    st[0] = 0;
+#define RAX_EDGE(parent, child)                                                 \
+    do {                                                                        \
+        if ((parent) == 0) root_edges++, root_extra += (child) - (parent) > 1; \
+        else extra += (child) - (parent) > 1;                                   \
+    } while (0)
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) {
+            int l = key_lcp(&idmap_at(&s->nodes, i - 1)->id, &idmap_at(&s->nodes, i)->id);
+            while (st[top] > l) {
+                int d = st[top--];
+                int parent = st[top] > l ? st[top] : l;
+                RAX_EDGE(parent, d);
+            }
+            if (st[top] < l) {
+                st[++top] = l;
+                nodes++;
+            }
+        }
+        st[++top] = 16;
+        nodes++;
+    }
+    while (top > 0) {
+        int d = st[top--];
+        RAX_EDGE(st[top], d);
+    }
+#undef RAX_EDGE
+    return nodes + extra + (root_edges > 1 ? root_extra : 0);
+}
+
 /* ---- XADD / XTRIM --------------------------------------------------------------------------- */
 
 typedef struct trimArgs {
@@ -379,6 +424,12 @@ static int parse_add_trim(client *c, trimArgs *a, int xadd) {
         reply_error(c, "syntax error, XTRIM must be called with a trimming strategy");
         return -1;
     }
+    if ((c->flags & CLIENT_MASTER) || (server.loading && (c->flags & CLIENT_FAKE))) {
+        /* Our primary's stream or the AOF: "~" was propagated as "=" with the result (LIMIT
+         * kept), so trim exactly, without a limit and without LIMIT's "~" check, as Redis. */
+        a->limit = 0;
+        return i;
+    }
     if (limit_given && !a->approx) {
         reply_error(c, "syntax error, LIMIT cannot be used without the special ~ option");
         return -1;
@@ -423,30 +474,39 @@ static int next_id(const stream *s, const trimArgs *a, streamID *id) {
     return stream_id_cmp(id, &s->last_id) > 0;
 }
 
-/* What XADD (idpos: its ID's index) and XTRIM propagate, as Redis: the ID the server chose,
- * and an approximate trim that removed entries as the exact trim it amounted to ("=", the
- * length left or the first ID kept, no LIMIT), so that replaying it gives the same stream. */
-static void propagate_add_trim(client *c, const trimArgs *a, const stream *s, int idpos, const streamID *id,
-                               int trimmed) {
-    int new_id = idpos >= 0 && (!a->id_given || !a->seq_given), exact = trimmed && a->approx_at;
+/* What XADD (idpos: its ID's index) and XTRIM propagate, as Redis 7.0.15: the ID the server
+ * chose, and an approximate trim ("~") as "=" with what is left: the length for MAXLEN, the
+ * first entry's ID, tombstones included, for MINID (UINT64_MAX-UINT64_MAX when there is none).
+ * XADD rewrites "~" whenever it is given, trimmed or not; XTRIM propagates only when it removed
+ * entries. LIMIT stays in the command: the primary's stream and the AOF ignore it (parse_add_trim). */
+static void propagate_add_trim(client *c, const trimArgs *a, stream *s, int idpos, const streamID *id) {
+    int new_id = idpos >= 0 && (!a->id_given || !a->seq_given), exact = a->approx_at != 0;
     if (!new_id && !exact) return;
     char idbuf[STREAM_ID_BUF], valbuf[STREAM_ID_BUF];
+    size_t vallen = 0;
+    if (exact && a->strategy == TRIM_MAXLEN) {
+        vallen = (size_t)ll_to_str(valbuf, sizeof(valbuf), (long long)s->length);
+    } else if (exact) {
+        streamID first = {UINT64_MAX, UINT64_MAX}, master;
+        if (stream_node_count(s)) {
+            streamIter it;
+            size_t nfields;
+            int flags;
+            stream_iter_node(&it, s, 0, &master, &nfields);
+            if (stream_iter_next_raw(&it, &flags)) first = it.id;
+            stream_iter_stop(&it);
+        }
+        vallen = (size_t)stream_id_format(valbuf, &first);
+    }
     karg stack[16] = {{0}};
     karg *argv = c->argc <= 16 ? stack : kmalloc(sizeof(karg) * (size_t)c->argc);
-    int n = 0;
     for (int i = 0; i < c->argc; i++) {
-        if (exact && a->limit_at && (i == a->limit_at || i == a->limit_at + 1)) continue;
-        argv[n] = c->argv[i];
-        if (new_id && i == idpos) argv[n].len = (size_t)stream_id_format(argv[n].ptr = idbuf, id);
-        if (exact && i == a->approx_at) argv[n] = (karg){.ptr = "=", .len = 1};
-        if (exact && i == a->approx_at + 1) {
-            argv[n].ptr = valbuf;
-            argv[n].len = a->strategy == TRIM_MAXLEN ? (size_t)ll_to_str(valbuf, sizeof(valbuf), (long long)s->length)
-                                                     : (size_t)stream_id_format(valbuf, &s->first_id);
-        }
-        n++;
+        argv[i] = c->argv[i];
+        if (new_id && i == idpos) argv[i].len = (size_t)stream_id_format(argv[i].ptr = idbuf, id);
+        if (exact && i == a->approx_at) argv[i] = (karg){.ptr = "=", .len = 1};
+        if (exact && i == a->approx_at + 1) argv[i] = (karg){.ptr = valbuf, .len = vallen};
     }
-    wstream_rewrite(n, argv);
+    wstream_rewrite(c->argc, argv);
     if (argv != stack) kfree(argv);
 }
 
@@ -496,7 +556,7 @@ void xadd_command(client *c) {
     written(c, &c->argv[1], "xadd");
     int trimmed = a.strategy && do_trim(s, &a);
     if (trimmed) notify_keyspace_event(NOTIFY_STREAM, "xtrim", c->argv[1].ptr, c->argv[1].len, c->db->id);
-    propagate_add_trim(c, &a, s, idpos, &id, trimmed);
+    propagate_add_trim(c, &a, s, idpos, &id);
     signal_key_as_ready(c->db, c->argv[1].ptr, c->argv[1].len);
 }
 
@@ -509,7 +569,7 @@ void xtrim_command(client *c) {
     if (deleted) {
         notify_keyspace_event(NOTIFY_STREAM, "xtrim", c->argv[1].ptr, c->argv[1].len, c->db->id);
         signal_modified_key(c, c->db, c->argv[1].ptr, c->argv[1].len);
-        propagate_add_trim(c, &a, STREAM(o), -1, NULL, 1);
+        propagate_add_trim(c, &a, STREAM(o), -1, NULL);
     }
     reply_integer(c, deleted);
 }
@@ -1511,7 +1571,7 @@ void xinfo_stream_command(client *c) {
     reply_bulk_cstr(c, "radix-tree-keys");
     reply_integer(c, (long long)s->nodes.len);
     reply_bulk_cstr(c, "radix-tree-nodes");
-    reply_integer(c, (long long)s->nodes.len);
+    reply_integer(c, rax_node_count(s));
     reply_bulk_cstr(c, "last-generated-id");
     reply_id(c, &s->last_id);
     reply_bulk_cstr(c, "max-deleted-entry-id");

@@ -9,6 +9,7 @@ Scripts run over RESP2 and RESP3 connections.
 import pytest
 
 from diff.runner import C, run_script
+from helpers import ORACLE_SERVER
 
 
 def ev(body, *keys_and_args, numkeys=0):
@@ -41,6 +42,7 @@ SCRIPTS = {
         ev("return {map={a=1}}"),
         ev("return {set={a=true}}"),
         ev("return {big_number='123'}"),
+        ev("return {big_number='123\\r\\n123'}"),
         ev("return {verbatim_string={format='txt', string='hi'}}"),
         ev("return _VERSION"),
         ev("return redis.REDIS_VERSION"),
@@ -385,3 +387,102 @@ SCRIPTS = {
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
 def test_scripting(keel, oracle, name, proto):
     run_script(keel, oracle, SCRIPTS[name], hello3=(proto == 3))
+
+
+def _reset(servers, *cmds):
+    for s in servers:
+        c = s.client()
+        try:
+            for cmd in cmds:
+                c.execute_command(*cmd)
+        finally:
+            c.close()
+
+
+def test_acl_check_cmd(keel, oracle):
+    """redis.acl_check_cmd: the caller's permissions for a command and its keys (true/false),
+    errors for an unknown command, no arguments and bad argument types."""
+    try:
+        run_script(keel, oracle, [
+            ev("return redis.acl_check_cmd('set','xx',1)", "xx", numkeys=1),
+            ev("return redis.acl_check_cmd('hset','xx','f',1)", "xx", numkeys=1),
+            ev("return redis.acl_check_cmd('invalid-cmd','arg')"),
+            ev("return redis.acl_check_cmd()"),
+            ev("return redis.acl_check_cmd('get', {})"),
+            ev("return redis.acl_check_cmd('config','nosuchsub')"),
+            ev("return redis.acl_check_cmd('config','get','x')"),
+            ["ACL", "SETUSER", "bob", "on", ">123", "+@scripting", "+set", "~x*"],
+            ["AUTH", "bob", "123"],
+            ev("return redis.acl_check_cmd('set','xx',1)", "xx", numkeys=1),
+            ev("return redis.acl_check_cmd('hset','xx','f',1)", "xx", numkeys=1),
+            ev("return redis.acl_check_cmd('set','yy',1)"),
+            ev("return redis.acl_check_cmd('invalid-cmd','arg')"),
+            ["FUNCTION", "LOAD", "#!lua name=acl\nredis.register_function('chk', function(k, a) "
+             "return redis.acl_check_cmd('set', k[1], 1) end)"],
+            ["FCALL", "chk", "1", "yy"], ["FCALL", "chk", "1", "xy"],
+            ["ACL", "LOG"],
+        ])
+    finally:
+        _reset((keel, oracle), ("ACL", "DELUSER", "bob"), ("ACL", "LOG", "RESET"), ("FUNCTION", "FLUSH"))
+
+
+def test_debug_set_disable_deny_scripts(start_server):
+    """DEBUG SET-DISABLE-DENY-SCRIPTS 1 lets scripts call no-script commands (DEBUG PROTOCOL)."""
+    keel = start_server(["--enable-debug-command", "yes"])
+    oracle = start_server(["--enable-debug-command", "yes"], binary=ORACLE_SERVER)
+    run_script(keel, oracle, [
+        ev("return redis.call('debug','protocol','bignum')"),
+        ["DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1"],
+        ev("return redis.call('debug','protocol','bignum')"),
+        ev("redis.setresp(3); return redis.call('debug','protocol','double')"),
+        ["DEBUG", "SET-DISABLE-DENY-SCRIPTS", "0"],
+        ev("return redis.call('debug','protocol','bignum')"),
+    ])
+
+
+def test_shebang_flags_at_dispatch(keel, oracle):
+    """A shebang script without no-writes is a write at dispatch, as Redis's getCommandFlags:
+    refused with NOREPLICAS when min-replicas-to-write is not met; no-writes and plain scripts
+    run, and a plain script's write is refused inside."""
+    try:
+        run_script(keel, oracle, [
+            ["SET", "x", "some value"],
+            ["CONFIG", "SET", "min-replicas-to-write", "1"],
+            ev("#!lua flags=no-writes\nreturn redis.call('get','x')", "x", numkeys=1),
+            ev("return redis.call('get','x')", "x", numkeys=1),
+            ev("#!lua\nreturn redis.call('get','x')", "x", numkeys=1),
+            ev("#!lua flags=allow-oom\nreturn 1"),
+            ev("return redis.call('set','x', 1)", "x", numkeys=1),
+            ["SCRIPT", "LOAD", "#!lua\nreturn 2"],
+            ["EVALSHA", "327e60b78547ebb77ec450ead371d5bd10cbdd69", "0"],
+            ["MULTI"], ev("#!lua\nreturn 3"), ["EXEC"],
+            ["CONFIG", "SET", "min-replicas-to-write", "0"],
+            ev("#!lua\nreturn redis.call('get','x')", "x", numkeys=1),
+        ])
+    finally:
+        _reset((keel, oracle), ("CONFIG", "SET", "min-replicas-to-write", "0"))
+
+
+def test_debug_object_sees_expired_key(start_server):
+    """DEBUG OBJECT reads the key as stored, without expiring it (the suite's "Script delete the
+    expired key" relies on it); the script's EXISTS then deletes it."""
+    import time
+    servers = [start_server(["--enable-debug-command", "yes"]),
+               start_server(["--enable-debug-command", "yes"], binary=ORACLE_SERVER)]
+    seen = []
+    for s in servers:
+        c = s.client()
+        try:
+            c.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+            c.set("key", "value", px=1)
+            time.sleep(0.01)   # the TTL has to pass; nothing to poll without expiring the key
+            out = [c.execute_command("DEBUG", "OBJECT", "key").split(b" ")[0],
+                   c.execute_command("EVAL", "return redis.call('EXISTS', 'key')", 0), c.exists("key")]
+            try:
+                c.execute_command("DEBUG", "OBJECT", "key")
+            except Exception as e:   # noqa: BLE001 - the error text is compared
+                out.append(str(e))
+            seen.append(out)
+        finally:
+            c.close()
+    assert seen[0] == seen[1] == [b"Value", 0, 0, "no such key"], seen

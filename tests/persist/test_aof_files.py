@@ -15,7 +15,13 @@ import pytest
 
 from helpers import ORACLE_SERVER, Server, ServerError, keel_binary, long_mode, wait_until
 from persist.aofutil import last_incr, manifest
-from persist.rdbutil import assert_same, dataset, load, snapshot
+from persist.rdbutil import assert_same as _assert_same, dataset, load, snapshot
+
+
+def assert_same(a, b):
+    """Snapshots before writing the AOF and after loading it: equal, except that consumer
+    groups' entries-read/lag may become unknown (replayed XCLAIM ... LASTID, as redis-server)."""
+    _assert_same(a, b, group_counters_may_be_lost=True)
 
 SEEDS = range(4) if long_mode() else range(1)
 LARGE = 3000 if long_mode() else 300
@@ -51,7 +57,7 @@ def restart_and_compare(kdir, expected):
 
 def build(client, seed, rewrite_midway):
     """The dataset, in two halves with an AOF rewrite between them (base + incremental)."""
-    cmds = dataset(seed, large=LARGE, streams=False)
+    cmds = dataset(seed, large=LARGE)
     half = len(cmds) // 2
     load(client, cmds[:half])
     if rewrite_midway:
@@ -115,7 +121,7 @@ def test_restart_keeps_everything_and_aof_wins_over_rdb(tmp_path):
     keel = start(keel_binary(), "keel", kdir, AOF)
     try:
         kc = keel.client()
-        load(kc, dataset(7, large=LARGE, streams=False))
+        load(kc, dataset(7, large=LARGE))
         kc.execute_command("SAVE")              # an RDB file with the same data...
         kc.execute_command("SET", "after-save", "1")   # ...but not this
         kc.execute_command("DEL", "in-db-5")
@@ -208,7 +214,7 @@ def test_config_set_appendonly_at_run_time(tmp_path):
     keel = start(keel_binary(), "keel", kdir)
     try:
         kc = keel.client()
-        load(kc, dataset(3, large=LARGE, streams=False))
+        load(kc, dataset(3, large=LARGE))
         assert kc.config_set("appendonly", "yes")
         wait_until(lambda: kc.info("persistence")["aof_rewrite_in_progress"] == 0, 30, what="the first rewrite")
         kc.execute_command("SET", "after-enable", "1")

@@ -43,6 +43,7 @@ def streams(aof_pair):
         c.config_set("lazyfree-lazy-eviction", "no")
         c.config_set("lazyfree-lazy-server-del", "no")
         c.config_set("maxmemory", "0")
+        c.config_set("stream-node-max-entries", "100")
         c.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
         c.close()
     tails = AofTail(keel), AofTail(redis)
@@ -172,6 +173,29 @@ SCRIPTS = {
         ("XACK", "s", "g", "2-0", "5-0"), ("XGROUP", "CREATECONSUMER", "s", "g", "erin"),
         ("XGROUP", "DELCONSUMER", "s", "g", "erin"), ("XGROUP", "DESTROY", "s", "n"), ("XSETID", "s", "10-0"),
     ],
+    # XADD/XTRIM with "~": propagated as "=" with the length left (MAXLEN) or the first entry's
+    # ID, tombstones included (MINID; UINT64_MAX-UINT64_MAX once empty); XADD even when nothing
+    # was trimmed, XTRIM only when it removed something; LIMIT stays (replay ignores it).
+    "stream_trim_approx": [
+        ("CONFIG", "SET", "stream-node-max-entries", "10"),
+        *[("XADD", "t", "%d-1" % i, "f", "v") for i in range(1, 31)],
+        ("XADD", "t", "MAXLEN", "~", "100", "31-*", "f", "v"),
+        ("XADD", "t", "MAXLEN", "~", "15", "LIMIT", "10", "32-1", "f", "v"),
+        ("XADD", "t", "NOMKSTREAM", "MAXLEN", "~", "1", "LIMIT", "0", "33-1", "f", "v"),
+        ("XTRIM", "t", "MAXLEN", "~", "100"), ("XTRIM", "t", "MAXLEN", "~", "1", "LIMIT", "5"),
+        *[("XADD", "t", "%d-1" % i, "f", "v") for i in range(40, 60)],
+        ("XTRIM", "t", "MAXLEN", "=", "19"), ("XTRIM", "t", "MINID", "~", "41-1"),
+        ("XADD", "t", "MINID", "~", "44-1", "60-1", "f", "v"), ("XDEL", "t", "45-1"),
+        ("XTRIM", "t", "MINID", "~", "52-0", "LIMIT", "100"), ("XTRIM", "t", "MINID", "=", "53-1"),
+        ("XADD", "t", "MINID", "~", "54-1", "61-1", "f", "v"),
+        ("XLEN", "t"), ("XRANGE", "t", "-", "+"),
+        *[("XADD", "w", "%d-1" % i, "f", "v") for i in range(1, 13)],
+        ("XTRIM", "w", "MINID", "~", "999-0"), ("XLEN", "w"),
+        ("XADD", "u", "MINID", "~", "5-0", "LIMIT", "3", "1-1", "f", "v"),
+        ("XTRIM", "u", "MAXLEN", "~", "0"), ("XTRIM", "nokey", "MAXLEN", "~", "0"),
+        ("XADD", "u", "MAXLEN", "LIMIT", "1", "2-1", "f", "v"),
+        ("CONFIG", "SET", "stream-node-max-entries", "100"),
+    ],
     "databases": [
         ("SET", "a", "0"), ("SELECT", "1"), ("SET", "a", "1"), ("SET", "b", "1"), ("SELECT", "9"),
         ("SET", "a", "9"), ("SELECT", "0"), ("MOVE", "a", "2"), ("COPY", "b", "c", "DB", "0"),
@@ -194,6 +218,26 @@ def test_stream_equal(streams, name):
         script = [("EVALSHA", sha, "0") if s[0] == "EVALSHA" else s for s in script]
     run_script(keel, redis, [s if isinstance(s, C) else C(*s) for s in script])
     check_stream(tails)
+
+
+def test_stream_trim_approx_replays(streams):
+    """What "~" and LIMIT propagated (test above) loads back as the same streams: DEBUG LOADAOF
+    on each server gives what the commands left (LIMIT in the file does not stop the replay)."""
+    keel, redis, tails = streams
+    script = SCRIPTS["stream_trim_approx"]
+    run_script(keel, redis, [C(*s) for s in script])
+    assert any(b"LIMIT" in cmd for cmd in tails[1].commands()), "the file must hold a LIMIT"
+    for s in (keel, redis):
+        c = s.client()
+        try:
+            before = [c.execute_command("XRANGE", k, "-", "+") for k in ("t", "u")]
+            assert before[0] and not before[1], before
+            lens = [c.xlen(k) for k in ("t", "u")]
+            assert c.execute_command("DEBUG", "LOADAOF")
+            assert [c.execute_command("XRANGE", k, "-", "+") for k in ("t", "u")] == before, s
+            assert [c.xlen(k) for k in ("t", "u")] == lens, s
+        finally:
+            c.close()
 
 
 def test_lazy_expiry_propagates_del(streams):
