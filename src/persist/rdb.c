@@ -1222,6 +1222,9 @@ static int blob_next(blobIter *it, elem *e, long long *scratch) {
         if (it->kind == BLOB_ZIPLIST) {
             uint64_t n = get_le(it->b + 8, 2);
             if (n != 65535 && (long long)n != it->count) return -1;
+            /* zltail: the offset of the last entry (of the end of the header when empty) */
+            size_t last = it->count ? it->pos - it->prev_size : 10;
+            if (get_le(it->b + 4, 4) != last) return -1;
         }
         if (it->kind == BLOB_INTSET && (uint64_t)it->count != get_le(it->b + 4, 4)) return -1;
         if (it->kind == BLOB_ZIPMAP && it->count == 0) return -1;   /* Redis refuses empty zipmaps */
@@ -1929,6 +1932,9 @@ int rdb_load_file(const char *path, rdbLoadStats *st, int merge) {
     if (map) munmap(map, size);
     if (rc < 0) {
         log_msg(LL_WARNING, "Internal error in RDB reading: %s: offset %zu: %s", path, r.err_pos, r.err);
+        /* and on stdout the report redis-check-rdb prints, as Redis does on a corrupt file */
+        printf("--- RDB ERROR DETECTED ---\n[offset %zu] Internal error in RDB reading: %s\n", r.err_pos, r.err);
+        fflush(stdout);
         return -1;
     }
     return 0;
