@@ -877,6 +877,7 @@ typedef struct rdbIn {
     size_t err_pos;
     int empty;              /* the last object was an empty aggregate (skipped in files) */
     int merge;              /* files: keys and libraries replace those of the same name */
+    size_t progress_pos;    /* files: pos at the last rdb_load_progress call */
 } rdbIn;
 
 static int in_fail(rdbIn *r, const char *why) {
@@ -1759,6 +1760,24 @@ typedef struct keyMeta {
     long long expire, lru_idle, lfu_freq;
 } keyMeta;
 
+void (*rdb_load_progress)(size_t loaded, size_t total);
+
+/* After each key of a file: key-load-delay (microseconds; a negative -n sleeps 1 us once in n
+ * keys on average, as Redis's debugDelay), and the progress hook every interval of bytes. */
+static void load_step(rdbIn *r) {
+    int delay = server.key_load_delay;
+    if (delay < 0) delay = rand() % -delay == 0 ? 1 : 0;
+    if (delay > 0) {
+        struct timespec ts = {delay / 1000000, (long)(delay % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+    }
+    long long every = server.loading_events_interval > 0 ? server.loading_events_interval : 2097152;
+    if (rdb_load_progress && r->pos - r->progress_pos >= (size_t)every) {
+        r->progress_pos = r->pos;
+        rdb_load_progress(r->pos, r->len);
+    }
+}
+
 static int load_key(rdbIn *r, kdb *db, int t, keyMeta *m, rdbLoadStats *st, long long now) {
     rdbStr k;
     if (load_string(r, &k) < 0) return -1;
@@ -1881,6 +1900,7 @@ static int load_all(rdbIn *r, rdbLoadStats *st) {
         case RDB_OP_FUNCTION: return in_fail(r, "Unsupported RDB opcode: functions of Redis 7.0's release candidates");
         default:
             if (load_key(r, db, t, &m, st, now) < 0) return -1;
+            load_step(r);
         }
     }
 eof:
