@@ -39,9 +39,9 @@ def _rdb(tmp_path):
         src.stop()
 
 
-def _loading_server(binary, name, rdb):
+def _loading_server(binary, name, rdb, extra=()):
     srv = Server(binary, name=name, extra_args=["--enable-debug-command", "yes", "--key-load-delay", "200",
-                                                "--loading-process-events-interval-bytes", "1024"])
+                                                "--loading-process-events-interval-bytes", "1024", *extra])
     shutil.copy(rdb, os.path.join(srv.dir, "dump.rdb"))
     from helpers import free_port
     srv.port = free_port()
@@ -104,3 +104,19 @@ def test_loaded_data_after_serving(tmp_path):
         assert _info_field(c, "loading") == "0"
     finally:
         srv.stop()
+
+
+def test_shutdown_while_loading_does_not_save(tmp_path):
+    """SHUTDOWN (even SAVE, with save points) during the load exits without writing the half
+    loaded data set over the file, as Redis forces NOSAVE while loading."""
+    rdb = _rdb(tmp_path)
+    before = open(rdb, "rb").read()
+    srv, c = _loading_server(keel_binary(), "keel-shutdown-loading", rdb, ["--save", "3600 1"])
+    try:
+        assert _info_field(c, "loading") == "1"
+        c.send("SHUTDOWN", "SAVE")
+        srv.proc.wait(timeout=10)
+        assert open(os.path.join(srv.dir, "dump.rdb"), "rb").read() == before
+    finally:
+        srv.stop(check=False)
+        srv.check_sanitizers()
