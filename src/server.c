@@ -252,6 +252,14 @@ int server_init_headless(void) {
     return 0;
 }
 
+/* persist_loading_shutdown: SIGTERM during the load at start-up. */
+static void shutdown_while_loading(void) {
+    if (server_prepare_shutdown(1) == 0) {
+        server_shutdown();
+        exit(0);
+    }
+}
+
 int server_init(void) {
     if (server_init_headless() < 0) return -1;
     char acl_err[1024];
@@ -260,6 +268,7 @@ int server_init(void) {
         return -1;
     }
     setup_signals();
+    persist_loading_shutdown = shutdown_while_loading;
     if (net_listen() < 0) return -1;
     if (server.cluster_enabled) {
         cluster_init();            /* src/cluster/: nodes.conf, the bus port, routing */

@@ -336,6 +336,9 @@ struct keelServer {
     int rdbcompression, rdbchecksum, stop_writes_on_bgsave_error, rdb_del_sync_files;
     int sanitize_dump_payload;  /* 0 no, 1 yes, 2 clients: Keel always validates deeply (rdb.h) */
     int rdb_key_save_delay, key_load_delay;   /* hidden test knobs, microseconds */
+    long long loading_events_interval;        /* loading-process-events-interval-bytes */
+    int loading_rdb;            /* the RDB file is loading at start-up: clients get -LOADING */
+    long long loading_start_time;
     int rdb_fsync_delay;                      /* hidden test knob: microseconds before a save's fsync */
     /* the append-only file (src/persist/aof.c) */
     int appendonly;

@@ -235,12 +235,14 @@ void migrate_command(client *c) {
     }
     char line[1024], err[1024] = "";
     int io_error = write_all(fd, req->buf, req->len, mstime() + o.timeout) < 0 ? 1 : 0;
-    int preamble = o.password ? 2 : 1;
+    int preamble = o.password ? 2 : 1, preamble_failed = 0;
     for (int i = 0; !io_error && i < preamble; i++) {
-        if (read_line(fd, line, sizeof(line), mstime() + o.timeout) < 0)
+        if (read_line(fd, line, sizeof(line), mstime() + o.timeout) < 0) {
             io_error = 2;
-        else if (line[0] == '-' && !err[0])
-            snprintf(err, sizeof(err), "%s", line + 1);
+        } else if (line[0] == '-') {
+            preamble_failed = 1;
+            if (!err[0]) snprintf(err, sizeof(err), "%s", line + 1);
+        }
     }
     /* The moved keys propagate as "DEL <key>..." (replicas and the AOF), as in Redis. */
     karg *dels = kmalloc((size_t)(nkeys + 1) * sizeof(*dels));
@@ -251,8 +253,13 @@ void migrate_command(client *c) {
             io_error = 2;
             break;
         }
-        if (line[0] == '-' && !err[0]) snprintf(err, sizeof(err), "%s", line + 1);
-        if (err[0] || o.copy) continue;
+        /* As Redis: a key the target refused (BUSYKEY...) stays, the others still move; after
+         * a failed AUTH or SELECT none does. The first error is the reply. */
+        if (line[0] == '-' || preamble_failed) {
+            if (!err[0]) snprintf(err, sizeof(err), "%s", line + 1);
+            continue;
+        }
+        if (o.copy) continue;
         /* Acknowledged: the key lives on the target now. */
         if (db_delete(c->db, keys[j]->ptr, keys[j]->len)) {
             signal_modified_key(c, c->db, keys[j]->ptr, keys[j]->len);

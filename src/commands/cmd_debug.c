@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef KEEL_JEMALLOC
 #include <jemalloc/jemalloc.h>
@@ -22,6 +23,7 @@
 #include "cluster/cluster.h"
 #include "commands/admin.h"
 #include "commands/commands.h"
+#include "core/notify.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
 #include "persist/aof.h"
@@ -29,6 +31,7 @@
 #include "persist/rdb.h"
 #include "protocol/reply.h"
 #include "scripting/script.h"
+#include "types/collection.h"
 #include "types/quicklist.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -408,6 +411,50 @@ static void debug_reload(client *c) {
     reply_ok(c);
 }
 
+/* DEBUG POPULATE <count> [<prefix>] [<size>], as redis-server 7.0.15: adds string keys
+ * "<prefix>:<n>" (prefix "key"; the name is cut at 127 bytes and at a NUL in the prefix, as
+ * Redis's snprintf into 128 bytes) for n in [0, count), skipping names that exist; the value is
+ * "value:<n>", or with a size that many bytes: "value:<n>" cut or padded with zero bytes. Never
+ * an int encoding, not counted as a change (nothing is propagated), each key signalled as
+ * modified (WATCH, tracking) and announced "new". Redis runs out of memory on absurd counts
+ * or sizes; Keel refuses a request that could not fit in the machine's memory instead. */
+static void debug_populate(client *c) {
+    long long keys, valsize = 0;
+    if (!coll_get_positive_long_or_reply(c, &c->argv[2], &keys, NULL)) return;
+    if (c->argc == 5 && !coll_get_positive_long_or_reply(c, &c->argv[4], &valsize, NULL)) return;
+    const char *prefix = c->argc == 3 ? "key" : c->argv[3].ptr;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double ram = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+    double per_key = 64.0 + (double)strnlen(prefix, 128) + 20 + (double)(valsize > 20 ? valsize : 20);
+    if (ram > 0 && (double)keys * per_key > ram) {
+        reply_error(c, "OOM: DEBUG POPULATE would need more memory than the machine has");
+        return;
+    }
+    char *val = valsize > 0 && keys > 0 ? kcalloc((size_t)valsize) : NULL;
+    long long dirty = server.dirty;   /* signal_modified_key counts changes; Redis's populate does not */
+    for (long long j = 0; j < keys; j++) {
+        char key[128], num[128];
+        int klen = snprintf(key, sizeof(key), "%s:%lld", prefix, j);
+        if (klen >= (int)sizeof(key)) klen = sizeof(key) - 1;
+        if (db_lookup(c->db, key, (size_t)klen, LOOKUP_NOSTATS | LOOKUP_NONOTIFY)) continue;
+        int nlen = snprintf(num, sizeof(num), "value:%lld", j);
+        kobj *o;
+        if (!val) {
+            o = obj_new_string_noint(key, (size_t)klen, num, (size_t)nlen);
+        } else {
+            size_t n = (size_t)nlen < (size_t)valsize ? (size_t)nlen : (size_t)valsize;
+            memcpy(val, num, n);
+            o = obj_new_string_noint(key, (size_t)klen, val, (size_t)valsize);
+            memset(val, 0, n);
+        }
+        db_add(c->db, o);
+        signal_modified_key(c, c->db, key, (size_t)klen);
+    }
+    if (val) kfree(val);
+    server.dirty = dirty;
+    reply_ok(c);
+}
+
 static void debug_sleep(client *c) {
     double secs = strtod(c->argv[2].ptr, NULL);
     if (secs > 0) {
@@ -492,6 +539,11 @@ static void debug_help(client *c) {
         "QUICKLIST-PACKED-THRESHOLD <size>",
         "    Sets the threshold for elements to be inserted as plain vs packed nodes",
         "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+        "POPULATE <count> [<prefix>] [<size>]",
+        "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+        "    it is used instead of the 'key' prefix. These are not propagated to",
+        "    replicas. Cluster slots are not respected so keys not belonging to the",
+        "    current node can be created in cluster mode.",
         "PROTOCOL <type>",
         "    Reply with a test value of the specified type. <type> can be: string,",
         "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
@@ -612,6 +664,7 @@ void debug_command(client *c) {
     }
     else if (argc >= 2 && arg_is(sub->ptr, sub->len, "digest-value")) debug_digest_value(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "sleep")) debug_sleep(c);
+    else if (argc >= 3 && argc <= 5 && arg_is(sub->ptr, sub->len, "populate")) debug_populate(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "protocol")) debug_protocol(c);
     else if (argc == 3 && arg_is(sub->ptr, sub->len, "set-active-expire")) {
         server.active_expire_enabled = atoi(c->argv[2].ptr) != 0;

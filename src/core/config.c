@@ -614,7 +614,7 @@ static configDef configs[] = {
     config_row("rdb-key-save-delay", NULL, T_INT, HIDDEN, &server.rdb_key_save_delay, "0", INT_MIN, INT_MAX, NONE),
     config_row("rdb-fsync-delay", NULL, T_INT, HIDDEN, &server.rdb_fsync_delay, "0", 0, INT_MAX, NONE),
     config_row("key-load-delay", NULL, T_INT, HIDDEN, &server.key_load_delay, "0", INT_MIN, INT_MAX, NONE),
-    config_row("loading-process-events-interval-bytes", NULL, T_LL, HIDDEN, NULL, "2097152", 1024, INT_MAX, NONE),
+    config_row("loading-process-events-interval-bytes", NULL, T_LL, HIDDEN, &server.loading_events_interval, "2097152", 1024, INT_MAX, NONE),
 
     /* AOF (not built). */
     config_row("appendonly", NULL, T_BOOL, 0, &server.appendonly, "no", NOLIM, NULL, NULL, apply_appendonly),

@@ -191,6 +191,11 @@ static const command *checked_command(client *c) {
         reject(c, cmd, msg);
         return NULL;
     }
+    /* persist/: while the RDB file loads at start-up only commands flagged loading run. */
+    if (server.loading_rdb && !(cmd->flags & CMD_LOADING)) {
+        reject(c, cmd, "-LOADING Redis is loading the dataset in memory");
+        return NULL;
+    }
     /* scripting: while a script runs past busy-reply-threshold only allow-busy commands run. */
     const char *busy = dispatch_busy_error ? dispatch_busy_error(c, cmd) : NULL;
     if (busy) {

@@ -25,10 +25,13 @@ static struct {
     long long last_time_sec;    /* duration of the last BGSAVE, -1 before any */
     long long saves;            /* rdb_saves */
     rdbLoadStats load;          /* the last load's counts */
+    size_t loading_loaded, loading_total;   /* start-up load's progress (INFO) */
     long long bg_start_ms;      /* the running BGSAVE's start */
     long long bg_dirty;         /* server.dirty when it started */
     int bg_scheduled;           /* BGSAVE SCHEDULE while one ran: start another after it */
 } ps = {.last_ok = 1, .last_time_sec = -1};
+
+static int load_file_serving(int merge);
 
 static const char *rdb_path(void) {
     return server.dbfilename && server.dbfilename[0] ? server.dbfilename : "dump.rdb";
@@ -143,7 +146,7 @@ static int load_file(int merge) {
 void persist_start(void) {
     dispatch_write_error = write_error;
     if (aof_start()) return;   /* with appendonly yes the AOF is the data set, not the RDB file */
-    if (!server.appendonly && load_file(0) < 0) {
+    if (!server.appendonly && load_file_serving(0) < 0) {
         log_msg(LL_WARNING, "Terminating server after rdb file reading failure.");
         log_msg(LL_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
         exit(1);
@@ -160,9 +163,49 @@ int persist_reload(int nosave, int flush, int merge) {
     return load_file(merge);
 }
 
+void (*persist_loading_shutdown)(void);
+
+/* rdb_load_progress during the load at start-up: serve the clients (they get -LOADING but for
+ * INFO, DEBUG and the other loading-flagged commands), and stop on SIGTERM, as Redis. */
+static void serve_while_loading(size_t loaded, size_t total) {
+    ps.loading_loaded = loaded;
+    ps.loading_total = total;
+    clients_process_while_busy();
+    if (server.shutdown_asap && persist_loading_shutdown) persist_loading_shutdown();
+}
+
+/* load_file at start-up: the listeners are open, so clients are served every
+ * loading-process-events-interval-bytes of the file while it loads. */
+static int load_file_serving(int merge) {
+    server.loading_rdb = 1;
+    server.loading_start_time = time(NULL);
+    ps.loading_loaded = ps.loading_total = 0;
+    rdb_load_progress = serve_while_loading;
+    int rc = load_file(merge);
+    rdb_load_progress = NULL;
+    server.loading_rdb = 0;
+    return rc;
+}
+
 kstr *persist_info(kstr *s) {
+    s = kstr_catfmt(s, "loading:%d\r\n", server.loading_rdb);
+    if (server.loading_rdb) {
+        long long elapsed = time(NULL) - server.loading_start_time;
+        double perc = ps.loading_total ? (double)ps.loading_loaded * 100 / (double)ps.loading_total : 0;
+        long long eta = ps.loading_loaded && elapsed
+                            ? (long long)((double)(ps.loading_total - ps.loading_loaded) /
+                                          ((double)ps.loading_loaded / (double)elapsed))
+                            : 1;
+        s = kstr_catfmt(s,
+                        "async_loading:0\r\nloading_start_time:%lld\r\nloading_total_bytes:%zu\r\n"
+                        "loading_rdb_used_mem:0\r\nloading_loaded_bytes:%zu\r\nloading_loaded_perc:%.2f\r\n"
+                        "loading_eta_seconds:%lld\r\n",
+                        server.loading_start_time, ps.loading_total, ps.loading_loaded, perc, eta);
+    } else {
+        s = kstr_catc(s, "async_loading:0\r\n");
+    }
     return kstr_catfmt(s,
-                       "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
+                       "current_cow_peak:0\r\ncurrent_cow_size:0\r\n"
                        "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:%lld\r\n"
                        "current_save_keys_total:%lld\r\nrdb_changes_since_last_save:%lld\r\nrdb_bgsave_in_progress:%d\r\n"
                        "rdb_last_save_time:%lld\r\nrdb_last_bgsave_status:%s\r\nrdb_last_bgsave_time_sec:%lld\r\n"

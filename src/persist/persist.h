@@ -39,4 +39,8 @@ const rdbReplInfo *persist_loaded_repl_info(void);
 
 command_proc save_command, bgsave_command, dump_command, restore_command;
 
+/* Set by the entry layer: a SIGTERM while the RDB file loads at start-up shuts down at once
+ * (without saving) from the loading loop, as Redis. */
+extern void (*persist_loading_shutdown)(void);
+
 #endif

@@ -877,6 +877,7 @@ typedef struct rdbIn {
     size_t err_pos;
     int empty;              /* the last object was an empty aggregate (skipped in files) */
     int merge;              /* files: keys and libraries replace those of the same name */
+    size_t progress_pos;    /* files: pos at the last rdb_load_progress call */
 } rdbIn;
 
 static int in_fail(rdbIn *r, const char *why) {
@@ -1222,6 +1223,9 @@ static int blob_next(blobIter *it, elem *e, long long *scratch) {
         if (it->kind == BLOB_ZIPLIST) {
             uint64_t n = get_le(it->b + 8, 2);
             if (n != 65535 && (long long)n != it->count) return -1;
+            /* zltail: the offset of the last entry (of the end of the header when empty) */
+            size_t last = it->count ? it->pos - it->prev_size : 10;
+            if (get_le(it->b + 4, 4) != last) return -1;
         }
         if (it->kind == BLOB_INTSET && (uint64_t)it->count != get_le(it->b + 4, 4)) return -1;
         if (it->kind == BLOB_ZIPMAP && it->count == 0) return -1;   /* Redis refuses empty zipmaps */
@@ -1756,6 +1760,24 @@ typedef struct keyMeta {
     long long expire, lru_idle, lfu_freq;
 } keyMeta;
 
+void (*rdb_load_progress)(size_t loaded, size_t total);
+
+/* After each key of a file: key-load-delay (microseconds; a negative -n sleeps 1 us once in n
+ * keys on average, as Redis's debugDelay), and the progress hook every interval of bytes. */
+static void load_step(rdbIn *r) {
+    int delay = server.key_load_delay;
+    if (delay < 0) delay = rand() % -delay == 0 ? 1 : 0;
+    if (delay > 0) {
+        struct timespec ts = {delay / 1000000, (long)(delay % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+    }
+    long long every = server.loading_events_interval > 0 ? server.loading_events_interval : 2097152;
+    if (rdb_load_progress && r->pos - r->progress_pos >= (size_t)every) {
+        r->progress_pos = r->pos;
+        rdb_load_progress(r->pos, r->len);
+    }
+}
+
 static int load_key(rdbIn *r, kdb *db, int t, keyMeta *m, rdbLoadStats *st, long long now) {
     rdbStr k;
     if (load_string(r, &k) < 0) return -1;
@@ -1878,6 +1900,7 @@ static int load_all(rdbIn *r, rdbLoadStats *st) {
         case RDB_OP_FUNCTION: return in_fail(r, "Unsupported RDB opcode: functions of Redis 7.0's release candidates");
         default:
             if (load_key(r, db, t, &m, st, now) < 0) return -1;
+            load_step(r);
         }
     }
 eof:
@@ -1929,6 +1952,9 @@ int rdb_load_file(const char *path, rdbLoadStats *st, int merge) {
     if (map) munmap(map, size);
     if (rc < 0) {
         log_msg(LL_WARNING, "Internal error in RDB reading: %s: offset %zu: %s", path, r.err_pos, r.err);
+        /* and on stdout the report redis-check-rdb prints, as Redis does on a corrupt file */
+        printf("--- RDB ERROR DETECTED ---\n[offset %zu] Internal error in RDB reading: %s\n", r.err_pos, r.err);
+        fflush(stdout);
         return -1;
     }
     return 0;

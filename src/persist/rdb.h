@@ -83,6 +83,10 @@ int rdb_fsync_dir_of(const char *path);
  * does not exist, -1 after logging "<path>: offset N: reason" (the databases may then hold part
  * of it). */
 int rdb_load_file(const char *path, rdbLoadStats *stats, int merge);
+/* While rdb_load_file runs: called after a key once `loading-process-events-interval-bytes`
+ * more of the file were read since the last call (persist.c sets it for the load at start-up,
+ * to serve clients meanwhile); NULL: not called. Each key is followed by key-load-delay. */
+extern void (*rdb_load_progress)(size_t loaded, size_t total);
 
 /* DUMP: the value's serialization, the RDB version (2 bytes) and a CRC64 (8 bytes). */
 kstr *rdb_dump_payload(const kobj *o);
