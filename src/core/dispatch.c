@@ -191,6 +191,12 @@ static const command *checked_command(client *c) {
         reject(c, cmd, msg);
         return NULL;
     }
+    /* persist/aof.c: while the AOF loads (a long script in it lets the loop serve clients), only
+     * commands flagged loading run; the loading client itself (fake) runs everything. */
+    if (server.loading && !(c->flags & CLIENT_FAKE) && !(cmd->flags & CMD_LOADING)) {
+        reject(c, cmd, "-LOADING Redis is loading the dataset in memory");
+        return NULL;
+    }
     /* scripting: while a script runs past busy-reply-threshold only allow-busy commands run. */
     const char *busy = dispatch_busy_error ? dispatch_busy_error(c, cmd) : NULL;
     if (busy) {

@@ -60,6 +60,8 @@ static struct {
     int unsynced;               /* written since the last fsync was asked for (everysec) */
     int thread_started;
     long long last_ts;          /* of the last #TS annotation */
+    /* loading progress (INFO loading_*) */
+    long long load_start, load_total, load_done, load_base;
 } aof = {.fd = -1, .last_write_ok = 1, .last_rewrite_ok = 1, .last_rewrite_sec = -1, .fsync_fd = -1,
          .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
 
@@ -316,6 +318,7 @@ static int load_commands(client *fc, const char *name, int last) {
             goto done;
         }
         if (!(fc->flags & CLIENT_MULTI) && arg_is(argv[0].ptr, argv[0].len, "multi")) valid_before_multi = at;
+        aof.load_done = aof.load_base + (long long)ps.pos;
         client_execute(fc, argc, argv);
         reply_free_all(fc);
         if (!(fc->flags & CLIENT_MULTI)) valid_up_to = ps.pos;
@@ -363,6 +366,10 @@ static long long file_size(const char *name) {
 /* Loads the base and the incremental files in order: 0, or -1 (logged). */
 static int load_files(void) {
     long long start = ustime();
+    aof.load_start = mstime() / 1000;
+    aof.load_total = aof.load_done = aof.load_base = 0;
+    for (size_t i = 0; i < aof.nfiles; i++)
+        if (aof.files[i].type != 'h') aof.load_total += file_size(aof.files[i].name);
     const aofFile *base = base_file();
     if (base) {
         long long t = ustime();
@@ -380,6 +387,7 @@ static int load_files(void) {
             if (rc == LOAD_FAILED) return -1;
         }
         log_msg(LL_NOTICE, "DB loaded from base file %s: %.3f seconds", base->name, (double)(ustime() - t) / 1e6);
+        aof.load_base = aof.load_done = file_size(base->name);
     }
     const aofFile *last = last_incr();
     for (size_t i = 0; i < aof.nfiles; i++) {
@@ -390,6 +398,7 @@ static int load_files(void) {
         client_free(fc);
         if (rc == LOAD_FAILED) return -1;
         log_msg(LL_NOTICE, "DB loaded from incr file %s: %.3f seconds", aof.files[i].name, (double)(ustime() - t) / 1e6);
+        aof.load_base = aof.load_done = aof.load_base + file_size(aof.files[i].name);
     }
     log_msg(LL_NOTICE, "DB loaded from append only file: %.3f seconds", (double)(ustime() - start) / 1e6);
     return 0;
@@ -774,12 +783,22 @@ kstr *aof_info(kstr *s) {
                     aof.fd >= 0, aof.rewriting, aof.scheduled, aof.last_rewrite_sec,
                     aof.rewriting ? (mstime() - aof.rewrite_start_ms) / 1000 : -1, aof.last_rewrite_ok ? "ok" : "err",
                     aof.rewrites, aof.consecutive_failures, aof.last_write_ok ? "ok" : "err");
-    if (aof.fd < 0) return s;
-    return kstr_catfmt(s,
+    if (aof.fd >= 0)
+        s = kstr_catfmt(s,
                        "aof_current_size:%lld\r\naof_base_size:%lld\r\naof_pending_rewrite:%d\r\n"
                        "aof_buffer_length:%zu\r\naof_pending_bio_fsync:%d\r\naof_delayed_fsync:0\r\n",
                        aof.base_size + aof.incr_size, aof.base_size, aof.scheduled, aof.buf->len,
                        aof.fsync_busy || aof.fsync_fd >= 0);
+    if (server.loading) {
+        long long elapsed = mstime() / 1000 - aof.load_start;
+        double perc = aof.load_total ? (double)aof.load_done * 100 / (double)aof.load_total : 0;
+        long long eta = aof.load_done && elapsed ? elapsed * (aof.load_total - aof.load_done) / aof.load_done : 1;
+        s = kstr_catfmt(s,
+                        "loading_start_time:%lld\r\nloading_total_bytes:%lld\r\nloading_rdb_used_mem:0\r\n"
+                        "loading_loaded_bytes:%lld\r\nloading_loaded_perc:%.2f\r\nloading_eta_seconds:%lld\r\n",
+                        aof.load_start, aof.load_total, aof.load_done, perc, eta);
+    }
+    return s;
 }
 
 void bgrewriteaof_command(client *c) {

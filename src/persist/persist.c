@@ -162,13 +162,13 @@ int persist_reload(int nosave, int flush, int merge) {
 
 kstr *persist_info(kstr *s) {
     return kstr_catfmt(s,
-                       "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
+                       "loading:%d\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
                        "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:%lld\r\n"
                        "current_save_keys_total:%lld\r\nrdb_changes_since_last_save:%lld\r\nrdb_bgsave_in_progress:%d\r\n"
                        "rdb_last_save_time:%lld\r\nrdb_last_bgsave_status:%s\r\nrdb_last_bgsave_time_sec:%lld\r\n"
                        "rdb_current_bgsave_time_sec:%lld\r\nrdb_saves:%lld\r\nrdb_last_cow_size:0\r\n"
                        "rdb_last_load_keys_expired:%lld\r\nrdb_last_load_keys_loaded:%lld\r\n",
-                       bgsave_keys_processed(), bgsave_keys_total(), server.dirty, bgsave_in_progress(),
+                       server.loading, bgsave_keys_processed(), bgsave_keys_total(), server.dirty, bgsave_in_progress(),
                        persist_lastsave(), ps.last_ok ? "ok" : "err", ps.last_time_sec,
                        bgsave_in_progress() ? (mstime() - ps.bg_start_ms) / 1000 : -1, ps.saves, ps.load.keys_expired,
                        ps.load.keys_loaded);
