@@ -284,16 +284,25 @@ static int load_commands(client *fc, const char *name, int last) {
         log_msg(LL_WARNING, "Fatal error: can't open the append log file %s for reading: %s", name, strerror(errno));
         return LOAD_FAILED;
     }
+    size_t preamble = 0;
     if (data->len >= 5 && memcmp(data->buf, "REDIS", 5) == 0) {
-        log_msg(LL_WARNING, "Bad file format reading the append only file %s: an RDB preamble in an AOF file is not "
-                            "supported by Keel", name);
-        kstr_free(data);
-        return LOAD_FAILED;
+        /* An RDB base under an .aof name, or a pre-7.0 AOF with an RDB preamble: the RDB
+         * part, then commands (Redis's loadSingleAppendOnlyFile). */
+        int old_style = strcmp(name, file_prefix()) == 0;
+        log_msg(LL_NOTICE, old_style ? "Reading RDB preamble from AOF file..." : "Reading RDB base file on AOF loading...");
+        rdbLoadStats st;
+        if (rdb_load_file_prefix(path, &st, &preamble) != 0) {
+            log_msg(LL_WARNING, old_style ? "Error reading the RDB preamble of the AOF file %s, AOF loading aborted"
+                                          : "Error reading the RDB base file %s, AOF loading aborted", name);
+            kstr_free(data);
+            return LOAD_FAILED;
+        }
+        if (old_style) log_msg(LL_NOTICE, "Reading the remaining AOF tail...");
     }
-    aofParse ps = {.p = data->buf, .len = data->len};
+    aofParse ps = {.p = data->buf, .len = data->len, .pos = preamble};
     karg *argv = NULL;
     int cap = 0, argc = 0, rc = LOAD_OK;
-    size_t valid_up_to = 0, valid_before_multi = 0;
+    size_t valid_up_to = preamble, valid_before_multi = preamble;
     for (;;) {
         if (ps.pos < ps.len && ps.p[ps.pos] == '#') {   /* an annotation (aof-timestamp-enabled) */
             const char *nl = memchr(ps.p + ps.pos, '\n', ps.len - ps.pos);
@@ -368,8 +377,17 @@ static int load_files(void) {
     long long start = ustime();
     aof.load_start = mstime() / 1000;
     aof.load_total = aof.load_done = aof.load_base = 0;
-    for (size_t i = 0; i < aof.nfiles; i++)
-        if (aof.files[i].type != 'h') aof.load_total += file_size(aof.files[i].name);
+    for (size_t i = 0; i < aof.nfiles; i++) {
+        if (aof.files[i].type == 'h') continue;
+        char path[AOF_PATH_MAX];
+        path_of(path, aof.files[i].name);
+        struct stat st;
+        if (stat(path, &st) != 0) {   /* a file the manifest names is missing: fatal, as Redis */
+            log_msg(LL_WARNING, "Unable to obtain the AOF file %s length. stat: %s", aof.files[i].name, strerror(errno));
+            return -1;
+        }
+        aof.load_total += (long long)st.st_size;
+    }
     const aofFile *base = base_file();
     if (base) {
         long long t = ustime();
@@ -718,11 +736,43 @@ int aof_debug_loadaof(void) {
     return rc < 0 ? -1 : 0;
 }
 
+/* A pre-7.0 AOF (appendfilename in the server's directory) becomes the base of a manifest in
+ * the AOF directory, as Redis 7.0 does when: there is no AOF directory, or no manifest (none,
+ * or one naming nothing), or the manifest names only that file as base and it is not in the
+ * directory yet (an upgrade interrupted before the move). Exits when a step fails (the next
+ * start retries). */
+static void upgrade_old_aof(void) {
+    struct stat st;
+    if (stat(file_prefix(), &st) != 0) return;
+    int have_dir = stat(dir_name(), &st) == 0 && S_ISDIR(st.st_mode);
+    int m = have_dir ? manifest_load() : 0;
+    if (m < 0) exit(1);
+    const aofFile *base = m > 0 ? base_file() : NULL;
+    char moved[AOF_PATH_MAX];
+    path_of(moved, file_prefix());
+    int upgrade = !have_dir || m == 0 || (!base && !last_incr()) ||
+                  (base && !last_incr() && strcmp(base->name, file_prefix()) == 0 && stat(moved, &st) != 0);
+    if (!upgrade) return;
+    if (make_dir() != 0) exit(1);
+    files_clear();
+    aof.base_seq = aof.incr_seq = 0;
+    file_add(file_prefix(), 1, 'b');
+    if (manifest_persist() != 0) exit(1);
+    if (rename(file_prefix(), moved) != 0) {
+        log_msg(LL_WARNING, "Error trying to move the old AOF file %s into dir %s: %s", file_prefix(), dir_name(),
+                strerror(errno));
+        exit(1);
+    }
+    log_msg(LL_NOTICE, "Successfully migrated an old-style AOF file (%s) into the AOF directory (%s).", file_prefix(),
+            dir_name());
+}
+
 int aof_start(void) {
     config_appendonly_changed = appendonly_changed;
     client_output_barrier = output_barrier;
     if (!server.appendonly) return 0;
     int loaded = 0;
+    upgrade_old_aof();
     if (make_dir() != 0) exit(1);
     int m = load_manifest_and_files();
     if (m < 0) exit(1);

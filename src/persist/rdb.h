@@ -83,6 +83,9 @@ int rdb_fsync_dir_of(const char *path);
  * does not exist, -1 after logging "<path>: offset N: reason" (the databases may then hold part
  * of it). */
 int rdb_load_file(const char *path, rdbLoadStats *stats, int merge);
+/* The same for a file that goes on after the RDB part (an AOF with an RDB preamble): *consumed
+ * is the length of the RDB part (through its checksum). */
+int rdb_load_file_prefix(const char *path, rdbLoadStats *stats, size_t *consumed);
 
 /* DUMP: the value's serialization, the RDB version (2 bytes) and a CRC64 (8 bytes). */
 kstr *rdb_dump_payload(const kobj *o);

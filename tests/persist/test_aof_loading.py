@@ -4,7 +4,9 @@ into the multi-part layout."""
 
 import os
 
-from helpers import ORACLE_SERVER, keel_binary, wait_until
+import pytest
+
+from helpers import ORACLE_SERVER, Server, ServerError, keel_binary, wait_until
 from persist.aofutil import manifest
 
 SLOW = ("redis.call('set',KEYS[1],'y'); for i=1,1500000 do redis.call('ping') end return 'ok'")
@@ -48,3 +50,73 @@ def test_clients_get_loading_during_a_slow_script_in_the_aof(start_server):
         assert c.get("x") == b"y"
     assert errors[0] == errors[1], errors
     assert "loading the dataset" in errors[0][1], errors
+
+
+def _old_style_dirs(tmp_path, start_server, preamble):
+    """Two server directories holding the same pre-7.0 appendonly.aof (commands only, or an RDB
+    written by redis-server followed by commands)."""
+    head = b""
+    if preamble:
+        src = start_server(["--save", ""], binary=ORACLE_SERVER)
+        c = src.client()
+        c.mset({"k1": "v1", "k2": "v2"})
+        c.rpush("list", "a", "b")
+        c.save()
+        with open(os.path.join(src.dir, "dump.rdb"), "rb") as f:
+            head = f.read()
+    tail = resp("select", 0) + resp("set", "k3", "v3") + resp("sadd", "set", "x", "y")
+    if not preamble:
+        tail = resp("select", 0) + resp("set", "k1", "v1") + resp("set", "k2", "v2") + tail
+    dirs = []
+    for name in ("keel", "redis"):
+        d = tmp_path / name
+        d.mkdir()
+        with open(d / "appendonly.aof", "wb") as f:
+            f.write(head + tail)
+        dirs.append(str(d))
+    return dirs
+
+
+@pytest.mark.parametrize("preamble", [False, True])
+def test_pre_7_aof_is_upgraded(tmp_path, start_server, preamble):
+    """A pre-7.0 appendonly.aof in the server directory is loaded and moved into appendonlydir as
+    the base of a new manifest, as redis-server 7.0 does; both then rewrite normally."""
+    from persist.rdbutil import snapshot
+    results = []
+    for binary, d in zip((keel_binary(), ORACLE_SERVER), _old_style_dirs(tmp_path, start_server, preamble)):
+        srv = Server(binary, name="upgrade", extra_args=["--appendonly", "yes", "--enable-debug-command", "yes"])
+        srv.dir = d
+        srv.start()
+        try:
+            c = srv.client()
+            data = snapshot(c)
+            assert not os.path.exists(os.path.join(d, "appendonly.aof"))
+            assert os.path.exists(os.path.join(d, "appendonlydir", "appendonly.aof"))
+            first = manifest(d)
+            c.set("k4", "v4")
+            c.execute_command("BGREWRITEAOF")
+            wait_until(lambda: c.info("persistence")["aof_rewrite_in_progress"] == 0, 30, what="the rewrite")
+            c.set("k5", "v5")
+            digest = c.execute_command("DEBUG", "DIGEST")
+            c.execute_command("DEBUG", "LOADAOF")
+            assert c.execute_command("DEBUG", "DIGEST") == digest
+            results.append((data, first, manifest(d), snapshot(c)))
+        finally:
+            srv.stop()
+    assert results[0] == results[1], results
+    assert results[0][1] == [("appendonly.aof", 1, "b"), ("appendonly.aof.1.incr.aof", 1, "i")]
+    assert results[0][2] == [("appendonly.aof.2.base.rdb", 2, "b"), ("appendonly.aof.2.incr.aof", 2, "i")]
+
+
+def test_missing_file_named_by_manifest_is_fatal(tmp_path):
+    d = tmp_path / "keel"
+    (d / "appendonlydir").mkdir(parents=True)
+    (d / "appendonlydir" / "appendonly.aof.manifest").write_bytes(b"file appendonly.aof seq 1 type b\n")
+    srv = Server(keel_binary(), name="keel", extra_args=["--appendonly", "yes"])
+    srv.dir = str(d)
+    with pytest.raises(ServerError):
+        srv.start(attempts=1)
+    srv.stop(check=False)
+    log = srv.read_logs()
+    assert log.count("No such file or directory") == 1, log
+    assert "Unable to obtain the AOF file appendonly.aof length" in log, log
