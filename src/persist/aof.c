@@ -6,6 +6,7 @@
  * only ever fsyncs the descriptor it was given while the loop waits for it before closing it. */
 #include "persist/aof.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -106,6 +107,8 @@ static const aofFile *last_incr(void) {
     return last;
 }
 
+static kstr *cat_name(kstr *s, const char *name);
+
 /* Writes the manifest atomically (temp file, fsync, rename, fsync of the directory); the order
  * of the lines is Redis's: base, history, incremental. 0 or -1 (logged). */
 static int manifest_persist(void) {
@@ -113,8 +116,11 @@ static int manifest_persist(void) {
     static const char order[] = "bhi";
     for (int k = 0; k < 3; k++)
         for (size_t i = 0; i < aof.nfiles; i++)
-            if (aof.files[i].type == order[k])
-                s = kstr_catfmt(s, "file %s seq %lld type %c\n", aof.files[i].name, aof.files[i].seq, aof.files[i].type);
+            if (aof.files[i].type == order[k]) {
+                s = kstr_cat(s, "file ", 5);
+                s = cat_name(s, aof.files[i].name);
+                s = kstr_catfmt(s, " seq %lld type %c\n", aof.files[i].seq, aof.files[i].type);
+            }
     char path[AOF_PATH_MAX], tmp[AOF_PATH_MAX + 8];
     char name[AOF_PATH_MAX];
     snprintf(name, sizeof(name), "%.2000s.manifest", file_prefix());
@@ -134,21 +140,83 @@ static int manifest_persist(void) {
     return 0;
 }
 
-/* Cuts the next word of a manifest line (double quotes allowed around it). */
-static char *next_word(char **p) {
+/* Cuts the next word of a manifest line in place, as Redis's sdssplitargs: "..." with the
+ * escapes \xHH \n \r \t \b \a \<c>, or '...' with \'. NULL at the end of the line or
+ * (*bad set) for an unbalanced quote or a quote not followed by a space. */
+static char *next_word(char **p, int *bad) {
     char *s = *p;
     while (*s == ' ' || *s == '\t') s++;
     if (!*s) return NULL;
-    char *w = s;
-    if (*s == '"') {
-        w = ++s;
-        while (*s && *s != '"') s++;
+    char *w = s, *out = s;
+    if (*s == '"' || *s == '\'') {
+        char q = *s++;
+        for (;;) {
+            if (!*s) {
+                *bad = 1;
+                return NULL;
+            }
+            if (*s == q) {
+                s++;
+                break;
+            }
+            if (*s == '\\' && q == '"' && s[1]) {
+                s++;
+                if (*s == 'x' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
+                    char hex[3] = {s[1], s[2], 0};
+                    *out++ = (char)strtol(hex, NULL, 16);
+                    s += 3;
+                    continue;
+                }
+                switch (*s) {
+                case 'n': *out++ = '\n'; break;
+                case 'r': *out++ = '\r'; break;
+                case 't': *out++ = '\t'; break;
+                case 'b': *out++ = '\b'; break;
+                case 'a': *out++ = '\a'; break;
+                default: *out++ = *s;
+                }
+                s++;
+                continue;
+            }
+            if (*s == '\\' && q == '\'' && s[1] == '\'') s++;
+            *out++ = *s++;
+        }
+        if (*s && *s != ' ' && *s != '\t') {
+            *bad = 1;
+            return NULL;
+        }
     } else {
-        while (*s && *s != ' ' && *s != '\t') s++;
+        while (*s && *s != ' ' && *s != '\t') *out++ = *s++;
     }
-    if (*s) *s++ = '\0';
+    if (*s) s++;
+    *out = '\0';
     *p = s;
     return w;
+}
+
+/* A file name as the manifest writes it: as is, or quoted with escapes when it holds spaces,
+ * quotes, backslashes or unprintable bytes (Redis's sdscatrepr). */
+static kstr *cat_name(kstr *s, const char *name) {
+    int plain = *name != '\0';
+    for (const char *c = name; *c && plain; c++)
+        if (*c == '\\' || *c == '"' || *c == '\'' || !isprint((unsigned char)*c) || isspace((unsigned char)*c)) plain = 0;
+    if (plain) return kstr_cat(s, name, strlen(name));
+    s = kstr_cat(s, "\"", 1);
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+        switch (*c) {
+        case '\\': s = kstr_cat(s, "\\\\", 2); break;
+        case '"': s = kstr_cat(s, "\\\"", 2); break;
+        case '\n': s = kstr_cat(s, "\\n", 2); break;
+        case '\r': s = kstr_cat(s, "\\r", 2); break;
+        case '\t': s = kstr_cat(s, "\\t", 2); break;
+        case '\a': s = kstr_cat(s, "\\a", 2); break;
+        case '\b': s = kstr_cat(s, "\\b", 2); break;
+        default:
+            if (isprint(*c)) s = kstr_cat(s, (const char *)c, 1);
+            else s = kstr_catfmt(s, "\\x%02x", *c);
+        }
+    }
+    return kstr_cat(s, "\"", 1);
 }
 
 #define MANIFEST_MAX_LINE 1024
@@ -157,9 +225,9 @@ static char *next_word(char **p) {
  * with it, in Redis's words. */
 static const char *manifest_line(char *p, long long *maxseq) {
     char *words[16];
-    int n = 0;
-    for (char *w; n < 16 && (w = next_word(&p));) words[n++] = w;
-    if (n < 6 || n % 2 || next_word(&p)) return "Invalid AOF manifest file format";
+    int n = 0, bad = 0;
+    for (char *w; n < 16 && (w = next_word(&p, &bad));) words[n++] = w;
+    if (bad || n < 6 || n % 2 || next_word(&p, &bad)) return "Invalid AOF manifest file format";
     const char *fname = NULL, *type = NULL;
     long long seq = 0;
     for (int i = 0; i < n; i += 2) {

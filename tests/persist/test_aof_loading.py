@@ -3,6 +3,7 @@ LOADAOF, other clients get -LOADING (not -BUSY); old (pre-7.0) single-file AOFs 
 into the multi-part layout."""
 
 import os
+import shutil
 
 import pytest
 
@@ -120,3 +121,34 @@ def test_missing_file_named_by_manifest_is_fatal(tmp_path):
     log = srv.read_logs()
     assert log.count("No such file or directory") == 1, log
     assert "Unable to obtain the AOF file appendonly.aof length" in log, log
+
+
+def test_appendfilename_with_spaces_and_escapes(tmp_path, start_server):
+    """A file name with spaces and newlines is quoted in the manifest as redis-server writes it
+    (sdscatrepr) and read back (sdssplitargs): the same manifest bytes, and DEBUG LOADAOF and a
+    restart of Keel on redis-server's directory give the same data."""
+    conf = tmp_path / "aof.conf"
+    conf.write_text('appendfilename " file seq \\n\\n.aof "\n')
+    name = " file seq \n\n.aof "
+    seen = []
+    for binary in (keel_binary(), ORACLE_SERVER):
+        srv = start_server(["--appendonly", "yes", "--enable-debug-command", "yes"], binary=binary,
+                           config_file=str(conf))
+        c = srv.client()
+        c.set("k1", "v1")
+        c.execute_command("BGREWRITEAOF")
+        wait_until(lambda: c.info("persistence")["aof_rewrite_in_progress"] == 0, 30, what="the rewrite")
+        c.set("k2", "v2")
+        c.execute_command("DEBUG", "LOADAOF")
+        with open(os.path.join(srv.dir, "appendonlydir", name + ".manifest"), "rb") as f:
+            seen.append((f.read(), c.mget("k1", "k2")))
+        srv_dir = srv.dir
+    assert seen[0] == seen[1], seen
+    assert seen[0][0].startswith(b'file " file seq \\n\\n.aof .2.base.rdb" seq 2 type b\n'), seen
+    # Keel on the directory redis-server wrote.
+    keel = start_server(["--appendonly", "yes"], config_file=str(conf))
+    keel.stop()
+    shutil.rmtree(os.path.join(keel.dir, "appendonlydir"))
+    shutil.copytree(os.path.join(srv_dir, "appendonlydir"), os.path.join(keel.dir, "appendonlydir"))
+    keel.start()
+    assert keel.client().mget("k1", "k2") == [b"v1", b"v2"]
