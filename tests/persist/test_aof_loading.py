@@ -30,7 +30,7 @@ def test_clients_get_loading_during_a_slow_script_in_the_aof(start_server):
         incr = os.path.join(srv.dir, "appendonlydir", manifest(srv.dir)[-1][0])
         with open(incr, "ab") as f:
             f.write(resp("select", 9) + resp("eval", SLOW, 1, "x"))
-        loader = srv.raw()
+        loader = srv.raw(timeout=120.0)
         try:
             loader.send("DEBUG", "LOADAOF")
             seen = []
