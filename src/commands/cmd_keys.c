@@ -16,6 +16,7 @@
 #include "keyspace/db.h"
 #include "persist/bgsave.h"
 #include "persist/persist.h"
+#include "persist/wstream.h"
 #include "protocol/reply.h"
 #include "types/coll_scan.h"
 #include "types/collection.h"
@@ -398,5 +399,6 @@ void flushall_command(client *c) {
     for (int i = 0; i < server.dbnum; i++) server.dirty += db_flush(db_by_id(i), async);
     server.dirty++;
     if (persist_has_save_points()) persist_save();
+    wstream_force();   /* the save zeroed server.dirty: FLUSHALL still propagates */
     reply_ok(c);
 }

@@ -300,6 +300,18 @@ static void process_input(client *c) {
     trim_querybuf(c);
 }
 
+/* The connection is gone or must close while reading: freed now, or - when one of its commands
+ * is still running (a long script or an AOF load serving the loop) - once that command returns,
+ * with no more read events meanwhile. */
+static void drop_reader(client *c) {
+    if (c->flags & CLIENT_EXECUTING) {
+        el_del(server.el, c->fd, EL_READABLE);
+        client_close_async(c);
+    } else {
+        client_free(c);
+    }
+}
+
 void client_read_handler(eventLoop *el, int fd, void *data, int mask) {
     client *c = data;
     if (mask & EL_WRITABLE) {
@@ -321,13 +333,13 @@ void client_read_handler(eventLoop *el, int fd, void *data, int mask) {
     ssize_t n = read(fd, c->querybuf->buf + c->querybuf->len, want);
     if (n == 0) {
         log_msg(LL_VERBOSE, "Client closed connection id=%llu addr=%s", (unsigned long long)c->id, c->addr);
-        client_free(c);
+        drop_reader(c);
         return;
     }
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
         log_msg(LL_VERBOSE, "Reading from client: %s", strerror(errno));
-        client_free(c);
+        drop_reader(c);
         return;
     }
     c->querybuf->len += (size_t)n;
@@ -339,7 +351,7 @@ void client_read_handler(eventLoop *el, int fd, void *data, int mask) {
         log_msg(LL_WARNING, "Closing client that reached max query buffer length: id=%llu addr=%s qbuf=%zu",
                 (unsigned long long)c->id, c->addr, c->querybuf->len);
         server.stat_client_qbuf_limit_disconnections++;
-        client_free(c);
+        drop_reader(c);
         return;
     }
     process_input(c);

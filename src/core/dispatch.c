@@ -191,8 +191,9 @@ static const command *checked_command(client *c) {
         reject(c, cmd, msg);
         return NULL;
     }
-    /* persist/: while the RDB file loads at start-up only commands flagged loading run. */
-    if (server.loading_rdb && !(cmd->flags & CMD_LOADING)) {
+    /* persist/: while the RDB file (at start-up) or the AOF loads, clients the loop serves run
+     * only commands flagged loading; the AOF's loading client itself (fake) runs everything. */
+    if ((server.loading_rdb || (server.loading && !(c->flags & CLIENT_FAKE))) && !(cmd->flags & CMD_LOADING)) {
         reject(c, cmd, "-LOADING Redis is loading the dataset in memory");
         return NULL;
     }

@@ -6,6 +6,7 @@
  * only ever fsyncs the descriptor it was given while the loop waits for it before closing it. */
 #include "persist/aof.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -60,6 +61,8 @@ static struct {
     int unsynced;               /* written since the last fsync was asked for (everysec) */
     int thread_started;
     long long last_ts;          /* of the last #TS annotation */
+    /* loading progress (INFO loading_*) */
+    long long load_start, load_total, load_done, load_base;
 } aof = {.fd = -1, .last_write_ok = 1, .last_rewrite_ok = 1, .last_rewrite_sec = -1, .fsync_fd = -1,
          .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
 
@@ -104,6 +107,8 @@ static const aofFile *last_incr(void) {
     return last;
 }
 
+static kstr *cat_name(kstr *s, const char *name);
+
 /* Writes the manifest atomically (temp file, fsync, rename, fsync of the directory); the order
  * of the lines is Redis's: base, history, incremental. 0 or -1 (logged). */
 static int manifest_persist(void) {
@@ -111,8 +116,11 @@ static int manifest_persist(void) {
     static const char order[] = "bhi";
     for (int k = 0; k < 3; k++)
         for (size_t i = 0; i < aof.nfiles; i++)
-            if (aof.files[i].type == order[k])
-                s = kstr_catfmt(s, "file %s seq %lld type %c\n", aof.files[i].name, aof.files[i].seq, aof.files[i].type);
+            if (aof.files[i].type == order[k]) {
+                s = kstr_cat(s, "file ", 5);
+                s = cat_name(s, aof.files[i].name);
+                s = kstr_catfmt(s, " seq %lld type %c\n", aof.files[i].seq, aof.files[i].type);
+            }
     char path[AOF_PATH_MAX], tmp[AOF_PATH_MAX + 8];
     char name[AOF_PATH_MAX];
     snprintf(name, sizeof(name), "%.2000s.manifest", file_prefix());
@@ -132,21 +140,83 @@ static int manifest_persist(void) {
     return 0;
 }
 
-/* Cuts the next word of a manifest line (double quotes allowed around it). */
-static char *next_word(char **p) {
+/* Cuts the next word of a manifest line in place, as Redis's sdssplitargs: "..." with the
+ * escapes \xHH \n \r \t \b \a \<c>, or '...' with \'. NULL at the end of the line or
+ * (*bad set) for an unbalanced quote or a quote not followed by a space. */
+static char *next_word(char **p, int *bad) {
     char *s = *p;
     while (*s == ' ' || *s == '\t') s++;
     if (!*s) return NULL;
-    char *w = s;
-    if (*s == '"') {
-        w = ++s;
-        while (*s && *s != '"') s++;
+    char *w = s, *out = s;
+    if (*s == '"' || *s == '\'') {
+        char q = *s++;
+        for (;;) {
+            if (!*s) {
+                *bad = 1;
+                return NULL;
+            }
+            if (*s == q) {
+                s++;
+                break;
+            }
+            if (*s == '\\' && q == '"' && s[1]) {
+                s++;
+                if (*s == 'x' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
+                    char hex[3] = {s[1], s[2], 0};
+                    *out++ = (char)strtol(hex, NULL, 16);
+                    s += 3;
+                    continue;
+                }
+                switch (*s) {
+                case 'n': *out++ = '\n'; break;
+                case 'r': *out++ = '\r'; break;
+                case 't': *out++ = '\t'; break;
+                case 'b': *out++ = '\b'; break;
+                case 'a': *out++ = '\a'; break;
+                default: *out++ = *s;
+                }
+                s++;
+                continue;
+            }
+            if (*s == '\\' && q == '\'' && s[1] == '\'') s++;
+            *out++ = *s++;
+        }
+        if (*s && *s != ' ' && *s != '\t') {
+            *bad = 1;
+            return NULL;
+        }
     } else {
-        while (*s && *s != ' ' && *s != '\t') s++;
+        while (*s && *s != ' ' && *s != '\t') *out++ = *s++;
     }
-    if (*s) *s++ = '\0';
+    if (*s) s++;
+    *out = '\0';
     *p = s;
     return w;
+}
+
+/* A file name as the manifest writes it: as is, or quoted with escapes when it holds spaces,
+ * quotes, backslashes or unprintable bytes (Redis's sdscatrepr). */
+static kstr *cat_name(kstr *s, const char *name) {
+    int plain = *name != '\0';
+    for (const char *c = name; *c && plain; c++)
+        if (*c == '\\' || *c == '"' || *c == '\'' || !isprint((unsigned char)*c) || isspace((unsigned char)*c)) plain = 0;
+    if (plain) return kstr_cat(s, name, strlen(name));
+    s = kstr_cat(s, "\"", 1);
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+        switch (*c) {
+        case '\\': s = kstr_cat(s, "\\\\", 2); break;
+        case '"': s = kstr_cat(s, "\\\"", 2); break;
+        case '\n': s = kstr_cat(s, "\\n", 2); break;
+        case '\r': s = kstr_cat(s, "\\r", 2); break;
+        case '\t': s = kstr_cat(s, "\\t", 2); break;
+        case '\a': s = kstr_cat(s, "\\a", 2); break;
+        case '\b': s = kstr_cat(s, "\\b", 2); break;
+        default:
+            if (isprint(*c)) s = kstr_cat(s, (const char *)c, 1);
+            else s = kstr_catfmt(s, "\\x%02x", *c);
+        }
+    }
+    return kstr_cat(s, "\"", 1);
 }
 
 #define MANIFEST_MAX_LINE 1024
@@ -155,9 +225,9 @@ static char *next_word(char **p) {
  * with it, in Redis's words. */
 static const char *manifest_line(char *p, long long *maxseq) {
     char *words[16];
-    int n = 0;
-    for (char *w; n < 16 && (w = next_word(&p));) words[n++] = w;
-    if (n < 6 || n % 2 || next_word(&p)) return "Invalid AOF manifest file format";
+    int n = 0, bad = 0;
+    for (char *w; n < 16 && (w = next_word(&p, &bad));) words[n++] = w;
+    if (bad || n < 6 || n % 2 || next_word(&p, &bad)) return "Invalid AOF manifest file format";
     const char *fname = NULL, *type = NULL;
     long long seq = 0;
     for (int i = 0; i < n; i += 2) {
@@ -282,16 +352,25 @@ static int load_commands(client *fc, const char *name, int last) {
         log_msg(LL_WARNING, "Fatal error: can't open the append log file %s for reading: %s", name, strerror(errno));
         return LOAD_FAILED;
     }
+    size_t preamble = 0;
     if (data->len >= 5 && memcmp(data->buf, "REDIS", 5) == 0) {
-        log_msg(LL_WARNING, "Bad file format reading the append only file %s: an RDB preamble in an AOF file is not "
-                            "supported by Keel", name);
-        kstr_free(data);
-        return LOAD_FAILED;
+        /* An RDB base under an .aof name, or a pre-7.0 AOF with an RDB preamble: the RDB
+         * part, then commands (Redis's loadSingleAppendOnlyFile). */
+        int old_style = strcmp(name, file_prefix()) == 0;
+        log_msg(LL_NOTICE, old_style ? "Reading RDB preamble from AOF file..." : "Reading RDB base file on AOF loading...");
+        rdbLoadStats st;
+        if (rdb_load_file_prefix(path, &st, &preamble) != 0) {
+            log_msg(LL_WARNING, old_style ? "Error reading the RDB preamble of the AOF file %s, AOF loading aborted"
+                                          : "Error reading the RDB base file %s, AOF loading aborted", name);
+            kstr_free(data);
+            return LOAD_FAILED;
+        }
+        if (old_style) log_msg(LL_NOTICE, "Reading the remaining AOF tail...");
     }
-    aofParse ps = {.p = data->buf, .len = data->len};
+    aofParse ps = {.p = data->buf, .len = data->len, .pos = preamble};
     karg *argv = NULL;
     int cap = 0, argc = 0, rc = LOAD_OK;
-    size_t valid_up_to = 0, valid_before_multi = 0;
+    size_t valid_up_to = preamble, valid_before_multi = preamble;
     for (;;) {
         if (ps.pos < ps.len && ps.p[ps.pos] == '#') {   /* an annotation (aof-timestamp-enabled) */
             const char *nl = memchr(ps.p + ps.pos, '\n', ps.len - ps.pos);
@@ -316,6 +395,7 @@ static int load_commands(client *fc, const char *name, int last) {
             goto done;
         }
         if (!(fc->flags & CLIENT_MULTI) && arg_is(argv[0].ptr, argv[0].len, "multi")) valid_before_multi = at;
+        aof.load_done = aof.load_base + (long long)ps.pos;
         client_execute(fc, argc, argv);
         reply_free_all(fc);
         if (!(fc->flags & CLIENT_MULTI)) valid_up_to = ps.pos;
@@ -363,6 +443,19 @@ static long long file_size(const char *name) {
 /* Loads the base and the incremental files in order: 0, or -1 (logged). */
 static int load_files(void) {
     long long start = ustime();
+    aof.load_start = mstime() / 1000;
+    aof.load_total = aof.load_done = aof.load_base = 0;
+    for (size_t i = 0; i < aof.nfiles; i++) {
+        if (aof.files[i].type == 'h') continue;
+        char path[AOF_PATH_MAX];
+        path_of(path, aof.files[i].name);
+        struct stat st;
+        if (stat(path, &st) != 0) {   /* a file the manifest names is missing: fatal, as Redis */
+            log_msg(LL_WARNING, "Unable to obtain the AOF file %s length. stat: %s", aof.files[i].name, strerror(errno));
+            return -1;
+        }
+        aof.load_total += (long long)st.st_size;
+    }
     const aofFile *base = base_file();
     if (base) {
         long long t = ustime();
@@ -380,6 +473,7 @@ static int load_files(void) {
             if (rc == LOAD_FAILED) return -1;
         }
         log_msg(LL_NOTICE, "DB loaded from base file %s: %.3f seconds", base->name, (double)(ustime() - t) / 1e6);
+        aof.load_base = aof.load_done = file_size(base->name);
     }
     const aofFile *last = last_incr();
     for (size_t i = 0; i < aof.nfiles; i++) {
@@ -390,6 +484,7 @@ static int load_files(void) {
         client_free(fc);
         if (rc == LOAD_FAILED) return -1;
         log_msg(LL_NOTICE, "DB loaded from incr file %s: %.3f seconds", aof.files[i].name, (double)(ustime() - t) / 1e6);
+        aof.load_base = aof.load_done = aof.load_base + file_size(aof.files[i].name);
     }
     log_msg(LL_NOTICE, "DB loaded from append only file: %.3f seconds", (double)(ustime() - start) / 1e6);
     return 0;
@@ -709,11 +804,43 @@ int aof_debug_loadaof(void) {
     return rc < 0 ? -1 : 0;
 }
 
+/* A pre-7.0 AOF (appendfilename in the server's directory) becomes the base of a manifest in
+ * the AOF directory, as Redis 7.0 does when: there is no AOF directory, or no manifest (none,
+ * or one naming nothing), or the manifest names only that file as base and it is not in the
+ * directory yet (an upgrade interrupted before the move). Exits when a step fails (the next
+ * start retries). */
+static void upgrade_old_aof(void) {
+    struct stat st;
+    if (stat(file_prefix(), &st) != 0) return;
+    int have_dir = stat(dir_name(), &st) == 0 && S_ISDIR(st.st_mode);
+    int m = have_dir ? manifest_load() : 0;
+    if (m < 0) exit(1);
+    const aofFile *base = m > 0 ? base_file() : NULL;
+    char moved[AOF_PATH_MAX];
+    path_of(moved, file_prefix());
+    int upgrade = !have_dir || m == 0 || (!base && !last_incr()) ||
+                  (base && !last_incr() && strcmp(base->name, file_prefix()) == 0 && stat(moved, &st) != 0);
+    if (!upgrade) return;
+    if (make_dir() != 0) exit(1);
+    files_clear();
+    aof.base_seq = aof.incr_seq = 0;
+    file_add(file_prefix(), 1, 'b');
+    if (manifest_persist() != 0) exit(1);
+    if (rename(file_prefix(), moved) != 0) {
+        log_msg(LL_WARNING, "Error trying to move the old AOF file %s into dir %s: %s", file_prefix(), dir_name(),
+                strerror(errno));
+        exit(1);
+    }
+    log_msg(LL_NOTICE, "Successfully migrated an old-style AOF file (%s) into the AOF directory (%s).", file_prefix(),
+            dir_name());
+}
+
 int aof_start(void) {
     config_appendonly_changed = appendonly_changed;
     client_output_barrier = output_barrier;
     if (!server.appendonly) return 0;
     int loaded = 0;
+    upgrade_old_aof();
     if (make_dir() != 0) exit(1);
     int m = load_manifest_and_files();
     if (m < 0) exit(1);
@@ -774,12 +901,22 @@ kstr *aof_info(kstr *s) {
                     aof.fd >= 0, aof.rewriting, aof.scheduled, aof.last_rewrite_sec,
                     aof.rewriting ? (mstime() - aof.rewrite_start_ms) / 1000 : -1, aof.last_rewrite_ok ? "ok" : "err",
                     aof.rewrites, aof.consecutive_failures, aof.last_write_ok ? "ok" : "err");
-    if (aof.fd < 0) return s;
-    return kstr_catfmt(s,
+    if (aof.fd >= 0)
+        s = kstr_catfmt(s,
                        "aof_current_size:%lld\r\naof_base_size:%lld\r\naof_pending_rewrite:%d\r\n"
                        "aof_buffer_length:%zu\r\naof_pending_bio_fsync:%d\r\naof_delayed_fsync:0\r\n",
                        aof.base_size + aof.incr_size, aof.base_size, aof.scheduled, aof.buf->len,
                        aof.fsync_busy || aof.fsync_fd >= 0);
+    if (server.loading) {
+        long long elapsed = mstime() / 1000 - aof.load_start;
+        double perc = aof.load_total ? (double)aof.load_done * 100 / (double)aof.load_total : 0;
+        long long eta = aof.load_done && elapsed ? elapsed * (aof.load_total - aof.load_done) / aof.load_done : 1;
+        s = kstr_catfmt(s,
+                        "loading_start_time:%lld\r\nloading_total_bytes:%lld\r\nloading_rdb_used_mem:0\r\n"
+                        "loading_loaded_bytes:%lld\r\nloading_loaded_perc:%.2f\r\nloading_eta_seconds:%lld\r\n",
+                        aof.load_start, aof.load_total, aof.load_done, perc, eta);
+    }
+    return s;
 }
 
 void bgrewriteaof_command(client *c) {

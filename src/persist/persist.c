@@ -188,7 +188,7 @@ static int load_file_serving(int merge) {
 }
 
 kstr *persist_info(kstr *s) {
-    s = kstr_catfmt(s, "loading:%d\r\n", server.loading_rdb);
+    s = kstr_catfmt(s, "loading:%d\r\n", server.loading_rdb || server.loading);
     if (server.loading_rdb) {
         long long elapsed = time(NULL) - server.loading_start_time;
         double perc = ps.loading_total ? (double)ps.loading_loaded * 100 / (double)ps.loading_total : 0;

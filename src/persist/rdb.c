@@ -1925,7 +1925,17 @@ eof:
     return 0;
 }
 
+static int load_path(const char *path, rdbLoadStats *st, int merge, size_t *consumed);
+
 int rdb_load_file(const char *path, rdbLoadStats *st, int merge) {
+    return load_path(path, st, merge, NULL);
+}
+
+int rdb_load_file_prefix(const char *path, rdbLoadStats *st, size_t *consumed) {
+    return load_path(path, st, 0, consumed);
+}
+
+static int load_path(const char *path, rdbLoadStats *st, int merge, size_t *consumed) {
     memset(st, 0, sizeof(*st));
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
@@ -1949,6 +1959,7 @@ int rdb_load_file(const char *path, rdbLoadStats *st, int merge) {
     if (map) madvise(map, size, MADV_SEQUENTIAL);
     rdbIn r = {.p = map, .len = size, .merge = merge};
     int rc = load_all(&r, st);
+    if (consumed) *consumed = r.pos;
     if (map) munmap(map, size);
     if (rc < 0) {
         log_msg(LL_WARNING, "Internal error in RDB reading: %s: offset %zu: %s", path, r.err_pos, r.err);

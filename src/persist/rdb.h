@@ -87,6 +87,9 @@ int rdb_load_file(const char *path, rdbLoadStats *stats, int merge);
  * more of the file were read since the last call (persist.c sets it for the load at start-up,
  * to serve clients meanwhile); NULL: not called. Each key is followed by key-load-delay. */
 extern void (*rdb_load_progress)(size_t loaded, size_t total);
+/* The same for a file that goes on after the RDB part (an AOF with an RDB preamble): *consumed
+ * is the length of the RDB part (through its checksum). */
+int rdb_load_file_prefix(const char *path, rdbLoadStats *stats, size_t *consumed);
 
 /* DUMP: the value's serialization, the RDB version (2 bytes) and a CRC64 (8 bytes). */
 kstr *rdb_dump_payload(const kobj *o);

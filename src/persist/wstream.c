@@ -137,6 +137,12 @@ void wstream_pause(int p) {
     paused = p;
 }
 
+static int forced_depth;   /* executing_depth of a call that propagates even if dirty did not grow */
+
+void wstream_force(void) {
+    forced_depth = server.executing_depth;
+}
+
 /* dispatch_propagate: a call ended (server.executing_depth is already its caller's). */
 static void after_call(client *c, const command *cmd, long long dirty) {
     kstr *own = NULL;
@@ -148,6 +154,10 @@ static void after_call(client *c, const command *cmd, long long dirty) {
     /* In cluster mode the bus carries PUBLISH to every node, replicas included: through the
      * stream too, a replica's subscribers would get it twice (Redis's publishCommand). */
     int bus_only = pubsub && server.cluster_enabled;
+    if (forced_depth && forced_depth == server.executing_depth + 1) {
+        forced_depth = 0;
+        if (dirty <= 0) dirty = 1;
+    }
     if (!paused && readers && !bus_only && cmd->propagate != PROPAGATE_NEVER && (dirty > 0 || pubsub)) {
         if (!own) own = encode(c->argc, c->argv);
         if (own->len) {

@@ -61,6 +61,11 @@ void wstream_key_removed(int dbid, const char *key, size_t len, int lazy);
 #define WSTREAM_TO_ALL 3
 void wstream_set_targets(int targets);
 
+/* Inside a command procedure: the running call propagates even if server.dirty did not grow
+ * over it (FLUSHALL, whose save with save points resets server.dirty: Redis's
+ * forceCommandPropagation). */
+void wstream_force(void);
+
 /* While paused (loading a file), calls propagate nothing. */
 void wstream_pause(int paused);
 

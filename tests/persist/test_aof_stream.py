@@ -363,3 +363,21 @@ def test_migrate_propagates_del(streams, start_server):
     assert why is None, why
     dels = [cmd for cmd in keel_cmds if cmd[0].upper() == b"DEL"]
     assert dels == [[b"DEL", b"m1"], [b"DEL", b"m2"], [b"DEL", b"m3"]], dels
+
+
+def test_flushall_with_save_points_propagates(streams):
+    """With save points FLUSHALL saves at once, which zeroes the dirty counter: it still reaches
+    the AOF every time, even on an empty data set (Redis's forceCommandPropagation)."""
+    keel, redis, tails = streams
+    pair = (keel, redis)
+    both(pair, lambda c: c.config_set("save", "3600 1"))
+    try:
+        run_script(keel, redis, [C("SET", "k", "v"), C("FLUSHALL"), C("SET", "k", "v2"), C("FLUSHALL"),
+                                 C("FLUSHALL"), C("FLUSHALL", "SYNC"), C("FLUSHDB"), C("FLUSHDB")])
+    finally:
+        both(pair, lambda c: c.config_set("save", ""))
+    keel_cmds, redis_cmds = (t.commands() for t in tails)
+    why = stream_difference(keel_cmds, redis_cmds)
+    assert why is None, why
+    names = [cmd[0].lower() for cmd in keel_cmds]
+    assert names[names.index(b"set"):].count(b"flushall") == 4, keel_cmds
