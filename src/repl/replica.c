@@ -637,7 +637,9 @@ kstr *repl_info(kstr *s) {
 
 /* dispatch_repl_error: Redis's checks, in its order. */
 static const char *repl_error(client *c, const command *cmd) {
-    if (server.masterhost && server.repl_slave_ro && !(c->flags & CLIENT_MASTER) && multi_exec_flags(c, cmd, CMD_WRITE))
+    /* EVAL and FCALL write as their script's or function's flags say (command_call_flags). */
+    int write = multi_exec_flags(c, cmd, CMD_WRITE) || (command_call_flags(cmd, c->argc, c->argv) & CMD_WRITE);
+    if (server.masterhost && server.repl_slave_ro && !(c->flags & CLIENT_MASTER) && write)
         return "-READONLY You can't write against a read only replica.";
     if (server.masterhost && rl.state != RL_CONNECTED && !server.repl_serve_stale_data && multi_exec_lacks(c, cmd, CMD_STALE))
         return "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
