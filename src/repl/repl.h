@@ -43,6 +43,9 @@ const char *repl_min_replicas_error(client *c, const command *cmd);
  * min-replicas-max-lag seconds (scripts check it before their first write); 1 otherwise, and
  * always on a replica. */
 int repl_good_replicas_ok(void);
+/* keyspace hook: a client other than the primary is about to write key on this replica; its
+ * TTL, if it gets one, is enforced here (replica.c) since nothing else expires a replica's keys. */
+void repl_replica_key_written(int dbid, const char *key, size_t len);
 void repl_disconnect_replicas(void);
 void repl_new_replid(void);             /* a fresh id, the current one kept as replid2 */
 void repl_primary_cron(void);
