@@ -535,15 +535,21 @@ static int own_key_cmp(const void *a, const void *b) {
 static void expire_own_keys(void) {
     if (!own_len) return;
     qsort(own_keys, own_len, sizeof(*own_keys), own_key_cmp);
-    size_t kept = 0;
+    size_t unique = 0;
     for (size_t i = 0; i < own_len; i++) {
+        if (unique && own_key_cmp(&own_keys[i], &own_keys[unique - 1]) == 0)
+            kstr_free(own_keys[i].key);
+        else
+            own_keys[unique++] = own_keys[i];
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < unique; i++) {
         ownKey *k = &own_keys[i];
-        kdb *db = server.masterhost && (i == 0 || own_key_cmp(k, &own_keys[i - 1]) != 0) ? db_by_id(k->db) : NULL;
-        if (db && db_expire_own_key(db, k->key->buf, k->key->len) == 0) {
+        kdb *db = server.masterhost ? db_by_id(k->db) : NULL;
+        if (db && db_expire_own_key(db, k->key->buf, k->key->len) == 0)
             own_keys[kept++] = *k;
-            continue;
-        }
-        kstr_free(k->key);
+        else
+            kstr_free(k->key);
     }
     own_len = kept;
 }
