@@ -1,6 +1,7 @@
 /* keyspace_events.c - who reacts when the keyspace changes (keyspace/hooks.h), in one place.
  *
- *   key_will_change   the BGSAVE in progress (persist/bgsave.c): writes the old value first
+ *   key_will_change   the BGSAVE in progress (persist/bgsave.c): writes the old value first;
+ *                     on a writable replica, keys its own clients write (their TTLs, src/repl/)
  *   key_deleted       expired/evicted: INFO counters, keyspace events, the write stream
  *                     (persist/wstream.c: DEL/UNLINK), WATCH and tracking
  *   key_added         the "new" keyspace event (not while the data set is loaded at start-up)
@@ -20,7 +21,13 @@
 #include "keyspace/hooks.h"
 #include "persist/bgsave.h"
 #include "persist/wstream.h"
+#include "repl/repl.h"
 #include "server.h"
+
+static void key_will_change(kdb *db, const char *key, size_t len, const kobj *o) {
+    bgsave_key_will_change(db, key, len, o);
+    if (server.masterhost) repl_replica_key_written(db->id, key, len);   /* writable replicas' TTLs */
+}
 
 static void key_deleted(kdb *db, kobj *o, keyDeleteReason why) {
     switch (why) {
@@ -100,7 +107,7 @@ void keyspace_events_install(void) {
         .expire_mode = expire_mode,
     };
     keyspace_hooks = (keyspaceHooks){
-        .key_will_change = bgsave_key_will_change,
+        .key_will_change = key_will_change,
         .key_deleted = key_deleted,
         .key_added = key_added,
         .key_ready = signal_key_as_ready,

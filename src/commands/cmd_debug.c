@@ -26,6 +26,7 @@
 #include "core/notify.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
+#include "keyspace/table.h"
 #include "persist/aof.h"
 #include "persist/persist.h"
 #include "persist/rdb.h"
@@ -374,7 +375,8 @@ static void debug_htstats_key(client *c) {
 }
 
 static void debug_object(client *c) {
-    /* As Redis: the key as stored, even when expired (it is not deleted here). */
+    /* As Redis: the entry as stored, even logically expired (a replica keeps those until its
+     * primary's DEL; the suite's replication-4 checks it with DEBUG OBJECT). */
     kobj *o = c->db->keys ? tableFind(c->db->keys, c->argv[2].ptr, c->argv[2].len) : NULL;
     if (!o) {
         reply_error(c, ERR_NOSUCHKEY);

@@ -110,6 +110,14 @@ int db_expire_if_needed(kdb *db, kobj *o) {
     return 1;
 }
 
+int db_expire_own_key(kdb *db, const char *key, size_t len) {
+    kobj *o = db->keys ? tableFind(db->keys, key, len) : NULL;
+    if (!o || obj_expire(o) == OBJ_NO_EXPIRE) return -1;
+    if (!obj_is_expired(o)) return 0;
+    expire_now(db, o);
+    return 1;
+}
+
 void db_reclaim_if_expired(kdb *db, const char *key, size_t len) {
     kobj *o = db->keys ? tableFind(db->keys, key, len) : NULL;
     if (o) db_expire_if_needed(db, o);

@@ -102,6 +102,9 @@ int obj_is_expired(const kobj *o);
 int db_expire_if_needed(kdb *db, kobj *o);
 /* The same by name: reclaims the key if it exists and expired (DEL does this first). */
 void db_reclaim_if_expired(kdb *db, const char *key, size_t len);
+/* A writable replica's own key (src/repl/): deleted as expired whatever expire_mode says when
+ * its TTL passed (returns 1); 0 while its TTL is ahead; -1 when absent or without a TTL. */
+int db_expire_own_key(kdb *db, const char *key, size_t len);
 
 void db_add(kdb *db, kobj *o);                       /* the key must be absent */
 /* db_add with a TTL (unix ms, or OBJ_NO_EXPIRE): RENAME/MOVE/COPY carry the source's TTL over.

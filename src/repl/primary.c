@@ -707,15 +707,18 @@ kstr *repl_info_stats(kstr *s) {
                        stat_sync_partial_ok, stat_sync_partial_err);
 }
 
-const char *repl_min_replicas_error(client *c, const command *cmd) {
-    if (server.masterhost || !server.repl_min_replicas_to_write || !server.repl_min_replicas_max_lag ||
-        (c->flags & CLIENT_MASTER) || !multi_exec_flags(c, cmd, CMD_WRITE))
-        return NULL;
+int repl_good_replicas_ok(void) {
+    if (server.masterhost || !server.repl_min_replicas_to_write || !server.repl_min_replicas_max_lag) return 1;
     long long now = mstime();
     int good = 0;
     for (struct replicaLink *l = replicas; l; l = l->next)
         good += l->state == RS_ONLINE && now - l->ack_ms <= (long long)server.repl_min_replicas_max_lag * 1000;
-    return good < server.repl_min_replicas_to_write ? "-NOREPLICAS Not enough good replicas to write." : NULL;
+    return good >= server.repl_min_replicas_to_write;
+}
+
+const char *repl_min_replicas_error(client *c, const command *cmd) {
+    if ((c->flags & CLIENT_MASTER) || !multi_exec_flags(c, cmd, CMD_WRITE) || repl_good_replicas_ok()) return NULL;
+    return REPL_NOREPLICAS_ERR;
 }
 
 static const char *state_name(int state) {

@@ -38,6 +38,14 @@ int repl_backlog_active(void);
 /* -NOREPLICAS for a write when min-replicas-to-write replicas did not ack within
  * min-replicas-max-lag seconds; else NULL. */
 const char *repl_min_replicas_error(client *c, const command *cmd);
+#define REPL_NOREPLICAS_ERR "-NOREPLICAS Not enough good replicas to write."
+/* 0 when this primary has fewer than min-replicas-to-write replicas that acked within
+ * min-replicas-max-lag seconds (scripts check it before their first write); 1 otherwise, and
+ * always on a replica. */
+int repl_good_replicas_ok(void);
+/* keyspace hook: a client other than the primary is about to write key on this replica; its
+ * TTL, if it gets one, is enforced here (replica.c) since nothing else expires a replica's keys. */
+void repl_replica_key_written(int dbid, const char *key, size_t len);
 void repl_disconnect_replicas(void);
 void repl_new_replid(void);             /* a fresh id, the current one kept as replid2 */
 void repl_primary_cron(void);

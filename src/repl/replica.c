@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -500,7 +501,61 @@ void repl_unset_master(void) {
     repl_disconnect_replicas();
 }
 
+/* ---------------------------------------------------------------- writable replicas' own TTLs */
+
+/* Keys that clients of this replica (not its primary) wrote: a replica deletes no key on its own
+ * except these, once their TTL passed, as Redis's expireSlaveKeys (the primary's keys expire by
+ * its DELs). Entries are (db, key) pairs, compacted by repl_replica_cron: a key absent or
+ * without TTL leaves the list, a key with a TTL ahead stays. */
+typedef struct ownKey {
+    int db;
+    kstr *key;
+} ownKey;
+static ownKey *own_keys;
+static size_t own_len, own_cap;
+
+void repl_replica_key_written(int dbid, const char *key, size_t len) {
+    client *c = server.current_client;
+    if (!server.masterhost || !c || (c->flags & CLIENT_MASTER)) return;
+    if (own_len == own_cap) {
+        own_cap = own_cap ? own_cap * 2 : 16;
+        own_keys = krealloc(own_keys, own_cap * sizeof(*own_keys));
+    }
+    own_keys[own_len++] = (ownKey){dbid, kstr_new(key, len)};
+}
+
+static int own_key_cmp(const void *a, const void *b) {
+    const ownKey *x = a, *y = b;
+    if (x->db != y->db) return x->db < y->db ? -1 : 1;
+    size_t n = x->key->len < y->key->len ? x->key->len : y->key->len;
+    int r = memcmp(x->key->buf, y->key->buf, n);
+    return r ? r : (x->key->len > y->key->len) - (x->key->len < y->key->len);
+}
+
+static void expire_own_keys(void) {
+    if (!own_len) return;
+    qsort(own_keys, own_len, sizeof(*own_keys), own_key_cmp);
+    size_t unique = 0;
+    for (size_t i = 0; i < own_len; i++) {
+        if (unique && own_key_cmp(&own_keys[i], &own_keys[unique - 1]) == 0)
+            kstr_free(own_keys[i].key);
+        else
+            own_keys[unique++] = own_keys[i];
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < unique; i++) {
+        ownKey *k = &own_keys[i];
+        kdb *db = server.masterhost ? db_by_id(k->db) : NULL;
+        if (db && db_expire_own_key(db, k->key->buf, k->key->len) == 0)
+            own_keys[kept++] = *k;
+        else
+            kstr_free(k->key);
+    }
+    own_len = kept;
+}
+
 void repl_replica_cron(void) {
+    expire_own_keys();   /* a primary again: the list empties */
     if (!server.masterhost) return;
     long long now = mstime(), timeout = (long long)server.repl_timeout * 1000;
     if (rl.state == RL_CONNECT) {
@@ -637,7 +692,9 @@ kstr *repl_info(kstr *s) {
 
 /* dispatch_repl_error: Redis's checks, in its order. */
 static const char *repl_error(client *c, const command *cmd) {
-    if (server.masterhost && server.repl_slave_ro && !(c->flags & CLIENT_MASTER) && multi_exec_flags(c, cmd, CMD_WRITE))
+    /* EVAL and FCALL write as their script's or function's flags say (command_call_flags). */
+    int write = multi_exec_flags(c, cmd, CMD_WRITE) || (command_call_flags(cmd, c->argc, c->argv) & CMD_WRITE);
+    if (server.masterhost && server.repl_slave_ro && !(c->flags & CLIENT_MASTER) && write)
         return "-READONLY You can't write against a read only replica.";
     if (server.masterhost && rl.state != RL_CONNECTED && !server.repl_serve_stale_data && multi_exec_lacks(c, cmd, CMD_STALE))
         return "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";

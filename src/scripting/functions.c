@@ -656,6 +656,11 @@ void function_restore(client *c) {
     reply_ok(c);
 }
 
+int function_flags_by_name(const char *name, size_t len) {
+    fnInfo *fn = find_fn(&current, name, len);
+    return fn ? fn->flags : -1;
+}
+
 void fcall(client *c, int readonly) {
     monitor_feed(c);   /* before the function's own commands */
     fnInfo *fn = find_fn(&current, c->argv[1].ptr, c->argv[1].len);

@@ -531,6 +531,15 @@ static const char *check_script_command(const command *cmd, int argc, const karg
     /* Over maxmemory, only the first write may be refused: later ones would break atomicity. */
     if ((cmd->flags & CMD_DENYOOM) && run.oom && !run.wrote && !(run.flags & SCRIPT_FLAG_ALLOW_OOM))
         return ERR_OOM;
+    /* A script's first write, as Redis's scriptVerifyWriteCommandAllow: not on a read-only
+     * replica (unless the script came from the primary or the AOF), and only with enough good
+     * replicas (scripts with flags were checked up front, script_check_flags). */
+    if ((cmd->flags & CMD_WRITE) && !run.wrote) {
+        int obey = run.caller && (run.caller->flags & (CLIENT_MASTER | CLIENT_FAKE));
+        if (server.masterhost && server.repl_slave_ro && !obey)
+            return "-READONLY You can't write against a read only replica.";
+        if (!repl_good_replicas_ok()) return REPL_NOREPLICAS_ERR;
+    }
     return NULL;
 }
 
@@ -978,8 +987,17 @@ int script_check_flags(client *c, int flags, int readonly) {
         reply_error(c, "Can not run script on cluster, 'no-cluster' flag is set.");
         return -1;
     }
+    int obey = (c->flags & (CLIENT_MASTER | CLIENT_FAKE)) != 0;
+    if (!(flags & SCRIPT_FLAG_NO_WRITES) && server.masterhost && server.repl_slave_ro && !obey) {
+        reply_error(c, "-READONLY Can not run script with write flag on readonly replica");
+        return -1;
+    }
     if (readonly && !(flags & SCRIPT_FLAG_NO_WRITES)) {
         reply_error(c, "Can not execute a script with write flag using *_ro command.");
+        return -1;
+    }
+    if (!(flags & SCRIPT_FLAG_NO_WRITES) && !repl_good_replicas_ok()) {
+        reply_error(c, REPL_NOREPLICAS_ERR);
         return -1;
     }
     /* A script that may write, and doesn't allow OOM, is refused up front when over maxmemory. */
@@ -1013,6 +1031,13 @@ static int parse_numkeys(client *c) {
  * denyoom and stale flags; a script without shebang, or unknown, keeps the row's. */
 static uint64_t script_call_flags(const command *cmd, int argc, const karg *argv) {
     int by_sha = cmd->proc == evalsha_command || cmd->proc == evalsha_ro_command;
+    int flags = SCRIPT_FLAG_COMPAT;
+    if ((cmd->proc == fcall_command || cmd->proc == fcall_ro_command) && argc >= 2) {
+        /* FCALL: the function's flags, as Redis's fcallGetCommandFlags (unknown: the row's). */
+        flags = function_flags_by_name(argv[1].ptr, argv[1].len);
+        if (flags < 0) return cmd->flags;
+        goto apply;
+    }
     if ((!by_sha && cmd->proc != eval_command && cmd->proc != eval_ro_command) || argc < 2) return cmd->flags;
     char sha[41];
     if (by_sha) {
@@ -1021,7 +1046,6 @@ static uint64_t script_call_flags(const command *cmd, int argc, const karg *argv
     } else {
         sha1_hex(argv[1].ptr, argv[1].len, sha);
     }
-    int flags = SCRIPT_FLAG_COMPAT;
     if (script_exists(sha, 40)) {
         push_cached(REG_FLAGS, sha);
         flags = lua_number_to_int(lua_tonumber(lua, -1));
@@ -1029,6 +1053,7 @@ static uint64_t script_call_flags(const command *cmd, int argc, const karg *argv
     } else if (argv[1].len >= 2 && argv[1].ptr[0] == '#' && argv[1].ptr[1] == '!') {
         if (parse_shebang(NULL, argv[1].ptr, argv[1].len, &flags) < 0) return cmd->flags;
     }
+apply:
     if (flags & SCRIPT_FLAG_COMPAT) return cmd->flags;
     uint64_t f = cmd->flags & ~(CMD_STALE | CMD_DENYOOM | CMD_WRITE | CMD_MAY_REPLICATE);
     if (!(flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES))) f |= CMD_DENYOOM;

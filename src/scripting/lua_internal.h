@@ -50,6 +50,8 @@ int script_missing_global(lua_State *L);             /* __index raising the miss
 void script_run_function(client *c, lua_State *L, int ref, const char *name, int flags, int readonly, int nkeys);
 /* The flags' refusals before a run (OOM, *_RO): replies and returns -1, else 0. */
 int script_check_flags(client *c, int flags, int readonly);
+/* functions.c: the flags of the loaded function called name, or -1 if there is none. */
+int function_flags_by_name(const char *name, size_t len);
 /* The run in progress: 1 (a function) or -1 (an EVAL) with its name, caller and duration; 0. */
 int script_run_info(const char **name, client **caller, long long *duration_ms);
 
