@@ -412,6 +412,10 @@ struct keelServer {
     long long stat_client_qbuf_limit_disconnections;
     long long stat_client_outbuf_limit_disconnections;
     size_t stat_peak_memory;
+    /* Bytes queued for replicas (CLIENT_SLAVE clients' reply_bytes, kept by protocol/reply.c and
+     * core/client.c): INFO's mem_clients_slaves and mem_not_counted_for_evict, and not counted
+     * against maxmemory, as Redis leaves replication buffers out. */
+    size_t replica_output_bytes;
 };
 
 extern struct keelServer server;
