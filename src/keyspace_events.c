@@ -87,6 +87,12 @@ static int expire_mode(void) {
     return c && (c->flags & CLIENT_MASTER) ? KEYS_KEEP_EXPIRED : KEYS_HIDE_EXPIRED;
 }
 
+/* Replicas' output is not counted against maxmemory: evicting for it would only make the
+ * stream to them longer (Redis's freeMemoryGetNotCountedMemory). */
+static size_t mem_not_counted(void) {
+    return server.replica_output_bytes;
+}
+
 void keyspace_events_install(void) {
     keyspace_config = (keyspaceConfig){
         .maxmemory = &server.maxmemory,
@@ -105,6 +111,7 @@ void keyspace_events_install(void) {
         .now_ms = server_time_ms,
         .loading = &server.loading,
         .expire_mode = expire_mode,
+        .mem_not_counted = mem_not_counted,
     };
     keyspace_hooks = (keyspaceHooks){
         .key_will_change = key_will_change,

@@ -96,8 +96,8 @@ typedef struct client {
 
 typedef void command_proc(client *c);
 
-/* Command flags. The first group are Redis's, named as COMMAND INFO reports them (may_replicate
- * and protected are Redis's too, which COMMAND INFO hides); movablekeys is derived at start-up
+/* Command flags. The first group are Redis's, named as COMMAND INFO reports them (may_replicate,
+ * protected and touches_arbitrary_keys are Redis's too, which COMMAND INFO hides); movablekeys is derived at start-up
  * from the key specs and the getkeys procedure, as Redis does. */
 #define CMD_WRITE (1ULL << 0)
 #define CMD_READONLY (1ULL << 1)
@@ -120,6 +120,9 @@ typedef void command_proc(client *c);
 #define CMD_NO_MULTI (1ULL << 24)
 #define CMD_MOVABLE_KEYS (1ULL << 25)
 #define CMD_ALLOW_BUSY (1ULL << 26)
+/* Hidden by COMMAND INFO, as in Redis: run directly (not from EXEC or a script), what the command
+ * propagates (the DELs of keys it found expired) is not wrapped in MULTI/EXEC (SCAN, RANDOMKEY). */
+#define CMD_TOUCHES_ARBITRARY_KEYS (1ULL << 28)
 /* Keel's own flags: how the command behaves in a client state; Redis has no names for them. */
 #define CMD_SUBSCRIBED_OK (1ULL << 40)    /* allowed while a RESP2 client is subscribed */
 #define CMD_MULTI_RUNS_NOW (1ULL << 41)   /* inside MULTI it runs (to act or to fail), not queued */
@@ -412,6 +415,10 @@ struct keelServer {
     long long stat_client_qbuf_limit_disconnections;
     long long stat_client_outbuf_limit_disconnections;
     size_t stat_peak_memory;
+    /* Bytes queued for replicas (CLIENT_SLAVE clients' reply_bytes, kept by protocol/reply.c and
+     * core/client.c): INFO's mem_clients_slaves and mem_not_counted_for_evict, and not counted
+     * against maxmemory, as Redis leaves replication buffers out. */
+    size_t replica_output_bytes;
 };
 
 extern struct keelServer server;

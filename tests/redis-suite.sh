@@ -16,7 +16,8 @@
 # Environment: SUITE_SRC (default ../shared/redis-suite beside the repository: the folder holding suite/),
 # BASEPORT (default 21111; the suite's own ports are BASEPORT-32 .. BASEPORT+400, external
 # mode's servers BASEPORT+500 and +501), EXTERNAL_UNITS, NORMAL_UNITS (space-separated; "" skips a mode),
-# UNIT_TIMEOUT (seconds per unit, default 600), KEEP=1 keeps the work directory.
+# UNIT_TIMEOUT (seconds per unit, default 600), KEEP=1 keeps the work directory,
+# SERVERS (default "keel redis"; "keel" alone runs only Keel, for quick iterations).
 # Every run copies the suite to its own directory under /tmp, so runs do not collide.
 set -uo pipefail
 
@@ -26,6 +27,7 @@ redis=/usr/bin/redis-server
 suite_src=${SUITE_SRC:-$(cd "$(dirname "$0")/../.." && pwd)/shared/redis-suite}
 baseport=${BASEPORT:-21111}
 unit_timeout=${UNIT_TIMEOUT:-600}
+read -r -a server_names <<< "${SERVERS:-keel redis}"
 
 EXTERNAL_UNITS=${EXTERNAL_UNITS-"unit/protocol unit/keyspace unit/scan unit/info-command unit/type/string
 unit/type/incr unit/type/list unit/type/list-2 unit/type/list-3 unit/type/set unit/type/zset
@@ -117,7 +119,7 @@ read -r -a norm_units <<< "$(echo $NORMAL_UNITS)"
 # the next units fail.
 if [[ ${#ext_units[@]} -gt 0 ]]; then
     port=$((baseport + 500))
-    for name in keel redis; do
+    for name in "${server_names[@]}"; do
         bin=$keel; [[ $name == redis ]] && bin=$redis
         echo "external mode, $name ($bin), port $port"
         RT_ARGS=(--host 127.0.0.1 --port "$port" --baseport "$baseport" --durable --timeout 120 --skipfile "$skips")
@@ -132,7 +134,7 @@ if [[ ${#ext_units[@]} -gt 0 ]]; then
 fi
 
 if [[ ${#norm_units[@]} -gt 0 ]]; then
-    for name in keel redis; do
+    for name in "${server_names[@]}"; do
         bin=$keel; [[ $name == redis ]] && bin=$redis
         ln -sf "$bin" "$work/suite/src/redis-server"
         echo "normal mode, $name ($bin)"

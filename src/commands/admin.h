@@ -23,6 +23,7 @@ typedef struct memOverview {
     size_t overhead;        /* startup + clients + the tables' own arrays */
     size_t dataset;         /* used - overhead */
     size_t clients_normal;
+    size_t clients_slaves;  /* replicas' links: their buffers and structures */
     size_t keys;
     size_t allocated, active, resident;   /* the allocator's view (jemalloc), else used/rss */
 } memOverview;

@@ -199,7 +199,7 @@ void memory_stats_command(client *c) {
     reply_kv_size(c, "total.allocated", m.used);
     reply_kv_size(c, "startup.allocated", m.startup);
     reply_kv_size(c, "replication.backlog", 0);
-    reply_kv_size(c, "clients.slaves", 0);
+    reply_kv_size(c, "clients.slaves", m.clients_slaves);
     reply_kv_size(c, "clients.normal", m.clients_normal);
     reply_kv_size(c, "cluster.links", 0);
     reply_kv_size(c, "aof.buffer", 0);

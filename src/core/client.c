@@ -87,6 +87,12 @@ client *client_create_fake(void) {
 
 void client_free(client *c) {
     if (c == server.current_client) server.current_client = NULL;
+    /* Its queued output stops counting as a replica's before the link goes (src/repl/ forgets
+     * the replica without looking at CLIENT_SLAVE). */
+    if (c->flags & CLIENT_SLAVE) {
+        server.replica_output_bytes -= c->reply_bytes;
+        c->flags &= ~CLIENT_SLAVE;
+    }
     if (client_repl_freed && ((c->flags & CLIENT_MASTER) || c->rlink)) client_repl_freed(c);
     blocking_client_freed(c);   /* core/blocking.c: leave the wait queues */
     multi_reset(c);             /* core/multi.c: drop the queue and the WATCHes */
@@ -187,6 +193,7 @@ int client_write_now(client *c) {
         server.stat_net_output_bytes += w;
         total += (size_t)w;
         c->reply_bytes -= (size_t)w;
+        if (c->flags & CLIENT_SLAVE) server.replica_output_bytes -= (size_t)w;
         size_t left = (size_t)w;
         for (replyBlock *x = c->reply_head; x && left;) {
             size_t pending = x->used - x->sent;

@@ -414,8 +414,16 @@ static int apply_requirepass(const configDef *d, const char **err) {
     return 0;
 }
 
+/* As Redis 7.0: a new limit below the usage is only logged here; the evictions run from the
+ * event loop (evict_schedule), so CONFIG SET inside MULTI or a script evicts nothing under the
+ * transaction, and the evictions' DELs reach the replicas and the AOF each on its own. */
 static int apply_maxmemory(const configDef *d, const char **err) {
-    if (server.maxmemory) evict_to_fit();
+    if (!server.maxmemory) return 0;
+    if ((size_t)server.maxmemory < mem_used())
+        log_msg(LL_WARNING, "WARNING: the new maxmemory value set via CONFIG SET (%llu) is smaller than the current "
+                "memory usage (%zu). This will result in key eviction and/or the inability to accept new write "
+                "commands depending on the maxmemory-policy.", (unsigned long long)server.maxmemory, mem_used());
+    evict_schedule();
     return 0;
 }
 

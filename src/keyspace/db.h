@@ -59,6 +59,9 @@ typedef struct keyspaceConfig {
     /* How expired keys are treated (a replica's are its primary's to delete: Redis 7.0's rule);
      * a replica also never evicts. NULL means KEYS_EXPIRE. */
     int (*expire_mode)(void);
+    /* Memory that maxmemory does not count (replicas' output buffers, as Redis's
+     * freeMemoryGetNotCountedMemory). NULL means none. */
+    size_t (*mem_not_counted)(void);
 } keyspaceConfig;
 
 enum {

@@ -242,18 +242,23 @@ static kobj *pick_victim(kdb **dbp) {
     }
 }
 
-/* Deletes o as an eviction. Returns the bytes it frees: measured, plus the value's size when
- * the lazy-free thread takes it (it is freed a little later). */
+/* Deletes o as an eviction. Returns the bytes it frees: measured across the deletion only,
+ * plus the value's size when the lazy-free thread takes it (it is freed a little later). What
+ * the announcement allocates (invalidation messages to tracking clients, the DEL for replicas)
+ * is left out, as Redis measures it: counting it would make each eviction ask for more. */
 static size_t evict_key(kdb *db, kobj *o) {
     size_t before = mem_used();
     int lazy = *keyspace_config.lazyfree_lazy_eviction && lazyfree_effort(o) > LAZYFREE_THRESHOLD;
     size_t value_bytes = lazy ? obj_memory(o) : 0;
     db_unlink(db, o);
+    size_t unlinked = mem_used();
     /* Announced while the unlinked entry, and so its key bytes, is still allocated. */
     if (keyspace_hooks.key_deleted) keyspace_hooks.key_deleted(db, o, KEY_DELETED_EVICTED);
+    size_t announced = mem_used();
     lazyfree_obj(o, lazy);
     size_t after = mem_used();
-    return (before > after ? before - after : 0) + value_bytes;
+    long long freed = ((long long)before - (long long)unlinked) + ((long long)announced - (long long)after);
+    return (freed > 0 ? (size_t)freed : 0) + value_bytes;
 }
 
 /* Redis's time bound per call: 50 us per tenacity step up to 10, then +15% per step, and
@@ -267,8 +272,14 @@ static uint64_t time_limit_us(void) {
 
 static int evict_pending;   /* the last call stopped on its time limit */
 
+/* The memory maxmemory limits: all of it but what is not counted (replicas' output). */
+static size_t counted_memory(void) {
+    size_t used = mem_used(), not_counted = keyspace_config.mem_not_counted ? keyspace_config.mem_not_counted() : 0;
+    return used > not_counted ? used - not_counted : 0;
+}
+
 static int under_limit(void) {
-    return mem_used() <= (size_t)*keyspace_config.maxmemory;
+    return counted_memory() <= (size_t)*keyspace_config.maxmemory;
 }
 
 enum { EVICT_OK, EVICT_RUNNING, EVICT_FAIL };   /* Redis's three outcomes */
@@ -287,26 +298,25 @@ static int cant_free(void) {
 static int perform_evictions(void) {
     uint64_t start = monotonic_us(), limit = time_limit_us();
     long long keys = 0;
-    /* Each pass frees what the counter says is over; memory allocated meanwhile (the pool's
-     * key buffers, a table segment) may leave a little over, hence another pass. Memory the
-     * lazy-free thread is still releasing is counted as freed. */
-    while (*keyspace_config.maxmemory && !under_limit()) {
-        size_t to_free = mem_used() - (size_t)*keyspace_config.maxmemory, freed = 0;
-        while (freed < to_free) {
-            kdb *db = NULL;
-            kobj *o = pick_victim(&db);
-            if (!o) return cant_free();
-            freed += evict_key(db, o);
-            if (++keys % EVICT_CHECK_EVERY) continue;
-            if (under_limit()) return EVICT_OK;
-            if (monotonic_us() - start >= limit) {
-                evict_pending = 1;   /* go on from before_sleep; let this command run */
-                return EVICT_RUNNING;
-            }
+    if (!*keyspace_config.maxmemory || under_limit()) return EVICT_OK;
+    /* One pass frees what the counter says is over at its start, as Redis's performEvictions:
+     * memory allocated meanwhile (invalidation messages for the evicted keys, the pool's key
+     * buffers) is left for the next command's pass, so evictions cannot feed themselves.
+     * Memory the lazy-free thread is still releasing is counted as freed. */
+    size_t to_free = counted_memory() - (size_t)*keyspace_config.maxmemory, freed = 0;
+    while (freed < to_free) {
+        kdb *db = NULL;
+        kobj *o = pick_victim(&db);
+        if (!o) return cant_free();
+        freed += evict_key(db, o);
+        if (++keys % EVICT_CHECK_EVERY) continue;
+        if (under_limit()) return EVICT_OK;
+        if (monotonic_us() - start >= limit) {
+            evict_pending = 1;   /* go on from before_sleep; let this command run */
+            return EVICT_RUNNING;
         }
-        if (lazyfree_pending()) return EVICT_RUNNING;
     }
-    return EVICT_OK;
+    return lazyfree_pending() && !under_limit() ? EVICT_RUNNING : EVICT_OK;
 }
 
 /* INFO total/current_eviction_exceeded_time: how long used memory stayed above the limit. */
@@ -342,6 +352,10 @@ void evict_exceeded_time_ms(long long *total, long long *current) {
 void evict_reset_stats(void) {
     exceeded_total_us = 0;
     exceeded_since_us = 0;
+}
+
+void evict_schedule(void) {
+    evict_pending = 1;
 }
 
 void evict_continue(void) {

@@ -52,8 +52,11 @@ void evict_set_access(kobj *o, long long lfu_freq, long long lru_idle);
  * Returns 1 if it is, if no limit is set, or if work is still in progress (time limit, or
  * memory the lazy-free thread is freeing); 0 if it could not get there (-OOM). */
 int evict_to_fit(void);
-/* before_sleep hook: continues an eviction that stopped on its time limit. */
+/* before_sleep hook: continues an eviction that stopped on its time limit, or that
+ * evict_schedule asked for. */
 void evict_continue(void);
+/* Evicts from the next before_sleep, outside any command (CONFIG SET maxmemory). */
+void evict_schedule(void);
 
 /* INFO stats total_eviction_exceeded_time / current_eviction_exceeded_time (ms): time spent
  * above maxmemory (total includes the current period); CONFIG RESETSTAT zeroes them. */

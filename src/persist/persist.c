@@ -11,6 +11,7 @@
 #include "persist/aof.h"
 #include "persist/bgsave.h"
 #include "persist/rdb.h"
+#include "persist/wstream.h"
 #include "protocol/reply.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -314,6 +315,7 @@ void restore_command(client *c) {
     if (ttl && ttl <= server_time_ms()) {
         obj_free(o);
         if (deleted) {
+            wstream_rewrite_key("DEL", key);   /* the replace's deletion is all that happened */
             signal_modified_key(c, c->db, key->ptr, key->len);
             notify_keyspace_event(NOTIFY_GENERIC, "del", key->ptr, key->len, c->db->id);
             server.dirty++;
@@ -323,6 +325,17 @@ void restore_command(client *c) {
     }
     o = db_add_with_expire(c->db, o, ttl ? ttl : OBJ_NO_EXPIRE);
     evict_set_access(o, opt.freq, opt.idle);
+    if (ttl && !opt.absttl) {
+        /* Propagated with the absolute expiry time and ABSTTL appended, as Redis does, so a
+         * replica or the AOF gets the same deadline whenever it applies the command. */
+        karg *argv = kmalloc(((size_t)c->argc + 1) * sizeof(*argv));
+        char num[24];
+        memcpy(argv, c->argv, (size_t)c->argc * sizeof(*argv));
+        argv[2] = (karg){.ptr = num, .len = (size_t)ll_to_str(num, sizeof(num), ttl)};
+        argv[c->argc] = WSTREAM_ARG("ABSTTL");
+        wstream_rewrite(c->argc + 1, argv);
+        kfree(argv);
+    }
     signal_modified_key(c, c->db, key->ptr, key->len);
     notify_keyspace_event(NOTIFY_GENERIC, "restore", key->ptr, key->len, c->db->id);
     server.dirty++;

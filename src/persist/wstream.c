@@ -56,10 +56,12 @@ static void feed(wstream_reader *r, int dbid, const char *buf, size_t len) {
     r->write(r, buf, len);
 }
 
-/* The execution unit ended: its operations go out, wrapped in MULTI/EXEC if there are several. */
-static void flush(void) {
+/* The execution unit ended: its operations go out, wrapped in MULTI/EXEC if there are several
+ * and unless the unit was a command that touches arbitrary keys (no_wrap: SCAN, RANDOMKEY, whose
+ * only effects are independent DELs of expired keys, as Redis propagates them). */
+static void flush(int no_wrap) {
     if (nops == 0) return;
-    int wrap = nops > 1;
+    int wrap = nops > 1 && !no_wrap;
     for (wstream_reader *r = readers; r; r = r->next) {
         if (wrap) feed(r, ops[0].dbid, multi_resp, sizeof(multi_resp) - 1);
         for (size_t i = 0; i < nops; i++)
@@ -81,7 +83,7 @@ static void add_op(int dbid, int op_targets, kstr *resp) {
         ops = krealloc(ops, ops_cap * sizeof(*ops));
     }
     ops[nops++] = (pendingOp){.dbid = dbid, .targets = op_targets, .resp = resp};
-    if (server.executing_depth == 0) flush();
+    if (server.executing_depth == 0) flush(0);
 }
 
 void wstream_attach(wstream_reader *reader) {
@@ -166,7 +168,7 @@ static void after_call(client *c, const command *cmd, long long dirty) {
         }
     }
     kstr_free(own);
-    if (server.executing_depth == 0) flush();
+    if (server.executing_depth == 0) flush((cmd->flags & CMD_TOUCHES_ARBITRARY_KEYS) != 0);
 }
 
 void wstream_init(void) {

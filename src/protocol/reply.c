@@ -58,12 +58,14 @@ void reply_raw(client *c, const void *p, size_t len) {
         src += n;
         len -= n;
         c->reply_bytes += n;
+        if (c->flags & CLIENT_SLAVE) server.replica_output_bytes += n;
     }
     if (len) {
         b = new_block(c, len > REPLY_BLOCK_SIZE ? len : REPLY_BLOCK_SIZE);
         memcpy(b->buf, src, len);
         b->used = len;
         c->reply_bytes += len;
+        if (c->flags & CLIENT_SLAVE) server.replica_output_bytes += len;
     }
     client_queue_write(c);
     check_obuf_limit(c);
@@ -77,6 +79,7 @@ void reply_free_all(client *c) {
         b = n;
     }
     c->reply_head = c->reply_tail = NULL;
+    if (c->flags & CLIENT_SLAVE) server.replica_output_bytes -= c->reply_bytes;
     c->reply_bytes = 0;
 }
 
@@ -323,6 +326,7 @@ static void set_deferred(client *c, replyDeferred d, char prefix, long long n) {
     memcpy(d.slot->buf, buf, (size_t)len);
     d.slot->used = (size_t)len;
     c->reply_bytes += (size_t)len;
+    if (c->flags & CLIENT_SLAVE) server.replica_output_bytes += (size_t)len;
     client_queue_write(c);   /* an empty aggregate may be the only output */
 }
 

@@ -83,6 +83,9 @@ TEST(lru_evicts_the_idle_keys_first) {
     tableIterRelease(&it);
     ks_settings.maxmemory = (long long)(mem_used() - 400 * 1024);
     CHECK(evict_to_fit() == 1);
+    /* One pass frees what was over when it started; what it allocated meanwhile (the pool's
+     * key buffers) is the next pass's, as before the next command. */
+    CHECK(evict_to_fit() == 1);
     CHECK(mem_used() <= (size_t)ks_settings.maxmemory);
     CHECK(evicted > 1000);
     CHECK(count_prefix(db_by_id(1), "new", NKEYS) == NKEYS);   /* none of the recent keys */
