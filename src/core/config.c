@@ -1014,6 +1014,8 @@ void config_get_matching(const char *pattern, size_t plen, config_visit_fn *fn, 
 static int relisten(const configDef *d, const char **err) {
     if (!server.el) return 0;
     net_close_listeners();
+    /* port 0 and tls-port 0 at run time: the open connections stay, nothing listens (Redis). */
+    if (!server.port && !server.tls_port && !(server.unixsocket && server.unixsocket[0])) return 0;
     if (net_listen() == 0) return 0;
     static char buf[128];
     snprintf(buf, sizeof(buf), "Unable to listen on this port: %s", strerror(errno));

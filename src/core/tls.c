@@ -183,6 +183,8 @@ static SSL_CTX *build_context(void) {
     SSL_CTX_set_max_proto_version(ctx, versions[hi]);
     /* OpenSSL 3 refuses client-initiated renegotiation by default (no SSL_OP_ALLOW_...). */
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_SINGLE_DH_USE);
+    /* A peer that closes without close_notify is an ordinary EOF, not a logged error. */
+    SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
     if (server.tls_prefer_server_ciphers) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
     /* Partial writes: SSL_write returns after each record, so client.c's reply blocks behave as
      * with write(); the buffer of a retried write may have moved and grown (appended replies). */
