@@ -389,8 +389,8 @@ int tls_event(client *c, int *mask) {
     return 1;
 }
 
-/* One SSL_read returns at most one record (16 KB): a big argument is read with several, up to
- * len or until the socket has nothing more; an error after some bytes waits for the next call. */
+/* One SSL_read returns at most one record (16 KB): after a full record (a big argument arriving)
+ * the next is read at once, up to len; an error after some bytes waits for the next call. */
 ssize_t tls_read(client *c, void *buf, size_t len) {
     struct tlsConn *t = c->tls;
     if (len > INT_MAX) len = INT_MAX;
@@ -402,7 +402,7 @@ ssize_t tls_read(client *c, void *buf, size_t len) {
         n = SSL_read(t->ssl, (char *)buf + got, (int)(len - got));
         if (n <= 0) break;
         got += (size_t)n;
-        if (got == len) break;
+        if (got == len || n < 16384) break;   /* a record short of the maximum: nothing more now */
     }
     if (got > 0) {
         if (t->read_wants_write) {
