@@ -457,3 +457,37 @@ def test_many_concurrent_tls_clients(certs, pair):
             t.join(max(0.1, deadline - time.monotonic()))
         assert not errors, (name, errors)
         assert all(not t.is_alive() for t in threads)
+
+
+# ---- replication ---------------------------------------------------------------------------
+
+def test_redis_replica_syncs_from_keel_over_tls(certs):
+    """A redis-server replica with tls-replication yes syncs from Keel's tls-port (its server
+    certificate doubles as client certificate, as in Redis's unit/tls): the full sync, then the
+    command stream. Keel's own replica side (tls-replication yes on Keel) is not done."""
+    primary = Server(keel_binary(), tls_args(certs, free_port()) + ["--repl-diskless-sync-delay", "0"],
+                     name="keel-tls-primary")
+    replica = None
+    try:
+        primary.start()
+        tls_port = int(primary.extra_args[1])
+        p = primary.client()
+        p.set("before", "1")
+        p.rpush("list", *[str(i) for i in range(1000)])
+        replica = Server(ORACLE_SERVER, tls_args(certs, free_port()) +
+                         ["--tls-replication", "yes", "--replicaof", "127.0.0.1", str(tls_port)],
+                         name="redis-tls-replica").start()
+        r = replica.client()
+        wait_until(lambda: r.info("replication")["master_link_status"] == "up", 20, what="link up")
+        p.set("after", "2")
+        wait_until(lambda: r.get("after") == b"2", 10, what="streamed write")
+        assert r.get("before") == b"1"
+        assert r.lrange("list", 0, -1) == [str(i).encode() for i in range(1000)]
+        assert p.info("replication")["connected_slaves"] == 1
+        p.close()
+        r.close()
+    finally:
+        for srv in (replica, primary):
+            if srv:
+                srv.stop()
+                srv.cleanup()
