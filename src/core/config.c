@@ -1019,7 +1019,7 @@ static int relisten(const configDef *d, const char **err) {
     if (net_listen() == 0) return 0;
     static char buf[128];
     snprintf(buf, sizeof(buf), "Unable to listen on this port: %s", strerror(errno));
-    *err = d->ptr == &server.port ? buf : "Failed to bind to specified addresses.";
+    *err = d->ptr == &server.port || d->ptr == &server.tls_port ? buf : "Failed to bind to specified addresses.";
     net_close_listeners();
     return -1;
 }
