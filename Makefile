@@ -17,7 +17,7 @@ SANITIZE ?= 0
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS_BASE := $(CSTD) $(WARN) -g -Isrc -MMD -MP
-LDLIBS  := -lm -lpthread -llua5.1 -llua5.1-cjson -llua5.1-bitop
+LDLIBS  := -lm -lpthread -lssl -lcrypto -llua5.1 -llua5.1-cjson -llua5.1-bitop
 
 LUA_CFLAGS := -I/usr/include/lua5.1
 

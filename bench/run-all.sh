@@ -91,6 +91,8 @@ else
     "$PY" bench/cluster.py || status=1
 fi
 echo
+"$PY" bench/tls.py || status=1   # TLS: SET/GET at -P 1 and -P 16, both modes
+echo
 echo "# all benchmarks done in $(( $(date +%s) - start )) s; RESULT lines in $BENCH_RESULTS"
 [ $status = 0 ] || echo "# at least one benchmark reported a server failure" >&2
 exit $status

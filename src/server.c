@@ -14,6 +14,7 @@
 #include "core/latency.h"
 #include "core/monitor.h"
 #include "core/slowlog.h"
+#include "core/tls.h"
 #include "core/tracking.h"
 #include "keyspace/db.h"
 #include "keyspace/defrag.h"
@@ -208,6 +209,7 @@ static void before_sleep(eventLoop *el) {
     expire_cycle(1);
     evict_continue();              /* keyspace/evict.c: an eviction that ran out of time */
     tracking_before_sleep();       /* BCAST invalidations of expired and evicted keys */
+    tls_process_pending();         /* core/tls.c: bytes OpenSSL decrypted that epoll won't report */
     clients_resume_paused();
     blocking_resume_unblocked();   /* core/blocking.c: buffered commands of unblocked clients */
     aof_before_sleep();            /* persist/aof.c: the writes are in the AOF before their replies go */
@@ -269,6 +271,10 @@ int server_init(void) {
     }
     setup_signals();
     persist_loading_shutdown = shutdown_while_loading;
+    if (tls_needed() && tls_configure() != 0) {   /* core/tls.c: the context before the listeners */
+        log_msg(LL_WARNING, "Failed to configure TLS. Check logs for more info.");
+        return -1;
+    }
     if (net_listen() < 0) return -1;
     if (server.cluster_enabled) {
         cluster_init();            /* src/cluster/: nodes.conf, the bus port, routing */

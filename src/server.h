@@ -90,6 +90,7 @@ typedef struct client {
     struct replicaLink *rlink;  /* src/repl/: from its first REPLCONF or PSYNC, NULL if none */
     struct aclUser *user;       /* core/acl.c: whose permissions apply; NULL: everything (fake clients) */
     uint64_t redacted;          /* bit i: argv[i] is a secret MONITOR and the slow log show as "(redacted)" */
+    struct tlsConn *tls;        /* core/tls.c: set iff the client came through a tls-port listener */
 } client;
 
 /* ---------------------------------------------------------------- commands */
@@ -267,6 +268,8 @@ struct command {
 /* ---------------------------------------------------------------- server */
 
 #define CONFIG_BINDADDR_MAX 16
+/* tls-auth-clients (the enum's order in config.c) */
+enum { TLS_AUTH_NO = 0, TLS_AUTH_YES = 1, TLS_AUTH_OPTIONAL = 2 };
 enum { ACL_PUBSUB_ALLCHANNELS = 0, ACL_PUBSUB_RESETCHANNELS = 1 };
 enum { OBUF_NORMAL = 0, OBUF_REPLICA = 1, OBUF_PUBSUB = 2, OBUF_CLASSES };
 enum { AOF_FSYNC_EVERYSEC = 0, AOF_FSYNC_ALWAYS, AOF_FSYNC_NO };
@@ -291,6 +294,14 @@ struct keelServer {
     long long maxclients;
     char *requirepass;
     int dbnum;
+    /* TLS (core/tls.c); a string is NULL when empty */
+    int tls_port;
+    char *tls_cert_file, *tls_key_file, *tls_key_file_pass;
+    char *tls_ca_cert_file, *tls_ca_cert_dir, *tls_dh_params_file;
+    char *tls_protocols, *tls_ciphers, *tls_ciphersuites;
+    int tls_auth_clients;       /* TLS_AUTH_* */
+    int tls_replication, tls_cluster, tls_prefer_server_ciphers;
+    int tls_session_caching, tls_session_cache_size, tls_session_cache_timeout;
     int hz;
     int loglevel;
     char *logfile;
@@ -384,6 +395,8 @@ struct keelServer {
     long long start_ms;
     int listen_fds[CONFIG_BINDADDR_MAX];
     int listen_count;
+    int tls_listen_fds[CONFIG_BINDADDR_MAX];   /* tls-port listeners (core/tls.c serves them) */
+    int tls_listen_count;
     int unix_fd;
     client *clients;            /* doubly linked list, newest first */
     long long nclients;

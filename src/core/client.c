@@ -20,6 +20,7 @@
 #include "core/monitor.h"
 #include "core/multi.h"
 #include "core/pubsub.h"
+#include "core/tls.h"
 #include "core/tracking.h"
 #include "protocol/reply.h"
 #include "server.h"
@@ -100,6 +101,7 @@ void client_free(client *c) {
     tracking_client_reset(c);   /* core/tracking.c: tracking off, prefixes dropped */
     if (c->fd >= 0) {
         el_del(server.el, c->fd, EL_READABLE | EL_WRITABLE);
+        if (c->tls) tls_conn_free(c);
         close(c->fd);
         c->fd = -1;
         unlink_client(c);
@@ -180,7 +182,8 @@ int client_write_now(client *c) {
                 n++;
             }
         }
-        ssize_t w = writev(c->fd, iov, n);
+        /* TLS: one block per SSL_write (a record each; the loop goes on with the next). */
+        ssize_t w = c->tls ? tls_write(c, iov[0].iov_base, iov[0].iov_len) : writev(c->fd, iov, n);
         if (w < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
             log_msg(LL_VERBOSE, "Error writing to client: %s", strerror(errno));
@@ -214,6 +217,10 @@ int client_write_now(client *c) {
     if (!pending && (c->flags & CLIENT_CLOSE_AFTER_REPLY)) {
         client_free(c);
         return -1;
+    }
+    if (c->tls) {
+        tls_update_interest(c);   /* OpenSSL may wait for readability instead */
+        return 0;
     }
     int mask = el_mask(server.el, c->fd);
     if (pending && !(mask & EL_WRITABLE)) {
@@ -321,6 +328,7 @@ static void drop_reader(client *c) {
 
 void client_read_handler(eventLoop *el, int fd, void *data, int mask) {
     client *c = data;
+    if (c->tls && tls_event(c, &mask) <= 0) return;   /* handshake, or OpenSSL's cross waits */
     if (mask & EL_WRITABLE) {
         client_write_now(c);
         return;
@@ -337,7 +345,8 @@ void client_read_handler(eventLoop *el, int fd, void *data, int mask) {
         c->querybuf = kstr_reserve(c->querybuf, want);
         want = c->querybuf->cap - c->querybuf->len;
     }
-    ssize_t n = read(fd, c->querybuf->buf + c->querybuf->len, want);
+    ssize_t n = c->tls ? tls_read(c, c->querybuf->buf + c->querybuf->len, want)
+                       : read(fd, c->querybuf->buf + c->querybuf->len, want);
     if (n == 0) {
         log_msg(LL_VERBOSE, "Client closed connection id=%llu addr=%s", (unsigned long long)c->id, c->addr);
         drop_reader(c);

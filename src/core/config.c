@@ -28,6 +28,7 @@
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
 #include "core/acl.h"
+#include "core/tls.h"
 #include "protocol/request.h"
 #include "server.h"
 #include "util/log.h"
@@ -441,12 +442,22 @@ static int apply_appendonly(const configDef *d, const char **err) {
 static const struct {
     const char *name, *feature;
 } missing_features[] = {
-    {"tls-port", "TLS"},
+    {"tls-replication", "replication over TLS"},
+    {"tls-cluster", "a cluster bus over TLS"},
     {"syslog-enabled", "syslog logging"},
     {"supervised", "upstart/systemd supervision"},
     {"io-threads", "I/O threads"},
     {"maxmemory-clients", "client eviction"},
 };
+
+/* tls-* parameters: the TLS context is rebuilt once after all the parameters of a CONFIG SET
+ * are stored (a certificate and its key change together), see config_set_pairs(). At start-up
+ * server_init() builds it. */
+static int tls_dirty;
+static int tls_changed(const configDef *d, const char **err) {
+    tls_dirty = 1;
+    return 0;
+}
 
 /* Hook of those parameters: refuses any value but the default, naming the feature. */
 static int needs_feature(const configDef *d, const char **err) {
@@ -684,27 +695,27 @@ static configDef configs[] = {
     config_row("cluster-announce-tls-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NONE),
     config_row("cluster-preferred-endpoint-type", NULL, T_ENUM, 0, &server.cluster_preferred_endpoint_type, "ip", NOLIM, endpoint_names, NULL, NULL),
 
-    /* TLS (not built). */
-    config_row("tls-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NULL, NULL, needs_feature),
-    config_row("tls-cert-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("tls-key-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("tls-key-file-pass", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    /* TLS (core/tls.c): any change rebuilds the context once per CONFIG SET (tls_changed). */
+    config_row("tls-port", NULL, T_INT, 0, &server.tls_port, "0", 0, 65535, NULL, NULL, tls_changed),
+    config_row("tls-cert-file", NULL, T_STRING, 0, &server.tls_cert_file, "", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-key-file", NULL, T_STRING, 0, &server.tls_key_file, "", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-key-file-pass", NULL, T_STRING, 0, &server.tls_key_file_pass, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-client-cert-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
     config_row("tls-client-key-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
     config_row("tls-client-key-file-pass", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("tls-dh-params-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("tls-ca-cert-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("tls-ca-cert-dir", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("tls-protocols", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("tls-ciphers", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("tls-ciphersuites", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("tls-auth-clients", NULL, T_ENUM, 0, NULL, "yes", NOLIM, tls_auth_names, NULL, NULL),
-    config_row("tls-replication", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
-    config_row("tls-cluster", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
-    config_row("tls-prefer-server-ciphers", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
-    config_row("tls-session-caching", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
-    config_row("tls-session-cache-size", NULL, T_INT, 0, NULL, "20480", 0, INT_MAX, NONE),
-    config_row("tls-session-cache-timeout", NULL, T_INT, 0, NULL, "300", 0, INT_MAX, NONE),
+    config_row("tls-dh-params-file", NULL, T_STRING, 0, &server.tls_dh_params_file, "", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-ca-cert-file", NULL, T_STRING, 0, &server.tls_ca_cert_file, "", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-ca-cert-dir", NULL, T_STRING, 0, &server.tls_ca_cert_dir, "", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-protocols", NULL, T_STRING, 0, &server.tls_protocols, "", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-ciphers", NULL, T_STRING, 0, &server.tls_ciphers, "", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-ciphersuites", NULL, T_STRING, 0, &server.tls_ciphersuites, "", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-auth-clients", NULL, T_ENUM, 0, &server.tls_auth_clients, "yes", NOLIM, tls_auth_names, NULL, tls_changed),
+    config_row("tls-replication", NULL, T_BOOL, 0, &server.tls_replication, "no", NOLIM, NULL, NULL, needs_feature),
+    config_row("tls-cluster", NULL, T_BOOL, 0, &server.tls_cluster, "no", NOLIM, NULL, NULL, needs_feature),
+    config_row("tls-prefer-server-ciphers", NULL, T_BOOL, 0, &server.tls_prefer_server_ciphers, "no", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-session-caching", NULL, T_BOOL, 0, &server.tls_session_caching, "yes", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-session-cache-size", NULL, T_INT, 0, &server.tls_session_cache_size, "20480", 0, INT_MAX, NULL, NULL, tls_changed),
+    config_row("tls-session-cache-timeout", NULL, T_INT, 0, &server.tls_session_cache_timeout, "300", 0, INT_MAX, NULL, NULL, tls_changed),
 
     /* ACL (core/acl.c). */
     config_row("aclfile", NULL, T_STRING, IMMUTABLE, &server.acl_filename, "", NOLIM, NONE),
@@ -1011,10 +1022,12 @@ void config_get_matching(const char *pattern, size_t plen, config_visit_fn *fn, 
 static int relisten(const configDef *d, const char **err) {
     if (!server.el) return 0;
     net_close_listeners();
+    /* port 0 and tls-port 0 at run time: the open connections stay, nothing listens (Redis). */
+    if (!server.port && !server.tls_port && !(server.unixsocket && server.unixsocket[0])) return 0;
     if (net_listen() == 0) return 0;
     static char buf[128];
     snprintf(buf, sizeof(buf), "Unable to listen on this port: %s", strerror(errno));
-    *err = d->ptr == &server.port ? buf : "Failed to bind to specified addresses.";
+    *err = d->ptr == &server.port || d->ptr == &server.tls_port ? buf : "Failed to bind to specified addresses.";
     net_close_listeners();
     return -1;
 }
@@ -1022,7 +1035,7 @@ static int relisten(const configDef *d, const char **err) {
 /* Sets a parameter from a CONFIG SET value: multi-word specials (bind, save) take the value
  * split on spaces, everything else takes it as one word. */
 static int apply_value(configDef *d, const char *value, size_t len, const char **why) {
-    int listener = d->ptr == &server.port || d->special == &sp_bind;
+    int listener = d->ptr == &server.port || d->ptr == &server.tls_port || d->special == &sp_bind;
     kstr *before = listener ? format_value(d, kstr_empty(32)) : NULL;
     int rc = set_from_value(d, value, len, why);
     if (rc == 0 && listener) {
@@ -1076,15 +1089,24 @@ int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_
     if (!why) {
         /* Keep the old values so that a failure part way leaves every parameter unchanged. */
         for (int i = 0; i < argc; i++) old[i] = format_value(defs[i], kstr_empty(32));
+        tls_dirty = 0;
         for (int i = 0; i < argc && failed < 0; i++)
             if (apply_value(defs[i], values[i], vlens[i], &why) != 0) failed = i;
+        if (failed < 0 && tls_dirty && server.el && tls_needed() && tls_configure() != 0) {
+            /* Redis's words; the log says what failed. Every parameter goes back. */
+            for (int i = 0; i < argc; i++)
+                if (defs[i]->hook == tls_changed) failed = failed < 0 ? i : failed;
+            why = "Unable to update TLS configuration. Check server logs.";
+        }
     }
     if (failed >= 0) {
         snprintf(err, errlen, "CONFIG SET failed (possibly related to argument '%s') - %s", names[failed],
                  why ? why : "invalid argument");
         const char *ignored;
-        for (int i = 0; i <= failed; i++) apply_value(defs[i], old[i]->buf, old[i]->len, &ignored);
+        int last = tls_dirty ? argc - 1 : failed;
+        for (int i = 0; i <= last; i++) apply_value(defs[i], old[i]->buf, old[i]->len, &ignored);
     }
+    tls_dirty = 0;
     for (int i = 0; i < argc; i++) kstr_free(old[i]);
     kfree(old);
     kfree(defs);

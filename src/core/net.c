@@ -3,13 +3,16 @@
  * Bind addresses follow redis.conf: a leading '-' marks an address whose failure to bind is not
  * fatal ("-::1" on a host without IPv6). New connections past maxclients, or from peers other
  * than 127.0.0.1 and ::1 while protected mode applies (protected-mode yes and a default user
- * without a password, as in Redis 7.0), get Redis's error line and are closed. */
+ * without a password, as in Redis 7.0), get Redis's error line and are closed (a TLS
+ * connection, which has no TLS session yet to carry that line, is just closed). The tls-port
+ * listeners accept clients that core/tls.c then serves. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,10 +21,14 @@
 #include <unistd.h>
 
 #include "core/acl.h"
+#include "core/tls.h"
 #include "server.h"
 #include "util/log.h"
 
 #define MAX_ACCEPTS_PER_CALL 1000
+
+/* What a listener accepts: its event data. */
+enum { LISTEN_TCP = 0, LISTEN_UNIX = 1, LISTEN_TLS = 2 };
 
 static int set_nonblock(int fd) {
     int flags = fcntl(fd, F_GETFL);
@@ -76,24 +83,27 @@ static int is_loopback_peer(const char *addr) {
     return strncmp(addr, "127.0.0.1:", 10) == 0 || strncmp(addr, "::1:", 4) == 0;
 }
 
-static void refuse(int fd, const char *msg) {
+static void refuse(int fd, int kind, const char *msg) {
     /* Best effort: the peer may be gone already. */
-    ssize_t w = write(fd, msg, strlen(msg));
-    (void)w;
+    if (kind != LISTEN_TLS) {
+        ssize_t w = write(fd, msg, strlen(msg));
+        (void)w;
+    }
     close(fd);
 }
 
-static void accept_one(int fd, int is_unix) {
+static void accept_one(int fd, int kind) {
+    int is_unix = kind == LISTEN_UNIX;
     char addr[64], laddr[64];
     describe_peer(fd, is_unix, addr, sizeof(addr), laddr, sizeof(laddr));
     if (server.nclients >= server.maxclients) {
-        refuse(fd, "-ERR max number of clients reached\r\n");
+        refuse(fd, kind, "-ERR max number of clients reached\r\n");
         server.stat_rejected_conn++;
         return;
     }
     if (!is_unix && server.protected_mode && acl_default_has_no_password() && !is_loopback_peer(addr)) {
         /* Redis's words, byte for byte: clients match on them. */
-        refuse(fd,
+        refuse(fd, kind,
                "-DENIED Redis is running in protected mode because protected mode is enabled and no password "
                "is set for the default user. In this mode connections are only accepted from the loopback "
                "interface. If you want to connect from external computers to Redis you may adopt one of the "
@@ -118,12 +128,17 @@ static void accept_one(int fd, int is_unix) {
     }
     snprintf(c->addr, sizeof(c->addr), "%s", addr);
     snprintf(c->laddr, sizeof(c->laddr), "%s", laddr);
+    if (kind == LISTEN_TLS && tls_conn_attach(c) < 0) {
+        log_msg(LL_WARNING, "Error creating a TLS connection for %s", addr);
+        client_free(c);
+        return;
+    }
     server.stat_numconnections++;
     log_msg(LL_VERBOSE, "Accepted %s", addr);
 }
 
 static void accept_handler(eventLoop *el, int lfd, void *data, int mask) {
-    int is_unix = data != NULL;
+    int kind = (int)(intptr_t)data;
     for (int i = 0; i < MAX_ACCEPTS_PER_CALL; i++) {
         int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0) {
@@ -131,14 +146,14 @@ static void accept_handler(eventLoop *el, int lfd, void *data, int mask) {
                 log_msg(LL_WARNING, "Accepting client connection: %s", strerror(errno));
             return;
         }
-        accept_one(fd, is_unix);
+        accept_one(fd, kind);
     }
 }
 
-static int listen_tcp(const char *host) {
+static int listen_tcp(const char *host, int portnum) {
     struct addrinfo hints = {0}, *res = NULL;
     char port[16];
-    snprintf(port, sizeof(port), "%d", server.port);
+    snprintf(port, sizeof(port), "%d", portnum);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE;
@@ -180,23 +195,38 @@ static int listen_unix(const char *path) {
     return fd;
 }
 
-int net_listen(void) {
-    server.listen_count = 0;
-    for (int i = 0; i < server.bindaddr_count && server.port != 0; i++) {
+/* Listens on every bind address at port; the fds go to fds[] (*count of them). */
+static int listen_port(int port, int kind, int *fds, int *count) {
+    *count = 0;
+    for (int i = 0; i < server.bindaddr_count && port != 0; i++) {
         const char *addr = server.bindaddr[i];
         int optional = addr[0] == '-';
         if (optional) addr++;
-        int fd = listen_tcp(addr);
+        int fd = listen_tcp(addr, port);
         if (fd < 0) {
             if (optional) continue;
-            log_msg(LL_WARNING, "Warning: Could not create server TCP listening socket %s:%d: %s", addr,
-                    server.port, strerror(errno));
+            log_msg(LL_WARNING, "Warning: Could not create server TCP listening socket %s:%d: %s", addr, port,
+                    strerror(errno));
             return -1;
         }
         set_nonblock(fd);
-        server.listen_fds[server.listen_count++] = fd;
-        el_add(server.el, fd, EL_READABLE, accept_handler, NULL);
+        fds[(*count)++] = fd;
+        el_add(server.el, fd, EL_READABLE, accept_handler, (void *)(intptr_t)kind);
     }
+    return 0;
+}
+
+static void close_fds(int *fds, int *count) {
+    for (int i = 0; i < *count; i++) {
+        el_del(server.el, fds[i], EL_READABLE);
+        close(fds[i]);
+    }
+    *count = 0;
+}
+
+int net_listen(void) {
+    if (listen_port(server.port, LISTEN_TCP, server.listen_fds, &server.listen_count) < 0) return -1;
+    if (listen_port(server.tls_port, LISTEN_TLS, server.tls_listen_fds, &server.tls_listen_count) < 0) return -1;
     server.unix_fd = -1;
     if (server.unixsocket && server.unixsocket[0]) {
         server.unix_fd = listen_unix(server.unixsocket);
@@ -205,9 +235,9 @@ int net_listen(void) {
             return -1;
         }
         set_nonblock(server.unix_fd);
-        el_add(server.el, server.unix_fd, EL_READABLE, accept_handler, (void *)1);
+        el_add(server.el, server.unix_fd, EL_READABLE, accept_handler, (void *)(intptr_t)LISTEN_UNIX);
     }
-    if (server.listen_count == 0 && server.unix_fd < 0) {
+    if (server.listen_count == 0 && server.tls_listen_count == 0 && server.unix_fd < 0) {
         log_msg(LL_WARNING, "Configured to not listen anywhere, exiting.");
         return -1;
     }
@@ -215,11 +245,8 @@ int net_listen(void) {
 }
 
 void net_close_listeners(void) {
-    for (int i = 0; i < server.listen_count; i++) {
-        el_del(server.el, server.listen_fds[i], EL_READABLE);
-        close(server.listen_fds[i]);
-    }
-    server.listen_count = 0;
+    close_fds(server.listen_fds, &server.listen_count);
+    close_fds(server.tls_listen_fds, &server.tls_listen_count);
     if (server.unix_fd >= 0) {
         el_del(server.el, server.unix_fd, EL_READABLE);
         close(server.unix_fd);

@@ -147,7 +147,7 @@ def _refused(keel_bin, args):
 
 @pytest.mark.keel_only
 @pytest.mark.parametrize("name, value, feature", [
-    ("tls-port", "6380", "TLS"),
+    ("tls-replication", "yes", "replication over TLS"),
     ("io-threads", "4", "I/O threads"),
     ("maxmemory-clients", "10%", "client eviction"),
     ("loadmodule", "/nonexistent/module.so", "loadmodule"),
@@ -164,13 +164,13 @@ def test_value_needing_missing_feature_stops_startup(keel_bin, tmp_path, name, v
 @pytest.mark.keel_only
 def test_config_set_needing_missing_feature_fails(start_server):
     client = start_server().client()
-    for name, value in [("maxmemory-clients", "1mb"), ("tls-port", "6380")]:
+    for name, value in [("maxmemory-clients", "1mb"), ("tls-replication", "yes")]:
         with pytest.raises(Exception, match="'%s' other than .* needs .*Keel does not have" % name):
             client.execute_command("CONFIG", "SET", name, value)
     # A refused value leaves the others of the same CONFIG SET unchanged.
-    with pytest.raises(Exception, match="tls-port"):
-        client.execute_command("CONFIG", "SET", "maxmemory", "5mb", "tls-port", "6380")
-    assert _pairs(client, "maxmemory", "tls-port") == {"maxmemory": "0", "tls-port": "0"}
+    with pytest.raises(Exception, match="tls-replication"):
+        client.execute_command("CONFIG", "SET", "maxmemory", "5mb", "tls-replication", "yes")
+    assert _pairs(client, "maxmemory", "tls-replication") == {"maxmemory": "0", "tls-replication": "no"}
 
 
 def test_config_set_every_parameter_to_its_value(pair):

@@ -1,8 +1,7 @@
-"""Groundwork for TLS (issue #17): the test PKI of tests/security/gen_certs.sh, proven against
-the oracle (Debian's redis-server 7.0.15 is built with TLS), and Keel's current answer to
-tls-port (refused at start-up, docs/compatibility.md) pinned so that the TLS work replaces it.
+"""The test PKI of tests/security/gen_certs.sh (issue #17), proven against the oracle (Debian's
+redis-server 7.0.15 is built with TLS); Keel's TLS is tested in test_tls.py.
 
-The oracle checks are what later differential TLS tests against Keel will rely on: the server
+The oracle checks are what the differential TLS tests against Keel rely on: the server
 certificate verifies against ca.crt, tls-auth-clients yes accepts client.crt and refuses a
 certificate of another CA and a missing certificate.
 """
@@ -14,7 +13,7 @@ import subprocess
 
 import pytest
 
-from helpers import ORACLE_SERVER, Server, ServerError, free_port, redis_cli_binary
+from helpers import ORACLE_SERVER, Server, free_port, redis_cli_binary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -90,14 +89,3 @@ def test_oracle_refuses_other_ca_and_missing_cert(certs, oracle_tls):
             # TLS 1.3: the refusal can arrive after the handshake, as an alert or EOF on read.
             if not reply:
                 raise ConnectionError("closed")
-
-
-def test_keel_refuses_tls_port_until_implemented(keel_bin, certs):
-    server = Server(keel_bin, tls_args(certs, free_port()), name="keel-tls")
-    try:
-        with pytest.raises(ServerError):
-            server.start(attempts=1)
-        assert "tls" in server.read_logs().lower()
-    finally:
-        server.stop(check=False)
-        server.cleanup()
