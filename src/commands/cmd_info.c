@@ -198,7 +198,7 @@ static size_t clients_memory(void) {
 
 size_t db_overhead_bytes(const kdb *db, size_t *main, size_t *expires) {
     *main = db->keys ? tableOverheadBytes(db->keys) : 0;
-    *expires = kmalloc_size(db->ttl.slots);
+    *expires = kmalloc_size(db->ttl.hashes);
     return *main + *expires;
 }
 
