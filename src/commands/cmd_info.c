@@ -200,7 +200,7 @@ static void clients_memory(size_t *normal, size_t *slaves) {
 
 size_t db_overhead_bytes(const kdb *db, size_t *main, size_t *expires) {
     *main = db->keys ? tableOverheadBytes(db->keys) : 0;
-    *expires = kmalloc_size(db->ttl.slots);
+    *expires = kmalloc_size(db->ttl.hashes);
     return *main + *expires;
 }
 

@@ -64,7 +64,7 @@ void db_free_all(void) {
     for (int i = 0; i < ndbs; i++) {
         db_flush(&dbs[i], 0);
         if (dbs[i].keys) tableRelease(dbs[i].keys);
-        kfree(dbs[i].ttl.slots);
+        kfree(dbs[i].ttl.hashes);
         kfree(dbs[i].slot_keys);
     }
     kfree(dbs);
@@ -213,8 +213,7 @@ kobj *db_set(kdb *db, kobj *o, int keep_ttl) {
 
 void db_replace(kdb *db, kobj *old_o, kobj *new_o) {
     if (old_o == new_o) return;
-    tableReplaceEntry(db_keys(db), old_o, new_o);
-    if (new_o->has_expire) ttl_moved(db, new_o);
+    tableReplaceEntry(db_keys(db), old_o, new_o);   /* the TTL index holds hashes: nothing to fix */
 }
 
 static int delete_key(kdb *db, const char *key, size_t len, int async) {
@@ -267,7 +266,7 @@ long long db_flush(kdb *db, int async) {
         /* lazyfree.c: the table and the TTL array change hands in O(1); db_keys() makes a new
          * table on next use. Nothing here keeps a pointer into them: the TTL index is reset,
          * the expire cycle and the eviction pool hold db ids and key names only. */
-        lazyfree_db(db->keys, db->ttl.slots, (size_t)removed);
+        lazyfree_db(db->keys, db->ttl.hashes, (size_t)removed);
         db->keys = NULL;
         memset(&db->ttl, 0, sizeof(db->ttl));
         return removed;

@@ -17,11 +17,16 @@
 #include "keyspace/object.h"
 #include "keyspace/table.h"
 
-/* Keys with a TTL, as a dense array of entries: O(1) add/remove (swap with the last slot; each
- * entry stores its slot) and uniform sampling for the active expire cycle.
- * Invariant: for every i < len, slots[i]->has_expire and obj_ttl_slot(slots[i]) == i. */
+/* Keys with a TTL, as a dense array: O(1) add/remove (swap with the last slot; each entry
+ * stores its slot) and uniform sampling for the active expire cycle and volatile eviction.
+ * A slot holds not a pointer but the low 32 bits of the key's hash in the keyspace table
+ * (4 bytes a key instead of 8): that locates the key's bucket, and the key is the entry of that
+ * chain with has_expire and ttl_slot == i (ttl_entry(), expire.h). So an entry that moves
+ * (reallocation, defrag) needs no update here.
+ * Invariant: for every i < len, exactly one entry of the chain tableChainFor(keys, hashes[i])
+ * has has_expire and obj_ttl_slot() == i, and every entry with has_expire is such an entry. */
 typedef struct ttlIndex {
-    kobj **slots;
+    uint32_t *hashes;
     uint32_t len;
     uint32_t cap;
 } ttlIndex;

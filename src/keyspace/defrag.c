@@ -160,8 +160,8 @@ static int walk_big(uint64_t deadline) {
 /* Starts the current database: its table's blocks and TTL array. */
 static void start_db(kdb *db) {
     if (db->keys) db->keys = tableDefrag(db->keys, move);
-    kobj **slots = move(db->ttl.slots);
-    if (slots) db->ttl.slots = slots;
+    uint32_t *hashes = move(db->ttl.hashes);
+    if (hashes) db->ttl.hashes = hashes;
     walk.db_started = 1;
 }
 

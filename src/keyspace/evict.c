@@ -14,6 +14,7 @@
 
 #include "keyspace/db.h"
 #include "keyspace/hooks.h"
+#include "keyspace/expire.h"
 #include "keyspace/lazyfree.h"
 #include "util/mem.h"
 #include "util/util.h"
@@ -163,7 +164,7 @@ static size_t pool_populate_chunk(kdb *db, size_t want) {
     kobj *sample[SAMPLE_CHUNK];
     size_t n = 0;
     if (policy_is_volatile()) {
-        for (; n < want && db->ttl.len; n++) sample[n] = db->ttl.slots[rand64() % db->ttl.len];
+        for (; n < want && db->ttl.len; n++) sample[n] = ttl_entry(db, (uint32_t)(rand64() % db->ttl.len));
     } else if (db->keys && tableSize(db->keys)) {
         n = tableSample(db->keys, (void **)sample, want);
     }
@@ -214,7 +215,7 @@ static kobj *pick_random(kdb **dbp) {
         if (policy() == MAXMEMORY_ALLKEYS_RANDOM)
             o = db->keys ? tableRandom(db->keys) : NULL;
         else if (db->ttl.len)
-            o = db->ttl.slots[rand64() % db->ttl.len];
+            o = ttl_entry(db, (uint32_t)(rand64() % db->ttl.len));
         if (o) {
             *dbp = db;
             return o;

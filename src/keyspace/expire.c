@@ -16,6 +16,7 @@
  * slow cycle's budget, so together they never use more than that share of a core.
  * active-expire-effort (1..10) scales the constants as in Redis. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "keyspace/expire.h"
@@ -32,35 +33,40 @@
 
 /* ---------------------------------------------------------------- TTL index */
 
+kobj *ttl_entry(const kdb *db, uint32_t i) {
+    for (kobj *e = tableChainFor(db->keys, db->ttl.hashes[i]); e; e = e->link.next)
+        if (e->has_expire && obj_ttl_slot(e) == i) return e;
+    abort();   /* the invariant of db.h is broken */
+}
+
 void ttl_add(kdb *db, kobj *o) {
     ttlIndex *ti = &db->ttl;
     if (ti->len == ti->cap) {
         ti->cap = ti->cap ? ti->cap * 2 : 16;
-        ti->slots = krealloc(ti->slots, sizeof(kobj *) * ti->cap);
+        ti->hashes = krealloc(ti->hashes, sizeof(uint32_t) * ti->cap);
     }
     obj_set_ttl_slot(o, ti->len);
-    ti->slots[ti->len++] = o;
+    ti->hashes[ti->len++] = (uint32_t)tableHashKey(db->keys, obj_key(o), obj_keylen(o));
 }
 
 void ttl_remove(kdb *db, kobj *o) {
     ttlIndex *ti = &db->ttl;
-    uint32_t slot = obj_ttl_slot(o);
-    kobj *last = ti->slots[--ti->len];
-    ti->slots[slot] = last;
-    obj_set_ttl_slot(last, slot);
+    uint32_t slot = obj_ttl_slot(o), last = ti->len - 1;
+    if (slot != last) {
+        /* The last slot's entry is another key, still linked: it takes over the freed slot. */
+        obj_set_ttl_slot(ttl_entry(db, last), slot);
+        ti->hashes[slot] = ti->hashes[last];
+    }
+    ti->len = last;
     /* Give memory back when the index is mostly empty. */
     if (ti->cap > 64 && ti->len < ti->cap / 4) {
         ti->cap /= 2;
-        ti->slots = krealloc(ti->slots, sizeof(kobj *) * ti->cap);
+        ti->hashes = krealloc(ti->hashes, sizeof(uint32_t) * ti->cap);
     }
 }
 
-void ttl_moved(kdb *db, kobj *o) {
-    db->ttl.slots[obj_ttl_slot(o)] = o;
-}
-
 void ttl_clear(kdb *db) {
-    kfree(db->ttl.slots);
+    kfree(db->ttl.hashes);
     memset(&db->ttl, 0, sizeof(db->ttl));
 }
 
@@ -127,13 +133,13 @@ static int check_entry(kdb *db, kobj *o, long long now_ms, cycleCount *cc) {
 /* A small index is checked whole: exact and cheaper than sampling it. Walking down from the
  * end is safe because a deletion moves the last entry, already checked, into the freed slot. */
 static void sweep_db(kdb *db, long long now_ms, cycleCount *cc) {
-    for (uint32_t i = db->ttl.len; i-- > 0;) check_entry(db, db->ttl.slots[i], now_ms, cc);
+    for (uint32_t i = db->ttl.len; i-- > 0;) check_entry(db, ttl_entry(db, i), now_ms, cc);
 }
 
 /* Checks n uniformly drawn entries of db. Returns 0 if the deadline passed first. */
 static int sample_keys(kdb *db, long long n, uint64_t deadline, long long now_ms, cycleCount *cc) {
     for (long long i = 1; i <= n && db->ttl.len > 0; i++) {
-        check_entry(db, db->ttl.slots[rand64() % db->ttl.len], now_ms, cc);
+        check_entry(db, ttl_entry(db, (uint32_t)(rand64() % db->ttl.len)), now_ms, cc);
         if (i % SAMPLES_PER_CLOCK_CHECK == 0 && monotonic_us() >= deadline) return 0;
     }
     return 1;

@@ -446,6 +446,10 @@ uint64_t tableHashKey(const table *t, const char *key, size_t len) {
     return t->type->hash ? t->type->hash(key, len) : hash_bytes(key, len);
 }
 
+void *tableChainFor(const table *t, uint64_t hash) {
+    return *head(t, bucket_of(t, hash));
+}
+
 void *tableFindHashed(table *t, const char *key, size_t len, uint64_t hash) {
     size_t passed;
     return *seek_key(t, bucket_of(t, hash), key, len, &passed);

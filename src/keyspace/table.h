@@ -83,6 +83,11 @@ size_t tableSize(const table *t);
 /* The hash the table uses for these key bytes (type->hash or hash_bytes). */
 uint64_t tableHashKey(const table *t, const char *key, size_t len);
 
+/* The first entry of the chain that holds hash `hash` (NULL if empty): walk it through the
+ * entries' tableLink. Only the low L+1 bits of the hash are used (L = the table's level), so a
+ * truncated hash works while the table has at most 2^31 buckets (5 billion entries at load 2.5). */
+void *tableChainFor(const table *t, uint64_t hash);
+
 /* The entry with this key, or NULL. Never resizes. */
 void *tableFind(table *t, const char *key, size_t len);
 

@@ -268,3 +268,104 @@ def test_keys_replies_have_no_expired_key_with_active_expiry_off(start_server):
     assert len(seen) == len(live) and set(seen) == live
     assert conn.call("DBSIZE").raw == b":20000\r\n"
     conn.close()
+
+
+def _ttl_shape(r, dbs):
+    """Per database: {key: True if it has a TTL}, and INFO keyspace's expires count."""
+    shape = []
+    for db in dbs:
+        r.select(db)
+        keys = sorted(r.keys("*"))
+        p = r.pipeline(transaction=False)
+        for k in keys:
+            p.pttl(k)
+        shape.append({k: t > 0 for k, t in zip(keys, p.execute())})
+    info = r.info("keyspace")
+    return shape, {db: info.get("db%d" % db, {}).get("expires", 0) for db in dbs}
+
+
+def test_ttl_index_survives_churn_like_redis(keel, oracle):
+    """The TTL index holds key hashes, not pointers (db.h): an entry that moves (APPEND/SETRANGE
+    reallocation, a TTL added or removed), is overwritten with or without KEEPTTL, renamed,
+    moved, deleted or swapped with its database must stay findable, through table splits and
+    merges. The same random script runs on both servers; every key's TTL presence and the
+    expires counts must match, and the server must not abort (ttl_entry checks the invariant)."""
+    rng = random.Random(19)
+    ops = []
+    n = 6000 if not long_mode() else 60000
+    for i in range(n):
+        ops.append(("SET", "k%d" % i, "v" * rng.randint(1, 60), "EX", "100000"))
+    for _ in range(n * 4):
+        k = "k%d" % rng.randrange(n)
+        r = rng.random()
+        if r < 0.15:
+            ops.append(("EXPIRE", k, "100000"))
+        elif r < 0.25:
+            ops.append(("PERSIST", k))
+        elif r < 0.35:
+            ops.append(("DEL", k))
+        elif r < 0.45:
+            ops.append(("SET", k, "x" * rng.randint(1, 80)) + (("KEEPTTL",) if rng.random() < 0.5 else ()))
+        elif r < 0.55:
+            ops.append(("APPEND", k, "y" * rng.randint(1, 40)))
+        elif r < 0.62:
+            ops.append(("SETRANGE", k, str(rng.randint(0, 70)), "z"))
+        elif r < 0.70:
+            ops.append(("RENAME", k, "k%d" % rng.randrange(n)))
+        elif r < 0.75:
+            ops.append(("MOVE", k, "1"))
+        elif r < 0.76:
+            ops.append(("SWAPDB", "0", "1"))
+        elif r < 0.90:
+            ops.append(("SET", k, "w", "PX", "100000000"))
+        else:
+            ops.append(("GETEX", k, "PERSIST") if rng.random() < 0.5 else ("GETEX", k, "EX", "500"))
+    # Shrink the table at the end (merges) with the survivors checked after.
+    for i in range(0, n, 2):
+        ops.append(("DEL", "k%d" % i))
+    shapes = []
+    for server in (keel, oracle):
+        r = server.client()
+        r.flushall()
+        for lo in range(0, len(ops), 2000):
+            p = r.pipeline(transaction=False)
+            for op in ops[lo:lo + 2000]:
+                p.execute_command(*op)
+            p.execute(raise_on_error=False)
+        shapes.append(_ttl_shape(r, (0, 1)))
+        r.flushall()
+    assert shapes[0] == shapes[1]
+    assert sum(shapes[0][1].values()) > n // 10   # the script left many keys with a TTL
+
+
+def test_volatile_eviction_and_active_expiry_find_keys_through_the_hash_index(keel):
+    """Volatile eviction and the active cycle sample the TTL index: with short TTLs on half of
+    the keys, the cycle reclaims them (no read), and volatile-random eviction under a limit
+    takes only keys with a TTL."""
+    r = keel.client()
+    r.flushall()
+    p = r.pipeline(transaction=False)
+    for i in range(20000):
+        if i % 2:
+            p.set("e%d" % i, "v", px=300)
+        else:
+            p.set("p%d" % i, "v")
+    p.execute()
+    wait_until(lambda: r.dbsize() == 10000, 20, what="active expiry of 10,000 keys")
+    assert r.info("keyspace")["db0"].get("expires", 0) == 0
+    p = r.pipeline(transaction=False)
+    for i in range(20000):
+        p.set("t%d" % i, "x" * 100, ex=100000)
+    p.execute()
+    used = r.info("memory")["used_memory"]
+    try:
+        r.config_set("maxmemory-policy", "volatile-random")
+        r.config_set("maxmemory", used - 1000000)
+        r.set("trigger", "1")
+        wait_until(lambda: r.info("memory")["used_memory"] <= used - 1000000 + 100000, 10, what="eviction")
+        assert r.info("stats")["evicted_keys"] > 0
+        assert all(r.exists("p%d" % i) for i in range(0, 20000, 2))
+    finally:
+        r.config_set("maxmemory", 0)
+        r.config_set("maxmemory-policy", "noeviction")
+        r.flushall()
