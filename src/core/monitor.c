@@ -33,29 +33,6 @@ void monitor_free_all(void) {
     nmonitors = 0;
 }
 
-/* Appends a MONITOR line's argument: quoted, with non-printable bytes escaped like Redis. */
-static kstr *cat_repr(kstr *s, const char *p, size_t len) {
-    s = kstr_cat(s, "\"", 1);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)p[i];
-        switch (ch) {
-        case '\\': s = kstr_cat(s, "\\\\", 2); break;
-        case '"': s = kstr_cat(s, "\\\"", 2); break;
-        case '\n': s = kstr_cat(s, "\\n", 2); break;
-        case '\r': s = kstr_cat(s, "\\r", 2); break;
-        case '\t': s = kstr_cat(s, "\\t", 2); break;
-        case '\a': s = kstr_cat(s, "\\a", 2); break;
-        case '\b': s = kstr_cat(s, "\\b", 2); break;
-        default:
-            if (isprint(ch))
-                s = kstr_cat(s, &p[i], 1);
-            else
-                s = kstr_catfmt(s, "\\x%02x", ch);
-        }
-    }
-    return kstr_cat(s, "\"", 1);
-}
-
 void monitor_feed_call(client *c) {
     if (nmonitors == 0 || (c->cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) return;
     monitor_feed(c);
@@ -75,7 +52,7 @@ void monitor_feed(client *c) {
     for (int i = 0; i < c->argc; i++) {
         if (i) line = kstr_cat(line, " ", 1);
         if (i < 64 && (c->redacted >> i) & 1) line = kstr_catc(line, "\"(redacted)\"");
-        else line = cat_repr(line, c->argv[i].ptr, c->argv[i].len);
+        else line = kstr_catrepr(line, c->argv[i].ptr, c->argv[i].len);
     }
     line = kstr_cat(line, "\r\n", 2);
     for (int i = 0; i < nmonitors; i++)

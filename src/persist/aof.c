@@ -201,22 +201,7 @@ static kstr *cat_name(kstr *s, const char *name) {
     for (const char *c = name; *c && plain; c++)
         if (*c == '\\' || *c == '"' || *c == '\'' || !isprint((unsigned char)*c) || isspace((unsigned char)*c)) plain = 0;
     if (plain) return kstr_cat(s, name, strlen(name));
-    s = kstr_cat(s, "\"", 1);
-    for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
-        switch (*c) {
-        case '\\': s = kstr_cat(s, "\\\\", 2); break;
-        case '"': s = kstr_cat(s, "\\\"", 2); break;
-        case '\n': s = kstr_cat(s, "\\n", 2); break;
-        case '\r': s = kstr_cat(s, "\\r", 2); break;
-        case '\t': s = kstr_cat(s, "\\t", 2); break;
-        case '\a': s = kstr_cat(s, "\\a", 2); break;
-        case '\b': s = kstr_cat(s, "\\b", 2); break;
-        default:
-            if (isprint(*c)) s = kstr_cat(s, (const char *)c, 1);
-            else s = kstr_catfmt(s, "\\x%02x", *c);
-        }
-    }
-    return kstr_cat(s, "\"", 1);
+    return kstr_catrepr(s, name, strlen(name));
 }
 
 #define MANIFEST_MAX_LINE 1024

@@ -1,6 +1,7 @@
 /* kstr.c - growable strings; see kstr.h. */
 #include "util/kstr.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -99,4 +100,24 @@ void kstr_free(kstr *s) {
 
 size_t kstr_alloc_size(const kstr *s) {
     return kmalloc_size(s);
+}
+
+kstr *kstr_catrepr(kstr *s, const char *p, size_t len) {
+    s = kstr_cat(s, "\"", 1);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        switch (ch) {
+        case '\\': s = kstr_cat(s, "\\\\", 2); break;
+        case '"': s = kstr_cat(s, "\\\"", 2); break;
+        case '\n': s = kstr_cat(s, "\\n", 2); break;
+        case '\r': s = kstr_cat(s, "\\r", 2); break;
+        case '\t': s = kstr_cat(s, "\\t", 2); break;
+        case '\a': s = kstr_cat(s, "\\a", 2); break;
+        case '\b': s = kstr_cat(s, "\\b", 2); break;
+        default:
+            if (isprint(ch)) s = kstr_cat(s, &p[i], 1);
+            else s = kstr_catfmt(s, "\\x%02x", ch);
+        }
+    }
+    return kstr_cat(s, "\"", 1);
 }

@@ -19,6 +19,9 @@ kstr *kstr_empty(size_t cap);
 kstr *kstr_cat(kstr *s, const void *p, size_t len);
 kstr *kstr_catc(kstr *s, const char *cstr);
 kstr *kstr_catfmt(kstr *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends p[0..len) quoted, with \\ \" \n \r \t \a \b and \xHH escapes for other unprintable
+ * bytes (Redis's sdscatrepr: MONITOR lines, the AOF manifest's file names). */
+kstr *kstr_catrepr(kstr *s, const char *p, size_t len);
 kstr *kstr_reserve(kstr *s, size_t extra);      /* cap >= len + extra afterwards */
 kstr *kstr_reserve_exact(kstr *s, size_t extra); /* the same, growing only to what is asked */
 /* Reallocates to cap bytes (truncating len if shorter) and reports exactly cap as the

@@ -18,14 +18,6 @@ import pytest
 
 from helpers import ORACLE_SERVER, Server, ServerError, free_port, keel_binary, redis_cli_binary, wait_until
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory):
-    d = str(tmp_path_factory.mktemp("tls-certs"))
-    subprocess.run([os.path.join(HERE, "gen_certs.sh"), d], check=True, timeout=120)
-    return d
 
 
 def tls_args(certs, port, auth="yes", extra=()):
