@@ -203,6 +203,8 @@ class Side:
         self.conn = RespConnection(self.server.host, self.server.port, timeout=10.0)
         if self.conn.call("FLUSHALL").raw != b"+OK\r\n":
             raise RuntimeError("FLUSHALL failed on %s" % self.name)
+        if self.conn.call("FUNCTION", "FLUSH").raw != b"+OK\r\n":   # FLUSHALL keeps them
+            raise RuntimeError("FUNCTION FLUSH failed on %s" % self.name)
         if resp3:
             self.conn.call("HELLO", "3")
 
@@ -212,11 +214,12 @@ class Side:
             self.conn = None
 
     def finish(self):
-        """Closes, leaving no scripts behind in the script cache (FLUSHALL keeps them, and
+        """Closes, leaving no scripts or functions behind (FLUSHALL keeps them, and
         later suites sharing the server may count them)."""
         if self.conn:
             self.call([b"DISCARD"])   # an error unless a case ended inside MULTI
             self.call([b"SCRIPT", b"FLUSH"])
+            self.call([b"FUNCTION", b"FLUSH"])
         self.close()
 
     def call(self, args):

@@ -58,6 +58,18 @@ OFFSETS = [0, 1, 7, 8, 100, 1000, -1, 4294967296, b"x"]   # never a valid huge o
 BF_TYPES = [b"u1", b"u8", b"i8", b"u16", b"i16", b"u63", b"i64", b"u64", b"x8", b"i0"]
 BF_OFFSETS = [0, 1, 8, b"#1", b"#2", 100, -1, b"x"]
 DBS = [0, 1, 2, 15, 16, -1, b"x"]
+# Function libraries (one function each, so FUNCTION LIST's order inside a library never
+# matters): loadable ones, one whose function name is taken by fz1, and one that does not compile.
+LIBRARIES = [
+    b"#!lua name=fz1\nredis.register_function{function_name='f_get', callback=function(k, a) "
+    b"return redis.call('get', k[1]) end, flags={'no-writes'}}",
+    b"#!lua name=fz2\nredis.register_function('f_set', function(k, a) return redis.call('set', k[1], a[1]) end)",
+    b"#!lua name=fz3\nredis.register_function('f_incr', function(k, a) return redis.pcall('incr', k[1]) end)",
+    b"#!lua name=fz4\nredis.register_function('f_get', function(k, a) return 1 end)",
+    b"#!lua name=fz5\nredis.register_function('f_bad', function(k, a) return end end)",
+    b"#!lua name=fz6\nreturn 1",
+    b"#!lua\nredis.register_function('f_x', function(k, a) return 1 end)",
+]
 SCRIPTS = [b"return redis.call('get', KEYS[1])",
            b"return redis.call('set', KEYS[1], ARGV[1])",
            b"return redis.pcall('incr', KEYS[1])",
@@ -167,6 +179,7 @@ GENERATORS = {
     "btimeout": lambda rng: [rng.choice([b"0.01", b"0.02", b"-1", b"x"])],
     "weight": _pick([b"1", b"2", b"0.5", b"-1", b"x"]),
     "script": _pick(SCRIPTS),
+    "library": _pick(LIBRARIES),
     "channel": _pick(CHANNELS),
     "lonlat": lambda rng: [rng.choice(LONS), rng.choice(LATS)],
     "geosize": _pick(GEO_SIZES),
@@ -386,6 +399,13 @@ SPECS = [
     ("EVAL {script} (0|2|-1|x) {key} {val}", "bytes", 0.3),
     ("EVALSHA (e0e1f9fabfc9d4800c877a703b823ac0578ff8db|0000) 0", "bytes", 0.3),
     ("SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "bytes", 0.3),
+    # functions: every case starts with none loaded (diff_fuzz.Side.connect)
+    ("FUNCTION LOAD [REPLACE] {library}", "bytes", 1),
+    ("FCALL (f_get|f_set|f_incr|nosuch) (1|0|2|-1|x) {key} {val}", "bytes", 1.5),
+    ("FCALL_RO (f_get|f_set|nosuch) 1 {key} {val}", "bytes", 0.5),
+    ("FUNCTION DELETE (fz1|fz2|fz3|nosuch)", "bytes", 0.3),
+    ("FUNCTION LIST [LIBRARYNAME (fz*|fz1|x)] [WITHCODE]", "set", 0.3),
+    ("FUNCTION FLUSH [ASYNC|SYNC]", "bytes", 0.1),
     # ---- pub/sub (no subscriber in the fuzzer: counts and errors only) --------------------
     ("PUBLISH {channel} {val}", "bytes", 0.5),
     ("PUBSUB (CHANNELS|NUMPAT|NUMSUB {channel})", "bytes", 0.3),
@@ -424,7 +444,7 @@ EXCLUDED = {"auth", "client", "command", "config", "debug", "flushall", "hello",
             "lastsave", "latency", "memory", "monitor", "object", "quit", "reset", "shutdown",
             "slowlog", "time", "psubscribe", "punsubscribe", "subscribe", "unsubscribe",
             "ssubscribe", "sunsubscribe", "spublish", "evalsha_ro",
-            "function", "fcall", "fcall_ro", "module", "lolwut", "save", "bgsave", "dump", "restore",
+            "module", "lolwut", "save", "bgsave", "dump", "restore",
             "bgrewriteaof", "acl",
             # replication: they change the server's role and links (tests/repl/), not data
             "replicaof", "slaveof", "replconf", "psync", "sync", "role", "wait", "failover",
