@@ -88,9 +88,10 @@ static int expire_mode(void) {
 }
 
 /* Replicas' output is not counted against maxmemory: evicting for it would only make the
- * stream to them longer (Redis's freeMemoryGetNotCountedMemory). */
+ * stream to them longer (Redis's freeMemoryGetNotCountedMemory): their own reply blocks, and
+ * the shared replication buffer beyond repl-backlog-size. */
 static size_t mem_not_counted(void) {
-    return server.replica_output_bytes;
+    return server.replica_output_bytes + repl_buffer_not_counted();
 }
 
 void keyspace_events_install(void) {

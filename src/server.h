@@ -461,6 +461,16 @@ void client_process_input(client *c);      /* runs buffered commands (after an u
  * (offsets, chained replicas); when any client is freed (the replica or master link ends). */
 extern void (*client_master_applied)(client *c, const char *buf, size_t len);
 extern void (*client_repl_freed)(client *c);
+/* Installed by src/repl/ for replicas (clients with rlink): their stream bytes live in the shared
+ * replication buffer, not in their reply blocks, and go out after those. client_repl_output
+ * points up to max iovecs at the next unsent ones (0: none, or not yet: the replica is still
+ * syncing), client_repl_sent consumes n of them, client_repl_pending says whether any wait. */
+struct iovec;
+extern int (*client_repl_output)(client *c, struct iovec *iov, int max);
+extern void (*client_repl_sent)(client *c, size_t n);
+extern int (*client_repl_pending)(const client *c);
+/* Anything queued for c: its reply blocks or, for a replica, stream bytes. */
+int client_output_pending(const client *c);
 const char *client_info_line(client *c, kstr **out);  /* appends CLIENT LIST's line for c */
 /* While a script runs long: one poll of the event loop's file events (reads, accepts), then
  * the pending replies; the client running the script must have stopped reading

@@ -23,7 +23,9 @@ typedef struct memOverview {
     size_t overhead;        /* startup + clients + the tables' own arrays */
     size_t dataset;         /* used - overhead */
     size_t clients_normal;
-    size_t clients_slaves;  /* replicas' links: their buffers and structures */
+    size_t clients_slaves;  /* replicas' links: their buffers and structures, and the shared
+                             * replication buffer beyond repl_backlog */
+    size_t repl_backlog;    /* the shared replication buffer up to repl-backlog-size */
     size_t keys;
     size_t allocated, active, resident;   /* the allocator's view (jemalloc), else used/rss */
 } memOverview;

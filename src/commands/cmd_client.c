@@ -16,6 +16,7 @@
 #include "core/pubsub.h"
 #include "core/tracking.h"
 #include "protocol/reply.h"
+#include "repl/repl.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -80,6 +81,11 @@ static void output_figures(const client *c, size_t *obl, size_t *oll, size_t *om
             *omem += kmalloc_size(b);
         }
     }
+    /* A replica's stream waits in the shared replication buffer: its share counts as Redis
+     * counts it (omem and tot-mem). */
+    size_t repl = repl_client_output_memory(c);
+    *omem += repl;
+    *all += repl;
 }
 
 const char *client_info_line(client *c, kstr **out) {

@@ -198,7 +198,7 @@ void memory_stats_command(client *c) {
     reply_kv_size(c, "peak.allocated", m.peak);
     reply_kv_size(c, "total.allocated", m.used);
     reply_kv_size(c, "startup.allocated", m.startup);
-    reply_kv_size(c, "replication.backlog", 0);
+    reply_kv_size(c, "replication.backlog", m.repl_backlog);
     reply_kv_size(c, "clients.slaves", m.clients_slaves);
     reply_kv_size(c, "clients.normal", m.clients_normal);
     reply_kv_size(c, "cluster.links", 0);

@@ -213,12 +213,16 @@ void memory_overview(memOverview *m, int fresh) {
     if (fresh || !alloc_stats.valid) refresh_alloc_stats();
     m->rss = alloc_stats.rss;
     clients_memory(&m->clients_normal, &m->clients_slaves);
+    /* The shared replication buffer: the backlog's share up to repl-backlog-size, the rest is
+     * the replicas' (as Redis splits it). */
+    m->repl_backlog = repl_backlog_memory();
+    m->clients_slaves += repl_buffer_memory() - m->repl_backlog;
     size_t tables = 0, main, expires;
     for (int i = 0; i < server.dbnum; i++) {
         tables += db_overhead_bytes(db_by_id(i), &main, &expires);
         m->keys += db_size(db_by_id(i));
     }
-    m->overhead = m->startup + m->clients_normal + m->clients_slaves + tables;
+    m->overhead = m->startup + m->clients_normal + m->clients_slaves + m->repl_backlog + tables;
     if (m->overhead > m->used) m->overhead = m->used;
     m->dataset = m->used - m->overhead;
     m->allocated = alloc_stats.allocated;
@@ -271,9 +275,9 @@ static kstr *info_memory(kstr *s) {
     FIELD(s, "rss_overhead_bytes", "%lld", (long long)m.rss - (long long)m.resident);
     FIELD(s, "mem_fragmentation_ratio", "%.2f", ratio(m.rss, m.used));
     FIELD(s, "mem_fragmentation_bytes", "%lld", (long long)m.rss - (long long)m.used);
-    FIELD(s, "mem_not_counted_for_evict", "%zu", server.replica_output_bytes);   /* as evict.c counts */
-    s = kstr_catc(s, "mem_replication_backlog:0\r\n");
-    FIELD(s, "mem_total_replication_buffers", "%zu", server.replica_output_bytes);
+    FIELD(s, "mem_not_counted_for_evict", "%zu", server.replica_output_bytes + repl_buffer_not_counted());   /* as evict.c counts */
+    FIELD(s, "mem_replication_backlog", "%zu", m.repl_backlog);
+    FIELD(s, "mem_total_replication_buffers", "%zu", repl_buffer_memory());
     FIELD(s, "mem_clients_slaves", "%zu", m.clients_slaves);
     FIELD(s, "mem_clients_normal", "%zu", m.clients_normal);
     s = kstr_catc(s, "mem_cluster_links:0\r\nmem_aof_buffer:0\r\n");

@@ -39,6 +39,9 @@
 
 void (*client_master_applied)(client *c, const char *buf, size_t len);
 void (*client_repl_freed)(client *c);
+int (*client_repl_output)(client *c, struct iovec *iov, int max);
+void (*client_repl_sent)(client *c, size_t n);
+int (*client_repl_pending)(const client *c);
 
 static client *closing_clients;  /* CLIENT_CLOSE_ASAP clients, linked through close_next */
 static int some_client_paused;   /* a client stopped reading for CLIENT PAUSE */
@@ -157,8 +160,30 @@ void client_execute(client *c, int argc, karg *argv) {
 /* Writes as much queued output as the socket takes. Returns -1 if the client was freed. */
 void (*client_output_barrier)(void);
 
+/* Writes iov[0..n) (TLS: iov[0] only, one record per SSL_write); counts the bytes. Returns what
+ * the socket took, 0 if it would block, -1 if the client was closed on an error. */
+static ssize_t write_iov(client *c, struct iovec *iov, int n) {
+    ssize_t w = c->tls ? tls_write(c, iov[0].iov_base, iov[0].iov_len) : writev(c->fd, iov, n);
+    if (w < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+        log_msg(LL_VERBOSE, "Error writing to client: %s", strerror(errno));
+        /* A client whose command is still running (a long script serving others writes
+         * pending output) is closed once that command returns. */
+        if (c->flags & CLIENT_EXECUTING) client_close_async(c);
+        else client_free(c);
+        return -1;
+    }
+    server.stat_net_output_bytes += w;
+    return w;
+}
+
+int client_output_pending(const client *c) {
+    return c->reply_bytes > 0 || (c->rlink && client_repl_pending && client_repl_pending(c));
+}
+
 int client_write_now(client *c) {
     size_t total = 0;
+    int blocked = 0;   /* the socket took less than offered */
     if (client_output_barrier && c->reply_head) client_output_barrier();
     while (c->reply_head) {
         replyBlock *b = c->reply_head;
@@ -174,26 +199,18 @@ int client_write_now(client *c) {
         }
         struct iovec iov[16];
         int n = 0;
+        size_t offered = 0;
         for (replyBlock *x = b; x && n < 16; x = x->next) {
             size_t off = x == b ? b->sent : 0;
             if (x->used > off) {
                 iov[n].iov_base = x->buf + off;
                 iov[n].iov_len = x->used - off;
+                offered += iov[n].iov_len;
                 n++;
             }
         }
-        /* TLS: one block per SSL_write (a record each; the loop goes on with the next). */
-        ssize_t w = c->tls ? tls_write(c, iov[0].iov_base, iov[0].iov_len) : writev(c->fd, iov, n);
-        if (w < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
-            log_msg(LL_VERBOSE, "Error writing to client: %s", strerror(errno));
-            /* A client whose command is still running (a long script serving others writes
-             * pending output) is closed once that command returns. */
-            if (c->flags & CLIENT_EXECUTING) client_close_async(c);
-            else client_free(c);
-            return -1;
-        }
-        server.stat_net_output_bytes += w;
+        ssize_t w = write_iov(c, iov, n);
+        if (w < 0) return -1;
         total += (size_t)w;
         c->reply_bytes -= (size_t)w;
         if (c->flags & CLIENT_SLAVE) server.replica_output_bytes -= (size_t)w;
@@ -211,9 +228,23 @@ int client_write_now(client *c) {
                 x = x->next;
             }
         }
-        if (total > WRITE_MAX_PER_EVENT) break;  /* be fair to other clients */
+        if ((size_t)w < (c->tls ? iov[0].iov_len : offered)) blocked = 1;
+        if (blocked || total > WRITE_MAX_PER_EVENT) break;  /* be fair to other clients */
     }
-    int pending = c->reply_bytes > 0;
+    /* A replica's stream follows its own replies, straight from the shared replication buffer. */
+    while (!blocked && c->reply_bytes == 0 && c->rlink && client_repl_output && total <= WRITE_MAX_PER_EVENT) {
+        struct iovec iov[16];
+        int n = client_repl_output(c, iov, 16);
+        if (n == 0) break;
+        size_t offered = 0;
+        for (int i = 0; i < n; i++) offered += iov[i].iov_len;
+        ssize_t w = write_iov(c, iov, n);
+        if (w < 0) return -1;
+        total += (size_t)w;
+        if (w) client_repl_sent(c, (size_t)w);
+        if ((size_t)w < (c->tls ? iov[0].iov_len : offered)) blocked = 1;
+    }
+    int pending = client_output_pending(c);
     if (!pending && (c->flags & CLIENT_CLOSE_AFTER_REPLY)) {
         client_free(c);
         return -1;

@@ -344,7 +344,7 @@ void tls_update_interest(client *c) {
     struct tlsConn *t = c->tls;
     if (c->fd < 0) return;
     int want_w = t->state == TLS_ACCEPTING ? t->hs_wants_write
-                                           : t->read_wants_write || (c->reply_bytes > 0 && !t->write_wants_read);
+                                           : t->read_wants_write || (client_output_pending(c) && !t->write_wants_read);
     int mask = el_mask(server.el, c->fd);
     if (want_w && !(mask & EL_WRITABLE)) el_add(server.el, c->fd, EL_WRITABLE, client_read_handler, c);
     else if (!want_w && (mask & EL_WRITABLE)) el_del(server.el, c->fd, EL_WRITABLE);

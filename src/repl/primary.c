@@ -4,28 +4,37 @@
  * A replica's link (replicaLink, client->rlink) goes through Redis's states:
  *   WAIT_BGSAVE_START  asked for a full sync; waits for a snapshot to start (one runs at a time)
  *   WAIT_BGSAVE_END    got "+FULLRESYNC <replid> <offset>"; the forkless BGSAVE (bgsave.c) writes
- *                      the data set as it was at <offset>; the stream after <offset> collects in
- *                      the link's `pending` buffer
+ *                      the data set as it was at <offset>; the stream after <offset> waits in
+ *                      the shared buffer from the link's cursor on
  *   SEND_BULK          "$<size>\r\n" and the file, fed to the output as the socket drains it
- *   ONLINE             pending was sent; the stream goes straight to the client's output
+ *   ONLINE             the stream goes out from the cursor once the link's own replies are out
  * With repl-diskless-sync (and a replica that sent "capa eof") there is no file: the snapshot
  * streams into the replicas' outputs as "$EOF:<40-byte mark>" ... <mark> during
  * WAIT_BGSAVE_END, pausing while an output holds more than 1 MB, and the replica goes ONLINE
  * on its first REPLCONF ACK (it finds the mark by the last bytes it read, so nothing may
  * follow the mark before it has loaded).
- * A partial sync (+CONTINUE) goes straight to ONLINE with the backlog's bytes after the
- * replica's offset.
+ * A partial sync (+CONTINUE) goes straight to ONLINE with its cursor at the replica's offset.
  *
- * The backlog is a ring of repl-backlog-size bytes holding the last bytes of the stream;
- * invariant: it holds the stream bytes at offsets (repl_state.offset - histlen, offset], so
- * repl_backlog_first_byte_offset = offset - histlen + 1. It exists from the first replica on
- * (until repl-backlog-ttl passes without replicas on a primary). */
+ * The shared replication buffer (Redis 7.0's model): one list of blocks holds the stream; the
+ * backlog and every replica past WAIT_BGSAVE_START read it through a cursor (block, position),
+ * and a block counts the cursors in it (refcount). The client layer writes an ONLINE replica's
+ * bytes straight from the blocks (client_repl_output/client_repl_sent), after the replica's
+ * own reply blocks (+FULLRESYNC, the RDB, +CONTINUE). Invariants: the backlog's cursor is the
+ * head block (it holds the stream bytes at offsets (repl_state.offset - histlen, offset], so
+ * repl_backlog_first_byte_offset = head->offset); a block is freed only from the head, when
+ * its only cursor is the backlog's and the backlog keeps at least repl-backlog-size without
+ * it, so a slow or syncing replica keeps the backlog longer and a partial sync can use that
+ * part; memory (mem_total_replication_buffers) is counted once however many replicas read
+ * it, and a replica's output limit applies to its share, from its cursor's block to the end.
+ * The backlog exists from the first replica on (until repl-backlog-ttl passes without
+ * replicas on a primary). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/blocking.h"
@@ -57,7 +66,9 @@ struct replicaLink {
     char ip[256];               /* REPLCONF ip-address, "" if not given (Redis: NET_HOST_STR_LEN) */
     long long ack_off;
     long long ack_ms;
-    kstr *pending;              /* the stream during WAIT_BGSAVE_END and SEND_BULK */
+    struct replBlock *ref;      /* its next stream byte in the shared buffer: ref->buf[ref_pos]; */
+    size_t ref_pos;             /* NULL: the next byte fed (none pending, or WAIT_BGSAVE_START) */
+    long long soft_since_ms;    /* over the soft output limit since, 0 if not */
     int bulk_fd;
     long long bulk_left;
     struct replicaLink *next;
@@ -65,10 +76,27 @@ struct replicaLink {
 
 replState repl_state = {.second_offset = -1};
 
+/* One block of the shared replication buffer. */
+typedef struct replBlock {
+    struct replBlock *next;
+    long long offset;           /* the stream offset of buf[0] */
+    long long id;               /* consecutive along the list */
+    size_t size, used;
+    int refcount;               /* cursors in this block: the backlog's (head only), replicas' */
+    char buf[];
+} replBlock;
+
+#define REPL_BLOCK_MIN (16 * 1024)      /* Redis's PROTO_REPLY_CHUNK_BYTES */
+#define REPL_TRIM_PER_CALL 64      /* Redis's REPL_BACKLOG_TRIM_BLOCKS_PER_CALL */
+#define REPL_TRIM_PER_CRON 1000
+
 static struct {
-    char *buf;
-    long long size, idx, histlen;
-} backlog;
+    int active;                 /* the backlog exists */
+    replBlock *head, *tail;     /* head: the backlog's first block */
+    long long histlen;          /* bytes from head->buf[0] to the end: repl_backlog_histlen */
+    size_t mem;                 /* the blocks' allocations: mem_total_replication_buffers */
+    long long next_id;
+} rb;
 
 static struct replicaLink *replicas;    /* links with is_replica set */
 static int sync_saving;                 /* the running BGSAVE is one for replicas */
@@ -116,80 +144,212 @@ static void clear_replid2(void) {
     repl_state.second_offset = -1;
 }
 
+/* ---------------------------------------------------------------- the shared buffer */
+
+static size_t block_limit(void) {
+    size_t limit = (size_t)server.repl_backlog_size / 16;
+    return limit > REPL_BLOCK_MIN ? limit : REPL_BLOCK_MIN;
+}
+
+static void cursor_set(struct replicaLink *l, replBlock *b, size_t pos) {
+    l->ref = b;
+    l->ref_pos = pos;
+    if (b) b->refcount++;
+}
+
+/* Drops the oldest blocks while the backlog holds more than repl-backlog-size without them and
+ * no replica's cursor is in them; at most max_blocks per call (Redis trims incrementally too). */
+static void rb_trim(int max_blocks) {
+    for (int n = 0; n < max_blocks && rb.head && rb.head != rb.tail && rb.head->refcount == 1; n++) {
+        replBlock *h = rb.head;
+        if (rb.histlen - (long long)h->used <= server.repl_backlog_size) break;
+        rb.histlen -= (long long)h->used;
+        rb.mem -= kmalloc_size(h);
+        rb.head = h->next;
+        rb.head->refcount++;
+        kfree(h);
+    }
+}
+
+/* Lets go of l's place in the buffer. */
+static void cursor_release(struct replicaLink *l) {
+    if (!l->ref) return;
+    l->ref->refcount--;
+    l->ref = NULL;
+    l->ref_pos = 0;
+    rb_trim(REPL_TRIM_PER_CALL);
+}
+
+/* Frees every block; the links' cursors become "from the next byte" (they are closing or
+ * waiting for their snapshot to start). */
+static void rb_free_blocks(void) {
+    for (struct replicaLink *l = replicas; l; l = l->next) l->ref = NULL, l->ref_pos = 0;
+    while (rb.head) {
+        replBlock *n = rb.head->next;
+        kfree(rb.head);
+        rb.head = n;
+    }
+    rb.tail = NULL;
+    rb.histlen = 0;
+    rb.mem = 0;
+}
+
+/* The stream's bytes queued for l and not yet written. */
+static long long link_pending(const struct replicaLink *l) {
+    if (!l->ref) return 0;
+    return rb.tail->offset + (long long)rb.tail->used - (l->ref->offset + (long long)l->ref_pos);
+}
+
+/* A replica's share of the buffer as Redis counts it for output limits and CLIENT LIST: from
+ * the start of the block its cursor is in to the end of the last block, headers included. */
+static size_t link_memory(const struct replicaLink *l) {
+    if (!l->ref) return 0;
+    long long blocks = rb.tail->id - l->ref->id + 1;
+    return (size_t)(rb.tail->offset + (long long)rb.tail->size - l->ref->offset) + (size_t)blocks * sizeof(replBlock);
+}
+
+size_t repl_client_output_memory(const client *c) {
+    return c->rlink ? link_memory(c->rlink) : 0;
+}
+
+size_t repl_buffer_memory(void) {
+    return rb.mem;
+}
+
+size_t repl_backlog_memory(void) {
+    return (long long)rb.mem > server.repl_backlog_size ? (size_t)server.repl_backlog_size : rb.mem;
+}
+
+size_t repl_buffer_not_counted(void) {
+    if ((long long)rb.mem <= server.repl_backlog_size) return 0;
+    size_t counted = (size_t)server.repl_backlog_size +
+                     ((size_t)server.repl_backlog_size / REPL_BLOCK_MIN + 1) * sizeof(replBlock);
+    return rb.mem > counted ? rb.mem - counted : 0;
+}
+
+/* Output limits of replicas, on their share of the buffer: a hard limit below repl-backlog-size
+ * counts as repl-backlog-size (as Redis: a partial sync must not be cut by it). The soft limit
+ * is timed by the cron (now_ms > 0); the hard one is checked whenever the buffer grows a block. */
+static void check_replica_limits(long long now_ms) {
+    const obufLimit *lim = &server.obuf_limits[OBUF_REPLICA];
+    long long hard = lim->hard_bytes;
+    if (hard && hard < server.repl_backlog_size) hard = server.repl_backlog_size;
+    for (struct replicaLink *l = replicas; l; l = l->next) {
+        if (!l->ref || (l->c->flags & CLIENT_CLOSE_ASAP)) continue;
+        long long used = (long long)link_memory(l);
+        int over = hard && used >= hard;
+        if (lim->soft_bytes && used >= lim->soft_bytes) {
+            if (!l->soft_since_ms) l->soft_since_ms = now_ms ? now_ms : mstime();
+            else if (now_ms && now_ms / 1000 - l->soft_since_ms / 1000 > lim->soft_seconds) over = 1;
+        } else {
+            l->soft_since_ms = 0;
+        }
+        if (over) {
+            server.stat_client_outbuf_limit_disconnections++;
+            log_msg(LL_WARNING, "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.",
+                    l->c->addr);
+            client_close_async(l->c);
+        }
+    }
+}
+
+static void rb_add_block(size_t want) {
+    size_t size = want < REPL_BLOCK_MIN ? REPL_BLOCK_MIN : want;
+    if (size > block_limit()) size = block_limit();
+    replBlock *b = kmalloc(sizeof(replBlock) + size);
+    b->next = NULL;
+    b->offset = repl_state.offset + 1;
+    b->id = rb.next_id++;
+    b->size = kmalloc_size(b) - sizeof(replBlock);
+    b->used = 0;
+    b->refcount = 0;
+    rb.mem += kmalloc_size(b);
+    if (rb.tail) {
+        rb.tail->next = b;
+    } else {
+        rb.head = b;
+        b->refcount = 1;   /* the backlog's cursor */
+    }
+    rb.tail = b;
+}
+
 void repl_backlog_reset(void) {
-    kfree(backlog.buf);
-    backlog.size = server.repl_backlog_size;
-    backlog.buf = kmalloc((size_t)backlog.size);
-    backlog.idx = backlog.histlen = 0;
+    rb_free_blocks();
+    rb.active = 1;
     force_select();
     if (!reader_attached) wstream_attach(&stream_reader);
     reader_attached = 1;
 }
 
 int repl_backlog_active(void) {
-    return backlog.buf != NULL;
+    return rb.active;
 }
 
 void repl_backlog_ensure(void) {
-    if (!backlog.buf) repl_backlog_reset();
+    if (!rb.active) repl_backlog_reset();
 }
+
+static int link_output(client *c, struct iovec *iov, int max);
+static void link_sent(client *c, size_t n);
+static int link_has_output(const client *c);
 
 void repl_primary_init(void) {
     random_id(repl_state.replid);
     clear_replid2();
+    client_repl_output = link_output;
+    client_repl_sent = link_sent;
+    client_repl_pending = link_has_output;
 }
 
 static void backlog_free(void) {
-    kfree(backlog.buf);
-    backlog.buf = NULL;
-    backlog.size = backlog.idx = backlog.histlen = 0;
+    rb_free_blocks();
+    rb.active = 0;
     if (reader_attached) wstream_detach(&stream_reader);
     reader_attached = 0;
 }
 
-/* CONFIG SET repl-backlog-size: a new ring keeping the newest bytes that fit. */
-static void backlog_resize(void) {
-    long long keep = backlog.histlen < server.repl_backlog_size ? backlog.histlen : server.repl_backlog_size;
-    char *nb = kmalloc((size_t)server.repl_backlog_size);
-    for (long long i = 0; i < keep; i++)
-        nb[i] = backlog.buf[((backlog.idx - keep + i) % backlog.size + backlog.size) % backlog.size];
-    kfree(backlog.buf);
-    backlog.buf = nb;
-    backlog.size = server.repl_backlog_size;
-    backlog.histlen = keep;
-    backlog.idx = keep % backlog.size;
-}
-
-static void backlog_append(const char *p, size_t len) {
-    while (len) {
-        size_t n = (size_t)(backlog.size - backlog.idx);
-        if (n > len) n = len;
-        memcpy(backlog.buf + backlog.idx, p, n);
-        backlog.idx = (backlog.idx + (long long)n) % backlog.size;
-        backlog.histlen = backlog.histlen + (long long)n > backlog.size ? backlog.size : backlog.histlen + (long long)n;
-        p += n;
-        len -= n;
-    }
-}
-
 static long long backlog_first_offset(void) {
-    return repl_state.offset - backlog.histlen + 1;
+    return repl_state.offset - rb.histlen + 1;
 }
 
-/* Queues the backlog's bytes from offset `from` (inclusive) to the end on c. */
-static long long send_backlog_from(client *c, long long from) {
-    long long skip = from - backlog_first_offset();
-    long long len = backlog.histlen - skip;
-    long long pos = ((backlog.idx - backlog.histlen + skip) % backlog.size + backlog.size) % backlog.size;
-    long long sent = 0;
-    while (sent < len) {
-        long long n = backlog.size - pos;
-        if (n > len - sent) n = len - sent;
-        reply_raw(c, backlog.buf + pos, (size_t)n);
-        sent += n;
-        pos = (pos + n) % backlog.size;
+/* client_repl_output: an ONLINE replica's unsent stream bytes, block by block. */
+static int link_output(client *c, struct iovec *iov, int max) {
+    struct replicaLink *l = c->rlink;
+    if (!l->is_replica || l->state != RS_ONLINE || !l->ref) return 0;
+    int n = 0;
+    size_t pos = l->ref_pos;
+    for (replBlock *b = l->ref; b && n < max; b = b->next, pos = 0) {
+        if (b->used == pos) continue;
+        iov[n].iov_base = b->buf + pos;
+        iov[n].iov_len = b->used - pos;
+        n++;
     }
-    return len;
+    return n;
+}
+
+/* client_repl_sent: the socket took n of those bytes; the cursor moves on, block to block. */
+static void link_sent(client *c, size_t n) {
+    struct replicaLink *l = c->rlink;
+    for (;;) {
+        if (l->ref_pos == l->ref->used) {
+            if (!l->ref->next) break;
+            replBlock *old = l->ref;
+            old->refcount--;
+            cursor_set(l, old->next, 0);
+            if (old == rb.head) rb_trim(REPL_TRIM_PER_CALL);
+            continue;
+        }
+        if (n == 0) break;
+        size_t take = l->ref->used - l->ref_pos;
+        if (take > n) take = n;
+        l->ref_pos += take;
+        n -= take;
+    }
+}
+
+static int link_has_output(const client *c) {
+    const struct replicaLink *l = c->rlink;
+    return l->is_replica && l->state == RS_ONLINE && link_pending(l) > 0;
 }
 
 static void replica_close(struct replicaLink *l, const char *why) {
@@ -197,18 +357,38 @@ static void replica_close(struct replicaLink *l, const char *why) {
     client_close_async(l->c);
 }
 
+/* The stream's next bytes: appended to the shared buffer, where the backlog and every replica
+ * past WAIT_BGSAVE_START read them (a replica without a cursor gets one at the first byte). */
 void repl_feed(const char *buf, size_t len) {
-    if (!backlog.buf || len == 0) return;
-    backlog_append(buf, len);
-    repl_state.offset += (long long)len;
-    long long hard = server.obuf_limits[OBUF_REPLICA].hard_bytes;
-    for (struct replicaLink *l = replicas; l; l = l->next) {
-        if (l->state == RS_ONLINE) {
-            reply_raw(l->c, buf, len);
-        } else if (l->state != RS_WAIT_BGSAVE_START) {
-            l->pending = kstr_cat(l->pending, buf, len);
-            if (hard && (long long)l->pending->len > hard) replica_close(l, "output buffer limit reached during sync");
+    if (!rb.active || len == 0) return;
+    replBlock *start = rb.tail && rb.tail->used < rb.tail->size ? rb.tail : NULL;
+    size_t start_pos = start ? start->used : 0;
+    replBlock *old_tail = rb.tail;
+    int grew = 0;
+    while (len) {
+        if (!rb.tail || rb.tail->used == rb.tail->size) {
+            rb_add_block(len);
+            grew = 1;
         }
+        replBlock *t = rb.tail;
+        size_t n = t->size - t->used;
+        if (n > len) n = len;
+        memcpy(t->buf + t->used, buf, n);
+        t->used += n;
+        buf += n;
+        len -= n;
+        repl_state.offset += (long long)n;
+        rb.histlen += (long long)n;
+    }
+    if (!start) start = old_tail ? old_tail->next : rb.head;
+    for (struct replicaLink *l = replicas; l; l = l->next) {
+        if (l->state == RS_WAIT_BGSAVE_START) continue;
+        if (!l->ref) cursor_set(l, start, start_pos);
+        if (l->state == RS_ONLINE) client_queue_write(l->c);
+    }
+    if (grew) {
+        check_replica_limits(0);
+        rb_trim(REPL_TRIM_PER_CALL);
     }
 }
 
@@ -227,7 +407,7 @@ void repl_replica_freed(client *c) {
         if (!replicas) no_replicas_since_ms = mstime();
     }
     if (l->bulk_fd >= 0) close(l->bulk_fd);
-    kstr_free(l->pending);
+    cursor_release(l);
     kfree(l);
     c->rlink = NULL;
     c->flags &= ~CLIENT_SLAVE;
@@ -296,9 +476,7 @@ static const char *sync_path(void) {
 static void replica_online(struct replicaLink *l) {
     l->state = RS_ONLINE;
     l->ack_ms = mstime();
-    reply_raw(l->c, l->pending->buf, l->pending->len);
-    kstr_free(l->pending);
-    l->pending = NULL;
+    client_queue_write(l->c);   /* the stream since the snapshot, from the shared buffer */
     log_msg(LL_NOTICE, "Synchronization with replica %s succeeded", l->c->addr);
 }
 
@@ -424,7 +602,6 @@ static void start_pending_syncs(void) {
         if (l->state != RS_WAIT_BGSAVE_START) continue;
         l->state = RS_WAIT_BGSAVE_END;
         l->diskless = diskless;
-        l->pending = kstr_empty(0);
         if (l->psync) {
             char line[96];
             int n = snprintf(line, sizeof(line), "+FULLRESYNC %s %lld\r\n", repl_state.replid, repl_state.offset);
@@ -546,7 +723,7 @@ static int try_partial(client *c, struct replicaLink *l) {
         log_msg(LL_NOTICE, "Partial resynchronization not accepted from %s (replication id mismatch)", c->addr);
         return 0;
     }
-    if (!backlog.buf || from < backlog_first_offset() || from > repl_state.offset + 1) {
+    if (!rb.active || from < backlog_first_offset() || from > repl_state.offset + 1) {
         log_msg(LL_NOTICE, "Unable to partial resync with replica %s for lack of backlog (Replica request was: %lld).",
                 c->addr, from);
         return 0;
@@ -557,7 +734,15 @@ static int try_partial(client *c, struct replicaLink *l) {
     int n = l->capa_psync2 ? snprintf(line, sizeof(line), "+CONTINUE %s\r\n", repl_state.replid)
                            : snprintf(line, sizeof(line), "+CONTINUE\r\n");
     reply_raw(c, line, (size_t)n);
-    long long sent = send_backlog_from(c, from);
+    /* The replica reads the buffer from `from` on (nothing to send: from the next byte). */
+    for (replBlock *b = rb.head; b; b = b->next) {
+        if (from < b->offset + (long long)b->used) {
+            cursor_set(l, b, (size_t)(from - b->offset));
+            break;
+        }
+    }
+    long long sent = repl_state.offset + 1 - from;
+    client_queue_write(c);
     log_msg(LL_NOTICE, "Partial resynchronization request from %s accepted. Sending %lld bytes of backlog "
             "starting from offset %lld.", c->addr, sent, from);
     return 1;
@@ -608,7 +793,7 @@ static void sync_generic(client *c, int psync) {
     stat_sync_full++;
     l->state = RS_WAIT_BGSAVE_START;
     l->wait_since_ms = mstime();
-    if (!backlog.buf) {
+    if (!rb.active) {
         /* A new history: no replica can continue an old one with us. */
         if (!server.masterhost) {
             random_id(repl_state.replid);
@@ -671,7 +856,9 @@ void replconf_command(client *c) {
 
 void repl_primary_cron(void) {
     long long now = mstime();
-    if (backlog.buf && backlog.size != server.repl_backlog_size) backlog_resize();
+    /* CONFIG SET repl-backlog-size, replicas gone: the backlog shrinks a step per second. */
+    if (rb.active) rb_trim(REPL_TRIM_PER_CRON);
+    check_replica_limits(now);
     /* A snapshot for replicas aborted under them (SAVE, FLUSHALL): they start over. */
     if (sync_saving && !bgsave_in_progress()) {
         sync_saving = 0;
@@ -692,7 +879,7 @@ void repl_primary_cron(void) {
         last_ping_ms = now;
         repl_feed(ping, sizeof(ping) - 1);
     }
-    if (!server.masterhost && backlog.buf && !replicas && server.repl_backlog_ttl &&
+    if (!server.masterhost && rb.active && !replicas && server.repl_backlog_ttl &&
         now - no_replicas_since_ms > server.repl_backlog_ttl * 1000) {
         random_id(repl_state.replid);
         clear_replid2();
@@ -752,8 +939,7 @@ kstr *repl_primary_info(kstr *s) {
                        "repl_backlog_size:%lld\r\nrepl_backlog_first_byte_offset:%lld\r\nrepl_backlog_histlen:%lld\r\n",
                     repl_failover_state_name(), repl_state.replid, repl_state.replid2, repl_state.offset,
                     repl_state.second_offset,
-                    backlog.buf != NULL, server.repl_backlog_size, backlog.buf ? backlog_first_offset() : 0,
-                    backlog.histlen);
+                    rb.active, server.repl_backlog_size, rb.active ? backlog_first_offset() : 0, rb.histlen);
     return s;
 }
 

@@ -51,6 +51,14 @@ void repl_new_replid(void);             /* a fresh id, the current one kept as r
 void repl_primary_cron(void);
 void repl_replica_freed(client *c);     /* client_repl_freed for a replica's link */
 int repl_replicas_count(void);
+/* The shared replication buffer's memory (INFO memory, MEMORY STATS, eviction): all of it
+ * (mem_total_replication_buffers), the backlog's share (mem_replication_backlog: up to
+ * repl-backlog-size), what eviction leaves out (beyond repl-backlog-size, as Redis), and one
+ * replica's share as its output buffer (CLIENT LIST omem). */
+size_t repl_buffer_memory(void);
+size_t repl_backlog_memory(void);
+size_t repl_buffer_not_counted(void);
+size_t repl_client_output_memory(const client *c);
 kstr *repl_primary_info(kstr *s);       /* connected_slaves and the slaveN lines */
 void repl_role_primary(client *c);
 

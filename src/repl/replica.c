@@ -473,6 +473,7 @@ static void drop_master_link(void) {
     if (rl.master) {
         client *m = rl.master;
         rl.master = NULL;
+        rl.master_db = m->db->id;   /* REPLICAOF elsewhere: a later partial sync continues in it */
         m->flags &= ~CLIENT_MASTER;
         client_close_async(m);
     }
