@@ -31,6 +31,7 @@
 #include "persist/persist.h"
 #include "persist/rdb.h"
 #include "protocol/reply.h"
+#include "repl/repl.h"
 #include "scripting/script.h"
 #include "types/collection.h"
 #include "types/quicklist.h"
@@ -698,6 +699,9 @@ void debug_command(client *c) {
         debug_reload(c);
     } else if (argc == 5 && arg_is(sub->ptr, sub->len, "clusterlink") && arg_is(c->argv[2].ptr, c->argv[2].len, "kill")) {
         debug_clusterlink_kill(c);
+    } else if (argc >= 3 && arg_is(sub->ptr, sub->len, "replicate")) {
+        repl_feed_command(argc - 2, c->argv + 2);
+        reply_ok(c);
     } else if (argc == 3 && arg_is(sub->ptr, sub->len, "drop-cluster-packet-filter")) {
         long long type;   /* cluster/bus.c drops incoming bus messages of this type; -1 none */
         if (!arg_ll_or_reply(c, &c->argv[2], &type, NULL)) return;

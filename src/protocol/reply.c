@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/latency.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -109,6 +110,15 @@ void reply_status(client *c, const char *s) {
 void reply_error(client *c, const char *msg) {
     server.stat_total_error_replies++;
     errorstat_count(msg[0] == '-' ? msg + 1 : "ERR", msg[0] == '-' ? strlen(msg + 1) : 3);
+    /* A command of the replication stream failed here (on a replica: one its primary applied),
+     * so the data sets may now differ: logged as Redis logs it (the error goes nowhere). */
+    if (c->flags & (CLIENT_MASTER | CLIENT_SLAVE)) {
+        int to_master = (c->flags & CLIENT_MASTER) != 0;
+        server.stat_unexpected_error_replies++;
+        log_msg(LL_WARNING, "== CRITICAL == This %s is sending an error to its %s: '%s' after processing the command '%s'",
+                to_master ? "replica" : "master", to_master ? "master" : "replica", msg,
+                c->cmd ? c->cmd->fullname : "<unknown>");
+    }
     if (!reply_enabled(c)) return;
     char buf[1024];
     size_t len;

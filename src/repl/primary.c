@@ -392,6 +392,18 @@ void repl_feed(const char *buf, size_t len) {
     }
 }
 
+void repl_feed_command(int argc, const karg *argv) {
+    if (server.masterhost || !rb.active) return;
+    kstr *s = kstr_catfmt(kstr_empty(0), "*%d\r\n", argc);
+    for (int i = 0; i < argc; i++) {
+        s = kstr_catfmt(s, "$%zu\r\n", argv[i].len);
+        s = kstr_cat(s, argv[i].ptr, argv[i].len);
+        s = kstr_cat(s, "\r\n", 2);
+    }
+    repl_feed(s->buf, s->len);
+    kstr_free(s);
+}
+
 static void link_remove(struct replicaLink *l) {
     struct replicaLink **p = &replicas;
     while (*p && *p != l) p = &(*p)->next;

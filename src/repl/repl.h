@@ -32,6 +32,9 @@ kstr *repl_info_stats(kstr *s);
 /* primary.c, for replica.c */
 void repl_primary_init(void);           /* a random replication id */
 void repl_feed(const char *buf, size_t len);   /* the stream's next bytes: backlog and replicas */
+/* DEBUG REPLICATE: one command into the stream as it is (no SELECT, not in the AOF), on a
+ * primary with a backlog; a test's way to make a replica diverge. */
+void repl_feed_command(int argc, const karg *argv);
 void repl_backlog_reset(void);          /* an empty backlog starting after repl_state.offset */
 void repl_backlog_ensure(void);         /* the same, unless there is a backlog */
 int repl_backlog_active(void);

@@ -1,0 +1,53 @@
+"""A command of the replication stream that fails on the replica (DEBUG REPLICATE of a command
+it does not know, an INCRBY on a writable replica's own string) is logged as Redis logs it,
+"== CRITICAL == This replica is sending an error to its master ...", counted in INFO stats'
+unexpected_error_replies, and the replica goes on. Keel and redis-server run the same steps
+and must log the same lines."""
+
+import pytest
+
+from helpers import ORACLE_SERVER
+from repl.replutil import wait_synced
+
+
+@pytest.fixture(params=["keel", "redis"])
+def binary(request, keel_bin):
+    return keel_bin if request.param == "keel" else ORACLE_SERVER
+
+
+def log_lines(server, needle):
+    with open(server.logfile, errors="replace") as f:
+        return [line for line in f if needle in line]
+
+
+def test_stream_errors_on_the_replica_are_logged(start_server, binary):
+    args = ["--enable-debug-command", "yes"]
+    m, r = start_server(args, binary=binary), start_server(args, binary=binary)
+    mc, rc = m.client(), r.client()
+    rc.replicaof("127.0.0.1", m.port)
+    wait_synced(mc, rc)
+
+    assert mc.execute_command("DEBUG", "REPLICATE", "fake-command-1") == b"OK"
+    mc.set("foo", "bar2")
+    assert mc.wait(1, 2000) == 1
+    assert rc.get("foo") == b"bar2"
+    critical = log_lines(r, "== CRITICAL ==")
+    assert len(critical) == 1
+    assert "This replica is sending an error to its master" in critical[0]
+    assert "fake-command-1" in critical[0] and "after processing the command '<unknown>'" in critical[0]
+    assert len(log_lines(r, "fake-command-1")) == 1
+    assert rc.info("stats")["unexpected_error_replies"] == 1
+    assert mc.info("stats")["unexpected_error_replies"] == 0
+
+    rc.config_set("replica-read-only", "no")
+    rc.set("number2", "foo")
+    mc.incrby("number2", 1)
+    assert mc.wait(1, 2000) == 1
+    assert mc.get("number2") == b"1" and rc.get("number2") == b"foo"
+    lines = log_lines(r, "incrby")
+    assert len(lines) == 1 and "after processing the command 'incrby'" in lines[0]
+    assert rc.info("stats")["unexpected_error_replies"] == 2
+
+    # On a replica (no stream of its own) DEBUG REPLICATE feeds nothing.
+    assert rc.execute_command("DEBUG", "REPLICATE", "fake-command-2") == b"OK"
+    assert log_lines(m, "fake-command-2") == []
