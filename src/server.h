@@ -49,6 +49,9 @@ typedef struct replyBlock {
     char buf[];
 } replyBlock;
 
+/* repl-diskless-load, in the order of its names */
+enum { REPL_DISKLESS_LOAD_DISABLED, REPL_DISKLESS_LOAD_ON_EMPTY_DB, REPL_DISKLESS_LOAD_SWAPDB };
+
 typedef struct command command;
 
 typedef struct client {
@@ -351,7 +354,10 @@ struct keelServer {
     int sanitize_dump_payload;  /* 0 no, 1 yes, 2 clients: Keel always validates deeply (rdb.h) */
     int rdb_key_save_delay, key_load_delay;   /* hidden test knobs, microseconds */
     long long loading_events_interval;        /* loading-process-events-interval-bytes */
-    int loading_rdb;            /* the RDB file is loading at start-up: clients get -LOADING */
+    int loading_rdb;            /* an RDB is loading (the file at start-up, or a replica's full sync
+                                 * with repl-diskless-load): clients get -LOADING */
+    int async_loading;          /* a replica's swapdb full sync of the same history: the old data
+                                 * is served meanwhile, no-async-loading commands get -LOADING */
     long long loading_start_time;
     int rdb_fsync_delay;                      /* hidden test knob: microseconds before a save's fsync */
     /* the append-only file (src/persist/aof.c) */
@@ -372,6 +378,7 @@ struct keelServer {
     int replica_priority, replica_announced, replica_announce_port;
     char *replica_announce_ip;
     int repl_diskless_sync, repl_diskless_sync_delay, repl_diskless_sync_max_replicas;
+    int repl_diskless_load;     /* REPL_DISKLESS_LOAD_* */
     char *acl_filename;         /* aclfile, "" = none */
     long long acllog_max_len;
     int acl_pubsub_default;     /* ACL_PUBSUB_*: acl-pubsub-default, what new users' channels are */

@@ -44,6 +44,7 @@ enum { T_BOOL, T_INT, T_LL, T_MEM, T_ENUM, T_STRING, T_SPECIAL };
 #define OCTAL 8         /* T_INT read and shown in base 8 */
 #define PERCENT 16      /* T_MEM that also takes "N%" (stored as -N) */
 #define MULTI_ARG 32    /* a CONFIG SET value is split into words, as a config file line */
+#define DENY_LOADING 64 /* CONFIG SET refused with -LOADING while a data set loads (Redis's DENY_LOADING_CONFIG) */
 
 typedef struct configDef configDef;
 /* T_SPECIAL rows parse and format themselves; the value lives at d->ptr. */
@@ -549,7 +550,7 @@ static configDef configs[] = {
     config_row("logfile", NULL, T_STRING, IMMUTABLE, &server.logfile, "", NOLIM, NONE),
     config_row("pidfile", NULL, T_STRING, IMMUTABLE, &server.pidfile, "", NOLIM, NONE),
     config_row("daemonize", NULL, T_BOOL, IMMUTABLE, &server.daemonize, "no", NOLIM, NONE),
-    config_row("dir", NULL, T_SPECIAL, PROTECTED, NULL, "", NOLIM, NULL, &sp_dir, NULL),
+    config_row("dir", NULL, T_SPECIAL, PROTECTED | DENY_LOADING, NULL, "", NOLIM, NULL, &sp_dir, NULL),
     config_row("always-show-logo", NULL, T_BOOL, IMMUTABLE, &server.always_show_logo, "no", NOLIM, NONE),
     config_row("set-proc-title", NULL, T_BOOL, IMMUTABLE, NULL, "yes", NOLIM, NONE),
     config_row("proc-title-template", NULL, T_STRING, 0, NULL, "\"{title} {listen-addr} {server-mode}\"", NOLIM, NONE),
@@ -636,7 +637,7 @@ static configDef configs[] = {
     config_row("loading-process-events-interval-bytes", NULL, T_LL, HIDDEN, &server.loading_events_interval, "2097152", 1024, INT_MAX, NONE),
 
     /* AOF (not built). */
-    config_row("appendonly", NULL, T_BOOL, 0, &server.appendonly, "no", NOLIM, NULL, NULL, apply_appendonly),
+    config_row("appendonly", NULL, T_BOOL, DENY_LOADING, &server.appendonly, "no", NOLIM, NULL, NULL, apply_appendonly),
     config_row("appendfilename", NULL, T_STRING, IMMUTABLE, &server.appendfilename, "appendonly.aof", NOLIM, NONE),
     config_row("appenddirname", NULL, T_STRING, IMMUTABLE, &server.appenddirname, "appendonlydir", NOLIM, NONE),
     config_row("appendfsync", NULL, T_ENUM, 0, &server.appendfsync, "everysec", NOLIM, appendfsync_names, NULL, NULL),
@@ -667,7 +668,7 @@ static configDef configs[] = {
     config_row("repl-diskless-sync", NULL, T_BOOL, 0, &server.repl_diskless_sync, "yes", NOLIM, NONE),
     config_row("repl-diskless-sync-delay", NULL, T_INT, 0, &server.repl_diskless_sync_delay, "5", 0, INT_MAX, NONE),
     config_row("repl-diskless-sync-max-replicas", NULL, T_INT, 0, &server.repl_diskless_sync_max_replicas, "0", 0, INT_MAX, NONE),
-    config_row("repl-diskless-load", NULL, T_ENUM, 0, NULL, "disabled", NOLIM, diskless_load_names, NULL, NULL),
+    config_row("repl-diskless-load", NULL, T_ENUM, DENY_LOADING, &server.repl_diskless_load, "disabled", NOLIM, diskless_load_names, NULL, NULL),
     config_row("repl-ping-replica-period", "repl-ping-slave-period", T_INT, 0, &server.repl_ping_replica_period, "10", 1, INT_MAX, NONE),
     config_row("repl-timeout", NULL, T_INT, 0, &server.repl_timeout, "60", 1, INT_MAX, NONE),
     config_row("repl-disable-tcp-nodelay", NULL, T_BOOL, 0, NULL, "no", NOLIM, NONE),
@@ -1084,6 +1085,13 @@ int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_
             why = "";
         } else if ((why = check_settable(defs, names, nlens, i, local)) != NULL) {
             snprintf(err, errlen, "CONFIG SET failed (possibly related to argument '%s') - %s", names[i], why);
+        }
+    }
+    int loading = server.loading || server.loading_rdb || server.async_loading;
+    for (int i = 0; i < argc && !why && loading; i++) {
+        if (defs[i]->flags & DENY_LOADING) {
+            snprintf(err, errlen, "-LOADING Redis is loading the dataset in memory");
+            why = "";
         }
     }
     if (!why) {

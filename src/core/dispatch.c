@@ -197,6 +197,10 @@ static const command *checked_command(client *c) {
         reject(c, cmd, "-LOADING Redis is loading the dataset in memory");
         return NULL;
     }
+    if (server.async_loading && (cmd->flags & CMD_NO_ASYNC_LOADING)) {
+        reject(c, cmd, "-LOADING Redis is loading the dataset in memory");
+        return NULL;
+    }
     /* scripting: while a script runs past busy-reply-threshold only allow-busy commands run. */
     const char *busy = dispatch_busy_error ? dispatch_busy_error(c, cmd) : NULL;
     if (busy) {

@@ -198,12 +198,12 @@ kstr *persist_info(kstr *s) {
                                           ((double)ps.loading_loaded / (double)elapsed))
                             : 1;
         s = kstr_catfmt(s,
-                        "async_loading:0\r\nloading_start_time:%lld\r\nloading_total_bytes:%zu\r\n"
+                        "async_loading:%d\r\nloading_start_time:%lld\r\nloading_total_bytes:%zu\r\n"
                         "loading_rdb_used_mem:0\r\nloading_loaded_bytes:%zu\r\nloading_loaded_perc:%.2f\r\n"
                         "loading_eta_seconds:%lld\r\n",
-                        server.loading_start_time, ps.loading_total, ps.loading_loaded, perc, eta);
+                        server.async_loading, server.loading_start_time, ps.loading_total, ps.loading_loaded, perc, eta);
     } else {
-        s = kstr_catc(s, "async_loading:0\r\n");
+        s = kstr_catfmt(s, "async_loading:%d\r\n", server.async_loading);
     }
     return kstr_catfmt(s,
                        "current_cow_peak:0\r\ncurrent_cow_size:0\r\n"

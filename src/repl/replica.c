@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/multi.h"
@@ -47,6 +48,7 @@ static struct {
     long long last_heard_ms;    /* the master client's last interaction when it was freed, 0 none */
     client *master;
     int master_db;              /* the database the stream had selected when the link was lost */
+    int swapdb_loading;         /* set server.loading_rdb or async_loading for this transfer */
     /* TRANSFER */
     char new_replid[41];
     long long new_offset;
@@ -65,6 +67,33 @@ int repl_link_up(void) {
 }
 
 /* Ends the attempt in progress (not the master client): the cron tries again. */
+/* repl-diskless-load: Redis reads the payload straight into a second data set and swaps it in
+ * at the end (swapdb), or into an empty one (on-empty-db); Keel still writes it to the temp file
+ * and loads that, but keeps Redis's states meanwhile: clients get -LOADING (loading:1), or, for
+ * swapdb when the primary goes on with our own history (the same replid), they keep reading
+ * the old data (async_loading:1, no-async-loading commands refused). A failed transfer leaves
+ * the old data as it was, as in Redis. */
+static void swapdb_loading_begin(void) {
+    long long keys = 0;
+    for (int i = 0; i < server.dbnum; i++) keys += (long long)db_size(db_by_id(i));
+    int mode = server.repl_diskless_load;
+    if (mode == REPL_DISKLESS_LOAD_DISABLED || (mode == REPL_DISKLESS_LOAD_ON_EMPTY_DB && keys > 0)) return;
+    if (mode == REPL_DISKLESS_LOAD_SWAPDB && strcmp(rl.new_replid, repl_state.replid) == 0) {
+        server.async_loading = 1;
+    } else {
+        server.loading_rdb = 1;
+        server.loading_start_time = time(NULL);
+    }
+    rl.swapdb_loading = 1;
+}
+
+static void swapdb_loading_end(void) {
+    if (!rl.swapdb_loading) return;
+    rl.swapdb_loading = 0;
+    server.loading_rdb = 0;
+    server.async_loading = 0;
+}
+
 static void link_cancel(void) {
     if (rl.fd >= 0) {
         el_del(server.el, rl.fd, EL_READABLE | EL_WRITABLE);
@@ -79,6 +108,7 @@ static void link_cancel(void) {
     kstr_free(rl.rbuf);
     rl.rbuf = NULL;
     if (rl.state != RL_CONNECTED && rl.state != RL_NONE) rl.state = RL_CONNECT;
+    swapdb_loading_end();
 }
 
 static void link_fail(const char *why) {
@@ -310,6 +340,7 @@ static int transfer_header(const char *line) {
     }
     rl.read = 0;
     rl.have_header = 1;
+    swapdb_loading_begin();
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: receiving %s bytes from master to disk",
             rl.size < 0 ? "streamed" : line + 1);
     return 0;
@@ -339,6 +370,7 @@ static void transfer_done(size_t used) {
     wstream_pause(1);
     int rc = rdb_load_file(path, &stats, 0);
     wstream_pause(0);
+    swapdb_loading_end();
     if (rc != 0) {
         for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
         link_fail("Failed trying to load the MASTER synchronization DB from disk");
