@@ -459,6 +459,15 @@ int blocking_unblock_client(client *c, int error) {
     return 1;
 }
 
+void blocking_unblock_all(const char *err) {
+    for (client *c = server.clients; c; c = c->next) {
+        if (!c->bstate) continue;
+        reply_error(c, err);
+        unblock(c, 1);
+        c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+    }
+}
+
 void blocking_client_freed(client *c) {
     if (c->bstate) unblock(c, 0);
     for (size_t i = 0; i < resume_len; i++)

@@ -76,6 +76,11 @@ void blocking_resume_unblocked(void);
  * "-UNBLOCKED client unblocked via CLIENT UNBLOCK" error), unblocks it and returns 1; else 0. */
 int blocking_unblock_client(client *c, int error);
 
+/* Every blocked client (on keys or otherwise, as WAIT) gets err and is closed once it is sent:
+ * a primary turning into a replica must not serve its old blocked commands with its new
+ * primary's writes (Redis's disconnectAllBlockedClients). */
+void blocking_unblock_all(const char *err);
+
 /* client_free hook: forgets c (blocked or waiting to resume). */
 void blocking_client_freed(client *c);
 

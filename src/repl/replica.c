@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/blocking.h"
 #include "core/multi.h"
 #include "persist/bgsave.h"
 #include "persist/persist.h"
@@ -513,6 +514,7 @@ static void drop_master_link(void) {
 
 void repl_set_master(const char *host, int port) {
     drop_master_link();
+    blocking_unblock_all("-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
     kfree(server.masterhost);
     server.masterhost = kstrdup(host);
     server.masterport = port;

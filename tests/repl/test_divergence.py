@@ -6,7 +6,7 @@ and must log the same lines."""
 
 import pytest
 
-from helpers import ORACLE_SERVER
+from helpers import ORACLE_SERVER, wait_until
 from repl.replutil import wait_synced
 
 
@@ -51,3 +51,24 @@ def test_stream_errors_on_the_replica_are_logged(start_server, binary):
     # On a replica (no stream of its own) DEBUG REPLICATE feeds nothing.
     assert rc.execute_command("DEBUG", "REPLICATE", "fake-command-2") == b"OK"
     assert log_lines(m, "fake-command-2") == []
+
+
+def test_blocked_clients_are_unblocked_when_turning_into_a_replica(start_server, binary):
+    """A BLPOP blocked on a primary that becomes a replica would pop its new primary's pushes
+    (the replica's copy of the list would lose them): it gets -UNBLOCKED and its connection closes,
+    as Redis's disconnectAllBlockedClients (issue #2473 in Redis's suite)."""
+    a, b = start_server(binary=binary), start_server(binary=binary)
+    ac, bc = a.client(), b.client()
+    raw = b.raw()
+    raw.send("BLPOP", "foo", "0")
+    wait_until(lambda: bc.info("clients")["blocked_clients"] == 1, 10, what="BLPOP to block")
+    bc.replicaof("127.0.0.1", a.port)
+    reply = raw.read_reply()
+    assert reply.is_error
+    assert reply.error_text() == b"UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
+    assert raw.closed_by_peer()               # closed after the reply
+    raw.close()
+    wait_synced(ac, bc)
+    ac.rpush("foo", "a", "b", "c")
+    wait_synced(ac, bc)
+    assert bc.lrange("foo", 0, -1) == [b"a", b"b", b"c"]
