@@ -86,6 +86,8 @@ static void swapdb_loading_begin(void) {
         server.loading_start_time = time(NULL);
     }
     rl.swapdb_loading = 1;
+    /* The log marks the state as Redis's does: loading starts with the transfer. */
+    log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
 }
 
 static void swapdb_loading_end(void) {
@@ -366,7 +368,7 @@ static void transfer_done(size_t used) {
     for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
     /* The primary's functions replace ours, as Redis's emptyData does on a full sync. */
     if (rdb_function_hooks.clear) rdb_function_hooks.clear();
-    log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
+    if (!rl.swapdb_loading) log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     rdbLoadStats stats = {0};
     wstream_pause(1);
     int rc = rdb_load_file(path, &stats, 0);
@@ -436,6 +438,10 @@ static void link_handler(eventLoop *el, int fd, void *data, int mask) {
     ssize_t n = read(fd, rl.rbuf->buf + rl.rbuf->len, 64 * 1024);
     if (n <= 0) {
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+        /* Mid-payload in a loading state: a short read of the RDB, as Redis reports it. */
+        if (rl.swapdb_loading)
+            log_msg(LL_WARNING, "Internal error in RDB reading the MASTER synchronization payload: Unexpected EOF "
+                                "after %lld bytes", (long long)rl.read);
         link_fail("the MASTER closed the connection");
         return;
     }

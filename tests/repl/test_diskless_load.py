@@ -19,6 +19,11 @@ def binary(request, keel_bin):
     return keel_bin if request.param == "keel" else ORACLE_SERVER
 
 
+def log_count(server, needle):
+    with open(server.logfile, errors="replace") as f:
+        return sum(needle in line for line in f)
+
+
 def persistence(c, field):
     return c.info("persistence")[field]
 
@@ -58,8 +63,10 @@ def test_swapdb_other_history_loads(start_server, binary):
     assert persistence(rc, "async_loading") == 0
     assert loading_error(lambda: rc.get("mykey")).startswith("Redis is loading")
     assert loading_error(lambda: rc.config_set("appendonly", "no")).startswith("Redis is loading")
+    assert log_count(r, "Loading DB in memory") == 1
     abort_transfer(mc, rc, "loading")
     assert rc.get("mykey") == b"myvalue" and rc.dbsize() == 201
+    assert log_count(r, "Internal error in RDB") == 1     # the short read, logged as Redis does
 
     mc.config_set("repl-diskless-sync-delay", "0")
     wait_synced(mc, rc)
