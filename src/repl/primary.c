@@ -100,6 +100,7 @@ static struct {
 
 static struct replicaLink *replicas;    /* links with is_replica set */
 static int sync_saving;                 /* the running BGSAVE is one for replicas */
+static int sync_diskless;               /* ... streaming to their sockets */
 static long long no_replicas_since_ms;  /* for repl-backlog-ttl */
 static long long last_ping_ms;
 static int pump_running;
@@ -417,6 +418,17 @@ void repl_replica_freed(client *c) {
         link_remove(l);
         log_msg(LL_NOTICE, "Connection with replica %s lost.", c->addr);
         if (!replicas) no_replicas_since_ms = mstime();
+        /* A diskless snapshot nobody reads any more stops (Redis kills its child): the next
+         * replica would otherwise wait for it to stream into nowhere. */
+        if (sync_saving && sync_diskless && l->state == RS_WAIT_BGSAVE_END) {
+            int readers = 0;
+            for (struct replicaLink *o = replicas; o; o = o->next) readers += o->state == RS_WAIT_BGSAVE_END;
+            if (!readers) {
+                log_msg(LL_WARNING, "Diskless rdb transfer, last replica dropped, killing fork child.");
+                bgsave_abort();
+                sync_saving = 0;
+            }
+        }
     }
     if (l->bulk_fd >= 0) close(l->bulk_fd);
     cursor_release(l);
@@ -607,6 +619,7 @@ static void start_pending_syncs(void) {
         return;
     }
     sync_saving = 1;
+    sync_diskless = diskless;
     force_select();
     log_msg(LL_NOTICE, "Starting BGSAVE for SYNC with target: %s", diskless ? "replicas sockets" : "disk");
     if (diskless) random_id(eof_mark);
