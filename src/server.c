@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cluster/cluster.h"
+#include "cluster/cluster_cmd.h"
 #include "commands/admin.h"
 #include "core/acl.h"
 #include "core/blocking.h"
@@ -187,6 +188,7 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
     persist_cron();
     aof_cron();
     defrag_cron();
+    migrate_cache_cron();   /* cluster/migrate.c: idle MIGRATE connections */
     if (server.shutdown_asap && server_prepare_shutdown(server.shutdown_nosave) == 0) {
         server_shutdown();
         exit(0);

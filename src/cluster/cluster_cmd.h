@@ -30,5 +30,9 @@ command_proc cluster_addslots_command, cluster_addslotsrange_command, cluster_bu
 /* migrate.c */
 command_proc migrate_command;
 command_getkeys_proc migrate_get_keys;
+/* MIGRATE's cached target connections (INFO migrate_cached_sockets); the cron closes those idle
+ * for 10 s, as Redis. */
+int migrate_cached_sockets(void);
+void migrate_cache_cron(void);
 
 #endif

@@ -24,6 +24,7 @@
 #endif
 
 #include "commands/admin.h"
+#include "cluster/cluster_cmd.h"
 #include "commands/commands.h"
 #include "core/pubsub.h"
 #include "core/tracking.h"
@@ -320,8 +321,9 @@ static kstr *info_stats(kstr *s) {
     FIELD(s, "pubsub_channels", "%lld", channels);
     FIELD(s, "pubsub_patterns", "%lld", patterns);
     FIELD(s, "pubsubshard_channels", "%lld", shard_channels);
-    s = kstr_catc(s, "latest_fork_usec:0\r\n"
-                     "total_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\n");
+    s = kstr_catc(s, "latest_fork_usec:0\r\ntotal_forks:0\r\n");
+    FIELD(s, "migrate_cached_sockets", "%d", migrate_cached_sockets());   /* cluster/migrate.c */
+    s = kstr_catc(s, "slave_expires_tracked_keys:0\r\n");
     long long current_us = defrag_stats.running ? (long long)(monotonic_us() - defrag_stats.run_start_us) : 0;
     FIELD(s, "active_defrag_hits", "%lld", defrag_stats.hits);
     FIELD(s, "active_defrag_misses", "%lld", defrag_stats.misses);
