@@ -363,13 +363,18 @@ int zset_member_score(const kobj *o, const char *m, size_t mlen, double *score) 
     return zset_score(o, m, mlen, score);
 }
 
-void zset_for_score_range(const kobj *o, double min, double max, zset_scored_fn *fn, void *privdata) {
+void zset_for_score_range(const kobj *o, double min, double max, zset_score_filter_fn *accept, zset_scored_fn *fn,
+                          void *privdata) {
     zbound b = {.kind = ZBOUND_SCORE, .score = min};
     zcur z;
     zitem it;
     for (int more = zcur_at(&z, o, zset_seek(o, &b)); more && zcur_valid(&z); zcur_step(&z, 0)) {
+        /* The score first: a big set keeps it in the tree's leaf, while the member is behind
+         * a pointer (a cache miss per element), read only for the elements accept keeps. */
+        double score = IS_BIG(o) ? zbtScore(&z.it) : lp_score(lpNext(ZS_LP(o), z.p));
+        if (score >= max) break;
+        if (accept && !accept(privdata, score)) continue;
         zcur_get(&z, &it);
-        if (it.score >= max) break;
         more = fn(privdata, it.m, it.mlen, it.score);
     }
 }
