@@ -28,6 +28,7 @@
 #include "core/pubsub.h"
 #include "core/tracking.h"
 #include "core/blocking.h"
+#include "core/client_evict.h"
 #include "core/latency.h"
 #include "keyspace/db.h"
 #include "keyspace/defrag.h"
@@ -193,8 +194,10 @@ static kstr *info_clients(kstr *s) {
 static void clients_memory(size_t *normal, size_t *slaves) {
     *normal = *slaves = 0;
     for (client *c = server.clients; c; c = c->next) {
-        size_t bytes = kstr_alloc_size(c->querybuf) + c->reply_bytes + kmalloc_size(c);
-        *((c->flags & CLIENT_SLAVE) ? slaves : normal) += bytes;
+        if (c->flags & CLIENT_SLAVE)
+            *slaves += kstr_alloc_size(c->querybuf) + c->reply_bytes + kmalloc_size(c);
+        else
+            *normal += client_memory_usage(c, NULL);   /* core/client_evict.c: tot-mem */
     }
 }
 
@@ -309,7 +312,7 @@ static kstr *info_stats(kstr *s) {
     FIELD(s, "evicted_keys", "%lld", server.stat_evictedkeys);
     long long exceeded_total, exceeded_now;
     evict_exceeded_time_ms(&exceeded_total, &exceeded_now);   /* keyspace/evict.c */
-    s = kstr_catc(s, "evicted_clients:0\r\n");
+    FIELD(s, "evicted_clients", "%lld", server.stat_evictedclients);
     FIELD(s, "total_eviction_exceeded_time", "%lld", exceeded_total);
     FIELD(s, "current_eviction_exceeded_time", "%lld", exceeded_now);
     FIELD(s, "keyspace_hits", "%lld", keyspace_stats.hits);

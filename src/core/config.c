@@ -28,6 +28,7 @@
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
 #include "core/acl.h"
+#include "core/client_evict.h"
 #include "core/tls.h"
 #include "protocol/request.h"
 #include "server.h"
@@ -430,6 +431,15 @@ static int apply_maxmemory(const configDef *d, const char **err) {
 
 static kstr *format_value(const configDef *d, kstr *out);
 
+/* Client eviction (core/client_evict.c) counts every client from now on, or stops; the
+ * clients over a lowered limit are evicted before the next poll. */
+static int apply_maxmemory_clients(const configDef *d, const char **err) {
+    (void)d;
+    (void)err;
+    client_mem_reset_all();
+    return 0;
+}
+
 int (*config_appendonly_changed)(const char **err);
 
 /* appendonly: switching the AOF on or off at run time (persist/aof.c); at start-up it only
@@ -447,7 +457,6 @@ static const struct {
     {"syslog-enabled", "syslog logging"},
     {"supervised", "upstart/systemd supervision"},
     {"io-threads", "I/O threads"},
-    {"maxmemory-clients", "client eviction"},
 };
 
 /* tls-* parameters: the TLS context is rebuilt once after all the parameters of a CONFIG SET
@@ -535,7 +544,7 @@ static configDef configs[] = {
     config_row("proto-max-bulk-len", NULL, T_MEM, 0, &server.proto_max_bulk_len, "512mb", 1024 * 1024, LONG_MAX, NONE),
     config_row("client-query-buffer-limit", NULL, T_MEM, 0, &server.client_max_querybuf_len, "1gb", 1024 * 1024, LONG_MAX, NONE),
     config_row("client-output-buffer-limit", NULL, T_SPECIAL, MULTI_ARG, NULL, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", NOLIM, NULL, &sp_obuf, NULL),
-    config_row("maxmemory-clients", NULL, T_MEM, PERCENT, NULL, "0", -100, LLONG_MAX, NULL, NULL, needs_feature),
+    config_row("maxmemory-clients", NULL, T_MEM, PERCENT, &server.maxmemory_clients, "0", -100, LLONG_MAX, NULL, NULL, apply_maxmemory_clients),
     config_row("bind-source-addr", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
     config_row("socket-mark-id", NULL, T_LL, IMMUTABLE, NULL, "0", 0, UINT_MAX, NONE),
     config_row("io-threads", NULL, T_INT, IMMUTABLE, NULL, "1", 1, 128, NULL, NULL, needs_feature),
