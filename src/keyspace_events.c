@@ -19,6 +19,7 @@
 #include "core/notify.h"
 #include "core/tracking.h"
 #include "keyspace/hooks.h"
+#include "persist/aof.h"
 #include "persist/bgsave.h"
 #include "persist/wstream.h"
 #include "repl/repl.h"
@@ -87,10 +88,10 @@ static int expire_mode(void) {
     return c && (c->flags & CLIENT_MASTER) ? KEYS_KEEP_EXPIRED : KEYS_HIDE_EXPIRED;
 }
 
-/* Replicas' output is not counted against maxmemory: evicting for it would only make the
- * stream to them longer (Redis's freeMemoryGetNotCountedMemory). */
+/* Replicas' output and the AOF buffer are not counted against maxmemory: evicting for them
+ * would only make the streams longer (Redis's freeMemoryGetNotCountedMemory). */
 static size_t mem_not_counted(void) {
-    return server.replica_output_bytes;
+    return server.replica_output_bytes + aof_buffer_memory();   /* persist/aof.c */
 }
 
 void keyspace_events_install(void) {

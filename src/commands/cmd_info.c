@@ -274,12 +274,13 @@ static kstr *info_memory(kstr *s) {
     FIELD(s, "rss_overhead_bytes", "%lld", (long long)m.rss - (long long)m.resident);
     FIELD(s, "mem_fragmentation_ratio", "%.2f", ratio(m.rss, m.used));
     FIELD(s, "mem_fragmentation_bytes", "%lld", (long long)m.rss - (long long)m.used);
-    FIELD(s, "mem_not_counted_for_evict", "%zu", server.replica_output_bytes);   /* as evict.c counts */
+    FIELD(s, "mem_not_counted_for_evict", "%zu", server.replica_output_bytes + aof_buffer_memory());   /* as evict.c counts */
     s = kstr_catc(s, "mem_replication_backlog:0\r\n");
     FIELD(s, "mem_total_replication_buffers", "%zu", server.replica_output_bytes);
     FIELD(s, "mem_clients_slaves", "%zu", m.clients_slaves);
     FIELD(s, "mem_clients_normal", "%zu", m.clients_normal);
-    s = kstr_catc(s, "mem_cluster_links:0\r\nmem_aof_buffer:0\r\n");
+    s = kstr_catc(s, "mem_cluster_links:0\r\n");
+    FIELD(s, "mem_aof_buffer", "%zu", aof_buffer_memory());
     FIELD(s, "mem_allocator", "%s", mem_allocator_name());
     FIELD(s, "active_defrag_running", "%d", defrag_stats.running);
     FIELD(s, "lazyfree_pending_objects", "%zu", lazyfree_pending());
