@@ -291,6 +291,7 @@ struct keelServer {
     char *bindaddr[CONFIG_BINDADDR_MAX];
     int bindaddr_count;
     char *unixsocket;
+    char *bind_source_addr;     /* the replica's link to its primary starts from it; NULL: any */
     int unixsocketperm;
     int protected_mode;
     int tcp_backlog;

@@ -96,6 +96,24 @@ static void send_command(int argc, const char **argv) {
     if (!ok) link_fail("writing to the MASTER failed");
 }
 
+/* bind-source-addr: the link's local address, as Redis's connConnect with a source address;
+ * 0, or -1 (errno set) when it can't be used. */
+static int bind_source(int fd, int family) {
+    if (!server.bind_source_addr || !*server.bind_source_addr) return 0;
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_family = family;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    if (getaddrinfo(server.bind_source_addr, NULL, &hints, &res) != 0) {
+        errno = EADDRNOTAVAIL;
+        return -1;
+    }
+    int r = -1;
+    for (struct addrinfo *p = res; p && r < 0; p = p->ai_next) r = bind(fd, p->ai_addr, p->ai_addrlen);
+    freeaddrinfo(res);
+    return r;
+}
+
 static void connect_master(void) {
     struct addrinfo hints = {0}, *res = NULL;
     char port[16];
@@ -109,7 +127,8 @@ static void connect_master(void) {
     int fd = -1;
     for (struct addrinfo *p = res; p && fd < 0; p = p->ai_next) {
         fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, p->ai_protocol);
-        if (fd >= 0 && connect(fd, p->ai_addr, p->ai_addrlen) < 0 && errno != EINPROGRESS) {
+        if (fd >= 0 && (bind_source(fd, p->ai_family) < 0 ||
+                        (connect(fd, p->ai_addr, p->ai_addrlen) < 0 && errno != EINPROGRESS))) {
             close(fd);
             fd = -1;
         }
