@@ -15,6 +15,7 @@
 #include "keyspace_events.h"
 
 #include "core/blocking.h"
+#include "core/client_evict.h"
 #include "core/multi.h"
 #include "core/notify.h"
 #include "core/tracking.h"
@@ -89,9 +90,10 @@ static int expire_mode(void) {
 }
 
 /* Replicas' output and the AOF buffer are not counted against maxmemory: evicting for them
- * would only make the streams longer (Redis's freeMemoryGetNotCountedMemory). */
+ * would only make the streams longer (Redis's freeMemoryGetNotCountedMemory). Nor are evicted
+ * clients closing before the next poll (core/client_evict.c; Redis frees them at once). */
 static size_t mem_not_counted(void) {
-    return server.replica_output_bytes + aof_buffer_memory();   /* persist/aof.c */
+    return server.replica_output_bytes + aof_buffer_memory() + clients_evicted_memory();
 }
 
 void keyspace_events_install(void) {

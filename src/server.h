@@ -94,6 +94,7 @@ typedef struct client {
     /* core/client_evict.c: while maxmemory-clients is set, the memory last counted for the
      * client in the evictable total (0 if not counted) and its place in a memory bucket. */
     size_t mem_counted;
+    size_t mem_evicted;         /* evicted, closing asynchronously: its memory until freed */
     int mem_bucket;             /* bucket index + 1; 0: in no bucket */
     struct client *mem_prev, *mem_next;
 } client;

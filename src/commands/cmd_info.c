@@ -274,7 +274,8 @@ static kstr *info_memory(kstr *s) {
     FIELD(s, "rss_overhead_bytes", "%lld", (long long)m.rss - (long long)m.resident);
     FIELD(s, "mem_fragmentation_ratio", "%.2f", ratio(m.rss, m.used));
     FIELD(s, "mem_fragmentation_bytes", "%lld", (long long)m.rss - (long long)m.used);
-    FIELD(s, "mem_not_counted_for_evict", "%zu", server.replica_output_bytes + aof_buffer_memory());   /* as evict.c counts */
+    FIELD(s, "mem_not_counted_for_evict", "%zu",
+          server.replica_output_bytes + aof_buffer_memory() + clients_evicted_memory());   /* as evict.c counts */
     s = kstr_catc(s, "mem_replication_backlog:0\r\n");
     FIELD(s, "mem_total_replication_buffers", "%zu", server.replica_output_bytes);
     FIELD(s, "mem_clients_slaves", "%zu", m.clients_slaves);

@@ -89,7 +89,7 @@ client *client_create_fake(void) {
 
 void client_free(client *c) {
     if (c == server.current_client) server.current_client = NULL;
-    client_mem_forget(c);       /* core/client_evict.c */
+    client_mem_freed(c);        /* core/client_evict.c */
     /* Its queued output stops counting as a replica's before the link goes (src/repl/ forgets
      * the replica without looking at CLIENT_SLAVE). */
     if (c->flags & CLIENT_SLAVE) {

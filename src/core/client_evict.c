@@ -12,7 +12,13 @@
  *
  * Invariants: mem_counted is what the total holds for the client (0 if nothing); mem_bucket
  * is set iff the client is linked in that bucket. A client closing asynchronously
- * (CLIENT_CLOSE_ASAP) is neither counted nor in a bucket. */
+ * (CLIENT_CLOSE_ASAP) is neither counted nor in a bucket.
+ *
+ * Redis frees a victim at once; Keel closes it asynchronously when the eviction runs inside a
+ * read handler (another client's command is about to run, and callers may be walking the
+ * client list), and frees it before the next poll. Until then what the victims hold
+ * (clients_evicted_memory) is not counted against maxmemory, so that keys are not evicted for
+ * memory that is about to be freed. */
 #include "core/client_evict.h"
 
 #include "core/multi.h"
@@ -31,6 +37,7 @@ typedef struct memBucket {
 
 static memBucket buckets[BUCKETS];
 static size_t counted_total;   /* normal and pub/sub clients' memory, evictable or not */
+static size_t evicted_total;   /* what evicted clients still hold until they are freed */
 
 size_t client_memory_usage(const client *c, size_t *output) {
     size_t out = 0;
@@ -85,6 +92,10 @@ static void bucket_append(client *c, int idx) {
     c->mem_bucket = idx + 1;
 }
 
+size_t clients_evicted_memory(void) {
+    return evicted_total;
+}
+
 void client_mem_forget(client *c) {
     counted_total -= c->mem_counted;
     c->mem_counted = 0;
@@ -108,6 +119,12 @@ void client_mem_update(client *c) {
     if (c->mem_bucket == idx + 1) return;   /* stays where it is in its bucket */
     bucket_unlink(c);
     bucket_append(c, idx);
+}
+
+void client_mem_freed(client *c) {
+    client_mem_forget(c);
+    evicted_total -= c->mem_evicted;
+    c->mem_evicted = 0;
 }
 
 void client_mem_reset_all(void) {
@@ -134,8 +151,12 @@ void clients_evict(int may_free) {
         log_msg(LL_NOTICE, "Evicting client: %s", info->buf);
         kstr_free(info);
         server.stat_evictedclients++;
-        client_mem_forget(c);
-        if (may_free && !(c->flags & CLIENT_EXECUTING)) client_free(c);
-        else client_close_async(c);
+        if (may_free && !(c->flags & CLIENT_EXECUTING)) {
+            client_free(c);
+        } else {
+            c->mem_evicted = c->mem_counted;
+            evicted_total += c->mem_evicted;
+            client_close_async(c);
+        }
     }
 }

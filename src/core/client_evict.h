@@ -21,8 +21,13 @@ size_t client_eviction_limit(void);
  * maxmemory-clients is 0. Call after anything that changed c's buffers or state. */
 void client_mem_update(client *c);
 
-/* Takes c out of the count (freed, closing, or no longer evictable). */
+/* Takes c out of the count (closing, or no longer evictable). */
 void client_mem_forget(client *c);
+/* client_free: c leaves every count, the evicted clients' memory too. */
+void client_mem_freed(client *c);
+/* What evicted clients that are closing asynchronously still hold (not counted against
+ * maxmemory: it is freed before the next poll). */
+size_t clients_evicted_memory(void);
 
 /* CONFIG SET maxmemory-clients (and start-up): counts every client, or forgets them all when
  * the parameter became 0. */

@@ -171,17 +171,53 @@ def test_output_buffer_and_transaction_count(start_server):
 
 def test_big_argument_figures(start_server):
     """While a 100 KB argument arrives, qbuf counts it from its first byte and argv-mem the
-    arguments before it; qbuf + qbuf-free is at least the room for the whole argument (the
-    allocator's rounding differs)."""
+    arguments before it. (qbuf + qbuf-free, the room reserved, is not compared: redis-server's
+    depends on how the first read split the request.)"""
     def scenario(server, c):
         s = raw_client(server, "writer")
         try:
             s.sendall(b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$102400\r\n" + b"v" * 50000)
             wait_until(lambda: int(clients(c)["writer"]["qbuf"]) == 50000, 10, what="qbuf")
             x = clients(c)["writer"]
-            return int(x["qbuf"]), int(x["qbuf"]) + int(x["qbuf-free"]) >= 102402, int(x["argv-mem"])
+            return int(x["qbuf"]), int(x["argv-mem"])
         finally:
             s.close()
 
     keel, redis = each(start_server, scenario)
-    assert keel == redis == (50000, True, 6)
+    assert keel == redis == (50000, 6)
+
+
+def test_clients_go_before_keys(start_server):
+    """unit/maxmemory's "output buffers of many MGET clients": without client eviction keys are
+    evicted; then, with a client limit under what maxmemory leaves for clients, clients that do
+    not read are evicted and no key is. Victims closed while other clients' commands run still
+    hold their buffers for a moment; that memory must not make keys be evicted."""
+    def phase(server, c, client_eviction):
+        c.flushdb()
+        c.config_set("maxmemory-clients", 3 * 1024 * 1024 if client_eviction else 0)
+        c.config_resetstat()
+        for j in range(50):
+            c.setrange(str(j), 100000, "x")
+        socks = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(20)]
+        try:
+            for _ in range(2000):
+                for s in list(socks):
+                    try:
+                        s.sendall(b"*2\r\n$4\r\nMGET\r\n$1\r\n1\r\n")
+                    except OSError:
+                        socks.remove(s)
+                stats = c.info("stats")
+                if stats["evicted_keys"] or (client_eviction and stats["evicted_clients"]):
+                    break
+            stats = c.info("stats")
+            return stats["evicted_clients"] > 0, stats["evicted_keys"] > 0, c.dbsize() == 50
+        finally:
+            close_all(socks)
+
+    def scenario(server, c):
+        c.config_set("maxmemory", 11 * 1024 * 1024)
+        c.config_set("maxmemory-policy", "allkeys-lru")
+        c.execute_command("CLIENT", "NO-EVICT", "on")
+        return phase(server, c, False), phase(server, c, True)
+
+    assert each(start_server, scenario) == [((False, True, False), (True, False, True))] * 2
