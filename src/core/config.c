@@ -494,9 +494,10 @@ static int check_activedefrag(const configDef *d, const char **err) {
 }
 
 /* oom-score-adj(-values): the score Linux uses to pick a process to kill under memory
- * pressure, set as Redis sets it for a primary: "yes"/"relative" add values[0] to the score
- * the process had when Keel took control, "absolute" sets values[0], "no" gives the score
- * it had back. */
+ * pressure, set as Redis sets it for its class (values[0] for a primary, values[1] for a
+ * replica; Keel has no BGSAVE child for values[2]): "yes"/"relative" add the value to the
+ * score the process had when Keel took control, "absolute" sets it, "no" gives the score it
+ * had back. REPLICAOF switches the class (config_oom_score_class_changed). */
 static int apply_oom_score_adj(const configDef *d, const char **err) {
     static int base, adjusted;   /* adjusted: Keel controls the score; base: the one before */
     int mode = compat.oom_score_adj;
@@ -507,7 +508,7 @@ static int apply_oom_score_adj(const configDef *d, const char **err) {
         ok = f && fscanf(f, "%d", &base) == 1;
         if (f) fclose(f);
     }
-    int v = mode == OOM_NO ? base : compat.oom_score_adj_values[0];
+    int v = mode == OOM_NO ? base : compat.oom_score_adj_values[server.masterhost ? 1 : 0];
     if (mode == OOM_YES || mode == OOM_RELATIVE) v += base;
     v = v < -1000 ? -1000 : v > 1000 ? 1000 : v;
     char buf[16];
@@ -522,6 +523,11 @@ static int apply_oom_score_adj(const configDef *d, const char **err) {
     }
     adjusted = mode != OOM_NO;
     return 0;
+}
+
+void config_oom_score_class_changed(void) {
+    const char *err = NULL;
+    apply_oom_score_adj(NULL, &err);   /* a failure is logged there */
 }
 
 /* ---- the table ---- */

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/config.h"
 #include "core/multi.h"
 #include "persist/bgsave.h"
 #include "persist/persist.h"
@@ -506,6 +507,7 @@ void repl_set_master(const char *host, int port) {
     rl.down_since_ms = 0;
     rl.last_heard_ms = 0;
     repl_backlog_ensure();
+    config_oom_score_class_changed();   /* core/config.c: the replica's oom-score-adj */
     connect_master();
 }
 
@@ -515,6 +517,7 @@ void repl_unset_master(void) {
     server.masterhost = NULL;
     server.masterport = 0;
     rl.state = RL_NONE;
+    config_oom_score_class_changed();
     /* Our replicas continue from here under a new id; they reconnect to learn it. */
     repl_new_replid();
     repl_disconnect_replicas();
