@@ -221,3 +221,29 @@ def test_clients_go_before_keys(start_server):
         return phase(server, c, False), phase(server, c, True)
 
     assert each(start_server, scenario) == [((False, True, False), (True, False, True))] * 2
+
+
+def test_replica_links_never_evicted(start_server):
+    """A replica's link (on the primary) and the master link (on the replica) are never
+    evicted, whatever they hold; only normal and pub/sub clients are."""
+    out = []
+    for binary in (keel_binary(), ORACLE_SERVER):
+        primary = start_server(["--repl-diskless-sync-delay", "0"], binary=binary)
+        replica = start_server([], binary=binary)
+        p, r = primary.client(), replica.client()
+        try:
+            for c in (p, r):
+                c.execute_command("CLIENT", "NO-EVICT", "on")
+                c.config_set("maxmemory-clients", 1)   # the 128 KB minimum
+            r.execute_command("REPLICAOF", "127.0.0.1", primary.port)
+            wait_until(lambda: r.info("replication")["master_link_status"] == "up", 20, interval=0.05,
+                       what="the replication link")
+            for i in range(20):
+                p.set("big:%d" % i, "x" * 300000)
+            wait_until(lambda: r.dbsize() == 20, 20, interval=0.05, what="the writes on the replica")
+            out.append((p.info("replication")["connected_slaves"], r.info("replication")["master_link_status"],
+                        p.info("stats")["evicted_clients"], r.info("stats")["evicted_clients"]))
+        finally:
+            p.close()
+            r.close()
+    assert out[0] == out[1] == (1, "up", 0, 0)
