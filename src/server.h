@@ -91,6 +91,12 @@ typedef struct client {
     struct aclUser *user;       /* core/acl.c: whose permissions apply; NULL: everything (fake clients) */
     uint64_t redacted;          /* bit i: argv[i] is a secret MONITOR and the slow log show as "(redacted)" */
     struct tlsConn *tls;        /* core/tls.c: set iff the client came through a tls-port listener */
+    /* core/client_evict.c: while maxmemory-clients is set, the memory last counted for the
+     * client in the evictable total (0 if not counted) and its place in a memory bucket. */
+    size_t mem_counted;
+    size_t mem_evicted;         /* evicted, closing asynchronously: its memory until freed */
+    int mem_bucket;             /* bucket index + 1; 0: in no bucket */
+    struct client *mem_prev, *mem_next;
 } client;
 
 /* ---------------------------------------------------------------- commands */
@@ -286,6 +292,7 @@ struct keelServer {
     char *bindaddr[CONFIG_BINDADDR_MAX];
     int bindaddr_count;
     char *unixsocket;
+    char *bind_source_addr;     /* the replica's link to its primary starts from it; NULL: any */
     int unixsocketperm;
     int protected_mode;
     int tcp_backlog;
@@ -318,6 +325,7 @@ struct keelServer {
     int lfu_decay_time;
     long long proto_max_bulk_len;
     long long client_max_querybuf_len;
+    long long maxmemory_clients;  /* client eviction: bytes, -N for N% of maxmemory, 0 off */
     obufLimit obuf_limits[OBUF_CLASSES];
     int active_expire_enabled;  /* DEBUG SET-ACTIVE-EXPIRE */
     int pause_cron;             /* DEBUG PAUSE-CRON: server_cron does nothing while set */
@@ -421,6 +429,7 @@ struct keelServer {
     long long stat_rejected_conn;
     long long stat_expiredkeys;
     long long stat_evictedkeys;
+    long long stat_evictedclients;
     long long stat_net_input_bytes;
     long long stat_net_output_bytes;
     long long stat_total_error_replies;

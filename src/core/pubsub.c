@@ -105,6 +105,16 @@ void pubsub_client_counts(const client *c, long long *sub, long long *psub, long
     *ssub = count_of(c, KIND_SHARD);
 }
 
+size_t pubsub_client_memory(const client *c) {
+    if (!c->pstate) return 0;
+    size_t n = sizeof(*c->pstate);
+    for (int kind = 0; kind < KINDS; kind++) {
+        const subList *l = &c->pstate->kinds[kind];
+        n += l->cap * sizeof(subNode *) + l->len * sizeof(subNode);
+    }
+    return n;
+}
+
 int pubsub_client_all(const client *c, pubsub_name_test *ok, const void *priv) {
     for (int kind = 0; c->pstate && kind < KINDS; kind++) {
         const subList *l = &c->pstate->kinds[kind];

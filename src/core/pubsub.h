@@ -38,6 +38,9 @@ void pubsub_info(long long *channels, long long *patterns, long long *shard_chan
 
 /* CLIENT LIST's sub=, psub= and ssub= counts. */
 void pubsub_client_counts(const client *c, long long *sub, long long *psub, long long *ssub);
+/* What c's subscriptions cost it (client eviction): its nodes and arrays, not the shared
+ * channel entries, as Redis counts them. */
+size_t pubsub_client_memory(const client *c);
 
 /* Whether ok() accepts every subscription of c (channels, shard channels, and patterns with
  * is_pattern set); ACL SETUSER closes subscribers whose rules no longer allow them. */

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/config.h"
 #include "core/multi.h"
 #include "persist/bgsave.h"
 #include "persist/persist.h"
@@ -96,6 +97,24 @@ static void send_command(int argc, const char **argv) {
     if (!ok) link_fail("writing to the MASTER failed");
 }
 
+/* bind-source-addr: the link's local address, as Redis's connConnect with a source address;
+ * 0, or -1 (errno set) when it can't be used. */
+static int bind_source(int fd, int family) {
+    if (!server.bind_source_addr || !*server.bind_source_addr) return 0;
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_family = family;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    if (getaddrinfo(server.bind_source_addr, NULL, &hints, &res) != 0) {
+        errno = EADDRNOTAVAIL;
+        return -1;
+    }
+    int r = -1;
+    for (struct addrinfo *p = res; p && r < 0; p = p->ai_next) r = bind(fd, p->ai_addr, p->ai_addrlen);
+    freeaddrinfo(res);
+    return r;
+}
+
 static void connect_master(void) {
     struct addrinfo hints = {0}, *res = NULL;
     char port[16];
@@ -109,7 +128,8 @@ static void connect_master(void) {
     int fd = -1;
     for (struct addrinfo *p = res; p && fd < 0; p = p->ai_next) {
         fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, p->ai_protocol);
-        if (fd >= 0 && connect(fd, p->ai_addr, p->ai_addrlen) < 0 && errno != EINPROGRESS) {
+        if (fd >= 0 && (bind_source(fd, p->ai_family) < 0 ||
+                        (connect(fd, p->ai_addr, p->ai_addrlen) < 0 && errno != EINPROGRESS))) {
             close(fd);
             fd = -1;
         }
@@ -487,6 +507,7 @@ void repl_set_master(const char *host, int port) {
     rl.down_since_ms = 0;
     rl.last_heard_ms = 0;
     repl_backlog_ensure();
+    config_oom_score_class_changed();   /* core/config.c: the replica's oom-score-adj */
     connect_master();
 }
 
@@ -496,6 +517,7 @@ void repl_unset_master(void) {
     server.masterhost = NULL;
     server.masterport = 0;
     rl.state = RL_NONE;
+    config_oom_score_class_changed();
     /* Our replicas continue from here under a new id; they reconnect to learn it. */
     repl_new_replid();
     repl_disconnect_replicas();
