@@ -8,7 +8,7 @@
  * then the body: PING/PONG/MEET, `count` gossip entries of 104 bytes (name[40], ping_sent u32,
  * pong_received u32, ip[46], port u16, cport u16, flags u16, pport u16, unused u16) and, with
  * mflags[0] bit 2, `extensions` ping extensions (length u32 multiple of 8, type u16, unused u16,
- * data; type 0 is the NUL-terminated hostname); FAIL a node name; PUBLISH channel_len u32,
+ * data; type 0 is the NUL-terminated hostname); FAIL a node name; PUBLISH and PUBLISHSHARD channel_len u32,
  * message_len u32, then both; UPDATE configEpoch u64, node name, slots bitmap;
  * FAILOVER_AUTH_REQUEST/ACK and MFSTART the header alone (failover.c decides on them). A
  * replica's header carries its primary's slots, config epoch and name (slaveof).
@@ -355,14 +355,32 @@ static void send_update(clusterLink *link, const clusterNode *owner) {
     kfree(m);
 }
 
-void bus_propagate_publish(const char *channel, size_t clen, const char *msg, size_t mlen) {
-    size_t body = 8 + clen + mlen;
-    unsigned char *m = msg_new(MSG_PUBLISH, body);
+static unsigned char *publish_msg(int type, const char *channel, size_t clen, const char *msg, size_t mlen) {
+    unsigned char *m = msg_new(type, 8 + clen + mlen);
     put32(m + HDR_LEN, (uint32_t)clen);
     put32(m + HDR_LEN + 4, (uint32_t)mlen);
     memcpy(m + HDR_LEN + 8, channel, clen);
     memcpy(m + HDR_LEN + 8 + clen, msg, mlen);
-    broadcast(m, HDR_LEN + body);
+    return m;
+}
+
+void bus_propagate_publish(const char *channel, size_t clen, const char *msg, size_t mlen) {
+    unsigned char *m = publish_msg(MSG_PUBLISH, channel, clen, msg, mlen);
+    broadcast(m, HDR_LEN + 8 + clen + mlen);
+    kfree(m);
+}
+
+/* Redis's clusterPropagatePublish for shard channels: PUBLISHSHARD to the other nodes of my
+ * shard (my primary, or myself as primary, and its replicas) that have a link. */
+void bus_propagate_publish_shard(const char *channel, size_t clen, const char *msg, size_t mlen) {
+    clusterNode *me = cluster.myself, *primary = (me->flags & NODE_MASTER) ? me : me->slaveof;
+    if (!primary) return;
+    unsigned char *m = publish_msg(MSG_PUBLISHSHARD, channel, clen, msg, mlen);
+    size_t len = HDR_LEN + 8 + clen + mlen;
+    for (int i = -1; i < primary->nslaves; i++) {
+        clusterNode *n = i < 0 ? primary : primary->slaves[i];
+        if (n->link && !(n->flags & (NODE_MYSELF | NODE_HANDSHAKE))) link_send(n->link, m, len);
+    }
     kfree(m);
 }
 
@@ -834,6 +852,13 @@ static int process_message(clusterLink *link, const unsigned char *m, size_t tot
         pubsub_publish(ch, clen, ch + clen, mlen);
         return 1;
     }
+    case MSG_PUBLISHSHARD: {
+        if (!sender) return 1;
+        uint32_t clen = get32(m + HDR_LEN), mlen = get32(m + HDR_LEN + 4);
+        const char *ch = (const char *)m + HDR_LEN + 8;
+        pubsub_spublish(ch, clen, ch + clen, mlen);
+        return 1;
+    }
     case MSG_UPDATE: {
         if (!sender) return 1;
         uint64_t epoch = get64(m + HDR_LEN);
@@ -856,7 +881,7 @@ static int process_message(clusterLink *link, const unsigned char *m, size_t tot
     case MSG_MFSTART:
         if (sender) failover_mfstart_received(sender);
         return 1;
-    default: return 1;   /* module and shard messages: not built */
+    default: return 1;   /* module messages: no modules */
     }
 }
 

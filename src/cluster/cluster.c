@@ -171,6 +171,9 @@ int cluster_add_slot(clusterNode *n, int slot) {
 int cluster_del_slot(int slot) {
     clusterNode *n = cluster.slots[slot];
     if (!n) return -1;
+    /* A slot leaving my shard ends its shard channels' subscriptions here (Redis's
+     * clusterDelSlot): the slot's owner is myself or my primary. */
+    if (n == cluster.myself || n == cluster.myself->slaveof) pubsub_shard_unsubscribe_slot(slot);
     n->slots[slot >> 3] &= (unsigned char)~(1 << (slot & 7));
     n->numslots--;
     cluster.slots[slot] = NULL;
@@ -553,6 +556,7 @@ void cluster_init(void) {
     db_count_slots(db_by_id(0));
     cluster_cmd_install();
     pubsub_propagate = bus_propagate_publish;
+    pubsub_propagate_shard = bus_propagate_publish_shard;
     cluster_todo(CLUSTER_TODO_UPDATE_STATE);
 }
 

@@ -181,6 +181,8 @@ void bus_send_mfstart(clusterNode *master);
 void bus_send_failover_ack(clusterNode *n);   /* FAILOVER_AUTH_ACK: our vote */
 /* PUBLISH to the other nodes (pubsub_propagate). */
 void bus_propagate_publish(const char *channel, size_t clen, const char *msg, size_t mlen);
+/* PUBLISHSHARD to the other nodes of my shard (pubsub_propagate_shard). */
+void bus_propagate_publish_shard(const char *channel, size_t clen, const char *msg, size_t mlen);
 int bus_failure_reports(clusterNode *n);   /* valid reports, expired ones dropped */
 void bus_links_reply(client *c);          /* CLUSTER LINKS */
 
