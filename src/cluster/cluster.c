@@ -552,6 +552,18 @@ void cluster_init(void) {
         exit(1);
     }
     set_my_ports();
+    /* A replica in nodes.conf starts as a replica, as with replicaof in the config file: the
+     * data loaded next keeps keys its primary has not deleted yet (even expired ones, Redis's
+     * iAmMaster()), nothing expires them here, and repl_init() resumes the saved replication
+     * id and connects. nodes.conf decides: a replicaof line (CONFIG REWRITE) is overridden. */
+    clusterNode *me = cluster.myself;
+    kfree(server.masterhost);
+    server.masterhost = NULL;
+    server.masterport = 0;
+    if ((me->flags & NODE_SLAVE) && me->slaveof && me->slaveof->ip[0] && !(me->slaveof->flags & NODE_NOADDR)) {
+        server.masterhost = kstrdup(me->slaveof->ip);
+        server.masterport = me->slaveof->port;
+    }
     if (bus_listen() < 0) exit(1);
     db_count_slots(db_by_id(0));
     cluster_cmd_install();
