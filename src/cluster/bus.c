@@ -644,9 +644,10 @@ static void process_gossip(clusterNode *sender, const unsigned char *m, int coun
 
 /* The hostname extension, if any, of a PING/PONG/MEET already checked by valid_length. */
 static void read_extensions(clusterNode *sender, const unsigned char *m, size_t totlen, int count) {
-    if (!(m[OFF_MFLAGS] & MFLAG0_EXT_DATA)) return;
     size_t off = HDR_LEN + (size_t)count * GOSSIP_LEN;
-    int exts = get16(m + OFF_EXTENSIONS);
+    /* No extension data: no hostname announced (any hostname it had is cleared, as Redis's
+     * updateAnnouncedHostname(sender, NULL)). */
+    int exts = (m[OFF_MFLAGS] & MFLAG0_EXT_DATA) ? get16(m + OFF_EXTENSIONS) : 0;
     char host[256] = "";
     while (exts-- > 0 && off + 8 <= totlen) {
         uint32_t len = get32(m + off);
