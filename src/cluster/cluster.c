@@ -517,7 +517,7 @@ void cluster_update_state(void) {
     cluster.state = new_state;
 }
 
-static void set_my_ports(void) {
+void cluster_update_myself_announced(void) {
     clusterNode *me = cluster.myself;
     me->port = server.cluster_announce_port ? server.cluster_announce_port : server.port;
     me->pport = 0;
@@ -551,7 +551,7 @@ void cluster_init(void) {
         log_msg(LL_WARNING, "Fatal: can't update cluster config file.");
         exit(1);
     }
-    set_my_ports();
+    cluster_update_myself_announced();
     /* A replica in nodes.conf starts as a replica, as with replicaof in the config file: the
      * data loaded next keeps keys its primary has not deleted yet (even expired ones, Redis's
      * iAmMaster()), nothing expires them here, and repl_init() resumes the saved replication
@@ -573,7 +573,7 @@ void cluster_init(void) {
 }
 
 void cluster_cron(void) {
-    set_my_ports();   /* cluster-announce-* may have changed */
+    cluster_update_myself_announced();   /* cluster-announce-* may have changed */
     bus_cron();
     /* cluster-replica-no-failover shows as my nofailover flag (Redis's clusterUpdateMyselfFlags). */
     clusterNode *me = cluster.myself;

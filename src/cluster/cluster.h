@@ -134,6 +134,9 @@ extern clusterState cluster;
  * by nothing but unreadable or corrupt, as Redis), opens the bus port, installs the dispatch
  * hook. */
 void cluster_init(void);
+/* Myself's ports and hostname from cluster-announce-* (the cron, and the CLUSTER replies that
+ * show myself, so a CONFIG SET shows at once as in Redis). */
+void cluster_update_myself_announced(void);
 void cluster_cron(void);          /* 10 times a second */
 void cluster_before_sleep(void);
 clusterNode *cluster_lookup(const char *name, size_t len);

@@ -464,6 +464,7 @@ void cluster_myid_command(client *c) {
 
 void cluster_nodes_command(client *c) {
     if (!enabled_or_reply(c)) return;
+    cluster_update_myself_announced();
     kstr *s = cluster_nodes_description(0);
     reply_verbatim(c, s->buf, s->len, "txt");
     kstr_free(s);
@@ -540,6 +541,7 @@ static int replica_available(const clusterNode *n) {
 
 void cluster_slots_command(client *c) {
     if (!enabled_or_reply(c)) return;
+    cluster_update_myself_announced();
     replyDeferred d = reply_deferred(c);
     long long ranges = 0;
     for (int s = 0; s < CLUSTER_SLOTS; s++) {
@@ -588,6 +590,7 @@ static void reply_shard_node(client *c, const clusterNode *n) {
 
 void cluster_shards_command(client *c) {
     if (!enabled_or_reply(c)) return;
+    cluster_update_myself_announced();
     long long shards = 0;
     for (int i = 0; i < cluster.nnodes; i++)
         if (cluster.nodes[i]->flags & NODE_MASTER) shards++;
