@@ -723,7 +723,12 @@ static int process_ping(clusterLink *link, clusterNode *sender, const unsigned c
         hs->flags &= ~NODE_HANDSHAKE;
         hs->flags |= get16(m + OFF_FLAGS) & (NODE_MASTER | NODE_SLAVE);
         cluster_todo(CLUSTER_TODO_SAVE_CONFIG);
-        sender = hs;
+        /* As in Redis, the rest of this message is read as from an unknown sender: its slots,
+         * role, hostname and gossip are taken from its next PING/PONG (suite 27-endpoints: a
+         * node whose PINGs are dropped stays without slots here). */
+        hs->pong_received = now;
+        hs->ping_sent = 0;
+        return 1;
     } else if (link->node && !link->inbound && memcmp(link->node->name, m + OFF_SENDER, CLUSTER_NAMELEN) != 0) {
         /* Another node answers at that address now: forget the address. */
         link->node->flags |= NODE_NOADDR;
