@@ -8,7 +8,7 @@
  * then the body: PING/PONG/MEET, `count` gossip entries of 104 bytes (name[40], ping_sent u32,
  * pong_received u32, ip[46], port u16, cport u16, flags u16, pport u16, unused u16) and, with
  * mflags[0] bit 2, `extensions` ping extensions (length u32 multiple of 8, type u16, unused u16,
- * data; type 0 is the NUL-terminated hostname); FAIL a node name; PUBLISH channel_len u32,
+ * data; type 0 is the NUL-terminated hostname); FAIL a node name; PUBLISH and PUBLISHSHARD channel_len u32,
  * message_len u32, then both; UPDATE configEpoch u64, node name, slots bitmap;
  * FAILOVER_AUTH_REQUEST/ACK and MFSTART the header alone (failover.c decides on them). A
  * replica's header carries its primary's slots, config epoch and name (slaveof).
@@ -355,14 +355,32 @@ static void send_update(clusterLink *link, const clusterNode *owner) {
     kfree(m);
 }
 
-void bus_propagate_publish(const char *channel, size_t clen, const char *msg, size_t mlen) {
-    size_t body = 8 + clen + mlen;
-    unsigned char *m = msg_new(MSG_PUBLISH, body);
+static unsigned char *publish_msg(int type, const char *channel, size_t clen, const char *msg, size_t mlen) {
+    unsigned char *m = msg_new(type, 8 + clen + mlen);
     put32(m + HDR_LEN, (uint32_t)clen);
     put32(m + HDR_LEN + 4, (uint32_t)mlen);
     memcpy(m + HDR_LEN + 8, channel, clen);
     memcpy(m + HDR_LEN + 8 + clen, msg, mlen);
-    broadcast(m, HDR_LEN + body);
+    return m;
+}
+
+void bus_propagate_publish(const char *channel, size_t clen, const char *msg, size_t mlen) {
+    unsigned char *m = publish_msg(MSG_PUBLISH, channel, clen, msg, mlen);
+    broadcast(m, HDR_LEN + 8 + clen + mlen);
+    kfree(m);
+}
+
+/* Redis's clusterPropagatePublish for shard channels: PUBLISHSHARD to the other nodes of my
+ * shard (my primary, or myself as primary, and its replicas) that have a link. */
+void bus_propagate_publish_shard(const char *channel, size_t clen, const char *msg, size_t mlen) {
+    clusterNode *me = cluster.myself, *primary = (me->flags & NODE_MASTER) ? me : me->slaveof;
+    if (!primary) return;
+    unsigned char *m = publish_msg(MSG_PUBLISHSHARD, channel, clen, msg, mlen);
+    size_t len = HDR_LEN + 8 + clen + mlen;
+    for (int i = -1; i < primary->nslaves; i++) {
+        clusterNode *n = i < 0 ? primary : primary->slaves[i];
+        if (n->link && !(n->flags & (NODE_MYSELF | NODE_HANDSHAKE))) link_send(n->link, m, len);
+    }
     kfree(m);
 }
 
@@ -626,9 +644,10 @@ static void process_gossip(clusterNode *sender, const unsigned char *m, int coun
 
 /* The hostname extension, if any, of a PING/PONG/MEET already checked by valid_length. */
 static void read_extensions(clusterNode *sender, const unsigned char *m, size_t totlen, int count) {
-    if (!(m[OFF_MFLAGS] & MFLAG0_EXT_DATA)) return;
     size_t off = HDR_LEN + (size_t)count * GOSSIP_LEN;
-    int exts = get16(m + OFF_EXTENSIONS);
+    /* No extension data: no hostname announced (any hostname it had is cleared, as Redis's
+     * updateAnnouncedHostname(sender, NULL)). */
+    int exts = (m[OFF_MFLAGS] & MFLAG0_EXT_DATA) ? get16(m + OFF_EXTENSIONS) : 0;
     char host[256] = "";
     while (exts-- > 0 && off + 8 <= totlen) {
         uint32_t len = get32(m + off);
@@ -704,7 +723,12 @@ static int process_ping(clusterLink *link, clusterNode *sender, const unsigned c
         hs->flags &= ~NODE_HANDSHAKE;
         hs->flags |= get16(m + OFF_FLAGS) & (NODE_MASTER | NODE_SLAVE);
         cluster_todo(CLUSTER_TODO_SAVE_CONFIG);
-        sender = hs;
+        /* As in Redis, the rest of this message is read as from an unknown sender: its slots,
+         * role, hostname and gossip are taken from its next PING/PONG (suite 27-endpoints: a
+         * node whose PINGs are dropped stays without slots here). */
+        hs->pong_received = now;
+        hs->ping_sent = 0;
+        return 1;
     } else if (link->node && !link->inbound && memcmp(link->node->name, m + OFF_SENDER, CLUSTER_NAMELEN) != 0) {
         /* Another node answers at that address now: forget the address. */
         link->node->flags |= NODE_NOADDR;
@@ -834,6 +858,13 @@ static int process_message(clusterLink *link, const unsigned char *m, size_t tot
         pubsub_publish(ch, clen, ch + clen, mlen);
         return 1;
     }
+    case MSG_PUBLISHSHARD: {
+        if (!sender) return 1;
+        uint32_t clen = get32(m + HDR_LEN), mlen = get32(m + HDR_LEN + 4);
+        const char *ch = (const char *)m + HDR_LEN + 8;
+        pubsub_spublish(ch, clen, ch + clen, mlen);
+        return 1;
+    }
     case MSG_UPDATE: {
         if (!sender) return 1;
         uint64_t epoch = get64(m + HDR_LEN);
@@ -856,7 +887,7 @@ static int process_message(clusterLink *link, const unsigned char *m, size_t tot
     case MSG_MFSTART:
         if (sender) failover_mfstart_received(sender);
         return 1;
-    default: return 1;   /* module and shard messages: not built */
+    default: return 1;   /* module messages: no modules */
     }
 }
 

@@ -171,6 +171,9 @@ int cluster_add_slot(clusterNode *n, int slot) {
 int cluster_del_slot(int slot) {
     clusterNode *n = cluster.slots[slot];
     if (!n) return -1;
+    /* A slot leaving my shard ends its shard channels' subscriptions here (Redis's
+     * clusterDelSlot): the slot's owner is myself or my primary. */
+    if (n == cluster.myself || n == cluster.myself->slaveof) pubsub_shard_unsubscribe_slot(slot);
     n->slots[slot >> 3] &= (unsigned char)~(1 << (slot & 7));
     n->numslots--;
     cluster.slots[slot] = NULL;
@@ -514,7 +517,7 @@ void cluster_update_state(void) {
     cluster.state = new_state;
 }
 
-static void set_my_ports(void) {
+void cluster_update_myself_announced(void) {
     clusterNode *me = cluster.myself;
     me->port = server.cluster_announce_port ? server.cluster_announce_port : server.port;
     me->pport = 0;
@@ -548,16 +551,29 @@ void cluster_init(void) {
         log_msg(LL_WARNING, "Fatal: can't update cluster config file.");
         exit(1);
     }
-    set_my_ports();
+    cluster_update_myself_announced();
+    /* A replica in nodes.conf starts as a replica, as with replicaof in the config file: the
+     * data loaded next keeps keys its primary has not deleted yet (even expired ones, Redis's
+     * iAmMaster()), nothing expires them here, and repl_init() resumes the saved replication
+     * id and connects. nodes.conf decides: a replicaof line (CONFIG REWRITE) is overridden. */
+    clusterNode *me = cluster.myself;
+    kfree(server.masterhost);
+    server.masterhost = NULL;
+    server.masterport = 0;
+    if ((me->flags & NODE_SLAVE) && me->slaveof && me->slaveof->ip[0] && !(me->slaveof->flags & NODE_NOADDR)) {
+        server.masterhost = kstrdup(me->slaveof->ip);
+        server.masterport = me->slaveof->port;
+    }
     if (bus_listen() < 0) exit(1);
     db_count_slots(db_by_id(0));
     cluster_cmd_install();
     pubsub_propagate = bus_propagate_publish;
+    pubsub_propagate_shard = bus_propagate_publish_shard;
     cluster_todo(CLUSTER_TODO_UPDATE_STATE);
 }
 
 void cluster_cron(void) {
-    set_my_ports();   /* cluster-announce-* may have changed */
+    cluster_update_myself_announced();   /* cluster-announce-* may have changed */
     bus_cron();
     /* cluster-replica-no-failover shows as my nofailover flag (Redis's clusterUpdateMyselfFlags). */
     clusterNode *me = cluster.myself;

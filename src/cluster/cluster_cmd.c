@@ -8,6 +8,7 @@
 
 #include "cluster/cluster.h"
 #include "core/multi.h"
+#include "core/pubsub.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "repl/repl.h"
@@ -463,6 +464,7 @@ void cluster_myid_command(client *c) {
 
 void cluster_nodes_command(client *c) {
     if (!enabled_or_reply(c)) return;
+    cluster_update_myself_announced();
     kstr *s = cluster_nodes_description(0);
     reply_verbatim(c, s->buf, s->len, "txt");
     kstr_free(s);
@@ -539,6 +541,7 @@ static int replica_available(const clusterNode *n) {
 
 void cluster_slots_command(client *c) {
     if (!enabled_or_reply(c)) return;
+    cluster_update_myself_announced();
     replyDeferred d = reply_deferred(c);
     long long ranges = 0;
     for (int s = 0; s < CLUSTER_SLOTS; s++) {
@@ -587,6 +590,7 @@ static void reply_shard_node(client *c, const clusterNode *n) {
 
 void cluster_shards_command(client *c) {
     if (!enabled_or_reply(c)) return;
+    cluster_update_myself_announced();
     long long shards = 0;
     for (int i = 0; i < cluster.nnodes; i++)
         if (cluster.nodes[i]->flags & NODE_MASTER) shards++;
@@ -714,10 +718,25 @@ typedef struct routing {
     int multiple, migrating, importing, missing, existing;
 } routing;
 
+/* SPUBLISH, SSUBSCRIBE, SUNSUBSCRIBE: their shard channels route as keys do (Redis's
+ * is_pubsubshard), though their key specs say not_key. */
+static int is_shard_pubsub(const command *cmd) {
+    return cmd->proc == spublish_command || cmd->proc == ssubscribe_command || cmd->proc == sunsubscribe_command;
+}
+
 /* Returns REDIR_NONE while the keys agree, or the error. */
 static int route_keys(routing *r, const command *cmd, int argc, const karg *argv) {
     int *pos = kmalloc(sizeof(int) * (size_t)(argc ? argc : 1));
-    int n = command_get_keys(cmd, argc, argv, pos, NULL, argc);
+    int n = 0;
+    if (is_shard_pubsub(cmd)) {
+        int last = cmd->proc == spublish_command ? 1 : argc - 1;
+        for (int j = 1; j <= last && j < argc; j++) pos[n++] = j;
+    } else {
+        n = command_get_keys(cmd, argc, argv, pos, NULL, argc);
+    }
+    /* A shard channel of an open slot is served by the source until SETSLOT NODE: no key to
+     * look for. */
+    int shard = is_shard_pubsub(cmd);
     int err = REDIR_NONE;
     for (int j = 0; j < n && err == REDIR_NONE; j++) {
         const karg *k = &argv[pos[j]];
@@ -740,7 +759,7 @@ static int route_keys(routing *r, const command *cmd, int argc, const karg *argv
             }
             r->multiple = 1;
         }
-        if (r->migrating || r->importing) {
+        if ((r->migrating || r->importing) && !shard) {
             if (db_lookup(db_by_id(0), k->ptr, k->len, LOOKUP_NOTOUCH | LOOKUP_NOSTATS | LOOKUP_NONOTIFY))
                 r->existing++;
             else
@@ -756,7 +775,9 @@ static int route_keys(routing *r, const command *cmd, int argc, const karg *argv
 static clusterNode *node_for(client *c, const command *cmd, int argc, const karg *argv, int *err, int *slot) {
     routing r = {0};
     int is_exec = (cmd->flags & CMD_EXECS_QUEUED) != 0;
-    uint64_t flags = cmd->flags;
+    /* Redis's getCommandFlags: an EVAL's or FCALL's flags are its script's (a shebang script
+     * without no-writes is a write, -MOVED on a replica even for a READONLY client). */
+    uint64_t flags = command_call_flags(cmd, argc, argv);
     *err = REDIR_NONE;
     if (is_exec) {
         if (!(c->flags & CLIENT_MULTI)) return cluster.myself;
@@ -772,12 +793,17 @@ static clusterNode *node_for(client *c, const command *cmd, int argc, const karg
     *slot = r.first ? r.slot : -1;
     if (*err != REDIR_NONE) return NULL;
     if (!r.first) return cluster.myself;
+    int shard = is_shard_pubsub(cmd);
     if (cluster.state != CLUSTER_OK) {
-        if (!server.cluster_allow_reads_when_down) {
+        if (shard) {
+            if (!server.cluster_allow_pubsubshard_when_down) {
+                *err = REDIR_DOWN;
+                return NULL;
+            }
+        } else if (!server.cluster_allow_reads_when_down) {
             *err = REDIR_DOWN;
             return NULL;
-        }
-        if (flags & CMD_WRITE) {
+        } else if (flags & CMD_WRITE) {
             *err = REDIR_DOWN_RO;
             return NULL;
         }
@@ -799,8 +825,9 @@ static clusterNode *node_for(client *c, const command *cmd, int argc, const karg
         }
         return cluster.myself;
     }
-    /* A READONLY client reads on a replica of the slot's primary. */
-    if ((c->flags & CLIENT_READONLY) && !(flags & CMD_WRITE) && (cluster.myself->flags & NODE_SLAVE) &&
+    /* A READONLY client reads on a replica of the slot's primary; shard channels are served
+     * by every node of the slot's shard. */
+    if (((c->flags & CLIENT_READONLY) || shard) && !(flags & CMD_WRITE) && (cluster.myself->flags & NODE_SLAVE) &&
         cluster.myself->slaveof == r.owner)
         return cluster.myself;
     if (r.owner != cluster.myself) *err = REDIR_MOVED;

@@ -383,6 +383,10 @@ static kstr *get_shutdown_flags(const configDef *d, kstr *out) {
 /* cluster-announce-hostname: Redis's check of the characters. */
 static int check_hostname(const configDef *d, const char **err) {
     const char *s = *(char **)d->ptr;
+    if (s && strlen(s) >= 256) {
+        *err = "Hostnames must be less than 256 characters";
+        return -1;
+    }
     if (!s || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == strlen(s)) return 0;
     *err = "Hostnames may only contain alphanumeric characters, hyphens or dots";
     return -1;

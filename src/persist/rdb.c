@@ -1799,7 +1799,8 @@ static int load_key(rdbIn *r, kdb *db, int t, keyMeta *m, rdbLoadStats *st, long
             log_msg(LL_NOTICE, "rdbLoadObject skipping empty key: %.*s", (int)(k.len < 128 ? k.len : 128), k.s);
         }
         rc = r->empty ? 0 : -1;
-    } else if (m->expire != OBJ_NO_EXPIRE && m->expire < now) {
+    } else if (m->expire != OBJ_NO_EXPIRE && m->expire < now && !server.masterhost) {
+        /* A replica keeps them: its primary's DELs will come (Redis's iAmMaster()). */
         obj_free(o);
         st->keys_expired++;
     } else if (!r->merge && tableFind(db_keys(db), k.s, k.len)) {

@@ -258,6 +258,7 @@ VALUE_CASES = [
     ("hash-max-listpack-value", ""), ("stream-node-max-bytes", "99999999999999999999"),
     ("client-output-buffer-limit", ""), ("client-output-buffer-limit", "normal 1 2"),
     ("cluster-announce-hostname", "a b"), ("cluster-announce-hostname", "node-1.example"),
+    ("cluster-announce-hostname", "x" * 256), ("cluster-announce-hostname", "x" * 255),
 ]
 
 
