@@ -297,6 +297,7 @@ struct keelServer {
     /* TLS (core/tls.c); a string is NULL when empty */
     int tls_port;
     char *tls_cert_file, *tls_key_file, *tls_key_file_pass;
+    char *tls_client_cert_file, *tls_client_key_file, *tls_client_key_file_pass;   /* outgoing links */
     char *tls_ca_cert_file, *tls_ca_cert_dir, *tls_dh_params_file;
     char *tls_protocols, *tls_ciphers, *tls_ciphersuites;
     int tls_auth_clients;       /* TLS_AUTH_* */
