@@ -20,6 +20,7 @@
 #include "cluster/cluster.h"
 #include "cluster/cluster_cmd.h"
 #include "core/notify.h"
+#include "core/tls.h"
 #include "keyspace/db.h"
 #include "persist/rdb.h"
 #include "persist/wstream.h"
@@ -62,11 +63,34 @@ static int connect_with_timeout(const char *host, const char *port, long long de
     return fd;
 }
 
-static int write_all(int fd, const char *p, size_t len, long long deadline) {
+/* The connection to the target: with tls-cluster a TLS session on it, as Redis's MIGRATE. */
+typedef struct migConn {
+    int fd;
+    struct tlsConn *tls;
+} migConn;
+
+/* The TLS handshake on a connected socket, bounded by the deadline; 0 or -1. */
+static int tls_handshake(migConn *m, long long deadline) {
+    m->tls = tls_link_connect(m->fd);
+    if (!m->tls) return -1;
+    for (;;) {
+        int r = tls_link_handshake(m->tls, "MIGRATE target");
+        if (r > 0) return 0;
+        if (r < 0 || wait_fd(m->fd, tls_link_wants_write(m->tls) ? POLLOUT : POLLIN, deadline) < 0) return -1;
+    }
+}
+
+static void mig_close(migConn *m) {
+    if (m->tls) tls_link_free(m->tls);
+    close(m->fd);
+}
+
+static int write_all(migConn *m, const char *p, size_t len, long long deadline) {
     while (len) {
-        ssize_t w = write(fd, p, len);
+        ssize_t w = m->tls ? tls_link_write(m->tls, p, len, "MIGRATE target") : write(m->fd, p, len);
         if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (wait_fd(fd, POLLOUT, deadline) < 0) return -1;
+            short ev = m->tls && tls_link_write_wants_read(m->tls) ? POLLIN : POLLOUT;
+            if (wait_fd(m->fd, ev, deadline) < 0) return -1;
             continue;
         }
         if (w <= 0) return -1;
@@ -76,14 +100,16 @@ static int write_all(int fd, const char *p, size_t len, long long deadline) {
     return 0;
 }
 
-/* One reply line without its CRLF into buf (truncated to cap-1 bytes). */
-static int read_line(int fd, char *buf, size_t cap, long long deadline) {
+/* One reply line without its CRLF into buf (truncated to cap-1 bytes). Over TLS a byte at a
+ * time costs no syscall: OpenSSL reads whole records. */
+static int read_line(migConn *m, char *buf, size_t cap, long long deadline) {
     size_t n = 0;
     for (;;) {
         char ch;
-        ssize_t r = read(fd, &ch, 1);
+        ssize_t r = m->tls ? tls_link_read(m->tls, &ch, 1, "MIGRATE target") : read(m->fd, &ch, 1);
         if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (wait_fd(fd, POLLIN, deadline) < 0) return -1;
+            short ev = m->tls && tls_link_wants_write(m->tls) ? POLLOUT : POLLIN;
+            if (wait_fd(m->fd, ev, deadline) < 0) return -1;
             continue;
         }
         if (r <= 0) return -1;
@@ -228,16 +254,20 @@ void migrate_command(client *c) {
         goto done;
     }
     long long deadline = mstime() + o.timeout;
-    int fd = connect_with_timeout(c->argv[1].ptr, c->argv[2].ptr, deadline);
-    if (fd < 0) {
+    migConn m = {connect_with_timeout(c->argv[1].ptr, c->argv[2].ptr, deadline), NULL};
+    if (m.fd >= 0 && server.tls_cluster && tls_handshake(&m, deadline) < 0) {
+        mig_close(&m);
+        m.fd = -1;
+    }
+    if (m.fd < 0) {
         reply_error(c, "-IOERR error or timeout connecting to the client");
         goto done;
     }
     char line[1024], err[1024] = "";
-    int io_error = write_all(fd, req->buf, req->len, mstime() + o.timeout) < 0 ? 1 : 0;
+    int io_error = write_all(&m, req->buf, req->len, mstime() + o.timeout) < 0 ? 1 : 0;
     int preamble = o.password ? 2 : 1, preamble_failed = 0;
     for (int i = 0; !io_error && i < preamble; i++) {
-        if (read_line(fd, line, sizeof(line), mstime() + o.timeout) < 0) {
+        if (read_line(&m, line, sizeof(line), mstime() + o.timeout) < 0) {
             io_error = 2;
         } else if (line[0] == '-') {
             preamble_failed = 1;
@@ -249,7 +279,7 @@ void migrate_command(client *c) {
     int ndels = 0;
     dels[ndels++] = WSTREAM_ARG("DEL");
     for (int j = 0; !io_error && j < nkeys; j++) {
-        if (read_line(fd, line, sizeof(line), mstime() + o.timeout) < 0) {
+        if (read_line(&m, line, sizeof(line), mstime() + o.timeout) < 0) {
             io_error = 2;
             break;
         }
@@ -270,7 +300,7 @@ void migrate_command(client *c) {
     }
     if (ndels > 1) wstream_rewrite(ndels, dels);
     kfree(dels);
-    close(fd);
+    mig_close(&m);
     if (err[0])
         reply_errorf(c, "Target instance replied with error: %s", err);
     else if (io_error)
