@@ -575,10 +575,6 @@ int tls_link_has_pending(const struct tlsConn *t) {
 
 void tls_link_free(struct tlsConn *t) {
     if (!t) return;
-    if (t->c) {
-        tls_conn_free(t->c);
-        return;
-    }
     if (t->state == TLS_CONNECTED) {
         ERR_clear_error();
         SSL_shutdown(t->ssl);

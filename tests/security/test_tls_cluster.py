@@ -14,7 +14,7 @@ import os
 import pytest
 
 from cluster.cluster_util import NODE_TIMEOUT_MS, Cluster, cluster_port
-from helpers import ORACLE_SERVER, Server, keel_binary, redis_cli_binary
+from helpers import ORACLE_SERVER, Server, keel_binary, redis_cli_binary, wait_until
 
 import subprocess
 
@@ -149,6 +149,25 @@ def reshard(cl, source, target, slots):
                        timeout=300)
     assert code == 0, out
     cl.wait_converged()
+
+
+def add_keel_replica(cl):
+    """A Keel node joins with redis-cli --tls --cluster add-node --cluster-slave: it meets the
+    cluster over the TLS bus and replicates its primary over TLS (tls-replication) at the
+    primary's tls-port, as the cluster announces it."""
+    node = start_tls_node(keel_binary(), cl.certs, "tls-cluster-keel-replica")
+    cl.nodes.append(node)
+    primary = cl.nodes[0]
+    code, out = cl.cli("--cluster", "add-node", cl.addr(node), cl.addr(primary), "--cluster-slave",
+                       "--cluster-master-id", cl.node_id(primary))
+    assert code == 0, out
+    c = node.client()
+    wait_until(lambda: c.info("replication").get("master_link_status") == "up", 30, what="replica link up")
+    assert c.info("replication")["master_port"] == primary.tls_port
+    wait_until(lambda: c.dbsize() == primary.client().dbsize(), 30, what="the replica's keys")
+    cl.wait_converged()
+    clean_check(cl, node)
+    c.close()
 
 
 @pytest.mark.parametrize("kinds", ["keel3", "mixed"])
