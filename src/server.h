@@ -524,6 +524,9 @@ int acl_category_by_name(const char *s, size_t len);
 
 /* core/net.c */
 int net_listen(void);
+/* Protected mode's -DENIED line (CRLF included) for a TCP client from addr ("ip:port"), or
+ * NULL when it may connect. */
+const char *net_protected_denial(const char *addr);
 void net_close_listeners(void);
 
 /* server.c */

@@ -269,6 +269,8 @@ int tls_configure(void) {
     return 0;
 }
 
+static ssize_t conn_write(struct tlsConn *t, const void *buf, size_t len, const char *who);
+
 /* ---- the pending list ---- */
 
 static void pending_add(struct tlsConn *t) {
@@ -394,6 +396,13 @@ int tls_event(client *c, int *mask) {
         }
         t->state = TLS_CONNECTED;
         t->hs_wants_write = 0;
+        const char *denied = net_protected_denial(c->addr);
+        if (denied) {   /* protected mode, told over the session as Redis does */
+            conn_write(t, denied, strlen(denied), "client");
+            server.stat_rejected_conn++;
+            client_free(c);
+            return -1;
+        }
         tls_update_interest(c);
         *mask = EL_READABLE;   /* the first request may have come with the handshake's end */
         return 1;

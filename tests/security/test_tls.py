@@ -490,3 +490,39 @@ def test_redis_replica_syncs_from_keel_over_tls(certs):
             if srv:
                 srv.stop()
                 srv.cleanup()
+
+
+# ---- protected mode ------------------------------------------------------------------------
+
+def test_protected_mode_denial_over_tls(certs):
+    """A TLS client from a non-loopback address of the machine, no password: the handshake
+    completes and the -DENIED line comes over the session before the close, as redis-server
+    sends it; a loopback TLS client is served."""
+    from diff.test_diff_protected_mode import machine_address
+    addr = machine_address()
+    got = {}
+    for name, binary in (("keel", keel_binary()), ("redis", ORACLE_SERVER)):
+        port = free_port()
+        srv = Server(binary, tls_args(certs, port) + ["--bind", "127.0.0.1", addr], name=name + "-tls-protected")
+        try:
+            srv.start()
+            with ssl_context(certs).wrap_socket(socket.create_connection((addr, port), timeout=5),
+                                                server_hostname="127.0.0.1") as s:
+                s.sendall(b"PING\r\n")
+                data = b""
+                try:
+                    while True:
+                        chunk = s.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                except (ssl.SSLError, ConnectionError):
+                    pass
+            got[name] = data
+            assert ping_outcome(certs, port) == "PONG"
+            assert srv.client().info("stats")["rejected_connections"] == 1
+        finally:
+            srv.stop()
+            srv.cleanup()
+    assert got["redis"].startswith(b"-DENIED Redis is running in protected mode"), got
+    assert got["keel"] == got["redis"]
