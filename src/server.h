@@ -286,6 +286,7 @@ struct keelServer {
     char *bindaddr[CONFIG_BINDADDR_MAX];
     int bindaddr_count;
     char *unixsocket;
+    char *bind_source_addr;     /* outgoing replica and cluster bus links bind to it (NULL: any) */
     int unixsocketperm;
     int protected_mode;
     int tcp_backlog;
@@ -527,6 +528,9 @@ int net_listen(void);
 /* Protected mode's -DENIED line (CRLF included) for a TCP client from addr ("ip:port"), or
  * NULL when it may connect. */
 const char *net_protected_denial(const char *addr);
+/* bind-source-addr: binds the unconnected socket fd (of the given address family) to it, best
+ * effort as Redis (on failure the connection goes out from any address). */
+void net_bind_source(int fd, int family);
 void net_close_listeners(void);
 
 /* server.c */

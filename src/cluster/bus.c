@@ -414,6 +414,7 @@ static void connect_node(clusterNode *n) {
     if (fd < 0) return;
     int yes = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+    net_bind_source(fd, AF_INET);   /* bind-source-addr */
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS) {
         close(fd);
         if (!n->ping_sent) n->ping_sent = mstime();   /* unreachable counts towards PFAIL */

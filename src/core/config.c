@@ -534,7 +534,7 @@ static configDef configs[] = {
     config_row("client-query-buffer-limit", NULL, T_MEM, 0, &server.client_max_querybuf_len, "1gb", 1024 * 1024, LONG_MAX, NONE),
     config_row("client-output-buffer-limit", NULL, T_SPECIAL, MULTI_ARG, NULL, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", NOLIM, NULL, &sp_obuf, NULL),
     config_row("maxmemory-clients", NULL, T_MEM, PERCENT, NULL, "0", -100, LLONG_MAX, NULL, NULL, needs_feature),
-    config_row("bind-source-addr", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("bind-source-addr", NULL, T_STRING, 0, &server.bind_source_addr, "", NOLIM, NONE),
     config_row("socket-mark-id", NULL, T_LL, IMMUTABLE, NULL, "0", 0, UINT_MAX, NONE),
     config_row("io-threads", NULL, T_INT, IMMUTABLE, NULL, "1", 1, 128, NULL, NULL, needs_feature),
     config_row("io-threads-do-reads", NULL, T_BOOL, IMMUTABLE, NULL, "no", NOLIM, NONE),

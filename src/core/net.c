@@ -101,6 +101,17 @@ const char *net_protected_denial(const char *addr) {
                "the server to start accepting connections from the outside.\r\n";
 }
 
+void net_bind_source(int fd, int family) {
+    if (!server.bind_source_addr) return;
+    struct addrinfo hints = {.ai_family = family, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    if (getaddrinfo(server.bind_source_addr, NULL, &hints, &res) != 0) return;
+    int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    for (struct addrinfo *p = res; p; p = p->ai_next)
+        if (bind(fd, p->ai_addr, p->ai_addrlen) == 0) break;
+    freeaddrinfo(res);
+}
+
 static void refuse(int fd, int kind, const char *msg) {
     /* Best effort: the peer may be gone already. */
     if (kind != LISTEN_TLS) {

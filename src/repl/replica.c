@@ -115,6 +115,7 @@ static void connect_master(void) {
     int fd = -1;
     for (struct addrinfo *p = res; p && fd < 0; p = p->ai_next) {
         fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, p->ai_protocol);
+        if (fd >= 0) net_bind_source(fd, p->ai_family);   /* bind-source-addr */
         if (fd >= 0 && connect(fd, p->ai_addr, p->ai_addrlen) < 0 && errno != EINPROGRESS) {
             close(fd);
             fd = -1;
