@@ -292,7 +292,7 @@ struct keelServer {
     char *bindaddr[CONFIG_BINDADDR_MAX];
     int bindaddr_count;
     char *unixsocket;
-    char *bind_source_addr;     /* the replica's link to its primary starts from it; NULL: any */
+    char *bind_source_addr;     /* outgoing replica and cluster bus links bind to it (NULL: any) */
     int unixsocketperm;
     int protected_mode;
     int tcp_backlog;
@@ -304,6 +304,7 @@ struct keelServer {
     /* TLS (core/tls.c); a string is NULL when empty */
     int tls_port;
     char *tls_cert_file, *tls_key_file, *tls_key_file_pass;
+    char *tls_client_cert_file, *tls_client_key_file, *tls_client_key_file_pass;   /* outgoing links */
     char *tls_ca_cert_file, *tls_ca_cert_dir, *tls_dh_params_file;
     char *tls_protocols, *tls_ciphers, *tls_ciphersuites;
     int tls_auth_clients;       /* TLS_AUTH_* */
@@ -532,6 +533,12 @@ int acl_category_by_name(const char *s, size_t len);
 
 /* core/net.c */
 int net_listen(void);
+/* Protected mode's -DENIED line (CRLF included) for a TCP client from addr ("ip:port"), or
+ * NULL when it may connect. */
+const char *net_protected_denial(const char *addr);
+/* bind-source-addr: binds the unconnected socket fd (of the given address family) to it, best
+ * effort as Redis (on failure the connection goes out from any address). */
+void net_bind_source(int fd, int family);
 void net_close_listeners(void);
 
 /* server.c */

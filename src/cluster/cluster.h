@@ -48,6 +48,7 @@ enum {
 typedef struct clusterLink {
     int fd;
     int connecting;             /* outbound, connect() not completed yet */
+    struct tlsConn *tls;        /* tls-cluster: the link's TLS session (core/tls.c), else NULL */
     int inbound;
     long long ctime;
     unsigned char *sndbuf;

@@ -18,6 +18,16 @@
 
 #define ERR_DISABLED "This instance has cluster support disabled"
 
+/* In a TLS cluster (tls-cluster yes) a client that is not on TLS is shown the nodes' plain
+ * ports (pport), as Redis. */
+static int use_pport(const client *c) {
+    return server.tls_cluster && c->fd >= 0 && !c->tls;
+}
+
+static int client_port(const client *c, const clusterNode *n) {
+    return use_pport(c) && n->pport ? n->pport : n->port;
+}
+
 /* Every CLUSTER subcommand and ASKING/READONLY/READWRITE refuse to run outside cluster mode. */
 static int enabled_or_reply(client *c) {
     if (server.cluster_enabled) return 1;
@@ -425,7 +435,7 @@ void cluster_replicas_command(client *c) {
     }
     reply_array_len(c, n->nslaves);
     for (int i = 0; i < n->nslaves; i++) {
-        kstr *line = cluster_node_description(kstr_empty(128), n->slaves[i]);
+        kstr *line = cluster_node_description(kstr_empty(128), n->slaves[i], use_pport(c));
         reply_bulk(c, line->buf, line->len);
         kstr_free(line);
     }
@@ -465,7 +475,7 @@ void cluster_myid_command(client *c) {
 void cluster_nodes_command(client *c) {
     if (!enabled_or_reply(c)) return;
     cluster_update_myself_announced();
-    kstr *s = cluster_nodes_description(0);
+    kstr *s = cluster_nodes_description(0, use_pport(c));
     reply_verbatim(c, s->buf, s->len, "txt");
     kstr_free(s);
 }
@@ -519,7 +529,7 @@ static void reply_slot_node(client *c, const clusterNode *n) {
         reply_null(c);
     else
         reply_bulk_cstr(c, cluster_endpoint(n));
-    reply_integer(c, n->port);
+    reply_integer(c, client_port(c, n));
     reply_bulk(c, n->name, CLUSTER_NAMELEN);
     int extra_ip = type != 0, extra_host = type != 1 && n->hostname[0];
     reply_map_len(c, extra_ip + extra_host);
@@ -563,12 +573,18 @@ void cluster_slots_command(client *c) {
 }
 
 static void reply_shard_node(client *c, const clusterNode *n) {
-    reply_map_len(c, (n->port ? 1 : 0) + 6 + (n->hostname[0] ? 1 : 0));
+    /* As Redis: in a TLS cluster port is the plain port (pport) and tls-port the node's port. */
+    int plain = server.tls_cluster ? n->pport : n->port, tls = server.tls_cluster ? n->port : 0;
+    reply_map_len(c, (plain ? 1 : 0) + (tls ? 1 : 0) + 6 + (n->hostname[0] ? 1 : 0));
     reply_bulk_cstr(c, "id");
     reply_bulk(c, n->name, CLUSTER_NAMELEN);
-    if (n->port) {
+    if (plain) {
         reply_bulk_cstr(c, "port");
-        reply_integer(c, n->port);
+        reply_integer(c, plain);
+    }
+    if (tls) {
+        reply_bulk_cstr(c, "tls-port");
+        reply_integer(c, tls);
     }
     reply_bulk_cstr(c, "ip");
     reply_bulk_cstr(c, n->ip);
@@ -853,7 +869,7 @@ static int redirect(client *c, const command *cmd) {
     else
         multi_flag_error(c);
     if (err == REDIR_ASK || err == REDIR_MOVED)
-        reply_errorf(c, "-%s %d %s:%d", err == REDIR_ASK ? "ASK" : "MOVED", slot, cluster_endpoint(n), n->port);
+        reply_errorf(c, "-%s %d %s:%d", err == REDIR_ASK ? "ASK" : "MOVED", slot, cluster_endpoint(n), client_port(c, n));
     else
         reply_error(c, redirect_errors[err]);
     return 1;

@@ -15,8 +15,8 @@ const char *cluster_script_error(client *caller, const command *cmd, int argc, c
 /* CLUSTER NODES's line of a node (no newline), and the whole text (nodes in handshake too
  * when with_handshake). */
 struct clusterNode;
-kstr *cluster_node_description(kstr *s, const struct clusterNode *n);
-kstr *cluster_nodes_description(int with_handshake);
+kstr *cluster_node_description(kstr *s, const struct clusterNode *n, int use_pport);
+kstr *cluster_nodes_description(int with_handshake, int use_pport);
 
 command_proc cluster_addslots_command, cluster_addslotsrange_command, cluster_bumpepoch_command,
     cluster_count_failure_reports_command, cluster_countkeysinslot_command, cluster_delslots_command,

@@ -21,6 +21,7 @@
 #include "cluster/cluster.h"
 #include "cluster/cluster_cmd.h"
 #include "core/notify.h"
+#include "core/tls.h"
 #include "keyspace/db.h"
 #include "persist/rdb.h"
 #include "persist/wstream.h"
@@ -75,6 +76,7 @@ static int connect_with_timeout(const char *host, const char *port, long long de
 typedef struct migrateConn {
     char name[300];    /* "host:port"; empty when the slot is free */
     int fd;
+    struct tlsConn *tls;   /* with tls-cluster, the TLS session on fd (as Redis's MIGRATE) */
     long long last_db;
     long long last_use_ms;
 } migrateConn;
@@ -88,9 +90,22 @@ int migrate_cached_sockets(void) {
 }
 
 static void migrate_conn_close(migrateConn *mc) {
+    if (mc->tls) tls_link_free(mc->tls);
     close(mc->fd);
     mc->name[0] = '\0';
     mc->fd = -1;
+    mc->tls = NULL;
+}
+
+/* The TLS handshake on a connected socket, bounded by the deadline; 0 or -1. */
+static int tls_handshake(migrateConn *m, long long deadline) {
+    m->tls = tls_link_connect(m->fd);
+    if (!m->tls) return -1;
+    for (;;) {
+        int r = tls_link_handshake(m->tls, "MIGRATE target");
+        if (r > 0) return 0;
+        if (r < 0 || wait_fd(m->fd, tls_link_wants_write(m->tls) ? POLLOUT : POLLIN, deadline) < 0) return -1;
+    }
 }
 
 void migrate_cache_cron(void) {
@@ -115,25 +130,32 @@ static migrateConn *migrate_conn_get(const char *host, const char *port, long lo
             return &migrate_cache[i];
         }
     }
-    int fd = connect_with_timeout(host, port, deadline);
-    if (fd < 0) return NULL;
+    migrateConn conn = {.fd = connect_with_timeout(host, port, deadline), .tls = NULL};
+    if (conn.fd < 0) return NULL;
+    if (server.tls_cluster && tls_handshake(&conn, deadline) < 0) {
+        if (conn.tls) tls_link_free(conn.tls);
+        close(conn.fd);
+        return NULL;
+    }
     if (!free_slot) {
         free_slot = &migrate_cache[rand64() % MIGRATE_CACHE_MAX];
         migrate_conn_close(free_slot);
     }
     snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);
-    free_slot->fd = fd;
+    free_slot->fd = conn.fd;
+    free_slot->tls = conn.tls;
     free_slot->last_db = -1;
     free_slot->last_use_ms = mstime();
     *fresh = 1;
     return free_slot;
 }
 
-static int write_all(int fd, const char *p, size_t len, long long deadline) {
+static int write_all(migrateConn *m, const char *p, size_t len, long long deadline) {
     while (len) {
-        ssize_t w = write(fd, p, len);
+        ssize_t w = m->tls ? tls_link_write(m->tls, p, len, "MIGRATE target") : write(m->fd, p, len);
         if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (wait_fd(fd, POLLOUT, deadline) < 0) return -1;
+            short ev = m->tls && tls_link_write_wants_read(m->tls) ? POLLIN : POLLOUT;
+            if (wait_fd(m->fd, ev, deadline) < 0) return -1;
             continue;
         }
         if (w <= 0) return -1;
@@ -143,14 +165,16 @@ static int write_all(int fd, const char *p, size_t len, long long deadline) {
     return 0;
 }
 
-/* One reply line without its CRLF into buf (truncated to cap-1 bytes). */
-static int read_line(int fd, char *buf, size_t cap, long long deadline) {
+/* One reply line without its CRLF into buf (truncated to cap-1 bytes). Over TLS a byte at a
+ * time costs no syscall: OpenSSL reads whole records. */
+static int read_line(migrateConn *m, char *buf, size_t cap, long long deadline) {
     size_t n = 0;
     for (;;) {
         char ch;
-        ssize_t r = read(fd, &ch, 1);
+        ssize_t r = m->tls ? tls_link_read(m->tls, &ch, 1, "MIGRATE target") : read(m->fd, &ch, 1);
         if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (wait_fd(fd, POLLIN, deadline) < 0) return -1;
+            short ev = m->tls && tls_link_wants_write(m->tls) ? POLLOUT : POLLIN;
+            if (wait_fd(m->fd, ev, deadline) < 0) return -1;
             continue;
         }
         if (r <= 0) return -1;
@@ -301,10 +325,10 @@ static void migrate_on(client *c, const migrateOpts *o, migrateConn *mc, migrate
     int nkeys;
     kstr *req = build_request(c, o, select, keys, &nkeys);
     char line[1024];
-    r->io_error = write_all(mc->fd, req->buf, req->len, mstime() + o->timeout) < 0 ? 1 : 0;
+    r->io_error = write_all(mc, req->buf, req->len, mstime() + o->timeout) < 0 ? 1 : 0;
     int preamble_failed = 0;
     if (!r->io_error && o->password) {
-        if (read_line(mc->fd, line, sizeof(line), mstime() + o->timeout) < 0) {
+        if (read_line(mc, line, sizeof(line), mstime() + o->timeout) < 0) {
             r->io_error = 2;
         } else if (line[0] == '-') {
             preamble_failed = 1;
@@ -312,7 +336,7 @@ static void migrate_on(client *c, const migrateOpts *o, migrateConn *mc, migrate
         }
     }
     if (!r->io_error && select) {
-        if (read_line(mc->fd, line, sizeof(line), mstime() + o->timeout) < 0) {
+        if (read_line(mc, line, sizeof(line), mstime() + o->timeout) < 0) {
             r->io_error = 2;
         } else if (line[0] == '-') {
             preamble_failed = 1;
@@ -325,7 +349,7 @@ static void migrate_on(client *c, const migrateOpts *o, migrateConn *mc, migrate
     int ndels = 0;
     dels[ndels++] = WSTREAM_ARG("DEL");
     for (int j = 0; !r->io_error && j < nkeys; j++) {
-        if (read_line(mc->fd, line, sizeof(line), mstime() + o->timeout) < 0) {
+        if (read_line(mc, line, sizeof(line), mstime() + o->timeout) < 0) {
             r->io_error = 2;
             break;
         }

@@ -456,8 +456,6 @@ static int apply_appendonly(const configDef *d, const char **err) {
 static const struct {
     const char *name, *feature;
 } missing_features[] = {
-    {"tls-replication", "replication over TLS"},
-    {"tls-cluster", "a cluster bus over TLS"},
     {"syslog-enabled", "syslog logging"},
     {"supervised", "upstart/systemd supervision"},
     {"io-threads", "I/O threads"},
@@ -719,9 +717,9 @@ static configDef configs[] = {
     config_row("tls-cert-file", NULL, T_STRING, 0, &server.tls_cert_file, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-key-file", NULL, T_STRING, 0, &server.tls_key_file, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-key-file-pass", NULL, T_STRING, 0, &server.tls_key_file_pass, "", NOLIM, NULL, NULL, tls_changed),
-    config_row("tls-client-cert-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("tls-client-key-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("tls-client-key-file-pass", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("tls-client-cert-file", NULL, T_STRING, 0, &server.tls_client_cert_file, "", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-client-key-file", NULL, T_STRING, 0, &server.tls_client_key_file, "", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-client-key-file-pass", NULL, T_STRING, 0, &server.tls_client_key_file_pass, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-dh-params-file", NULL, T_STRING, 0, &server.tls_dh_params_file, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-ca-cert-file", NULL, T_STRING, 0, &server.tls_ca_cert_file, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-ca-cert-dir", NULL, T_STRING, 0, &server.tls_ca_cert_dir, "", NOLIM, NULL, NULL, tls_changed),
@@ -729,8 +727,8 @@ static configDef configs[] = {
     config_row("tls-ciphers", NULL, T_STRING, 0, &server.tls_ciphers, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-ciphersuites", NULL, T_STRING, 0, &server.tls_ciphersuites, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-auth-clients", NULL, T_ENUM, 0, &server.tls_auth_clients, "yes", NOLIM, tls_auth_names, NULL, tls_changed),
-    config_row("tls-replication", NULL, T_BOOL, 0, &server.tls_replication, "no", NOLIM, NULL, NULL, needs_feature),
-    config_row("tls-cluster", NULL, T_BOOL, 0, &server.tls_cluster, "no", NOLIM, NULL, NULL, needs_feature),
+    config_row("tls-replication", NULL, T_BOOL, 0, &server.tls_replication, "no", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-cluster", NULL, T_BOOL, 0, &server.tls_cluster, "no", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-prefer-server-ciphers", NULL, T_BOOL, 0, &server.tls_prefer_server_ciphers, "no", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-session-caching", NULL, T_BOOL, 0, &server.tls_session_caching, "yes", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-session-cache-size", NULL, T_INT, 0, &server.tls_session_cache_size, "20480", 0, INT_MAX, NULL, NULL, tls_changed),

@@ -23,6 +23,7 @@
 
 #include "core/config.h"
 #include "core/multi.h"
+#include "core/tls.h"
 #include "persist/bgsave.h"
 #include "persist/persist.h"
 #include "persist/rdb.h"
@@ -42,6 +43,7 @@ static struct {
     int state;                  /* RL_* */
     int step;                   /* H_* while in HANDSHAKE */
     int fd;                     /* the socket until the master client owns it, else -1 */
+    struct tlsConn *tls;        /* tls-replication: the TLS session on fd (core/tls.c), or NULL */
     kstr *rbuf;                 /* bytes read and not yet used */
     long long last_io_ms;
     long long down_since_ms;    /* 0: never up */
@@ -67,6 +69,10 @@ int repl_link_up(void) {
 
 /* Ends the attempt in progress (not the master client): the cron tries again. */
 static void link_cancel(void) {
+    if (rl.tls) {
+        tls_link_free(rl.tls);
+        rl.tls = NULL;
+    }
     if (rl.fd >= 0) {
         el_del(server.el, rl.fd, EL_READABLE | EL_WRITABLE);
         close(rl.fd);
@@ -91,28 +97,10 @@ static void link_fail(const char *why) {
 static void send_command(int argc, const char **argv) {
     kstr *s = kstr_catfmt(kstr_empty(64), "*%d\r\n", argc);
     for (int i = 0; i < argc; i++) s = kstr_catfmt(s, "$%zu\r\n%s\r\n", strlen(argv[i]), argv[i]);
-    ssize_t n = write(rl.fd, s->buf, s->len);
+    ssize_t n = rl.tls ? tls_link_write(rl.tls, s->buf, s->len, "MASTER") : write(rl.fd, s->buf, s->len);
     int ok = n == (ssize_t)s->len;
     kstr_free(s);
     if (!ok) link_fail("writing to the MASTER failed");
-}
-
-/* bind-source-addr: the link's local address, as Redis's connConnect with a source address;
- * 0, or -1 (errno set) when it can't be used. */
-static int bind_source(int fd, int family) {
-    if (!server.bind_source_addr || !*server.bind_source_addr) return 0;
-    struct addrinfo hints = {0}, *res = NULL;
-    hints.ai_family = family;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    if (getaddrinfo(server.bind_source_addr, NULL, &hints, &res) != 0) {
-        errno = EADDRNOTAVAIL;
-        return -1;
-    }
-    int r = -1;
-    for (struct addrinfo *p = res; p && r < 0; p = p->ai_next) r = bind(fd, p->ai_addr, p->ai_addrlen);
-    freeaddrinfo(res);
-    return r;
 }
 
 static void connect_master(void) {
@@ -128,8 +116,8 @@ static void connect_master(void) {
     int fd = -1;
     for (struct addrinfo *p = res; p && fd < 0; p = p->ai_next) {
         fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, p->ai_protocol);
-        if (fd >= 0 && (bind_source(fd, p->ai_family) < 0 ||
-                        (connect(fd, p->ai_addr, p->ai_addrlen) < 0 && errno != EINPROGRESS))) {
+        if (fd >= 0) net_bind_source(fd, p->ai_family);   /* bind-source-addr */
+        if (fd >= 0 && connect(fd, p->ai_addr, p->ai_addrlen) < 0 && errno != EINPROGRESS) {
             close(fd);
             fd = -1;
         }
@@ -167,7 +155,11 @@ static void send_capa(void) {
 
 static void send_port(void) {
     char port[16];
-    snprintf(port, sizeof(port), "%d", server.replica_announce_port ? server.replica_announce_port : server.port);
+    /* Over TLS the primary is told our tls-port, as Redis does. */
+    int p = server.replica_announce_port ? server.replica_announce_port
+            : server.tls_replication && server.tls_port ? server.tls_port
+                                                         : server.port;
+    snprintf(port, sizeof(port), "%d", p);
     const char *argv[] = {"REPLCONF", "listening-port", port};
     rl.step = H_PORT;
     send_command(3, argv);
@@ -176,10 +168,14 @@ static void send_port(void) {
 /* The master client takes the socket; bytes already read are its first input. */
 static void attach_master(const char *rest, size_t len) {
     int fd = rl.fd;
+    struct tlsConn *tls = rl.tls;
     el_del(server.el, fd, EL_READABLE | EL_WRITABLE);
     rl.fd = -1;
+    rl.tls = NULL;
     client *c = client_create(fd, 0);
+    if (c && tls) tls_link_give(c, tls);   /* the client reads and writes through it from now */
     if (!c) {
+        tls_link_free(tls);
         close(fd);
         kstr_free(rl.rbuf);
         rl.rbuf = NULL;
@@ -400,14 +396,47 @@ static void transfer_data(void) {
     else kstr_range_keep(rl.rbuf, take, rl.rbuf->len - take);
 }
 
+/* tls-replication: the handshake after the TCP connect; 1 when established, 0 while waiting
+ * (the writable interest follows OpenSSL's want), -1 when the link failed. */
+static int tls_step(int fd) {
+    if (!rl.tls) {
+        rl.tls = tls_link_connect(fd);
+        if (!rl.tls) {
+            link_fail("TLS is not configured for the link to the MASTER");
+            return -1;
+        }
+    }
+    int r = tls_link_handshake(rl.tls, "MASTER");
+    if (r < 0) {
+        link_fail("TLS handshake with the MASTER failed");
+        return -1;
+    }
+    if (r == 0) {
+        if (tls_link_wants_write(rl.tls)) {
+            el_add(server.el, fd, EL_WRITABLE, link_handler, NULL);
+        } else {
+            el_del(server.el, fd, EL_WRITABLE);
+            el_add(server.el, fd, EL_READABLE, link_handler, NULL);
+        }
+        return 0;
+    }
+    return 1;
+}
+
 static void link_handler(eventLoop *el, int fd, void *data, int mask) {
     (void)el, (void)data;
     if (rl.state == RL_CONNECTING) {
-        int err = 0;
-        socklen_t len = sizeof(err);
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
-            link_fail(err ? strerror(err) : "connect failed");
-            return;
+        if (!rl.tls) {
+            int err = 0;
+            socklen_t len = sizeof(err);
+            if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+                link_fail(err ? strerror(err) : "connect failed");
+                return;
+            }
+        }
+        if (server.tls_replication || rl.tls) {
+            if (tls_step(fd) <= 0) return;
+            rl.last_io_ms = mstime();
         }
         el_del(server.el, fd, EL_WRITABLE);
         el_add(server.el, fd, EL_READABLE, link_handler, NULL);
@@ -418,31 +447,43 @@ static void link_handler(eventLoop *el, int fd, void *data, int mask) {
         send_command(1, argv);
         return;
     }
-    if (!(mask & EL_READABLE)) return;
-    rl.rbuf = kstr_reserve(rl.rbuf, 64 * 1024);
-    ssize_t n = read(fd, rl.rbuf->buf + rl.rbuf->len, 64 * 1024);
-    if (n <= 0) {
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-        link_fail("the MASTER closed the connection");
-        return;
+    if (mask & EL_WRITABLE) {
+        el_del(server.el, fd, EL_WRITABLE);   /* only a TLS read waits for writability here */
+        mask |= EL_READABLE;
     }
-    rl.rbuf->len += (size_t)n;
-    rl.last_io_ms = mstime();
-    char line[4096];
-    while (rl.fd >= 0 && rl.rbuf) {
-        if (rl.state == RL_HANDSHAKE) {
-            if (!next_line(line, sizeof(line))) return;
-            handshake_line(line);
-        } else if (rl.state == RL_TRANSFER && !rl.have_header) {
-            if (!next_line(line, sizeof(line))) return;
-            if (transfer_header(line) < 0) link_cancel();
-        } else if (rl.state == RL_TRANSFER) {
-            if (rl.rbuf->len == 0) return;
-            transfer_data();
-        } else {
+    if (!(mask & EL_READABLE)) return;
+    /* Over TLS, OpenSSL may hold decrypted bytes that epoll will not report: read them too. */
+    do {
+        rl.rbuf = kstr_reserve(rl.rbuf, 64 * 1024);
+        ssize_t n = rl.tls ? tls_link_read(rl.tls, rl.rbuf->buf + rl.rbuf->len, 64 * 1024, "MASTER")
+                           : read(fd, rl.rbuf->buf + rl.rbuf->len, 64 * 1024);
+        if (n <= 0) {
+            if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                if (rl.tls && tls_link_wants_write(rl.tls)) el_add(server.el, fd, EL_WRITABLE, link_handler, NULL);
+                return;
+            }
+            link_fail("the MASTER closed the connection");
             return;
         }
-    }
+        rl.rbuf->len += (size_t)n;
+        rl.last_io_ms = mstime();
+        char line[4096];
+        while (rl.fd >= 0 && rl.rbuf) {
+            if (rl.state == RL_HANDSHAKE) {
+                if (!next_line(line, sizeof(line))) break;
+                handshake_line(line);
+            } else if (rl.state == RL_TRANSFER && !rl.have_header) {
+                if (!next_line(line, sizeof(line))) break;
+                if (transfer_header(line) < 0) link_cancel();
+            } else if (rl.state == RL_TRANSFER) {
+                if (rl.rbuf->len == 0) break;
+                transfer_data();
+            } else {
+                return;
+            }
+        }
+    } while (rl.fd == fd && rl.tls && rl.rbuf && tls_link_has_pending(rl.tls) &&
+             (rl.state == RL_HANDSHAKE || rl.state == RL_TRANSFER));
 }
 
 void repl_send_ack(void) {
