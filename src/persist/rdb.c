@@ -370,7 +370,7 @@ static size_t save_list_nodes(rdbOut *w, quicklist *ql) {
     ql_iter_at(&it, ql, 0, QL_FORWARD);
     while (ql_next(&it, &v)) {
         size_t slen = lp_value_strlen(&v);
-        if (!ql_node_accepts(ql->fill, bytes, count, slen)) {
+        if (!ql_node_accepts(ql_fill(ql), bytes, count, slen)) {
             if (w) {
                 save_len(w, QL_NODE_PACKED);
                 rlp_save(w, &l);
