@@ -17,9 +17,16 @@
 # Environment: KEEL_SERVER [./keel-server], REDIS_SERVER, ROUNDS [3], N [200000; geosearch and
 # pfcount3 use N/10], CLIENTS [50], PIPELINES ["1 16"], TESTS [pfadd,pfcount,pfcount3,geosearch],
 # BENCH_RESULTS (file the RESULT lines are appended to).
-# Output: median requests/s per (test, depth) over the rounds, the ratio keel/redis (goal >= 1.0)
-# and one line per row:
+# Output: median requests/s per (test, depth) over the rounds, the ratio keel/redis (goal >= 1.0),
+# the median server CPU time per request and its ratio keel/redis (lower is better) and one
+# line per row:
 #   RESULT hll_geo.<test>.P<p> keel=<rps> redis=<rps> ratio=<keel/redis> better=higher goal=1.0
+#          keel_cpu_us=<us> redis_cpu_us=<us> cpu_ratio=<keel/redis>
+# Rounds interleave the servers (keel, redis, keel, ...).  Servers are pinned to CPU 0 and
+# redis-benchmark to CPU 1 (bench/lib.sh).  CPU per request is the server's user+system time
+# (all threads) read just before and after each redis-benchmark run over the requests: on a
+# shared machine rps moves by 30% or more between runs while CPU per request moves far less,
+# so compare that when the two disagree.
 # Exit status: 0 even when a goal is missed; 1 when a server died or could not be started.
 
 set -u
@@ -90,14 +97,18 @@ keyspace_for() {
     case $1 in geosearch) echo "$POINTS" ;; *) echo 1000000 ;; esac
 }
 
-# one run: prints requests/s (or "error")
+# one run: prints "requests/s server-CPU-us-per-request" (either may be "error")
 run_once() {
-    local name=$1 test=$2 p=$3 out
+    local name=$1 test=$2 p=$3 out n cpu0 cpu1 rps
+    n=$(requests_for "$test")
+    cpu0=$(bench_server_cpu_ns "$name")
     # shellcheck disable=SC2046
     out=$(timeout 120 "${PIN_CLIENT[@]}" "$REDIS_BENCHMARK" -p "${BENCH_PORT[$name]}" -c "$CLIENTS" -P "$p" \
-        -n "$(requests_for "$test")" -r "$(keyspace_for "$test")" -q --csv $(command_for "$test") 2>/dev/null) ||
-        { echo error; return; }
-    printf '%s\n' "$out" | grep '^"' | grep -v '^"test"' | head -n 1 | awk -F'","' '{print $2}' | tr -d '"'
+        -n "$n" -r "$(keyspace_for "$test")" -q --csv $(command_for "$test") 2>/dev/null) ||
+        { echo error error; return; }
+    cpu1=$(bench_server_cpu_ns "$name")
+    rps=$(printf '%s\n' "$out" | grep '^"' | grep -v '^"test"' | head -n 1 | awk -F'","' '{print $2}' | tr -d '"')
+    echo "${rps:-error} $(bench_cpu_us_per_req "$cpu0" "$cpu1" "$n")"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "error"}'; }
@@ -105,22 +116,33 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else p
 status=0
 for test in "${TEST_LIST[@]}"; do
     for p in $PIPELINES; do
-        declare -A rps=()
+        declare -A rps=() cpu=()
         for _ in $(seq 1 "$ROUNDS"); do
             for name in keel redis; do
-                rps[$name]+="$(run_once "$name" "$test" "$p") "
+                read -r one_rps one_cpu <<<"$(run_once "$name" "$test" "$p")"
+                rps[$name]+="$one_rps "
+                cpu[$name]+="$one_cpu "
                 bench_alive "$name" || { echo "!! $name died" >&2; status=1; }
             done
         done
+        # shellcheck disable=SC2086
         k=$(printf '%s\n' ${rps[keel]} | grep -v error | median)
+        # shellcheck disable=SC2086
         r=$(printf '%s\n' ${rps[redis]} | grep -v error | median)
+        # shellcheck disable=SC2086
+        kc=$(printf '%s\n' ${cpu[keel]} | grep -v error | median)
+        # shellcheck disable=SC2086
+        rc=$(printf '%s\n' ${cpu[redis]} | grep -v error | median)
         ratio=$(awk -v k="$k" -v r="$r" 'BEGIN {if (r > 0 && k > 0) printf "%.2f", k / r; else print "nan"}')
+        cratio=$(awk -v k="$kc" -v r="$rc" 'BEGIN {if (r > 0 && k > 0) printf "%.3f", k / r; else print "nan"}')
         verdict=$(awk -v x="$ratio" 'BEGIN {print (x != "nan" && x >= 1.0) ? "PASS" : "MISS"}')
-        printf '%-10s -P %-3s keel %10s  redis %10s  ratio %s  goal 1.0  %s\n' "$test" "$p" "$k" "$r" "$ratio" "$verdict"
+        printf '%-10s -P %-3s keel %10s  redis %10s  ratio %s  goal 1.0  %s   cpu us/req keel %s redis %s ratio %s\n' \
+            "$test" "$p" "$k" "$r" "$ratio" "$verdict" "$kc" "$rc" "$cratio"
         line="RESULT hll_geo.$test.P$p keel=$k redis=$r ratio=$ratio better=higher goal=1.0"
+        line="$line keel_cpu_us=$kc redis_cpu_us=$rc cpu_ratio=$cratio"
         echo "$line"
         [ -n "${BENCH_RESULTS:-}" ] && echo "$line" >>"$BENCH_RESULTS"
-        unset rps
+        unset rps cpu
     done
 done
 exit $status

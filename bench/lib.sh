@@ -11,6 +11,12 @@
 # on a free loopback port (never 6379), pinned to CPU 0; clients are pinned to CPU 1.
 # Every server started through bench_start_server is stopped by bench_stop_all, which the
 # scripts run from an EXIT trap.
+#
+# Server CPU time: bench_server_cpu_ns NAME prints the CPU time (user + system, all threads)
+# the server has used so far, in nanoseconds.  Scripts read it just before and just after each
+# redis-benchmark run and divide the difference by the requests: CPU time per request is far
+# less sensitive to a shared machine than requests/s (a server waiting for its client, or
+# descheduled, burns no CPU), so its keel/redis ratio (lower is better) is the figure to trust.
 
 BENCH_PY=/usr/bin/python3
 KEEL_SERVER=${KEEL_SERVER:-./keel-server}
@@ -78,6 +84,30 @@ bench_start_server() {
     done
     echo "server $name ($bin) did not answer PING on port $port within 5 s" >&2
     return 1
+}
+
+# bench_server_cpu_ns NAME: CPU time used by the server so far, in ns.  Sums the per-thread
+# sum_exec_runtime of /proc/PID/task/*/schedstat (ns resolution); without schedstat, falls
+# back to utime+stime of /proc/PID/stat (clock ticks, whole process).  Prints 0 when the
+# process is gone.
+bench_server_cpu_ns() {
+    local pid=${BENCH_PID[$1]:-} f total=0 hz
+    if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then echo 0; return; fi
+    if [ -r "/proc/$pid/schedstat" ]; then
+        for f in /proc/"$pid"/task/*/schedstat; do
+            read -r ns _ <"$f" 2>/dev/null && total=$((total + ns))
+        done
+        echo "$total"
+    else
+        hz=$(getconf CLK_TCK)
+        # fields 14 and 15 (utime, stime); the command name (field 2) may hold spaces
+        awk -v hz="$hz" '{sub(/^.*\) /, ""); printf "%d\n", ($12 + $13) * 1000000000 / hz}' "/proc/$pid/stat"
+    fi
+}
+
+# bench_cpu_us_per_req NS0 NS1 REQUESTS: microseconds of server CPU per request, or "error".
+bench_cpu_us_per_req() {
+    awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {if (n > 0 && b > a) printf "%.4f\n", (b - a) / 1000 / n; else print "error"}'
 }
 
 bench_alive() { kill -0 "${BENCH_PID[$1]}" 2>/dev/null; }

@@ -48,6 +48,15 @@
 # keel/redis of the medians (higher is better), the goal (>= 1.0 at -P 1; >= 1.2 for SET and
 # GET at -P 16; >= 1.0 for the rest) and PASS/MISS; then one line per row:
 #   RESULT throughput.<test>.P<p> keel=<rps> redis=<rps> ratio=<keel/redis> better=higher ...
+#          ... keel_cpu_us=<us> redis_cpu_us=<us> cpu_ratio=<keel/redis>
+# Server CPU per request: the server's CPU time (user+system, all threads; bench_server_cpu_ns
+# in bench/lib.sh) read just before and just after each redis-benchmark run, divided by the
+# requests; the medians over the rounds and their ratio keel/redis (lower is better).  With
+# 2 CPUs the servers share CPU 0 with nothing of ours and the client runs on CPU 1, but other
+# load on the machine still moves rps by 30% or more between runs; CPU per request moves far
+# less (a server that waits or is descheduled burns none), so it is the figure to compare
+# when the rps spread is wider than the difference.  It includes the 50 connects/closes and
+# redis-benchmark's CONFIG GET, the same for both servers.
 # Exit status: 0, even when goals are missed; 1 when a server died or could not be started.
 
 set -u
@@ -132,10 +141,10 @@ ensure_server() {
     fi
 }
 
-# run_one NAME TEST P ROUND: one measured run; appends "test p name round rps p50 p99" or
+# run_one NAME TEST P ROUND: one measured run; appends "test p name round rps p50 p99 cpu" or
 # "test p name round error" to $RAW.
 run_one() {
-    local name=$1 test=$2 p=$3 round=$4 n port args=() row out line rps p50 p99
+    local name=$1 test=$2 p=$3 round=$4 n port args=() row out line rps p50 p99 cpu0 cpu1 cpu
     ensure_server "$name" || { echo "$test $p $name $round error" >>"$RAW"; return; }
     port=${BENCH_PORT[$name]}
     n=$(requests_for "$test" "$p")
@@ -167,8 +176,11 @@ run_one() {
         *)
             args=(-t "$test" -r "$KEYSPACE") ;;
     esac
+    cpu0=$(bench_server_cpu_ns "$name")
     out=$(timeout "$RUN_TIMEOUT" "${PIN_CLIENT[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$port" \
             -c "$CLIENTS" -P "$p" -n "$n" -d "$DATASIZE" -q --csv "${args[@]}" 2>"$BENCH_TMP/bm.err")
+    cpu1=$(bench_server_cpu_ns "$name")
+    cpu=$(bench_cpu_us_per_req "$cpu0" "$cpu1" "$n")
     row=$(row_name "$test")
     if [ -n "$row" ]; then
         line=$(printf '%s\n' "$out" | grep -F "\"$row\"," | head -n 1)
@@ -183,7 +195,7 @@ run_one() {
         rps=$(printf '%s\n' "$line" | awk -F'","' '{print $2}')
         p50=$(printf '%s\n' "$line" | awk -F'","' '{print $5}')
         p99=$(printf '%s\n' "$line" | awk -F'","' '{print $7}')
-        echo "$test $p $name $round $rps $p50 $p99" >>"$RAW"
+        echo "$test $p $name $round $rps $p50 $p99 $cpu" >>"$RAW"
     fi
     bench_alive "$name" || ensure_server "$name" || true
 }
@@ -218,11 +230,13 @@ runs = {}
 for line in open(raw):
     f = line.split()
     key = (f[0], int(f[1]), f[2])
-    runs.setdefault(key, []).append(None if f[4] == "error" else (float(f[4]), float(f[5]), float(f[6])))
+    runs.setdefault(key, []).append(None if f[4] == "error" else
+                                    (float(f[4]), float(f[5]), float(f[6]),
+                                     None if f[7] == "error" else float(f[7])))
 
 def med(key, i):
     vals = runs.get(key, [])
-    if not vals or any(v is None for v in vals):
+    if not vals or any(v is None or v[i] is None for v in vals):
         return None
     return median([v[i] for v in vals])
 
@@ -236,7 +250,8 @@ def spread(key):
     return 100.0 * (max(xs) - min(xs)) / m if m else None
 
 print()
-print("%-11s %3s %12s %12s %7s  %-6s %-5s %s" % ("test", "P", "keel rps", "redis rps", "ratio", "goal", "", "spread k/r"))
+print("%-11s %3s %12s %12s %7s  %-6s %-5s %-11s %9s %9s %7s" % ("test", "P", "keel rps", "redis rps", "ratio", "goal", "", "spread k/r",
+      "keel us", "redis us", "cpu k/r"))
 results = []
 for t in tests:
     for p in pipelines:
@@ -247,16 +262,24 @@ for t in tests:
         fmt = lambda v: "error" if v is None else "{:,.0f}".format(v)
         sk, sr = spread((t, p, "keel")), spread((t, p, "redis"))
         sp = "%s/%s" % tuple("-" if x is None else "%.0f%%" % x for x in (sk, sr))
-        print("%-11s %3d %12s %12s %7s  >=%-4.1f %-5s %s" % (t, p, fmt(k), fmt(r),
-              "n/a" if rat is None else "%.3f" % rat, goal, status, sp))
+        kc, rc = med((t, p, "keel"), 3), med((t, p, "redis"), 3)
+        crat = ratio(kc, rc)
+        print("%-11s %3d %12s %12s %7s  >=%-4.1f %-5s %-11s %9s %9s %7s" % (t, p, fmt(k), fmt(r),
+              "n/a" if rat is None else "%.3f" % rat, goal, status, sp,
+              "error" if kc is None else "%.3f" % kc, "error" if rc is None else "%.3f" % rc,
+              "n/a" if crat is None else "%.3f" % crat))
         kp50, rp50 = med((t, p, "keel"), 1), med((t, p, "redis"), 1)
         kp99, rp99 = med((t, p, "keel"), 2), med((t, p, "redis"), 2)
         extra = "unit=rps goal=%.1f status=%s rounds=%d" % (goal, status, len(runs.get((t, p, "keel"), [])))
         if kp50 is not None and rp50 is not None:
             extra += " keel_p50_ms=%g redis_p50_ms=%g keel_p99_ms=%g redis_p99_ms=%g" % (kp50, rp50, kp99, rp99)
+        if crat is not None:
+            extra += " keel_cpu_us=%.4f redis_cpu_us=%.4f cpu_ratio=%.4f" % (kc, rc, crat)
         results.append(result_line("throughput.%s.P%d" % (t, p), k, r, rat, "higher", extra))
 print("# ratio = median keel rps / median redis rps (higher is better); spread = (max-min)/median")
 print("# of each server's runs over the rounds: differences below the spread are noise")
+print("# keel us / redis us = median server CPU time (user+system) per request in microseconds;")
+print("# cpu k/r = their ratio (lower is better): far less sensitive to a shared machine than rps")
 emit_results(results)
 EOF
 [ $FAILED = 0 ] || { echo "# a server died or failed during the run" >&2; exit 1; }

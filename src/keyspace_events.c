@@ -15,10 +15,12 @@
 #include "keyspace_events.h"
 
 #include "core/blocking.h"
+#include "core/client_evict.h"
 #include "core/multi.h"
 #include "core/notify.h"
 #include "core/tracking.h"
 #include "keyspace/hooks.h"
+#include "persist/aof.h"
 #include "persist/bgsave.h"
 #include "persist/wstream.h"
 #include "repl/repl.h"
@@ -87,11 +89,12 @@ static int expire_mode(void) {
     return c && (c->flags & CLIENT_MASTER) ? KEYS_KEEP_EXPIRED : KEYS_HIDE_EXPIRED;
 }
 
-/* Replicas' output is not counted against maxmemory: evicting for it would only make the
- * stream to them longer (Redis's freeMemoryGetNotCountedMemory): their own reply blocks, and
- * the shared replication buffer beyond repl-backlog-size. */
+/* Replicas' output and the AOF buffer are not counted against maxmemory: evicting for them
+ * would only make the streams longer (Redis's freeMemoryGetNotCountedMemory): replicas' own
+ * reply blocks and the shared replication buffer beyond repl-backlog-size. Nor are evicted
+ * clients closing before the next poll (core/client_evict.c; Redis frees them at once). */
 static size_t mem_not_counted(void) {
-    return server.replica_output_bytes + repl_buffer_not_counted();
+    return server.replica_output_bytes + repl_buffer_not_counted() + aof_buffer_memory() + clients_evicted_memory();
 }
 
 void keyspace_events_install(void) {

@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include "cluster/cluster.h"
+#include "cluster/cluster_cmd.h"
 #include "commands/admin.h"
 #include "core/acl.h"
 #include "core/blocking.h"
+#include "core/client_evict.h"
 #include "keyspace_events.h"
 #include "core/latency.h"
 #include "core/monitor.h"
@@ -187,6 +189,7 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
     persist_cron();
     aof_cron();
     defrag_cron();
+    migrate_cache_cron();   /* cluster/migrate.c: idle MIGRATE connections */
     if (server.shutdown_asap && server_prepare_shutdown(server.shutdown_nosave) == 0) {
         server_shutdown();
         exit(0);
@@ -214,6 +217,8 @@ static void before_sleep(eventLoop *el) {
     blocking_resume_unblocked();   /* core/blocking.c: buffered commands of unblocked clients */
     aof_before_sleep();            /* persist/aof.c: the writes are in the AOF before their replies go */
     clients_write_pending();
+    /* core/client_evict.c: after the writes, as Redis, so that sent output doesn't count. */
+    if (server.maxmemory_clients) clients_evict(1);
     /* SHUTDOWN (nosave: it saved already) exits once its replies are out; a signal's shutdown
      * waits for the cron, as in Redis, so SHUTDOWN ABORT can still cancel it. */
     if (server.shutdown_asap && server.shutdown_nosave && server_prepare_shutdown(1) == 0) {

@@ -94,6 +94,12 @@ typedef struct client {
     struct aclUser *user;       /* core/acl.c: whose permissions apply; NULL: everything (fake clients) */
     uint64_t redacted;          /* bit i: argv[i] is a secret MONITOR and the slow log show as "(redacted)" */
     struct tlsConn *tls;        /* core/tls.c: set iff the client came through a tls-port listener */
+    /* core/client_evict.c: while maxmemory-clients is set, the memory last counted for the
+     * client in the evictable total (0 if not counted) and its place in a memory bucket. */
+    size_t mem_counted;
+    size_t mem_evicted;         /* evicted, closing asynchronously: its memory until freed */
+    int mem_bucket;             /* bucket index + 1; 0: in no bucket */
+    struct client *mem_prev, *mem_next;
 } client;
 
 /* ---------------------------------------------------------------- commands */
@@ -289,6 +295,7 @@ struct keelServer {
     char *bindaddr[CONFIG_BINDADDR_MAX];
     int bindaddr_count;
     char *unixsocket;
+    char *bind_source_addr;     /* outgoing replica and cluster bus links bind to it (NULL: any) */
     int unixsocketperm;
     int protected_mode;
     int tcp_backlog;
@@ -300,6 +307,7 @@ struct keelServer {
     /* TLS (core/tls.c); a string is NULL when empty */
     int tls_port;
     char *tls_cert_file, *tls_key_file, *tls_key_file_pass;
+    char *tls_client_cert_file, *tls_client_key_file, *tls_client_key_file_pass;   /* outgoing links */
     char *tls_ca_cert_file, *tls_ca_cert_dir, *tls_dh_params_file;
     char *tls_protocols, *tls_ciphers, *tls_ciphersuites;
     int tls_auth_clients;       /* TLS_AUTH_* */
@@ -321,6 +329,7 @@ struct keelServer {
     int lfu_decay_time;
     long long proto_max_bulk_len;
     long long client_max_querybuf_len;
+    long long maxmemory_clients;  /* client eviction: bytes, -N for N% of maxmemory, 0 off */
     obufLimit obuf_limits[OBUF_CLASSES];
     int active_expire_enabled;  /* DEBUG SET-ACTIVE-EXPIRE */
     int pause_cron;             /* DEBUG PAUSE-CRON: server_cron does nothing while set */
@@ -428,6 +437,7 @@ struct keelServer {
     long long stat_rejected_conn;
     long long stat_expiredkeys;
     long long stat_evictedkeys;
+    long long stat_evictedclients;
     long long stat_net_input_bytes;
     long long stat_net_output_bytes;
     long long stat_total_error_replies;
@@ -540,6 +550,12 @@ int acl_category_by_name(const char *s, size_t len);
 
 /* core/net.c */
 int net_listen(void);
+/* Protected mode's -DENIED line (CRLF included) for a TCP client from addr ("ip:port"), or
+ * NULL when it may connect. */
+const char *net_protected_denial(const char *addr);
+/* bind-source-addr: binds the unconnected socket fd (of the given address family) to it, best
+ * effort as Redis (on failure the connection goes out from any address). */
+void net_bind_source(int fd, int family);
 void net_close_listeners(void);
 
 /* server.c */

@@ -17,7 +17,11 @@
 # BASEPORT (default 21111; the suite's own ports are BASEPORT-32 .. BASEPORT+400, external
 # mode's servers BASEPORT+500 and +501), EXTERNAL_UNITS, NORMAL_UNITS (space-separated; "" skips a mode),
 # UNIT_TIMEOUT (seconds per unit, default 600), KEEP=1 keeps the work directory,
-# SERVERS (default "keel redis"; "keel" alone runs only Keel, for quick iterations).
+# SERVERS (default "keel redis"; "keel" alone runs only Keel, for quick iterations),
+# TLS=1: normal mode with runtest --tls (servers on tls-port with tls-cluster and
+# tls-replication, clients through tcl-tls; certificates from tests/security/gen_certs.sh in
+# the suite's tests/tls layout); external mode is skipped then. E.g. the issue #17 run:
+#   TLS=1 EXTERNAL_UNITS= NORMAL_UNITS=unit/tls BASEPORT=26000 tests/redis-suite.sh
 # Every run copies the suite to its own directory under /tmp, so runs do not collide.
 set -uo pipefail
 
@@ -60,6 +64,14 @@ mkdir -p "$work/suite/src"
 for t in redis-cli redis-benchmark redis-check-aof redis-check-rdb; do
     p=$(command -v "$t" || true); [[ -n "$p" ]] && ln -sf "$p" "$work/suite/src/$t"
 done
+
+tls_args=()
+if [[ "${TLS:-0}" == 1 ]]; then
+    echo 'package require tls' | tclsh >/dev/null 2>&1 || die "TLS=1 needs tcl-tls (apt-get install -y tcl-tls)"
+    "$here/security/gen_certs.sh" "$work/suite/tests/tls" redis-suite || die "gen_certs.sh failed"
+    tls_args=(--tls)
+    EXTERNAL_UNITS=""
+fi
 
 # One skip list for runtest: test names (or /regexps), reasons stripped.
 skips=$work/skips.txt
@@ -138,7 +150,8 @@ if [[ ${#norm_units[@]} -gt 0 ]]; then
         bin=$keel; [[ $name == redis ]] && bin=$redis
         ln -sf "$bin" "$work/suite/src/redis-server"
         echo "normal mode, $name ($bin)"
-        RT_ARGS=(--clients 1 --baseport "$baseport" --portcount 400 --durable --timeout 120 --skipfile "$skips")
+        RT_ARGS=(--clients 1 --baseport "$baseport" --portcount 400 --durable --timeout 120 --skipfile "$skips"
+                 "${tls_args[@]+"${tls_args[@]}"}")
         for u in "${norm_units[@]}"; do run_unit normal "$name" "$u"; done
     done
 fi

@@ -8,7 +8,7 @@
  * then the body: PING/PONG/MEET, `count` gossip entries of 104 bytes (name[40], ping_sent u32,
  * pong_received u32, ip[46], port u16, cport u16, flags u16, pport u16, unused u16) and, with
  * mflags[0] bit 2, `extensions` ping extensions (length u32 multiple of 8, type u16, unused u16,
- * data; type 0 is the NUL-terminated hostname); FAIL a node name; PUBLISH channel_len u32,
+ * data; type 0 is the NUL-terminated hostname); FAIL a node name; PUBLISH and PUBLISHSHARD channel_len u32,
  * message_len u32, then both; UPDATE configEpoch u64, node name, slots bitmap;
  * FAILOVER_AUTH_REQUEST/ACK and MFSTART the header alone (failover.c decides on them). A
  * replica's header carries its primary's slots, config epoch and name (slaveof).
@@ -36,6 +36,7 @@
 #include "cluster/cluster.h"
 #include "core/event.h"
 #include "core/pubsub.h"
+#include "core/tls.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "util/log.h"
@@ -108,6 +109,7 @@ static void get_text(char *out, size_t cap, const unsigned char *p, size_t field
 
 static clusterLink *link_new(int fd, clusterNode *node, int inbound);
 static void link_read_handler(eventLoop *el, int fd, void *data, int mask);
+static void tls_link_handler(eventLoop *el, int fd, void *data, int mask);
 
 static int set_nonblock(int fd) {
     int flags = fcntl(fd, F_GETFL);
@@ -116,7 +118,8 @@ static int set_nonblock(int fd) {
 
 /* The listening sockets: the IPv4 addresses of `bind` ("*" is every interface). */
 int bus_listen(void) {
-    int port = server.cluster_port ? server.cluster_port : server.port + CLUSTER_PORT_INCR;
+    int base = server.tls_cluster ? server.tls_port : server.port;   /* as Redis */
+    int port = server.cluster_port ? server.cluster_port : base + CLUSTER_PORT_INCR;
     for (int i = 0; i < server.bindaddr_count && cluster.nlisten < 2; i++) {
         const char *host = server.bindaddr[i];
         if (host[0] == '-') host++;
@@ -152,7 +155,7 @@ static void accept_links(int lfd) {
         if (fd < 0) return;
         int yes = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
-        link_new(fd, NULL, 1);
+        if (!link_new(fd, NULL, 1)) close(fd);
     }
 }
 
@@ -162,6 +165,7 @@ void bus_link_free(clusterLink *link) {
         if (link->node->inbound_link == link) link->node->inbound_link = NULL;
     }
     el_del(server.el, link->fd, EL_READABLE | EL_WRITABLE);
+    if (link->tls) tls_link_free(link->tls);
     close(link->fd);
     kfree(link->sndbuf);
     kfree(link->rcvbuf);
@@ -200,20 +204,32 @@ static void link_send(clusterLink *link, const unsigned char *msg, size_t len) {
         link->snd_cap = (link->snd_len + len) * 2;
         link->sndbuf = krealloc(link->sndbuf, link->snd_cap);
     }
-    if (link->snd_len == 0) el_add(server.el, link->fd, EL_WRITABLE, link_write_handler, link);
+    if (link->snd_len == 0)
+        el_add(server.el, link->fd, EL_WRITABLE, link->tls ? tls_link_handler : link_write_handler, link);
     memcpy(link->sndbuf + link->snd_len, msg, len);
     link->snd_len += len;
     int type = get16(msg + OFF_TYPE);
     if (type < MSG_TYPE_COUNT) cluster.stats_sent[type]++;
 }
 
+/* With tls-cluster the link is a TLS session from the start (an inbound one requires the
+ * peer's certificate, as Redis's bus); NULL when TLS is not configured (the caller closes fd). */
 static clusterLink *link_new(int fd, clusterNode *node, int inbound) {
+    struct tlsConn *tls = NULL;
+    if (server.tls_cluster) {
+        tls = inbound ? tls_link_accept(fd) : tls_link_connect(fd);
+        if (!tls) {
+            log_msg(LL_WARNING, "Cluster bus link over TLS: TLS is not configured");
+            return NULL;
+        }
+    }
     clusterLink *link = kcalloc(sizeof(*link));
     link->fd = fd;
     link->node = node;
     link->inbound = inbound;
     link->ctime = mstime();
-    el_add(server.el, fd, EL_READABLE, link_read_handler, link);
+    link->tls = tls;
+    el_add(server.el, fd, EL_READABLE, tls ? tls_link_handler : link_read_handler, link);
     return link;
 }
 
@@ -355,14 +371,32 @@ static void send_update(clusterLink *link, const clusterNode *owner) {
     kfree(m);
 }
 
-void bus_propagate_publish(const char *channel, size_t clen, const char *msg, size_t mlen) {
-    size_t body = 8 + clen + mlen;
-    unsigned char *m = msg_new(MSG_PUBLISH, body);
+static unsigned char *publish_msg(int type, const char *channel, size_t clen, const char *msg, size_t mlen) {
+    unsigned char *m = msg_new(type, 8 + clen + mlen);
     put32(m + HDR_LEN, (uint32_t)clen);
     put32(m + HDR_LEN + 4, (uint32_t)mlen);
     memcpy(m + HDR_LEN + 8, channel, clen);
     memcpy(m + HDR_LEN + 8 + clen, msg, mlen);
-    broadcast(m, HDR_LEN + body);
+    return m;
+}
+
+void bus_propagate_publish(const char *channel, size_t clen, const char *msg, size_t mlen) {
+    unsigned char *m = publish_msg(MSG_PUBLISH, channel, clen, msg, mlen);
+    broadcast(m, HDR_LEN + 8 + clen + mlen);
+    kfree(m);
+}
+
+/* Redis's clusterPropagatePublish for shard channels: PUBLISHSHARD to the other nodes of my
+ * shard (my primary, or myself as primary, and its replicas) that have a link. */
+void bus_propagate_publish_shard(const char *channel, size_t clen, const char *msg, size_t mlen) {
+    clusterNode *me = cluster.myself, *primary = (me->flags & NODE_MASTER) ? me : me->slaveof;
+    if (!primary) return;
+    unsigned char *m = publish_msg(MSG_PUBLISHSHARD, channel, clen, msg, mlen);
+    size_t len = HDR_LEN + 8 + clen + mlen;
+    for (int i = -1; i < primary->nslaves; i++) {
+        clusterNode *n = i < 0 ? primary : primary->slaves[i];
+        if (n->link && !(n->flags & (NODE_MYSELF | NODE_HANDSHAKE))) link_send(n->link, m, len);
+    }
     kfree(m);
 }
 
@@ -398,13 +432,19 @@ static void connect_node(clusterNode *n) {
     if (fd < 0) return;
     int yes = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+    net_bind_source(fd, AF_INET);   /* bind-source-addr */
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS) {
         close(fd);
         if (!n->ping_sent) n->ping_sent = mstime();   /* unreachable counts towards PFAIL */
         return;
     }
     clusterLink *link = link_new(fd, n, 0);
+    if (!link) {
+        close(fd);
+        return;
+    }
     link->connecting = 1;
+    if (link->tls) el_add(server.el, fd, EL_WRITABLE, tls_link_handler, link);   /* the connect's end */
     n->link = link;
     /* A PING at once (a MEET for a node met by CLUSTER MEET); keeps an older ping_sent so a
      * node that keeps dropping links still times out. */
@@ -626,9 +666,10 @@ static void process_gossip(clusterNode *sender, const unsigned char *m, int coun
 
 /* The hostname extension, if any, of a PING/PONG/MEET already checked by valid_length. */
 static void read_extensions(clusterNode *sender, const unsigned char *m, size_t totlen, int count) {
-    if (!(m[OFF_MFLAGS] & MFLAG0_EXT_DATA)) return;
     size_t off = HDR_LEN + (size_t)count * GOSSIP_LEN;
-    int exts = get16(m + OFF_EXTENSIONS);
+    /* No extension data: no hostname announced (any hostname it had is cleared, as Redis's
+     * updateAnnouncedHostname(sender, NULL)). */
+    int exts = (m[OFF_MFLAGS] & MFLAG0_EXT_DATA) ? get16(m + OFF_EXTENSIONS) : 0;
     char host[256] = "";
     while (exts-- > 0 && off + 8 <= totlen) {
         uint32_t len = get32(m + off);
@@ -704,7 +745,12 @@ static int process_ping(clusterLink *link, clusterNode *sender, const unsigned c
         hs->flags &= ~NODE_HANDSHAKE;
         hs->flags |= get16(m + OFF_FLAGS) & (NODE_MASTER | NODE_SLAVE);
         cluster_todo(CLUSTER_TODO_SAVE_CONFIG);
-        sender = hs;
+        /* As in Redis, the rest of this message is read as from an unknown sender: its slots,
+         * role, hostname and gossip are taken from its next PING/PONG (suite 27-endpoints: a
+         * node whose PINGs are dropped stays without slots here). */
+        hs->pong_received = now;
+        hs->ping_sent = 0;
+        return 1;
     } else if (link->node && !link->inbound && memcmp(link->node->name, m + OFF_SENDER, CLUSTER_NAMELEN) != 0) {
         /* Another node answers at that address now: forget the address. */
         link->node->flags |= NODE_NOADDR;
@@ -715,6 +761,7 @@ static int process_ping(clusterLink *link, clusterNode *sender, const unsigned c
         return 0;
     }
     if (!sender) return 1;
+    sender->pport = get16(m + OFF_PPORT);   /* its plain port in a TLS cluster (0 otherwise) */
     if (link->inbound && !link->node) {
         if (sender->inbound_link) bus_link_free(sender->inbound_link);
         sender->inbound_link = link;
@@ -834,6 +881,13 @@ static int process_message(clusterLink *link, const unsigned char *m, size_t tot
         pubsub_publish(ch, clen, ch + clen, mlen);
         return 1;
     }
+    case MSG_PUBLISHSHARD: {
+        if (!sender) return 1;
+        uint32_t clen = get32(m + HDR_LEN), mlen = get32(m + HDR_LEN + 4);
+        const char *ch = (const char *)m + HDR_LEN + 8;
+        pubsub_spublish(ch, clen, ch + clen, mlen);
+        return 1;
+    }
     case MSG_UPDATE: {
         if (!sender) return 1;
         uint64_t epoch = get64(m + HDR_LEN);
@@ -856,18 +910,13 @@ static int process_message(clusterLink *link, const unsigned char *m, size_t tot
     case MSG_MFSTART:
         if (sender) failover_mfstart_received(sender);
         return 1;
-    default: return 1;   /* module and shard messages: not built */
+    default: return 1;   /* module messages: no modules */
     }
 }
 
-static void link_read_handler(eventLoop *el, int fd, void *data, int mask) {
-    (void)el;
-    (void)mask;
-    clusterLink *link = data;
-    if (!link) {
-        accept_links(fd);
-        return;
-    }
+/* Reads until the socket has nothing more (over TLS: until OpenSSL has nothing buffered
+ * either) and processes each complete message. Returns 0 when the link was freed. */
+static int link_read_all(clusterLink *link) {
     for (;;) {
         size_t want = 8;
         if (link->rcv_len >= 8) {
@@ -883,17 +932,71 @@ static void link_read_handler(eventLoop *el, int fd, void *data, int mask) {
             link->rcvbuf = krealloc(link->rcvbuf, link->rcv_cap);
         }
         size_t room = (want < link->rcv_cap ? want : link->rcv_cap) - link->rcv_len;
-        ssize_t r = read(fd, link->rcvbuf + link->rcv_len, room);
-        if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
+        ssize_t r = link->tls ? tls_link_read(link->tls, link->rcvbuf + link->rcv_len, room, "cluster bus peer")
+                              : read(link->fd, link->rcvbuf + link->rcv_len, room);
+        if (r < 0 && (errno == EAGAIN || errno == EINTR)) return 1;
         if (r <= 0) break;
         link->rcv_len += (size_t)r;
         if (link->rcv_len < 8 || link->rcv_len < want || want == 8) continue;
         size_t len = link->rcv_len;
         link->rcv_len = 0;
         if (link->node) link->node->data_received = mstime();
-        if (!process_message(link, link->rcvbuf, len)) return;
+        if (!process_message(link, link->rcvbuf, len)) return 0;
     }
     bus_link_free(link);   /* error, EOF or a malformed message */
+    return 0;
+}
+
+static void link_read_handler(eventLoop *el, int fd, void *data, int mask) {
+    (void)el;
+    (void)mask;
+    clusterLink *link = data;
+    if (!link) {
+        accept_links(fd);
+        return;
+    }
+    link_read_all(link);
+}
+
+/* tls-cluster links: one handler for both directions, since OpenSSL may need the socket
+ * readable to write or writable to read. Every event runs, in order, the connect's end, the
+ * handshake, the queued output and the reads (a read or write with nothing to do costs one
+ * EAGAIN); the writable interest is then set from the handshake's or the read's want and the
+ * queued output. */
+static void tls_link_handler(eventLoop *el, int fd, void *data, int mask) {
+    (void)el;
+    (void)mask;
+    clusterLink *link = data;
+    if (link->connecting) {
+        int err = 0;
+        socklen_t len = sizeof(err);
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+            bus_link_free(link);
+            return;
+        }
+        link->connecting = 0;
+    }
+    int hs = tls_link_handshake(link->tls, "cluster bus peer");
+    if (hs < 0) {
+        bus_link_free(link);
+        return;
+    }
+    if (hs > 0) {
+        while (link->snd_len) {
+            ssize_t w = tls_link_write(link->tls, link->sndbuf, link->snd_len, "cluster bus peer");
+            if (w < 0 && (errno == EAGAIN || errno == EINTR)) break;
+            if (w <= 0) {
+                bus_link_free(link);
+                return;
+            }
+            memmove(link->sndbuf, link->sndbuf + w, link->snd_len - (size_t)w);
+            link->snd_len -= (size_t)w;
+        }
+        if (!link_read_all(link)) return;
+    }
+    int want_w = tls_link_wants_write(link->tls) || (hs > 0 && link->snd_len && !tls_link_write_wants_read(link->tls));
+    if (want_w) el_add(server.el, fd, EL_WRITABLE, tls_link_handler, link);
+    else el_del(server.el, fd, EL_WRITABLE);
 }
 
 /* ---------------------------------------------------------------- CLUSTER LINKS */

@@ -171,6 +171,9 @@ int cluster_add_slot(clusterNode *n, int slot) {
 int cluster_del_slot(int slot) {
     clusterNode *n = cluster.slots[slot];
     if (!n) return -1;
+    /* A slot leaving my shard ends its shard channels' subscriptions here (Redis's
+     * clusterDelSlot): the slot's owner is myself or my primary. */
+    if (n == cluster.myself || n == cluster.myself->slaveof) pubsub_shard_unsubscribe_slot(slot);
     n->slots[slot >> 3] &= (unsigned char)~(1 << (slot & 7));
     n->numslots--;
     cluster.slots[slot] = NULL;
@@ -245,10 +248,11 @@ static kstr *cat_flags(kstr *s, int flags) {
     return s;
 }
 
-/* One CLUSTER NODES line, without the newline. */
-kstr *cluster_node_description(kstr *s, const clusterNode *n) {
+/* One CLUSTER NODES line, without the newline; use_pport: the plain port (a TLS cluster seen
+ * by a client that is not on TLS), see cluster_client_port(). */
+kstr *cluster_node_description(kstr *s, const clusterNode *n, int use_pport) {
     s = kstr_cat(s, n->name, CLUSTER_NAMELEN);
-    s = kstr_catfmt(s, " %s:%d@%d", n->ip, n->port, n->cport);
+    s = kstr_catfmt(s, " %s:%d@%d", n->ip, use_pport && n->pport ? n->pport : n->port, n->cport);
     if (n->hostname[0]) s = kstr_catfmt(s, ",%s", n->hostname);
     s = kstr_catc(s, " ");
     s = cat_flags(s, n->flags);
@@ -276,11 +280,11 @@ kstr *cluster_node_description(kstr *s, const clusterNode *n) {
 }
 
 /* CLUSTER NODES: every node but those in handshake (with_handshake 0). */
-kstr *cluster_nodes_description(int with_handshake) {
+kstr *cluster_nodes_description(int with_handshake, int use_pport) {
     kstr *s = kstr_empty(256);
     for (int i = 0; i < cluster.nnodes; i++) {
         if (!with_handshake && (cluster.nodes[i]->flags & NODE_HANDSHAKE)) continue;
-        s = cluster_node_description(s, cluster.nodes[i]);
+        s = cluster_node_description(s, cluster.nodes[i], use_pport);
         s = kstr_catc(s, "\n");
     }
     return s;
@@ -290,7 +294,7 @@ int cluster_save_config(void) {
     kstr *s = kstr_empty(1024);
     for (int i = 0; i < cluster.nnodes; i++) {
         if (cluster.nodes[i]->flags & NODE_HANDSHAKE) continue;
-        s = cluster_node_description(s, cluster.nodes[i]);
+        s = cluster_node_description(s, cluster.nodes[i], 0);
         s = kstr_catc(s, "\n");
     }
     s = kstr_catfmt(s, "vars currentEpoch %llu lastVoteEpoch %llu\n", (unsigned long long)cluster.current_epoch,
@@ -514,13 +518,17 @@ void cluster_update_state(void) {
     cluster.state = new_state;
 }
 
-static void set_my_ports(void) {
+void cluster_update_myself_announced(void) {
     clusterNode *me = cluster.myself;
-    me->port = server.cluster_announce_port ? server.cluster_announce_port : server.port;
-    me->pport = 0;
+    /* With tls-cluster the nodes announce their tls-port as the client port and the plain port
+     * as pport (shown to clients that are not on TLS), and the bus is on tls-port + 10000, as
+     * Redis's deriveAnnouncedPorts (cluster-announce-tls-port is not stored yet). */
+    int base = server.tls_cluster ? server.tls_port : server.port;
+    me->port = server.cluster_announce_port ? server.cluster_announce_port : base;
+    me->pport = server.tls_cluster ? server.port : 0;
     me->cport = server.cluster_announce_bus_port ? server.cluster_announce_bus_port
                 : server.cluster_port                ? server.cluster_port
-                                                     : server.port + CLUSTER_PORT_INCR;
+                                                     : base + CLUSTER_PORT_INCR;
     const char *host = server.cluster_announce_hostname ? server.cluster_announce_hostname : "";
     snprintf(me->hostname, sizeof(me->hostname), "%s", host);
     if (server.cluster_announce_ip && server.cluster_announce_ip[0])
@@ -548,16 +556,29 @@ void cluster_init(void) {
         log_msg(LL_WARNING, "Fatal: can't update cluster config file.");
         exit(1);
     }
-    set_my_ports();
+    cluster_update_myself_announced();
+    /* A replica in nodes.conf starts as a replica, as with replicaof in the config file: the
+     * data loaded next keeps keys its primary has not deleted yet (even expired ones, Redis's
+     * iAmMaster()), nothing expires them here, and repl_init() resumes the saved replication
+     * id and connects. nodes.conf decides: a replicaof line (CONFIG REWRITE) is overridden. */
+    clusterNode *me = cluster.myself;
+    kfree(server.masterhost);
+    server.masterhost = NULL;
+    server.masterport = 0;
+    if ((me->flags & NODE_SLAVE) && me->slaveof && me->slaveof->ip[0] && !(me->slaveof->flags & NODE_NOADDR)) {
+        server.masterhost = kstrdup(me->slaveof->ip);
+        server.masterport = me->slaveof->port;
+    }
     if (bus_listen() < 0) exit(1);
     db_count_slots(db_by_id(0));
     cluster_cmd_install();
     pubsub_propagate = bus_propagate_publish;
+    pubsub_propagate_shard = bus_propagate_publish_shard;
     cluster_todo(CLUSTER_TODO_UPDATE_STATE);
 }
 
 void cluster_cron(void) {
-    set_my_ports();   /* cluster-announce-* may have changed */
+    cluster_update_myself_announced();   /* cluster-announce-* may have changed */
     bus_cron();
     /* cluster-replica-no-failover shows as my nofailover flag (Redis's clusterUpdateMyselfFlags). */
     clusterNode *me = cluster.myself;

@@ -48,6 +48,7 @@ enum {
 typedef struct clusterLink {
     int fd;
     int connecting;             /* outbound, connect() not completed yet */
+    struct tlsConn *tls;        /* tls-cluster: the link's TLS session (core/tls.c), else NULL */
     int inbound;
     long long ctime;
     unsigned char *sndbuf;
@@ -134,6 +135,9 @@ extern clusterState cluster;
  * by nothing but unreadable or corrupt, as Redis), opens the bus port, installs the dispatch
  * hook. */
 void cluster_init(void);
+/* Myself's ports and hostname from cluster-announce-* (the cron, and the CLUSTER replies that
+ * show myself, so a CONFIG SET shows at once as in Redis). */
+void cluster_update_myself_announced(void);
 void cluster_cron(void);          /* 10 times a second */
 void cluster_before_sleep(void);
 clusterNode *cluster_lookup(const char *name, size_t len);
@@ -181,6 +185,8 @@ void bus_send_mfstart(clusterNode *master);
 void bus_send_failover_ack(clusterNode *n);   /* FAILOVER_AUTH_ACK: our vote */
 /* PUBLISH to the other nodes (pubsub_propagate). */
 void bus_propagate_publish(const char *channel, size_t clen, const char *msg, size_t mlen);
+/* PUBLISHSHARD to the other nodes of my shard (pubsub_propagate_shard). */
+void bus_propagate_publish_shard(const char *channel, size_t clen, const char *msg, size_t mlen);
 int bus_failure_reports(clusterNode *n);   /* valid reports, expired ones dropped */
 void bus_links_reply(client *c);          /* CLUSTER LINKS */
 

@@ -8,6 +8,7 @@
 
 #include "cluster/cluster.h"
 #include "core/multi.h"
+#include "core/pubsub.h"
 #include "keyspace/db.h"
 #include "protocol/reply.h"
 #include "repl/repl.h"
@@ -16,6 +17,16 @@
 #include "util/util.h"
 
 #define ERR_DISABLED "This instance has cluster support disabled"
+
+/* In a TLS cluster (tls-cluster yes) a client that is not on TLS is shown the nodes' plain
+ * ports (pport), as Redis. */
+static int use_pport(const client *c) {
+    return server.tls_cluster && c->fd >= 0 && !c->tls;
+}
+
+static int client_port(const client *c, const clusterNode *n) {
+    return use_pport(c) && n->pport ? n->pport : n->port;
+}
 
 /* Every CLUSTER subcommand and ASKING/READONLY/READWRITE refuse to run outside cluster mode. */
 static int enabled_or_reply(client *c) {
@@ -424,7 +435,7 @@ void cluster_replicas_command(client *c) {
     }
     reply_array_len(c, n->nslaves);
     for (int i = 0; i < n->nslaves; i++) {
-        kstr *line = cluster_node_description(kstr_empty(128), n->slaves[i]);
+        kstr *line = cluster_node_description(kstr_empty(128), n->slaves[i], use_pport(c));
         reply_bulk(c, line->buf, line->len);
         kstr_free(line);
     }
@@ -463,7 +474,8 @@ void cluster_myid_command(client *c) {
 
 void cluster_nodes_command(client *c) {
     if (!enabled_or_reply(c)) return;
-    kstr *s = cluster_nodes_description(0);
+    cluster_update_myself_announced();
+    kstr *s = cluster_nodes_description(0, use_pport(c));
     reply_verbatim(c, s->buf, s->len, "txt");
     kstr_free(s);
 }
@@ -517,7 +529,7 @@ static void reply_slot_node(client *c, const clusterNode *n) {
         reply_null(c);
     else
         reply_bulk_cstr(c, cluster_endpoint(n));
-    reply_integer(c, n->port);
+    reply_integer(c, client_port(c, n));
     reply_bulk(c, n->name, CLUSTER_NAMELEN);
     int extra_ip = type != 0, extra_host = type != 1 && n->hostname[0];
     reply_map_len(c, extra_ip + extra_host);
@@ -539,6 +551,7 @@ static int replica_available(const clusterNode *n) {
 
 void cluster_slots_command(client *c) {
     if (!enabled_or_reply(c)) return;
+    cluster_update_myself_announced();
     replyDeferred d = reply_deferred(c);
     long long ranges = 0;
     for (int s = 0; s < CLUSTER_SLOTS; s++) {
@@ -560,12 +573,18 @@ void cluster_slots_command(client *c) {
 }
 
 static void reply_shard_node(client *c, const clusterNode *n) {
-    reply_map_len(c, (n->port ? 1 : 0) + 6 + (n->hostname[0] ? 1 : 0));
+    /* As Redis: in a TLS cluster port is the plain port (pport) and tls-port the node's port. */
+    int plain = server.tls_cluster ? n->pport : n->port, tls = server.tls_cluster ? n->port : 0;
+    reply_map_len(c, (plain ? 1 : 0) + (tls ? 1 : 0) + 6 + (n->hostname[0] ? 1 : 0));
     reply_bulk_cstr(c, "id");
     reply_bulk(c, n->name, CLUSTER_NAMELEN);
-    if (n->port) {
+    if (plain) {
         reply_bulk_cstr(c, "port");
-        reply_integer(c, n->port);
+        reply_integer(c, plain);
+    }
+    if (tls) {
+        reply_bulk_cstr(c, "tls-port");
+        reply_integer(c, tls);
     }
     reply_bulk_cstr(c, "ip");
     reply_bulk_cstr(c, n->ip);
@@ -587,6 +606,7 @@ static void reply_shard_node(client *c, const clusterNode *n) {
 
 void cluster_shards_command(client *c) {
     if (!enabled_or_reply(c)) return;
+    cluster_update_myself_announced();
     long long shards = 0;
     for (int i = 0; i < cluster.nnodes; i++)
         if (cluster.nodes[i]->flags & NODE_MASTER) shards++;
@@ -714,10 +734,25 @@ typedef struct routing {
     int multiple, migrating, importing, missing, existing;
 } routing;
 
+/* SPUBLISH, SSUBSCRIBE, SUNSUBSCRIBE: their shard channels route as keys do (Redis's
+ * is_pubsubshard), though their key specs say not_key. */
+static int is_shard_pubsub(const command *cmd) {
+    return cmd->proc == spublish_command || cmd->proc == ssubscribe_command || cmd->proc == sunsubscribe_command;
+}
+
 /* Returns REDIR_NONE while the keys agree, or the error. */
 static int route_keys(routing *r, const command *cmd, int argc, const karg *argv) {
     int *pos = kmalloc(sizeof(int) * (size_t)(argc ? argc : 1));
-    int n = command_get_keys(cmd, argc, argv, pos, NULL, argc);
+    int n = 0;
+    if (is_shard_pubsub(cmd)) {
+        int last = cmd->proc == spublish_command ? 1 : argc - 1;
+        for (int j = 1; j <= last && j < argc; j++) pos[n++] = j;
+    } else {
+        n = command_get_keys(cmd, argc, argv, pos, NULL, argc);
+    }
+    /* A shard channel of an open slot is served by the source until SETSLOT NODE: no key to
+     * look for. */
+    int shard = is_shard_pubsub(cmd);
     int err = REDIR_NONE;
     for (int j = 0; j < n && err == REDIR_NONE; j++) {
         const karg *k = &argv[pos[j]];
@@ -740,7 +775,7 @@ static int route_keys(routing *r, const command *cmd, int argc, const karg *argv
             }
             r->multiple = 1;
         }
-        if (r->migrating || r->importing) {
+        if ((r->migrating || r->importing) && !shard) {
             if (db_lookup(db_by_id(0), k->ptr, k->len, LOOKUP_NOTOUCH | LOOKUP_NOSTATS | LOOKUP_NONOTIFY))
                 r->existing++;
             else
@@ -756,7 +791,9 @@ static int route_keys(routing *r, const command *cmd, int argc, const karg *argv
 static clusterNode *node_for(client *c, const command *cmd, int argc, const karg *argv, int *err, int *slot) {
     routing r = {0};
     int is_exec = (cmd->flags & CMD_EXECS_QUEUED) != 0;
-    uint64_t flags = cmd->flags;
+    /* Redis's getCommandFlags: an EVAL's or FCALL's flags are its script's (a shebang script
+     * without no-writes is a write, -MOVED on a replica even for a READONLY client). */
+    uint64_t flags = command_call_flags(cmd, argc, argv);
     *err = REDIR_NONE;
     if (is_exec) {
         if (!(c->flags & CLIENT_MULTI)) return cluster.myself;
@@ -772,12 +809,17 @@ static clusterNode *node_for(client *c, const command *cmd, int argc, const karg
     *slot = r.first ? r.slot : -1;
     if (*err != REDIR_NONE) return NULL;
     if (!r.first) return cluster.myself;
+    int shard = is_shard_pubsub(cmd);
     if (cluster.state != CLUSTER_OK) {
-        if (!server.cluster_allow_reads_when_down) {
+        if (shard) {
+            if (!server.cluster_allow_pubsubshard_when_down) {
+                *err = REDIR_DOWN;
+                return NULL;
+            }
+        } else if (!server.cluster_allow_reads_when_down) {
             *err = REDIR_DOWN;
             return NULL;
-        }
-        if (flags & CMD_WRITE) {
+        } else if (flags & CMD_WRITE) {
             *err = REDIR_DOWN_RO;
             return NULL;
         }
@@ -799,8 +841,9 @@ static clusterNode *node_for(client *c, const command *cmd, int argc, const karg
         }
         return cluster.myself;
     }
-    /* A READONLY client reads on a replica of the slot's primary. */
-    if ((c->flags & CLIENT_READONLY) && !(flags & CMD_WRITE) && (cluster.myself->flags & NODE_SLAVE) &&
+    /* A READONLY client reads on a replica of the slot's primary; shard channels are served
+     * by every node of the slot's shard. */
+    if (((c->flags & CLIENT_READONLY) || shard) && !(flags & CMD_WRITE) && (cluster.myself->flags & NODE_SLAVE) &&
         cluster.myself->slaveof == r.owner)
         return cluster.myself;
     if (r.owner != cluster.myself) *err = REDIR_MOVED;
@@ -826,7 +869,7 @@ static int redirect(client *c, const command *cmd) {
     else
         multi_flag_error(c);
     if (err == REDIR_ASK || err == REDIR_MOVED)
-        reply_errorf(c, "-%s %d %s:%d", err == REDIR_ASK ? "ASK" : "MOVED", slot, cluster_endpoint(n), n->port);
+        reply_errorf(c, "-%s %d %s:%d", err == REDIR_ASK ? "ASK" : "MOVED", slot, cluster_endpoint(n), client_port(c, n));
     else
         reply_error(c, redirect_errors[err]);
     return 1;

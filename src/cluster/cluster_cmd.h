@@ -15,8 +15,8 @@ const char *cluster_script_error(client *caller, const command *cmd, int argc, c
 /* CLUSTER NODES's line of a node (no newline), and the whole text (nodes in handshake too
  * when with_handshake). */
 struct clusterNode;
-kstr *cluster_node_description(kstr *s, const struct clusterNode *n);
-kstr *cluster_nodes_description(int with_handshake);
+kstr *cluster_node_description(kstr *s, const struct clusterNode *n, int use_pport);
+kstr *cluster_nodes_description(int with_handshake, int use_pport);
 
 command_proc cluster_addslots_command, cluster_addslotsrange_command, cluster_bumpepoch_command,
     cluster_count_failure_reports_command, cluster_countkeysinslot_command, cluster_delslots_command,
@@ -30,5 +30,9 @@ command_proc cluster_addslots_command, cluster_addslotsrange_command, cluster_bu
 /* migrate.c */
 command_proc migrate_command;
 command_getkeys_proc migrate_get_keys;
+/* MIGRATE's cached target connections (INFO migrate_cached_sockets); the cron closes those idle
+ * for 10 s, as Redis. */
+int migrate_cached_sockets(void);
+void migrate_cache_cron(void);
 
 #endif

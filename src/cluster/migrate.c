@@ -2,8 +2,9 @@
  * [KEYS key...]: moves keys to another server with DUMP payloads (persist/rdb.h) sent as
  * RESTORE (RESTORE-ASKING in cluster mode, so the target accepts keys of a slot it imports).
  *
- * The transfer is synchronous, as in Redis: one connection per call, every read and write
- * bounded by the timeout. Each source key is deleted only after the target acknowledged its
+ * The transfer is synchronous, as in Redis, every read and write bounded by the timeout. The
+ * connection to each target is cached (see migrateConn below), so a resharding that calls
+ * MIGRATE once per batch of keys connects once. Each source key is deleted only after the target acknowledged its
  * RESTORE, so a failure midway loses no key (at worst a key is on both sides, as with Redis).
  * The target's replies are read one line each (+OK or -error), in the order sent: AUTH, SELECT,
  * then one per key. */
@@ -20,6 +21,7 @@
 #include "cluster/cluster.h"
 #include "cluster/cluster_cmd.h"
 #include "core/notify.h"
+#include "core/tls.h"
 #include "keyspace/db.h"
 #include "persist/rdb.h"
 #include "persist/wstream.h"
@@ -62,11 +64,98 @@ static int connect_with_timeout(const char *host, const char *port, long long de
     return fd;
 }
 
-static int write_all(int fd, const char *p, size_t len, long long deadline) {
+/* The connection cache, as Redis's migrate_cached_sockets: at most MIGRATE_CACHE_MAX targets,
+ * keyed by "host:port". Invariant: an entry's fd is connected and owned by the entry; any I/O
+ * error closes and removes the entry, so a used entry never has unread bytes from an earlier
+ * call (every reply line of a call is read before it returns, or the entry is dropped).
+ * last_db is the database the target connection has selected, -1 when unknown, so SELECT is
+ * sent only when it changes. Entries idle MIGRATE_CACHE_IDLE_MS are closed by the cron. */
+#define MIGRATE_CACHE_MAX 64
+#define MIGRATE_CACHE_IDLE_MS 10000
+
+typedef struct migrateConn {
+    char name[300];    /* "host:port"; empty when the slot is free */
+    int fd;
+    struct tlsConn *tls;   /* with tls-cluster, the TLS session on fd (as Redis's MIGRATE) */
+    long long last_db;
+    long long last_use_ms;
+} migrateConn;
+
+static migrateConn migrate_cache[MIGRATE_CACHE_MAX];
+
+int migrate_cached_sockets(void) {
+    int n = 0;
+    for (int i = 0; i < MIGRATE_CACHE_MAX; i++) n += migrate_cache[i].name[0] != '\0';
+    return n;
+}
+
+static void migrate_conn_close(migrateConn *mc) {
+    if (mc->tls) tls_link_free(mc->tls);
+    close(mc->fd);
+    mc->name[0] = '\0';
+    mc->fd = -1;
+    mc->tls = NULL;
+}
+
+/* The TLS handshake on a connected socket, bounded by the deadline; 0 or -1. */
+static int tls_handshake(migrateConn *m, long long deadline) {
+    m->tls = tls_link_connect(m->fd);
+    if (!m->tls) return -1;
+    for (;;) {
+        int r = tls_link_handshake(m->tls, "MIGRATE target");
+        if (r > 0) return 0;
+        if (r < 0 || wait_fd(m->fd, tls_link_wants_write(m->tls) ? POLLOUT : POLLIN, deadline) < 0) return -1;
+    }
+}
+
+void migrate_cache_cron(void) {
+    long long now = mstime();
+    for (int i = 0; i < MIGRATE_CACHE_MAX; i++)
+        if (migrate_cache[i].name[0] && now - migrate_cache[i].last_use_ms > MIGRATE_CACHE_IDLE_MS)
+            migrate_conn_close(&migrate_cache[i]);
+}
+
+/* The cached connection to host:port, connecting (and evicting a random entry when the cache is
+ * full) if there is none; NULL when the connection fails. *fresh tells which. */
+static migrateConn *migrate_conn_get(const char *host, const char *port, long long deadline, int *fresh) {
+    char name[sizeof(migrate_cache[0].name)];
+    snprintf(name, sizeof(name), "%s:%s", host, port);
+    migrateConn *free_slot = NULL;
+    for (int i = 0; i < MIGRATE_CACHE_MAX; i++) {
+        if (!migrate_cache[i].name[0]) {
+            if (!free_slot) free_slot = &migrate_cache[i];
+        } else if (!strcmp(migrate_cache[i].name, name)) {
+            *fresh = 0;
+            migrate_cache[i].last_use_ms = mstime();
+            return &migrate_cache[i];
+        }
+    }
+    migrateConn conn = {.fd = connect_with_timeout(host, port, deadline), .tls = NULL};
+    if (conn.fd < 0) return NULL;
+    if (server.tls_cluster && tls_handshake(&conn, deadline) < 0) {
+        if (conn.tls) tls_link_free(conn.tls);
+        close(conn.fd);
+        return NULL;
+    }
+    if (!free_slot) {
+        free_slot = &migrate_cache[rand64() % MIGRATE_CACHE_MAX];
+        migrate_conn_close(free_slot);
+    }
+    snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);
+    free_slot->fd = conn.fd;
+    free_slot->tls = conn.tls;
+    free_slot->last_db = -1;
+    free_slot->last_use_ms = mstime();
+    *fresh = 1;
+    return free_slot;
+}
+
+static int write_all(migrateConn *m, const char *p, size_t len, long long deadline) {
     while (len) {
-        ssize_t w = write(fd, p, len);
+        ssize_t w = m->tls ? tls_link_write(m->tls, p, len, "MIGRATE target") : write(m->fd, p, len);
         if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (wait_fd(fd, POLLOUT, deadline) < 0) return -1;
+            short ev = m->tls && tls_link_write_wants_read(m->tls) ? POLLIN : POLLOUT;
+            if (wait_fd(m->fd, ev, deadline) < 0) return -1;
             continue;
         }
         if (w <= 0) return -1;
@@ -76,14 +165,16 @@ static int write_all(int fd, const char *p, size_t len, long long deadline) {
     return 0;
 }
 
-/* One reply line without its CRLF into buf (truncated to cap-1 bytes). */
-static int read_line(int fd, char *buf, size_t cap, long long deadline) {
+/* One reply line without its CRLF into buf (truncated to cap-1 bytes). Over TLS a byte at a
+ * time costs no syscall: OpenSSL reads whole records. */
+static int read_line(migrateConn *m, char *buf, size_t cap, long long deadline) {
     size_t n = 0;
     for (;;) {
         char ch;
-        ssize_t r = read(fd, &ch, 1);
+        ssize_t r = m->tls ? tls_link_read(m->tls, &ch, 1, "MIGRATE target") : read(m->fd, &ch, 1);
         if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (wait_fd(fd, POLLIN, deadline) < 0) return -1;
+            short ev = m->tls && tls_link_wants_write(m->tls) ? POLLOUT : POLLIN;
+            if (wait_fd(m->fd, ev, deadline) < 0) return -1;
             continue;
         }
         if (r <= 0) return -1;
@@ -160,8 +251,9 @@ static int parse_options(client *c, migrateOpts *o) {
     return 1;
 }
 
-/* The request: AUTH, SELECT, and one RESTORE per key that exists (names into keys). */
-static kstr *build_request(client *c, const migrateOpts *o, const karg **keys, int *nkeys) {
+/* The request: AUTH, SELECT (when select), and one RESTORE per key that exists (names into
+ * keys). */
+static kstr *build_request(client *c, const migrateOpts *o, int select, const karg **keys, int *nkeys) {
     kstr *req = kstr_empty(256);
     if (o->password) {
         const char *auth[3] = {"AUTH", o->user ? o->user : o->password, o->password};
@@ -169,8 +261,8 @@ static kstr *build_request(client *c, const migrateOpts *o, const karg **keys, i
     }
     char db[32];
     snprintf(db, sizeof(db), "%lld", o->db);
-    const char *select[2] = {"SELECT", db};
-    req = cat_cstr_command(req, 2, select);
+    const char *select_argv[2] = {"SELECT", db};
+    if (select) req = cat_cstr_command(req, 2, select_argv);
     *nkeys = 0;
     for (int j = 0; j < o->nkeys; j++) {
         const karg *k = &c->argv[o->first_key + j];
@@ -217,49 +309,58 @@ int migrate_get_keys(int argc, const karg *argv, int *pos, int *flags, int max) 
     return num;
 }
 
-void migrate_command(client *c) {
-    migrateOpts o;
-    if (!parse_options(c, &o)) return;
-    const karg **keys = kmalloc(sizeof(karg *) * (size_t)(o.nkeys ? o.nkeys : 1));
+/* MIGRATE on a connection: sends the request and reads every reply; io_error is 1 (writing)
+ * or 2 (reading). replies_read counts RESTORE replies read, so the caller knows whether the
+ * target may have acted on the request. The keys the target acknowledged are deleted (unless
+ * COPY) and propagate as one "DEL <key>..." (replicas and the AOF), as in Redis. */
+typedef struct migrateResult {
+    int io_error, replies_read;
+    char err[1024];
+} migrateResult;
+
+static void migrate_on(client *c, const migrateOpts *o, migrateConn *mc, migrateResult *r) {
+    memset(r, 0, sizeof(*r));
+    int select = mc->last_db != o->db;
+    const karg **keys = kmalloc(sizeof(karg *) * (size_t)(o->nkeys ? o->nkeys : 1));
     int nkeys;
-    kstr *req = build_request(c, &o, keys, &nkeys);
-    if (!nkeys) {
-        reply_status(c, "NOKEY");
-        goto done;
-    }
-    long long deadline = mstime() + o.timeout;
-    int fd = connect_with_timeout(c->argv[1].ptr, c->argv[2].ptr, deadline);
-    if (fd < 0) {
-        reply_error(c, "-IOERR error or timeout connecting to the client");
-        goto done;
-    }
-    char line[1024], err[1024] = "";
-    int io_error = write_all(fd, req->buf, req->len, mstime() + o.timeout) < 0 ? 1 : 0;
-    int preamble = o.password ? 2 : 1, preamble_failed = 0;
-    for (int i = 0; !io_error && i < preamble; i++) {
-        if (read_line(fd, line, sizeof(line), mstime() + o.timeout) < 0) {
-            io_error = 2;
+    kstr *req = build_request(c, o, select, keys, &nkeys);
+    char line[1024];
+    r->io_error = write_all(mc, req->buf, req->len, mstime() + o->timeout) < 0 ? 1 : 0;
+    int preamble_failed = 0;
+    if (!r->io_error && o->password) {
+        if (read_line(mc, line, sizeof(line), mstime() + o->timeout) < 0) {
+            r->io_error = 2;
         } else if (line[0] == '-') {
             preamble_failed = 1;
-            if (!err[0]) snprintf(err, sizeof(err), "%s", line + 1);
+            snprintf(r->err, sizeof(r->err), "%s", line + 1);
         }
     }
-    /* The moved keys propagate as "DEL <key>..." (replicas and the AOF), as in Redis. */
+    if (!r->io_error && select) {
+        if (read_line(mc, line, sizeof(line), mstime() + o->timeout) < 0) {
+            r->io_error = 2;
+        } else if (line[0] == '-') {
+            preamble_failed = 1;
+            if (!r->err[0]) snprintf(r->err, sizeof(r->err), "%s", line + 1);
+        } else {
+            mc->last_db = o->db;
+        }
+    }
     karg *dels = kmalloc((size_t)(nkeys + 1) * sizeof(*dels));
     int ndels = 0;
     dels[ndels++] = WSTREAM_ARG("DEL");
-    for (int j = 0; !io_error && j < nkeys; j++) {
-        if (read_line(fd, line, sizeof(line), mstime() + o.timeout) < 0) {
-            io_error = 2;
+    for (int j = 0; !r->io_error && j < nkeys; j++) {
+        if (read_line(mc, line, sizeof(line), mstime() + o->timeout) < 0) {
+            r->io_error = 2;
             break;
         }
+        r->replies_read++;
         /* As Redis: a key the target refused (BUSYKEY...) stays, the others still move; after
          * a failed AUTH or SELECT none does. The first error is the reply. */
         if (line[0] == '-' || preamble_failed) {
-            if (!err[0]) snprintf(err, sizeof(err), "%s", line + 1);
+            if (!r->err[0]) snprintf(r->err, sizeof(r->err), "%s", line + 1);
             continue;
         }
-        if (o.copy) continue;
+        if (o->copy) continue;
         /* Acknowledged: the key lives on the target now. */
         if (db_delete(c->db, keys[j]->ptr, keys[j]->len)) {
             signal_modified_key(c, c->db, keys[j]->ptr, keys[j]->len);
@@ -270,14 +371,45 @@ void migrate_command(client *c) {
     }
     if (ndels > 1) wstream_rewrite(ndels, dels);
     kfree(dels);
-    close(fd);
-    if (err[0])
-        reply_errorf(c, "Target instance replied with error: %s", err);
-    else if (io_error)
-        reply_errorf(c, "-IOERR error or timeout %s to target instance", io_error == 1 ? "writing" : "reading");
-    else
-        reply_ok(c);
-done:
     kstr_free(req);
     kfree(keys);
+}
+
+static int any_key_exists(client *c, const migrateOpts *o) {
+    for (int j = 0; j < o->nkeys; j++) {
+        const karg *k = &c->argv[o->first_key + j];
+        if (db_lookup(c->db, k->ptr, k->len, LOOKUP_NOTOUCH)) return 1;
+    }
+    return 0;
+}
+
+void migrate_command(client *c) {
+    migrateOpts o;
+    if (!parse_options(c, &o)) return;
+    if (!any_key_exists(c, &o)) {
+        reply_status(c, "NOKEY");
+        return;
+    }
+    migrateResult r;
+    for (int attempt = 0;; attempt++) {
+        int fresh;
+        migrateConn *mc = migrate_conn_get(c->argv[1].ptr, c->argv[2].ptr, mstime() + o.timeout, &fresh);
+        if (!mc) {
+            reply_error(c, "-IOERR error or timeout connecting to the client");
+            return;
+        }
+        migrate_on(c, &o, mc, &r);
+        if (!r.io_error) break;
+        int timed_out = errno == ETIMEDOUT;
+        migrate_conn_close(mc);
+        /* A cached connection the target has since closed fails at once: connect again, once,
+         * unless the target may already have acted on the request or the error was a timeout. */
+        if (fresh || attempt > 0 || timed_out || r.replies_read > 0) break;
+    }
+    if (r.err[0])
+        reply_errorf(c, "Target instance replied with error: %s", r.err);
+    else if (r.io_error)
+        reply_errorf(c, "-IOERR error or timeout %s to target instance", r.io_error == 1 ? "writing" : "reading");
+    else
+        reply_ok(c);
 }

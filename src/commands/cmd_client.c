@@ -11,6 +11,7 @@
 #include "commands/commands.h"
 #include "core/acl.h"
 #include "core/blocking.h"
+#include "core/client_evict.h"
 #include "core/event.h"
 #include "core/multi.h"
 #include "core/pubsub.h"
@@ -68,12 +69,27 @@ static size_t argv_bytes(const client *c) {
     return n;
 }
 
+/* CLIENT LIST's qbuf and argv-mem as Redis shows them. While a big argument (32 KB or more,
+ * Redis's PROTO_MBULK_BIG_ARG) is arriving, Redis has moved the request's earlier arguments
+ * out of its query buffer (argv-mem) and the buffer starts at the big argument; Keel keeps
+ * the whole request in its buffer (arguments are slices of it), so the figures are derived:
+ * qbuf counts from the big argument's first byte, argv-mem the arguments before it. */
+static void query_figures(const client *c, size_t *qbuf, size_t *argv_mem) {
+    const reqParser *p = &c->parser;
+    *qbuf = c->querybuf->len;
+    *argv_mem = argv_bytes(c);
+    if (c->argc == 0 && p->multibulk_len >= 0 && p->bulk_len >= 32 * 1024) {
+        size_t start = c->qpos + p->pos;
+        *qbuf = c->querybuf->len > start ? c->querybuf->len - start : 0;
+        for (int i = 0; i < p->argc; i++) *argv_mem += p->argv[i].len;
+    }
+}
+
 /* Output buffer figures: obl = bytes pending in the first block, oll = further blocks, omem =
  * their allocation. Keel's reply blocks play the part of Redis's buffer and reply list. */
-static void output_figures(const client *c, size_t *obl, size_t *oll, size_t *omem, size_t *all) {
-    *obl = *oll = *omem = *all = 0;
+static void output_figures(const client *c, size_t *obl, size_t *oll, size_t *omem) {
+    *obl = *oll = *omem = 0;
     for (const replyBlock *b = c->reply_head; b; b = b->next) {
-        *all += kmalloc_size(b);
         if (b == c->reply_head) {
             *obl = b->used - b->sent;
         } else {
@@ -82,20 +98,20 @@ static void output_figures(const client *c, size_t *obl, size_t *oll, size_t *om
         }
     }
     /* A replica's stream waits in the shared replication buffer: its share counts as Redis
-     * counts it (omem and tot-mem). */
-    size_t repl = repl_client_output_memory(c);
-    *omem += repl;
-    *all += repl;
+     * counts it (omem here, tot-mem in client_info_line). */
+    *omem += repl_client_output_memory(c);
 }
 
 const char *client_info_line(client *c, kstr **out) {
     char flags[16];
     long long redir;
     client_flags_string(c, flags, &redir);
-    size_t obl, oll, omem, outmem;
-    output_figures(c, &obl, &oll, &omem, &outmem);
+    size_t obl, oll, omem, multi_mem;
+    output_figures(c, &obl, &oll, &omem);
+    multi_client_memory(c, &multi_mem);   /* core/multi.c: the queued arguments */
+    size_t qbuf, argv_mem;
+    query_figures(c, &qbuf, &argv_mem);
     long long now = mstime();
-    size_t qmem = kstr_alloc_size(c->querybuf);
     size_t rbs = c->reply_tail ? c->reply_tail->size : 0;
     const command *cmd = c->cmd;
     int writable = c->fd >= 0 && (el_mask(server.el, c->fd) & EL_WRITABLE);
@@ -103,13 +119,13 @@ const char *client_info_line(client *c, kstr **out) {
     pubsub_client_counts(c, &sub, &psub, &ssub);   /* core/pubsub.c */
     *out = kstr_catfmt(*out,
                        "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%lld psub=%lld "
-                       "ssub=%lld multi=%lld qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=0 rbs=%zu rbp=%zu obl=%zu "
+                       "ssub=%lld multi=%lld qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu rbp=%zu obl=%zu "
                        "oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=%lld resp=%d\n",
                        (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name->buf : "",
                        (now - c->ctime_ms) / 1000, (now - c->last_interaction_ms) / 1000, flags, c->db->id, sub, psub, ssub,
                        multi_queued_count(c),
-                       c->querybuf->len, c->querybuf->cap - c->querybuf->len, argv_bytes(c), rbs, rbs, obl, oll,
-                       omem, kmalloc_size(c) + qmem + outmem + argv_bytes(c), writable ? "rw" : "r",
+                       qbuf, c->querybuf->cap - c->querybuf->len, argv_mem, multi_mem, rbs, rbs, obl, oll,
+                       omem, client_memory_usage(c, NULL) + repl_client_output_memory(c), writable ? "rw" : "r",
                        cmd ? cmd->fullname : "NULL", acl_user_name(c->user), redir, c->resp);
     return (*out)->buf;
 }
@@ -380,6 +396,7 @@ void client_no_evict_command(client *c) {
         reply_error(c, ERR_SYNTAX);
         return;
     }
+    client_mem_update(c);   /* core/client_evict.c: into or out of the eviction buckets */
     reply_ok(c);
 }
 

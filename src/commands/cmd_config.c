@@ -82,7 +82,7 @@ void config_resetstat_command(client *c) {
         for (command *sub = cmd->subcommands; sub && sub->name; sub++) reset_command_stats(sub);
     }
     server.stat_numcommands = server.stat_numconnections = server.stat_rejected_conn = 0;
-    server.stat_expiredkeys = server.stat_evictedkeys = 0;
+    server.stat_expiredkeys = server.stat_evictedkeys = server.stat_evictedclients = 0;
     active_expire_reset_stats();
     keyspace_stats.hits = keyspace_stats.misses = 0;
     server.stat_net_input_bytes = server.stat_net_output_bytes = 0;

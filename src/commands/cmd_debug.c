@@ -539,6 +539,12 @@ static void debug_help(client *c) {
         "    Show low level info about `key` and associated value.",
         "PAUSE-CRON <0|1>",
         "    Stop periodic cron job processing.",
+        "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+        "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+        "    In case NEVER is provided the last observed peak will never be reset",
+        "    In case RESET is provided the peak reset time will be restored to the default value",
+        "REPLYBUFFER RESIZING <0|1>",
+        "    Enable or disable the reply buffer resize cron job",
         "QUICKLIST-PACKED-THRESHOLD <size>",
         "    Sets the threshold for elements to be inserted as plain vs packed nodes",
         "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
@@ -680,6 +686,22 @@ void debug_command(client *c) {
             reply_ok(c);
     } else if (argc == 3 && arg_is(sub->ptr, sub->len, "set-disable-deny-scripts")) {
         script_set_disable_deny(atoi(c->argv[2].ptr));
+        reply_ok(c);
+    } else if (argc == 4 && arg_is(sub->ptr, sub->len, "replybuffer")) {
+        /* Keel's reply blocks are allocated while output is pending and freed once sent; no
+         * cron resizes a per-client buffer, so there is nothing to tune: the arguments are
+         * checked as Redis checks them and accepted. */
+        const karg *what = &c->argv[2], *v = &c->argv[3];
+        long long ms;
+        if (arg_is(what->ptr, what->len, "peak-reset-time")) {
+            if (!arg_is(v->ptr, v->len, "never") && !arg_is(v->ptr, v->len, "reset") && !str_to_ll(v->ptr, v->len, &ms)) {
+                reply_error(c, ERR_NOT_INT);
+                return;
+            }
+        } else if (!arg_is(what->ptr, what->len, "resizing")) {
+            reply_subcommand_syntax_error(c);
+            return;
+        }
         reply_ok(c);
     } else if (argc == 3 && arg_is(sub->ptr, sub->len, "pause-cron")) {
         server.pause_cron = atoi(c->argv[2].ptr) != 0;

@@ -24,10 +24,12 @@
 #endif
 
 #include "commands/admin.h"
+#include "cluster/cluster_cmd.h"
 #include "commands/commands.h"
 #include "core/pubsub.h"
 #include "core/tracking.h"
 #include "core/blocking.h"
+#include "core/client_evict.h"
 #include "core/latency.h"
 #include "keyspace/db.h"
 #include "keyspace/defrag.h"
@@ -193,8 +195,10 @@ static kstr *info_clients(kstr *s) {
 static void clients_memory(size_t *normal, size_t *slaves) {
     *normal = *slaves = 0;
     for (client *c = server.clients; c; c = c->next) {
-        size_t bytes = kstr_alloc_size(c->querybuf) + c->reply_bytes + kmalloc_size(c);
-        *((c->flags & CLIENT_SLAVE) ? slaves : normal) += bytes;
+        if (c->flags & CLIENT_SLAVE)
+            *slaves += kstr_alloc_size(c->querybuf) + c->reply_bytes + kmalloc_size(c);
+        else
+            *normal += client_memory_usage(c, NULL);   /* core/client_evict.c: tot-mem */
     }
 }
 
@@ -275,12 +279,14 @@ static kstr *info_memory(kstr *s) {
     FIELD(s, "rss_overhead_bytes", "%lld", (long long)m.rss - (long long)m.resident);
     FIELD(s, "mem_fragmentation_ratio", "%.2f", ratio(m.rss, m.used));
     FIELD(s, "mem_fragmentation_bytes", "%lld", (long long)m.rss - (long long)m.used);
-    FIELD(s, "mem_not_counted_for_evict", "%zu", server.replica_output_bytes + repl_buffer_not_counted());   /* as evict.c counts */
+    FIELD(s, "mem_not_counted_for_evict", "%zu",
+          server.replica_output_bytes + repl_buffer_not_counted() + aof_buffer_memory() + clients_evicted_memory());   /* as evict.c counts */
     FIELD(s, "mem_replication_backlog", "%zu", m.repl_backlog);
     FIELD(s, "mem_total_replication_buffers", "%zu", repl_buffer_memory());
     FIELD(s, "mem_clients_slaves", "%zu", m.clients_slaves);
     FIELD(s, "mem_clients_normal", "%zu", m.clients_normal);
-    s = kstr_catc(s, "mem_cluster_links:0\r\nmem_aof_buffer:0\r\n");
+    s = kstr_catc(s, "mem_cluster_links:0\r\n");
+    FIELD(s, "mem_aof_buffer", "%zu", aof_buffer_memory());
     FIELD(s, "mem_allocator", "%s", mem_allocator_name());
     FIELD(s, "active_defrag_running", "%d", defrag_stats.running);
     FIELD(s, "lazyfree_pending_objects", "%zu", lazyfree_pending());
@@ -313,7 +319,7 @@ static kstr *info_stats(kstr *s) {
     FIELD(s, "evicted_keys", "%lld", server.stat_evictedkeys);
     long long exceeded_total, exceeded_now;
     evict_exceeded_time_ms(&exceeded_total, &exceeded_now);   /* keyspace/evict.c */
-    s = kstr_catc(s, "evicted_clients:0\r\n");
+    FIELD(s, "evicted_clients", "%lld", server.stat_evictedclients);
     FIELD(s, "total_eviction_exceeded_time", "%lld", exceeded_total);
     FIELD(s, "current_eviction_exceeded_time", "%lld", exceeded_now);
     FIELD(s, "keyspace_hits", "%lld", keyspace_stats.hits);
@@ -324,8 +330,9 @@ static kstr *info_stats(kstr *s) {
     FIELD(s, "pubsub_channels", "%lld", channels);
     FIELD(s, "pubsub_patterns", "%lld", patterns);
     FIELD(s, "pubsubshard_channels", "%lld", shard_channels);
-    s = kstr_catc(s, "latest_fork_usec:0\r\n"
-                     "total_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\n");
+    s = kstr_catc(s, "latest_fork_usec:0\r\ntotal_forks:0\r\n");
+    FIELD(s, "migrate_cached_sockets", "%d", migrate_cached_sockets());   /* cluster/migrate.c */
+    s = kstr_catc(s, "slave_expires_tracked_keys:0\r\n");
     long long current_us = defrag_stats.running ? (long long)(monotonic_us() - defrag_stats.run_start_us) : 0;
     FIELD(s, "active_defrag_hits", "%lld", defrag_stats.hits);
     FIELD(s, "active_defrag_misses", "%lld", defrag_stats.misses);

@@ -17,6 +17,7 @@
 
 #include "core/acl.h"
 #include "core/blocking.h"
+#include "core/client_evict.h"
 #include "core/monitor.h"
 #include "core/multi.h"
 #include "core/pubsub.h"
@@ -91,6 +92,7 @@ client *client_create_fake(void) {
 
 void client_free(client *c) {
     if (c == server.current_client) server.current_client = NULL;
+    client_mem_freed(c);        /* core/client_evict.c */
     /* Its queued output stops counting as a replica's before the link goes (src/repl/ forgets
      * the replica without looking at CLIENT_SLAVE). */
     if (c->flags & CLIENT_SLAVE) {
@@ -132,6 +134,7 @@ void client_free(client *c) {
 void client_close_async(client *c) {
     if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_FAKE)) return;
     c->flags |= CLIENT_CLOSE_ASAP;
+    client_mem_forget(c);   /* a closing client's memory is not evicted again */
     c->close_next = closing_clients;
     closing_clients = c;
 }
@@ -163,7 +166,12 @@ void (*client_output_barrier)(void);
 /* Writes iov[0..n) (TLS: iov[0] only, one record per SSL_write); counts the bytes. Returns what
  * the socket took, 0 if it would block, -1 if the client was closed on an error. */
 static ssize_t write_iov(client *c, struct iovec *iov, int n) {
-    ssize_t w = c->tls ? tls_write(c, iov[0].iov_base, iov[0].iov_len) : writev(c->fd, iov, n);
+    /* TLS: one block per SSL_write (a record each; the caller goes on with the next). One
+     * block (nearly every reply) goes by write(): the kernel's writev path copies and checks
+     * the iovec array first, measurably more per request at -P 1. */
+    ssize_t w = c->tls  ? tls_write(c, iov[0].iov_base, iov[0].iov_len)
+                : n == 1 ? write(c->fd, iov[0].iov_base, iov[0].iov_len)
+                         : writev(c->fd, iov, n);
     if (w < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
         log_msg(LL_VERBOSE, "Error writing to client: %s", strerror(errno));
@@ -249,6 +257,7 @@ int client_write_now(client *c) {
         client_free(c);
         return -1;
     }
+    client_mem_update(c);   /* its output shrank (or grew since the last count) */
     if (c->tls) {
         tls_update_interest(c);   /* OpenSSL may wait for readability instead */
         return 0;
@@ -339,10 +348,19 @@ static void process_input(client *c) {
         char *start = c->querybuf->buf + c->qpos;
         c->qpos += used;
         if (c->parser.argc == 0) continue;
+        if (server.maxmemory_clients) {
+            /* As Redis before each command: the clients over maxmemory-clients go first,
+             * this one too (its command then never runs). */
+            client_mem_update(c);
+            clients_evict(0);
+            if (c->flags & CLIENT_CLOSE_ASAP) break;
+        }
         client_execute(c, c->parser.argc, c->parser.argv);
+        client_mem_update(c);
         if ((c->flags & CLIENT_MASTER) && client_master_applied) client_master_applied(c, start, used);
     }
     trim_querybuf(c);
+    client_mem_update(c);   /* a big argument still arriving counts as it grows */
 }
 
 /* The connection is gone or must close while reading: freed now, or - when one of its commands

@@ -28,6 +28,7 @@
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
 #include "core/acl.h"
+#include "core/client_evict.h"
 #include "core/tls.h"
 #include "protocol/request.h"
 #include "server.h"
@@ -383,6 +384,10 @@ static kstr *get_shutdown_flags(const configDef *d, kstr *out) {
 /* cluster-announce-hostname: Redis's check of the characters. */
 static int check_hostname(const configDef *d, const char **err) {
     const char *s = *(char **)d->ptr;
+    if (s && strlen(s) >= 256) {
+        *err = "Hostnames must be less than 256 characters";
+        return -1;
+    }
     if (!s || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == strlen(s)) return 0;
     *err = "Hostnames may only contain alphanumeric characters, hyphens or dots";
     return -1;
@@ -431,6 +436,15 @@ static int apply_maxmemory(const configDef *d, const char **err) {
 
 static kstr *format_value(const configDef *d, kstr *out);
 
+/* Client eviction (core/client_evict.c) counts every client from now on, or stops; the
+ * clients over a lowered limit are evicted before the next poll. */
+static int apply_maxmemory_clients(const configDef *d, const char **err) {
+    (void)d;
+    (void)err;
+    client_mem_reset_all();
+    return 0;
+}
+
 int (*config_appendonly_changed)(const char **err);
 
 /* appendonly: switching the AOF on or off at run time (persist/aof.c); at start-up it only
@@ -443,12 +457,9 @@ static int apply_appendonly(const configDef *d, const char **err) {
 static const struct {
     const char *name, *feature;
 } missing_features[] = {
-    {"tls-replication", "replication over TLS"},
-    {"tls-cluster", "a cluster bus over TLS"},
     {"syslog-enabled", "syslog logging"},
     {"supervised", "upstart/systemd supervision"},
     {"io-threads", "I/O threads"},
-    {"maxmemory-clients", "client eviction"},
 };
 
 /* tls-* parameters: the TLS context is rebuilt once after all the parameters of a CONFIG SET
@@ -486,9 +497,10 @@ static int check_activedefrag(const configDef *d, const char **err) {
 }
 
 /* oom-score-adj(-values): the score Linux uses to pick a process to kill under memory
- * pressure, set as Redis sets it for a primary: "yes"/"relative" add values[0] to the score
- * the process had when Keel took control, "absolute" sets values[0], "no" gives the score
- * it had back. */
+ * pressure, set as Redis sets it for its class (values[0] for a primary, values[1] for a
+ * replica; Keel has no BGSAVE child for values[2]): "yes"/"relative" add the value to the
+ * score the process had when Keel took control, "absolute" sets it, "no" gives the score it
+ * had back. REPLICAOF switches the class (config_oom_score_class_changed). */
 static int apply_oom_score_adj(const configDef *d, const char **err) {
     static int base, adjusted;   /* adjusted: Keel controls the score; base: the one before */
     int mode = compat.oom_score_adj;
@@ -499,7 +511,7 @@ static int apply_oom_score_adj(const configDef *d, const char **err) {
         ok = f && fscanf(f, "%d", &base) == 1;
         if (f) fclose(f);
     }
-    int v = mode == OOM_NO ? base : compat.oom_score_adj_values[0];
+    int v = mode == OOM_NO ? base : compat.oom_score_adj_values[server.masterhost ? 1 : 0];
     if (mode == OOM_YES || mode == OOM_RELATIVE) v += base;
     v = v < -1000 ? -1000 : v > 1000 ? 1000 : v;
     char buf[16];
@@ -514,6 +526,11 @@ static int apply_oom_score_adj(const configDef *d, const char **err) {
     }
     adjusted = mode != OOM_NO;
     return 0;
+}
+
+void config_oom_score_class_changed(void) {
+    const char *err = NULL;
+    apply_oom_score_adj(NULL, &err);   /* a failure is logged there */
 }
 
 /* ---- the table ---- */
@@ -536,8 +553,8 @@ static configDef configs[] = {
     config_row("proto-max-bulk-len", NULL, T_MEM, 0, &server.proto_max_bulk_len, "512mb", 1024 * 1024, LONG_MAX, NONE),
     config_row("client-query-buffer-limit", NULL, T_MEM, 0, &server.client_max_querybuf_len, "1gb", 1024 * 1024, LONG_MAX, NONE),
     config_row("client-output-buffer-limit", NULL, T_SPECIAL, MULTI_ARG, NULL, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", NOLIM, NULL, &sp_obuf, NULL),
-    config_row("maxmemory-clients", NULL, T_MEM, PERCENT, NULL, "0", -100, LLONG_MAX, NULL, NULL, needs_feature),
-    config_row("bind-source-addr", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("maxmemory-clients", NULL, T_MEM, PERCENT, &server.maxmemory_clients, "0", -100, LLONG_MAX, NULL, NULL, apply_maxmemory_clients),
+    config_row("bind-source-addr", NULL, T_STRING, 0, &server.bind_source_addr, "", NOLIM, NONE),
     config_row("socket-mark-id", NULL, T_LL, IMMUTABLE, NULL, "0", 0, UINT_MAX, NONE),
     config_row("io-threads", NULL, T_INT, IMMUTABLE, NULL, "1", 1, 128, NULL, NULL, needs_feature),
     config_row("io-threads-do-reads", NULL, T_BOOL, IMMUTABLE, NULL, "no", NOLIM, NONE),
@@ -701,9 +718,9 @@ static configDef configs[] = {
     config_row("tls-cert-file", NULL, T_STRING, 0, &server.tls_cert_file, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-key-file", NULL, T_STRING, 0, &server.tls_key_file, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-key-file-pass", NULL, T_STRING, 0, &server.tls_key_file_pass, "", NOLIM, NULL, NULL, tls_changed),
-    config_row("tls-client-cert-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("tls-client-key-file", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
-    config_row("tls-client-key-file-pass", NULL, T_STRING, 0, NULL, "", NOLIM, NONE),
+    config_row("tls-client-cert-file", NULL, T_STRING, 0, &server.tls_client_cert_file, "", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-client-key-file", NULL, T_STRING, 0, &server.tls_client_key_file, "", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-client-key-file-pass", NULL, T_STRING, 0, &server.tls_client_key_file_pass, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-dh-params-file", NULL, T_STRING, 0, &server.tls_dh_params_file, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-ca-cert-file", NULL, T_STRING, 0, &server.tls_ca_cert_file, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-ca-cert-dir", NULL, T_STRING, 0, &server.tls_ca_cert_dir, "", NOLIM, NULL, NULL, tls_changed),
@@ -711,8 +728,8 @@ static configDef configs[] = {
     config_row("tls-ciphers", NULL, T_STRING, 0, &server.tls_ciphers, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-ciphersuites", NULL, T_STRING, 0, &server.tls_ciphersuites, "", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-auth-clients", NULL, T_ENUM, 0, &server.tls_auth_clients, "yes", NOLIM, tls_auth_names, NULL, tls_changed),
-    config_row("tls-replication", NULL, T_BOOL, 0, &server.tls_replication, "no", NOLIM, NULL, NULL, needs_feature),
-    config_row("tls-cluster", NULL, T_BOOL, 0, &server.tls_cluster, "no", NOLIM, NULL, NULL, needs_feature),
+    config_row("tls-replication", NULL, T_BOOL, 0, &server.tls_replication, "no", NOLIM, NULL, NULL, tls_changed),
+    config_row("tls-cluster", NULL, T_BOOL, 0, &server.tls_cluster, "no", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-prefer-server-ciphers", NULL, T_BOOL, 0, &server.tls_prefer_server_ciphers, "no", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-session-caching", NULL, T_BOOL, 0, &server.tls_session_caching, "yes", NOLIM, NULL, NULL, tls_changed),
     config_row("tls-session-cache-size", NULL, T_INT, 0, &server.tls_session_cache_size, "20480", 0, INT_MAX, NULL, NULL, tls_changed),

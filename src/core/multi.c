@@ -46,6 +46,9 @@ typedef struct multiState {
     int dirty_cas;                   /* a watched key changed: EXEC replies a null array */
     uint64_t queued_flags;           /* union of the queued commands' flags */
     uint64_t queued_inv_flags;       /* union of their complements: a flag some command lacks */
+    size_t queued_alloc;             /* the queued copies' allocations (client memory) */
+    size_t queued_arg_bytes;         /* CLIENT LIST multi-mem: their lengths + a pointer each */
+    size_t nwatched;                 /* the client's watchNodes */
     watchNode *watched;
 } multiState;
 
@@ -71,6 +74,7 @@ static void maybe_free_state(client *c) {
 static void free_queue(multiState *ms) {
     for (size_t i = 0; i < ms->len; i++) kfree(ms->queue[i]);
     ms->len = 0;
+    ms->queued_alloc = ms->queued_arg_bytes = 0;
     ms->dirty_exec = 0;
     ms->queued_flags = 0;
     ms->queued_inv_flags = 0;
@@ -113,6 +117,13 @@ int multi_exec_lacks(const client *c, const command *cmd, uint64_t flag) {
            (c->mstate->queued_inv_flags & flag);
 }
 
+size_t multi_client_memory(const client *c, size_t *arg_bytes) {
+    const multiState *ms = c->mstate;
+    if (arg_bytes) *arg_bytes = ms ? ms->queued_arg_bytes : 0;
+    if (!ms) return 0;
+    return sizeof(*ms) + ms->cap * sizeof(*ms->queue) + ms->queued_alloc + ms->nwatched * sizeof(watchNode);
+}
+
 long long multi_queued_count(const client *c) {
     if (!(c->flags & CLIENT_MULTI)) return -1;
     return c->mstate ? (long long)c->mstate->len : 0;
@@ -149,7 +160,11 @@ void multi_queue_command(client *c, const command *cmd) {
             ms->cap = ms->cap ? ms->cap * 2 : 8;
             ms->queue = krealloc(ms->queue, sizeof(*ms->queue) * ms->cap);
         }
-        ms->queue[ms->len++] = queued_copy(cmd, c->argc, c->argv);
+        queuedCmd *q = queued_copy(cmd, c->argc, c->argv);
+        ms->queue[ms->len++] = q;
+        ms->queued_alloc += kmalloc_size(q);
+        /* As Redis's argv_len_sums: the lengths, and an object pointer per argument. */
+        for (int i = 0; i < c->argc; i++) ms->queued_arg_bytes += c->argv[i].len + sizeof(void *);
         uint64_t f = command_call_flags(cmd, c->argc, c->argv);
         ms->queued_flags |= f;
         ms->queued_inv_flags |= ~f;
@@ -222,6 +237,7 @@ static void watch_key(client *c, const char *key, size_t len) {
     wk->head = n;
     n->c_next = ms->watched;
     ms->watched = n;
+    ms->nwatched++;
     nwatched++;
 }
 
@@ -242,6 +258,7 @@ static void unwatch_all(client *c) {
         kfree(n);
         nwatched--;
     }
+    ms->nwatched = 0;
     ms->dirty_cas = 0;
 }
 

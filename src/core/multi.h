@@ -54,6 +54,11 @@ int multi_watch_dirty(const client *c);
 
 /* CLIENT LIST's multi= field: queued commands, or -1 outside MULTI. */
 long long multi_queued_count(const client *c);
+/* What c's transaction state costs (client eviction, CLIENT LIST tot-mem): the queue and its
+ * copies, the client's WATCH nodes (not the shared watched-key entries, as Redis); *arg_bytes
+ * (may be NULL): CLIENT LIST's multi-mem, the queued arguments' lengths plus a pointer each
+ * (Redis's argv_len_sums). */
+size_t multi_client_memory(const client *c, size_t *arg_bytes);
 
 /* The i-th command c has queued: 1 and its row and arguments, or 0 past the end (cluster
  * redirections check the keys of a whole transaction at EXEC). */

@@ -83,6 +83,35 @@ static int is_loopback_peer(const char *addr) {
     return strncmp(addr, "127.0.0.1:", 10) == 0 || strncmp(addr, "::1:", 4) == 0;
 }
 
+const char *net_protected_denial(const char *addr) {
+    if (!server.protected_mode || !acl_default_has_no_password() || is_loopback_peer(addr)) return NULL;
+    /* Redis's words, byte for byte: clients match on them. */
+    return
+               "-DENIED Redis is running in protected mode because protected mode is enabled and no password "
+               "is set for the default user. In this mode connections are only accepted from the loopback "
+               "interface. If you want to connect from external computers to Redis you may adopt one of the "
+               "following solutions: 1) Just disable protected mode sending the command 'CONFIG SET "
+               "protected-mode no' from the loopback interface by connecting to Redis from the same host the "
+               "server is running, however MAKE SURE Redis is not publicly accessible from internet if you do "
+               "so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable "
+               "the protected mode by editing the Redis configuration file, and setting the protected mode "
+               "option to 'no', and then restarting the server. 3) If you started the server manually just "
+               "for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication "
+               "password for the default user. NOTE: You only need to do one of the above things in order for "
+               "the server to start accepting connections from the outside.\r\n";
+}
+
+void net_bind_source(int fd, int family) {
+    if (!server.bind_source_addr) return;
+    struct addrinfo hints = {.ai_family = family, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    if (getaddrinfo(server.bind_source_addr, NULL, &hints, &res) != 0) return;
+    int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    for (struct addrinfo *p = res; p; p = p->ai_next)
+        if (bind(fd, p->ai_addr, p->ai_addrlen) == 0) break;
+    freeaddrinfo(res);
+}
+
 static void refuse(int fd, int kind, const char *msg) {
     /* Best effort: the peer may be gone already. */
     if (kind != LISTEN_TLS) {
@@ -101,21 +130,11 @@ static void accept_one(int fd, int kind) {
         server.stat_rejected_conn++;
         return;
     }
-    if (!is_unix && server.protected_mode && acl_default_has_no_password() && !is_loopback_peer(addr)) {
-        /* Redis's words, byte for byte: clients match on them. */
-        refuse(fd, kind,
-               "-DENIED Redis is running in protected mode because protected mode is enabled and no password "
-               "is set for the default user. In this mode connections are only accepted from the loopback "
-               "interface. If you want to connect from external computers to Redis you may adopt one of the "
-               "following solutions: 1) Just disable protected mode sending the command 'CONFIG SET "
-               "protected-mode no' from the loopback interface by connecting to Redis from the same host the "
-               "server is running, however MAKE SURE Redis is not publicly accessible from internet if you do "
-               "so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable "
-               "the protected mode by editing the Redis configuration file, and setting the protected mode "
-               "option to 'no', and then restarting the server. 3) If you started the server manually just "
-               "for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication "
-               "password for the default user. NOTE: You only need to do one of the above things in order for "
-               "the server to start accepting connections from the outside.\r\n");
+    /* On the TLS port the refusal waits for the handshake, so that it can carry the line, as
+     * Redis (tls_event() asks net_protected_denial() once the session is up). */
+    const char *denied = is_unix || kind == LISTEN_TLS ? NULL : net_protected_denial(addr);
+    if (denied) {
+        refuse(fd, kind, denied);
         server.stat_rejected_conn++;
         return;
     }

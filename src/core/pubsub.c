@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "protocol/reply.h"
+#include "util/crc16.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -103,6 +104,16 @@ void pubsub_client_counts(const client *c, long long *sub, long long *psub, long
     *sub = count_of(c, KIND_CHANNEL);
     *psub = count_of(c, KIND_PATTERN);
     *ssub = count_of(c, KIND_SHARD);
+}
+
+size_t pubsub_client_memory(const client *c) {
+    if (!c->pstate) return 0;
+    size_t n = sizeof(*c->pstate);
+    for (int kind = 0; kind < KINDS; kind++) {
+        const subList *l = &c->pstate->kinds[kind];
+        n += l->cap * sizeof(subNode *) + l->len * sizeof(subNode);
+    }
+    return n;
 }
 
 int pubsub_client_all(const client *c, pubsub_name_test *ok, const void *priv) {
@@ -346,9 +357,48 @@ void publish_command(client *c) {
     if (pubsub_propagate) pubsub_propagate(c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
 }
 
+long long pubsub_spublish(const char *channel, size_t clen, const char *msg, size_t mlen) {
+    return publish_exact(KIND_SHARD, "smessage", channel, clen, msg, mlen);
+}
+
+void (*pubsub_propagate_shard)(const char *channel, size_t clen, const char *msg, size_t mlen);
+
 void spublish_command(client *c) {
-    reply_integer(c, publish_exact(KIND_SHARD, "smessage", c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr,
-                                   c->argv[2].len));
+    reply_integer(c, pubsub_spublish(c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len));
+    if (pubsub_propagate_shard)
+        pubsub_propagate_shard(c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr, c->argv[2].len);
+}
+
+void pubsub_shard_unsubscribe_slot(int slot) {
+    if (kind_size(KIND_SHARD) == 0) return;
+    /* The entries first: each goes away with its last subscriber, the table must not change
+     * under the iterator. */
+    subEntry **hit = NULL;
+    size_t n = 0, cap = 0;
+    tableIter it;
+    tableIterInit(&it, kinds[KIND_SHARD].t, 0);
+    for (subEntry *e; (e = tableIterNext(&it)) != NULL;) {
+        if (key_hash_slot(e->name, e->len) != slot) continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            hit = krealloc(hit, sizeof(*hit) * cap);
+        }
+        hit[n++] = e;
+    }
+    tableIterRelease(&it);
+    for (size_t i = 0; i < n; i++) {
+        subEntry *e = hit[i];
+        int last;
+        do {
+            client *c = e->head->c;
+            last = e->head->next == NULL;
+            /* The reply before the removal: the name may go with the last subscription. */
+            reply_sub_event(c, kinds[KIND_SHARD].unsub_word, e->name, e->len, count_of(c, KIND_SHARD) - 1);
+            unsubscribe_at(c, KIND_SHARD, (size_t)find_sub(c, KIND_SHARD, e->name, e->len));
+            update_pubsub_flag(c);
+        } while (!last);
+    }
+    kfree(hit);
 }
 
 /* ---------------------------------------------------------------- PUBSUB */

@@ -22,6 +22,14 @@ long long pubsub_publish(const char *channel, size_t clen, const char *msg, size
 /* Installed by cluster_init(): PUBLISH also goes to the other nodes of the cluster. */
 extern void (*pubsub_propagate)(const char *channel, size_t clen, const char *msg, size_t mlen);
 
+/* Shard channels (SPUBLISH): delivers to the local subscribers of channel; returns how many. */
+long long pubsub_spublish(const char *channel, size_t clen, const char *msg, size_t mlen);
+/* Installed by cluster_init(): SPUBLISH also goes to the other nodes of this node's shard. */
+extern void (*pubsub_propagate_shard)(const char *channel, size_t clen, const char *msg, size_t mlen);
+/* Every subscription to a shard channel of that slot ends, each subscriber getting its
+ * "sunsubscribe" (cluster mode: the slot left this node's shard, Redis's removeChannelsInSlot). */
+void pubsub_shard_unsubscribe_slot(int slot);
+
 /* 1 if a RESP2 client in subscriber mode may run cmd (its row has CMD_SUBSCRIBED_OK). */
 int pubsub_allowed_in_subscriber_mode(const command *cmd);
 
@@ -38,6 +46,9 @@ void pubsub_info(long long *channels, long long *patterns, long long *shard_chan
 
 /* CLIENT LIST's sub=, psub= and ssub= counts. */
 void pubsub_client_counts(const client *c, long long *sub, long long *psub, long long *ssub);
+/* What c's subscriptions cost it (client eviction): its nodes and arrays, not the shared
+ * channel entries, as Redis counts them. */
+size_t pubsub_client_memory(const client *c);
 
 /* Whether ok() accepts every subscription of c (channels, shard channels, and patterns with
  * is_pattern set); ACL SETUSER closes subscribers whose rules no longer allow them. */

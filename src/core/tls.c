@@ -48,7 +48,8 @@ struct tlsConn {
     struct tlsConn *pprev, *pnext;
 };
 
-static SSL_CTX *tls_ctx;
+static SSL_CTX *tls_ctx;          /* accepting side: tls-port clients, cluster bus */
+static SSL_CTX *tls_client_ctx;   /* connecting side: replica link, cluster bus, MIGRATE */
 static struct tlsConn *pending_head, *pending_tail;
 static int pending_count;
 
@@ -141,8 +142,17 @@ static int load_dh_params(SSL_CTX *ctx, const char *path) {
     return 0;
 }
 
-static SSL_CTX *build_context(void) {
+/* client: the context of outgoing connections, with tls-client-cert-file/-key-file when both
+ * are set (else the server's own certificate, as Redis's shared context), verifying the peer's
+ * certificate with the CA (no host name check, as Redis 7.0). */
+static SSL_CTX *build_context(int client) {
     char err[256];
+    const char *cert = server.tls_cert_file, *key = server.tls_key_file, *pass = server.tls_key_file_pass;
+    if (client && server.tls_client_cert_file && server.tls_client_key_file) {
+        cert = server.tls_client_cert_file;
+        key = server.tls_client_key_file;
+        pass = server.tls_client_key_file_pass;
+    }
     if (!server.tls_cert_file) {
         log_msg(LL_WARNING, "No tls-cert-file configured!");
         return NULL;
@@ -161,7 +171,7 @@ static SSL_CTX *build_context(void) {
     if (protocols < 0) return NULL;
 
     ERR_clear_error();
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX *ctx = SSL_CTX_new(client ? TLS_client_method() : TLS_server_method());
     if (!ctx) {
         log_msg(LL_WARNING, "Failed to create the TLS context: %s", ssl_error_text(err, sizeof(err)));
         return NULL;
@@ -191,18 +201,17 @@ static SSL_CTX *build_context(void) {
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 
     SSL_CTX_set_default_passwd_cb(ctx, key_password);
-    SSL_CTX_set_default_passwd_cb_userdata(ctx, server.tls_key_file_pass);
-    if (SSL_CTX_use_certificate_chain_file(ctx, server.tls_cert_file) <= 0) {
-        log_msg(LL_WARNING, "Failed to load certificate: %s: %s", server.tls_cert_file, ssl_error_text(err, sizeof(err)));
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)pass);
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert) <= 0) {
+        log_msg(LL_WARNING, "Failed to load certificate: %s: %s", cert, ssl_error_text(err, sizeof(err)));
         goto fail;
     }
-    if (SSL_CTX_use_PrivateKey_file(ctx, server.tls_key_file, SSL_FILETYPE_PEM) <= 0) {
-        log_msg(LL_WARNING, "Failed to load private key: %s: %s", server.tls_key_file, ssl_error_text(err, sizeof(err)));
+    if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) <= 0) {
+        log_msg(LL_WARNING, "Failed to load private key: %s: %s", key, ssl_error_text(err, sizeof(err)));
         goto fail;
     }
     if (!SSL_CTX_check_private_key(ctx)) {
-        log_msg(LL_WARNING, "The private key %s does not match the certificate %s", server.tls_key_file,
-                server.tls_cert_file);
+        log_msg(LL_WARNING, "The private key %s does not match the certificate %s", key, cert);
         goto fail;
     }
     SSL_CTX_set_default_passwd_cb_userdata(ctx, NULL);   /* the pass string may be replaced later */
@@ -219,14 +228,20 @@ static SSL_CTX *build_context(void) {
         log_msg(LL_WARNING, "Failed to configure ciphersuites: %s", server.tls_ciphersuites);
         goto fail;
     }
+    if (client) {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        return ctx;
+    }
     if (server.tls_session_caching) {
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
         SSL_CTX_sess_set_cache_size(ctx, server.tls_session_cache_size);
         SSL_CTX_set_timeout(ctx, server.tls_session_cache_timeout);
         SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"keel", 4);
     } else {
+        /* As Redis: no cache, but tickets stay on and no session id context is set, so a
+         * resumption attempt on a connection that verifies the peer ends in OpenSSL's
+         * "session id context uninitialized" internal-error alert, as redis-server's does. */
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     }
     if (server.tls_dh_params_file) {
         if (load_dh_params(ctx, server.tls_dh_params_file) < 0) goto fail;
@@ -240,13 +255,21 @@ fail:
 }
 
 int tls_configure(void) {
-    SSL_CTX *ctx = build_context();
+    SSL_CTX *ctx = build_context(0);
+    SSL_CTX *cctx = ctx ? build_context(1) : NULL;
     ERR_clear_error();
-    if (!ctx) return -1;
+    if (!cctx) {
+        if (ctx) SSL_CTX_free(ctx);
+        return -1;
+    }
     if (tls_ctx) SSL_CTX_free(tls_ctx);   /* connections keep their own reference */
+    if (tls_client_ctx) SSL_CTX_free(tls_client_ctx);
     tls_ctx = ctx;
+    tls_client_ctx = cctx;
     return 0;
 }
+
+static ssize_t conn_write(struct tlsConn *t, const void *buf, size_t len, const char *who);
 
 /* ---- the pending list ---- */
 
@@ -373,6 +396,13 @@ int tls_event(client *c, int *mask) {
         }
         t->state = TLS_CONNECTED;
         t->hs_wants_write = 0;
+        const char *denied = net_protected_denial(c->addr);
+        if (denied) {   /* protected mode, told over the session as Redis does */
+            conn_write(t, denied, strlen(denied), "client");
+            server.stat_rejected_conn++;
+            client_free(c);
+            return -1;
+        }
         tls_update_interest(c);
         *mask = EL_READABLE;   /* the first request may have come with the handshake's end */
         return 1;
@@ -390,9 +420,9 @@ int tls_event(client *c, int *mask) {
 }
 
 /* One SSL_read returns at most one record (16 KB): after a full record (a big argument arriving)
- * the next is read at once, up to len; an error after some bytes waits for the next call. */
-ssize_t tls_read(client *c, void *buf, size_t len) {
-    struct tlsConn *t = c->tls;
+ * the next is read at once, up to len; an error after some bytes waits for the next call.
+ * Sets or clears t->read_wants_write; who names the peer in the log. */
+static ssize_t conn_read(struct tlsConn *t, void *buf, size_t len, const char *who) {
     if (len > INT_MAX) len = INT_MAX;
     size_t got = 0;
     int n;
@@ -405,11 +435,7 @@ ssize_t tls_read(client *c, void *buf, size_t len) {
         if (got == len || n < 16384) break;   /* a record short of the maximum: nothing more now */
     }
     if (got > 0) {
-        if (t->read_wants_write) {
-            t->read_wants_write = 0;
-            tls_update_interest(c);
-        }
-        if (SSL_has_pending(t->ssl)) pending_add(t);
+        t->read_wants_write = 0;
         ERR_clear_error();
         return (ssize_t)got;
     }
@@ -420,7 +446,6 @@ ssize_t tls_read(client *c, void *buf, size_t len) {
         return -1;
     case SSL_ERROR_WANT_WRITE:
         t->read_wants_write = 1;
-        tls_update_interest(c);
         errno = EAGAIN;
         return -1;
     case SSL_ERROR_ZERO_RETURN:
@@ -430,7 +455,7 @@ ssize_t tls_read(client *c, void *buf, size_t len) {
         return -1;
     default: {
         char err[256];
-        log_msg(LL_VERBOSE, "TLS read error from client addr=%s: %s", c->addr, ssl_error_text(err, sizeof(err)));
+        log_msg(LL_VERBOSE, "TLS read error from %s: %s", who, ssl_error_text(err, sizeof(err)));
         ERR_clear_error();
         errno = EIO;
         return -1;
@@ -438,13 +463,15 @@ ssize_t tls_read(client *c, void *buf, size_t len) {
     }
 }
 
-ssize_t tls_write(client *c, const void *buf, size_t len) {
-    struct tlsConn *t = c->tls;
+static ssize_t conn_write(struct tlsConn *t, const void *buf, size_t len, const char *who) {
     if (len > INT_MAX) len = INT_MAX;
     ERR_clear_error();
     errno = 0;
     int n = SSL_write(t->ssl, buf, (int)len);
-    if (n > 0) return n;
+    if (n > 0) {
+        t->write_wants_read = 0;
+        return n;
+    }
     int e = SSL_get_error(t->ssl, n);
     switch (e) {
     case SSL_ERROR_WANT_WRITE:
@@ -459,10 +486,117 @@ ssize_t tls_write(client *c, const void *buf, size_t len) {
         return -1;
     default: {
         char err[256];
-        log_msg(LL_VERBOSE, "TLS write error to client addr=%s: %s", c->addr, ssl_error_text(err, sizeof(err)));
+        log_msg(LL_VERBOSE, "TLS write error to %s: %s", who, ssl_error_text(err, sizeof(err)));
         ERR_clear_error();
         errno = EIO;
         return -1;
     }
     }
+}
+
+ssize_t tls_read(client *c, void *buf, size_t len) {
+    struct tlsConn *t = c->tls;
+    int had = t->read_wants_write;
+    char who[96];
+    snprintf(who, sizeof(who), "client addr=%s", c->addr);
+    ssize_t n = conn_read(t, buf, len, who);
+    if (n > 0 && SSL_has_pending(t->ssl)) pending_add(t);
+    if (had != t->read_wants_write) tls_update_interest(c);
+    return n;
+}
+
+ssize_t tls_write(client *c, const void *buf, size_t len) {
+    char who[96];
+    snprintf(who, sizeof(who), "client addr=%s", c->addr);
+    return conn_write(c->tls, buf, len, who);
+}
+
+/* ---- links: server-to-server connections without a client (replica link, cluster bus) ---- */
+
+static struct tlsConn *link_new(SSL_CTX *ctx, int fd, int outgoing) {
+    if (!ctx) return NULL;
+    SSL *ssl = SSL_new(ctx);
+    if (!ssl) return NULL;
+    SSL_set_fd(ssl, fd);
+    if (outgoing) {
+        SSL_set_connect_state(ssl);
+    } else {
+        SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        SSL_set_accept_state(ssl);
+    }
+    struct tlsConn *t = kcalloc(sizeof(*t));
+    t->ssl = ssl;
+    t->state = TLS_ACCEPTING;
+    return t;
+}
+
+struct tlsConn *tls_link_connect(int fd) {
+    return link_new(tls_client_ctx, fd, 1);
+}
+
+struct tlsConn *tls_link_accept(int fd) {
+    return link_new(tls_ctx, fd, 0);
+}
+
+int tls_link_handshake(struct tlsConn *t, const char *who) {
+    if (t->state == TLS_CONNECTED) return 1;
+    ERR_clear_error();
+    errno = 0;
+    int r = SSL_do_handshake(t->ssl);
+    if (r == 1) {
+        t->state = TLS_CONNECTED;
+        t->hs_wants_write = 0;
+        return 1;
+    }
+    int e = SSL_get_error(t->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        t->hs_wants_write = e == SSL_ERROR_WANT_WRITE;
+        return 0;
+    }
+    char err[256];
+    long v = SSL_get_verify_result(t->ssl);
+    log_msg(LL_WARNING, "TLS handshake with %s failed: %s%s%s", who,
+            e == SSL_ERROR_SYSCALL ? (errno ? strerror(errno) : "connection closed") : ssl_error_text(err, sizeof(err)),
+            v != X509_V_OK ? ": " : "", v != X509_V_OK ? X509_verify_cert_error_string(v) : "");
+    ERR_clear_error();
+    return -1;
+}
+
+int tls_link_wants_write(const struct tlsConn *t) {
+    return t->state == TLS_CONNECTED ? t->read_wants_write : t->hs_wants_write;
+}
+
+int tls_link_write_wants_read(const struct tlsConn *t) {
+    return t->write_wants_read;
+}
+
+ssize_t tls_link_read(struct tlsConn *t, void *buf, size_t len, const char *who) {
+    return conn_read(t, buf, len, who);
+}
+
+ssize_t tls_link_write(struct tlsConn *t, const void *buf, size_t len, const char *who) {
+    return conn_write(t, buf, len, who);
+}
+
+int tls_link_has_pending(const struct tlsConn *t) {
+    return SSL_has_pending(t->ssl);
+}
+
+void tls_link_free(struct tlsConn *t) {
+    if (!t) return;
+    if (t->state == TLS_CONNECTED) {
+        ERR_clear_error();
+        SSL_shutdown(t->ssl);
+    }
+    SSL_free(t->ssl);
+    ERR_clear_error();
+    kfree(t);
+}
+
+void tls_link_give(client *c, struct tlsConn *t) {
+    t->c = c;
+    t->state = TLS_CONNECTED;
+    t->hs_wants_write = t->read_wants_write = t->write_wants_read = 0;
+    c->tls = t;
+    if (SSL_has_pending(t->ssl)) pending_add(t);
 }

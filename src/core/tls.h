@@ -35,4 +35,28 @@ void tls_update_interest(client *c);
  * runs before every poll. */
 void tls_process_pending(void);
 
+/* Links: server-to-server connections owned by src/repl (the replica's link to its primary) or
+ * src/cluster (bus links, MIGRATE), on a non-blocking socket the caller connected or accepted.
+ * tls_link_connect() uses the client context (tls-client-cert-file/-key-file, else the server
+ * certificate; the peer's certificate is verified with the CA); tls_link_accept() requires
+ * the peer's certificate (as Redis's cluster bus). NULL when TLS is not configured. */
+struct tlsConn *tls_link_connect(int fd);
+struct tlsConn *tls_link_accept(int fd);
+/* Drives the handshake: 1 established, 0 waiting (for writability when tls_link_wants_write),
+ * -1 failed (logged at warning level with who). */
+int tls_link_handshake(struct tlsConn *t, const char *who);
+/* The handshake, or the last read, waits for writability. */
+int tls_link_wants_write(const struct tlsConn *t);
+/* The last write waits for readability. */
+int tls_link_write_wants_read(const struct tlsConn *t);
+/* read()/write() conventions (EAGAIN while OpenSSL waits for the socket). */
+ssize_t tls_link_read(struct tlsConn *t, void *buf, size_t len, const char *who);
+ssize_t tls_link_write(struct tlsConn *t, const void *buf, size_t len, const char *who);
+/* OpenSSL holds bytes already read off the socket: read again before waiting for an event. */
+int tls_link_has_pending(const struct tlsConn *t);
+/* Closes the TLS session (not the socket). */
+void tls_link_free(struct tlsConn *t);
+/* Client c (created on the link's socket) takes the established link over. */
+void tls_link_give(client *c, struct tlsConn *t);
+
 #endif

@@ -464,6 +464,12 @@ char *tracking_client_flags(const client *c, char *p, long long *redir) {
     return p;
 }
 
+size_t tracking_client_memory(const client *c) {
+    const trackingState *s = c->tstate;
+    if (!s) return 0;
+    return sizeof(*s) + (size_t)s->nprefixes * (sizeof(kstr *) + sizeof(kstr) + 16);
+}
+
 void tracking_info(long long *clients, long long *keys, long long *items, long long *prefixes) {
     *clients = tracking_on_count;
     *keys = tracked ? (long long)tableSize(tracked) : 0;

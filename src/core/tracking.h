@@ -44,6 +44,10 @@ void tracking_limit_keys(void);
  * blocked client served after the command that unblocked it (its reply comes first). */
 void tracking_before_sleep(void);
 
+/* What c's tracking state costs it (client eviction): the state and its BCAST prefixes,
+ * estimated from their count (as Redis, without walking them). */
+size_t tracking_client_memory(const client *c);
+
 /* RESET and client_free: tracking off, state freed. */
 void tracking_client_reset(client *c);
 

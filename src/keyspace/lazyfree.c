@@ -38,7 +38,7 @@ static _Atomic size_t freed_objects;
 size_t lazyfree_effort(const kobj *o) {
     switch (o->encoding) {
     case ENC_HT: return tableSize(obj_ptr(o));
-    case ENC_QUICKLIST: return ((const quicklist *)obj_ptr(o))->len;
+    case ENC_QUICKLIST: return ql_nodes(obj_ptr(o), LAZYFREE_THRESHOLD + 1);   /* only "over the threshold" matters */
     case ENC_SKIPLIST: return zset_length(o);
     case ENC_STREAM: return stream_free_effort(o);
     default: return 1;   /* strings, listpacks and intsets are one or two allocations */

@@ -48,6 +48,7 @@ struct table {
     size_t overhead;       /* usable bytes of struct + directory + segments (invariant I5) */
     uint64_t rng;          /* splitmix64 state */
     uint64_t splits, merges;
+    size_t reserve;        /* bucket floor set by tableReserve while size < reserve, else 0 */
     tableIter *safe_iters; /* live safe iterators; resizing is paused while non-NULL */
 #ifdef KEEL_DEBUG
     uint64_t mutations;    /* bumped by every modification; part of the fast-iterator check */
@@ -234,13 +235,19 @@ static void storage_trim(table *t) {
 
 /* Bucket count the current size calls for: the fewest buckets with load <= 2.5 if the table is
  * above that, max(size, TABLE_MIN_BUCKETS) if it is below load 1, else the current count. */
-static size_t target_buckets(const table *t) {
+static size_t natural_target(const table *t) {
     size_t nb = nbuckets(t);
     if (2 * t->size > TABLE_MAX_LOAD_X2 * nb)
         return (2 * t->size + TABLE_MAX_LOAD_X2 - 1) / TABLE_MAX_LOAD_X2;
     if (t->size < TABLE_MIN_LOAD * nb && nb > TABLE_MIN_BUCKETS)
         return t->size > TABLE_MIN_BUCKETS ? t->size : TABLE_MIN_BUCKETS;
     return nb;
+}
+
+/* The natural target, raised to the reserved floor while one is set. */
+static size_t target_buckets(const table *t) {
+    size_t want = natural_target(t);
+    return t->reserve > want ? t->reserve : want;
 }
 
 /* Splits bucket s into s and s + 2^L (requires capacity for index nb). */
@@ -307,6 +314,8 @@ static int resize_one(table *t) {
 }
 
 int tableResizeStep(table *t, int max_buckets) {
+    /* Once size reaches the floor, the natural target never merges below it: drop it. */
+    if (t->reserve && t->size >= t->reserve) t->reserve = 0;
     if (t->safe_iters) return 0;
     int n = 0;
     while (n < max_buckets && resize_one(t)) n++;
@@ -328,6 +337,16 @@ size_t tableResizeFor(table *t, long max_us) {
         done += (size_t)n;
         if (n < RESIZE_FOR_BATCH || now_us() >= deadline) return done;
     }
+}
+
+void tableReserve(table *t, size_t n) {
+    size_t want = (2 * n + TABLE_MAX_LOAD_X2 - 1) / TABLE_MAX_LOAD_X2;
+    t->reserve = want > t->size && want > TABLE_MIN_BUCKETS ? want : 0;
+    if (!t->reserve || t->safe_iters) return;
+    size_t before = nbuckets(t);
+    while (nbuckets(t) < t->reserve && resize_one(t)) {
+    }
+    if (nbuckets(t) != before) mutated(t);
 }
 
 int tableIsResizing(const table *t) {
@@ -431,6 +450,7 @@ void tableClear(table *t) {
     t->size = 0;
     t->chain_bound = 0;
     t->rejects = 0;
+    t->reserve = 0;
     for (tableIter *it = t->safe_iters; it; it = it->next_safe) {
         it->next = NULL;
         it->bucket = nbuckets(t);

@@ -20,7 +20,8 @@
  *  I5  tableOverheadBytes() equals the usable size of the struct, directory and head arrays.
  * Balance (not an invariant, since resizing can be paused or deferred): the table is at its
  * target when 2*size <= 5*nb (load <= 2.5) and (size >= nb or nb == TABLE_MIN_BUCKETS)
- * (load >= 1); tableIsResizing() reports whether it is away from it.
+ * (load >= 1), or at the floor tableReserve set while size is below it; tableIsResizing()
+ * reports whether it is away from it.
  *
  * Not thread-safe: one thread uses a table at a time. Entries may be freed by another thread
  * once unlinked (tableDelete/tablePop return them without freeing). */
@@ -189,6 +190,15 @@ int tableResizeStep(table *t, int max_buckets);
 /* Runs tableResizeStep in batches for about max_us microseconds (at least one batch) or until
  * no more work can be done. Returns the number of buckets split or merged. */
 size_t tableResizeFor(table *t, long max_us);
+
+/* Prepares the table for n entries in all (a bulk load: RDB's RESIZEDB, as Redis's
+ * dictExpand): splits buckets now, up to the count n entries call for at the maximum load, and
+ * keeps the table from merging below that count until its size reaches it. While few entries
+ * are linked a split moves almost nothing, so the load then inserts without splitting chains.
+ * The buckets are those the table would have after the load anyway, allocated a segment at a
+ * time; growth still asks type->grow_allowed. tableReserve(t, 0) drops the floor (end of the
+ * load); tableClear drops it too. */
+void tableReserve(table *t, size_t n);
 
 /* 1 if the bucket count differs from the target for the current size (work is pending). */
 int tableIsResizing(const table *t);

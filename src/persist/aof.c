@@ -712,6 +712,10 @@ static int make_dir(void) {
     return 0;
 }
 
+size_t aof_buffer_memory(void) {
+    return aof.fd >= 0 && aof.buf ? kstr_alloc_size(aof.buf) : 0;
+}
+
 /* client_output_barrier: a reply about to be written (by a write handler, before the loop's
  * own flush) waits for what the AOF has not written yet. */
 static void output_barrier(void) {

@@ -34,6 +34,9 @@ void aof_shutdown(void);
 /* DEBUG LOADAOF: the AOF written and fsync'ed, the databases emptied, the AOF loaded again.
  * 0, or -1 (logged) when the files can't be loaded (the databases then hold part of them). */
 int aof_debug_loadaof(void);
+/* The AOF buffer's allocation while the AOF is on, else 0: INFO mem_aof_buffer, and not
+ * counted against maxmemory (Redis's freeMemoryGetNotCountedMemory). */
+size_t aof_buffer_memory(void);
 /* INFO persistence's aof_* fields. */
 kstr *aof_info(kstr *s);
 

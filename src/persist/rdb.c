@@ -370,7 +370,7 @@ static size_t save_list_nodes(rdbOut *w, quicklist *ql) {
     ql_iter_at(&it, ql, 0, QL_FORWARD);
     while (ql_next(&it, &v)) {
         size_t slen = lp_value_strlen(&v);
-        if (!ql_node_accepts(ql->fill, bytes, count, slen)) {
+        if (!ql_node_accepts(ql_fill(ql), bytes, count, slen)) {
             if (w) {
                 save_len(w, QL_NODE_PACKED);
                 rlp_save(w, &l);
@@ -943,18 +943,19 @@ static int load_len(rdbIn *r, uint64_t *len) {
     return special ? in_fail(r, "Unexpected string encoding where a length was expected") : 0;
 }
 
-/* A string read from the input: in place, formatted into num, or decompressed into owned. */
+/* A loaded string: s/len point into the input, into num (integer encodings), or into ks (LZF,
+ * decompressed straight into a kstr that a string value can adopt without a copy). */
 typedef struct rdbStr {
     const char *s;
     size_t len;
-    char *owned;
+    kstr *ks;
     char num[LP_INTBUF];
 } rdbStr;
 
 static int load_string(rdbIn *r, rdbStr *out) {
     uint64_t len;
     int special;
-    out->owned = NULL;
+    out->ks = NULL;
     if (load_len_or_special(r, &len, &special) < 0) return -1;
     if (!special) {
         const unsigned char *p = in_take(r, len);
@@ -969,13 +970,15 @@ static int load_string(rdbIn *r, rdbStr *out) {
         if (ulen == 0 || clen > r->len - r->pos || ulen / LZF_MAX_RATIO > clen)
             return in_fail(r, "Invalid LZF compressed string");
         const unsigned char *p = in_take(r, clen);
-        out->owned = kmalloc(ulen);
-        if (klzf_decompress(p, clen, (unsigned char *)out->owned, ulen) != ulen) {
-            kfree(out->owned);
-            out->owned = NULL;
+        out->ks = kstr_empty(ulen);
+        if (klzf_decompress(p, clen, (unsigned char *)out->ks->buf, ulen) != ulen) {
+            kstr_free(out->ks);
+            out->ks = NULL;
             return in_fail(r, "Invalid LZF compressed string");
         }
-        out->s = out->owned;
+        out->ks->len = ulen;
+        out->ks->buf[ulen] = '\0';
+        out->s = out->ks->buf;
         out->len = ulen;
         return 0;
     }
@@ -991,8 +994,8 @@ static int load_string(rdbIn *r, rdbStr *out) {
 }
 
 static void str_release(rdbStr *s) {
-    kfree(s->owned);
-    s->owned = NULL;
+    if (s->ks) kstr_free(s->ks);
+    s->ks = NULL;
 }
 
 /* ---- element sources: each blob encoding walked entry by entry, fully checked ---- */
@@ -1671,6 +1674,13 @@ static kobj *load_object(rdbIn *r, int t, const char *key, size_t klen) {
     switch (t) {
     case RDB_TYPE_STRING: {
         if (load_string(r, &s) < 0) return NULL;
+        /* A long decompressed value becomes the value as is (no integer or EMBSTR form applies
+         * above 44 bytes). */
+        if (s.ks && s.len > OBJ_EMBSTR_MAX) {
+            kobj *o = obj_new_raw(key, klen, s.ks);
+            s.ks = NULL;
+            return o;
+        }
         kobj *o = obj_new_string(key, klen, s.s, s.len);
         str_release(&s);
         return o;
@@ -1789,7 +1799,8 @@ static int load_key(rdbIn *r, kdb *db, int t, keyMeta *m, rdbLoadStats *st, long
             log_msg(LL_NOTICE, "rdbLoadObject skipping empty key: %.*s", (int)(k.len < 128 ? k.len : 128), k.s);
         }
         rc = r->empty ? 0 : -1;
-    } else if (m->expire != OBJ_NO_EXPIRE && m->expire < now) {
+    } else if (m->expire != OBJ_NO_EXPIRE && m->expire < now && !server.masterhost) {
+        /* A replica keeps them: its primary's DELs will come (Redis's iAmMaster()). */
         obj_free(o);
         st->keys_expired++;
     } else if (!r->merge && tableFind(db_keys(db), k.s, k.len)) {
@@ -1848,7 +1859,7 @@ static int load_function(rdbIn *r) {
     return in_fail(r, why);
 }
 
-static int load_all(rdbIn *r, rdbLoadStats *st) {
+static int load_records(rdbIn *r, rdbLoadStats *st) {
     const unsigned char *hdr = in_take(r, 9);
     if (!hdr || memcmp(hdr, "REDIS", 5) != 0) return in_fail(r, "Wrong signature trying to load DB from file");
     int version = 0;
@@ -1889,6 +1900,10 @@ static int load_all(rdbIn *r, rdbLoadStats *st) {
             continue;
         case RDB_OP_RESIZEDB:
             if (load_len(r, &a) < 0 || load_len(r, &b) < 0) return -1;
+            /* Size the table for the keys announced, as Redis; the count is untrusted, so no
+             * more than the rest of the file can hold (a key takes 3 bytes at least). */
+            if (a > (r->len - r->pos) / 3) a = (r->len - r->pos) / 3;
+            tableReserve(db_keys(db), tableSize(db_keys(db)) + (size_t)a);
             continue;
         case RDB_OP_AUX:
             if (load_aux(r, st) < 0) return -1;
@@ -1923,6 +1938,17 @@ eof:
         }
     }
     return 0;
+}
+
+/* The whole file; the table floors RESIZEDB set are dropped at the end, whatever the outcome
+ * (a database may hold fewer keys than announced: expired ones are skipped). */
+static int load_all(rdbIn *r, rdbLoadStats *st) {
+    int rc = load_records(r, st);
+    for (int i = 0; i < db_count(); i++) {
+        kdb *db = db_by_id(i);
+        if (db->keys) tableReserve(db->keys, 0);
+    }
+    return rc;
 }
 
 static int load_path(const char *path, rdbLoadStats *st, int merge, size_t *consumed);

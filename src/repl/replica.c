@@ -23,7 +23,9 @@
 #include <unistd.h>
 
 #include "core/blocking.h"
+#include "core/config.h"
 #include "core/multi.h"
+#include "core/tls.h"
 #include "persist/bgsave.h"
 #include "persist/persist.h"
 #include "persist/rdb.h"
@@ -43,6 +45,7 @@ static struct {
     int state;                  /* RL_* */
     int step;                   /* H_* while in HANDSHAKE */
     int fd;                     /* the socket until the master client owns it, else -1 */
+    struct tlsConn *tls;        /* tls-replication: the TLS session on fd (core/tls.c), or NULL */
     kstr *rbuf;                 /* bytes read and not yet used */
     long long last_io_ms;
     long long down_since_ms;    /* 0: never up */
@@ -98,6 +101,10 @@ static void swapdb_loading_end(void) {
 }
 
 static void link_cancel(void) {
+    if (rl.tls) {
+        tls_link_free(rl.tls);
+        rl.tls = NULL;
+    }
     if (rl.fd >= 0) {
         el_del(server.el, rl.fd, EL_READABLE | EL_WRITABLE);
         close(rl.fd);
@@ -123,7 +130,7 @@ static void link_fail(const char *why) {
 static void send_command(int argc, const char **argv) {
     kstr *s = kstr_catfmt(kstr_empty(64), "*%d\r\n", argc);
     for (int i = 0; i < argc; i++) s = kstr_catfmt(s, "$%zu\r\n%s\r\n", strlen(argv[i]), argv[i]);
-    ssize_t n = write(rl.fd, s->buf, s->len);
+    ssize_t n = rl.tls ? tls_link_write(rl.tls, s->buf, s->len, "MASTER") : write(rl.fd, s->buf, s->len);
     int ok = n == (ssize_t)s->len;
     kstr_free(s);
     if (!ok) link_fail("writing to the MASTER failed");
@@ -142,6 +149,7 @@ static void connect_master(void) {
     int fd = -1;
     for (struct addrinfo *p = res; p && fd < 0; p = p->ai_next) {
         fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, p->ai_protocol);
+        if (fd >= 0) net_bind_source(fd, p->ai_family);   /* bind-source-addr */
         if (fd >= 0 && connect(fd, p->ai_addr, p->ai_addrlen) < 0 && errno != EINPROGRESS) {
             close(fd);
             fd = -1;
@@ -180,7 +188,11 @@ static void send_capa(void) {
 
 static void send_port(void) {
     char port[16];
-    snprintf(port, sizeof(port), "%d", server.replica_announce_port ? server.replica_announce_port : server.port);
+    /* Over TLS the primary is told our tls-port, as Redis does. */
+    int p = server.replica_announce_port ? server.replica_announce_port
+            : server.tls_replication && server.tls_port ? server.tls_port
+                                                         : server.port;
+    snprintf(port, sizeof(port), "%d", p);
     const char *argv[] = {"REPLCONF", "listening-port", port};
     rl.step = H_PORT;
     send_command(3, argv);
@@ -189,10 +201,14 @@ static void send_port(void) {
 /* The master client takes the socket; bytes already read are its first input. */
 static void attach_master(const char *rest, size_t len) {
     int fd = rl.fd;
+    struct tlsConn *tls = rl.tls;
     el_del(server.el, fd, EL_READABLE | EL_WRITABLE);
     rl.fd = -1;
+    rl.tls = NULL;
     client *c = client_create(fd, 0);
+    if (c && tls) tls_link_give(c, tls);   /* the client reads and writes through it from now */
     if (!c) {
+        tls_link_free(tls);
         close(fd);
         kstr_free(rl.rbuf);
         rl.rbuf = NULL;
@@ -415,14 +431,47 @@ static void transfer_data(void) {
     else kstr_range_keep(rl.rbuf, take, rl.rbuf->len - take);
 }
 
+/* tls-replication: the handshake after the TCP connect; 1 when established, 0 while waiting
+ * (the writable interest follows OpenSSL's want), -1 when the link failed. */
+static int tls_step(int fd) {
+    if (!rl.tls) {
+        rl.tls = tls_link_connect(fd);
+        if (!rl.tls) {
+            link_fail("TLS is not configured for the link to the MASTER");
+            return -1;
+        }
+    }
+    int r = tls_link_handshake(rl.tls, "MASTER");
+    if (r < 0) {
+        link_fail("TLS handshake with the MASTER failed");
+        return -1;
+    }
+    if (r == 0) {
+        if (tls_link_wants_write(rl.tls)) {
+            el_add(server.el, fd, EL_WRITABLE, link_handler, NULL);
+        } else {
+            el_del(server.el, fd, EL_WRITABLE);
+            el_add(server.el, fd, EL_READABLE, link_handler, NULL);
+        }
+        return 0;
+    }
+    return 1;
+}
+
 static void link_handler(eventLoop *el, int fd, void *data, int mask) {
     (void)el, (void)data;
     if (rl.state == RL_CONNECTING) {
-        int err = 0;
-        socklen_t len = sizeof(err);
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
-            link_fail(err ? strerror(err) : "connect failed");
-            return;
+        if (!rl.tls) {
+            int err = 0;
+            socklen_t len = sizeof(err);
+            if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+                link_fail(err ? strerror(err) : "connect failed");
+                return;
+            }
+        }
+        if (server.tls_replication || rl.tls) {
+            if (tls_step(fd) <= 0) return;
+            rl.last_io_ms = mstime();
         }
         el_del(server.el, fd, EL_WRITABLE);
         el_add(server.el, fd, EL_READABLE, link_handler, NULL);
@@ -433,35 +482,47 @@ static void link_handler(eventLoop *el, int fd, void *data, int mask) {
         send_command(1, argv);
         return;
     }
-    if (!(mask & EL_READABLE)) return;
-    rl.rbuf = kstr_reserve(rl.rbuf, 64 * 1024);
-    ssize_t n = read(fd, rl.rbuf->buf + rl.rbuf->len, 64 * 1024);
-    if (n <= 0) {
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-        /* Mid-payload in a loading state: a short read of the RDB, as Redis reports it. */
-        if (rl.swapdb_loading)
-            log_msg(LL_WARNING, "Internal error in RDB reading the MASTER synchronization payload: Unexpected EOF "
-                                "after %lld bytes", (long long)rl.read);
-        link_fail("the MASTER closed the connection");
-        return;
+    if (mask & EL_WRITABLE) {
+        el_del(server.el, fd, EL_WRITABLE);   /* only a TLS read waits for writability here */
+        mask |= EL_READABLE;
     }
-    rl.rbuf->len += (size_t)n;
-    rl.last_io_ms = mstime();
-    char line[4096];
-    while (rl.fd >= 0 && rl.rbuf) {
-        if (rl.state == RL_HANDSHAKE) {
-            if (!next_line(line, sizeof(line))) return;
-            handshake_line(line);
-        } else if (rl.state == RL_TRANSFER && !rl.have_header) {
-            if (!next_line(line, sizeof(line))) return;
-            if (transfer_header(line) < 0) link_cancel();
-        } else if (rl.state == RL_TRANSFER) {
-            if (rl.rbuf->len == 0) return;
-            transfer_data();
-        } else {
+    if (!(mask & EL_READABLE)) return;
+    /* Over TLS, OpenSSL may hold decrypted bytes that epoll will not report: read them too. */
+    do {
+        rl.rbuf = kstr_reserve(rl.rbuf, 64 * 1024);
+        ssize_t n = rl.tls ? tls_link_read(rl.tls, rl.rbuf->buf + rl.rbuf->len, 64 * 1024, "MASTER")
+                           : read(fd, rl.rbuf->buf + rl.rbuf->len, 64 * 1024);
+        if (n <= 0) {
+            if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                if (rl.tls && tls_link_wants_write(rl.tls)) el_add(server.el, fd, EL_WRITABLE, link_handler, NULL);
+                return;
+            }
+            /* Mid-payload in a loading state: a short read of the RDB, as Redis reports it. */
+            if (rl.swapdb_loading)
+                log_msg(LL_WARNING, "Internal error in RDB reading the MASTER synchronization payload: "
+                                    "Unexpected EOF after %lld bytes", (long long)rl.read);
+            link_fail("the MASTER closed the connection");
             return;
         }
-    }
+        rl.rbuf->len += (size_t)n;
+        rl.last_io_ms = mstime();
+        char line[4096];
+        while (rl.fd >= 0 && rl.rbuf) {
+            if (rl.state == RL_HANDSHAKE) {
+                if (!next_line(line, sizeof(line))) break;
+                handshake_line(line);
+            } else if (rl.state == RL_TRANSFER && !rl.have_header) {
+                if (!next_line(line, sizeof(line))) break;
+                if (transfer_header(line) < 0) link_cancel();
+            } else if (rl.state == RL_TRANSFER) {
+                if (rl.rbuf->len == 0) break;
+                transfer_data();
+            } else {
+                return;
+            }
+        }
+    } while (rl.fd == fd && rl.tls && rl.rbuf && tls_link_has_pending(rl.tls) &&
+             (rl.state == RL_HANDSHAKE || rl.state == RL_TRANSFER));
 }
 
 void repl_send_ack(void) {
@@ -528,6 +589,7 @@ void repl_set_master(const char *host, int port) {
     rl.down_since_ms = 0;
     rl.last_heard_ms = 0;
     repl_backlog_ensure();
+    config_oom_score_class_changed();   /* core/config.c: the replica's oom-score-adj */
     connect_master();
 }
 
@@ -537,6 +599,7 @@ void repl_unset_master(void) {
     server.masterhost = NULL;
     server.masterport = 0;
     rl.state = RL_NONE;
+    config_oom_score_class_changed();
     /* Our replicas continue from here under a new id; they reconnect to learn it. */
     repl_new_replid();
     repl_disconnect_replicas();

@@ -30,7 +30,17 @@ struct qlNode {
 };
 
 #define FILL_MAX 32767
-#define DEPTH_MAX 65535
+#define DEPTH_MAX 255
+#define FILL_BIAS 5                 /* quicklist.fill holds fill + 5 */
+
+/* The tail is head->prev (quicklist.h); a node's predecessor is NULL at the head. */
+static qlNode *tail_of(const quicklist *ql) {
+    return ql->head ? ql->head->prev : NULL;
+}
+
+static qlNode *prev_of(const quicklist *ql, const qlNode *n) {
+    return n == ql->head ? NULL : n->prev;
+}
 #define SIZE_SAFETY_LIMIT 8192      /* byte bound of nodes with a count fill, as Redis */
 #define MIN_COMPRESS_BYTES 48       /* smaller nodes are never compressed */
 #define MIN_COMPRESS_GAIN 8         /* keep a compressed node only if it saves this much */
@@ -119,8 +129,8 @@ static void decompress(qlNode *n) {
 /* 1 if n is within the uncompressed zone at either end. O(depth). */
 static int in_edge_zone(const quicklist *ql, const qlNode *n) {
     unsigned d = effective_depth(ql);
-    const qlNode *f = ql->head, *r = ql->tail;
-    for (unsigned i = 0; i < d && f; i++, f = f->next, r = r->prev)
+    const qlNode *f = ql->head, *r = tail_of(ql);
+    for (unsigned i = 0; i < d && f; i++, f = f->next, r = r->prev)   /* r wraps only when f ends */
         if (f == n || r == n) return 1;
     return 0;
 }
@@ -149,7 +159,7 @@ static void unuse(const quicklist *ql, qlNode *n, unsigned char *block) {
 /* Re-establishes Q3 after nodes were added or removed at the ends. O(depth). */
 static void settle(quicklist *ql) {
     unsigned d = effective_depth(ql);
-    qlNode *f = ql->head, *r = ql->tail;
+    qlNode *f = ql->head, *r = tail_of(ql);
     for (unsigned i = 0; i < d; i++) {
         if (!f) return;
         decompress(f);
@@ -164,8 +174,9 @@ static void settle(quicklist *ql) {
 
 /* 1 if a node of sz bytes and count entries is within the list's fill limit. */
 static int within_limit(const quicklist *ql, size_t sz, unsigned long count) {
-    if (ql->fill < 0) return sz <= fill_bytes[-ql->fill - 1];
-    return count <= (unsigned long)ql->fill && sz <= SIZE_SAFETY_LIMIT;
+    int fill = ql_fill(ql);
+    if (fill < 0) return sz <= fill_bytes[-fill - 1];
+    return count <= (unsigned long)fill && sz <= SIZE_SAFETY_LIMIT;
 }
 
 /* An upper bound of the bytes a string of len bytes takes as a listpack entry. */
@@ -196,30 +207,37 @@ static int node_allows(const quicklist *ql, const qlNode *n, size_t len) {
     return within_limit(ql, n->sz + entry_bound(len), (unsigned long)n->count + 1);
 }
 
+/* Links n after `at` (NULL: as the new head), keeping head->prev the tail. */
 static void link_after(quicklist *ql, qlNode *at, qlNode *n) {
+    qlNode *tail = tail_of(ql);
+    if (!at) {
+        n->next = ql->head;
+        n->prev = tail ? tail : n;
+        if (ql->head) ql->head->prev = n;
+        ql->head = n;
+        return;
+    }
     n->prev = at;
-    n->next = at ? at->next : ql->head;
+    n->next = at->next;
     if (n->next)
         n->next->prev = n;
     else
-        ql->tail = n;
-    if (at)
-        at->next = n;
-    else
-        ql->head = n;
-    ql->len++;
+        ql->head->prev = n;   /* new tail */
+    at->next = n;
 }
 
 static void unlink_free(quicklist *ql, qlNode *n) {
-    if (n->prev)
-        n->prev->next = n->next;
-    else
+    qlNode *tail = tail_of(ql);
+    if (n == ql->head) {
         ql->head = n->next;
-    if (n->next)
-        n->next->prev = n->prev;
-    else
-        ql->tail = n->prev;
-    ql->len--;
+        if (ql->head) ql->head->prev = tail;
+    } else {
+        n->prev->next = n->next;
+        if (n->next)
+            n->next->prev = n->prev;
+        else
+            ql->head->prev = n->prev;   /* n was the tail */
+    }
     ql->count -= n->count;
     node_free(n);
 }
@@ -237,7 +255,7 @@ static qlNode *locate(const quicklist *ql, unsigned long index, long *off) {
         return n;
     }
     unsigned long back = ql->count - 1 - index;   /* elements after it */
-    qlNode *n = ql->tail;
+    qlNode *n = tail_of(ql);
     while (back >= n->count) {
         back -= n->count;
         n = n->prev;
@@ -295,8 +313,14 @@ static void split_oversize(quicklist *ql, qlNode *n) {
 
 void ql_init(quicklist *ql, int fill, int depth) {
     memset(ql, 0, sizeof(*ql));
-    ql->fill = fill > FILL_MAX ? FILL_MAX : fill < -5 ? -5 : fill;
-    ql->depth = depth > DEPTH_MAX ? DEPTH_MAX : depth < 0 ? 0 : depth;
+    ql->fill = (unsigned)((fill > FILL_MAX ? FILL_MAX : fill < -5 ? -5 : fill) + FILL_BIAS);
+    ql->depth = (unsigned)(depth > DEPTH_MAX ? DEPTH_MAX : depth < 0 ? 0 : depth);
+}
+
+unsigned long ql_nodes(const quicklist *ql, unsigned long limit) {
+    unsigned long k = 0;
+    for (const qlNode *n = ql->head; n && k < limit; n = n->next) k++;
+    return k;
 }
 
 void ql_release(quicklist *ql) {
@@ -304,18 +328,24 @@ void ql_release(quicklist *ql) {
         next = n->next;
         node_free(n);
     }
-    ql->head = ql->tail = NULL;
+    ql->head = NULL;
     ql->count = 0;
-    ql->len = 0;
 }
 
 void ql_defrag(quicklist *ql, void *(*move)(void *block)) {
     for (qlNode *n = ql->head; n; n = n->next) {
         qlNode *m = move(n);
-        if (m) {
+        if (m) {   /* m has n's links; whatever pointed at n must point at m */
+            int was_head = ql->head == n;
+            if (was_head && !m->next) {
+                m->prev = m;   /* alone: it is its own tail */
+            } else {
+                if (!was_head) m->prev->next = m;
+                if (m->next) m->next->prev = m;
+            }
+            if (was_head) ql->head = m;
+            else if (!m->next) ql->head->prev = m;   /* m is the tail */
             n = m;
-            *(n->prev ? &n->prev->next : &ql->head) = n;
-            *(n->next ? &n->next->prev : &ql->tail) = n;
         }
         unsigned char *data = move(n->data);
         if (data) n->data = data;
@@ -327,13 +357,13 @@ static size_t data_bytes(const qlNode *n) {
 }
 
 void ql_copy(quicklist *ql, const quicklist *src) {
-    ql_init(ql, src->fill, src->depth);
+    ql_init(ql, ql_fill(src), src->depth);
     for (const qlNode *n = src->head; n; n = n->next) {
         qlNode *m = kmalloc(sizeof(*m));
         *m = *n;
         m->data = kmemdup(n->data, data_bytes(n));
         m->in_use = 0;
-        link_after(ql, ql->tail, m);
+        link_after(ql, tail_of(ql), m);
     }
     ql->count = src->count;
 }
@@ -347,7 +377,7 @@ size_t ql_memory(const quicklist *ql) {
 /* ---------------------------------------------------------------- ends */
 
 void ql_push(quicklist *ql, int where, const char *s, size_t len) {
-    qlNode *n = where == QL_HEAD ? ql->head : ql->tail;
+    qlNode *n = where == QL_HEAD ? ql->head : tail_of(ql);
     ql->count++;
     if (n && node_allows(ql, n, len)) {
         n->data = where == QL_HEAD ? lpPrepend(n->data, s, len) : lpAppend(n->data, s, len);
@@ -356,12 +386,12 @@ void ql_push(quicklist *ql, int where, const char *s, size_t len) {
         return;
     }
     qlNode *m = node_new(lpAppend(lpNew(LP_BACKLEN), s, len), 1);
-    link_after(ql, where == QL_HEAD ? NULL : ql->tail, m);
+    link_after(ql, where == QL_HEAD ? NULL : tail_of(ql), m);
     settle(ql);
 }
 
 int ql_peek(const quicklist *ql, int where, lpValue *v) {
-    const qlNode *n = where == QL_HEAD ? ql->head : ql->tail;
+    const qlNode *n = where == QL_HEAD ? ql->head : tail_of(ql);
     if (!n) return 0;
     lpGet(where == QL_HEAD ? lpFirst(n->data) : lpLast(n->data), v);
     return 1;
@@ -415,7 +445,7 @@ void ql_iter_at(qlIter *it, quicklist *ql, long index, int dir) {
 
 static void leave_node(qlIter *it) {
     qlNode *n = it->node;
-    it->node = it->dir == QL_FORWARD ? n->next : n->prev;
+    it->node = it->dir == QL_FORWARD ? n->next : prev_of(it->ql, n);
     it->entered = 0;
     it->start = node_start(it->dir);
     it->cur = it->next = NULL;
@@ -461,7 +491,7 @@ void ql_iter_delete(qlIter *it) {
             it->next = p ? lpPrev(n->data, p) : lpLast(n->data);
         return;
     }
-    it->node = it->dir == QL_FORWARD ? n->next : n->prev;
+    it->node = it->dir == QL_FORWARD ? n->next : prev_of(it->ql, n);
     it->entered = 0;
     it->start = node_start(it->dir);
     it->next = NULL;
@@ -550,7 +580,7 @@ int ql_verify(const quicklist *ql) {
     unsigned long count = 0, len = 0;
     const qlNode *prev = NULL;
     for (const qlNode *n = ql->head; n; prev = n, n = n->next) {
-        if (n->prev != prev) QL_FAIL("node %lu: prev link broken", len);
+        if (prev_of(ql, n) != prev) QL_FAIL("node %lu: prev link broken", len);
         if (n->count == 0) QL_FAIL("node %lu is empty", len);
         if (n->in_use) QL_FAIL("node %lu still marked in use", len);
         if (n->compressed && in_edge_zone(ql, n)) QL_FAIL("node %lu is compressed within depth", len);
@@ -558,8 +588,7 @@ int ql_verify(const quicklist *ql) {
         count += n->count;
         len++;
     }
-    if (ql->tail != prev) QL_FAIL("tail pointer is not the last node");
-    if (count != ql->count) QL_FAIL("count %lu, nodes hold %lu", ql->count, count);
-    if (len != ql->len) QL_FAIL("len %lu, %lu nodes linked", (unsigned long)ql->len, len);
+    if (tail_of(ql) != prev) QL_FAIL("head->prev is not the last node");
+    if (count != ql->count) QL_FAIL("count %lu, nodes hold %lu", (unsigned long)ql->count, count);
     return 1;
 }

@@ -13,8 +13,8 @@
  * in it and compressed again when the iterator leaves it.
  *
  * Invariants (checked by ql_verify()):
- *  Q1 no node is empty, and count is the sum of the nodes' entry counts, len their number;
- *  Q2 prev/next links are consistent, head->prev and tail->next are NULL;
+ *  Q1 no node is empty, and count is the sum of the nodes' entry counts;
+ *  Q2 prev/next links are consistent, tail->next is NULL and head->prev is the tail;
  *  Q3 the head and tail nodes (and every node within depth of an end) are never compressed, so
  *     ql_peek() and pushes never decompress;
  *  Q4 a node's sz is the byte size of its (decompressed) listpack.
@@ -37,13 +37,16 @@
 
 typedef struct qlNode qlNode;
 
+/* 16 bytes, kept inside the list's keyspace entry: with a key of up to 14 bytes the entry takes
+ * a 48-byte jemalloc class where a 32-byte struct made it 64 (docs/memory.md). The tail is
+ * head->prev (the prev links are circular at the head: head->prev is the tail, never NULL
+ * while the list has nodes); the number of nodes is not kept (ql_nodes() counts them). */
 typedef struct quicklist {
-    qlNode *head, *tail;
-    unsigned long count;   /* elements */
-    uint32_t len;          /* nodes (a 2^32-node list would need over 128 GB of nodes) */
-    int16_t fill;          /* list-max-listpack-size at creation, clamped to -5..32767 */
-    uint16_t depth;        /* list-compress-depth at creation, clamped to 0..65535 */
-} quicklist;               /* 32 bytes, kept inside the list's keyspace entry */
+    qlNode *head;
+    uint64_t count : 40;   /* elements (2^40: a list of at least 2 TB of listpack) */
+    uint64_t fill : 16;    /* list-max-listpack-size at creation + 5 (-5..32767 stored as 0..32772) */
+    uint64_t depth : 8;    /* list-compress-depth at creation, clamped to 0..255 */
+} quicklist;
 
 /* ---- Lifetime ---------------------------------------------------------------------------- */
 
@@ -57,8 +60,14 @@ void ql_copy(quicklist *dst, const quicklist *src);
 size_t ql_memory(const quicklist *ql);
 
 static inline unsigned long ql_count(const quicklist *ql) {
-    return ql->count;
+    return (unsigned long)ql->count;
 }
+/* list-max-listpack-size the list was created with. */
+static inline int ql_fill(const quicklist *ql) {
+    return (int)ql->fill - 5;
+}
+/* Number of nodes, counting at most `limit` of them (O(min(nodes, limit))). */
+unsigned long ql_nodes(const quicklist *ql, unsigned long limit);
 
 /* DEBUG QUICKLIST-PACKED-THRESHOLD: elements of at least sz bytes get a node of their own
  * (0: the default, 1 GB). Returns 0, changing nothing, above 4 GB - 1 MB. Process-wide. */

@@ -295,6 +295,12 @@ void stream_iter_start(streamIter *it, stream *s, const streamID *start, const s
         i = 0;
     }
     it->ni = (size_t)i;
+    /* Resume where an earlier forward scan found its first entry (see stream.h). */
+    if (!rev && !it->done && s->hint_off && s->hint_ni == (size_t)i && stream_id_cmp(start, &s->hint_lo) >= 0) {
+        it->node = node_of(s, it->ni);
+        it->first = idmap_at(&s->nodes, it->ni)->id;
+        it->pos = s->hint_off;
+    }
 }
 
 /* Loads node it->ni: forward from its first entry, backward from its last. */
@@ -346,7 +352,15 @@ int stream_iter_next(streamIter *it) {
             if (stream_id_cmp(&it->id, &it->start) < 0) break;
             if (stream_id_cmp(&it->id, &it->end) > 0) continue;
         }
-        if (!entry_deleted(it->node, it->entry_off)) return 1;
+        if (!entry_deleted(it->node, it->entry_off)) {
+            if (!it->rev && !it->hinted) {
+                it->hinted = 1;
+                it->s->hint_ni = (uint32_t)it->ni;
+                it->s->hint_off = (uint32_t)it->entry_off;
+                it->s->hint_lo = it->start;
+            }
+            return 1;
+        }
     }
     it->done = 1;
     return 0;
@@ -363,6 +377,7 @@ void stream_iter_field(streamIter *it, streamStr *f, streamStr *v) {
 static void node_remove(stream *s, size_t i) {
     kfree(node_of(s, i));
     idmap_remove_at(&s->nodes, i);
+    s->hint_off = 0;   /* node indexes shifted */
 }
 
 void stream_iter_delete(streamIter *it) {
@@ -415,6 +430,7 @@ int stream_iter_next_raw(streamIter *it, int *flags) {
 }
 
 void stream_load_node(stream *s, const streamID *master, const streamStr *fields, size_t nfields) {
+    s->hint_off = 0;
     idmap_insert(&s->nodes, master, node_new(fields, nfields, 1));
 }
 

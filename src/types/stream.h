@@ -118,6 +118,15 @@ typedef struct stream {
     uint64_t entries_added;
     streamCG **groups;       /* sorted by name */
     size_t ngroups;
+    /* Seek hint (a cache, no state): when hint_off != 0, a forward scan from any ID >= hint_lo
+     * whose start falls in node hint_ni may begin at offset hint_off of that node (every entry
+     * before it has a smaller ID or is a tombstone). Set by forward iterations at their first
+     * live entry, so that reading on from where the last read stopped (XREADGROUP >, XREAD,
+     * XRANGE pagination) does not decode the node from its start; cleared when a node is
+     * removed (node indexes shift). Offsets never move: entries are only appended, and
+     * deletion only sets a flag. */
+    uint32_t hint_ni, hint_off;
+    streamID hint_lo;
 } stream;
 
 stream *stream_new(void);
@@ -156,6 +165,7 @@ typedef struct streamIter {
     char fbuf[STREAM_STR_BUF], vbuf[STREAM_STR_BUF];   /* integers formatted for the caller */
     int same;
     int done;
+    int hinted;                /* forward: the stream's seek hint was set from this iteration */
 } streamIter;
 
 void stream_iter_start(streamIter *it, stream *s, const streamID *start, const streamID *end, int rev);

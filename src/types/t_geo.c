@@ -234,24 +234,30 @@ typedef struct geoSearch {
     geoPoint *v;
     size_t len, cap;
     size_t limit;           /* ANY COUNT: stop at this many; 0 = all */
+    geoPoint next;          /* in_shape's point, which collect_point adds */
 } geoSearch;
 
 static int full(const geoSearch *g) {
     return g->len && g->limit && g->len >= g->limit;
 }
 
+/* The shape test needs only the score (the geohash): the member is read (a cache miss per
+ * point in a big set) only for the points inside. */
+static int in_shape(void *privdata, double score) {
+    geoSearch *g = privdata;
+    return geo_in_shape(g->shape, score, g->next.xy, &g->next.dist);
+}
+
 static int collect_point(void *privdata, const char *m, size_t mlen, double score) {
     geoSearch *g = privdata;
-    geoPoint p;
-    if (geo_in_shape(g->shape, score, p.xy, &p.dist)) {
-        if (g->len == g->cap) {
-            g->cap = g->cap ? 2 * g->cap : 8;
-            g->v = krealloc(g->v, sizeof(geoPoint) * g->cap);
-        }
-        p.score = score;
-        p.member = kstr_new(m, mlen);
-        g->v[g->len++] = p;
+    geoPoint p = g->next;
+    if (g->len == g->cap) {
+        g->cap = g->cap ? 2 * g->cap : 8;
+        g->v = krealloc(g->v, sizeof(geoPoint) * g->cap);
     }
+    p.score = score;
+    p.member = kstr_new(m, mlen);
+    g->v[g->len++] = p;
     return !full(g);
 }
 
@@ -267,7 +273,8 @@ static void search_points(const kobj *o, geoSearch *g) {
         if (full(g)) break;
         geoHash next = boxes[i];
         next.bits++;
-        zset_for_score_range(o, (double)geohash_align52(boxes[i]), (double)geohash_align52(next), collect_point, g);
+        zset_for_score_range(o, (double)geohash_align52(boxes[i]), (double)geohash_align52(next), in_shape,
+                             collect_point, g);
         last = i;
     }
 }

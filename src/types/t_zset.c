@@ -7,10 +7,10 @@
  * a run of ranks, so the reply's length is known before anything is written and deletions and
  * counts are rank arithmetic.
  *
- * Listpack layout: member, score, member, score, ... sorted by (score, member). A score that is
- * an integer in d2string's exact range (|x| < 2^52) is a listpack integer (so -0 becomes 0, as
- * in Redis's listpacks); any other score is a 9-byte string, 'd' and the 8 bytes of the double
- * (never a canonical integer, so never re-encoded by the listpack).
+ * Small encoding (ENC_LISTPACK, "listpack" for OBJECT ENCODING as in Redis): a zpack
+ * (types/zpack.h), pairs sorted by (score, member) in one forward-only allocation; a score that
+ * is an integer in d2string's exact range (|x| < 2^52) is stored as an integer, so -0 becomes
+ * 0 as in Redis's listpacks.
  *
  * Replies, error texts and the order of checks follow redis-server 7.0.15's t_zset.c. */
 #include "types/t_zset.h"
@@ -29,9 +29,9 @@
 #include "types/coll_entry.h"
 #include "types/coll_scan.h"
 #include "types/collection.h"
-#include "types/listpack.h"
 #include "types/t_set.h"
 #include "types/zbtree.h"
+#include "types/zpack.h"
 #include "util/mem.h"
 #include "util/util.h"
 
@@ -49,12 +49,10 @@ static const tableType zelem_table_type = {
     .grow_allowed = NULL,
 };
 
-#define ZS_LP(o) ((unsigned char *)obj_ptr(o))
+#define ZS_ZP(o) ((unsigned char *)obj_ptr(o))
 #define ZS_BIG(o) ((zsetBig *)obj_ptr(o))
 #define IS_BIG(o) ((o)->encoding == ENC_SKIPLIST)
 
-#define LP_SCORE_TAG 'd'
-#define LP_SCORE_BYTES 9
 
 /* A big set whose table is `dict` (NULL: a new one) and whose tree is empty. */
 static zsetBig *big_new(table *dict) {
@@ -78,92 +76,60 @@ static void big_add(zsetBig *z, zelem *e) {
 /* An empty sorted set object named key. */
 static kobj *zset_new(const char *key, size_t klen, int big) {
     if (big) return obj_new_ptr(key, klen, OBJ_ZSET, ENC_SKIPLIST, big_new(NULL));
-    return obj_new_ptr(key, klen, OBJ_ZSET, ENC_LISTPACK, lpNew(LP_BACKLEN));
+    return obj_new_ptr(key, klen, OBJ_ZSET, ENC_LISTPACK, zpNew());
 }
 
 size_t zset_length(const kobj *o) {
-    return IS_BIG(o) ? ZS_BIG(o)->tree.len : lpLength(ZS_LP(o)) / 2;
+    return IS_BIG(o) ? ZS_BIG(o)->tree.len : zpLength(ZS_ZP(o));
 }
 
-/* ---- Listpack scores and members --------------------------------------------------------- */
+/* ---- Small sets: members and scores -------------------------------------------------------- */
 
-/* d2string's range for printing a double as an integer: scores in it are listpack integers. */
-static int score_is_small_int(double d) {
-    return d > -4503599627370495.0 && d < 4503599627370496.0 && d == (double)(long long)d;
-}
-
-static unsigned char *lp_insert_score(unsigned char *lp, unsigned char *p, double d) {
-    if (score_is_small_int(d)) return lpInsertInt(lp, p, (long long)d, NULL);
-    char buf[LP_SCORE_BYTES];
-    buf[0] = LP_SCORE_TAG;
-    memcpy(buf + 1, &d, 8);
-    return lpInsert(lp, p, buf, sizeof(buf), NULL);
-}
-
-static double lp_score(const unsigned char *p) {
-    lpValue v;
-    lpGet(p, &v);
-    if (!v.str) return (double)v.ll;
-    double d;
-    memcpy(&d, v.str + 1, 8);
-    return d;
-}
-
-/* The member entry of the pair after (reverse: before) the pair at member entry p, or NULL. */
-static unsigned char *lp_pair_step(const unsigned char *lp, const unsigned char *p, int reverse) {
-    if (reverse) {
-        p = lpPrev(lp, p);
-        return p ? lpPrev(lp, p) : NULL;
-    }
-    return lpNext(lp, lpNext(lp, p));
-}
-
-/* The first pair at or past b: its member entry (NULL if none) and its rank in *rank. */
-static unsigned char *lp_seek(const unsigned char *lp, const zbound *b, size_t *rank) {
+/* The first pair at or past b (NULL if none) and its rank in *rank. */
+static unsigned char *zp_seek(const unsigned char *zp, const zbound *b, size_t *rank) {
     size_t r = 0;
-    unsigned char *p = lpFirst(lp);
-    for (; p; p = lp_pair_step(lp, p, 0), r++) {
-        double score = lp_score(lpNext(lp, p));
-        char buf[LP_INTBUF];
-        size_t mlen = 0;
-        const char *m = b->kind == ZBOUND_SCORE ? NULL : lpGetStr(p, &mlen, buf);
+    unsigned char *p = zpFirst(zp);
+    for (; p; p = zpNext(zp, p), r++) {
+        size_t mlen;
+        double score;
+        const char *m = zpGet(p, &mlen, &score);
         if (zboundReached(b, score, m, mlen)) break;
     }
     if (rank) *rank = r;
     return p;
 }
 
-/* The member entry of m (NULL if absent) and its rank in *rank. */
-static unsigned char *lp_find(const unsigned char *lp, const char *m, size_t mlen, size_t *rank) {
-    lpKey k;
-    lpKeyInit(&k, m, mlen);
+/* The pair of member m (NULL if absent) and its rank in *rank. */
+static unsigned char *zp_find(const unsigned char *zp, const char *m, size_t mlen, size_t *rank) {
     size_t r = 0;
-    unsigned char *p = lpFirst(lp);
-    for (; p && !lpEq(p, &k); p = lp_pair_step(lp, p, 0)) r++;
+    unsigned char *p = zpFirst(zp);
+    for (; p; p = zpNext(zp, p), r++) {
+        size_t l;
+        const char *x = zpGet(p, &l, NULL);
+        if (l == mlen && memcmp(x, m, mlen) == 0) break;
+    }
     if (rank) *rank = r;
     return p;
 }
 
 /* Inserts the pair at its place (the member must be absent). */
-static unsigned char *lp_insert_sorted(unsigned char *lp, const char *m, size_t mlen, double score) {
+static unsigned char *zp_insert_sorted(unsigned char *zp, const char *m, size_t mlen, double score) {
     zbound key = {.kind = ZBOUND_KEY, .score = score, .m = m, .mlen = mlen};
-    unsigned char *p = lp_seek(lp, &key, NULL), *newp;
-    lp = lpInsert(lp, p, m, mlen, &newp);
-    return lp_insert_score(lp, lpNext(lp, newp), score);
+    return zpInsert(zp, zp_seek(zp, &key, NULL), m, mlen, score);
 }
 
 /* ---- Conversions --------------------------------------------------------------------------- */
 
 static void zset_convert_big(kobj *o) {
-    unsigned char *lp = ZS_LP(o);
+    unsigned char *zp = ZS_ZP(o);
     zsetBig *z = big_new(NULL);
-    for (unsigned char *p = lpFirst(lp); p; p = lp_pair_step(lp, p, 0)) {
-        char buf[LP_INTBUF];
+    for (unsigned char *p = zpFirst(zp); p; p = zpNext(zp, p)) {
         size_t mlen;
-        const char *m = lpGetStr(p, &mlen, buf);
-        big_add(z, zelemNew(m, mlen, lp_score(lpNext(lp, p))));
+        double score;
+        const char *m = zpGet(p, &mlen, &score);
+        big_add(z, zelemNew(m, mlen, score));
     }
-    lpFree(lp);
+    zpFree(zp);
     obj_set_ptr(o, z);
     o->encoding = ENC_SKIPLIST;
 }
@@ -177,7 +143,7 @@ void zset_convert_for_sort(kobj *o) {
 /* A member found in a set: where it is and its score. */
 typedef struct zfound {
     zelem *e;               /* big */
-    unsigned char *p;       /* listpack: member entry */
+    unsigned char *p;       /* small: the pair's entry */
     double score;
 } zfound;
 
@@ -187,8 +153,8 @@ static int zset_find(const kobj *o, const char *m, size_t mlen, zfound *f) {
         if (f->e) f->score = f->e->score;
         return f->e != NULL;
     }
-    f->p = lp_find(ZS_LP(o), m, mlen, NULL);
-    if (f->p) f->score = lp_score(lpNext(ZS_LP(o), f->p));
+    f->p = zp_find(ZS_ZP(o), m, mlen, NULL);
+    if (f->p) f->score = zpScore(f->p);
     return f->p != NULL;
 }
 
@@ -203,8 +169,8 @@ static int zset_score(const kobj *o, const char *m, size_t mlen, double *score) 
 static void zset_insert(kobj *o, const char *m, size_t mlen, double score) {
     if (!IS_BIG(o)) {
         if (zset_length(o) + 1 <= (size_t)server.zset_max_listpack_entries &&
-            mlen <= (size_t)server.zset_max_listpack_value && lpSafeToAdd(ZS_LP(o), mlen)) {
-            obj_set_ptr(o, lp_insert_sorted(ZS_LP(o), m, mlen, score));
+            mlen <= (size_t)server.zset_max_listpack_value && zpSafeToAdd(ZS_ZP(o), mlen)) {
+            obj_set_ptr(o, zp_insert_sorted(ZS_ZP(o), m, mlen, score));
             return;
         }
         zset_convert_big(o);
@@ -220,9 +186,8 @@ static void zset_update(kobj *o, const zfound *f, const char *m, size_t mlen, do
         zbtInsert(&ZS_BIG(o)->tree, f->e);
         return;
     }
-    unsigned char *p = f->p;
-    unsigned char *lp = lpDeleteRangeAt(ZS_LP(o), &p, 2);
-    obj_set_ptr(o, lp_insert_sorted(lp, m, mlen, score));
+    unsigned char *zp = zpDelete(ZS_ZP(o), f->p, 1);
+    obj_set_ptr(o, zp_insert_sorted(zp, m, mlen, score));
 }
 
 static int zset_remove(kobj *o, const char *m, size_t mlen) {
@@ -234,9 +199,9 @@ static int zset_remove(kobj *o, const char *m, size_t mlen) {
         zelemFree(e);
         return 1;
     }
-    unsigned char *p = lp_find(ZS_LP(o), m, mlen, NULL);
+    unsigned char *p = zp_find(ZS_ZP(o), m, mlen, NULL);
     if (!p) return 0;
-    obj_set_ptr(o, lpDeleteRangeAt(ZS_LP(o), &p, 2));
+    obj_set_ptr(o, zpDelete(ZS_ZP(o), p, 1));
     return 1;
 }
 
@@ -244,13 +209,12 @@ static int zset_remove(kobj *o, const char *m, size_t mlen) {
 static void zset_remove_ranks(kobj *o, size_t first, size_t count) {
     if (count == zset_length(o)) {  /* everything: drop the structures at once */
         zset_free_payload(o);
-        obj_set_ptr(o, lpNew(LP_BACKLEN));
+        obj_set_ptr(o, zpNew());
         o->encoding = ENC_LISTPACK;
         return;
     }
     if (!IS_BIG(o)) {
-        unsigned char *p = lpSeek(ZS_LP(o), (long)(2 * first));
-        obj_set_ptr(o, lpDeleteRangeAt(ZS_LP(o), &p, 2 * count));
+        obj_set_ptr(o, zpDelete(ZS_ZP(o), zpSeek(ZS_ZP(o), first), count));
         return;
     }
     zsetBig *z = ZS_BIG(o);
@@ -268,7 +232,7 @@ static void zset_remove_ranks(kobj *o, size_t first, size_t count) {
 static size_t zset_seek(const kobj *o, const zbound *b) {
     if (IS_BIG(o)) return zbtSeek(&ZS_BIG(o)->tree, b, NULL);
     size_t rank;
-    lp_seek(ZS_LP(o), b, &rank);
+    zp_seek(ZS_ZP(o), b, &rank);
     return rank;
 }
 
@@ -279,28 +243,27 @@ static long long zset_rank(const kobj *o, const char *m, size_t mlen) {
         return e ? (long long)zbtRank(&ZS_BIG(o)->tree, e) : -1;
     }
     size_t rank;
-    return lp_find(ZS_LP(o), m, mlen, &rank) ? (long long)rank : -1;
+    return zp_find(ZS_ZP(o), m, mlen, &rank) ? (long long)rank : -1;
 }
 
 /* ---- Walking ranks ------------------------------------------------------------------------- */
 
 typedef struct zitem {
-    const char *m;          /* member bytes: in the set, or in buf (listpack integers) */
+    const char *m;          /* member bytes, in the set */
     size_t mlen;
     double score;
-    char buf[LP_INTBUF];
 } zitem;
 
 typedef struct zcur {
     const kobj *o;
-    unsigned char *p;       /* listpack: member entry, NULL past either end */
+    unsigned char *p;       /* small: the pair's entry, NULL past either end */
     zbtIter it;             /* big */
 } zcur;
 
 static int zcur_at(zcur *z, const kobj *o, size_t rank) {
     z->o = o;
     if (IS_BIG(o)) return zbtSeekRank(&ZS_BIG(o)->tree, rank, &z->it);
-    z->p = lpSeek(ZS_LP(o), (long)(2 * rank));
+    z->p = zpSeek(ZS_ZP(o), rank);
     return z->p != NULL;
 }
 
@@ -310,7 +273,7 @@ static int zcur_valid(const zcur *z) {
 
 static void zcur_step(zcur *z, int reverse) {
     if (!IS_BIG(z->o))
-        z->p = lp_pair_step(ZS_LP(z->o), z->p, reverse);
+        z->p = reverse ? zpPrev(ZS_ZP(z->o), z->p) : zpNext(ZS_ZP(z->o), z->p);
     else if (reverse)
         zbtPrev(&z->it);
     else
@@ -323,8 +286,7 @@ static void zcur_get(const zcur *z, zitem *it) {
         it->score = zbtScore(&z->it);
         return;
     }
-    it->m = lpGetStr(z->p, &it->mlen, it->buf);
-    it->score = lp_score(lpNext(ZS_LP(z->o), z->p));
+    it->m = zpGet(z->p, &it->mlen, &it->score);
 }
 
 typedef void zitem_fn(void *ctx, const zitem *it);
@@ -334,7 +296,20 @@ typedef void zitem_fn(void *ctx, const zitem *it);
 static void zset_walk(const kobj *o, size_t rank, size_t count, int reverse, zitem_fn *fn, void *ctx) {
     zcur z;
     zitem it;
-    if (!count || !zcur_at(&z, o, rank)) return;
+    if (!count) return;
+    if (reverse && !IS_BIG(o)) {   /* forward-only: collect ranks rank-count+1 .. rank first */
+        unsigned char *stack[128], **v = count <= 128 ? stack : kmalloc(sizeof(*v) * count);
+        const unsigned char *zp = ZS_ZP(o);
+        unsigned char *p = zpSeek(zp, rank + 1 - count);
+        for (size_t i = 0; i < count; i++, p = zpNext(zp, p)) v[i] = p;
+        for (size_t i = count; i-- > 0;) {
+            it.m = zpGet(v[i], &it.mlen, &it.score);
+            fn(ctx, &it);
+        }
+        if (v != stack) kfree(v);
+        return;
+    }
+    if (!zcur_at(&z, o, rank)) return;
     for (size_t i = 0; i < count; i++, zcur_step(&z, reverse)) {
         zcur_get(&z, &it);
         fn(ctx, &it);
@@ -363,13 +338,18 @@ int zset_member_score(const kobj *o, const char *m, size_t mlen, double *score) 
     return zset_score(o, m, mlen, score);
 }
 
-void zset_for_score_range(const kobj *o, double min, double max, zset_scored_fn *fn, void *privdata) {
+void zset_for_score_range(const kobj *o, double min, double max, zset_score_filter_fn *accept, zset_scored_fn *fn,
+                          void *privdata) {
     zbound b = {.kind = ZBOUND_SCORE, .score = min};
     zcur z;
     zitem it;
     for (int more = zcur_at(&z, o, zset_seek(o, &b)); more && zcur_valid(&z); zcur_step(&z, 0)) {
+        /* The score first: a big set keeps it in the tree's leaf, while the member is behind
+         * a pointer (a cache miss per element), read only for the elements accept keeps. */
+        double score = IS_BIG(o) ? zbtScore(&z.it) : zpScore(z.p);
+        if (score >= max) break;
+        if (accept && !accept(privdata, score)) continue;
         zcur_get(&z, &it);
-        if (it.score >= max) break;
         more = fn(privdata, it.m, it.mlen, it.score);
     }
 }
@@ -419,11 +399,11 @@ void zset_free_payload(kobj *o) {
     if (IS_BIG(o))
         big_free(ZS_BIG(o));
     else
-        lpFree(ZS_LP(o));
+        zpFree(ZS_ZP(o));
 }
 
 void *zset_dup_payload(const kobj *o) {
-    if (!IS_BIG(o)) return lpDup(ZS_LP(o));
+    if (!IS_BIG(o)) return zpDup(ZS_ZP(o));
     const zsetBig *src = ZS_BIG(o);
     zsetBig *z = big_new(NULL);
     zbtIter it;
@@ -437,7 +417,7 @@ void *zset_dup_payload(const kobj *o) {
 }
 
 size_t zset_payload_memory(const kobj *o) {
-    if (!IS_BIG(o)) return kmalloc_size(ZS_LP(o));
+    if (!IS_BIG(o)) return kmalloc_size(ZS_ZP(o));
     const zsetBig *z = ZS_BIG(o);
     return kmalloc_size(z) + coll_table_memory(z->dict) + zbtNodeBytes(&z->tree);
 }
@@ -1364,20 +1344,20 @@ static zelem **sorted_result(table *t, size_t *maxlen) {
     return v;
 }
 
+static void result_pair(void *ctx, size_t i, const char **m, size_t *mlen, double *score) {
+    zelem *e = ((zelem **)ctx)[i];
+    *m = zelemMember(e, mlen);
+    *score = e->score;
+}
+
 /* The result as a sorted set object named dst, small when it fits (Redis's
  * zsetConvertToListpackIfNeeded). Takes the table and its elements over. */
 static kobj *result_object(const karg *dst, table *t, zelem **v, size_t maxlen) {
     size_t n = tableSize(t);
     if (n <= (size_t)server.zset_max_listpack_entries && maxlen <= (size_t)server.zset_max_listpack_value) {
-        unsigned char *lp = lpNew(LP_BACKLEN);
-        for (size_t i = 0; i < n; i++) {
-            size_t l;
-            const char *m = zelemMember(v[i], &l);
-            lp = lpAppend(lp, m, l);
-            lp = lp_insert_score(lp, NULL, v[i]->score);
-        }
+        unsigned char *zp = zpBuild(n, result_pair, v);
         tableRelease(t);
-        return obj_new_ptr(dst->ptr, dst->len, OBJ_ZSET, ENC_LISTPACK, lp);
+        return obj_new_ptr(dst->ptr, dst->len, OBJ_ZSET, ENC_LISTPACK, zp);
     }
     zsetBig *z = big_new(t);
     for (size_t i = 0; i < n; i++) zbtInsert(&z->tree, v[i]);

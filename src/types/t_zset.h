@@ -30,10 +30,14 @@ void zset_for_range(const kobj *o, size_t start, size_t count, int reverse, zset
 /* For the geo commands (t_geo.c), whose indexes are sorted sets scored by 52-bit geohashes. */
 /* The score of a member: 1 if it is in the set. */
 int zset_member_score(const kobj *o, const char *m, size_t mlen, double *score);
-/* Calls fn, in ascending order, for the members with min <= score < max, until fn returns 0.
- * The member bytes are valid only during the call; fn must not modify o. */
+/* Calls fn, in ascending order, for the members with min <= score < max (and, when accept is
+ * not NULL, for which accept(privdata, score) returns 1: it is called just before fn for the
+ * same element, so it may leave work for fn in privdata), until fn returns 0. The member bytes
+ * are valid only during the call; fn must not modify o. */
 typedef int zset_scored_fn(void *privdata, const char *member, size_t len, double score);
-void zset_for_score_range(const kobj *o, double min, double max, zset_scored_fn *fn, void *privdata);
+typedef int zset_score_filter_fn(void *privdata, double score);
+void zset_for_score_range(const kobj *o, double min, double max, zset_score_filter_fn *accept, zset_scored_fn *fn,
+                          void *privdata);
 /* A new, empty sorted set under key, encoded for `hint` members as Redis encodes a set it
  * builds whole (a skiplist past zset-max-listpack-entries, or when that is 0; hint 0 when the
  * size is unknown); zset_put adds a member or gives it a new score. */

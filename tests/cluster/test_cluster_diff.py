@@ -121,6 +121,28 @@ def test_cluster_commands_match_redis(pair):
     run_script(keel, oracle, [("SET", "foo", "bar"), ("GET", "foo"), ("CLUSTER", "COUNTKEYSINSLOT", str(slot))])
 
 
+def test_announced_hostname_shows_at_once(pair):
+    """CONFIG SET cluster-announce-hostname shows in CLUSTER SLOTS, SHARDS and NODES at once,
+    for each cluster-preferred-endpoint-type (suite 27-endpoints reads them right after)."""
+    keel, oracle = pair
+    cmp = normalizer(keel, oracle)
+    for node in pair:
+        node.client().execute_command("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+        wait_ok(node)
+    script = []
+    for endpoint in ("ip", "hostname", "unknown-endpoint"):
+        script += [("CONFIG", "SET", "cluster-preferred-endpoint-type", endpoint)]
+        for host in ("me.example", ""):
+            script += [("CONFIG", "SET", "cluster-announce-hostname", host), C("CLUSTER", "SLOTS", compare=cmp),
+                       C("CLUSTER", "SHARDS", compare=cmp), C("CLUSTER", "NODES", compare=cmp)]
+    script += [("CONFIG", "SET", "cluster-preferred-endpoint-type", "ip")]
+    try:
+        run_script(keel, oracle, script)
+    finally:
+        for node in pair:
+            node.client().execute_command("CLUSTER", "DELSLOTSRANGE", "0", "16383")
+
+
 def test_without_cluster_mode(keel, oracle):
     run_script(keel, oracle, [
         ("CLUSTER", "INFO"), ("CLUSTER", "KEYSLOT", "x"), ("CLUSTER", "NODES"), ("CLUSTER", "HELP"),

@@ -108,3 +108,24 @@ def test_publish_reaches_subscribers_on_every_node(mixed):
     finally:
         for p in subs:
             p.close()
+
+
+def test_hostnames_set_and_cleared_both_ways(mixed):
+    """cluster-announce-hostname travels in the ping extension from Keel to redis-server nodes
+    and back; set to "" it is cleared everywhere (a ping without extension data announces no
+    hostname)."""
+    def hostnames_seen():
+        seen = set()
+        for observer in mixed.nodes:
+            for line in observer.client().execute_command("CLUSTER", "NODES").decode().splitlines():
+                addr = line.split()[1]
+                seen.add((observer.port, addr.split(",")[1] if "," in addr else ""))
+        return seen
+
+    for i, n in enumerate(mixed.nodes):
+        n.client().config_set("cluster-announce-hostname", "host-%d.example" % i)
+    wanted = {"host-%d.example" % i for i in range(len(mixed.nodes))}
+    wait_until(lambda: {h for _, h in hostnames_seen()} == wanted, 30, interval=0.1, what="hostnames everywhere")
+    for n in mixed.nodes:
+        n.client().config_set("cluster-announce-hostname", "")
+    wait_until(lambda: {h for _, h in hostnames_seen()} == {""}, 30, interval=0.1, what="hostnames cleared everywhere")

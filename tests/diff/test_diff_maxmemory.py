@@ -161,3 +161,31 @@ def test_replica_output_not_counted(start_server):
             s.close()
 
     assert each(start_server, ["--repl-diskless-sync", "no"], scenario) == [(True, True, True)] * 2
+
+
+def test_aof_buffer_not_counted(start_server):
+    """The AOF buffer is not counted against maxmemory (Redis's mem_not_counted_for_evict): a
+    script that rewrites one 100 KB key 50 times leaves 5 MB of AOF buffer until the next poll;
+    a write pipelined behind it in the same packet then evicts nothing."""
+    args = ["--appendonly", "yes", "--aof-timestamp-enabled", "no", "--appendfsync", "no"]
+
+    def scenario(server, c):
+        for i in range(20):
+            c.set("key:%d" % i, "v" * 100)
+        c.set("k", "x" * 100000)
+        c.config_set("maxmemory-policy", "allkeys-lru")
+        c.config_set("maxmemory", used(c) + 2 * 1024 * 1024)
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        try:
+            script = b"local v = string.rep('x', 100000) for i = 1, 50 do redis.call('set', 'k', v) end"
+            s.sendall(b"*3\r\n$4\r\nEVAL\r\n$%d\r\n%s\r\n$1\r\n0\r\n" % (len(script), script) +
+                      b"*3\r\n$3\r\nSET\r\n$5\r\nother\r\n$1\r\nx\r\n")
+            got = b""
+            while got.count(b"\r\n") < 2:
+                got += s.recv(100)
+        finally:
+            s.close()
+        c.config_set("maxmemory", 0)
+        return got, c.dbsize(), c.info("stats")["evicted_keys"], c.info("memory")["mem_not_counted_for_evict"] > 0
+
+    assert each(start_server, args, scenario) == [(b"$-1\r\n+OK\r\n", 22, 0, True)] * 2

@@ -710,3 +710,50 @@ def test_stream_notifications(keel, oracle):
 @pytest.mark.parametrize("name", sorted(BLOCKING))
 def test_stream_blocking(keel, oracle, name):
     run_multi(keel, oracle, BLOCKING[name])
+
+
+def resume_script(seed, steps=400):
+    """Reads that go on from where the previous one stopped (XREADGROUP >, XREAD / XRANGE from a
+    recent ID, exclusive starts), mixed with appends, deletions and trims, on small and large
+    nodes: exercises the stream's seek hint (a forward scan resuming mid-node) against every
+    way entries and nodes change under it."""
+    rng = random.Random(1000 + seed)
+    script = [["CONFIG", "SET", "stream-node-max-entries", str(rng.choice([2, 4, 10, 100]))],
+              ["XGROUP", "CREATE", "s", "g", "0", "MKSTREAM"],
+              ["XGROUP", "CREATE", "s", "h", "0"]]
+    ms = 0
+    for _ in range(steps):
+        op = rng.random()
+        if op < 0.3:
+            for _ in range(rng.randint(1, 4)):
+                ms += rng.choice([0, 1, 1, 3])
+                script.append(["XADD", "s", "%d-*" % ms, "f", str(rng.randint(0, 99)), "g", "x"])
+        elif op < 0.4 and ms:
+            script.append(["XDEL", "s"] + ["%d-%d" % (rng.randint(max(0, ms - 8), ms), rng.randint(0, 1))
+                                             for _ in range(rng.randint(1, 3))])
+        elif op < 0.45:
+            script.append(["XTRIM", "s", rng.choice(["MAXLEN", "MINID"]), rng.choice(["~", "="]),
+                           str(rng.randint(0, 40)) if rng.random() < 0.5 else str(rng.randint(0, ms))])
+        elif op < 0.65:
+            script.append(["XREADGROUP", "GROUP", rng.choice(["g", "h"]), "c", "COUNT", str(rng.randint(1, 3)),
+                           "STREAMS", "s", ">"])
+        elif op < 0.8:
+            lo = rng.randint(max(0, ms - 10), ms + 1)
+            start = rng.choice(["%d" % lo, "(%d-%d" % (lo, rng.randint(0, 1)), "%d-1" % lo])
+            script.append(["XRANGE", "s", start, "+", "COUNT", str(rng.randint(1, 4))])
+        elif op < 0.9:
+            lo = rng.randint(max(0, ms - 10), ms + 1)
+            script.append(["XREAD", "COUNT", str(rng.randint(1, 4)), "STREAMS", "s", "%d-%d" % (lo, rng.randint(0, 1))])
+        elif op < 0.95:
+            script.append(["XRANGE", "s", "%d" % rng.randint(0, ms + 1), "+", "COUNT", "2"])
+        else:
+            script.append(["XREVRANGE", "s", "+", "%d" % rng.randint(0, ms + 1), "COUNT", "3"])
+    script.append(["XRANGE", "s", "-", "+"])
+    script.append(["XPENDING", "s", "g"])
+    script.append(["XPENDING", "s", "h"])
+    return script
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_stream_resume_reads(keel, oracle, seed):
+    run_script(keel, oracle, resume_script(seed))

@@ -716,6 +716,41 @@ SCRIPTS = {
 }
 
 
+def small_codes_script():
+    """Keel's small encoding (types/zpack.h) stores scores 0..11 in the tag byte, then int8,
+    int16, int32 or the double, and member lengths of 15 and more as a varint: every boundary,
+    members of every length class, reverse walks and rebuilt results."""
+    scores = ["11", "12", "-1", "127", "128", "-128", "-129", "32767", "32768", "-32768", "-32769",
+              "2147483647", "2147483648", "-2147483648", "-2147483649", "4503599627370495",
+              "4503599627370496", "9007199254740993", "1.5", "-0", "0", "inf", "-inf", "1e-300", "-2.5e10"]
+    lengths = [0, 1, 14, 15, 16, 127, 128, 129, 200]
+    steps = [["CONFIG", "SET", "zset-max-listpack-value", 300]]
+    for i, sc in enumerate(scores):
+        steps += [["ZADD", "z", sc, "m%02d" % i], ["ZSCORE", "z", "m%02d" % i]]
+    for i, n in enumerate(lengths):
+        steps += [["ZADD", "z", i * 1000, ("%d" % i) * n], ["ZSCORE", "z", ("%d" % i) * n]]
+    steps += [["OBJECT", "ENCODING", "z"], ["ZCARD", "z"],
+              ["ZRANGE", "z", 0, -1, "WITHSCORES"], ["ZREVRANGE", "z", 0, -1, "WITHSCORES"],
+              ["ZREVRANGE", "z", 3, 9, "WITHSCORES"], ["ZRANGE", "z", -5, -2],
+              ["ZREVRANGEBYSCORE", "z", "+inf", "-inf", "LIMIT", 2, 5, "WITHSCORES"],
+              ["ZRANGEBYSCORE", "z", "(12", "32768", "WITHSCORES"],
+              ["ZRANK", "z", "m04"], ["ZREVRANK", "z", "m04"], ["ZRANK", "z", "8" * 200],
+              ["ZINCRBY", "z", "1", "m00"], ["ZINCRBY", "z", "-200", "m03"], ["ZADD", "z", "XX", "0.5", "m19"],
+              ["ZRANGE", "z", 0, -1, "WITHSCORES"],
+              ["COPY", "z", "c"], ["ZRANGE", "c", 0, -1, "WITHSCORES"],
+              ["ZUNIONSTORE", "u", 2, "z", "c", "WEIGHTS", 1, 2], ["OBJECT", "ENCODING", "u"],
+              ["ZRANGE", "u", 0, -1, "WITHSCORES"], ["ZRANGESTORE", "r", "z", 2, 7], ["ZRANGE", "r", 0, -1, "WITHSCORES"],
+              ["ZREM", "z", "m00", "7" * 128, "nope"], ["ZREMRANGEBYRANK", "z", 1, 3],
+              ["ZREMRANGEBYSCORE", "z", "-inf", "-1"], ["ZPOPMAX", "z", 2], ["ZPOPMIN", "z"],
+              ["ZRANGE", "z", 0, -1, "WITHSCORES"], ["ZREVRANGE", "z", 0, -1, "WITHSCORES"],
+              ["ZREMRANGEBYRANK", "z", 0, -1], ["EXISTS", "z"],
+              ["CONFIG", "SET", "zset-max-listpack-value", 64]]
+    return steps
+
+
+SCRIPTS["small_encoding_codes"] = small_codes_script()
+
+
 @pytest.mark.parametrize("encoding", ["listpack", "skiplist"])
 @pytest.mark.parametrize("proto", [2, 3])
 @pytest.mark.parametrize("name", sorted(SCRIPTS))

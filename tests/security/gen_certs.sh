@@ -4,9 +4,13 @@
 #   server.crt/server.key  signed by the CA, CN and SAN for 127.0.0.1 / localhost
 #   client.crt/client.key  signed by the CA, extendedKeyUsage clientAuth
 #   other-ca.crt/.key      an unrelated CA, and other-client.crt/.key signed by it (must be refused)
+#   server-only.crt/.key   extendedKeyUsage serverAuth only (cannot act as a client certificate)
 #   server-pass.key        server.key encrypted with the passphrase "keelpass" (tls-key-file-pass)
 #   dh.pem                 DH parameters: the RFC 7919 group ffdhe2048 (instant; OpenSSL 3
 #                          refuses 1024-bit ones at its default security level)
+# With a second argument "redis-suite", $1 also gets the layout Redis's test suite reads from
+# tests/tls in --tls mode: server.crt/.key (serverAuth only), client.crt/.key, redis.crt/.key
+# (both usages), ca.crt, redis.dh.
 # Only the openssl CLI is used; every key is fresh, nothing is committed.
 set -eu
 dir=${1:?usage: gen_certs.sh DIR}
@@ -39,7 +43,13 @@ ca ca
 ca other-ca
 leaf server ca serverAuth,clientAuth
 leaf client ca clientAuth
+leaf server-only ca serverAuth
 leaf other-client other-ca clientAuth
 openssl rsa -in server.key -aes256 -passout pass:keelpass -out server-pass.key 2>/dev/null
 openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out dh.pem 2>/dev/null
 chmod 600 ./*.key
+if [ "${2:-}" = redis-suite ]; then
+    cp server.crt redis.crt && cp server.key redis.key
+    mv server-only.crt server.crt && mv server-only.key server.key
+    cp dh.pem redis.dh
+fi

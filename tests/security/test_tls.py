@@ -10,13 +10,12 @@ keep a plain port too, for PING at start-up and for CONFIG SET from outside TLS.
 import os
 import socket
 import ssl
-import subprocess
 import threading
 import time
 
 import pytest
 
-from helpers import ORACLE_SERVER, Server, ServerError, free_port, keel_binary, redis_cli_binary, wait_until
+from helpers import ORACLE_SERVER, Server, ServerError, free_port, keel_binary, wait_until
 
 
 
@@ -65,15 +64,6 @@ def pair(certs):
         yield p
     finally:
         p.stop()
-
-
-def cli_tls(certs, port, client, *cmd):
-    argv = [redis_cli_binary(), "-h", "127.0.0.1", "-p", str(port), "--tls",
-            "--cacert", os.path.join(certs, "ca.crt")]
-    if client:
-        argv += ["--cert", os.path.join(certs, client + ".crt"),
-                 "--key", os.path.join(certs, client + ".key")]
-    return subprocess.run(argv + list(cmd), capture_output=True, text=True, timeout=20)
 
 
 def ssl_context(certs, client="client", minv=None, maxv=None, ciphers=None):
@@ -134,7 +124,7 @@ def redis_py(certs, port, client="client"):
 
 # ---- clients -------------------------------------------------------------------------------
 
-def test_redis_cli_tls(certs, pair):
+def test_redis_cli_tls(certs, pair, cli_tls):
     outputs = {}
     for name, _srv, port in pair.each():
         out = []
@@ -267,26 +257,43 @@ def test_ciphers_and_server_preference(certs, pair):
         c.close()
 
 
+def session_outcome(certs, port, auth_cert=True):
+    """What a TLS 1.2 resumption attempt gets: 'reused', 'full' (a new session) or 'alert'."""
+    ctx = ssl_context(certs, client="client" if auth_cert else None, maxv=ssl.TLSVersion.TLSv1_2)
+    with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5),
+                         server_hostname="127.0.0.1") as s:
+        s.sendall(b"PING\r\n")
+        assert recv_reply(s) == b"+PONG\r\n"
+        session = s.session
+    try:
+        with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5),
+                             server_hostname="127.0.0.1", session=session) as s:
+            s.sendall(b"PING\r\n")
+            assert recv_reply(s) == b"+PONG\r\n"
+            return "reused" if s.session_reused else "full"
+    except ssl.SSLError as e:
+        return "alert: " + e.reason
+
+
 def test_session_resumption(certs, pair):
-    v12 = ssl.TLSVersion.TLSv1_2
+    """With tls-session-caching no, redis-server keeps session tickets on but sets no session id
+    context: a resumption on a connection that verifies the client's certificate ends in
+    OpenSSL's internal-error alert, one without client verification is resumed. Keel builds its
+    context the same way, so every case matches."""
+    results = {}
     for name, srv, port in pair.each():
         c = srv.client()
-        # redis-server 7.0.15 with tls-session-caching no answers a resumption attempt with an
-        # internal-error alert; Keel does a full handshake instead, so only "yes" is compared.
-        for caching, reused in (("yes", True), ("no", False)) if name == "keel" else (("yes", True),):
-            c.config_set("tls-session-caching", caching)
-            ctx = ssl_context(certs, maxv=v12)
-            with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5),
-                                 server_hostname="127.0.0.1") as s:
-                s.sendall(b"PING\r\n")
-                assert recv_reply(s) == b"+PONG\r\n"
-                session = s.session
-            with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5),
-                                 server_hostname="127.0.0.1", session=session) as s:
-                s.sendall(b"PING\r\n")
-                assert recv_reply(s) == b"+PONG\r\n"
-                assert s.session_reused is reused, (name, caching)
+        out = []
+        for caching in ("yes", "no"):
+            for auth in ("yes", "no"):
+                c.config_set("tls-session-caching", caching)
+                c.config_set("tls-auth-clients", auth)
+                out.append((caching, auth, session_outcome(certs, port)))
+        results[name] = out
         c.close()
+    assert results["keel"] == results["redis"], results
+    assert ("yes", "yes", "reused") in results["redis"]
+    assert any(o.startswith("alert") for _, _, o in results["redis"]), results
 
 
 # ---- configuration -------------------------------------------------------------------------
@@ -456,7 +463,7 @@ def test_many_concurrent_tls_clients(certs, pair):
 def test_redis_replica_syncs_from_keel_over_tls(certs):
     """A redis-server replica with tls-replication yes syncs from Keel's tls-port (its server
     certificate doubles as client certificate, as in Redis's unit/tls): the full sync, then the
-    command stream. Keel's own replica side (tls-replication yes on Keel) is not done."""
+    command stream. Keel's own replica side is in test_tls_replication.py."""
     primary = Server(keel_binary(), tls_args(certs, free_port()) + ["--repl-diskless-sync-delay", "0"],
                      name="keel-tls-primary")
     replica = None
@@ -483,3 +490,39 @@ def test_redis_replica_syncs_from_keel_over_tls(certs):
             if srv:
                 srv.stop()
                 srv.cleanup()
+
+
+# ---- protected mode ------------------------------------------------------------------------
+
+def test_protected_mode_denial_over_tls(certs):
+    """A TLS client from a non-loopback address of the machine, no password: the handshake
+    completes and the -DENIED line comes over the session before the close, as redis-server
+    sends it; a loopback TLS client is served."""
+    from diff.test_diff_protected_mode import machine_address
+    addr = machine_address()
+    got = {}
+    for name, binary in (("keel", keel_binary()), ("redis", ORACLE_SERVER)):
+        port = free_port()
+        srv = Server(binary, tls_args(certs, port) + ["--bind", "127.0.0.1", addr], name=name + "-tls-protected")
+        try:
+            srv.start()
+            with ssl_context(certs).wrap_socket(socket.create_connection((addr, port), timeout=5),
+                                                server_hostname="127.0.0.1") as s:
+                s.sendall(b"PING\r\n")
+                data = b""
+                try:
+                    while True:
+                        chunk = s.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                except (ssl.SSLError, ConnectionError):
+                    pass
+            got[name] = data
+            assert ping_outcome(certs, port) == "PONG"
+            assert srv.client().info("stats")["rejected_connections"] == 1
+        finally:
+            srv.stop()
+            srv.cleanup()
+    assert got["redis"].startswith(b"-DENIED Redis is running in protected mode"), got
+    assert got["keel"] == got["redis"]

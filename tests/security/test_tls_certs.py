@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from helpers import ORACLE_SERVER, Server, free_port, redis_cli_binary
+from helpers import ORACLE_SERVER, Server, free_port
 
 
 
@@ -23,15 +23,6 @@ def tls_args(certs, port, auth="yes"):
             "--tls-key-file", os.path.join(certs, "server.key"),
             "--tls-ca-cert-file", os.path.join(certs, "ca.crt"),
             "--tls-auth-clients", auth]
-
-
-def cli_tls(certs, port, client, *cmd):
-    argv = [redis_cli_binary(), "-h", "127.0.0.1", "-p", str(port), "--tls",
-            "--cacert", os.path.join(certs, "ca.crt")]
-    if client:
-        argv += ["--cert", os.path.join(certs, client + ".crt"),
-                 "--key", os.path.join(certs, client + ".key")]
-    return subprocess.run(argv + list(cmd), capture_output=True, text=True, timeout=10)
 
 
 def handshake(certs, port, client):
@@ -68,7 +59,7 @@ def test_certs_verify_against_their_ca(certs):
     assert r.returncode != 0
 
 
-def test_oracle_accepts_client_cert(certs, oracle_tls):
+def test_oracle_accepts_client_cert(certs, oracle_tls, cli_tls):
     r = cli_tls(certs, oracle_tls, "client", "PING")
     assert r.stdout.strip() == "PONG", r.stderr
     assert handshake(certs, oracle_tls, "client") == b"+PONG\r\n"

@@ -301,6 +301,44 @@ TEST(test_grow_shrink) {
     CHECK(mem_used() == base);
 }
 
+/* tableReserve (bulk loads): the buckets for n entries exist before the first insert, inserts
+ * up to n split nothing, the floor keeps the table from merging meanwhile, it lifts itself
+ * once the size reaches it, and tableReserve(t, 0) drops it early (the table then shrinks to
+ * its natural target). */
+TEST(test_reserve) {
+    size_t base = mem_used();
+    size_t n = 100000, want = (2 * n + 4) / 5;
+    table *t = tableCreate(&sip_type);
+    tableReserve(t, n);
+    tableInfo info;
+    get_info(t, &info);
+    CHECK(info.buckets == want && tableVerify(t));
+    uint64_t splits = info.splits;
+    for (size_t i = 0; i < n; i++) tableAdd(t, te_id(i));
+    get_info(t, &info);
+    CHECK(info.buckets == want && info.splits == splits && info.merges == 0 && !tableIsResizing(t));
+    CHECK(tableSize(t) == n && tableVerify(t));
+    /* the floor lifted itself: deleting now shrinks the table as usual */
+    for (size_t i = 0; i < n - 1000; i++) te_free(delete_id(t, i));
+    tableResizeFor(t, 1000000);
+    get_info(t, &info);
+    CHECK(info.buckets == 1000 && tableVerify(t));
+    tableClear(t);
+    /* a floor dropped before the size reaches it: the table merges back */
+    tableReserve(t, n);
+    for (size_t i = 0; i < 100; i++) tableAdd(t, te_id(i));
+    get_info(t, &info);
+    CHECK(info.buckets == want && !tableIsResizing(t));
+    tableReserve(t, 0);
+    CHECK(tableIsResizing(t));
+    tableResizeFor(t, 1000000);
+    get_info(t, &info);
+    CHECK(info.buckets == 100 && tableVerify(t));
+    tableRelease(t);
+    CHECK(live_entries == 0);
+    CHECK(mem_used() == base);
+}
+
 /* Growing never allocates a big block: no insert adds more than one 8 KB segment plus the
  * directory's growth, and at every size the overhead stays within 10% of the bucket heads a
  * table of that size needs. Prints bytes/element. */
@@ -1139,6 +1177,7 @@ int main(void) {
     RUN(test_siphash_vectors);
     RUN(test_basic_ops);
     RUN(test_grow_shrink);
+    RUN(test_reserve);
     RUN(test_no_spike_growth);
     RUN(test_grow_deferred);
     RUN(test_bounded_work);
