@@ -22,6 +22,7 @@
 #include "core/multi.h"
 #include "keyspace/db.h"
 #include "persist/bgsave.h"
+#include "persist/persist.h"
 #include "persist/rdb.h"
 #include "persist/wstream.h"
 #include "protocol/reply.h"
@@ -63,6 +64,7 @@ static struct {
     long long last_ts;          /* of the last #TS annotation */
     /* loading progress (INFO loading_*) */
     long long load_start, load_total, load_done, load_base;
+    long long load_loops;       /* commands run by the load, for serving clients every 1024 */
 } aof = {.fd = -1, .last_write_ok = 1, .last_rewrite_ok = 1, .last_rewrite_sec = -1, .fsync_fd = -1,
          .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
 
@@ -328,6 +330,29 @@ static int parse_command(aofParse *ps, int *argc, karg **argv, int *cap) {
 
 enum { LOAD_OK, LOAD_TRUNCATED, LOAD_FAILED };
 
+/* While the AOF loads (at start-up and for DEBUG LOADAOF), as Redis: the clients are served
+ * before every 1024th command and, inside an RDB base or preamble, every
+ * loading-process-events-interval-bytes; they get -LOADING for commands without the loading
+ * flag (dispatch.c), INFO shows the progress, and a SIGTERM or SHUTDOWN stops the load. */
+static void serve_while_loading(void) {
+    clients_process_while_busy();
+    if (server.shutdown_asap && persist_loading_shutdown) persist_loading_shutdown();
+}
+
+static void rdb_part_progress(size_t loaded, size_t total) {
+    (void)total;
+    aof.load_done = aof.load_base + (long long)loaded;
+    serve_while_loading();
+}
+
+/* key-load-delay after each command, as Redis's debugDelay: microseconds, or when negative
+ * (-n) 1 us once in n commands on average. */
+static void load_delay(void) {
+    int delay = server.key_load_delay;
+    if (delay < 0) delay = rand() % -delay == 0 ? 1 : 0;
+    if (delay > 0) usleep((useconds_t)delay);
+}
+
 /* Runs the commands of one file on the loading client. */
 static int load_commands(client *fc, const char *name, int last) {
     char path[AOF_PATH_MAX];
@@ -344,7 +369,11 @@ static int load_commands(client *fc, const char *name, int last) {
         int old_style = strcmp(name, file_prefix()) == 0;
         log_msg(LL_NOTICE, old_style ? "Reading RDB preamble from AOF file..." : "Reading RDB base file on AOF loading...");
         rdbLoadStats st;
-        if (rdb_load_file_prefix(path, &st, &preamble) != 0) {
+        void (*progress)(size_t, size_t) = rdb_load_progress;
+        rdb_load_progress = rdb_part_progress;
+        int failed = rdb_load_file_prefix(path, &st, &preamble) != 0;
+        rdb_load_progress = progress;
+        if (failed) {
             log_msg(LL_WARNING, old_style ? "Error reading the RDB preamble of the AOF file %s, AOF loading aborted"
                                           : "Error reading the RDB base file %s, AOF loading aborted", name);
             kstr_free(data);
@@ -381,9 +410,11 @@ static int load_commands(client *fc, const char *name, int last) {
         }
         if (!(fc->flags & CLIENT_MULTI) && arg_is(argv[0].ptr, argv[0].len, "multi")) valid_before_multi = at;
         aof.load_done = aof.load_base + (long long)ps.pos;
+        if (aof.load_loops++ % 1024 == 0) serve_while_loading();
         client_execute(fc, argc, argv);
         reply_free_all(fc);
         if (!(fc->flags & CLIENT_MULTI)) valid_up_to = ps.pos;
+        if (server.key_load_delay) load_delay();
     }
     if (ps.pos == ps.len && !(fc->flags & CLIENT_MULTI)) goto done;
     /* The file ends inside a command or a transaction. */
@@ -429,7 +460,7 @@ static long long file_size(const char *name) {
 static int load_files(void) {
     long long start = ustime();
     aof.load_start = mstime() / 1000;
-    aof.load_total = aof.load_done = aof.load_base = 0;
+    aof.load_total = aof.load_done = aof.load_base = aof.load_loops = 0;
     for (size_t i = 0; i < aof.nfiles; i++) {
         if (aof.files[i].type == 'h') continue;
         char path[AOF_PATH_MAX];
@@ -450,7 +481,11 @@ static int load_files(void) {
             char path[AOF_PATH_MAX];
             path_of(path, base->name);
             rdbLoadStats st;
-            if (rdb_load_file(path, &st, 0) != 0) return -1;
+            void (*progress)(size_t, size_t) = rdb_load_progress;
+            rdb_load_progress = rdb_part_progress;
+            int failed = rdb_load_file(path, &st, 0) != 0;
+            rdb_load_progress = progress;
+            if (failed) return -1;
         } else {
             client *fc = client_create_fake();
             int rc = load_commands(fc, base->name, last_incr() == NULL);
@@ -601,6 +636,12 @@ static void next_name(char *out, long long seq, const char *kind) {
     snprintf(out, AOF_PATH_MAX, "%.2000s.%lld.%s", file_prefix(), seq, kind);
 }
 
+/* A new base is an RDB snapshot (.base.rdb) or, with aof-use-rdb-preamble no, commands
+ * (.base.aof, rdb_snapshot_begin_aof), as Redis names them. */
+static const char *base_kind(void) {
+    return server.aof_use_rdb_preamble ? "base.rdb" : "base.aof";
+}
+
 /* Deletes the history files and drops them from the manifest (after it was persisted
  * without needing them). */
 static void delete_history(void) {
@@ -669,13 +710,15 @@ static int rewrite_start(void) {
         file_add(incr, aof.incr_seq + 1, 'i');
         if (manifest_persist() != 0) return -1;
     }
-    next_name(base, aof.base_seq + 1, "base.rdb");
+    next_name(base, aof.base_seq + 1, base_kind());
     path_of(path, base);
+    rdbSnapshot *snap = server.aof_use_rdb_preamble ? rdb_snapshot_begin(path) : rdb_snapshot_begin_aof(path);
+    if (!snap) return -1;
     aof.rewrite_base = kstrdup(base);
     aof.rewriting = 1;
     aof.scheduled = 0;
     aof.rewrite_start_ms = mstime();
-    if (bgsave_start(path, rewrite_done) != 0) {
+    if (bgsave_start_snapshot(snap, rewrite_done, NULL) != 0) {
         aof.rewriting = 0;
         kfree(aof.rewrite_base);
         aof.rewrite_base = NULL;
@@ -688,9 +731,9 @@ static int rewrite_start(void) {
 /* Creates the directory and an AOF holding the data set as it is, synchronously (start-up). */
 static int create_fresh(void) {
     char base[AOF_PATH_MAX], path[AOF_PATH_MAX], incr[AOF_PATH_MAX];
-    next_name(base, aof.base_seq + 1, "base.rdb");
+    next_name(base, aof.base_seq + 1, base_kind());
     path_of(path, base);
-    if (rdb_save_file(path) != 0) return -1;
+    if ((server.aof_use_rdb_preamble ? rdb_save_file(path) : rdb_save_file_aof(path)) != 0) return -1;
     for (size_t i = 0; i < aof.nfiles; i++) aof.files[i].type = 'h';
     file_add(base, aof.base_seq + 1, 'b');
     log_msg(LL_NOTICE, "Creating AOF base file %s on server start", base);
