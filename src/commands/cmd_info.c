@@ -35,6 +35,7 @@
 #include "keyspace/expire.h"
 #include "keyspace/lazyfree.h"
 #include "persist/aof.h"
+#include "persist/bgsave.h"
 #include "persist/persist.h"
 #include "protocol/reply.h"
 #include "repl/repl.h"
@@ -320,8 +321,9 @@ static kstr *info_stats(kstr *s) {
     FIELD(s, "pubsub_channels", "%lld", channels);
     FIELD(s, "pubsub_patterns", "%lld", patterns);
     FIELD(s, "pubsubshard_channels", "%lld", shard_channels);
-    s = kstr_catc(s, "latest_fork_usec:0\r\n"
-                     "total_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\n");
+    s = kstr_catfmt(s, "latest_fork_usec:0\r\n"
+                       "total_forks:%lld\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\n",
+                    bgsave_saves_started());   /* persist/bgsave.c: forkless saves count as Redis's forks */
     long long current_us = defrag_stats.running ? (long long)(monotonic_us() - defrag_stats.run_start_us) : 0;
     FIELD(s, "active_defrag_hits", "%lld", defrag_stats.hits);
     FIELD(s, "active_defrag_misses", "%lld", defrag_stats.misses);

@@ -49,6 +49,7 @@ static struct {
     int last_write_ok;
     /* rewrite */
     int rewriting, scheduled;
+    int waiting;                /* appendonly yes during a BGSAVE: on once the rewrite starts */
     long long rewrite_start_ms, last_rewrite_sec, rewrites, consecutive_failures;
     int last_rewrite_ok;
     char *rewrite_base;         /* name of the base being written */
@@ -663,6 +664,47 @@ static void delete_history(void) {
 
 /* ---------------------------------------------------------------- rewrite */
 
+/* The base and every incremental file but keep_seq become history, in Redis's order: each is
+ * put at the head of the history list (the old base first, then the incremental files in
+ * order), so the manifest lists the newest history first. */
+static void mark_history(long long keep_seq) {
+    aofFile *old = aof.files;
+    size_t n = aof.nfiles, k = 0;
+    aof.files = kmalloc((n ? n : 1) * sizeof(aofFile));
+    for (size_t i = n; i-- > 0;)   /* the incremental files, the latest first */
+        if (old[i].type == 'i' && old[i].seq != keep_seq) aof.files[k++] = old[i];
+    for (size_t i = 0; i < n; i++)
+        if (old[i].type == 'b') aof.files[k++] = old[i];
+    for (size_t i = 0; i < k; i++) aof.files[i].type = 'h';
+    for (size_t i = 0; i < n; i++)
+        if (old[i].type == 'h' || (old[i].type == 'i' && old[i].seq == keep_seq)) aof.files[k++] = old[i];
+    aof.nfiles = k;
+    kfree(old);
+}
+
+/* After three consecutive failed rewrites, automatic and scheduled ones wait 1 minute, then
+ * 2, 4... up to 60 between tries, as Redis's aofRewriteLimited. */
+static int rewrite_limited(void) {
+    static int delay_min;
+    static long long next_try;
+    if (aof.consecutive_failures < 3) {
+        delay_min = 0;
+        next_try = 0;
+        return 0;
+    }
+    long long now = mstime() / 1000;
+    if (next_try) {
+        if (now < next_try) return 1;
+        next_try = 0;
+        return 0;
+    }
+    delay_min = delay_min ? (delay_min * 2 > 60 ? 60 : delay_min * 2) : 1;
+    next_try = now + delay_min * 60;
+    log_msg(LL_WARNING, "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in %d "
+                        "minutes", delay_min);
+    return 1;
+}
+
 static void rewrite_done(int ok) {
     aof.rewriting = 0;
     aof.last_rewrite_sec = (mstime() - aof.rewrite_start_ms) / 1000;
@@ -679,9 +721,7 @@ static void rewrite_done(int ok) {
      * it (none when the AOF is off: a BGREWRITEAOF then leaves a base alone). */
     const aofFile *last = aof.fd >= 0 ? last_incr() : NULL;
     long long last_seq = last ? last->seq : -1;
-    for (size_t i = 0; i < aof.nfiles; i++)
-        if (aof.files[i].type == 'b' || (aof.files[i].type == 'i' && aof.files[i].seq != last_seq))
-            aof.files[i].type = 'h';
+    mark_history(last_seq);
     file_add(base, aof.base_seq + 1, 'b');
     kfree(base);
     if (manifest_persist() != 0) {
@@ -785,16 +825,32 @@ static void turn_off(void) {
     aof.buf->len = 0;
 }
 
-/* CONFIG SET appendonly: on, as Redis, starts with a rewrite (a new base of the data set). */
+/* CONFIG SET aof-disable-auto-gc no: the history files go at once, as Redis. */
+static int auto_gc_changed(const char **err) {
+    (void)err;
+    if (!server.aof_disable_auto_gc && aof.files) delete_history();
+    return 0;
+}
+
+/* CONFIG SET appendonly: on, as Redis, starts with a rewrite (a new base of the data set).
+ * During a BGSAVE the rewrite is scheduled and the AOF waits for it (Redis's
+ * AOF_WAIT_REWRITE): nothing is written to it until the rewrite starts. */
 static int appendonly_changed(const char **err) {
     if (!server.appendonly) {
+        aof.waiting = 0;
+        aof.scheduled = 0;
         turn_off();
         return 0;
     }
-    if (aof.fd >= 0) return 0;
+    if (aof.fd >= 0 || aof.waiting) return 0;
     if (make_dir() != 0 || manifest_load() < 0) {
         *err = "Unable to turn on AOF. Check server logs.";
         return -1;
+    }
+    if (bgsave_in_progress()) {
+        aof.waiting = 1;
+        aof.scheduled = 1;
+        return 0;
     }
     turn_on_stream();
     if (rewrite_start() != 0) {
@@ -865,6 +921,7 @@ static void upgrade_old_aof(void) {
 
 int aof_start(void) {
     config_appendonly_changed = appendonly_changed;
+    config_aof_auto_gc_changed = auto_gc_changed;
     client_output_barrier = output_barrier;
     if (!server.appendonly) return 0;
     int loaded = 0;
@@ -895,7 +952,18 @@ int aof_start(void) {
 
 void aof_cron(void) {
     if (aof.rewriting || bgsave_in_progress()) return;
-    if (aof.scheduled) {
+    if (aof.scheduled && !rewrite_limited()) {
+        if (aof.waiting) {
+            aof.waiting = 0;
+            turn_on_stream();
+            if (rewrite_start() != 0) {
+                wstream_detach(&aof.reader);
+                if (aof.fd >= 0) close(aof.fd);
+                aof.fd = -1;
+                aof.waiting = 1;   /* tried again at the next cron */
+            }
+            return;
+        }
         rewrite_start();
         return;
     }
@@ -905,7 +973,7 @@ void aof_cron(void) {
     if (server.auto_aof_rewrite_perc && size > server.auto_aof_rewrite_min_size) {
         long long base = aof.rewrite_base_size ? aof.rewrite_base_size : 1;
         long long growth = (size * 100 / base) - 100;
-        if (growth >= server.auto_aof_rewrite_perc) {
+        if (growth >= server.auto_aof_rewrite_perc && !rewrite_limited()) {
             log_msg(LL_NOTICE, "Starting automatic rewriting of AOF on %lld%% growth", growth);
             rewrite_start();
         }
@@ -926,7 +994,7 @@ kstr *aof_info(kstr *s) {
                     "aof_last_bgrewrite_status:%s\r\naof_rewrites:%lld\r\naof_rewrites_consecutive_failures:%lld\r\n"
                     "aof_last_write_status:%s\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\n"
                     "module_fork_last_cow_size:0\r\n",
-                    aof.fd >= 0, aof.rewriting, aof.scheduled, aof.last_rewrite_sec,
+                    aof.fd >= 0 || aof.waiting, aof.rewriting, aof.scheduled, aof.last_rewrite_sec,
                     aof.rewriting ? (mstime() - aof.rewrite_start_ms) / 1000 : -1, aof.last_rewrite_ok ? "ok" : "err",
                     aof.rewrites, aof.consecutive_failures, aof.last_write_ok ? "ok" : "err");
     if (aof.fd >= 0)

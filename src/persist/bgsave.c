@@ -51,7 +51,12 @@ static struct {
     rdbCommit *commit;         /* the file is complete, being fsynced and renamed by a thread */
     pid_t child;               /* the save's stand-in process, 0 if none */
     int child_fd;              /* write end of its stdin pipe */
+    long long started;         /* saves started (INFO total_forks) */
 } bg;
+
+long long bgsave_saves_started(void) {
+    return bg.started;
+}
 
 extern char **environ;
 
@@ -279,6 +284,7 @@ int bgsave_start_snapshot(rdbSnapshot *s, bgsave_done_fn *done_fn, int (*paused)
     bg.total = 0;
     for (int i = 0; i < server.dbnum; i++) bg.total += (long long)db_size(db_by_id(i));
     child_start();
+    bg.started++;
     el_add_timer(server.el, 0, bgsave_tick, (void *)++bg.generation);
     log_msg(LL_NOTICE, "Background saving started (forkless, in the event loop)");
     return 0;
