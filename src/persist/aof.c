@@ -50,6 +50,7 @@ static struct {
     /* rewrite */
     int rewriting, scheduled;
     int waiting;                /* appendonly yes during a BGSAVE: on once the rewrite starts */
+    int enabling;               /* the AOF goes on with this rewrite: writes go to a temp file */
     long long rewrite_start_ms, last_rewrite_sec, rewrites, consecutive_failures;
     int last_rewrite_ok;
     char *rewrite_base;         /* name of the base being written */
@@ -705,6 +706,30 @@ static int rewrite_limited(void) {
     return 1;
 }
 
+/* While the AOF is being switched on (CONFIG SET appendonly yes), the writes since the
+ * rewrite started go to temp-<appendfilename>.incr, named in no manifest, as Redis: the
+ * manifest only changes once the first base exists. */
+static void temp_incr_name(char *out) {
+    snprintf(out, AOF_PATH_MAX, "temp-%.2000s.incr", file_prefix());
+}
+
+/* The switch-on failed: the temp file goes, and the AOF waits for the next (scheduled) try. */
+static void drop_temp_incr(void) {
+    char name[AOF_PATH_MAX], path[AOF_PATH_MAX];
+    temp_incr_name(name);
+    path_of(path, name);
+    wstream_detach(&aof.reader);
+    if (aof.fd >= 0) {
+        fsync_wait_idle();
+        close(aof.fd);
+        aof.fd = -1;
+        aof.buf->len = 0;
+    }
+    unlink(path);
+    log_msg(LL_NOTICE, "Removing the temp incr aof file %s in the background", name);
+    aof.enabling = 0;
+}
+
 static void rewrite_done(int ok) {
     aof.rewriting = 0;
     aof.last_rewrite_sec = (mstime() - aof.rewrite_start_ms) / 1000;
@@ -715,7 +740,33 @@ static void rewrite_done(int ok) {
         aof.consecutive_failures++;
         log_msg(LL_WARNING, "Background AOF rewrite failed");
         kfree(base);
+        if (aof.enabling) {
+            drop_temp_incr();
+            aof.waiting = 1;     /* retried by the cron, as Redis reschedules it */
+            aof.scheduled = 1;
+        }
         return;
+    }
+    if (aof.enabling) {   /* the temp file becomes the new incremental file */
+        char tname[AOF_PATH_MAX], tpath[AOF_PATH_MAX], incr[AOF_PATH_MAX], ipath[AOF_PATH_MAX];
+        temp_incr_name(tname);
+        path_of(tpath, tname);
+        next_name(incr, aof.incr_seq + 1, "incr.aof");
+        path_of(ipath, incr);
+        if (aof.buf->len) write_buffer();
+        if (rename(tpath, ipath) != 0) {
+            log_msg(LL_WARNING, "Error trying to rename the temporary AOF incr file %s into %s: %s", tname, incr,
+                    strerror(errno));
+            kfree(base);
+            aof.last_rewrite_ok = 0;
+            aof.consecutive_failures++;
+            drop_temp_incr();
+            aof.waiting = 1;
+            aof.scheduled = 1;
+            return;
+        }
+        file_add(incr, aof.incr_seq + 1, 'i');
+        aof.enabling = 0;
     }
     /* The new base replaces the old one and every incremental file but the one opened with
      * it (none when the AOF is off: a BGREWRITEAOF then leaves a base alone). */
@@ -744,7 +795,12 @@ static void rewrite_done(int ok) {
 static int rewrite_start(void) {
     if (bgsave_in_progress()) return -1;
     char incr[AOF_PATH_MAX], base[AOF_PATH_MAX], path[AOF_PATH_MAX];
-    if (server.appendonly) {   /* not for a BGREWRITEAOF with the AOF off: a base alone */
+    if (server.appendonly && aof.enabling) {
+        temp_incr_name(incr);
+        path_of(path, incr);
+        unlink(path);
+        if (open_incr(incr) != 0) return -1;
+    } else if (server.appendonly) {   /* not for a BGREWRITEAOF with the AOF off: a base alone */
         next_name(incr, aof.incr_seq + 1, "incr.aof");
         if (open_incr(incr) != 0) return -1;
         file_add(incr, aof.incr_seq + 1, 'i');
@@ -809,14 +865,18 @@ static void turn_on_stream(void) {
 
 static void turn_off(void) {
     if (aof.fd < 0) return;
-    wstream_detach(&aof.reader);
     if (aof.rewriting) {
-        log_msg(LL_NOTICE, "Killing the running AOF rewrite (forkless: no child process)");
+        log_msg(LL_NOTICE, "Killing the running AOF rewrite");
         bgsave_abort();
         aof.rewriting = 0;
         kfree(aof.rewrite_base);
         aof.rewrite_base = NULL;
     }
+    if (aof.enabling) {
+        drop_temp_incr();
+        return;
+    }
+    wstream_detach(&aof.reader);
     if (aof.buf->len) write_buffer();
     fsync_wait_idle();
     fdatasync(aof.fd);
@@ -853,10 +913,9 @@ static int appendonly_changed(const char **err) {
         return 0;
     }
     turn_on_stream();
+    aof.enabling = 1;
     if (rewrite_start() != 0) {
-        wstream_detach(&aof.reader);
-        if (aof.fd >= 0) close(aof.fd);
-        aof.fd = -1;
+        drop_temp_incr();
         *err = "Unable to turn on AOF. Check server logs.";
         return -1;
     }
@@ -956,10 +1015,9 @@ void aof_cron(void) {
         if (aof.waiting) {
             aof.waiting = 0;
             turn_on_stream();
+            aof.enabling = 1;
             if (rewrite_start() != 0) {
-                wstream_detach(&aof.reader);
-                if (aof.fd >= 0) close(aof.fd);
-                aof.fd = -1;
+                drop_temp_incr();
                 aof.waiting = 1;   /* tried again at the next cron */
             }
             return;

@@ -30,8 +30,13 @@ def _rewrite(c):
 
 
 def _kill_save(srv, c, field):
-    wait_until(lambda: _child(srv.proc.pid) is not None, 10, what="the save's child")
-    os.kill(_child(srv.proc.pid), signal.SIGKILL)
+    pid = [None]
+
+    def child():
+        pid[0] = _child(srv.proc.pid)
+        return pid[0] is not None
+    wait_until(child, 10, what="the save's child")
+    os.kill(pid[0], signal.SIGKILL)
     wait_until(lambda: _pers(c)[field] == 0, 10, what="the save to fail")
 
 
@@ -76,8 +81,8 @@ def test_appendonly_yes_during_bgsave_waits_for_the_rewrite(start_server):
         c.execute_command("DEBUG", "LOADAOF")   # nothing was written to the AOF meanwhile
         lost = (c.exists("k1"), c.exists("k2"), c.get("k0"))
         forks = c.info("stats")["total_forks"]
-        c.config_set("rdb-key-save-delay", 0)
         _kill_save(srv, c, "rdb_bgsave_in_progress")
+        c.config_set("rdb-key-save-delay", 0)
         wait_until(lambda: c.info("stats")["total_forks"] == forks + 1, 10, what="the scheduled rewrite")
         wait_until(lambda: _pers(c)["aof_rewrite_in_progress"] == 0, 20, what="the rewrite")
         c.set("k3", "v3")
@@ -110,3 +115,39 @@ def test_repeated_rewrite_failures_trigger_the_limit(start_server):
         seen[name] = (failed, limited, manifest(srv.dir), open(srv.logfile).read().count("triggered the limit"))
     assert seen["keel"] == seen["redis"], seen
     assert len(seen["keel"][0][0]) == 5 and seen["keel"][0][2] == 3
+
+
+def test_switching_on_writes_to_a_temp_incr_until_the_first_rewrite(start_server):
+    """CONFIG SET appendonly yes: the writes go to temp-appendonly.aof.incr, named in no
+    manifest; a failed rewrite removes it ("Removing the temp incr aof file") and is tried
+    again; the first success renames it to the first incremental file of the manifest."""
+    seen = {}
+    for name, binary in BOTH:
+        srv = start_server(["--enable-debug-command", "yes"], binary=binary)
+        c = srv.client()
+        c.execute_command("DEBUG", "POPULATE", 4)   # a rewrite takes seconds (1 s per key)
+        c.set("k0", "v0")
+        c.config_set("rdb-key-save-delay", 1000000)
+        c.config_set("appendonly", "yes")
+        c.set("k1", "v1")
+        d = os.path.join(srv.dir, "appendonlydir")
+        wait_until(lambda: "temp-appendonly.aof.incr" in os.listdir(d), 10, what="the temp incr file")
+        first = (_pers(c)["aof_rewrite_in_progress"], sorted(f for f in os.listdir(d) if f == "temp-appendonly.aof.incr" or not f.startswith("temp-")))
+        forks = c.info("stats")["total_forks"]
+        os.kill(_child(srv.proc.pid), signal.SIGKILL)   # a retry starts at once: no wait for the end
+        log = lambda: open(srv.logfile).read().count("Removing the temp incr aof file")   # noqa: E731
+        wait_until(lambda: log() == 1, 10, what="the temp file removed")
+        after_fail = [f for f in os.listdir(d) if not f.startswith("temp-")]   # no manifest, no base yet
+        wait_until(lambda: c.info("stats")["total_forks"] == forks + 1, 10, what="the rewrite tried again")
+        c.set("k2", "v2")
+        c.config_set("rdb-key-save-delay", 0)
+        wait_until(lambda: _pers(c)["aof_rewrite_in_progress"] == 0 and _pers(c)["aof_rewrite_scheduled"] == 0 and
+                   os.path.exists(os.path.join(d, "appendonly.aof.manifest")), 20, what="the rewrite")
+        c.set("k3", "v3")
+        digest = c.execute_command("DEBUG", "DIGEST")
+        c.execute_command("DEBUG", "LOADAOF")
+        seen[name] = (first, after_fail, log(), manifest(srv.dir), sorted(os.listdir(d)),
+                      c.execute_command("DEBUG", "DIGEST") == digest, c.mget("k0", "k1", "k2", "k3"))
+    assert seen["keel"] == seen["redis"], seen
+    assert seen["keel"][3] == [("appendonly.aof.1.base.rdb", 1, "b"), ("appendonly.aof.1.incr.aof", 1, "i")]
+    assert seen["keel"][5] and seen["keel"][6] == [b"v0", b"v1", b"v2", b"v3"]
