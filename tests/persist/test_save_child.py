@@ -65,7 +65,9 @@ def test_the_child_ends_with_the_server(start_server):
     child = _children(srv.proc.pid)[0]
     with open("/proc/%d/cmdline" % child, "rb") as f:
         assert b"--forkless-save-child" in f.read()
-    assert sorted(os.listdir("/proc/%d/fd" % child)) == ["0", "1", "2"]   # no socket of the server
+    # no descriptor of the server (they are closed right after the exec)
+    wait_until(lambda: sorted(os.listdir("/proc/%d/fd" % child)) == ["0", "1", "2"], 10,
+               what="the child's inherited descriptors closed")
     srv.proc.send_signal(signal.SIGKILL)
     srv.proc.wait(timeout=10)
 
