@@ -75,6 +75,9 @@ static void child_start(void) {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);   /* no server descriptor, even briefly */
+#endif
     char *argv[] = {"keel-save-child", "--forkless-save-child", NULL};
     pid_t pid;
     int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
