@@ -866,7 +866,7 @@ static void turn_on_stream(void) {
 static void turn_off(void) {
     if (aof.fd < 0) return;
     if (aof.rewriting) {
-        log_msg(LL_NOTICE, "Killing the running AOF rewrite");
+        log_msg(LL_NOTICE, "Killing running AOF rewrite child: %ld", bgsave_child_pid());
         bgsave_abort();
         aof.rewriting = 0;
         kfree(aof.rewrite_base);

@@ -54,6 +54,10 @@ static struct {
     long long started;         /* saves started (INFO total_forks) */
 } bg;
 
+long bgsave_child_pid(void) {
+    return bg.snap ? (long)bg.child : -1;
+}
+
 long long bgsave_saves_started(void) {
     return bg.started;
 }

@@ -81,3 +81,21 @@ def test_the_child_ends_with_the_server(start_server):
     while not gone():
         assert time.monotonic() < deadline, "the save's child outlived the server"
         time.sleep(0.01)
+
+
+def test_turning_off_the_aof_kills_the_rewrite_child(start_server):
+    """CONFIG SET appendonly no during a rewrite logs "Killing running AOF rewrite child: <pid>"
+    with the child's pid and the child is gone, as with redis-server."""
+    for name, binary in (("keel", keel_binary()), ("redis", ORACLE_SERVER)):
+        srv = start_server(["--appendonly", "yes"], binary=binary)
+        c = srv.client()
+        c.set("k", "v")
+        c.config_set("rdb-key-save-delay", 10000000)
+        c.execute_command("BGREWRITEAOF")
+        wait_until(lambda: len(_children(srv.proc.pid)) == 1, 10, what="the rewrite's child")
+        child = _children(srv.proc.pid)[0]
+        c.config_set("appendonly", "no")
+        wait_until(lambda: "Killing running AOF rewrite child: %d" % child in open(srv.logfile).read(), 10,
+                   what="%s: the kill logged" % name)
+        wait_until(lambda: child not in _children(srv.proc.pid), 10, what="%s: the child gone" % name)
+        assert _pers(c)["aof_rewrite_in_progress"] == 0, name
