@@ -1009,17 +1009,26 @@ int aof_start(void) {
     return loaded;
 }
 
+/* The rewrite the AOF waited for (switched on during a BGSAVE, or a failed switch-on): the
+ * stream is attached and goes to a temp incremental file until it succeeds. 0 or -1. */
+static int start_waiting_rewrite(void) {
+    aof.waiting = 0;
+    turn_on_stream();
+    aof.enabling = 1;
+    if (rewrite_start() != 0) {
+        drop_temp_incr();
+        aof.waiting = 1;   /* tried again at the next cron */
+        aof.scheduled = 1;
+        return -1;
+    }
+    return 0;
+}
+
 void aof_cron(void) {
     if (aof.rewriting || bgsave_in_progress()) return;
     if (aof.scheduled && !rewrite_limited()) {
         if (aof.waiting) {
-            aof.waiting = 0;
-            turn_on_stream();
-            aof.enabling = 1;
-            if (rewrite_start() != 0) {
-                drop_temp_incr();
-                aof.waiting = 1;   /* tried again at the next cron */
-            }
+            start_waiting_rewrite();
             return;
         }
         rewrite_start();
@@ -1087,7 +1096,7 @@ void bgrewriteaof_command(client *c) {
         reply_status(c, "Background append only file rewriting scheduled");
         return;
     }
-    if (rewrite_start() != 0) {
+    if (aof.waiting ? start_waiting_rewrite() != 0 : rewrite_start() != 0) {
         reply_error(c, "Can't execute an AOF background rewriting. Please check the server logs for more information.");
         return;
     }
