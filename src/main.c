@@ -6,6 +6,7 @@
  *
  * Command-line options are appended to the config file's text as lines ("name value"), so
  * they override it, exactly as redis-server does. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +75,22 @@ static void daemonize(void) {
     }
 }
 
+/* The stand-in process of a forkless save (persist/bgsave.c): it holds no descriptor of the
+ * server and waits until its stdin (a pipe from the server) closes. */
+static void save_child(void) {
+    if (close_range(3, ~0U, 0) != 0) {
+        long maxfd = sysconf(_SC_OPEN_MAX);
+        for (long fd = 3; fd < (maxfd > 0 && maxfd < 65536 ? maxfd : 65536); fd++) close((int)fd);
+    }
+    char b[64];
+    for (;;) {
+        ssize_t n = read(0, b, sizeof(b));
+        if (n == 0 || (n < 0 && errno != EINTR)) _exit(0);
+    }
+}
+
 int main(int argc, char **argv) {
+    if (argc == 2 && !strcmp(argv[1], "--forkless-save-child")) save_child();
     acl_init();   /* core/acl.c: requirepass and user lines of the config apply to its users */
     config_init_defaults();
     int i = 1;

@@ -36,6 +36,7 @@
 #define CLIENT_MASTER (1 << 14)           /* the link to our primary (src/repl/): no replies */
 #define CLIENT_SLAVE (1 << 15)            /* a replica of ours (src/repl/): fed the stream */
 #define CLIENT_MASTER_REPLY (1 << 16)     /* the master client may reply now (REPLCONF ACK) */
+#define CLIENT_READ_HELD (1 << 17)        /* readable while executing: reads wait for the end */
 #define CLIENT_ASKING (1 << 24)           /* cluster: ASKING, for the next command */
 #define CLIENT_READONLY (1 << 25)         /* cluster: READONLY */
 

@@ -109,9 +109,10 @@ def wait_until(predicate, timeout, interval=0.01, what="condition"):
         time.sleep(interval)
 
 
-def ping_once(host, port, timeout=1.0, unix_path=None):
+def ping_once(host, port, timeout=1.0, unix_path=None, loaded=False):
     """Send one PING over a fresh connection; True if the reply is +PONG (or -NOAUTH/-LOADING,
-    which also prove the server is up and parsing commands)."""
+    which also prove the server is up and parsing commands; with loaded, not -LOADING: the data
+    set is in memory)."""
     try:
         if unix_path:
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -129,7 +130,7 @@ def ping_once(host, port, timeout=1.0, unix_path=None):
             if not chunk:
                 return False
             data += chunk
-        return data.startswith((b"+PONG", b"-NOAUTH", b"-LOADING"))
+        return data.startswith((b"+PONG", b"-NOAUTH") if loaded else (b"+PONG", b"-NOAUTH", b"-LOADING"))
     except OSError:
         return False
     finally:
@@ -212,7 +213,9 @@ class Server:
             if self.proc.poll() is not None:
                 raise ServerError("%s exited with status %s during start-up\n%s"
                                   % (self.name, self.proc.returncode, self.diagnostics()))
-            if ping_once(self.host, self.port, timeout=0.5, unix_path=self.unix_path):
+            # Past -LOADING: an AOF load serves clients from its first command (as Redis's), so
+            # a restarted server would otherwise be "ready" with its data set half loaded.
+            if ping_once(self.host, self.port, timeout=0.5, unix_path=self.unix_path, loaded=True):
                 return
             time.sleep(0.01)
         raise ServerError("%s did not answer PING within %.0fs\n%s"

@@ -37,6 +37,7 @@
 #include "keyspace/expire.h"
 #include "keyspace/lazyfree.h"
 #include "persist/aof.h"
+#include "persist/bgsave.h"
 #include "persist/persist.h"
 #include "protocol/reply.h"
 #include "repl/repl.h"
@@ -330,7 +331,8 @@ static kstr *info_stats(kstr *s) {
     FIELD(s, "pubsub_channels", "%lld", channels);
     FIELD(s, "pubsub_patterns", "%lld", patterns);
     FIELD(s, "pubsubshard_channels", "%lld", shard_channels);
-    s = kstr_catc(s, "latest_fork_usec:0\r\ntotal_forks:0\r\n");
+    s = kstr_catc(s, "latest_fork_usec:0\r\n");
+    FIELD(s, "total_forks", "%lld", bgsave_saves_started());   /* persist/bgsave.c: forkless saves count as Redis's forks */
     FIELD(s, "migrate_cached_sockets", "%d", migrate_cached_sockets());   /* cluster/migrate.c */
     s = kstr_catc(s, "slave_expires_tracked_keys:0\r\n");
     long long current_us = defrag_stats.running ? (long long)(monotonic_us() - defrag_stats.run_start_us) : 0;

@@ -68,7 +68,7 @@ void shutdown_command(client *c) {
         return;
     }
     int save = (flags & SHUT_SAVE) || (!(flags & SHUT_NOSAVE) && persist_has_save_points());
-    if (server.loading_rdb) save = 0;   /* as Redis: never save a half-loaded data set */
+    if (server.loading_rdb || server.loading) save = 0;   /* as Redis: never save a half-loaded data set */
     if (save) {
         log_msg(LL_WARNING, "User requested shutdown...");
         log_msg(LL_NOTICE, "Saving the final RDB snapshot before exiting.");

@@ -158,6 +158,11 @@ void client_execute(client *c, int argc, karg *argv) {
     c->flags &= ~CLIENT_EXECUTING;
     c->argc = 0;
     c->argv = NULL;
+    if (c->flags & CLIENT_READ_HELD) {   /* see client_read_handler */
+        c->flags &= ~CLIENT_READ_HELD;
+        if (c->fd >= 0 && !(c->flags & CLIENT_CLOSE_ASAP))
+            el_add(server.el, c->fd, EL_READABLE, client_read_handler, c);
+    }
 }
 
 /* Writes as much queued output as the socket takes. Returns -1 if the client was freed. */
@@ -380,6 +385,15 @@ void client_read_handler(eventLoop *el, int fd, void *data, int mask) {
     if (c->tls && tls_event(c, &mask) <= 0) return;   /* handshake, or OpenSSL's cross waits */
     if (mask & EL_WRITABLE) {
         client_write_now(c);
+        return;
+    }
+    /* The loop is served from inside one of this client's commands (an AOF load for DEBUG
+     * LOADAOF, a slow script of the AOF): its arguments point into the query buffer, which a
+     * read could move, and its next command must wait. Reading resumes when it returns (a
+     * disconnect is seen then). */
+    if (c->flags & CLIENT_EXECUTING) {
+        el_del(server.el, c->fd, EL_READABLE);
+        c->flags |= CLIENT_READ_HELD;
         return;
     }
     size_t want = READ_CHUNK;

@@ -453,6 +453,12 @@ static int apply_appendonly(const configDef *d, const char **err) {
     return config_appendonly_changed ? config_appendonly_changed(err) : 0;
 }
 
+int (*config_aof_auto_gc_changed)(const char **err);
+
+static int apply_aof_auto_gc(const configDef *d, const char **err) {
+    return config_aof_auto_gc_changed ? config_aof_auto_gc_changed(err) : 0;
+}
+
 /* The parameters whose non-default values switch on a feature Keel doesn't have. */
 static const struct {
     const char *name, *feature;
@@ -665,7 +671,7 @@ static configDef configs[] = {
     config_row("aof-use-rdb-preamble", NULL, T_BOOL, 0, &server.aof_use_rdb_preamble, "yes", NOLIM, NONE),
     config_row("aof-timestamp-enabled", NULL, T_BOOL, 0, &server.aof_timestamp_enabled, "no", NOLIM, NONE),
     config_row("aof-rewrite-incremental-fsync", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
-    config_row("aof-disable-auto-gc", NULL, T_BOOL, 0, &server.aof_disable_auto_gc, "no", NOLIM, NONE),
+    config_row("aof-disable-auto-gc", NULL, T_BOOL, 0, &server.aof_disable_auto_gc, "no", NOLIM, NULL, NULL, apply_aof_auto_gc),
 
     /* Replication (src/repl/). */
     config_row("replicaof", "slaveof", T_SPECIAL, IMMUTABLE | MULTI_ARG, NULL, "", NOLIM, NULL, &sp_replicaof, NULL),

@@ -41,5 +41,7 @@ void config_oom_score_class_changed(void);
 /* Installed by the AOF (persist/aof.c): after CONFIG SET appendonly stored a new value,
  * switches the AOF on or off; 0, or -1 with *err to refuse it (the old value comes back). */
 extern int (*config_appendonly_changed)(const char **err);
+/* The same for aof-disable-auto-gc (set to no: the AOF history files are deleted at once). */
+extern int (*config_aof_auto_gc_changed)(const char **err);
 
 #endif

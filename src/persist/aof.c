@@ -22,6 +22,7 @@
 #include "core/multi.h"
 #include "keyspace/db.h"
 #include "persist/bgsave.h"
+#include "persist/persist.h"
 #include "persist/rdb.h"
 #include "persist/wstream.h"
 #include "protocol/reply.h"
@@ -48,6 +49,8 @@ static struct {
     int last_write_ok;
     /* rewrite */
     int rewriting, scheduled;
+    int waiting;                /* appendonly yes during a BGSAVE: on once the rewrite starts */
+    int enabling;               /* the AOF goes on with this rewrite: writes go to a temp file */
     long long rewrite_start_ms, last_rewrite_sec, rewrites, consecutive_failures;
     int last_rewrite_ok;
     char *rewrite_base;         /* name of the base being written */
@@ -63,6 +66,7 @@ static struct {
     long long last_ts;          /* of the last #TS annotation */
     /* loading progress (INFO loading_*) */
     long long load_start, load_total, load_done, load_base;
+    long long load_loops;       /* commands run by the load, for serving clients every 1024 */
 } aof = {.fd = -1, .last_write_ok = 1, .last_rewrite_ok = 1, .last_rewrite_sec = -1, .fsync_fd = -1,
          .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
 
@@ -328,6 +332,29 @@ static int parse_command(aofParse *ps, int *argc, karg **argv, int *cap) {
 
 enum { LOAD_OK, LOAD_TRUNCATED, LOAD_FAILED };
 
+/* While the AOF loads (at start-up and for DEBUG LOADAOF), as Redis: the clients are served
+ * before every 1024th command and, inside an RDB base or preamble, every
+ * loading-process-events-interval-bytes; they get -LOADING for commands without the loading
+ * flag (dispatch.c), INFO shows the progress, and a SIGTERM or SHUTDOWN stops the load. */
+static void serve_while_loading(void) {
+    clients_process_while_busy();
+    if (server.shutdown_asap && persist_loading_shutdown) persist_loading_shutdown();
+}
+
+static void rdb_part_progress(size_t loaded, size_t total) {
+    (void)total;
+    aof.load_done = aof.load_base + (long long)loaded;
+    serve_while_loading();
+}
+
+/* key-load-delay after each command, as Redis's debugDelay: microseconds, or when negative
+ * (-n) 1 us once in n commands on average. */
+static void load_delay(void) {
+    int delay = server.key_load_delay;
+    if (delay < 0) delay = rand() % -delay == 0 ? 1 : 0;
+    if (delay > 0) usleep((useconds_t)delay);
+}
+
 /* Runs the commands of one file on the loading client. */
 static int load_commands(client *fc, const char *name, int last) {
     char path[AOF_PATH_MAX];
@@ -344,7 +371,11 @@ static int load_commands(client *fc, const char *name, int last) {
         int old_style = strcmp(name, file_prefix()) == 0;
         log_msg(LL_NOTICE, old_style ? "Reading RDB preamble from AOF file..." : "Reading RDB base file on AOF loading...");
         rdbLoadStats st;
-        if (rdb_load_file_prefix(path, &st, &preamble) != 0) {
+        void (*progress)(size_t, size_t) = rdb_load_progress;
+        rdb_load_progress = rdb_part_progress;
+        int failed = rdb_load_file_prefix(path, &st, &preamble) != 0;
+        rdb_load_progress = progress;
+        if (failed) {
             log_msg(LL_WARNING, old_style ? "Error reading the RDB preamble of the AOF file %s, AOF loading aborted"
                                           : "Error reading the RDB base file %s, AOF loading aborted", name);
             kstr_free(data);
@@ -381,9 +412,11 @@ static int load_commands(client *fc, const char *name, int last) {
         }
         if (!(fc->flags & CLIENT_MULTI) && arg_is(argv[0].ptr, argv[0].len, "multi")) valid_before_multi = at;
         aof.load_done = aof.load_base + (long long)ps.pos;
+        if (aof.load_loops++ % 1024 == 0) serve_while_loading();
         client_execute(fc, argc, argv);
         reply_free_all(fc);
         if (!(fc->flags & CLIENT_MULTI)) valid_up_to = ps.pos;
+        if (server.key_load_delay) load_delay();
     }
     if (ps.pos == ps.len && !(fc->flags & CLIENT_MULTI)) goto done;
     /* The file ends inside a command or a transaction. */
@@ -429,7 +462,7 @@ static long long file_size(const char *name) {
 static int load_files(void) {
     long long start = ustime();
     aof.load_start = mstime() / 1000;
-    aof.load_total = aof.load_done = aof.load_base = 0;
+    aof.load_total = aof.load_done = aof.load_base = aof.load_loops = 0;
     for (size_t i = 0; i < aof.nfiles; i++) {
         if (aof.files[i].type == 'h') continue;
         char path[AOF_PATH_MAX];
@@ -450,7 +483,11 @@ static int load_files(void) {
             char path[AOF_PATH_MAX];
             path_of(path, base->name);
             rdbLoadStats st;
-            if (rdb_load_file(path, &st, 0) != 0) return -1;
+            void (*progress)(size_t, size_t) = rdb_load_progress;
+            rdb_load_progress = rdb_part_progress;
+            int failed = rdb_load_file(path, &st, 0) != 0;
+            rdb_load_progress = progress;
+            if (failed) return -1;
         } else {
             client *fc = client_create_fake();
             int rc = load_commands(fc, base->name, last_incr() == NULL);
@@ -601,6 +638,12 @@ static void next_name(char *out, long long seq, const char *kind) {
     snprintf(out, AOF_PATH_MAX, "%.2000s.%lld.%s", file_prefix(), seq, kind);
 }
 
+/* A new base is an RDB snapshot (.base.rdb) or, with aof-use-rdb-preamble no, commands
+ * (.base.aof, rdb_snapshot_begin_aof), as Redis names them. */
+static const char *base_kind(void) {
+    return server.aof_use_rdb_preamble ? "base.rdb" : "base.aof";
+}
+
 /* Deletes the history files and drops them from the manifest (after it was persisted
  * without needing them). */
 static void delete_history(void) {
@@ -622,6 +665,71 @@ static void delete_history(void) {
 
 /* ---------------------------------------------------------------- rewrite */
 
+/* The base and every incremental file but keep_seq become history, in Redis's order: each is
+ * put at the head of the history list (the old base first, then the incremental files in
+ * order), so the manifest lists the newest history first. */
+static void mark_history(long long keep_seq) {
+    aofFile *old = aof.files;
+    size_t n = aof.nfiles, k = 0;
+    aof.files = kmalloc((n ? n : 1) * sizeof(aofFile));
+    for (size_t i = n; i-- > 0;)   /* the incremental files, the latest first */
+        if (old[i].type == 'i' && old[i].seq != keep_seq) aof.files[k++] = old[i];
+    for (size_t i = 0; i < n; i++)
+        if (old[i].type == 'b') aof.files[k++] = old[i];
+    for (size_t i = 0; i < k; i++) aof.files[i].type = 'h';
+    for (size_t i = 0; i < n; i++)
+        if (old[i].type == 'h' || (old[i].type == 'i' && old[i].seq == keep_seq)) aof.files[k++] = old[i];
+    aof.nfiles = k;
+    kfree(old);
+}
+
+/* After three consecutive failed rewrites, automatic and scheduled ones wait 1 minute, then
+ * 2, 4... up to 60 between tries, as Redis's aofRewriteLimited. */
+static int rewrite_limited(void) {
+    static int delay_min;
+    static long long next_try;
+    if (aof.consecutive_failures < 3) {
+        delay_min = 0;
+        next_try = 0;
+        return 0;
+    }
+    long long now = mstime() / 1000;
+    if (next_try) {
+        if (now < next_try) return 1;
+        next_try = 0;
+        return 0;
+    }
+    delay_min = delay_min ? (delay_min * 2 > 60 ? 60 : delay_min * 2) : 1;
+    next_try = now + delay_min * 60;
+    log_msg(LL_WARNING, "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in %d "
+                        "minutes", delay_min);
+    return 1;
+}
+
+/* While the AOF is being switched on (CONFIG SET appendonly yes), the writes since the
+ * rewrite started go to temp-<appendfilename>.incr, named in no manifest, as Redis: the
+ * manifest only changes once the first base exists. */
+static void temp_incr_name(char *out) {
+    snprintf(out, AOF_PATH_MAX, "temp-%.2000s.incr", file_prefix());
+}
+
+/* The switch-on failed: the temp file goes, and the AOF waits for the next (scheduled) try. */
+static void drop_temp_incr(void) {
+    char name[AOF_PATH_MAX], path[AOF_PATH_MAX];
+    temp_incr_name(name);
+    path_of(path, name);
+    wstream_detach(&aof.reader);
+    if (aof.fd >= 0) {
+        fsync_wait_idle();
+        close(aof.fd);
+        aof.fd = -1;
+        aof.buf->len = 0;
+    }
+    unlink(path);
+    log_msg(LL_NOTICE, "Removing the temp incr aof file %s in the background", name);
+    aof.enabling = 0;
+}
+
 static void rewrite_done(int ok) {
     aof.rewriting = 0;
     aof.last_rewrite_sec = (mstime() - aof.rewrite_start_ms) / 1000;
@@ -632,15 +740,39 @@ static void rewrite_done(int ok) {
         aof.consecutive_failures++;
         log_msg(LL_WARNING, "Background AOF rewrite failed");
         kfree(base);
+        if (aof.enabling) {
+            drop_temp_incr();
+            aof.waiting = 1;     /* retried by the cron, as Redis reschedules it */
+            aof.scheduled = 1;
+        }
         return;
+    }
+    if (aof.enabling) {   /* the temp file becomes the new incremental file */
+        char tname[AOF_PATH_MAX], tpath[AOF_PATH_MAX], incr[AOF_PATH_MAX], ipath[AOF_PATH_MAX];
+        temp_incr_name(tname);
+        path_of(tpath, tname);
+        next_name(incr, aof.incr_seq + 1, "incr.aof");
+        path_of(ipath, incr);
+        if (aof.buf->len) write_buffer();
+        if (rename(tpath, ipath) != 0) {
+            log_msg(LL_WARNING, "Error trying to rename the temporary AOF incr file %s into %s: %s", tname, incr,
+                    strerror(errno));
+            kfree(base);
+            aof.last_rewrite_ok = 0;
+            aof.consecutive_failures++;
+            drop_temp_incr();
+            aof.waiting = 1;
+            aof.scheduled = 1;
+            return;
+        }
+        file_add(incr, aof.incr_seq + 1, 'i');
+        aof.enabling = 0;
     }
     /* The new base replaces the old one and every incremental file but the one opened with
      * it (none when the AOF is off: a BGREWRITEAOF then leaves a base alone). */
     const aofFile *last = aof.fd >= 0 ? last_incr() : NULL;
     long long last_seq = last ? last->seq : -1;
-    for (size_t i = 0; i < aof.nfiles; i++)
-        if (aof.files[i].type == 'b' || (aof.files[i].type == 'i' && aof.files[i].seq != last_seq))
-            aof.files[i].type = 'h';
+    mark_history(last_seq);
     file_add(base, aof.base_seq + 1, 'b');
     kfree(base);
     if (manifest_persist() != 0) {
@@ -663,19 +795,26 @@ static void rewrite_done(int ok) {
 static int rewrite_start(void) {
     if (bgsave_in_progress()) return -1;
     char incr[AOF_PATH_MAX], base[AOF_PATH_MAX], path[AOF_PATH_MAX];
-    if (server.appendonly) {   /* not for a BGREWRITEAOF with the AOF off: a base alone */
+    if (server.appendonly && aof.enabling) {
+        temp_incr_name(incr);
+        path_of(path, incr);
+        unlink(path);
+        if (open_incr(incr) != 0) return -1;
+    } else if (server.appendonly) {   /* not for a BGREWRITEAOF with the AOF off: a base alone */
         next_name(incr, aof.incr_seq + 1, "incr.aof");
         if (open_incr(incr) != 0) return -1;
         file_add(incr, aof.incr_seq + 1, 'i');
         if (manifest_persist() != 0) return -1;
     }
-    next_name(base, aof.base_seq + 1, "base.rdb");
+    next_name(base, aof.base_seq + 1, base_kind());
     path_of(path, base);
+    rdbSnapshot *snap = server.aof_use_rdb_preamble ? rdb_snapshot_begin(path) : rdb_snapshot_begin_aof(path);
+    if (!snap) return -1;
     aof.rewrite_base = kstrdup(base);
     aof.rewriting = 1;
     aof.scheduled = 0;
     aof.rewrite_start_ms = mstime();
-    if (bgsave_start(path, rewrite_done) != 0) {
+    if (bgsave_start_snapshot(snap, rewrite_done, NULL) != 0) {
         aof.rewriting = 0;
         kfree(aof.rewrite_base);
         aof.rewrite_base = NULL;
@@ -688,9 +827,9 @@ static int rewrite_start(void) {
 /* Creates the directory and an AOF holding the data set as it is, synchronously (start-up). */
 static int create_fresh(void) {
     char base[AOF_PATH_MAX], path[AOF_PATH_MAX], incr[AOF_PATH_MAX];
-    next_name(base, aof.base_seq + 1, "base.rdb");
+    next_name(base, aof.base_seq + 1, base_kind());
     path_of(path, base);
-    if (rdb_save_file(path) != 0) return -1;
+    if ((server.aof_use_rdb_preamble ? rdb_save_file(path) : rdb_save_file_aof(path)) != 0) return -1;
     for (size_t i = 0; i < aof.nfiles; i++) aof.files[i].type = 'h';
     file_add(base, aof.base_seq + 1, 'b');
     log_msg(LL_NOTICE, "Creating AOF base file %s on server start", base);
@@ -730,14 +869,18 @@ static void turn_on_stream(void) {
 
 static void turn_off(void) {
     if (aof.fd < 0) return;
-    wstream_detach(&aof.reader);
     if (aof.rewriting) {
-        log_msg(LL_NOTICE, "Killing the running AOF rewrite (forkless: no child process)");
+        log_msg(LL_NOTICE, "Killing running AOF rewrite child: %ld", bgsave_child_pid());
         bgsave_abort();
         aof.rewriting = 0;
         kfree(aof.rewrite_base);
         aof.rewrite_base = NULL;
     }
+    if (aof.enabling) {
+        drop_temp_incr();
+        return;
+    }
+    wstream_detach(&aof.reader);
     if (aof.buf->len) write_buffer();
     fsync_wait_idle();
     fdatasync(aof.fd);
@@ -746,22 +889,37 @@ static void turn_off(void) {
     aof.buf->len = 0;
 }
 
-/* CONFIG SET appendonly: on, as Redis, starts with a rewrite (a new base of the data set). */
+/* CONFIG SET aof-disable-auto-gc no: the history files go at once, as Redis. */
+static int auto_gc_changed(const char **err) {
+    (void)err;
+    if (!server.aof_disable_auto_gc && aof.files) delete_history();
+    return 0;
+}
+
+/* CONFIG SET appendonly: on, as Redis, starts with a rewrite (a new base of the data set).
+ * During a BGSAVE the rewrite is scheduled and the AOF waits for it (Redis's
+ * AOF_WAIT_REWRITE): nothing is written to it until the rewrite starts. */
 static int appendonly_changed(const char **err) {
     if (!server.appendonly) {
+        aof.waiting = 0;
+        aof.scheduled = 0;
         turn_off();
         return 0;
     }
-    if (aof.fd >= 0) return 0;
+    if (aof.fd >= 0 || aof.waiting) return 0;
     if (make_dir() != 0 || manifest_load() < 0) {
         *err = "Unable to turn on AOF. Check server logs.";
         return -1;
     }
+    if (bgsave_in_progress()) {
+        aof.waiting = 1;
+        aof.scheduled = 1;
+        return 0;
+    }
     turn_on_stream();
+    aof.enabling = 1;
     if (rewrite_start() != 0) {
-        wstream_detach(&aof.reader);
-        if (aof.fd >= 0) close(aof.fd);
-        aof.fd = -1;
+        drop_temp_incr();
         *err = "Unable to turn on AOF. Check server logs.";
         return -1;
     }
@@ -826,6 +984,7 @@ static void upgrade_old_aof(void) {
 
 int aof_start(void) {
     config_appendonly_changed = appendonly_changed;
+    config_aof_auto_gc_changed = auto_gc_changed;
     client_output_barrier = output_barrier;
     if (!server.appendonly) return 0;
     int loaded = 0;
@@ -854,9 +1013,28 @@ int aof_start(void) {
     return loaded;
 }
 
+/* The rewrite the AOF waited for (switched on during a BGSAVE, or a failed switch-on): the
+ * stream is attached and goes to a temp incremental file until it succeeds. 0 or -1. */
+static int start_waiting_rewrite(void) {
+    aof.waiting = 0;
+    turn_on_stream();
+    aof.enabling = 1;
+    if (rewrite_start() != 0) {
+        drop_temp_incr();
+        aof.waiting = 1;   /* tried again at the next cron */
+        aof.scheduled = 1;
+        return -1;
+    }
+    return 0;
+}
+
 void aof_cron(void) {
     if (aof.rewriting || bgsave_in_progress()) return;
-    if (aof.scheduled) {
+    if (aof.scheduled && !rewrite_limited()) {
+        if (aof.waiting) {
+            start_waiting_rewrite();
+            return;
+        }
         rewrite_start();
         return;
     }
@@ -866,7 +1044,7 @@ void aof_cron(void) {
     if (server.auto_aof_rewrite_perc && size > server.auto_aof_rewrite_min_size) {
         long long base = aof.rewrite_base_size ? aof.rewrite_base_size : 1;
         long long growth = (size * 100 / base) - 100;
-        if (growth >= server.auto_aof_rewrite_perc) {
+        if (growth >= server.auto_aof_rewrite_perc && !rewrite_limited()) {
             log_msg(LL_NOTICE, "Starting automatic rewriting of AOF on %lld%% growth", growth);
             rewrite_start();
         }
@@ -887,7 +1065,7 @@ kstr *aof_info(kstr *s) {
                     "aof_last_bgrewrite_status:%s\r\naof_rewrites:%lld\r\naof_rewrites_consecutive_failures:%lld\r\n"
                     "aof_last_write_status:%s\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\n"
                     "module_fork_last_cow_size:0\r\n",
-                    aof.fd >= 0, aof.rewriting, aof.scheduled, aof.last_rewrite_sec,
+                    aof.fd >= 0 || aof.waiting, aof.rewriting, aof.scheduled, aof.last_rewrite_sec,
                     aof.rewriting ? (mstime() - aof.rewrite_start_ms) / 1000 : -1, aof.last_rewrite_ok ? "ok" : "err",
                     aof.rewrites, aof.consecutive_failures, aof.last_write_ok ? "ok" : "err");
     if (aof.fd >= 0)
@@ -922,7 +1100,7 @@ void bgrewriteaof_command(client *c) {
         reply_status(c, "Background append only file rewriting scheduled");
         return;
     }
-    if (rewrite_start() != 0) {
+    if (aof.waiting ? start_waiting_rewrite() != 0 : rewrite_start() != 0) {
         reply_error(c, "Can't execute an AOF background rewriting. Please check the server logs for more information.");
         return;
     }

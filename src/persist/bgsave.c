@@ -20,7 +20,13 @@
  * ahead of the scan; no value is ever copied. */
 #include "persist/bgsave.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/event.h"
 #include "persist/rdb.h"
@@ -43,7 +49,69 @@ static struct {
     uintptr_t generation;      /* of the running save: an aborted save's timer stops itself */
     long long total;           /* keys at the start */
     rdbCommit *commit;         /* the file is complete, being fsynced and renamed by a thread */
+    pid_t child;               /* the save's stand-in process, 0 if none */
+    int child_fd;              /* write end of its stdin pipe */
+    long long started;         /* saves started (INFO total_forks) */
 } bg;
+
+long bgsave_child_pid(void) {
+    return bg.snap ? (long)bg.child : -1;
+}
+
+long long bgsave_saves_started(void) {
+    return bg.started;
+}
+
+extern char **environ;
+
+/* The save's stand-in process. Redis's saves run in a child, and operators (and Redis's test
+ * suite) abort one by killing it; Keel's save runs in the loop, so it starts a process that
+ * only waits (keel-server --forkless-save-child, main.c: it reads its stdin, a pipe from here,
+ * until EOF) and watches it: killed while the save runs, it fails the save as a killed child
+ * fails Redis's. posix_spawn (vfork-like) copies no page tables; the process ends by itself
+ * when the server goes, since the pipe then closes. */
+static void child_start(void) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    int p[2];
+    if (n <= 0 || pipe2(p, O_CLOEXEC) != 0) return;
+    exe[n] = '\0';
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);   /* no server descriptor, even briefly */
+#endif
+    char *argv[] = {"keel-save-child", "--forkless-save-child", NULL};
+    pid_t pid;
+    int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(p[0]);
+    if (rc != 0) {
+        close(p[1]);
+        return;
+    }
+    bg.child = pid;
+    bg.child_fd = p[1];
+}
+
+static void child_stop(void) {
+    if (!bg.child) return;
+    close(bg.child_fd);
+    kill(bg.child, SIGKILL);
+    while (waitpid(bg.child, NULL, 0) < 0 && errno == EINTR) {
+    }
+    bg.child = 0;
+}
+
+/* The signal that ended the stand-in process on its own, or 0 while it lives. */
+static int child_killed(void) {
+    int st;
+    if (!bg.child || waitpid(bg.child, &st, WNOHANG) != bg.child) return 0;
+    close(bg.child_fd);
+    bg.child = 0;
+    return WIFSIGNALED(st) ? WTERMSIG(st) : SIGKILL;
+}
 
 int bgsave_in_progress(void) {
     return bg.snap != NULL;
@@ -128,6 +196,7 @@ void bgsave_dbs_will_swap(kdb *a, kdb *b) {
 }
 
 static void release_state(void) {
+    child_stop();
     tableRelease(bg.settled);
     kfree(bg.db_done);
     bg.snap = NULL;
@@ -147,6 +216,17 @@ void bgsave_abort(void) {
     }
     release_state();
     log_msg(LL_WARNING, "Background saving aborted");
+}
+
+void bgsave_cron(void) {
+    if (!bg.snap || bg.commit) return;   /* a complete file being committed is not stopped */
+    int sig = child_killed();
+    if (!sig) return;
+    bgsave_done_fn *fn = bg.done_fn;
+    rdb_snapshot_abort(bg.snap);
+    release_state();
+    log_msg(LL_WARNING, "Background saving terminated by signal %d", sig);
+    fn(0);
 }
 
 /* One slice of the walk; the timer re-arms until the last database is done. */
@@ -210,6 +290,8 @@ int bgsave_start_snapshot(rdbSnapshot *s, bgsave_done_fn *done_fn, int (*paused)
     bg.settled = tableCreate(&coll_table_type);
     bg.total = 0;
     for (int i = 0; i < server.dbnum; i++) bg.total += (long long)db_size(db_by_id(i));
+    child_start();
+    bg.started++;
     el_add_timer(server.el, 0, bgsave_tick, (void *)++bg.generation);
     log_msg(LL_NOTICE, "Background saving started (forkless, in the event loop)");
     return 0;

@@ -23,6 +23,10 @@ int bgsave_start(const char *path, bgsave_done_fn *done_fn);
  * 1 the walk waits (a slow reader of the stream). -1 if a save is running (s is aborted). */
 int bgsave_start_snapshot(rdbSnapshot *s, bgsave_done_fn *done_fn, int (*paused)(void));
 int bgsave_in_progress(void);
+/* The server cron's part: a save whose stand-in process was killed fails (done_fn(0)). */
+void bgsave_cron(void);
+long long bgsave_saves_started(void);
+long bgsave_child_pid(void);             /* the running save's stand-in process, or -1 */    /* INFO total_forks: saves started since start-up */
 /* Stops a running save and removes its temp file (done_fn is not called). */
 void bgsave_abort(void);
 long long bgsave_keys_processed(void);   /* INFO current_save_keys_processed */

@@ -106,6 +106,7 @@ static int bgsave_begin(void) {
 
 void persist_cron(void) {
     long long now = (long long)time(NULL), seconds, changes;
+    bgsave_cron();
     if (bgsave_in_progress()) return;
     if (ps.bg_scheduled) {
         bgsave_begin();

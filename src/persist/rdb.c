@@ -653,7 +653,86 @@ struct rdbSnapshot {
     int cur_db;                 /* database of the last SELECTDB, -1 before the first */
     unsigned char *resized;     /* per database: RESIZEDB written */
     long long keys;
+    int aof;                    /* an AOF-format base: commands instead of RDB records */
 };
+
+/* ---- the AOF format (an AOF base with aof-use-rdb-preamble no) ---- */
+
+static void out_resp_bulk(rdbOut *w, const void *p, size_t len) {
+    char h[32];
+    int n = snprintf(h, sizeof(h), "$%zu\r\n", len);
+    out_write(w, h, (size_t)n);
+    out_write(w, p, len);
+    out_write(w, "\r\n", 2);
+}
+
+static void out_resp_cmd(rdbOut *w, int argc, const char *const *argv, const size_t *lens) {
+    char h[32];
+    int n = snprintf(h, sizeof(h), "*%d\r\n", argc);
+    out_write(w, h, (size_t)n);
+    for (int i = 0; i < argc; i++) out_resp_bulk(w, argv[i], lens[i]);
+}
+
+/* As Redis's rewrite: "#TS:<unix time>" first with aof-timestamp-enabled, then every function
+ * library as FUNCTION LOAD <code>. */
+static void aof_header(rdbSnapshot *s) {
+    if (server.aof_timestamp_enabled) {
+        char ts[48];
+        int n = snprintf(ts, sizeof(ts), "#TS:%lld\r\n", (long long)time(NULL));
+        out_write(&s->w, ts, (size_t)n);
+    }
+    size_t n = rdb_function_hooks.count ? rdb_function_hooks.count() : 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *code = rdb_function_hooks.code(i, &len);
+        const char *argv[3] = {"FUNCTION", "LOAD", code};
+        size_t lens[3] = {8, 4, len};
+        out_resp_cmd(&s->w, 3, argv, lens);
+    }
+}
+
+/* One key as commands: SELECT when the database changes (as Redis, once per database), then
+ * SET for a string and RESTORE <key> 0 <DUMP payload> for the other types (the value with its
+ * encoding; loadable by Keel and redis-server, accepted by redis-check-aof), then PEXPIREAT
+ * when it has a TTL (Redis's rewrite writes the same after a key). */
+static void aof_key(rdbSnapshot *s, kdb *db, const kobj *o) {
+    char num[LP_INTBUF];
+    if (db->id != s->cur_db) {
+        int n = ll_to_str(num, sizeof(num), db->id);
+        const char *argv[2] = {"SELECT", num};
+        size_t lens[2] = {6, (size_t)n};
+        out_resp_cmd(&s->w, 2, argv, lens);
+        s->cur_db = db->id;
+    }
+    const char *key = obj_key(o);
+    size_t klen = obj_keylen(o);
+    if (rdb_type_of(o) == RDB_TYPE_STRING) {
+        size_t len;
+        const char *v;
+        if (o->encoding == ENC_INT) {
+            len = (size_t)ll_to_str(num, sizeof(num), obj_int(o));
+            v = num;
+        } else {
+            v = obj_str(o, &len, NULL);
+        }
+        const char *argv[3] = {"SET", key, v};
+        size_t lens[3] = {3, klen, len};
+        out_resp_cmd(&s->w, 3, argv, lens);
+    } else {
+        kstr *payload = rdb_dump_payload(o);
+        const char *argv[4] = {"RESTORE", key, "0", payload->buf};
+        size_t lens[4] = {7, klen, 1, payload->len};
+        out_resp_cmd(&s->w, 4, argv, lens);
+        kstr_free(payload);
+    }
+    long long when = obj_expire(o);
+    if (when != OBJ_NO_EXPIRE) {
+        int n = ll_to_str(num, sizeof(num), when);
+        const char *argv[3] = {"PEXPIREAT", key, num};
+        size_t lens[3] = {9, klen, (size_t)n};
+        out_resp_cmd(&s->w, 3, argv, lens);
+    }
+}
 
 /* The header, after s->w is set up. */
 static rdbSnapshot *snapshot_start(rdbSnapshot *s) {
@@ -661,6 +740,10 @@ static rdbSnapshot *snapshot_start(rdbSnapshot *s) {
     s->w.buf = kmalloc(s->w.cap);
     s->cur_db = -1;
     s->resized = kcalloc((size_t)server.dbnum);
+    if (s->aof) {
+        aof_header(s);
+        return s;
+    }
     char magic[10];
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
     out_write(&s->w, magic, 9);
@@ -686,11 +769,13 @@ void rdb_remove_temp_file(void) {
     if (open_tmp[0]) unlink(open_tmp);
 }
 
-rdbSnapshot *rdb_snapshot_begin(const char *path) {
+static rdbSnapshot *snapshot_begin(const char *path, int aof) {
     rdbSnapshot *s = kcalloc(sizeof(*s));
+    s->aof = aof;
     const char *slash = strrchr(path, '/');
     snprintf(s->path, sizeof(s->path), "%s", path);
-    snprintf(s->tmp, sizeof(s->tmp), "%.*stemp-%d.rdb", slash ? (int)(slash - path + 1) : 0, path, (int)getpid());
+    snprintf(s->tmp, sizeof(s->tmp), aof ? "%.*stemp-rewriteaof-%d.aof" : "%.*stemp-%d.rdb",
+             slash ? (int)(slash - path + 1) : 0, path, (int)getpid());
     int fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
         log_msg(LL_WARNING, "Failed opening the temp RDB file %s for saving: %s", s->tmp, strerror(errno));
@@ -702,6 +787,14 @@ rdbSnapshot *rdb_snapshot_begin(const char *path) {
     return snapshot_start(s);
 }
 
+rdbSnapshot *rdb_snapshot_begin(const char *path) {
+    return snapshot_begin(path, 0);
+}
+
+rdbSnapshot *rdb_snapshot_begin_aof(const char *path) {
+    return snapshot_begin(path, 1);
+}
+
 rdbSnapshot *rdb_snapshot_begin_sink(rdb_sink_fn *sink, void *priv) {
     rdbSnapshot *s = kcalloc(sizeof(*s));
     s->w = (rdbOut){.fd = -1, .sink = sink, .sink_priv = priv};
@@ -709,6 +802,11 @@ rdbSnapshot *rdb_snapshot_begin_sink(rdb_sink_fn *sink, void *priv) {
 }
 
 void rdb_snapshot_key(rdbSnapshot *s, kdb *db, const kobj *o) {
+    if (s->aof) {
+        aof_key(s, db, o);
+        s->keys++;
+        return;
+    }
     if (db->id != s->cur_db) {
         out_byte(&s->w, RDB_OP_SELECTDB);
         save_len(&s->w, (uint64_t)db->id);
@@ -758,6 +856,10 @@ int rdb_fsync_dir_of(const char *path) {
 /* The trailer (EOF + checksum) and the last flush: 0, or the error number (-1 when unknown). */
 static int snapshot_write_tail(rdbSnapshot *s) {
     rdbOut *w = &s->w;
+    if (s->aof) {
+        out_flush(w);
+        return w->failed;
+    }
     out_byte(w, RDB_OP_EOF);
     out_flush(w);
     unsigned char b[8];
@@ -834,9 +936,19 @@ int rdb_commit_finish(rdbCommit *c) {
     return err ? -1 : 0;
 }
 
+static int save_file(rdbSnapshot *s);
+
 int rdb_save_file(const char *path) {
     rdbSnapshot *s = rdb_snapshot_begin(path);
-    if (!s) return -1;
+    return s ? save_file(s) : -1;
+}
+
+int rdb_save_file_aof(const char *path) {
+    rdbSnapshot *s = rdb_snapshot_begin_aof(path);
+    return s ? save_file(s) : -1;
+}
+
+static int save_file(rdbSnapshot *s) {
     for (int i = 0; i < server.dbnum && !s->w.failed; i++) {
         kdb *db = db_by_id(i);
         if (!db->keys) continue;
@@ -849,8 +961,9 @@ int rdb_save_file(const char *path) {
         }
         tableIterRelease(&it);
     }
+    int aof = s->aof;
     if (rdb_snapshot_end(s) != 0) return -1;
-    log_msg(LL_NOTICE, "DB saved on disk");
+    if (!aof) log_msg(LL_NOTICE, "DB saved on disk");
     return 0;
 }
 

@@ -54,6 +54,11 @@ int rdb_save_file(const char *path);
  * abort free the snapshot. */
 typedef struct rdbSnapshot rdbSnapshot;
 rdbSnapshot *rdb_snapshot_begin(const char *path);       /* NULL after logging the reason */
+/* The same data set as an AOF-format file (an AOF base with aof-use-rdb-preamble no): "#TS:"
+ * with aof-timestamp-enabled, FUNCTION LOAD per library, then per key SELECT (when the database
+ * changes), SET or RESTORE <key> 0 <DUMP payload>, PEXPIREAT; no trailer. */
+rdbSnapshot *rdb_snapshot_begin_aof(const char *path);
+int rdb_save_file_aof(const char *path);                 /* rdb_save_file in that format */
 void rdb_snapshot_key(rdbSnapshot *s, kdb *db, const kobj *o);
 long long rdb_snapshot_keys(const rdbSnapshot *s);      /* keys written so far */
 /* The same snapshot as a byte stream with no file (diskless replication): every flushed

@@ -90,18 +90,34 @@ def test_redis_aof_loads_in_keel(tmp_path, seed, preamble):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_keel_aof_loads_in_redis_and_passes_check_aof(tmp_path, seed):
+@pytest.mark.parametrize("preamble", ["yes", "no"])
+def test_keel_aof_loads_in_redis_and_passes_check_aof(tmp_path, seed, preamble):
+    """With aof-use-rdb-preamble no the base is commands (.base.aof, "#TS:" first with
+    aof-timestamp-enabled, as Redis); Keel itself, after DEBUG LOADAOF and a restart, and
+    redis-server load the same data set from it."""
     kdir = fresh_dir(tmp_path, "keel")
-    keel = start(keel_binary(), "keel", kdir, AOF)
+    ts = ["--aof-timestamp-enabled", "yes" if preamble == "no" else "no"]
+    keel = start(keel_binary(), "keel", kdir, AOF + ["--aof-use-rdb-preamble", preamble, "--enable-debug-command", "yes"] + ts)
     try:
         kc = keel.client()
         build(kc, seed, rewrite_midway=True)
         expected = snapshot(kc, dbs=(0, 3, 5))
+        kc.execute_command("DEBUG", "LOADAOF")
+        assert_same(expected, snapshot(kc, dbs=(0, 3, 5)))
     finally:
         keel.stop()
     rows = manifest(kdir)
     assert [kind for _, _, kind in rows] == ["b", "i"], rows
-    assert rows[0][0] == "appendonly.aof.2.base.rdb" and rows[1][0] == "appendonly.aof.2.incr.aof", rows
+    kind = "rdb" if preamble == "yes" else "aof"
+    assert rows[0][0] == "appendonly.aof.2.base." + kind and rows[1][0] == "appendonly.aof.2.incr.aof", rows
+    with open(os.path.join(kdir, "appendonlydir", rows[0][0]), "rb") as f:
+        head = f.read(5)
+    assert head == (b"REDIS" if preamble == "yes" else b"#TS:1"), head
+    keel = start(keel_binary(), "keel", kdir, AOF)
+    try:
+        assert_same(expected, snapshot(keel.client(), dbs=(0, 3, 5)))
+    finally:
+        keel.stop()
     assert sorted(os.listdir(os.path.join(kdir, "appendonlydir"))) == sorted(
         [r[0] for r in rows] + ["appendonly.aof.manifest"])   # the older files were deleted
     check = subprocess.run(["redis-check-aof", os.path.join(kdir, "appendonlydir", "appendonly.aof.manifest")],
