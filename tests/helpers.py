@@ -306,6 +306,20 @@ class Server:
         return "<Server %s %s port=%s>" % (self.name, os.path.basename(self.binary), self.port)
 
 
+def on_each_server(start_server, args, fn):
+    """fn(server, client) on a fresh Keel, then on a fresh redis-server, both started with args
+    (start_server is the conftest fixture); returns both results, Keel's first."""
+    out = []
+    for binary in (keel_binary(), ORACLE_SERVER):
+        server = start_server(list(args), binary=binary)
+        c = server.client()
+        try:
+            out.append(fn(server, c))
+        finally:
+            c.close()
+    return out
+
+
 def tail(text, lines):
     return "\n".join(text.splitlines()[-lines:])
 

@@ -15,20 +15,11 @@ its limits from the server's own CLIENT LIST, and only the outcomes are compared
 
 import socket
 
-from helpers import ORACLE_SERVER, keel_binary, wait_until
+from helpers import ORACLE_SERVER, keel_binary, on_each_server, wait_until
 
 
 def each(start_server, fn):
-    """fn(server, client) on a fresh Keel, then a fresh redis-server; returns both results."""
-    out = []
-    for binary in (keel_binary(), ORACLE_SERVER):
-        server = start_server([], binary=binary)
-        c = server.client()
-        try:
-            out.append(fn(server, c))
-        finally:
-            c.close()
-    return out
+    return on_each_server(start_server, [], fn)
 
 
 def clients(c):

@@ -13,21 +13,11 @@ import random
 import socket
 
 from diff.resp import RespConnection
-from helpers import ORACLE_SERVER, keel_binary, wait_until
+from helpers import on_each_server, wait_until
 from persist.aofutil import AofTail
 
 
-def each(start_server, args, fn):
-    """fn(server, client) on a fresh Keel, then a fresh redis-server; returns both results."""
-    out = []
-    for binary in (keel_binary(), ORACLE_SERVER):
-        server = start_server(list(args), binary=binary)
-        c = server.client()
-        try:
-            out.append(fn(server, c))
-        finally:
-            c.close()
-    return out
+each = on_each_server
 
 
 def used(c):

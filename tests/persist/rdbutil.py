@@ -9,6 +9,9 @@ skiplist, multi-node quicklist) aggregates, and TTLs.
 
 import random
 
+from diff.resp import RespConnection
+from helpers import Server, free_port, wait_until
+
 # ---- CRC-64/Jones as Redis computes it (reflected, init 0, no final xor) ------------------
 
 _POLY = 0x95AC9329AC4BC9B5
@@ -220,3 +223,23 @@ def assert_same(a, b, ttl_slack_ms=60000, group_counters_may_be_lost=False):
         assert ta[:4] == tb[:4], "key %r differs:\n%r\n%r" % (k, ta[:4], tb[:4])
         if ta[3]:
             assert abs(ta[4] - tb[4]) <= ttl_slack_ms, (k, ta[4], tb[4])
+
+
+def start_loading_server(binary, name, extra_args, fill_dir):
+    """A server whose data set fill_dir(directory) puts in place before it starts, started
+    without waiting for it to be ready (it may be loading): the server and a raw RESP
+    connection, once it accepts one. Shared by the RDB and AOF loading tests."""
+    srv = Server(binary, name=name, extra_args=extra_args)
+    fill_dir(srv.dir)
+    srv.port = free_port()
+    srv._spawn()
+    conn = [None]
+
+    def connected():
+        try:
+            conn[0] = RespConnection(srv.host, srv.port, timeout=5)
+            return True
+        except OSError:
+            return False
+    wait_until(connected, 10, what="%s accepting connections" % name)
+    return srv, conn[0]

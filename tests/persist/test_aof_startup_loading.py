@@ -12,7 +12,8 @@ import signal
 import time
 
 from diff.resp import RespConnection
-from helpers import ORACLE_SERVER, Server, free_port, keel_binary, wait_until
+from helpers import ORACLE_SERVER, Server, keel_binary, wait_until
+from persist.rdbutil import start_loading_server
 
 BASE_KEYS = 5000
 INCR_CMDS = 6000
@@ -55,21 +56,10 @@ def _aof_dir(tmp_path, truncated=False):
 
 
 def _loading_server(binary, name, aofdir, extra=()):
-    srv = Server(binary, name=name, extra_args=["--appendonly", "yes", "--enable-debug-command", "yes",
-                                                "--loading-process-events-interval-bytes", "1024", *extra])
-    shutil.copytree(aofdir, os.path.join(srv.dir, "appendonlydir"))
-    srv.port = free_port()
-    srv._spawn()
-    conn = [None]
-
-    def connected():
-        try:
-            conn[0] = RespConnection(srv.host, srv.port, timeout=5)
-            return True
-        except OSError:
-            return False
-    wait_until(connected, 10, what="%s accepting connections" % name)
-    return srv, conn[0]
+    args = ["--appendonly", "yes", "--enable-debug-command", "yes", "--loading-process-events-interval-bytes", "1024",
+            *extra]
+    return start_loading_server(binary, name, args,
+                                lambda d: shutil.copytree(aofdir, os.path.join(d, "appendonlydir")))
 
 
 def test_clients_served_while_the_aof_loads(tmp_path):

@@ -11,6 +11,7 @@ import time
 
 from diff.resp import RespConnection
 from helpers import ORACLE_SERVER, Server, keel_binary, wait_until
+from persist.rdbutil import start_loading_server
 
 KEYS = 20000
 
@@ -40,22 +41,9 @@ def _rdb(tmp_path):
 
 
 def _loading_server(binary, name, rdb, extra=()):
-    srv = Server(binary, name=name, extra_args=["--enable-debug-command", "yes", "--key-load-delay", "200",
-                                                "--loading-process-events-interval-bytes", "1024", *extra])
-    shutil.copy(rdb, os.path.join(srv.dir, "dump.rdb"))
-    from helpers import free_port
-    srv.port = free_port()
-    srv._spawn()
-    conn = [None]
-
-    def connected():
-        try:
-            conn[0] = RespConnection(srv.host, srv.port, timeout=5)
-            return True
-        except OSError:
-            return False
-    wait_until(connected, 10, what="%s accepting connections" % name)
-    return srv, conn[0]
+    args = ["--enable-debug-command", "yes", "--key-load-delay", "200", "--loading-process-events-interval-bytes", "1024",
+            *extra]
+    return start_loading_server(binary, name, args, lambda d: shutil.copy(rdb, os.path.join(d, "dump.rdb")))
 
 
 def test_clients_served_while_loading(tmp_path):
