@@ -5,6 +5,7 @@ ports are drawn from [20000, 55000) until both bind. Every node is a helpers.Ser
 atexit hook and Server.stop() (sanitizer check included) apply; Cluster.stop() stops them all.
 """
 
+import os
 import random
 import subprocess
 
@@ -22,11 +23,22 @@ def cluster_port():
     raise RuntimeError("no free port pair for a cluster node")
 
 
-def start_node(binary, name, extra=()):
+def start_node(binary, name, extra=(), tls_certs=None):
+    """A cluster node. With tls_certs (a folder of gen_certs.sh files) it runs tls-cluster: the
+    drawn port is its tls-port, which carries the bus (+10000), and node.tls_port names it."""
     args = ["--cluster-enabled", "yes", "--cluster-node-timeout", str(NODE_TIMEOUT_MS)] + list(extra)
     last = None
     for _ in range(3):
-        node = Server(binary, args, name=name, port=cluster_port())
+        port = cluster_port()
+        if tls_certs:
+            tls_args = ["--tls-port", str(port), "--tls-cluster", "yes", "--tls-replication", "yes"]
+            for opt, f in (("--tls-cert-file", "server.crt"), ("--tls-key-file", "server.key"),
+                           ("--tls-ca-cert-file", "ca.crt")):
+                tls_args += [opt, os.path.join(tls_certs, f)]
+            node = Server(binary, args + tls_args, name=name)
+            node.tls_port = port
+        else:
+            node = Server(binary, args, name=name, port=port)
         try:
             return node.start()
         except Exception as e:   # a port taken between the check and bind(): draw again
@@ -108,3 +120,12 @@ class Cluster:
             n.cleanup()
         if errors:
             raise errors[0]
+
+
+def assert_clean_check(cl, node):
+    """`redis-cli --cluster check` from node finds nothing to complain about."""
+    code, out = cl.check(node)
+    assert code == 0, out
+    assert "[OK] All nodes agree about slots configuration." in out, out
+    assert "[OK] All 16384 slots covered." in out, out
+    assert "[ERR]" not in out and "[WARNING]" not in out, out

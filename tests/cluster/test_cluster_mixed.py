@@ -10,7 +10,7 @@ import signal
 
 import pytest
 
-from cluster.cluster_util import NODE_TIMEOUT_MS, Cluster, cli
+from cluster.cluster_util import NODE_TIMEOUT_MS, Cluster, assert_clean_check, cli
 from helpers import ORACLE_SERVER, keel_binary, wait_until
 
 NKEYS = 3000
@@ -27,12 +27,7 @@ def mixed():
         cl.stop()
 
 
-def clean_check(cl, node):
-    code, out = cl.check(node)
-    assert code == 0, out
-    assert "[OK] All nodes agree about slots configuration." in out, out
-    assert "[OK] All 16384 slots covered." in out, out
-    assert "[ERR]" not in out and "[WARNING]" not in out, out
+clean_check = assert_clean_check
 
 
 def test_mixed_cluster_converges(mixed):

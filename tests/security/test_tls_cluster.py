@@ -13,29 +13,14 @@ import os
 
 import pytest
 
-from cluster.cluster_util import NODE_TIMEOUT_MS, Cluster, cluster_port
-from helpers import ORACLE_SERVER, Server, keel_binary, redis_cli_binary, wait_until
+from cluster.cluster_util import Cluster, assert_clean_check, start_node
+from helpers import ORACLE_SERVER, keel_binary, redis_cli_binary, wait_until
 
 import subprocess
 
 
 def start_tls_node(binary, certs, name):
-    last = None
-    for _ in range(3):
-        tls_port = cluster_port()   # its bus port (+10000) is free too
-        node = Server(binary, ["--cluster-enabled", "yes", "--cluster-node-timeout", str(NODE_TIMEOUT_MS),
-                               "--tls-port", str(tls_port),
-                               "--tls-cert-file", os.path.join(certs, "server.crt"),
-                               "--tls-key-file", os.path.join(certs, "server.key"),
-                               "--tls-ca-cert-file", os.path.join(certs, "ca.crt"),
-                               "--tls-cluster", "yes", "--tls-replication", "yes"], name=name)
-        node.tls_port = tls_port
-        try:
-            return node.start()
-        except Exception as e:   # a port taken between the check and bind(): draw again
-            last = e
-            node.cleanup()
-    raise last
+    return start_node(binary, name, tls_certs=certs)
 
 
 class TLSCluster(Cluster):
@@ -78,12 +63,7 @@ class TLSCluster(Cluster):
                             ssl_keyfile=os.path.join(self.certs, "client.key"))
 
 
-def clean_check(cl, node):
-    code, out = cl.check(node)
-    assert code == 0, out
-    assert "[OK] All nodes agree about slots configuration." in out, out
-    assert "[OK] All 16384 slots covered." in out, out
-    assert "[ERR]" not in out and "[WARNING]" not in out, out
+clean_check = assert_clean_check
 
 
 def tls_client(cl, node):
