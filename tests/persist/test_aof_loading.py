@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+from diff.resp import encode_command
 from helpers import ORACLE_SERVER, Server, ServerError, keel_binary, wait_until
 from persist.aofutil import manifest
 
@@ -14,11 +15,7 @@ SLOW = ("redis.call('set',KEYS[1],'y'); for i=1,1500000 do redis.call('ping') en
 
 
 def resp(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
+    return encode_command(args)
 
 
 def test_clients_get_loading_during_a_slow_script_in_the_aof(start_server):

@@ -11,7 +11,7 @@ import shutil
 import signal
 import time
 
-from diff.resp import RespConnection
+from diff.resp import RespConnection, encode_command
 from helpers import ORACLE_SERVER, Server, keel_binary, wait_until
 from persist.rdbutil import start_loading_server
 
@@ -20,11 +20,7 @@ INCR_CMDS = 6000
 
 
 def resp(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
+    return encode_command(args)
 
 
 def _info(conn, section="persistence"):
