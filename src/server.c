@@ -9,6 +9,7 @@
 #include "cluster/cluster.h"
 #include "cluster/cluster_cmd.h"
 #include "commands/admin.h"
+#include "core/config.h"
 #include "core/acl.h"
 #include "core/blocking.h"
 #include "core/client_evict.h"
@@ -106,7 +107,7 @@ static void expire_cycle(int fast) {
  * spaced so that they take that share of the time: no slice ever holds the loop longer. At the
  * end of a pass the figures are read afresh: the walk stops or starts another pass. */
 
-#define DEFRAG_SLICE_US 1000
+#define DEFRAG_SLICE_US 500
 
 /* The CPU percent fragmentation calls for now, 0 for none. Under the C library's allocator
  * (sanitizer builds) RSS over used memory stands in for jemalloc's active over allocated. */
@@ -157,8 +158,14 @@ static long long defrag_tick(eventLoop *el, long long id, void *data) {
     }
     long long spent = (long long)(monotonic_us() - start);
     latency_sample("active-defrag-cycle", spent / 1000);   /* Redis's latency monitor event */
+    /* The pause owed is spent x (100 - cpu)/cpu; timers count whole ms, so the part below a ms
+     * is carried to the next pause and the share holds on average. */
+    static long long owed_us;
     int cpu = defrag_stats.running;
-    return (spent * (100 - cpu) / cpu + 999) / 1000;
+    owed_us += spent * (100 - cpu) / cpu;
+    long long ms = owed_us / 1000;
+    owed_us -= ms * 1000;
+    return ms;
 }
 
 static void defrag_cron(void) {
@@ -253,6 +260,7 @@ int server_init_headless(void) {
     wstream_init();                /* persist/wstream.c: calls feed the write stream */
     db_init_all(server.dbnum);
     lazyfree_start();              /* keyspace/lazyfree.c: the background free thread */
+    config_start_allocator_threads();   /* jemalloc-bg-thread */
     commands_init();
     acl_init();         /* core/acl.c: the default user (main() made it already) */
     scripting_init();   /* src/scripting/: the Lua state and its fake client */

@@ -102,6 +102,7 @@ enum { OOM_NO = 0, OOM_YES = 1, OOM_RELATIVE = 2, OOM_ABSOLUTE = 3 };
 static struct {
     int enable_debug_command, enable_protected_configs;
     int oom_score_adj, oom_score_adj_values[3];
+    int jemalloc_bg_thread;
 } compat;
 
 int config_enable_debug_command(void) {
@@ -534,6 +535,19 @@ static int apply_oom_score_adj(const configDef *d, const char **err) {
     return 0;
 }
 
+/* jemalloc-bg-thread: on by default, as in Redis; see mem_set_background_thread(). */
+static int apply_jemalloc_bg_thread(const configDef *d, const char **err) {
+    (void)d;
+    (void)err;
+    if (mem_set_background_thread(compat.jemalloc_bg_thread) != 0)
+        log_msg(LL_WARNING, "Failed to %s jemalloc's background thread", compat.jemalloc_bg_thread ? "start" : "stop");
+    return 0;
+}
+
+void config_start_allocator_threads(void) {
+    apply_jemalloc_bg_thread(NULL, NULL);
+}
+
 void config_oom_score_class_changed(void) {
     const char *err = NULL;
     apply_oom_score_adj(NULL, &err);   /* a failure is logged there */
@@ -586,7 +600,7 @@ static configDef configs[] = {
     config_row("use-exit-on-panic", NULL, T_BOOL, HIDDEN, NULL, "no", NOLIM, NONE),
     config_row("watchdog-period", NULL, T_INT, HIDDEN, NULL, "0", 0, INT_MAX, NONE),
     config_row("disable-thp", NULL, T_BOOL, IMMUTABLE, NULL, "yes", NOLIM, NONE),
-    config_row("jemalloc-bg-thread", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
+    config_row("jemalloc-bg-thread", NULL, T_BOOL, 0, &compat.jemalloc_bg_thread, "yes", NOLIM, NULL, NULL, apply_jemalloc_bg_thread),
     config_row("server_cpulist", NULL, T_STRING, IMMUTABLE, NULL, "", NOLIM, NONE),
     config_row("bio_cpulist", NULL, T_STRING, IMMUTABLE, NULL, "", NOLIM, NONE),
     config_row("aof_rewrite_cpulist", NULL, T_STRING, IMMUTABLE, NULL, "", NOLIM, NONE),

@@ -37,6 +37,8 @@ enum { ENABLE_DEBUG_NO = 0, ENABLE_DEBUG_YES = 1, ENABLE_DEBUG_LOCAL = 2 };
 int config_enable_debug_command(void);
 /* REPLICAOF made this server a replica or a primary: oom-score-adj moves to that class's value. */
 void config_oom_score_class_changed(void);
+/* Starts (or not, per jemalloc-bg-thread) the allocator's background threads; once at start-up. */
+void config_start_allocator_threads(void);
 
 /* Installed by the AOF (persist/aof.c): after CONFIG SET appendonly stored a new value,
  * switches the AOF on or off; 0, or -1 with *err to refuse it (the old value comes back). */

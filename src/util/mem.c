@@ -80,9 +80,17 @@ typedef struct slabUsage {
     size_t bin_nfree, bin_nregs;
 } slabUsage;
 
+/* The query runs once per block the defragmenter offers, so its name is resolved to a MIB once:
+ * mallctl() by name walks jemalloc's name tree on every call. */
 static int query_slab(const void *ptr, slabUsage *u) {
+    static size_t mib[4], miblen;
+    static int resolved;   /* 1: mib holds the name; -1: this jemalloc lacks it */
+    if (!resolved) {
+        miblen = sizeof(mib) / sizeof(mib[0]);
+        resolved = mallctlnametomib("experimental.utilization.query", mib, &miblen) == 0 ? 1 : -1;
+    }
     size_t sz = sizeof(*u);
-    return mallctl("experimental.utilization.query", u, &sz, &ptr, sizeof(ptr)) == 0 && sz == sizeof(*u);
+    return resolved > 0 && mallctlbymib(mib, miblen, u, &sz, &ptr, sizeof(ptr)) == 0 && sz == sizeof(*u);
 }
 
 /* Worth moving: a slab with free regions, not the current one, and used less than the bin's
@@ -104,6 +112,11 @@ void *kdefrag(void *ptr) {
     memcpy(p, ptr, size);
     dallocx(ptr, MALLOCX_TCACHE_NONE);
     return p;
+}
+
+int mem_set_background_thread(int on) {
+    _Bool b = on != 0;
+    return mallctl("background_thread", NULL, NULL, &b, sizeof(b)) == 0 ? 0 : -1;
 }
 
 int mem_defrag_supported(void) {
@@ -130,6 +143,11 @@ void *kdefrag(void *ptr) {
 
 int mem_defrag_supported(void) {
     return 1;
+}
+
+int mem_set_background_thread(int on) {
+    (void)on;
+    return 0;
 }
 #endif
 

@@ -29,6 +29,12 @@ void *kdefrag(void *ptr);
 /* 1 if kdefrag works: jemalloc answers the utilization query, or the C library's allocator. */
 int mem_defrag_supported(void);
 
+/* jemalloc-bg-thread: jemalloc's background threads return freed pages to the kernel (purging),
+ * which the thread that freed the memory does otherwise, in the middle of whatever it was doing:
+ * for the event loop, a latency spike of milliseconds while the defragmenter or a big DEL frees.
+ * Returns 0, or -1 if the allocator refused; a no-op with the C library's allocator. */
+int mem_set_background_thread(int on);
+
 size_t mem_used(void);                    /* bytes currently allocated through these wrappers */
 const char *mem_allocator_name(void);     /* "jemalloc-5.x.y" or "libc" */
 size_t mem_rss(void);                     /* resident set size of the process, bytes */

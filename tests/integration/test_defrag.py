@@ -10,6 +10,7 @@ that ASan reports (the start_server fixture fails the test on any sanitizer repo
 KEEL_LONG=1 scales the workloads up.
 """
 
+import os
 import random
 import time
 
@@ -110,6 +111,37 @@ def test_debug_mallctl_as_redis(start_server):
             except ResponseError as e:
                 replies.append("error: %s" % e)
         assert replies[0] == replies[1], (args, replies)
+
+
+def _bg_threads(server):
+    """The server's jemalloc background threads, by the name jemalloc gives them."""
+    task = "/proc/%d/task" % server.proc.pid
+    names = []
+    for tid in os.listdir(task):
+        try:
+            with open(os.path.join(task, tid, "comm")) as f:
+                names.append(f.read().strip())
+        except OSError:   # the thread ended meanwhile
+            pass
+    return names.count("jemalloc_bg_thd")
+
+
+def test_jemalloc_bg_thread_as_redis(start_server):
+    """jemalloc-bg-thread starts and stops jemalloc's purging thread, as in Redis (on by default,
+    so a big free does not return pages to the kernel on the event loop). Compared with
+    redis-server: the thread exists exactly when the parameter is yes."""
+    keel = start_server()
+    if not _jemalloc(keel.client()):
+        return   # the C library build has no background thread to start
+    redis = start_server(binary=ORACLE_SERVER)
+    for server in (keel, redis):
+        c = server.client()
+        assert c.config_get("jemalloc-bg-thread") == {"jemalloc-bg-thread": "yes"}
+        wait_until(lambda: _bg_threads(server) >= 1, 5, what="a background thread at start")
+        c.config_set("jemalloc-bg-thread", "no")
+        wait_until(lambda: _bg_threads(server) == 0, 5, what="the background thread stopped")
+        c.config_set("jemalloc-bg-thread", "yes")
+        wait_until(lambda: _bg_threads(server) >= 1, 5, what="the background thread started again")
 
 
 @pytest.mark.keel_only
