@@ -303,7 +303,7 @@ struct keelServer {
     int tcp_keepalive;
     int maxidletime;            /* timeout, seconds; 0 = never */
     long long maxclients;
-    char *requirepass;
+    kstr *requirepass;          /* binary-safe, as Redis's: NULL when empty */
     int dbnum;
     /* TLS (core/tls.c); a string is NULL when empty */
     int tls_port;
@@ -381,7 +381,8 @@ struct keelServer {
     /* replication (src/repl/) */
     char *masterhost;           /* replicaof: NULL when this server is a primary */
     int masterport;
-    char *masterauth, *masteruser;
+    kstr *masterauth;           /* binary-safe; NULL when empty */
+    char *masteruser;
     int repl_serve_stale_data, repl_slave_ro, repl_ping_replica_period, repl_timeout;
     int repl_min_replicas_to_write, repl_min_replicas_max_lag;
     long long repl_backlog_size, repl_backlog_ttl;

@@ -579,14 +579,14 @@ void acl_init(void) {
     user_link(default_user);
 }
 
-void acl_set_default_password(const char *pass) {
+void acl_set_default_password(const char *pass, size_t len) {
     if (!default_user) return;
     user_rule(default_user, "resetpass", 9);
-    if (!pass || !pass[0]) {
+    if (!pass || !len) {
         user_rule(default_user, "nopass", 6);
         return;
     }
-    kstr *op = kstr_catfmt(kstr_empty(64), ">%s", pass);
+    kstr *op = kstr_cat(kstr_cat(kstr_empty(len + 1), ">", 1), pass, len);
     user_rule(default_user, op->buf, op->len);
     kstr_free(op);
 }

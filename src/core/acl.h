@@ -36,7 +36,7 @@ const char *acl_queue_config_user(int argc, const karg *argv);
 /* CONFIG REWRITE's "user" lines: every user as ACL LIST shows it, or nothing with an aclfile. */
 kstr *acl_cat_config_users(kstr *out);
 /* CONFIG SET requirepass / the config file: the default user's only password ("" = nopass). */
-void acl_set_default_password(const char *pass);
+void acl_set_default_password(const char *pass, size_t len);   /* len 0: nopass */
 
 /* Clients: who they are and whether they must still authenticate (Redis's authRequired). */
 void acl_client_set_default(client *c);

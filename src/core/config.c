@@ -394,6 +394,24 @@ static int check_hostname(const configDef *d, const char **err) {
     return -1;
 }
 
+/* requirepass, masterauth: any bytes, NUL included (Redis keeps them as sds); NULL when empty. */
+static int set_binary(configDef *d, int argc, karg *argv, const char **err) {
+    if (argc != 1) {
+        *err = "wrong number of arguments";
+        return -1;
+    }
+    kstr **field = d->ptr;
+    kstr_free(*field);
+    *field = argv[0].len ? kstr_new(argv[0].ptr, argv[0].len) : NULL;
+    return 0;
+}
+
+static kstr *get_binary(const configDef *d, kstr *out) {
+    const kstr *s = *(kstr **)d->ptr;
+    return s ? kstr_cat(out, s->buf, s->len) : out;
+}
+
+static const configSpecial sp_binary = {set_binary, get_binary};
 static const configSpecial sp_bind = {set_bind, get_bind};
 static const configSpecial sp_obuf = {set_obuf, get_obuf};
 static const configSpecial sp_save = {set_save, get_string};
@@ -418,7 +436,8 @@ static int apply_hz(const configDef *d, const char **err) {
 
 /* requirepass is the default user's password (core/acl.c). */
 static int apply_requirepass(const configDef *d, const char **err) {
-    acl_set_default_password(server.requirepass);
+    acl_set_default_password(server.requirepass ? server.requirepass->buf : NULL,
+                             server.requirepass ? server.requirepass->len : 0);
     return 0;
 }
 
@@ -569,7 +588,7 @@ static configDef configs[] = {
     config_row("tcp-keepalive", NULL, T_INT, 0, &server.tcp_keepalive, "300", 0, INT_MAX, NONE),
     config_row("timeout", NULL, T_INT, 0, &server.maxidletime, "0", 0, INT_MAX, NONE),
     config_row("maxclients", NULL, T_LL, 0, &server.maxclients, "10000", 1, UINT_MAX, NONE),
-    config_row("requirepass", NULL, T_STRING, 0, &server.requirepass, "", NOLIM, NULL, NULL, apply_requirepass),
+    config_row("requirepass", NULL, T_SPECIAL, 0, &server.requirepass, "", NOLIM, NULL, &sp_binary, apply_requirepass),
     config_row("proto-max-bulk-len", NULL, T_MEM, 0, &server.proto_max_bulk_len, "512mb", 1024 * 1024, LONG_MAX, NONE),
     config_row("client-query-buffer-limit", NULL, T_MEM, 0, &server.client_max_querybuf_len, "1gb", 1024 * 1024, LONG_MAX, NONE),
     config_row("client-output-buffer-limit", NULL, T_SPECIAL, MULTI_ARG, NULL, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", NOLIM, NULL, &sp_obuf, NULL),
@@ -689,7 +708,7 @@ static configDef configs[] = {
 
     /* Replication (src/repl/). */
     config_row("replicaof", "slaveof", T_SPECIAL, IMMUTABLE | MULTI_ARG, NULL, "", NOLIM, NULL, &sp_replicaof, NULL),
-    config_row("masterauth", NULL, T_STRING, 0, &server.masterauth, "", NOLIM, NONE),
+    config_row("masterauth", NULL, T_SPECIAL, 0, &server.masterauth, "", NOLIM, NULL, &sp_binary, NULL),
     config_row("masteruser", NULL, T_STRING, 0, &server.masteruser, "", NOLIM, NONE),
     config_row("min-replicas-to-write", "min-slaves-to-write", T_INT, 0, &server.repl_min_replicas_to_write, "0", 0, INT_MAX, NONE),
     config_row("min-replicas-max-lag", "min-slaves-max-lag", T_INT, 0, &server.repl_min_replicas_max_lag, "10", 0, INT_MAX, NONE),
@@ -1210,7 +1229,7 @@ static int is_default(const configDef *d) {
     size_t store_cap = 0;
     int n = split_args(d->deflt, strlen(d->deflt), &argv, &cap, &store, &store_cap);
     char *deflt = join_words(n < 0 ? 0 : n, argv);
-    int same = strcmp(v->buf, deflt) == 0;
+    int same = v->len == strlen(deflt) && memcmp(v->buf, deflt, v->len) == 0;   /* v may hold NULs */
     if (!same && (d->type == T_MEM)) {
         long long dv;
         same = parse_memory(d->deflt, &dv) && dv == *(long long *)d->ptr;

@@ -126,14 +126,23 @@ static void link_fail(const char *why) {
     link_cancel();
 }
 
-/* Writes a command on the handshake socket (a few bytes: the socket buffer takes them). */
-static void send_command(int argc, const char **argv) {
+/* Writes a command on the handshake socket (a few bytes: the socket buffer takes them). lens
+ * gives each argument's length (AUTH's password may hold NULs); NULL: they are C strings. */
+static void send_command_len(int argc, const char **argv, const size_t *lens) {
     kstr *s = kstr_catfmt(kstr_empty(64), "*%d\r\n", argc);
-    for (int i = 0; i < argc; i++) s = kstr_catfmt(s, "$%zu\r\n%s\r\n", strlen(argv[i]), argv[i]);
+    for (int i = 0; i < argc; i++) {
+        size_t len = lens ? lens[i] : strlen(argv[i]);
+        s = kstr_catfmt(s, "$%zu\r\n", len);
+        s = kstr_cat(kstr_cat(s, argv[i], len), "\r\n", 2);
+    }
     ssize_t n = rl.tls ? tls_link_write(rl.tls, s->buf, s->len, "MASTER") : write(rl.fd, s->buf, s->len);
     int ok = n == (ssize_t)s->len;
     kstr_free(s);
     if (!ok) link_fail("writing to the MASTER failed");
+}
+
+static void send_command(int argc, const char **argv) {
+    send_command_len(argc, argv, NULL);
 }
 
 static void connect_master(void) {
@@ -281,11 +290,12 @@ static void handshake_line(const char *line) {
             return;
         }
         if (server.masterauth) {
-            const char *with_user[] = {"AUTH", server.masteruser, server.masterauth};
-            const char *without[] = {"AUTH", server.masterauth};
+            const kstr *pass = server.masterauth;
+            const char *with_user[] = {"AUTH", server.masteruser, pass->buf};
+            const char *without[] = {"AUTH", pass->buf};
             rl.step = H_AUTH;
-            if (server.masteruser) send_command(3, with_user);
-            else send_command(2, without);
+            if (server.masteruser) send_command_len(3, with_user, (size_t[]){4, strlen(server.masteruser), pass->len});
+            else send_command_len(2, without, (size_t[]){4, pass->len});
             return;
         }
         send_port();

@@ -43,3 +43,32 @@ def test_masteruser(start_server, primary_kind, replica_kind):
     # The primary lists the replica as connected under the repl user.
     clients = p.client_list(_type="replica")
     assert len(clients) == 1 and clients[0]["user"] == "repl"
+
+
+@pytest.mark.parametrize("primary_kind,replica_kind", CASES, ids=["-".join(c) for c in CASES])
+def test_binary_requirepass_and_masterauth(start_server, primary_kind, replica_kind):
+    """requirepass and masterauth are binary-safe, as Redis's (sds): a password with a NUL byte
+    is stored whole (CONFIG GET returns it), AUTH needs all of it, and the replica's handshake
+    sends all of it (the suite's unit/auth "MASTERAUTH test with binary password")."""
+    password = b"abc\x00def"
+    primary = start_server(["--repl-diskless-sync-delay", "0"], binary=_binary(primary_kind))
+    replica = start_server(binary=_binary(replica_kind))
+    p = primary.client()
+    p.config_set("requirepass", password)
+    p = primary.client(password=password)
+    assert p.config_get("requirepass") == {"requirepass": password.decode()}
+    prefix_only = primary.client()
+    with pytest.raises(Exception, match="WRONGPASS"):
+        prefix_only.auth(b"abc")
+    write_load(p, random.Random(10), 300)
+    r = replica.client()
+    r.execute_command("REPLICAOF", "127.0.0.1", primary.port)
+    r.config_set("masterauth", b"abc")
+    wait_until(lambda: "Unable to AUTH to MASTER" in replica.read_logs(), 10, interval=0.05,
+               what="the replica to log its AUTH failure with the password's prefix")
+    assert r.info("replication")["master_link_status"] == "down"
+    r.config_set("masterauth", password)
+    assert r.config_get("masterauth") == {"masterauth": password.decode()}
+    wait_until(lambda: r.info("replication")["master_link_status"] == "up", 20, interval=0.05,
+               what="the link to come up with the whole binary password")
+    assert_same_data(p, r)
