@@ -135,14 +135,13 @@ int main(int argc, char **argv) {
             if (!has_value && !strcasecmp(argv[i], "--save") &&
                 (i == argc - 1 || (argv[i + 1][0] == '-' && argv[i + 1][1] == '-')))
                 has_value = 1;
-        } else if (opened) {
-            text = kstr_cat(text, " ", 1);
-            text = cat_quoted(text, argv[i]);
-            has_value = 1;
         } else {
-            fprintf(stderr, "Invalid argument '%s'\n", argv[i]);
-            usage(stderr);
-            return 1;
+            /* A value; before any "--name" it starts the line itself, which redis-server
+             * accepts too ("keel-server keel.conf loglevel verbose"). */
+            if (opened) text = kstr_cat(text, " ", 1);
+            text = cat_quoted(text, argv[i]);
+            opened = 1;
+            has_value = 1;
         }
     }
     char err[1024];

@@ -23,6 +23,7 @@
 #include "cluster/cluster.h"
 #include "commands/admin.h"
 #include "commands/commands.h"
+#include "core/config.h"
 #include "core/notify.h"
 #include "keyspace/db.h"
 #include "keyspace/evict.h"
@@ -525,6 +526,9 @@ static void debug_help(client *c) {
         "ERROR <string>",
         "    Return a Redis protocol error with <string> as message. Useful for clients",
         "    unit tests to simulate Redis errors.",
+        "CONFIG-REWRITE-FORCE-ALL",
+        "    Like CONFIG REWRITE but writes all configuration options, including",
+        "    keywords not listed in original configuration file or default values.",
         "DIGEST",
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
@@ -703,6 +707,12 @@ void debug_command(client *c) {
             return;
         }
         reply_ok(c);
+    } else if (argc == 2 && arg_is(sub->ptr, sub->len, "config-rewrite-force-all")) {
+        char err[512];
+        if (config_rewrite_force_all(err, sizeof(err)) == 0)
+            reply_ok(c);
+        else
+            reply_errorf(c, "CONFIG-REWRITE-FORCE-ALL failed: %s", err);
     } else if (argc == 3 && arg_is(sub->ptr, sub->len, "pause-cron")) {
         server.pause_cron = atoi(c->argv[2].ptr) != 0;
         reply_ok(c);

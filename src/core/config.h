@@ -31,6 +31,8 @@ int config_set_pairs(int argc, char **names, size_t *nlens, char **values, size_
                      size_t errlen);
 /* CONFIG REWRITE. */
 int config_rewrite(char *err, size_t errlen);
+/* DEBUG CONFIG-REWRITE-FORCE-ALL: the same, writing every parameter, defaults included. */
+int config_rewrite_force_all(char *err, size_t errlen);
 
 /* enable-debug-command: who may run DEBUG. */
 enum { ENABLE_DEBUG_NO = 0, ENABLE_DEBUG_YES = 1, ENABLE_DEBUG_LOCAL = 2 };

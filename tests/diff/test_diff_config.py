@@ -388,6 +388,95 @@ def test_command_line_options(pair, args):
     _compare_all(keel, redis)
 
 
+@pytest.mark.parametrize("args", [
+    ["--save", "100 100", "--save", "5 5"],
+    ["--save", "100 100", "--save", ""],
+    ["--save", "", "--save", "7 7"],
+])
+def test_save_lines_add_up(pair, tmp_path, args):
+    """In the configuration (file, then command line) the first "save" replaces the built-in
+    default, each later one adds its pairs, and an empty one clears them (the suite's "CONFIG
+    save params special case")."""
+    conf = tmp_path / "save.conf"
+    conf.write_text("save 900 1\n")
+    keel, redis = pair(args, config_file=str(conf))
+    assert _pairs(keel.client(), "save") == _pairs(redis.client(), "save")
+    _compare_all(keel, redis)
+
+
+# Command lines redis-server refuses, with the suite's unit/introspection cases. A file with
+# "port 0" comes first, so that one accepted by mistake listens on no TCP port.
+BAD_COMMAND_LINES = [
+    ["--port"], ["--loglevel"], ["--port", "6379", "6380"], ["--port", "--loglevel", "verbose"],
+    ["--port", "--bla", "--loglevel", "verbose"], ["--logfile", "--my--log--file", "--loglevel", "--bla"],
+    ["--shutdown-on-sigint"], ["--shutdown-on-sigint", "now force", "--shutdown-on-sigterm"],
+    ["--replicaof", "127.0.0.1", "abc"], ["--replicaof", "--127.0.0.1", "abc"],
+    ["--replicaof", "--127.0.0.1", "--abc"], ["--maxmemory"], ["--no-such-option", "1"],
+]
+
+
+def _startup_error(binary, conf, args):
+    try:
+        done = subprocess.run([binary, conf] + args, capture_output=True, timeout=10)
+        out = done.stdout.decode() + done.stderr.decode()
+    except subprocess.TimeoutExpired:
+        return "started (no error)"
+    lines = [ln for ln in out.splitlines() if ln.startswith(">>>") or
+             ("argument" in ln or "Invalid" in ln or "directive" in ln) and "FATAL" not in ln]
+    return lines
+
+
+@pytest.mark.parametrize("args", BAD_COMMAND_LINES, ids=[" ".join(a) or "-" for a in BAD_COMMAND_LINES])
+def test_command_line_errors(keel_bin, tmp_path, args):
+    """The same refusal, word for word: the offending line as the configuration saw it and
+    Redis's reason ("wrong number of arguments" for a known name given no value)."""
+    conf = tmp_path / "port0.conf"
+    conf.write_text("port 0\nbind 127.0.0.1\nsave \"\"\n")
+    keel, redis = _startup_error(keel_bin, str(conf), args), _startup_error(ORACLE_SERVER, str(conf), args)
+    assert keel == redis
+    assert len(redis) == 2
+
+
+def test_bare_words_after_the_config_file(keel_bin, tmp_path):
+    """Words before the first "--option" form a line of their own, as redis-server takes them
+    ("redis-server file loglevel verbose --maxmemory '700mb'")."""
+    conf = tmp_path / "bare.conf"
+    conf.write_text("save \"\"\n")
+    seen = []
+    for binary in (keel_bin, ORACLE_SERVER):
+        port = free_port()
+        proc = subprocess.Popen([binary, str(conf), "loglevel", "verbose", "--maxmemory '700mb'",
+                                 "--maxmemory-policy 'volatile-lru'", "--port", str(port), "--bind", "127.0.0.1",
+                                 "--logfile", str(tmp_path / ("bare-%d.log" % port))],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_until(lambda: ping_once("127.0.0.1", port), 10, what="the server to start")
+            c = redis.Redis(port=port)
+            seen.append(_pairs(c, "loglevel", "maxmemory", "maxmemory-policy"))
+            c.close()
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    assert seen[0] == seen[1] == {"loglevel": "verbose", "maxmemory": "734003200", "maxmemory-policy": "volatile-lru"}
+
+
+def test_debug_config_rewrite_force_all(start_server, tmp_path):
+    """DEBUG CONFIG-REWRITE-FORCE-ALL writes every parameter, defaults included, in a file the
+    server starts from again with every value unchanged (the suite's "CONFIG REWRITE sanity")."""
+    conf = tmp_path / "all.conf"
+    conf.write_text("# empty\n")
+    server = start_server(["--enable-debug-command", "yes"], config_file=str(conf))
+    c = server.client()
+    before = _pairs(c, "*")
+    assert c.execute_command("DEBUG", "CONFIG-REWRITE-FORCE-ALL") == b"OK"
+    c.close()
+    written = {line.split()[0] for line in conf.read_text().splitlines() if line.strip() and not line.startswith("#")}
+    assert len(written) > 150
+    server.stop()
+    server.start()
+    assert _pairs(server.client(), "*") == before
+
+
 @pytest.mark.parametrize("mode", ["no", "local", "yes"])
 def test_protected_configs(pair, tmp_path, mode):
     """enable-protected-configs: dir and dbfilename may change from a local client with
