@@ -431,6 +431,7 @@ struct keelServer {
     long long cmd_time_ms;      /* mstime() cached at command start: one "now" per command */
     int executing_depth;
     int loading;                /* the AOF is being loaded: nothing expires (as Redis) */
+    int in_exec;                /* EXEC is running its queue (core/multi.c) */
     int aof_flush_sleep_us;     /* DEBUG AOF-FLUSH-SLEEP: a pause before each AOF write (tests) */
 
     /* stats */

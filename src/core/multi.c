@@ -359,6 +359,7 @@ static void run_queue(client *c) {
     karg *argv = c->argv;
     const command *exec = c->cmd;
     reply_array_len(c, (long long)ms->len);
+    server.in_exec = 1;
     for (size_t i = 0; i < ms->len; i++) {
         queuedCmd *q = ms->queue[i];
         /* core/acl.c: the rules may have changed since the command was queued. */
@@ -368,6 +369,7 @@ static void run_queue(client *c) {
         if (denied) reply_error(c, denied);
         else call_command(c, q->cmd);
     }
+    server.in_exec = 0;
     client_set_args(c, argc, argv);
     c->cmd = exec;
 }

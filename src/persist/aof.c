@@ -911,9 +911,15 @@ static int appendonly_changed(const char **err) {
         *err = "Unable to turn on AOF. Check server logs.";
         return -1;
     }
-    if (bgsave_in_progress()) {
+    /* As Redis: during a save, or inside a transaction (the rewrite's base must not hold half
+     * of it), the rewrite waits for the cron. */
+    if (bgsave_in_progress() || server.in_exec) {
         aof.waiting = 1;
         aof.scheduled = 1;
+        log_msg(LL_WARNING, server.in_exec
+                ? "AOF was enabled during a transaction. An AOF background was scheduled to start when possible."
+                : "AOF was enabled but there is already another background operation. An AOF background was "
+                  "scheduled to start when possible.");
         return 0;
     }
     turn_on_stream();

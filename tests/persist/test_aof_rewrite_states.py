@@ -151,3 +151,28 @@ def test_switching_on_writes_to_a_temp_incr_until_the_first_rewrite(start_server
     assert seen["keel"] == seen["redis"], seen
     assert seen["keel"][3] == [("appendonly.aof.1.base.rdb", 1, "b"), ("appendonly.aof.1.incr.aof", 1, "i")]
     assert seen["keel"][5] and seen["keel"][6] == [b"v0", b"v1", b"v2", b"v3"]
+
+
+def test_appendonly_yes_inside_multi_schedules_the_rewrite(start_server):
+    """CONFIG SET appendonly yes inside MULTI/EXEC: the rewrite is scheduled (a base taken in the
+    middle of the transaction would hold half of it), logged with Redis's line, and started by
+    the cron; then the transaction's writes and later ones survive DEBUG LOADAOF."""
+    seen = {}
+    for name, binary in BOTH:
+        srv = start_server(["--enable-debug-command", "yes"], binary=binary)
+        c = srv.client()
+        forks = c.info("stats")["total_forks"]
+        p = c.pipeline(transaction=True)
+        p.set("foo", "bar")
+        p.config_set("appendonly", "yes")
+        p.execute()
+        wait_until(lambda: "AOF background was scheduled" in srv.read_logs(), 10, what="the log line")
+        wait_until(lambda: c.info("stats")["total_forks"] > forks, 10, what="the scheduled rewrite")
+        wait_until(lambda: _pers(c)["aof_rewrite_in_progress"] == 0 and _pers(c)["aof_rewrite_scheduled"] == 0,
+                   20, what="the rewrite")
+        c.set("after", "1")
+        c.execute_command("DEBUG", "LOADAOF")
+        line = [ln for ln in srv.read_logs().splitlines() if "AOF background was scheduled" in ln][0]
+        seen[name] = (line.split(" # ", 1)[-1], c.get("foo"), c.get("after"), _pers(c)["aof_enabled"])
+    assert seen["keel"] == seen["redis"], seen
+    assert seen["keel"][1:] == (b"bar", b"1", 1)
