@@ -15,6 +15,7 @@
 
 #include "core/acl.h"
 #include "core/config.h"
+#include "core/proctitle.h"
 #include "protocol/request.h"
 #include "persist/persist.h"
 #include "repl/repl.h"
@@ -91,6 +92,7 @@ static void save_child(void) {
 
 int main(int argc, char **argv) {
     if (argc == 2 && !strcmp(argv[1], "--forkless-save-child")) save_child();
+    proctitle_init(argc, argv);   /* core/proctitle.c: before anything keeps a pointer into environ */
     acl_init();   /* core/acl.c: requirepass and user lines of the config apply to its users */
     config_init_defaults();
     int i = 1;
@@ -169,6 +171,7 @@ int main(int argc, char **argv) {
     else
         log_msg(LL_NOTICE, "Running mode=%s, port=%d.", server.cluster_enabled ? "cluster" : "standalone", server.port);
     log_msg(LL_NOTICE, "Server initialized");
+    proctitle_start();
     persist_start();
     repl_init();   /* src/repl/: hooks, cron, and the link to the primary of replicaof */
     log_msg(LL_NOTICE, "Ready to accept connections tcp");

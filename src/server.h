@@ -322,6 +322,7 @@ struct keelServer {
     int always_show_logo;
     char *dir;
     char *configfile;           /* absolute path, NULL if started without one */
+    char *proc_title_template;  /* core/proctitle.c */
     long long maxmemory;
     int maxmemory_policy;
     int maxmemory_samples;

@@ -29,6 +29,7 @@
 #include "keyspace/evict.h"
 #include "core/acl.h"
 #include "core/client_evict.h"
+#include "core/proctitle.h"
 #include "core/tls.h"
 #include "protocol/request.h"
 #include "server.h"
@@ -573,6 +574,16 @@ static int apply_oom_score_adj(const configDef *d, const char **err) {
     return 0;
 }
 
+static int apply_proc_title(const configDef *d, const char **err) {
+    (void)d;
+    if (!proctitle_template_valid(server.proc_title_template)) {
+        *err = "template format is invalid or contains unknown variables";
+        return -1;
+    }
+    proctitle_apply();
+    return 0;
+}
+
 /* jemalloc-bg-thread: on by default, as in Redis; see mem_set_background_thread(). */
 static int apply_jemalloc_bg_thread(const configDef *d, const char **err) {
     (void)d;
@@ -628,7 +639,7 @@ static configDef configs[] = {
     config_row("dir", NULL, T_SPECIAL, PROTECTED | DENY_LOADING, NULL, "", NOLIM, NULL, &sp_dir, NULL),
     config_row("always-show-logo", NULL, T_BOOL, IMMUTABLE, &server.always_show_logo, "no", NOLIM, NONE),
     config_row("set-proc-title", NULL, T_BOOL, IMMUTABLE, NULL, "yes", NOLIM, NONE),
-    config_row("proc-title-template", NULL, T_STRING, 0, NULL, "\"{title} {listen-addr} {server-mode}\"", NOLIM, NONE),
+    config_row("proc-title-template", NULL, T_STRING, 0, &server.proc_title_template, "\"{title} {listen-addr} {server-mode}\"", NOLIM, NULL, NULL, apply_proc_title),
     config_row("supervised", NULL, T_ENUM, IMMUTABLE, NULL, "no", NOLIM, supervised_names, NULL, needs_feature),
     config_row("syslog-enabled", NULL, T_BOOL, IMMUTABLE, NULL, "no", NOLIM, NULL, NULL, needs_feature),
     config_row("syslog-ident", NULL, T_STRING, IMMUTABLE, NULL, "redis", NOLIM, NONE),

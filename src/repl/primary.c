@@ -898,11 +898,14 @@ void repl_primary_cron(void) {
      * replica get its primary's PINGs, verbatim. */
     /* Nor while a FAILOVER with a TIMEOUT waits: the offsets must stay put for the target to
      * catch up (Redis skips them then too). */
-    if (!server.masterhost && replicas && !repl_failover_timed() &&
-        now - last_ping_ms >= (long long)server.repl_ping_replica_period * 1000) {
+    /* The period's clock runs whether or not replicas are attached, as Redis's cron-loop count:
+     * a replica that just attached gets its first PING at the next tick, not at once (tools
+     * reading the stream after a SYNC expect the next write first, as from Redis). */
+    if (!last_ping_ms) last_ping_ms = now;   /* the clock starts with the server */
+    if (now - last_ping_ms >= (long long)server.repl_ping_replica_period * 1000) {
         static const char ping[] = "*1\r\n$4\r\nPING\r\n";
         last_ping_ms = now;
-        repl_feed(ping, sizeof(ping) - 1);
+        if (!server.masterhost && replicas && !repl_failover_timed()) repl_feed(ping, sizeof(ping) - 1);
     }
     if (!server.masterhost && rb.active && !replicas && server.repl_backlog_ttl &&
         now - no_replicas_since_ms > server.repl_backlog_ttl * 1000) {

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from diff.runner import C, run_script
-from helpers import ORACLE_SERVER, free_port, ping_once, wait_until
+from helpers import ORACLE_SERVER, free_port, keel_binary, ping_once, wait_until
 
 # Parameters whose value differs between the two servers of a test, with the reason.
 DIFFERENT_DEFAULTS = {
@@ -562,3 +562,43 @@ def test_output_buffer_soft_limit_waits_soft_seconds(pair):
         elapsed = _soft_limit_disconnect_ms(server)
         assert elapsed is not None, "%s never closed the client" % server.name
         assert 1000 <= elapsed < 10000, "%s closed it after %d ms" % (server.name, elapsed)
+
+
+def _title(server):
+    with open("/proc/%d/cmdline" % server.proc.pid, "rb") as f:
+        return f.read().split(b"\0")[0].decode()
+
+
+TITLE_TEMPLATES = ["TEST {listen-addr} {port} {tls-port} {unixsocket} {config-file}", "{invalid-var}", "{title",
+                   "x}", "{{x}}", "", "  ", "{title}{server-mode}", "a {} b", "[{unixsocket}] [{config-file}] {{",
+                   "{server-mode} {port}"]
+
+
+def test_process_title(start_server, tmp_path):
+    """proc-title-template as redis-server expands it into /proc/PID/cmdline: the default title,
+    every variable, "{{", the invalid templates (unknown variable, unclosed "{", "{}", empty after
+    trimming) refused with Redis's error and the title kept (the suite's "Process title set as
+    expected")."""
+    conf = tmp_path / "title.conf"
+    conf.write_text("# nothing\n")
+    for config_file in (None, str(conf)):
+        seen = []
+        for binary in (keel_binary(), ORACLE_SERVER):
+            sock = str(tmp_path / ("%s-%d.sock" % (os.path.basename(binary), config_file is None)))
+            server = start_server(["--unixsocket", sock], binary=binary, config_file=config_file)
+
+            def title():
+                t = _title(server).replace(str(server.port), "<port>").replace(sock, "<sock>")
+                return t.replace(str(tmp_path), "<dir>").replace(server.binary, "<argv0>", 1)
+            c = server.client()
+            got = [title()]
+            for template in TITLE_TEMPLATES:
+                try:
+                    c.config_set("proc-title-template", template)
+                    got.append(("ok", title()))
+                except redis.ResponseError as e:
+                    got.append(("error", str(e), title()))
+            got.append(_pairs(c, "proc-title-template"))
+            seen.append(got)
+        assert seen[0] == seen[1]
+        assert seen[0][0] == "<argv0> 127.0.0.1:<port>"

@@ -127,3 +127,43 @@ def test_replicaof_in_config_file(start_server, tmp_path):
     wait_synced(primary.client(), r)
     assert r.get("from-primary") == b"yes"
     assert r.config_get("replicaof") == {"replicaof": "127.0.0.1 %d" % primary.port}
+
+
+def _tap_after_sync(port):
+    """A raw SYNC connection with its snapshot read off: what follows is the write stream."""
+    import socket
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    s.sendall(b"*1\r\n$4\r\nSYNC\r\n")
+    buf = b""
+    while True:
+        buf += s.recv(65536)
+        body = buf.lstrip(b"\n")   # keep-alive newlines while the snapshot is made
+        if body.startswith(b"$") and b"\r\n" in body:
+            head, rest = body.split(b"\r\n", 1)
+            need = int(head[1:])
+            while len(rest) < need:
+                rest += s.recv(65536)
+            return s, rest[need:]
+
+
+@pytest.mark.parametrize("server_kind", ["keel", "redis"])
+def test_stream_after_sync_starts_with_the_next_write(start_server, server_kind):
+    """A tap that just finished its SYNC reads the next write (SELECT, SET) first, not a PING:
+    the repl-ping-replica-period clock runs from start-up, not from the replica's arrival (the
+    suite's "propagate" tests read the stream this way)."""
+    server = start_server(binary=ORACLE_SERVER if server_kind == "redis" else None)
+    c = server.client()
+    for attempt in range(3):
+        tap, stream = _tap_after_sync(server.port)
+        # Three cron ticks (hz 10) with nothing to send: no PING may arrive meanwhile.
+        tap.settimeout(0.3)
+        try:
+            stream += tap.recv(65536)
+        except OSError:   # socket.timeout: nothing came, as wanted
+            pass
+        tap.settimeout(20)
+        c.set("k%d" % attempt, "v")
+        while b"SET" not in stream:
+            stream += tap.recv(65536)
+        tap.close()
+        assert stream.startswith(b"*2\r\n$6\r\nSELECT\r\n"), stream[:60]
