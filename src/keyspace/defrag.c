@@ -21,6 +21,7 @@
 
 #define KEY_BATCH 16        /* keys per scan call, between clock reads */
 #define FIELD_BATCH 64      /* elements of a big value per scan call */
+#define LIST_BATCH 256      /* a big list's nodes per call (each call seeks its start node) */
 
 defragStats defrag_stats;
 
@@ -99,8 +100,9 @@ static void drop_big(void) {
     memset(&walk.big_stream, 0, sizeof(walk.big_stream));
 }
 
-/* Offers o's value blocks; a hash or set table, a sorted set's skiplist or a stream larger than
- * max_fields (elements, or a stream's nodes, consumers and pending entries) is queued instead. */
+/* Offers o's value blocks; a hash or set table, a sorted set's skiplist, a list or a stream
+ * larger than max_fields (elements; a list's nodes; a stream's nodes, consumers and pending
+ * entries) is queued instead. */
 static void move_value(kdb *db, kobj *o, long long max_fields) {
     void *p, *n = NULL;
     switch (o->encoding) {
@@ -110,6 +112,10 @@ static void move_value(kdb *db, kobj *o, long long max_fields) {
         n = move(obj_ptr(o));
         break;
     case ENC_QUICKLIST:   /* the struct is inside the entry, which moves below */
+        if ((long long)ql_nodes(obj_ptr(o), (unsigned long)max_fields + 1) > max_fields) {
+            queue_big(db->id, o);
+            return;
+        }
         ql_defrag(obj_ptr(o), move);
         break;
     case ENC_HT:
@@ -170,6 +176,16 @@ static int walk_big(uint64_t deadline) {
         do {
             walk.big_cursor = zset_defrag_big(o, walk.big_cursor, FIELD_BATCH, move);
             if (walk.big_cursor >= zset_length(o)) {
+                drop_big();
+                return 0;
+            }
+        } while (monotonic_us() < deadline);
+        return 1;
+    }
+    if (o->encoding == ENC_QUICKLIST) {   /* by node index */
+        do {
+            walk.big_cursor = ql_defrag_range(obj_ptr(o), walk.big_cursor, LIST_BATCH, move);
+            if (walk.big_cursor == 0) {
                 drop_big();
                 return 0;
             }
