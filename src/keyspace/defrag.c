@@ -4,8 +4,10 @@
  * array, then its keys through the table's stateless scan (so keys added, deleted or moved
  * between steps, resizes and SWAPDB never break it: at worst a key is visited twice or, if
  * added meanwhile, not at all). Per key: its value's blocks, then the entry itself, swapped in
- * the table and the TTL index by db_replace(). A hash or set table bigger than max_scan_fields
- * is queued by name and walked in batches by later steps, each looking the key up again. */
+ * the table and the TTL index by db_replace(). A value bigger than max_scan_fields (a hash or
+ * set table, a skiplist sorted set, a list, a stream) is queued by name and walked in batches
+ * by later steps, each looking the key up again and resuming from a cursor of numbers (scan
+ * cursor, rank, node index, stream position), never a pointer. */
 #include "keyspace/defrag.h"
 
 #include <string.h>
