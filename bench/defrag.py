@@ -19,6 +19,13 @@ allocator_frag_ratio is printed for the first round.
 
     /usr/bin/python3 bench/defrag.py                    # 200 MB, 60 s, 1 round
     /usr/bin/python3 bench/defrag.py --mb 1000          # the issue's 1 GB
+    /usr/bin/python3 bench/defrag.py --mix big          # big values instead (below)
+
+--mix big: the fragmentation is inside big values, which the walk must enter: sorted sets of
+500 members (skiplist encoding) and streams of 500 entries with a consumer group whose 5
+consumers have read every entry (500 pending entries); the delete step removes a random 70%
+of each set's members (ZREM) and of each stream's entries (XACK + XDEL), the write step adds
+20% more members and entries (read by the group too).
 Environment: KEEL_SERVER, REDIS_SERVER, ROUNDS (default 1), BENCH_RESULTS, NO_PIN=1, BENCH_NICE,
 BENCH_TMPDIR (as the other scripts; see bench/README.md).
 """
@@ -47,6 +54,50 @@ def _key_cmd(i, rnd):
     if kind == 3:
         return B.Conn.encode(b"SADD", k, *[b"member:%d" % j for j in range(10)])
     return B.Conn.encode(b"ZADD", k, *[x for j in range(10) for x in (b"%d" % j, b"m%d" % j)])
+
+
+BYTES_PER_BIG = 55000   # a big sorted set or stream below, roughly
+BIG_N = 500
+
+
+def _big_cmds(i, rnd, lo, hi):
+    """Members/entries lo..hi of big value i (a sorted set for even i, else a stream)."""
+    if i % 2 == 0:
+        k = b"z:%06d" % i
+        return [B.Conn.encode(b"ZADD", k, *[x for j in range(a, min(hi, a + 100))
+                                            for x in (b"%d" % rnd.randrange(1 << 30), b"member:%06d" % j)])
+                for a in range(lo, hi, 100)]
+    k = b"x:%06d" % i
+    out = [B.Conn.encode(b"XADD", k, b"%d-1" % (j + 1), b"field", b"v" * 40) for j in range(lo, hi)]
+    if lo == 0:
+        out.append(B.Conn.encode(b"XGROUP", b"CREATE", k, b"g", b"0"))
+    for c in range(5):
+        out.append(B.Conn.encode(b"XREADGROUP", b"GROUP", b"g", b"c%d" % c, b"COUNT", b"%d" % ((hi - lo) // 5 + 1),
+                                 b"STREAMS", k, b">"))
+    return out
+
+
+def write_big_workload(tmp, n, seed):
+    """As write_workload, over n big values whose members/entries are deleted and added."""
+    rnd = random.Random(seed)
+    paths = [os.path.join(tmp, name) for name in ("fill.resp", "delete.resp", "more.resp")]
+    more = BIG_N // 5
+    with open(paths[0], "wb") as f:
+        for i in range(n):
+            f.write(b"".join(_big_cmds(i, rnd, 0, BIG_N)))
+    with open(paths[1], "wb") as f:
+        for i in range(n):
+            doomed = rnd.sample(range(BIG_N), BIG_N * 7 // 10)
+            if i % 2 == 0:
+                f.write(B.Conn.encode(b"ZREM", b"z:%06d" % i, *[b"member:%06d" % j for j in doomed]))
+            else:
+                ids = [b"%d-1" % (j + 1) for j in doomed]
+                f.write(B.Conn.encode(b"XACK", b"x:%06d" % i, b"g", *ids))
+                f.write(B.Conn.encode(b"XDEL", b"x:%06d" % i, *ids))
+    with open(paths[2], "wb") as f:
+        for i in range(n):
+            f.write(b"".join(_big_cmds(i, rnd, BIG_N, BIG_N + more)))
+    return paths
 
 
 def write_workload(tmp, n, seed):
@@ -128,13 +179,21 @@ def main():
     ap.add_argument("--mb", type=int, default=200, help="megabytes to fill (default 200)")
     ap.add_argument("--secs", type=int, default=60, help="seconds observed after the writes (default 60)")
     ap.add_argument("--rounds", type=int, default=B.env_int("ROUNDS", 1))
+    ap.add_argument("--mix", choices=("small", "big"), default="small",
+                    help="small: many small keys of every type (default); big: big sorted sets and streams")
     args = ap.parse_args()
-    keel, redis, tmp = B.begin("defrag: fill %d MB of mixed types, delete 70%%, write 20%% more, then %d s with "
+    keel, redis, tmp = B.begin("defrag: fill %d MB of %s, delete 70%%, write 20%% more, then %d s with "
                                "activedefrag yes; %d round(s), keel and redis interleaved"
-                               % (args.mb, args.secs, args.rounds), "keel-defrag.")
-    n = args.mb * 1000000 // BYTES_PER_KEY
+                               % (args.mb, "mixed types" if args.mix == "small" else
+                                  "big sorted sets and streams (70%% of their members deleted)",
+                                  args.secs, args.rounds), "keel-defrag.")
     t = time.monotonic()
-    paths = write_workload(tmp, n, 19)
+    if args.mix == "small":
+        n = args.mb * 1000000 // BYTES_PER_KEY
+        paths = write_workload(tmp, n, 19)
+    else:
+        n = args.mb * 1000000 // BYTES_PER_BIG
+        paths = write_big_workload(tmp, n, 19)
     print("# %d keys, %.0f MB of RESP generated in %.1f s" % (
         n, sum(os.path.getsize(p) for p in paths) / 1e6, time.monotonic() - t))
     probe_bin = B.compile_probe(tmp)
@@ -176,7 +235,7 @@ def main():
         rat = B.ratio(k, r)
         f = lambda v: "-" if v is None else "%.2f" % v
         print("%-26s %10s %10s %7s" % (label, f(k), f(r), B.fmt_ratio(rat)))
-        results.append(B.result_line("defrag.%s" % key, k, r, rat, better, "mb=%d secs=%d" % (args.mb, args.secs)))
+        results.append(B.result_line("defrag.%s" % key, k, r, rat, better, "mb=%d secs=%d mix=%s" % (args.mb, args.secs, args.mix)))
     print("# goals: keel's frag <= 1.10 within 60 s, PING p99.9 < 2 ms during the defrag")
     B.emit_results(results)
     return 0 if ok["keel"] and ok["redis"] else 1

@@ -4,8 +4,10 @@
  * array, then its keys through the table's stateless scan (so keys added, deleted or moved
  * between steps, resizes and SWAPDB never break it: at worst a key is visited twice or, if
  * added meanwhile, not at all). Per key: its value's blocks, then the entry itself, swapped in
- * the table and the TTL index by db_replace(). A hash or set table bigger than max_scan_fields
- * is queued by name and walked in batches by later steps, each looking the key up again. */
+ * the table and the TTL index by db_replace(). A value bigger than max_scan_fields (a hash or
+ * set table, a skiplist sorted set, a list, a stream) is queued by name and walked in batches
+ * by later steps, each looking the key up again and resuming from a cursor of numbers (scan
+ * cursor, rank, node index, stream position), never a pointer. */
 #include "keyspace/defrag.h"
 
 #include <string.h>
@@ -13,17 +15,21 @@
 #include "keyspace/db.h"
 #include "keyspace/object.h"
 #include "types/quicklist.h"
+#include "types/stream.h"
+#include "types/t_zset.h"
 #include "util/kstr.h"
 #include "util/mem.h"
 #include "util/util.h"
 
 #define KEY_BATCH 16        /* keys per scan call, between clock reads */
 #define FIELD_BATCH 64      /* elements of a big value per scan call */
+#define LIST_BATCH 256      /* a big list's nodes per call (each call seeks its start node) */
 
 defragStats defrag_stats;
 
 typedef struct bigValue {
     int db;
+    int encoding;           /* what was queued: a key now holding another encoding is dropped */
     kstr *key;
 } bigValue;
 
@@ -33,7 +39,8 @@ static struct {
     int db_started;         /* its table and TTL array were offered this pass */
     bigValue *big;          /* queue of big values to walk (key names, never pointers) */
     size_t nbig, capbig;
-    uint64_t big_cursor;    /* scan cursor in big[0]'s table */
+    uint64_t big_cursor;    /* big[0]'s cursor: a table's scan cursor, or a sorted set's rank */
+    streamDefragCursor big_stream;   /* big[0]'s cursor when it is a stream */
 } walk;
 
 /* One scan call's entries: keys, and elements of a value (moving a key's value scans it). */
@@ -82,6 +89,7 @@ static void queue_big(int db, const kobj *o) {
         walk.big = krealloc(walk.big, walk.capbig * sizeof(bigValue));
     }
     walk.big[walk.nbig].db = db;
+    walk.big[walk.nbig].encoding = o->encoding;
     walk.big[walk.nbig].key = kstr_new(obj_key(o), obj_keylen(o));
     walk.nbig++;
 }
@@ -91,9 +99,12 @@ static void drop_big(void) {
     memmove(walk.big, walk.big + 1, (walk.nbig - 1) * sizeof(bigValue));
     walk.nbig--;
     walk.big_cursor = 0;
+    memset(&walk.big_stream, 0, sizeof(walk.big_stream));
 }
 
-/* Offers o's value blocks; a hash or set table larger than max_fields is queued instead. */
+/* Offers o's value blocks; a hash or set table, a sorted set's skiplist, a list or a stream
+ * larger than max_fields (elements; a list's nodes; a stream's nodes, consumers and pending
+ * entries) is queued instead. */
 static void move_value(kdb *db, kobj *o, long long max_fields) {
     void *p, *n = NULL;
     switch (o->encoding) {
@@ -103,6 +114,10 @@ static void move_value(kdb *db, kobj *o, long long max_fields) {
         n = move(obj_ptr(o));
         break;
     case ENC_QUICKLIST:   /* the struct is inside the entry, which moves below */
+        if ((long long)ql_nodes(obj_ptr(o), (unsigned long)max_fields + 1) > max_fields) {
+            queue_big(db->id, o);
+            return;
+        }
         ql_defrag(obj_ptr(o), move);
         break;
     case ENC_HT:
@@ -116,7 +131,24 @@ static void move_value(kdb *db, kobj *o, long long max_fields) {
         n = tableDefrag(p, move);
         if (n == p) n = NULL;
         break;
-    default:   /* inline strings; skiplist sorted sets and streams keep their nodes */
+    case ENC_SKIPLIST:   /* struct, member table, tree nodes and members */
+        if ((long long)zset_length(o) > max_fields) {
+            queue_big(db->id, o);
+            return;
+        }
+        zset_defrag_big(o, 0, zset_length(o), move);
+        break;
+    case ENC_STREAM:
+        p = obj_ptr(o);
+        if ((long long)stream_defrag_size(p) > max_fields) {
+            queue_big(db->id, o);
+            return;
+        }
+        streamDefragCursor sc = {0};
+        n = stream_defrag(p, &sc, SIZE_MAX, move);
+        if (n == p) n = NULL;
+        break;
+    default:   /* ENC_EMBSTR, ENC_INT: inside the entry */
         break;
     }
     if (n) obj_set_ptr(o, n);
@@ -138,9 +170,40 @@ static int walk_big(uint64_t deadline) {
     bigValue *b = &walk.big[0];
     kdb *db = db_by_id(b->db);
     kobj *o = db && db->keys ? tableFind(db->keys, b->key->buf, b->key->len) : NULL;
-    if (!o || o->encoding != ENC_HT) {   /* deleted or replaced since it was queued */
+    if (!o || o->encoding != b->encoding) {   /* deleted or replaced since it was queued */
         drop_big();
         return 0;
+    }
+    if (o->encoding == ENC_SKIPLIST) {   /* by rank: a changed set is walked on from there */
+        do {
+            walk.big_cursor = zset_defrag_big(o, walk.big_cursor, FIELD_BATCH, move);
+            if (walk.big_cursor >= zset_length(o)) {
+                drop_big();
+                return 0;
+            }
+        } while (monotonic_us() < deadline);
+        return 1;
+    }
+    if (o->encoding == ENC_QUICKLIST) {   /* by node index */
+        do {
+            walk.big_cursor = ql_defrag_range(obj_ptr(o), walk.big_cursor, LIST_BATCH, move);
+            if (walk.big_cursor == 0) {
+                drop_big();
+                return 0;
+            }
+        } while (monotonic_us() < deadline);
+        return 1;
+    }
+    if (o->encoding == ENC_STREAM) {
+        do {
+            stream *s = obj_ptr(o), *n = stream_defrag(s, &walk.big_stream, FIELD_BATCH, move);
+            if (n != s) obj_set_ptr(o, n);
+            if (walk.big_stream.phase == 3) {
+                drop_big();
+                return 0;
+            }
+        } while (monotonic_us() < deadline);
+        return 1;
     }
     table *t = obj_ptr(o);
     if (walk.big_cursor == 0) {

@@ -332,24 +332,35 @@ void ql_release(quicklist *ql) {
     ql->count = 0;
 }
 
-void ql_defrag(quicklist *ql, void *(*move)(void *block)) {
-    for (qlNode *n = ql->head; n; n = n->next) {
-        qlNode *m = move(n);
-        if (m) {   /* m has n's links; whatever pointed at n must point at m */
-            int was_head = ql->head == n;
-            if (was_head && !m->next) {
-                m->prev = m;   /* alone: it is its own tail */
-            } else {
-                if (!was_head) m->prev->next = m;
-                if (m->next) m->next->prev = m;
-            }
-            if (was_head) ql->head = m;
-            else if (!m->next) ql->head->prev = m;   /* m is the tail */
-            n = m;
+/* Offers node n and its data to move; returns where n now is, every link to it re-pointed. */
+static qlNode *defrag_node(quicklist *ql, qlNode *n, void *(*move)(void *block)) {
+    qlNode *m = move(n);
+    if (m) {   /* m has n's links; whatever pointed at n must point at m */
+        int was_head = ql->head == n;
+        if (was_head && !m->next) {
+            m->prev = m;   /* alone: it is its own tail */
+        } else {
+            if (!was_head) m->prev->next = m;
+            if (m->next) m->next->prev = m;
         }
-        unsigned char *data = move(n->data);
-        if (data) n->data = data;
+        if (was_head) ql->head = m;
+        else if (!m->next) ql->head->prev = m;   /* m is the tail */
+        n = m;
     }
+    unsigned char *data = move(n->data);
+    if (data) n->data = data;
+    return n;
+}
+
+void ql_defrag(quicklist *ql, void *(*move)(void *block)) {
+    for (qlNode *n = ql->head; n; n = n->next) n = defrag_node(ql, n, move);
+}
+
+unsigned long ql_defrag_range(quicklist *ql, unsigned long from, unsigned long count, void *(*move)(void *block)) {
+    qlNode *n = ql->head;
+    for (unsigned long i = 0; n && i < from; i++) n = n->next;
+    for (; n && count; count--, from++) n = defrag_node(ql, n, move)->next;
+    return n ? from : 0;
 }
 
 static size_t data_bytes(const qlNode *n) {

@@ -75,6 +75,12 @@ int ql_set_packed_threshold(unsigned long long sz);
 /* Offers every node and every node's data to `move` (active defrag), which returns a block's
  * new address or NULL to leave it. No iterator may be live. */
 void ql_defrag(quicklist *ql, void *(*move)(void *block));
+/* The same for at most `count` nodes from node index `from` (0 = the head, reached in O(from)):
+ * returns the index to continue from, or 0 once the last node was visited (also when from is
+ * past the end: the list shrank since the last call). The active defrag walk calls it with an
+ * index kept across event-loop callbacks, so a list that changes in between is walked on from
+ * there (some nodes visited twice or not at all). */
+unsigned long ql_defrag_range(quicklist *ql, unsigned long from, unsigned long count, void *(*move)(void *block));
 
 /* ---- Ends -------------------------------------------------------------------------------- */
 

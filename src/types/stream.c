@@ -760,3 +760,84 @@ size_t stream_memory(const stream *s) {
     }
     return bytes;
 }
+
+/* ---- Defragmentation ------------------------------------------------------------------------ */
+
+/* Offers *slot's block to move and stores the new address; 1 if it moved. NULL slots stay. */
+static int move_slot(void **slot, void *(*move)(void *block)) {
+    if (!*slot) return 0;
+    void *n = move(*slot);
+    if (n) *slot = n;
+    return n != NULL;
+}
+
+size_t stream_defrag_size(const stream *s) {
+    size_t n = s->nodes.len;
+    for (size_t i = 0; i < s->ngroups; i++) n += 1 + s->groups[i]->nconsumers + s->groups[i]->pel.len;
+    return n;
+}
+
+stream *stream_defrag(stream *s, streamDefragCursor *c, size_t budget, void *(*move)(void *block)) {
+    if (c->phase == 0) {   /* the struct and its two arrays */
+        stream *n = move(s);
+        if (n) s = n;
+        move_slot((void **)&s->nodes.a, move);
+        move_slot((void **)&s->groups, move);
+        c->phase = 1;
+        c->i = 0;
+    }
+    for (; budget && c->phase == 1; budget--) {   /* nodes: the node map holds the only pointer */
+        if (c->i >= s->nodes.len) {
+            c->phase = 2;
+            c->i = c->j = 0;
+            break;
+        }
+        move_slot(&idmap_at(&s->nodes, c->i++)->ptr, move);
+    }
+    /* Groups: group i's own blocks (j == 0), its consumers (j = 1..nconsumers), then its PEL's
+     * NACKs. Indexes are re-checked on every call: groups, consumers and NACKs added or removed
+     * between calls only make the walk visit some twice or not at all. */
+    for (; budget && c->phase == 2; budget--) {
+        if (c->i >= s->ngroups) {
+            c->phase = 3;
+            break;
+        }
+        streamCG *cg = s->groups[c->i];
+        if (c->j == 0) {
+            if (move_slot((void **)&s->groups[c->i], move)) cg = s->groups[c->i];
+            move_slot((void **)&cg->name, move);
+            move_slot((void **)&cg->pel.a, move);
+            move_slot((void **)&cg->consumers, move);
+            c->j = 1;
+            continue;
+        }
+        size_t k = c->j - 1;
+        if (k < cg->nconsumers) {
+            streamConsumer *sc = cg->consumers[k];
+            move_slot((void **)&sc->name, move);
+            move_slot((void **)&sc->pel.a, move);
+            /* Its NACKs point back at it: a consumer with a long PEL stays, so that one call
+             * stays bounded by STREAM_DEFRAG_PEL_MAX pointer updates. */
+            if (sc->pel.len <= STREAM_DEFRAG_PEL_MAX && move_slot((void **)&cg->consumers[k], move)) {
+                sc = cg->consumers[k];
+                for (size_t p = 0; p < sc->pel.len; p++) ((streamNACK *)idmap_at(&sc->pel, p)->ptr)->consumer = sc;
+            }
+            c->j++;
+            continue;
+        }
+        k -= cg->nconsumers;
+        if (k < cg->pel.len) {   /* a NACK is in the group's PEL and in its consumer's */
+            idEntry *ge = idmap_at(&cg->pel, k);
+            if (move_slot(&ge->ptr, move)) {
+                streamNACK *nack = ge->ptr;
+                idMap *cp = &nack->consumer->pel;
+                idmap_at(cp, idmap_lower_bound(cp, &nack->id))->ptr = nack;
+            }
+            c->j++;
+            continue;
+        }
+        c->i++;
+        c->j = 0;
+    }
+    return s;
+}

@@ -236,6 +236,24 @@ void stream_nack_move(streamNACK *nack, streamConsumer *to);
 long long stream_estimate_distance(stream *s, const streamID *id);
 int stream_range_has_tombstones(stream *s, const streamID *start);
 
+/* ---- Active defragmentation (keyspace/defrag.c) ----------------------------------------------
+ * stream_defrag offers the stream's blocks to move (which returns a block's new address, the
+ * old one freed, or NULL if it stays) and re-links every pointer to a moved one, in batches of
+ * about `budget` blocks: first the struct with its node map and group array, then the nodes,
+ * then per group its struct, name, PEL array and consumer array, its consumers (name, PEL
+ * array, struct) and its NACKs (each in the group's PEL and its consumer's). Returns the
+ * stream's (possibly new) address; c->phase is 3 when the walk is complete. The cursor holds
+ * only indexes, so the stream may change between calls (a zeroed cursor starts a walk). A
+ * consumer with more than STREAM_DEFRAG_PEL_MAX pending entries keeps its struct (moving it
+ * rewrites every one of its NACKs). stream_defrag_size: the number of such steps, roughly. */
+#define STREAM_DEFRAG_PEL_MAX 1024
+typedef struct streamDefragCursor {
+    int phase;   /* 0 not begun, 1 nodes, 2 groups, 3 done */
+    size_t i, j;
+} streamDefragCursor;
+stream *stream_defrag(stream *s, streamDefragCursor *c, size_t budget, void *(*move)(void *block));
+size_t stream_defrag_size(const stream *s);
+
 /* ---- The keyspace's hooks (t_stream.c) -------------------------------------------------------- */
 
 struct kobj;

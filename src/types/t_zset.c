@@ -422,6 +422,22 @@ size_t zset_payload_memory(const kobj *o) {
     return kmalloc_size(z) + coll_table_memory(z->dict) + zbtNodeBytes(&z->tree);
 }
 
+/* keyspace/defrag.c: a moved element is swapped in the member table (the tree's slots were
+ * updated by zbtDefrag). */
+static void zelem_moved(void *dict, zelem *old, zelem *nw) {
+    tableReplaceEntry(dict, old, nw);
+}
+
+size_t zset_defrag_big(kobj *o, size_t from, size_t count, void *(*move)(void *block)) {
+    zsetBig *z = ZS_BIG(o);
+    if (from == 0) {
+        zsetBig *n = move(z);
+        if (n) obj_set_ptr(o, z = n);
+        z->dict = tableDefrag(z->dict, move);
+    }
+    return zbtDefrag(&z->tree, from, count, move, zelem_moved, z->dict);
+}
+
 /* ---- Arguments ----------------------------------------------------------------------------- */
 
 /* A score argument (ZADD, ZINCRBY): Redis's getDoubleFromObject. */

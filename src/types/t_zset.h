@@ -53,6 +53,12 @@ int zset_load_member(kobj *o, const char *m, size_t mlen, double score);
  * not modify o. */
 void zset_for_each_scored(const kobj *o, int descending, zset_scored_fn *fn, void *privdata);
 
+/* Active defragmentation of an ENC_SKIPLIST set (keyspace/defrag.c), in batches: with from 0
+ * first the set's struct and its member table's own blocks, then the members of ranks
+ * [from, from + count) with their tree nodes (zbtDefrag). Returns the rank to continue from;
+ * the walk is complete when it is >= zset_length(o). Keeps no pointer between calls. */
+size_t zset_defrag_big(kobj *o, size_t from, size_t count, void *(*move)(void *block));
+
 /* types.c dispatch */
 void zset_free_payload(kobj *o);
 void *zset_dup_payload(const kobj *o);

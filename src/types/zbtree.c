@@ -560,6 +560,67 @@ void zbtPrev(zbtIter *it) {
     }
 }
 
+/* ---- Defragmentation ----------------------------------------------------------------------- */
+
+typedef struct defragState {
+    zbt *t;
+    size_t lo, hi;                  /* ranks whose leaves are visited */
+    void *(*move)(void *block);
+    void (*moved)(void *priv, zelem *old, zelem *nw);
+    void *priv;
+} defragState;
+
+/* Visits node (at `level`, whose first element has rank `base`): its children overlapping
+ * [lo, hi), then the node itself. Returns where the node now is; the caller stores it in the
+ * parent's slot (or the root). A leaf's elements in the range move first, then the leaf, whose
+ * neighbours (or the tree's head/tail) are re-linked to its new place. An inner node's
+ * separators are copied again from its visited children, so none keeps a moved element. */
+static void *defrag_node(defragState *d, void *node, int level, size_t base) {
+    if (!level) {
+        zbtLeaf *l = node;
+        int from = d->lo > base ? (int)(d->lo - base) : 0;
+        int to = d->hi - base < l->h.n ? (int)(d->hi - base) : (int)l->h.n;
+        for (int i = from; i < to; i++) {
+            zelem *e = l->elem[i], *n = d->move(e);
+            if (n) {
+                l->elem[i] = n;
+                d->moved(d->priv, e, n);
+            }
+        }
+        zbtLeaf *m = d->move(l);
+        if (!m) return l;
+        if (m->prev)
+            m->prev->next = m;
+        else
+            d->t->head = m;
+        if (m->next)
+            m->next->prev = m;
+        else
+            d->t->tail = m;
+        return m;
+    }
+    zbtInner *in = node;
+    size_t b = base;
+    for (uint32_t i = 0; i < in->h.n && b < d->hi; i++) {
+        size_t c = in->count[i];
+        if (b + c > d->lo) {
+            in->child[i] = defrag_node(d, in->child[i], level - 1, b);
+            inner_set_max(in, (int)i, level - 1);
+        }
+        b += c;
+    }
+    zbtInner *m = d->move(in);
+    return m ? m : in;
+}
+
+size_t zbtDefrag(zbt *t, size_t from, size_t count, void *(*move)(void *block),
+                 void (*moved)(void *priv, zelem *old, zelem *nw), void *priv) {
+    if (from >= t->len) from = t->len ? t->len - 1 : 0;   /* the set shrank: visit its last leaf */
+    defragState d = {t, from, from + (count ? count : 1), move, moved, priv};
+    t->root = defrag_node(&d, t->root, t->height, 0);
+    return d.hi;
+}
+
 /* ---- Introspection ------------------------------------------------------------------------- */
 
 size_t zbtNodeBytes(const zbt *t) {

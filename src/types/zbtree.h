@@ -112,6 +112,17 @@ double zbtScore(const zbtIter *it);
 void zbtNext(zbtIter *it);
 void zbtPrev(zbtIter *it);
 
+/* Active defragmentation (keyspace/defrag.c), one batch: offers to move() the elements of
+ * ranks [from, from + count), the leaves holding them and the inner nodes above those leaves;
+ * move returns the block's new address (the old one is freed) or NULL if it stays. Every link
+ * to a moved node (parent slot or root, leaf neighbours, head, tail) and every slot holding a
+ * moved element (leaf slot, separators) is updated; moved(priv, old, new) is called for each
+ * moved element so that the caller updates its other index (the member table). Returns the
+ * rank to continue from: the walk is complete once it is >= t->len. A rank past the end (the
+ * set shrank since the last batch) visits the last leaf. No iterator may be live. */
+size_t zbtDefrag(zbt *t, size_t from, size_t count, void *(*move)(void *block),
+                 void (*moved)(void *priv, zelem *old, zelem *nw), void *priv);
+
 /* Bytes held by the nodes (the elements are not included). */
 size_t zbtNodeBytes(const zbt *t);
 /* Checks B1-B5 (O(n)). Returns 1 if they hold; otherwise prints the first violation to stderr. */

@@ -456,6 +456,34 @@ TEST(defrag_moves_struct_nodes_and_data) {
     free_list(ql);
 }
 
+/* The batched form: 3 nodes per call from a kept index, the list checked after each call and
+ * changed between calls (the head popped, the tail pushed); a past-the-end index ends it. */
+TEST(defrag_range_in_batches) {
+    quicklist *ql = new_list(4, 1);
+    char buf[64];
+    for (int i = 0; i < 200; i++) {
+        int n = snprintf(buf, sizeof(buf), "element-%d-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", i);
+        ql_push(ql, QL_TAIL, buf, (size_t)n);
+    }
+    moves = 0;
+    unsigned long at = 0, calls = 0;
+    int ok = 1;
+    do {
+        at = ql_defrag_range(ql, at, 3, move_always);
+        ok = ok && ql_verify(ql);
+        if (++calls % 4 == 0) {
+            ql_del_range(ql, 0, 1);
+            ql_push(ql, QL_TAIL, "pushed", 6);
+        }
+    } while (at && calls < 1000);
+    CHECK(ok && at == 0 && calls < 1000);
+    CHECK(moves >= 2 * 40 && ql_count(ql) == 200);
+    CHECK(ql_defrag_range(ql, 100000, 3, move_always) == 0 && ql_verify(ql));
+    ql_del_range(ql, 0, 150);
+    CHECK(ql_verify(ql) && ql_count(ql) == 50);
+    free_list(ql);
+}
+
 /* ---------------------------------------------------------------- t_list.h (SORT's side) */
 
 typedef struct collected {
@@ -550,6 +578,7 @@ int main(void) {
     RUN(memory_accounting);
     RUN(list_api_for_sort);
     RUN(defrag_moves_struct_nodes_and_data);
+    RUN(defrag_range_in_batches);
     RUN(inline_struct_survives_entry_moves);
     return unit_report();
 }

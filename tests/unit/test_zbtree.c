@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "types/zbtree.h"
+#include "util/mem.h"
 #include "unit.h"
 
 static uint64_t rng_state = 0x2545F4914F6CDD1DULL;
@@ -219,6 +220,78 @@ TEST(remove_in_order_and_reverse) {
     free(ref);
 }
 
+/* Active defrag's move: always to a new block, the old one freed (a stale pointer is then a
+ * use-after-free the sanitizer build reports). */
+static long moves, relinks;
+
+static void *move_always(void *block) {
+    void *p = kmemdup(block, kmalloc_size(block));
+    kfree(block);
+    moves++;
+    return p;
+}
+
+/* The caller's other index of the elements: here the reference array, searched linearly. */
+typedef struct refIndex {
+    zelem **ref;
+    size_t n;
+} refIndex;
+
+static void relink_ref(void *priv, zelem *old, zelem *nw) {
+    refIndex *r = priv;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->ref[i] == old) {
+            r->ref[i] = nw;
+            relinks++;
+            return;
+        }
+}
+
+/* Batches of a few ranks, so that a leaf is visited by several batches and separators of
+ * moved elements sit in inner nodes of several levels; the tree is checked after each batch,
+ * and between passes it changes (members removed and inserted) under the rank cursor. */
+TEST(defrag_moves_nodes_and_elements_in_batches) {
+    zbt t;
+    zbtInit(&t);
+    size_t n = 2000;
+    zelem **ref = malloc(sizeof(*ref) * n);
+    for (size_t i = 0; i < n; i++) zbtInsert(&t, ref[i] = mk((long)i, (double)(rnd() % 500)));
+    qsort(ref, n, sizeof(*ref), cmp_elems);
+    refIndex ri = {ref, n};
+    int ok = 1;
+    for (int pass = 0; pass < 3 && ok; pass++) {
+        size_t count = pass == 0 ? 7 : pass == 1 ? 1 : 100, batches = 0;
+        moves = relinks = 0;
+        for (size_t r = 0; r < t.len && ok; batches++) {
+            r = zbtDefrag(&t, r, count, move_always, relink_ref, &ri);
+            ok = zbtVerify(&t) && same_as(&t, ref, ri.n);
+            if (pass == 2 && batches == 5 && ri.n > 10) {   /* the set shrinks mid-walk */
+                zbtRemove(&t, ref[ri.n - 1]);
+                zelemFree(ref[--ri.n]);
+                zbtRemove(&t, ref[0]);
+                zelemFree(ref[0]);
+                memmove(ref, ref + 1, sizeof(*ref) * --ri.n);
+            }
+        }
+        CHECK(ok);
+        CHECK(relinks >= (long)ri.n - 2 && moves > (long)(ri.n + t.leaves) - 2);
+        CHECK(probes_ok(&t, ref, ri.n));
+    }
+    /* A rank past the end (the set shrank since the last batch): the last leaf is visited. */
+    size_t r = zbtDefrag(&t, t.len + 50, 10, move_always, relink_ref, &ri);
+    CHECK(r >= t.len && zbtVerify(&t) && same_as(&t, ref, ri.n));
+    release_all(&t, ref, ri.n);
+    free(ref);
+    /* A tree of one leaf: the root, head and tail are the same node. */
+    zbtInit(&t);
+    zelem *one[3];
+    for (int i = 0; i < 3; i++) zbtInsert(&t, one[i] = mk(i, i));
+    ri = (refIndex){one, 3};
+    zbtDefrag(&t, 0, 3, move_always, relink_ref, &ri);
+    CHECK(zbtVerify(&t) && same_as(&t, one, 3) && t.root == t.head && t.head == t.tail);
+    release_all(&t, one, 3);
+}
+
 int main(void) {
     RUN(ordered_load_packs_leaves);
     RUN(reverse_load_packs_leaves);
@@ -227,5 +300,6 @@ int main(void) {
     RUN(random_small_scores);
     RUN(random_wide_scores);
     RUN(remove_in_order_and_reverse);
+    RUN(defrag_moves_nodes_and_elements_in_batches);
     return unit_report();
 }
