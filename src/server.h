@@ -39,6 +39,8 @@
 #define CLIENT_READ_HELD (1 << 17)        /* readable while executing: reads wait for the end */
 #define CLIENT_ASKING (1 << 24)           /* cluster: ASKING, for the next command */
 #define CLIENT_READONLY (1 << 25)         /* cluster: READONLY */
+#define CLIENT_LUA_DEBUG (1 << 29)        /* SCRIPT DEBUG: its next EVAL is debugged (src/scripting/lua_debugger.c) */
+#define CLIENT_LUA_DEBUG_SYNC (1 << 30)   /* ... in the synchronous mode */
 
 /* A reply chunk. The client's output is a list of these; `used` bytes are valid, `sent` of them
  * already went to the socket (only the head block has sent > 0). */

@@ -38,6 +38,7 @@ static void set_field_string(lua_State *L, const char *field, const char *s, siz
 }
 
 void lua_push_error_table(lua_State *L, const char *msg, size_t len, int counted) {
+    if (ldb_logging()) ldb_log_error(msg, len);   /* a stepping debugger shows every error */
     while (len && (msg[len - 1] == '\r' || msg[len - 1] == '\n')) len--;
     luaL_Buffer b;
     luaL_buffinit(L, &b);

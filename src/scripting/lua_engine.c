@@ -487,10 +487,12 @@ static void execute_and_push(lua_State *L, const command *cmd, int argc, karg *a
     replyBlock *b = fc->reply_head;
     if (b && !b->next) {
         resp_to_lua(L, b->buf, b->used);
+        if (ldb_logging()) ldb_log_reply(b->buf, b->used);
     } else {
         kstr *out = kstr_empty(256);
         for (; b; b = b->next) out = kstr_cat(out, b->buf, b->used);
         resp_to_lua(L, out->buf, out->len);
+        if (ldb_logging()) ldb_log_reply(out->buf, out->len);
         kstr_free(out);
     }
     reply_free_all(fc);
@@ -552,6 +554,7 @@ static int redis_call_common(lua_State *L, int raise) {
     const command *cmd = NULL;
     int bad_args = !collect_args(L, argc, argv);
     if (!bad_args) {
+        if (ldb_logging()) ldb_log_command(argc, argv);
         cmd = lookup_script_command(argc, argv);
         err = check_script_command(cmd, argc, argv);
         /* cluster/: only local keys, of one slot unless the script allows cross-slot keys */
@@ -683,18 +686,6 @@ static int redis_set_repl(lua_State *L) {
     return 0;
 }
 
-/* redis.breakpoint / redis.debug: the debugger (SCRIPT DEBUG) is not supported; outside a
- * debugging session Redis returns false / nothing too. */
-static int redis_breakpoint(lua_State *L) {
-    lua_pushboolean(L, 0);
-    return 1;
-}
-
-static int redis_debug(lua_State *L) {
-    (void)L;
-    return 0;
-}
-
 static int redis_replicate_commands(lua_State *L) {
     lua_pushboolean(L, 1);
     return 1;
@@ -717,8 +708,8 @@ static void register_redis_api(lua_State *L) {
         {"set_repl", redis_set_repl},
         {"acl_check_cmd", redis_acl_check_cmd},
         {"replicate_commands", redis_replicate_commands},
-        {"breakpoint", redis_breakpoint},
-        {"debug", redis_debug},
+        {"breakpoint", ldb_redis_breakpoint},   /* lua_debugger.c: false / nothing outside a session */
+        {"debug", ldb_redis_debug},
         {NULL, NULL},
     };
     lua_newtable(L);
@@ -931,7 +922,8 @@ static void run_pushed(client *c, lua_State *L, int handler, int nargs, const ch
     run.oom = script_over_maxmemory();
     run.slot = nkeys > 0 ? key_hash_slot(c->argv[3].ptr, c->argv[3].len) : -1;
     run.start_ms = mstime();
-    if (server.busy_reply_threshold > 0) lua_sethook(L, busy_hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+    if (ldb_active()) ldb_install_hook(L);   /* a debugging session: no other client is served */
+    else if (server.busy_reply_threshold > 0) lua_sethook(L, busy_hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
     lua_client->db = c->db;
     lua_client->resp = 2;
     wstream_set_targets(WSTREAM_TO_ALL);

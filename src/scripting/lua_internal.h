@@ -59,4 +59,14 @@ int script_run_info(const char **name, client **caller, long long *duration_ms);
 int luaopen_keel_struct(lua_State *L);
 int luaopen_keel_cmsgpack(lua_State *L);
 
+/* ---- The debugger's hooks in the engine (lua_debugger.c) ---- */
+int ldb_active(void);                      /* a debugging session runs the script */
+int ldb_logging(void);                     /* ... and is stepping: log redis.call's traffic */
+void ldb_install_hook(lua_State *L);       /* the session's line hook, instead of the busy hook */
+void ldb_log_command(int argc, const karg *argv);   /* "<redis> cmd args..." */
+void ldb_log_reply(const char *buf, size_t len);    /* "<reply> ..." of a RESP reply */
+void ldb_log_error(const char *msg, size_t len);    /* "<error> msg" */
+int ldb_redis_breakpoint(lua_State *L);    /* redis.breakpoint() */
+int ldb_redis_debug(lua_State *L);         /* redis.debug(...) */
+
 #endif

@@ -36,6 +36,13 @@ int script_exists(const char *sha, size_t len);
 void script_eval(client *c, int by_sha, int readonly);
 
 int script_running(void);
+
+/* The Lua debugger (lua_debugger.c). SCRIPT DEBUG SYNC|NO set and clear the client's debug
+ * mode; ldb_eval runs an EVAL of a client in that mode as a debugging session (the client is
+ * closed after the reply). */
+void ldb_enable(client *c, int sync);
+void ldb_disable(client *c);
+void ldb_eval(client *c, int readonly);
 /* DEBUG SET-DISABLE-DENY-SCRIPTS 0|1: let scripts call no-script commands (as Redis's debug knob). */
 void script_set_disable_deny(int on);
 
