@@ -207,24 +207,12 @@ static void load_source(const char *body, size_t len) {
     }
 }
 
-/* Sends the client's queued replies (SCRIPT DEBUG's +OK, usually gone already) before the
- * session writes to the socket directly, so the stream stays in order. */
-static void flush_client_output(client *c) {
-    long long deadline = mstime() + LDB_SEND_TIMEOUT_MS;
-    while (client_output_pending(c) && !(c->flags & CLIENT_CLOSE_ASAP)) {
-        if (client_write_now(c) < 0) return;
-        if (!client_output_pending(c)) break;
-        long long left = deadline - mstime();
-        if (left <= 0) return;
-        struct pollfd p = {.fd = c->fd, .events = POLLOUT};
-        poll(&p, 1, left < 50 ? (int)left : 50);
-    }
-}
-
 /* EVAL of a client in debug mode: the whole command runs inside a session. */
 void ldb_eval(client *c, int readonly) {
     log_msg(LL_WARNING, "Redis synchronous debugging eval session started");
-    flush_client_output(c);
+    /* Replies already queued for the client (an EXEC's header, when the EVAL runs in a
+     * transaction) go after the session's lines, as in Redis, which writes them to the socket
+     * directly too. */
     ldb.client = c;
     ldb.active = 1;
     ldb.start_ms = mstime();

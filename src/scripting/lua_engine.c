@@ -498,6 +498,11 @@ static void execute_and_push(lua_State *L, const command *cmd, int argc, karg *a
     reply_free_all(fc);
 }
 
+/* A replica whose link to its primary is down, told not to serve stale data. */
+static int running_stale(void) {
+    return server.masterhost && !repl_link_up() && !server.repl_serve_stale_data;
+}
+
 /* DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call no-script commands (the suite's tests of
  * DEBUG PROTOCOL from Lua). */
 static int disable_deny_scripts;
@@ -511,6 +516,8 @@ static const char *check_script_command(const command *cmd, int argc, const karg
     if (!cmd) return "Unknown Redis command called from script";
     if (!command_arity_ok(cmd, argc)) return "Wrong number of args calling Redis command from script";
     if ((cmd->flags & CMD_NOSCRIPT) && !disable_deny_scripts) return "This Redis command is not allowed from script";
+    /* A replica whose link is down, with replica-serve-stale-data no: only stale-ok commands. */
+    if (running_stale() && !(cmd->flags & CMD_STALE)) return "Can not execute the command on a stale replica";
     /* core/acl.c: the caller's permissions (a denial is logged with context "lua"). */
     const char *denied = acl_check_script(run.caller, cmd, argc, argv);
     if (denied) return denied;
@@ -973,10 +980,25 @@ int script_run_info(const char **name, client **caller, long long *duration_ms) 
 }
 
 int script_check_flags(client *c, int flags, int readonly) {
-    if (flags & SCRIPT_FLAG_COMPAT) return 0;
-    /* Redis's order: the cluster flag, the *_RO check, then memory. */
+    /* A stale replica (link down, replica-serve-stale-data no) runs no script without shebang,
+     * and only shebang scripts with allow-stale (Redis's scriptPrepareForRun). The AOF's and
+     * the primary's scripts are not refused. */
+    int stale = running_stale() && !(c->flags & (CLIENT_FAKE | CLIENT_MASTER));
+    if (flags & SCRIPT_FLAG_COMPAT) {
+        if (stale) {
+            reply_error(c, "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+            return -1;
+        }
+        return 0;
+    }
+    /* Redis's order: the cluster flag, staleness, the *_RO check, then memory. */
     if ((flags & SCRIPT_FLAG_NO_CLUSTER) && server.cluster_enabled) {
         reply_error(c, "Can not run script on cluster, 'no-cluster' flag is set.");
+        return -1;
+    }
+    if (stale && !(flags & SCRIPT_FLAG_ALLOW_STALE)) {
+        reply_error(c, "-MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and "
+                       "'allow-stale' flag is not set on the script.");
         return -1;
     }
     int obey = (c->flags & (CLIENT_MASTER | CLIENT_FAKE)) != 0;

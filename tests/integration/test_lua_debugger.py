@@ -248,3 +248,26 @@ def test_redis_cli_ldb_sync_mode(keel, oracle, tmp_path):
     assert "Stopped at 3, stop reason = step over" in outs[0]
     assert '<debug> line 3: "hi", 1' in outs[0]
     assert "<reply> 1" in outs[0]
+
+
+def test_session_inside_exec_and_fcall_not_debugged(keel, oracle):
+    """EVAL queued in MULTI by a client in debug mode is debugged when EXEC runs it: the
+    session's lines come first, the EXEC reply after <endsession>. FCALL is never debugged."""
+    outs = []
+    lib = "#!lua name=ldblib\nredis.register_function('f', function() return 7 end)"
+    for server in (keel, oracle):
+        c = RespConnection(server.host, server.port, timeout=20)
+        out = [c.call("FUNCTION", "LOAD", "REPLACE", lib).raw, c.call("SCRIPT", "DEBUG", "SYNC").raw,
+               c.call("FCALL", "f", "0").raw, c.call("MULTI").raw,
+               c.call("EVAL", "redis.call('set', 'm', '1')\nreturn 'hello'", "0").raw]
+        c.send_raw(encode_command(["EXEC"]))
+        out.append(c.read_reply().raw)
+        c.send_raw(encode_command(["c"]))
+        out.append(c.read_reply().raw)
+        out.append(c.read_reply().raw)
+        c.sock.settimeout(10)
+        out.append(c.sock.recv(1))
+        c.close()
+        outs.append(out)
+    assert outs[0] == outs[1]
+    assert outs[0][2] == b":7\r\n" and outs[0][-2] == b"*1\r\n$5\r\nhello\r\n" and outs[0][-1] == b""

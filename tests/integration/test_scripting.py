@@ -256,3 +256,30 @@ def test_script_writes_invalidate_watch(keel, oracle):
     out = watch_scenario(keel)
     assert out == watch_scenario(oracle)
     assert out[5] == b"*-1\r\n" and out[-1] == b"*1\r\n$1\r\n2\r\n"
+
+
+def test_stale_replica_refuses_scripts_as_redis(start_server, keel_bin):
+    """replica-serve-stale-data no with the link down (a primary that never answers): a script
+    without shebang gets MASTERDOWN, a shebang one needs allow-stale, and inside it redis.call
+    refuses commands without the stale flag (the suite's "allow-stale shebang flag")."""
+    from helpers import free_port
+    outs = []
+    for binary in (keel_bin, ORACLE_SERVER):
+        c = conn(start_server(binary=binary))
+        out = [c.call("CONFIG", "SET", "replica-serve-stale-data", "no").raw,
+               c.call("REPLICAOF", "127.0.0.1", str(free_port())).raw]
+        for body, nkeys in [("return redis.call('get','x')", 1), ("#!lua flags=no-writes\nreturn 1", 0),
+                            ("#!lua flags=allow-stale,no-writes\nreturn 1", 0),
+                            ("#!lua flags=allow-stale,no-writes\nreturn redis.call('get','x')", 1),
+                            ("#!lua flags=allow-stale,no-writes\nreturn redis.call('echo','foobar')", 0),
+                            ("#!lua flags=allow-stale\nreturn 1", 0)]:
+            out.append(c.call("EVAL", body, str(nkeys), *(["x"] if nkeys else [])).raw)
+        sha = c.call("SCRIPT", "LOAD", "#!lua flags=allow-stale,no-writes\nreturn redis.call('echo','foobar')").raw
+        out.append(c.call("EVALSHA", sha.split(b"\r\n")[1].decode(), "0").raw)
+        out.append(c.call("REPLICAOF", "NO", "ONE").raw)
+        out.append(c.call("EVAL", "return 1", "0").raw)
+        c.close()
+        outs.append(out)
+    assert outs[0] == outs[1]
+    assert outs[0][2].startswith(b"-MASTERDOWN")
+    assert b"stale replica" in outs[0][5]
