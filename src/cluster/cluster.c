@@ -142,7 +142,7 @@ void cluster_set_my_primary(clusterNode *n) {
 }
 
 long long cluster_my_offset(void) {
-    return repl_state.offset;
+    return repl_sync_offset();
 }
 
 int cluster_count_ok_slaves(const clusterNode *n) {

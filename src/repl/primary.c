@@ -891,9 +891,13 @@ void repl_primary_cron(void) {
             if (l->state == RS_WAIT_BGSAVE_END) replica_close(l, "the snapshot was aborted");
     }
     start_pending_syncs();
-    for (struct replicaLink *l = replicas; l; l = l->next)
-        if (l->state == RS_ONLINE && l->psync && now - l->ack_ms > (long long)server.repl_timeout * 1000)
+    /* Anything the replica sends counts: a replica loading a big snapshot sends a newline a
+     * second (Redis refreshes the ACK time on a replica's empty line). */
+    for (struct replicaLink *l = replicas; l; l = l->next) {
+        long long heard = l->ack_ms > l->c->last_interaction_ms ? l->ack_ms : l->c->last_interaction_ms;
+        if (l->state == RS_ONLINE && l->psync && now - heard > (long long)server.repl_timeout * 1000)
             replica_close(l, "timeout");
+    }
     /* SYNC (pre-PSYNC) replicas send no ACKs: they never time out, as in Redis. Replicas of a
      * replica get its primary's PINGs, verbatim. */
     /* Nor while a FAILOVER with a TIMEOUT waits: the offsets must stay put for the target to

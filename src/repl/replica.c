@@ -53,6 +53,8 @@ static struct {
     client *master;
     int master_db;              /* the database the stream had selected when the link was lost */
     int swapdb_loading;         /* set server.loading_rdb or async_loading for this transfer */
+    int loading;                /* transfer_done is loading the payload (clients are served) */
+    unsigned link_gen;          /* counts link_cancel calls: a load sees whether its link went */
     /* TRANSFER */
     char new_replid[41];
     long long new_offset;
@@ -101,6 +103,7 @@ static void swapdb_loading_end(void) {
 }
 
 static void link_cancel(void) {
+    rl.link_gen++;
     if (rl.tls) {
         tls_link_free(rl.tls);
         rl.tls = NULL;
@@ -137,6 +140,8 @@ static void send_command(int argc, const char **argv) {
 }
 
 static void connect_master(void) {
+    /* Not while the payload loads: its end connects (no handshake nested in the load). */
+    if (rl.loading) return;
     struct addrinfo hints = {0}, *res = NULL;
     char port[16];
     snprintf(port, sizeof(port), "%d", server.masterport);
@@ -365,6 +370,30 @@ static int transfer_header(const char *line) {
     return 0;
 }
 
+/* While the payload loads: a newline to the primary once a second, as Redis's replica sends,
+ * so that a primary counting its silence does not drop it (best effort). */
+static void load_tick(void) {
+    static time_t sent;
+    time_t now = time(NULL);
+    if (now == sent || rl.fd < 0) return;
+    sent = now;
+    ssize_t n = rl.tls ? tls_link_write(rl.tls, "\n", 1, "MASTER") : write(rl.fd, "\n", 1);
+    (void)n;
+}
+
+/* After a full sync: the primary's id and offset are ours, the second id is cleared (a new
+ * history), and the stream continues in the database the snapshot names. */
+static void adopt_snapshot(const rdbLoadStats *stats) {
+    memcpy(repl_state.replid, rl.new_replid, sizeof(rl.new_replid));
+    memset(repl_state.replid2, '0', 40);
+    repl_state.second_offset = -1;
+    repl_state.offset = rl.new_offset;
+    /* A chained primary's stream goes on in the database its own primary had selected, which
+     * its snapshot names (repl-stream-db); a primary starts its stream with SELECT. */
+    rl.master_db = stats->repl.replid[0] ? stats->repl.stream_db : 0;
+    repl_backlog_reset();
+}
+
 /* The payload is in the temp file: it becomes the data set. */
 static void transfer_done(size_t used) {
     if (rl.size < 0 && ftruncate(rl.tmp_fd, rl.read - EOF_MARK_LEN) < 0) {
@@ -381,28 +410,48 @@ static void transfer_done(size_t used) {
     }
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
     bgsave_abort();
+    /* As Redis: the link is not read until the data set is loaded (the load serves clients
+     * from the event loop; the primary's stream waits in the socket and rbuf for the master
+     * client), and the primary hears a newline once a second meanwhile (load_tick). */
+    el_del(server.el, rl.fd, EL_READABLE | EL_WRITABLE);
+    rl.loading = 1;
+    rl.swapdb_loading = 0;   /* the load owns server.loading_rdb / async_loading from here */
+    unsigned gen = rl.link_gen;
     for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
     /* The primary's functions replace ours, as Redis's emptyData does on a full sync. */
     if (rdb_function_hooks.clear) rdb_function_hooks.clear();
-    if (!rl.swapdb_loading) log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
+    if (!server.loading_rdb && !server.async_loading) log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     rdbLoadStats stats = {0};
     wstream_pause(1);
-    int rc = rdb_load_file(path, &stats, 0);
+    int rc;
+    if (server.async_loading) {
+        /* swapdb of our own history: Redis serves the old data set while the new one loads
+         * beside it; Keel loads in place, so no client may see the half-loaded one. */
+        rc = rdb_load_file(path, &stats, 0);
+        server.async_loading = 0;
+    } else {
+        rc = persist_load_serving(path, &stats, 0, load_tick);
+    }
     wstream_pause(0);
-    swapdb_loading_end();
+    rl.loading = 0;
+    if (rl.link_gen != gen) {
+        /* The link went while we loaded (the cluster re-pointed this node, ...): the data set
+         * is the old primary's at new_offset, from which a partial sync may continue. */
+        if (rc != 0) {
+            for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
+        } else if (server.masterhost) {
+            adopt_snapshot(&stats);
+        }
+        log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: the link changed while loading, not attached");
+        if (server.masterhost && rl.state == RL_CONNECT) connect_master();
+        return;
+    }
     if (rc != 0) {
         for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
         link_fail("Failed trying to load the MASTER synchronization DB from disk");
         return;
     }
-    memcpy(repl_state.replid, rl.new_replid, sizeof(rl.new_replid));
-    memset(repl_state.replid2, '0', 40);
-    repl_state.second_offset = -1;
-    repl_state.offset = rl.new_offset;
-    /* A chained primary's stream goes on in the database its own primary had selected, which
-     * its snapshot names (repl-stream-db); a primary starts its stream with SELECT. */
-    rl.master_db = stats.repl.replid[0] ? stats.repl.stream_db : 0;
-    repl_backlog_reset();
+    adopt_snapshot(&stats);
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
     kstr_range_keep(rl.rbuf, used, rl.rbuf->len - used);
     attach_master(rl.rbuf->buf, rl.rbuf->len);
@@ -460,6 +509,7 @@ static int tls_step(int fd) {
 
 static void link_handler(eventLoop *el, int fd, void *data, int mask) {
     (void)el, (void)data;
+    if (rl.loading) return;   /* transfer_done took the link off the loop; never nested */
     if (rl.state == RL_CONNECTING) {
         if (!rl.tls) {
             int err = 0;
@@ -687,6 +737,12 @@ void repl_cluster_set_primary(const char *host, int port) {
     }
     if (server.masterhost && strcasecmp(server.masterhost, host) == 0 && server.masterport == port) return;
     repl_set_master(host, port);
+}
+
+long long repl_sync_offset(void) {
+    /* Redis's replicationGetSlaveOffset: a full sync discards the cached primary, so from
+     * +FULLRESYNC until the loaded data set is attached the offset is 0. */
+    return server.masterhost && rl.state == RL_TRANSFER ? 0 : repl_state.offset;
 }
 
 /* Milliseconds since the primary was last heard from (link up: its last command or PING;
