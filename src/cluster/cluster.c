@@ -489,7 +489,10 @@ void cluster_update_state(void) {
     long long now = mstime();
     cluster.todo &= ~CLUSTER_TODO_UPDATE_STATE;
     if (!first_state_update_ms) first_state_update_ms = now;
-    if (cluster.state == CLUSTER_FAIL && now - first_state_update_ms < CLUSTER_WRITABLE_DELAY) return;
+    /* Only a master waits (as Redis): a replica serves reads at once. */
+    if ((cluster.myself->flags & NODE_MASTER) && cluster.state == CLUSTER_FAIL &&
+        now - first_state_update_ms < CLUSTER_WRITABLE_DELAY)
+        return;
     int new_state = CLUSTER_OK;
     if (server.cluster_require_full_coverage)
         for (int s = 0; s < CLUSTER_SLOTS; s++)
