@@ -129,6 +129,18 @@ static void link_fail(const char *why) {
     link_cancel();
 }
 
+static void connect_master(void);
+
+/* A full sync that failed mid-transfer (or in its load) reconnects at once, as Redis's
+ * cancelReplicationHandshake(1), instead of waiting for the cron. why NULL: already logged. */
+static void transfer_fail(const char *why) {
+    if (why) link_fail(why);
+    else link_cancel();
+    if (!server.masterhost || rl.state != RL_CONNECT || rl.loading) return;
+    log_msg(LL_NOTICE, "Reconnecting to MASTER %s:%d after failure", server.masterhost, server.masterport);
+    connect_master();
+}
+
 /* Writes a command on the handshake socket (a few bytes: the socket buffer takes them). */
 static void send_command(int argc, const char **argv) {
     kstr *s = kstr_catfmt(kstr_empty(64), "*%d\r\n", argc);
@@ -397,7 +409,7 @@ static void adopt_snapshot(const rdbLoadStats *stats) {
 /* The payload is in the temp file: it becomes the data set. */
 static void transfer_done(size_t used) {
     if (rl.size < 0 && ftruncate(rl.tmp_fd, rl.read - EOF_MARK_LEN) < 0) {
-        link_fail("truncating the EOF mark failed");
+        transfer_fail("truncating the EOF mark failed");
         return;
     }
     close(rl.tmp_fd);
@@ -405,7 +417,7 @@ static void transfer_done(size_t used) {
     const char *path = server.dbfilename && server.dbfilename[0] ? server.dbfilename : "dump.rdb";
     if (rename(rl.tmp_path, path) < 0) {
         unlink(rl.tmp_path);
-        link_fail("renaming the received RDB failed");
+        transfer_fail("renaming the received RDB failed");
         return;
     }
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
@@ -448,7 +460,7 @@ static void transfer_done(size_t used) {
     }
     if (rc != 0) {
         for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
-        link_fail("Failed trying to load the MASTER synchronization DB from disk");
+        transfer_fail("Failed trying to load the MASTER synchronization DB from disk");
         return;
     }
     adopt_snapshot(&stats);
@@ -463,7 +475,7 @@ static void transfer_data(void) {
     size_t take = avail;
     if (rl.size >= 0 && (long long)take > rl.size - rl.read) take = (size_t)(rl.size - rl.read);
     if (take && write(rl.tmp_fd, rl.rbuf->buf, take) != (ssize_t)take) {
-        link_fail("Write error writing to the DB");
+        transfer_fail("Write error writing to the DB");
         return;
     }
     /* The last EOF_MARK_LEN bytes received, for the EOF-mark framing. */
@@ -551,7 +563,8 @@ static void link_handler(eventLoop *el, int fd, void *data, int mask) {
             if (rl.swapdb_loading)
                 log_msg(LL_WARNING, "Internal error in RDB reading the MASTER synchronization payload: "
                                     "Unexpected EOF after %lld bytes", (long long)rl.read);
-            link_fail("the MASTER closed the connection");
+            if (rl.state == RL_TRANSFER) transfer_fail("the MASTER closed the connection");
+            else link_fail("the MASTER closed the connection");
             return;
         }
         rl.rbuf->len += (size_t)n;
@@ -563,7 +576,7 @@ static void link_handler(eventLoop *el, int fd, void *data, int mask) {
                 handshake_line(line);
             } else if (rl.state == RL_TRANSFER && !rl.have_header) {
                 if (!next_line(line, sizeof(line))) break;
-                if (transfer_header(line) < 0) link_cancel();
+                if (transfer_header(line) < 0) transfer_fail(NULL);
             } else if (rl.state == RL_TRANSFER) {
                 if (rl.rbuf->len == 0) break;
                 transfer_data();
@@ -721,6 +734,9 @@ void repl_replica_cron(void) {
         } else {
             repl_send_ack();
         }
+    } else if (rl.state == RL_TRANSFER && now - rl.last_io_ms > timeout) {
+        transfer_fail("Timeout receiving bulk data from MASTER... If the problem persists try to set the "
+                      "'repl-timeout' parameter in redis.conf to a larger value.");
     } else if (now - rl.last_io_ms > timeout) {
         link_fail("Timeout connecting to the MASTER...");
     }
