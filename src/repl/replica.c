@@ -256,8 +256,6 @@ static void handle_psync_reply(const char *line) {
         }
         log_msg(LL_NOTICE, "Full resync from master: %s:%lld", rl.new_replid, rl.new_offset);
         repl_failover_psync_result(1);
-        /* Our replicas hold our old data set: they sync again after us. */
-        repl_disconnect_replicas();
         rl.state = RL_TRANSFER;
         rl.have_header = 0;
         return;
@@ -428,6 +426,9 @@ static void transfer_done(size_t used) {
     el_del(server.el, rl.fd, EL_READABLE | EL_WRITABLE);
     rl.loading = 1;
     rl.swapdb_loading = 0;   /* the load owns server.loading_rdb / async_loading from here */
+    /* Our replicas hold our old data set: they sync again after us. Not before the load, as
+     * Redis: a transfer that fails changes nothing, and they go on with us. */
+    repl_disconnect_replicas();
     unsigned gen = rl.link_gen;
     for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
     /* The primary's functions replace ours, as Redis's emptyData does on a full sync. */

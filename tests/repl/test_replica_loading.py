@@ -174,3 +174,41 @@ def test_long_load_is_not_a_timeout(start_server, keel_bin):
     assert timeout_case(start_server, keel_bin, keel_bin) == want
     assert timeout_case(start_server, keel_bin, ORACLE_SERVER) == want
     assert timeout_case(start_server, ORACLE_SERVER, keel_bin) == want
+
+
+def log_count(server, needle):
+    with open(server.logfile, errors="replace") as f:
+        return sum(needle in line for line in f)
+
+
+def stalled_replica_case(start_server, binary):
+    """A diskless sync to two replicas, one of them SIGSTOPped: it takes none of its payload, so
+    after repl-timeout the primary drops it ("Disconnecting timedout replica (full sync)") and the
+    other one completes ("done reading from pipe, 1 replicas still up")."""
+    m = start_server(ARGS + ["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0",
+                             "--repl-diskless-sync-max-replicas", "2", "--repl-timeout", "2"], binary=binary)
+    a, b = start_server(ARGS, binary=binary), start_server(ARGS, binary=binary)
+    mc, ac, bc = m.client(), a.client(), b.client()
+    mc.config_set("repl-diskless-sync-delay", "60")        # waits for both replicas
+    mc.execute_command("DEBUG", "POPULATE", 4000, "key", 10000)   # 40 MB, past the socket buffers
+    mc.config_set("rdbcompression", "no")
+    mc.config_set("rdb-key-save-delay", "1000")           # 1 ms a key: about 4 s
+    ac.replicaof("127.0.0.1", m.port)
+    bc.replicaof("127.0.0.1", m.port)
+    wait_until(lambda: log_count(m, "Starting BGSAVE for SYNC with target: replicas sockets") == 1, 30,
+               interval=0.02, what="the diskless sync to start")
+    a.proc.send_signal(signal.SIGSTOP)
+    try:
+        wait_until(lambda: log_count(m, "Disconnecting timedout replica (full sync)") == 1, 30, interval=0.1,
+                   what="the stopped replica to be dropped")
+        mc.config_set("rdb-key-save-delay", "0")
+        wait_until(lambda: log_count(m, "done reading from pipe") == 1, 30, interval=0.05, what="the snapshot's end")
+        wait_synced(mc, bc)
+    finally:
+        a.proc.send_signal(signal.SIGCONT)
+    assert bc.dbsize() == 4000
+    return log_count(m, "Diskless rdb transfer, done reading from pipe, 1 replicas still up")
+
+
+def test_stalled_replica_is_dropped_from_a_diskless_sync(start_server, keel_bin):
+    assert stalled_replica_case(start_server, keel_bin) == stalled_replica_case(start_server, ORACLE_SERVER) == 1
