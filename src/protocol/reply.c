@@ -20,11 +20,10 @@ int reply_enabled(client *c) {
     if ((c->flags & CLIENT_MASTER) && !(c->flags & CLIENT_MASTER_REPLY)) return 0;
     /* A replica's link carries the stream, never the reply to a command the replica sent
      * (PING, GET...): as Redis, such a replica is disconnected instead. The replication
-     * layer's own writes come from SYNC/PSYNC/REPLCONF or from outside the replica's commands. */
-    if ((c->flags & CLIENT_SLAVE) && c == server.current_client && c->cmd && strcmp(c->cmd->fullname, "sync") &&
-        strcmp(c->cmd->fullname, "psync") && strncmp(c->cmd->fullname, "replconf", 8)) {
+     * layer marks its own writes (+FULLRESYNC, the RDB) with CLIENT_MASTER_REPLY. */
+    if ((c->flags & CLIENT_SLAVE) && !(c->flags & CLIENT_MASTER_REPLY)) {
         log_msg(LL_WARNING, "Replica generated a reply to command '%s', disconnecting it: id=%llu addr=%s",
-                c->cmd->fullname, (unsigned long long)c->id, c->addr);
+                c->cmd ? c->cmd->fullname : "<unknown>", (unsigned long long)c->id, c->addr);
         client_close_async(c);
         return 0;
     }

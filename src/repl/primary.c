@@ -408,6 +408,14 @@ void repl_feed_command(int argc, const karg *argv) {
     kstr_free(s);
 }
 
+/* The replication layer's own bytes to a replica (+FULLRESYNC, +CONTINUE, the RDB): marked,
+ * since a reply to a command the replica sent disconnects it (protocol/reply.c). */
+static void repl_out(client *c, const void *p, size_t len) {
+    c->flags |= CLIENT_MASTER_REPLY;
+    reply_raw(c, p, len);
+    c->flags &= ~CLIENT_MASTER_REPLY;
+}
+
 static void link_remove(struct replicaLink *l) {
     struct replicaLink **p = &replicas;
     while (*p && *p != l) p = &(*p)->next;
@@ -522,7 +530,7 @@ static long long bulk_pump(eventLoop *el, long long id, void *data) {
                 l->bulk_left = -1;
                 break;
             }
-            reply_raw(l->c, chunk, (size_t)n);
+            repl_out(l->c, chunk, (size_t)n);
             l->bulk_left -= n;
         }
         if (l->bulk_left == 0) {
@@ -557,7 +565,7 @@ static void sync_save_done(int ok) {
                 replica_close(l, "the snapshot failed");
                 continue;
             }
-            reply_raw(l->c, eof_mark, EOF_MARK_LEN);
+            repl_out(l->c, eof_mark, EOF_MARK_LEN);
             l->state = RS_SEND_BULK;
             continue;
         }
@@ -569,7 +577,7 @@ static void sync_save_done(int ok) {
         }
         char hdr[32];
         int n = snprintf(hdr, sizeof(hdr), "$%lld\r\n", (long long)st.st_size);
-        reply_raw(l->c, hdr, (size_t)n);
+        repl_out(l->c, hdr, (size_t)n);
         l->bulk_left = st.st_size;
         l->state = RS_SEND_BULK;
     }
@@ -585,7 +593,7 @@ static void diskless_sink(void *priv, const unsigned char *p, size_t len) {
     (void)priv;
     for (struct replicaLink *l = replicas; l; l = l->next)
         if (l->state == RS_WAIT_BGSAVE_END && l->diskless) {
-            reply_raw(l->c, p, len);
+            repl_out(l->c, p, len);
             l->sink_bytes += (long long)len;
         }
 }
@@ -644,12 +652,12 @@ static void start_pending_syncs(void) {
         if (l->psync) {
             char line[96];
             int n = snprintf(line, sizeof(line), "+FULLRESYNC %s %lld\r\n", repl_state.replid, repl_state.offset);
-            reply_raw(l->c, line, (size_t)n);
+            repl_out(l->c, line, (size_t)n);
         }
         if (diskless) {
-            reply_raw(l->c, "$EOF:", 5);
-            reply_raw(l->c, eof_mark, EOF_MARK_LEN);
-            reply_raw(l->c, "\r\n", 2);
+            repl_out(l->c, "$EOF:", 5);
+            repl_out(l->c, eof_mark, EOF_MARK_LEN);
+            repl_out(l->c, "\r\n", 2);
         }
     }
 }
@@ -772,7 +780,7 @@ static int try_partial(client *c, struct replicaLink *l) {
     char line[96];
     int n = l->capa_psync2 ? snprintf(line, sizeof(line), "+CONTINUE %s\r\n", repl_state.replid)
                            : snprintf(line, sizeof(line), "+CONTINUE\r\n");
-    reply_raw(c, line, (size_t)n);
+    repl_out(c, line, (size_t)n);
     /* The replica reads the buffer from `from` on (nothing to send: from the next byte). */
     for (replBlock *b = rb.head; b; b = b->next) {
         if (from < b->offset + (long long)b->used) {

@@ -875,7 +875,12 @@ static const char *repl_error(client *c, const command *cmd) {
         return "-READONLY You can't write against a read only replica.";
     if (server.masterhost && rl.state != RL_CONNECTED && !server.repl_serve_stale_data && multi_exec_lacks(c, cmd, CMD_STALE))
         return "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
-    return repl_min_replicas_error(c, cmd);
+    const char *err = repl_min_replicas_error(c, cmd);
+    if (err) return err;
+    /* A replica's link may not touch the keyspace (it is exempt from CLIENT PAUSE), as Redis. */
+    if ((c->flags & CLIENT_SLAVE) && (write || multi_exec_flags(c, cmd, CMD_READONLY | CMD_MAY_REPLICATE)))
+        return "Replica can't interact with the keyspace";
+    return NULL;
 }
 
 static long long repl_cron(eventLoop *el, long long id, void *data) {

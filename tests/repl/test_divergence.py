@@ -90,3 +90,7 @@ def test_a_replica_that_makes_a_reply_is_disconnected(start_server, binary, sync
                10, interval=0.05, what="the log line")
     wait_until(lambda: c.info("clients")["connected_clients"] == 1, 10, what="the replica to be disconnected")
     assert c.ping()
+    # A keyspace command is refused first (the error is what would go on the link).
+    refused = log_lines(s, "== CRITICAL == This master is sending an error to its replica: "
+                           "'Replica can't interact with the keyspace' after processing the command 'get'")
+    assert len(refused) == (1 if command[0] == "GET" else 0)
