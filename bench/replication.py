@@ -14,11 +14,18 @@ RESULT lines (medians over --rounds; lower is better):
   full_sync_seconds, full_sync_primary_peak_over_baseline (peak RSS / RSS before the sync).
 
     /usr/bin/python3 bench/replication.py --keys 1000000 --value 100 --rounds 3   # ~200 MB
-    /usr/bin/python3 bench/replication.py --keys 10000000 --value 150             # ~2 GB (long)
+    /usr/bin/python3 bench/replication.py --keys 10000000 --value 150 --rounds 1 --write-rate 10000
+                                                           # ~2 GB (long; ~12 GB of RAM, ~10 GB of disk)
+Both primaries run with client-output-buffer-limit replica 0 0 0: under an unthrottled writer
+a sync of minutes buffers more stream than the default 256 MB hard limit and the primary would
+drop the replica again and again (Redis and Keel alike); --write-rate (SETs per second, 0 =
+as fast as it goes) keeps that buffer small beside a 2 GB data set. Each round's directory (the
+dump files) is removed when the round ends; --sync-timeout bounds one sync.
 Environment: KEEL_SERVER, REDIS_SERVER, BENCH_RESULTS, NO_PIN=1, BENCH_TMPDIR (see benchlib).
 """
 import argparse
 import os
+import shutil
 import threading
 import time
 
@@ -26,12 +33,17 @@ import benchlib as bl
 from persistence import child_private_bytes, rss_bytes
 
 
-def writer(port, keys, value, stop):
-    c = bl.Conn(port)
+def writer(port, keys, value, stop, rate):
+    c = bl.Conn(port, timeout=120)
     i, half, batch = 0, max(1, keys // 2), 200
+    start = time.time()
     while not stop.is_set():
         c.pipeline(*[("SET", "key:%08d" % ((i + j) % half), value) for j in range(batch)])
         i += batch
+        if rate > 0:   # paced: i writes by now at `rate` a second
+            ahead = i / rate - (time.time() - start)
+            if ahead > 0:
+                stop.wait(ahead)
     c.close()
 
 
@@ -47,12 +59,13 @@ def one_sync(name, binary, tmp, args, data, rnd):
         ok, msg = bl.pipe_file(primary.port, data)
         if not ok:
             raise RuntimeError("%s: load failed: %s" % (name, msg))
-        pc, rc = primary.conn(), replica.conn()
+        pc, rc = primary.conn(), bl.Conn(replica.port, timeout=120)
         pc.call("CONFIG", "SET", "repl-diskless-sync", "no")
+        pc.call("CONFIG", "SET", "client-output-buffer-limit", "replica 0 0 0")
         before = rss_bytes(primary.pid)
         peak = before
         stop = threading.Event()
-        w = threading.Thread(target=writer, args=(primary.port, args.keys, "w" * args.value, stop))
+        w = threading.Thread(target=writer, args=(primary.port, args.keys, "w" * args.value, stop, args.write_rate))
         w.start()
         start = time.time()
         rc.call("REPLICAOF", "127.0.0.1", str(primary.port))
@@ -60,8 +73,8 @@ def one_sync(name, binary, tmp, args, data, rnd):
             peak = max(peak, rss_bytes(primary.pid) + child_private_bytes(primary.pid))
             if bl.parse_info(rc.call("INFO", "replication")).get("master_link_status") == "up":
                 break
-            if time.time() - start > 600:
-                raise RuntimeError("%s: the sync did not finish in 600 s" % name)
+            if time.time() - start > args.sync_timeout:
+                raise RuntimeError("%s: the sync did not finish in %d s" % (name, args.sync_timeout))
             time.sleep(0.01)
         took = time.time() - start
         stop.set()
@@ -72,6 +85,8 @@ def one_sync(name, binary, tmp, args, data, rnd):
     finally:
         replica.stop()
         primary.stop()
+        os.chdir(tmp)
+        shutil.rmtree(d, ignore_errors=True)   # two dump files of the data set's size
 
 
 def main():
@@ -79,6 +94,8 @@ def main():
     p.add_argument("--keys", type=int, default=1000000)
     p.add_argument("--value", type=int, default=100)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--write-rate", type=int, default=0, help="SETs a second during the sync, 0: unthrottled")
+    p.add_argument("--sync-timeout", type=int, default=1800, help="seconds one full sync may take")
     args = p.parse_args()
     keel, redis, tmp = bl.begin("Replication: full sync time and primary peak memory", "keel-bench-repl-")
     keel, redis = os.path.abspath(keel), os.path.abspath(redis)   # the servers run in their own dirs

@@ -35,7 +35,8 @@
 #define CLIENT_EXECUTING (1 << 13)        /* inside process_command: don't free now */
 #define CLIENT_MASTER (1 << 14)           /* the link to our primary (src/repl/): no replies */
 #define CLIENT_SLAVE (1 << 15)            /* a replica of ours (src/repl/): fed the stream */
-#define CLIENT_MASTER_REPLY (1 << 16)     /* the master client may reply now (REPLCONF ACK) */
+#define CLIENT_MASTER_REPLY (1 << 16)     /* the master client may reply now (REPLCONF ACK); on a replica's
+                                             * link: the replication layer's own bytes */
 #define CLIENT_READ_HELD (1 << 17)        /* readable while executing: reads wait for the end */
 #define CLIENT_ASKING (1 << 24)           /* cluster: ASKING, for the next command */
 #define CLIENT_READONLY (1 << 25)         /* cluster: READONLY */

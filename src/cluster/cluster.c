@@ -142,7 +142,7 @@ void cluster_set_my_primary(clusterNode *n) {
 }
 
 long long cluster_my_offset(void) {
-    return repl_state.offset;
+    return repl_sync_offset();
 }
 
 int cluster_count_ok_slaves(const clusterNode *n) {
@@ -489,7 +489,10 @@ void cluster_update_state(void) {
     long long now = mstime();
     cluster.todo &= ~CLUSTER_TODO_UPDATE_STATE;
     if (!first_state_update_ms) first_state_update_ms = now;
-    if (cluster.state == CLUSTER_FAIL && now - first_state_update_ms < CLUSTER_WRITABLE_DELAY) return;
+    /* Only a master waits (as Redis): a replica serves reads at once. */
+    if ((cluster.myself->flags & NODE_MASTER) && cluster.state == CLUSTER_FAIL &&
+        now - first_state_update_ms < CLUSTER_WRITABLE_DELAY)
+        return;
     int new_state = CLUSTER_OK;
     if (server.cluster_require_full_coverage)
         for (int s = 0; s < CLUSTER_SLOTS; s++)

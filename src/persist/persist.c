@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/notify.h"
@@ -33,6 +34,7 @@ static struct {
 } ps = {.last_ok = 1, .last_time_sec = -1};
 
 static int load_file_serving(int merge);
+static int load_done(int rc, long long start);
 
 static const char *rdb_path(void) {
     return server.dbfilename && server.dbfilename[0] ? server.dbfilename : "dump.rdb";
@@ -135,7 +137,11 @@ static void empty_all_dbs(void) {
  * data set. */
 static int load_file(int merge) {
     long long start = ustime();
-    int rc = rdb_load_file(rdb_path(), &ps.load, merge);
+    return load_done(rdb_load_file(rdb_path(), &ps.load, merge), start);
+}
+
+/* The log lines after a load of dbfilename begun at start (us); rc is rdb_load_file's. */
+static int load_done(int rc, long long start) {
     if (rc < 0) return -1;
     if (rc == 0)
         log_msg(LL_NOTICE, "DB loaded from disk: %.3f seconds", (double)(ustime() - start) / 1000000.0);
@@ -167,26 +173,44 @@ int persist_reload(int nosave, int flush, int merge) {
 
 void (*persist_loading_shutdown)(void);
 
-/* rdb_load_progress during the load at start-up: serve the clients (they get -LOADING but for
- * INFO, DEBUG and the other loading-flagged commands), and stop on SIGTERM, as Redis. */
+static void (*serving_tick)(void);   /* persist_load_serving's caller's hook, or NULL */
+
+/* rdb_load_progress while a file loads with the clients served: they get -LOADING but for INFO,
+ * DEBUG and the other loading-flagged commands, and a SIGTERM stops the server, as Redis. */
 static void serve_while_loading(size_t loaded, size_t total) {
     ps.loading_loaded = loaded;
     ps.loading_total = total;
+    if (serving_tick) serving_tick();
     clients_process_while_busy();
     if (server.shutdown_asap && persist_loading_shutdown) persist_loading_shutdown();
+}
+
+int persist_load_serving(const char *path, rdbLoadStats *stats, int merge, void (*tick)(void)) {
+    /* A replica's diskless-load state may have begun with the transfer: its start time stays. */
+    if (!server.loading_rdb) server.loading_start_time = time(NULL);
+    server.loading_rdb = 1;
+    struct stat st;
+    ps.loading_loaded = 0;
+    ps.loading_total = stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+    rdb_load_progress = serve_while_loading;
+    serving_tick = tick;
+    int rc = rdb_load_file(path, stats, merge);
+    rdb_load_progress = NULL;
+    serving_tick = NULL;
+    server.loading_rdb = 0;
+    if (stats != &ps.load) {   /* INFO's rdb_last_load_keys_* count every load, as Redis */
+        ps.load.keys_loaded = stats->keys_loaded;
+        ps.load.keys_expired = stats->keys_expired;
+    }
+    return rc;
 }
 
 /* load_file at start-up: the listeners are open, so clients are served every
  * loading-process-events-interval-bytes of the file while it loads. */
 static int load_file_serving(int merge) {
-    server.loading_rdb = 1;
-    server.loading_start_time = time(NULL);
-    ps.loading_loaded = ps.loading_total = 0;
-    rdb_load_progress = serve_while_loading;
-    int rc = load_file(merge);
-    rdb_load_progress = NULL;
-    server.loading_rdb = 0;
-    return rc;
+    long long start = ustime();
+    int rc = persist_load_serving(rdb_path(), &ps.load, merge, NULL);
+    return load_done(rc, start);
 }
 
 kstr *persist_info(kstr *s) {

@@ -39,6 +39,14 @@ const rdbReplInfo *persist_loaded_repl_info(void);
 
 command_proc save_command, bgsave_command, dump_command, restore_command;
 
+/* Loads path (rdb_load_file) while serving the clients every
+ * loading-process-events-interval-bytes, as the load at start-up does: loading:1 and INFO's
+ * loading_* progress, -LOADING for commands without the loading flag, SHUTDOWN and SIGTERM
+ * stop the server. tick (or NULL) runs at each of those points first (a replica pings its
+ * primary). The caller keeps its own event handlers that must not run meanwhile off the event
+ * loop. Returns rdb_load_file's result; INFO's rdb_last_load_keys_* follow the load. */
+int persist_load_serving(const char *path, rdbLoadStats *stats, int merge, void (*tick)(void));
+
 /* Set by the entry layer: a SIGTERM while the RDB file loads at start-up shuts down at once
  * (without saving) from the loading loop, as Redis. */
 extern void (*persist_loading_shutdown)(void);

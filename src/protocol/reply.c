@@ -18,6 +18,15 @@ int reply_enabled(client *c) {
     if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) return 0;
     /* The primary's link gets no replies but the acknowledgements (src/repl/). */
     if ((c->flags & CLIENT_MASTER) && !(c->flags & CLIENT_MASTER_REPLY)) return 0;
+    /* A replica's link carries the stream, never the reply to a command the replica sent
+     * (PING, GET...): as Redis, such a replica is disconnected instead. The replication
+     * layer marks its own writes (+FULLRESYNC, the RDB) with CLIENT_MASTER_REPLY. */
+    if ((c->flags & CLIENT_SLAVE) && !(c->flags & CLIENT_MASTER_REPLY)) {
+        log_msg(LL_WARNING, "Replica generated a reply to command '%s', disconnecting it: id=%llu addr=%s",
+                c->cmd ? c->cmd->fullname : "<unknown>", (unsigned long long)c->id, c->addr);
+        client_close_async(c);
+        return 0;
+    }
     return 1;
 }
 

@@ -69,6 +69,9 @@ struct replicaLink {
     struct replBlock *ref;      /* its next stream byte in the shared buffer: ref->buf[ref_pos]; */
     size_t ref_pos;             /* NULL: the next byte fed (none pending, or WAIT_BGSAVE_START) */
     long long soft_since_ms;    /* over the soft output limit since, 0 if not */
+    long long sink_bytes;       /* diskless: payload bytes queued to it (minus reply_bytes: sent) */
+    long long sent_seen;        /* ... that value at the last cron, and when it last moved */
+    long long sent_moved_ms;
     int bulk_fd;
     long long bulk_left;
     struct replicaLink *next;
@@ -405,6 +408,14 @@ void repl_feed_command(int argc, const karg *argv) {
     kstr_free(s);
 }
 
+/* The replication layer's own bytes to a replica (+FULLRESYNC, +CONTINUE, the RDB): marked,
+ * since a reply to a command the replica sent disconnects it (protocol/reply.c). */
+static void repl_out(client *c, const void *p, size_t len) {
+    c->flags |= CLIENT_MASTER_REPLY;
+    reply_raw(c, p, len);
+    c->flags &= ~CLIENT_MASTER_REPLY;
+}
+
 static void link_remove(struct replicaLink *l) {
     struct replicaLink **p = &replicas;
     while (*p && *p != l) p = &(*p)->next;
@@ -519,7 +530,7 @@ static long long bulk_pump(eventLoop *el, long long id, void *data) {
                 l->bulk_left = -1;
                 break;
             }
-            reply_raw(l->c, chunk, (size_t)n);
+            repl_out(l->c, chunk, (size_t)n);
             l->bulk_left -= n;
         }
         if (l->bulk_left == 0) {
@@ -539,6 +550,12 @@ static void start_pending_syncs(void);
 
 static void sync_save_done(int ok) {
     sync_saving = 0;
+    if (ok && sync_diskless) {
+        /* Redis's line when its child's pipe is drained (the suite counts the replicas in it). */
+        int up = 0;
+        for (struct replicaLink *l = replicas; l; l = l->next) up += l->state == RS_WAIT_BGSAVE_END && l->diskless;
+        log_msg(LL_NOTICE, "Diskless rdb transfer, done reading from pipe, %d replicas still up.", up);
+    }
     for (struct replicaLink *l = replicas; l; l = l->next) {
         if (l->state != RS_WAIT_BGSAVE_END) continue;
         if (l->diskless) {
@@ -548,7 +565,7 @@ static void sync_save_done(int ok) {
                 replica_close(l, "the snapshot failed");
                 continue;
             }
-            reply_raw(l->c, eof_mark, EOF_MARK_LEN);
+            repl_out(l->c, eof_mark, EOF_MARK_LEN);
             l->state = RS_SEND_BULK;
             continue;
         }
@@ -560,7 +577,7 @@ static void sync_save_done(int ok) {
         }
         char hdr[32];
         int n = snprintf(hdr, sizeof(hdr), "$%lld\r\n", (long long)st.st_size);
-        reply_raw(l->c, hdr, (size_t)n);
+        repl_out(l->c, hdr, (size_t)n);
         l->bulk_left = st.st_size;
         l->state = RS_SEND_BULK;
     }
@@ -575,7 +592,10 @@ static void sync_save_done(int ok) {
 static void diskless_sink(void *priv, const unsigned char *p, size_t len) {
     (void)priv;
     for (struct replicaLink *l = replicas; l; l = l->next)
-        if (l->state == RS_WAIT_BGSAVE_END && l->diskless) reply_raw(l->c, p, len);
+        if (l->state == RS_WAIT_BGSAVE_END && l->diskless) {
+            repl_out(l->c, p, len);
+            l->sink_bytes += (long long)len;
+        }
 }
 
 /* The diskless snapshot waits while a replica's output holds a lot of it. */
@@ -627,15 +647,17 @@ static void start_pending_syncs(void) {
         if (l->state != RS_WAIT_BGSAVE_START) continue;
         l->state = RS_WAIT_BGSAVE_END;
         l->diskless = diskless;
+        l->sink_bytes = l->sent_seen = 0;
+        l->sent_moved_ms = mstime();
         if (l->psync) {
             char line[96];
             int n = snprintf(line, sizeof(line), "+FULLRESYNC %s %lld\r\n", repl_state.replid, repl_state.offset);
-            reply_raw(l->c, line, (size_t)n);
+            repl_out(l->c, line, (size_t)n);
         }
         if (diskless) {
-            reply_raw(l->c, "$EOF:", 5);
-            reply_raw(l->c, eof_mark, EOF_MARK_LEN);
-            reply_raw(l->c, "\r\n", 2);
+            repl_out(l->c, "$EOF:", 5);
+            repl_out(l->c, eof_mark, EOF_MARK_LEN);
+            repl_out(l->c, "\r\n", 2);
         }
     }
 }
@@ -758,7 +780,7 @@ static int try_partial(client *c, struct replicaLink *l) {
     char line[96];
     int n = l->capa_psync2 ? snprintf(line, sizeof(line), "+CONTINUE %s\r\n", repl_state.replid)
                            : snprintf(line, sizeof(line), "+CONTINUE\r\n");
-    reply_raw(c, line, (size_t)n);
+    repl_out(c, line, (size_t)n);
     /* The replica reads the buffer from `from` on (nothing to send: from the next byte). */
     for (replBlock *b = rb.head; b; b = b->next) {
         if (from < b->offset + (long long)b->used) {
@@ -803,8 +825,15 @@ static void sync_generic(client *c, int psync) {
         reply_error(c, "SYNC and PSYNC are invalid with pending output");
         return;
     }
-    struct replicaLink *l = link_of(c);
     log_msg(LL_NOTICE, "Replica %s asks for synchronization", c->addr);
+    long long want;
+    if (psync && !str_to_ll(c->argv[2].ptr, c->argv[2].len, &want)) {
+        /* Redis's order: logged, then refused before anything else happens. */
+        log_msg(LL_WARNING, "Replica %s asks for synchronization but with a wrong offset", c->addr);
+        reply_error(c, "value is not an integer or out of range");
+        return;
+    }
+    struct replicaLink *l = link_of(c);
     l->is_replica = 1;
     l->psync = psync;
     c->flags |= CLIENT_SLAVE;
@@ -891,9 +920,27 @@ void repl_primary_cron(void) {
             if (l->state == RS_WAIT_BGSAVE_END) replica_close(l, "the snapshot was aborted");
     }
     start_pending_syncs();
-    for (struct replicaLink *l = replicas; l; l = l->next)
-        if (l->state == RS_ONLINE && l->psync && now - l->ack_ms > (long long)server.repl_timeout * 1000)
+    /* Anything the replica sends counts: a replica loading a big snapshot sends a newline a
+     * second (Redis refreshes the ACK time on a replica's empty line). */
+    for (struct replicaLink *l = replicas; l; l = l->next) {
+        long long heard = l->ack_ms > l->c->last_interaction_ms ? l->ack_ms : l->c->last_interaction_ms;
+        if (l->state == RS_ONLINE && l->psync && now - heard > (long long)server.repl_timeout * 1000)
             replica_close(l, "timeout");
+        /* A replica that takes none of its diskless payload for repl-timeout holds the
+         * snapshot (it pauses for it) and the other replicas: dropped, as Redis does. */
+        if (l->state == RS_WAIT_BGSAVE_END && l->diskless) {
+            long long sent = l->sink_bytes - (long long)l->c->reply_bytes;
+            if (sent != l->sent_seen || l->c->reply_bytes == 0) {
+                l->sent_seen = sent;
+                l->sent_moved_ms = now;
+            } else if (now - l->sent_moved_ms > (long long)server.repl_timeout * 1000) {
+                char ip[256];
+                replica_ip(l, ip, sizeof(ip));
+                log_msg(LL_WARNING, "Disconnecting timedout replica (full sync): %s:%d", ip, l->listening_port);
+                client_close_async(l->c);
+            }
+        }
+    }
     /* SYNC (pre-PSYNC) replicas send no ACKs: they never time out, as in Redis. Replicas of a
      * replica get its primary's PINGs, verbatim. */
     /* Nor while a FAILOVER with a TIMEOUT waits: the offsets must stay put for the target to

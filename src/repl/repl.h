@@ -93,6 +93,9 @@ void repl_failover_abort(const char *why);
 /* replica.c, for cluster/ (hooks for cluster replicas and elections) */
 void repl_cluster_set_primary(const char *host, int port);   /* NULL: become a primary */
 long long repl_primary_data_age_ms(void);
+/* The offset a cluster node announces: master_repl_offset, but 0 on a replica from
+ * +FULLRESYNC until its new data set is loaded (CLUSTER SLOTS hides it, SHARDS says loading). */
+long long repl_sync_offset(void);
 
 command_proc failover_command, replicaof_command, slaveof_command, replconf_command, psync_command, sync_command, role_command,
     wait_command;

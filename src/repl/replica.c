@@ -53,6 +53,8 @@ static struct {
     client *master;
     int master_db;              /* the database the stream had selected when the link was lost */
     int swapdb_loading;         /* set server.loading_rdb or async_loading for this transfer */
+    int loading;                /* transfer_done is loading the payload (clients are served) */
+    unsigned link_gen;          /* counts link_cancel calls: a load sees whether its link went */
     /* TRANSFER */
     char new_replid[41];
     long long new_offset;
@@ -101,6 +103,7 @@ static void swapdb_loading_end(void) {
 }
 
 static void link_cancel(void) {
+    rl.link_gen++;
     if (rl.tls) {
         tls_link_free(rl.tls);
         rl.tls = NULL;
@@ -126,6 +129,18 @@ static void link_fail(const char *why) {
     link_cancel();
 }
 
+static void connect_master(void);
+
+/* A full sync that failed mid-transfer (or in its load) reconnects at once, as Redis's
+ * cancelReplicationHandshake(1), instead of waiting for the cron. why NULL: already logged. */
+static void transfer_fail(const char *why) {
+    if (why) link_fail(why);
+    else link_cancel();
+    if (!server.masterhost || rl.state != RL_CONNECT || rl.loading) return;
+    log_msg(LL_NOTICE, "Reconnecting to MASTER %s:%d after failure", server.masterhost, server.masterport);
+    connect_master();
+}
+
 /* Writes a command on the handshake socket (a few bytes: the socket buffer takes them). lens
  * gives each argument's length (AUTH's password may hold NULs); NULL: they are C strings. */
 static void send_command_len(int argc, const char **argv, const size_t *lens) {
@@ -146,6 +161,8 @@ static void send_command(int argc, const char **argv) {
 }
 
 static void connect_master(void) {
+    /* Not while the payload loads: its end connects (no handshake nested in the load). */
+    if (rl.loading) return;
     struct addrinfo hints = {0}, *res = NULL;
     char port[16];
     snprintf(port, sizeof(port), "%d", server.masterport);
@@ -248,8 +265,6 @@ static void handle_psync_reply(const char *line) {
         }
         log_msg(LL_NOTICE, "Full resync from master: %s:%lld", rl.new_replid, rl.new_offset);
         repl_failover_psync_result(1);
-        /* Our replicas hold our old data set: they sync again after us. */
-        repl_disconnect_replicas();
         rl.state = RL_TRANSFER;
         rl.have_header = 0;
         return;
@@ -375,10 +390,34 @@ static int transfer_header(const char *line) {
     return 0;
 }
 
+/* While the payload loads: a newline to the primary once a second, as Redis's replica sends,
+ * so that a primary counting its silence does not drop it (best effort). */
+static void load_tick(void) {
+    static time_t sent;
+    time_t now = time(NULL);
+    if (now == sent || rl.fd < 0) return;
+    sent = now;
+    ssize_t n = rl.tls ? tls_link_write(rl.tls, "\n", 1, "MASTER") : write(rl.fd, "\n", 1);
+    (void)n;
+}
+
+/* After a full sync: the primary's id and offset are ours, the second id is cleared (a new
+ * history), and the stream continues in the database the snapshot names. */
+static void adopt_snapshot(const rdbLoadStats *stats) {
+    memcpy(repl_state.replid, rl.new_replid, sizeof(rl.new_replid));
+    memset(repl_state.replid2, '0', 40);
+    repl_state.second_offset = -1;
+    repl_state.offset = rl.new_offset;
+    /* A chained primary's stream goes on in the database its own primary had selected, which
+     * its snapshot names (repl-stream-db); a primary starts its stream with SELECT. */
+    rl.master_db = stats->repl.replid[0] ? stats->repl.stream_db : 0;
+    repl_backlog_reset();
+}
+
 /* The payload is in the temp file: it becomes the data set. */
 static void transfer_done(size_t used) {
     if (rl.size < 0 && ftruncate(rl.tmp_fd, rl.read - EOF_MARK_LEN) < 0) {
-        link_fail("truncating the EOF mark failed");
+        transfer_fail("truncating the EOF mark failed");
         return;
     }
     close(rl.tmp_fd);
@@ -386,33 +425,56 @@ static void transfer_done(size_t used) {
     const char *path = server.dbfilename && server.dbfilename[0] ? server.dbfilename : "dump.rdb";
     if (rename(rl.tmp_path, path) < 0) {
         unlink(rl.tmp_path);
-        link_fail("renaming the received RDB failed");
+        transfer_fail("renaming the received RDB failed");
         return;
     }
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
     bgsave_abort();
+    /* As Redis: the link is not read until the data set is loaded (the load serves clients
+     * from the event loop; the primary's stream waits in the socket and rbuf for the master
+     * client), and the primary hears a newline once a second meanwhile (load_tick). */
+    el_del(server.el, rl.fd, EL_READABLE | EL_WRITABLE);
+    rl.loading = 1;
+    rl.swapdb_loading = 0;   /* the load owns server.loading_rdb / async_loading from here */
+    /* Our replicas hold our old data set: they sync again after us. Not before the load, as
+     * Redis: a transfer that fails changes nothing, and they go on with us. */
+    repl_disconnect_replicas();
+    unsigned gen = rl.link_gen;
     for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
     /* The primary's functions replace ours, as Redis's emptyData does on a full sync. */
     if (rdb_function_hooks.clear) rdb_function_hooks.clear();
-    if (!rl.swapdb_loading) log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
+    if (!server.loading_rdb && !server.async_loading) log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     rdbLoadStats stats = {0};
     wstream_pause(1);
-    int rc = rdb_load_file(path, &stats, 0);
+    int rc;
+    if (server.async_loading) {
+        /* swapdb of our own history: Redis serves the old data set while the new one loads
+         * beside it; Keel loads in place, so no client may see the half-loaded one. */
+        rc = rdb_load_file(path, &stats, 0);
+        server.async_loading = 0;
+    } else {
+        rc = persist_load_serving(path, &stats, 0, load_tick);
+    }
     wstream_pause(0);
-    swapdb_loading_end();
-    if (rc != 0) {
-        for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
-        link_fail("Failed trying to load the MASTER synchronization DB from disk");
+    rl.loading = 0;
+    if (rl.link_gen != gen) {
+        /* The link went while we loaded (the cluster re-pointed this node, ...): the data set
+         * is the old primary's at new_offset, from which a partial sync may continue. */
+        if (rc != 0) {
+            for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
+        } else if (server.masterhost) {
+            adopt_snapshot(&stats);
+        }
+        log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: the link changed while loading, not attached");
+        if (server.masterhost && rl.state == RL_CONNECT) connect_master();
         return;
     }
-    memcpy(repl_state.replid, rl.new_replid, sizeof(rl.new_replid));
-    memset(repl_state.replid2, '0', 40);
-    repl_state.second_offset = -1;
-    repl_state.offset = rl.new_offset;
-    /* A chained primary's stream goes on in the database its own primary had selected, which
-     * its snapshot names (repl-stream-db); a primary starts its stream with SELECT. */
-    rl.master_db = stats.repl.replid[0] ? stats.repl.stream_db : 0;
-    repl_backlog_reset();
+    if (rc != 0) {
+        for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
+        transfer_fail("Failed trying to load the MASTER synchronization DB from disk");
+        return;
+    }
+    adopt_snapshot(&stats);
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
     kstr_range_keep(rl.rbuf, used, rl.rbuf->len - used);
     attach_master(rl.rbuf->buf, rl.rbuf->len);
@@ -424,7 +486,7 @@ static void transfer_data(void) {
     size_t take = avail;
     if (rl.size >= 0 && (long long)take > rl.size - rl.read) take = (size_t)(rl.size - rl.read);
     if (take && write(rl.tmp_fd, rl.rbuf->buf, take) != (ssize_t)take) {
-        link_fail("Write error writing to the DB");
+        transfer_fail("Write error writing to the DB");
         return;
     }
     /* The last EOF_MARK_LEN bytes received, for the EOF-mark framing. */
@@ -470,6 +532,7 @@ static int tls_step(int fd) {
 
 static void link_handler(eventLoop *el, int fd, void *data, int mask) {
     (void)el, (void)data;
+    if (rl.loading) return;   /* transfer_done took the link off the loop; never nested */
     if (rl.state == RL_CONNECTING) {
         if (!rl.tls) {
             int err = 0;
@@ -511,7 +574,8 @@ static void link_handler(eventLoop *el, int fd, void *data, int mask) {
             if (rl.swapdb_loading)
                 log_msg(LL_WARNING, "Internal error in RDB reading the MASTER synchronization payload: "
                                     "Unexpected EOF after %lld bytes", (long long)rl.read);
-            link_fail("the MASTER closed the connection");
+            if (rl.state == RL_TRANSFER) transfer_fail("the MASTER closed the connection");
+            else link_fail("the MASTER closed the connection");
             return;
         }
         rl.rbuf->len += (size_t)n;
@@ -523,7 +587,7 @@ static void link_handler(eventLoop *el, int fd, void *data, int mask) {
                 handshake_line(line);
             } else if (rl.state == RL_TRANSFER && !rl.have_header) {
                 if (!next_line(line, sizeof(line))) break;
-                if (transfer_header(line) < 0) link_cancel();
+                if (transfer_header(line) < 0) transfer_fail(NULL);
             } else if (rl.state == RL_TRANSFER) {
                 if (rl.rbuf->len == 0) break;
                 transfer_data();
@@ -681,6 +745,9 @@ void repl_replica_cron(void) {
         } else {
             repl_send_ack();
         }
+    } else if (rl.state == RL_TRANSFER && now - rl.last_io_ms > timeout) {
+        transfer_fail("Timeout receiving bulk data from MASTER... If the problem persists try to set the "
+                      "'repl-timeout' parameter in redis.conf to a larger value.");
     } else if (now - rl.last_io_ms > timeout) {
         link_fail("Timeout connecting to the MASTER...");
     }
@@ -697,6 +764,12 @@ void repl_cluster_set_primary(const char *host, int port) {
     }
     if (server.masterhost && strcasecmp(server.masterhost, host) == 0 && server.masterport == port) return;
     repl_set_master(host, port);
+}
+
+long long repl_sync_offset(void) {
+    /* Redis's replicationGetSlaveOffset: a full sync discards the cached primary, so from
+     * +FULLRESYNC until the loaded data set is attached the offset is 0. */
+    return server.masterhost && rl.state == RL_TRANSFER ? 0 : repl_state.offset;
 }
 
 /* Milliseconds since the primary was last heard from (link up: its last command or PING;
@@ -812,7 +885,12 @@ static const char *repl_error(client *c, const command *cmd) {
         return "-READONLY You can't write against a read only replica.";
     if (server.masterhost && rl.state != RL_CONNECTED && !server.repl_serve_stale_data && multi_exec_lacks(c, cmd, CMD_STALE))
         return "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
-    return repl_min_replicas_error(c, cmd);
+    const char *err = repl_min_replicas_error(c, cmd);
+    if (err) return err;
+    /* A replica's link may not touch the keyspace (it is exempt from CLIENT PAUSE), as Redis. */
+    if ((c->flags & CLIENT_SLAVE) && (write || multi_exec_flags(c, cmd, CMD_READONLY | CMD_MAY_REPLICATE)))
+        return "Replica can't interact with the keyspace";
+    return NULL;
 }
 
 static long long repl_cron(eventLoop *el, long long id, void *data) {

@@ -72,3 +72,25 @@ def test_blocked_clients_are_unblocked_when_turning_into_a_replica(start_server,
     ac.rpush("foo", "a", "b", "c")
     wait_synced(ac, bc)
     assert bc.lrange("foo", 0, -1) == [b"a", b"b", b"c"]
+
+
+@pytest.mark.parametrize("sync", [("SYNC",), ("PSYNC", "?", "-1")])
+@pytest.mark.parametrize("command", [("PING",), ("XINFO", "HELP"), ("GET", "k"), ("SLOWLOG", "GET")])
+def test_a_replica_that_makes_a_reply_is_disconnected(start_server, binary, sync, command):
+    """The replica's link carries the stream only: a command the replica sends that would put a
+    reply on it disconnects it, logged as Redis logs it."""
+    s = start_server(["--save", ""], binary=binary)
+    c = s.client()
+    name = command[0].lower() + ("|" + command[1].lower() if len(command) > 1 and command[0] != "GET" else "")
+    link = s.raw()
+    link.send(*sync)
+    wait_until(lambda: c.info("replication")["connected_slaves"] == 1, 10, what="the replica link")
+    link.send(*command)
+    wait_until(lambda: len(log_lines(s, "Replica generated a reply to command '%s', disconnecting it: " % name)) == 1,
+               10, interval=0.05, what="the log line")
+    wait_until(lambda: c.info("clients")["connected_clients"] == 1, 10, what="the replica to be disconnected")
+    assert c.ping()
+    # A keyspace command is refused first (the error is what would go on the link).
+    refused = log_lines(s, "== CRITICAL == This master is sending an error to its replica: "
+                           "'Replica can't interact with the keyspace' after processing the command 'get'")
+    assert len(refused) == (1 if command[0] == "GET" else 0)
