@@ -300,6 +300,7 @@ int bgsave_start_snapshot(rdbSnapshot *s, bgsave_done_fn *done_fn, int (*paused)
     bg.total = 0;
     for (int i = 0; i < server.dbnum; i++) bg.total += (long long)db_size(db_by_id(i));
     child_start();
+    if (bg.child) rdb_snapshot_temp_pid(s, (long)bg.child);
     bg.started++;
     el_add_timer(server.el, 0, bgsave_tick, (void *)++bg.generation);
     log_msg(LL_NOTICE, "Background saving started (forkless, in the event loop)");
