@@ -7,6 +7,7 @@
  * Command-line options are appended to the config file's text as lines ("name value"), so
  * they override it, exactly as redis-server does. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,15 @@ static void daemonize(void) {
 
 /* The stand-in process of a forkless save (persist/bgsave.c): it holds no descriptor of the
  * server and waits until its stdin (a pipe from the server) closes. */
-static void save_child(void) {
+static void save_child(const char *oom_score) {
+    if (oom_score) {   /* oom-score-adj-values[2], as Redis's child sets it (a failure is ignored) */
+        int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+        if (fd >= 0) {
+            ssize_t w = write(fd, oom_score, strlen(oom_score));
+            (void)w;
+            close(fd);
+        }
+    }
     if (close_range(3, ~0U, 0) != 0) {
         long maxfd = sysconf(_SC_OPEN_MAX);
         for (long fd = 3; fd < (maxfd > 0 && maxfd < 65536 ? maxfd : 65536); fd++) close((int)fd);
@@ -91,7 +100,7 @@ static void save_child(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc == 2 && !strcmp(argv[1], "--forkless-save-child")) save_child();
+    if ((argc == 2 || argc == 3) && !strcmp(argv[1], "--forkless-save-child")) save_child(argc == 3 ? argv[2] : NULL);
     proctitle_init(argc, argv);   /* core/proctitle.c: before anything keeps a pointer into environ */
     acl_init();   /* core/acl.c: requirepass and user lines of the config apply to its users */
     config_init_defaults();

@@ -168,8 +168,9 @@ static long long defrag_tick(eventLoop *el, long long id, void *data) {
     return ms;
 }
 
-static void defrag_cron(void) {
-    int cpu = defrag_cpu_wanted(0);
+/* fresh: read the allocator's figures now (the cron's are refreshed by info_cron). */
+static void defrag_cron(int fresh) {
+    int cpu = defrag_cpu_wanted(fresh);
     if (defrag_stats.running) {
         if (cpu > defrag_stats.running) defrag_stats.running = cpu;
     } else if (cpu) {
@@ -177,6 +178,39 @@ static void defrag_cron(void) {
         defrag_stats.run_start_us = monotonic_us();
         el_add_timer(server.el, 0, defrag_tick, NULL);
     }
+}
+
+/* clients_busy_cron: while the loop is blocked (loading an AOF or RDB file, a script past
+ * busy-reply-threshold) the timers do not run, so this does their defrag part each time the
+ * blocked code serves the clients, as Redis's whileBlockedCron: the decision to start (once per
+ * cron period), then, during a run, a walk that takes the run's CPU share of the time blocked
+ * since the previous call (work w since then earns w x cpu / (100 - cpu)), at most 10 ms; the
+ * time spent here is the "while-blocked-cron" latency event. The walk's safety holds: the
+ * blocked code calls this between two commands (or keys, or Lua instructions), never while it
+ * holds a pointer into the data set. */
+#define BUSY_DEFRAG_MAX_US 10000
+
+static void busy_cron(void) {
+    static uint64_t last_us, last_decision_us;
+    uint64_t now = monotonic_us();
+    if (!last_us || now - last_us > 1000000) last_us = now;   /* first call of this blocked spell */
+    uint64_t blocked = now - last_us;
+    if (!defrag_stats.running && now - last_decision_us >= (uint64_t)(1000000 / server.hz)) {
+        last_decision_us = now;
+        defrag_cron(1);   /* starts a run (its timer fires once the loop runs again) */
+    }
+    if (defrag_stats.running && server.active_defrag) {
+        int cpu = defrag_stats.running;
+        uint64_t budget = cpu >= 100 ? BUSY_DEFRAG_MAX_US : blocked * (uint64_t)cpu / (uint64_t)(100 - cpu);
+        if (budget > BUSY_DEFRAG_MAX_US) budget = BUSY_DEFRAG_MAX_US;
+        if (budget > 0 && defrag_step((long)budget, server.active_defrag_max_scan_fields)) {
+            cpu = defrag_cpu_wanted(1);
+            if (cpu) defrag_stats.running = cpu;
+            else defrag_stop();
+        }
+    }
+    last_us = monotonic_us();
+    latency_sample("while-blocked-cron", (long long)(last_us - now) / 1000);
 }
 
 static long long server_cron(eventLoop *el, long long id, void *data) {
@@ -195,7 +229,7 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
     if (server.maxmemory) evict_to_fit();
     persist_cron();
     aof_cron();
-    defrag_cron();
+    defrag_cron(0);
     migrate_cache_cron();   /* cluster/migrate.c: idle MIGRATE connections */
     if (server.shutdown_asap && server_prepare_shutdown(server.shutdown_nosave) == 0) {
         server_shutdown();
@@ -284,6 +318,7 @@ int server_init(void) {
     }
     setup_signals();
     persist_loading_shutdown = shutdown_while_loading;
+    clients_busy_cron = busy_cron;
     if (tls_needed() && tls_configure() != 0) {   /* core/tls.c: the context before the listeners */
         log_msg(LL_WARNING, "Failed to configure TLS. Check logs for more info.");
         return -1;

@@ -500,6 +500,9 @@ const char *client_info_line(client *c, kstr **out);  /* appends CLIENT LIST's l
  * the pending replies; the client running the script must have stopped reading
  * (client_pause_reading), since its query buffer holds the running command. */
 void clients_process_while_busy(void);
+/* Called first by clients_process_while_busy (server.c: what Redis's whileBlockedCron does, the
+ * active defrag's share of the time the loop was blocked); NULL: nothing. */
+extern void (*clients_busy_cron)(void);
 void client_pause_reading(client *c, int pause);
 int client_is_local(const client *c);      /* Unix socket or loopback address */
 

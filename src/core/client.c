@@ -453,7 +453,10 @@ void client_process_input(client *c) {
  * (dispatch answers -BUSY to all but SCRIPT KILL, SHUTDOWN NOSAVE and the other allow-busy
  * commands), then the replies are written. The client running the script stops reading
  * meanwhile: its query buffer holds the arguments of the command in progress. */
+void (*clients_busy_cron)(void);
+
 void clients_process_while_busy(void) {
+    if (clients_busy_cron) clients_busy_cron();
     el_poll_once(server.el, 0);
     clients_write_pending();
 }

@@ -544,21 +544,30 @@ static int check_activedefrag(const configDef *d, const char **err) {
 
 /* oom-score-adj(-values): the score Linux uses to pick a process to kill under memory
  * pressure, set as Redis sets it for its class (values[0] for a primary, values[1] for a
- * replica; Keel has no BGSAVE child for values[2]): "yes"/"relative" add the value to the
- * score the process had when Keel took control, "absolute" sets it, "no" gives the score it
- * had back. REPLICAOF switches the class (config_oom_score_class_changed). */
+ * replica, values[2] for the save's stand-in child: config_oom_score_child): "yes"/"relative"
+ * add the value to the score the process had when Keel took control, "absolute" sets it, "no"
+ * gives the score it had back. REPLICAOF switches the class (config_oom_score_class_changed). */
+static int oom_base, oom_adjusted;   /* adjusted: Keel controls the score; base: the one before */
+
+int config_oom_score_child(int *score) {
+    if (compat.oom_score_adj == OOM_NO || !oom_adjusted) return 0;   /* the child keeps ours */
+    int v = compat.oom_score_adj_values[2];
+    if (compat.oom_score_adj != OOM_ABSOLUTE) v += oom_base;
+    *score = v < -1000 ? -1000 : v > 1000 ? 1000 : v;
+    return 1;
+}
+
 static int apply_oom_score_adj(const configDef *d, const char **err) {
-    static int base, adjusted;   /* adjusted: Keel controls the score; base: the one before */
     int mode = compat.oom_score_adj;
-    if (mode == OOM_NO && !adjusted) return 0;
+    if (mode == OOM_NO && !oom_adjusted) return 0;
     int ok = 1;
-    if (mode != OOM_NO && !adjusted) {
+    if (mode != OOM_NO && !oom_adjusted) {
         FILE *f = fopen("/proc/self/oom_score_adj", "r");
-        ok = f && fscanf(f, "%d", &base) == 1;
+        ok = f && fscanf(f, "%d", &oom_base) == 1;
         if (f) fclose(f);
     }
-    int v = mode == OOM_NO ? base : compat.oom_score_adj_values[server.masterhost ? 1 : 0];
-    if (mode == OOM_YES || mode == OOM_RELATIVE) v += base;
+    int v = mode == OOM_NO ? oom_base : compat.oom_score_adj_values[server.masterhost ? 1 : 0];
+    if (mode == OOM_YES || mode == OOM_RELATIVE) v += oom_base;
     v = v < -1000 ? -1000 : v > 1000 ? 1000 : v;
     char buf[16];
     int n = snprintf(buf, sizeof(buf), "%d\n", v);
@@ -570,7 +579,7 @@ static int apply_oom_score_adj(const configDef *d, const char **err) {
         *err = "Failed to set current oom_score_adj. Check server logs.";
         return -1;
     }
-    adjusted = mode != OOM_NO;
+    oom_adjusted = mode != OOM_NO;
     return 0;
 }
 

@@ -39,6 +39,9 @@ enum { ENABLE_DEBUG_NO = 0, ENABLE_DEBUG_YES = 1, ENABLE_DEBUG_LOCAL = 2 };
 int config_enable_debug_command(void);
 /* REPLICAOF made this server a replica or a primary: oom-score-adj moves to that class's value. */
 void config_oom_score_class_changed(void);
+/* The oom_score_adj a background child takes (oom-score-adj-values[2], as Redis's child sets
+ * it): 1 and *score, or 0 when oom-score-adj is off (the child keeps the server's). */
+int config_oom_score_child(int *score);
 /* Starts (or not, per jemalloc-bg-thread) the allocator's background threads; once at start-up. */
 void config_start_allocator_threads(void);
 

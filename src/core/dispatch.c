@@ -166,8 +166,10 @@ static const command *checked_command(client *c) {
         return NULL;
     }
     /* As Redis: evict before every command while over the limit; only commands that may grow
-     * memory are refused when eviction can't get under it. */
-    if (server.maxmemory && !(c->flags & CLIENT_MASTER) && mem_used() > (size_t)server.maxmemory && !evict_to_fit() &&
+     * memory are refused when eviction can't get under it. Nothing is evicted while a file
+     * loads (Redis's isSafeToPerformEvictions): the AOF's own DELs replay its evictions. */
+    if (server.maxmemory && !(c->flags & CLIENT_MASTER) && !server.loading && !server.loading_rdb &&
+        mem_used() > (size_t)server.maxmemory && !evict_to_fit() &&
         multi_refused_when_oom(c, cmd)) {   /* core/multi.c: denyoom, or queueing in MULTI */
         reject(c, cmd, ERR_OOM);
         return NULL;

@@ -24,10 +24,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/config.h"
 #include "core/event.h"
 #include "persist/rdb.h"
 #include "types/coll_entry.h"
@@ -82,7 +84,14 @@ static void child_start(void) {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
     posix_spawn_file_actions_addclosefrom_np(&fa, 3);   /* no server descriptor, even briefly */
 #endif
-    char *argv[] = {"keel-save-child", "--forkless-save-child", NULL};
+    /* Its oom_score_adj is the child class's (oom-score-adj-values[2]): it sets it itself. */
+    char score[16];
+    int oom;
+    char *argv[] = {"keel-save-child", "--forkless-save-child", NULL, NULL};
+    if (config_oom_score_child(&oom)) {
+        snprintf(score, sizeof(score), "%d", oom);
+        argv[2] = score;
+    }
     pid_t pid;
     int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -291,6 +300,7 @@ int bgsave_start_snapshot(rdbSnapshot *s, bgsave_done_fn *done_fn, int (*paused)
     bg.total = 0;
     for (int i = 0; i < server.dbnum; i++) bg.total += (long long)db_size(db_by_id(i));
     child_start();
+    if (bg.child) rdb_snapshot_temp_pid(s, (long)bg.child);
     bg.started++;
     el_add_timer(server.el, 0, bgsave_tick, (void *)++bg.generation);
     log_msg(LL_NOTICE, "Background saving started (forkless, in the event loop)");

@@ -787,6 +787,20 @@ static rdbSnapshot *snapshot_begin(const char *path, int aof) {
     return snapshot_start(s);
 }
 
+void rdb_snapshot_temp_pid(rdbSnapshot *s, long pid) {
+    if (!s->tmp[0]) return;   /* a sink: no file */
+    char tmp[PATH_MAX];
+    const char *slash = strrchr(s->path, '/');
+    snprintf(tmp, sizeof(tmp), s->aof ? "%.*stemp-rewriteaof-%ld.aof" : "%.*stemp-%ld.rdb",
+             slash ? (int)(slash - s->path + 1) : 0, s->path, pid);
+    if (rename(s->tmp, tmp) != 0) {
+        log_msg(LL_WARNING, "Failed renaming the temp RDB file %s to %s: %s", s->tmp, tmp, strerror(errno));
+        return;
+    }
+    memcpy(s->tmp, tmp, sizeof(s->tmp));
+    if (open_tmp[0]) memcpy(open_tmp, tmp, sizeof(open_tmp));
+}
+
 rdbSnapshot *rdb_snapshot_begin(const char *path) {
     return snapshot_begin(path, 0);
 }

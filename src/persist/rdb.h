@@ -54,6 +54,9 @@ int rdb_save_file(const char *path);
  * abort free the snapshot. */
 typedef struct rdbSnapshot rdbSnapshot;
 rdbSnapshot *rdb_snapshot_begin(const char *path);       /* NULL after logging the reason */
+/* Renames s's temp file after pid (temp-<pid>.rdb, temp-rewriteaof-<pid>.aof): a background
+ * save's is named after its stand-in child, as Redis's child names it after itself. */
+void rdb_snapshot_temp_pid(rdbSnapshot *s, long pid);
 /* The same data set as an AOF-format file (an AOF base with aof-use-rdb-preamble no): "#TS:"
  * with aof-timestamp-enabled, FUNCTION LOAD per library, then per key SELECT (when the database
  * changes), SET or RESTORE <key> 0 <DUMP payload>, PEXPIREAT; no trailer. */
