@@ -328,3 +328,15 @@ def tail(text, lines):
 def _kill_leftovers():
     for server in list(_live_servers):
         server.kill()
+
+
+def child_pids(pid):
+    """The processes whose parent is pid (any of its threads), from /proc (Linux)."""
+    kids = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                kids += [int(k) for k in f.read().split()]
+        except OSError:   # the thread ended meanwhile
+            pass
+    return kids

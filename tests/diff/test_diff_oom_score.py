@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from helpers import ORACLE_SERVER, keel_binary, wait_until
+from helpers import ORACLE_SERVER, child_pids, keel_binary, wait_until
 
 
 def score(pid):
@@ -38,17 +38,6 @@ def test_oom_score_follows_replicaof(start_server):
     assert out[0] == out[1] == [10, 15, 20, 15, 0]
 
 
-def children(pid):
-    kids = []
-    for tid in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
-                kids += [int(k) for k in f.read().split()]
-        except OSError:
-            pass
-    return kids
-
-
 @pytest.mark.skipif(not os.path.exists("/proc/self/oom_score_adj"), reason="Linux /proc needed")
 @pytest.mark.parametrize("mode", ["yes", "absolute"])
 def test_bgsave_child_takes_the_child_value(start_server, mode):
@@ -65,7 +54,7 @@ def test_bgsave_child_takes_the_child_value(start_server, mode):
         c.set("key-a", "value-a")
         c.config_set("rdb-key-save-delay", 1000000)
         c.bgsave()
-        kids = wait_until(lambda: children(pid), 5, what="the save's child process")
+        kids = wait_until(lambda: child_pids(pid), 5, what="the save's child process")
         wait_until(lambda: score(kids[0]) == base + 30, 5, what="the child's oom_score_adj")
         out.append((score(pid) - base, score(kids[0]) - base))
         c.config_set("rdb-key-save-delay", 0)

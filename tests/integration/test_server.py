@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from diff.resp import RespConnection
-from helpers import (ORACLE_SERVER, free_port, port_is_free, redis_benchmark_binary, server_env,
+from helpers import (ORACLE_SERVER, child_pids, free_port, port_is_free, redis_benchmark_binary, server_env,
                      wait_until)
 
 INFO_SECTIONS = ["Server", "Clients", "Memory", "Stats", "Persistence", "Replication", "Keyspace"]
@@ -228,17 +228,6 @@ def test_second_signal_during_shutdown_save_removes_temp_file(start_server, keel
     assert not temp.exists()
 
 
-def _child_pids(pid):
-    kids = []
-    for tid in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
-                kids += [int(k) for k in f.read().split()]
-        except OSError:
-            pass
-    return kids
-
-
 @pytest.mark.parametrize("which", ["keel", "redis"])
 def test_shutdown_nosave_during_bgsave_removes_temp_file(start_server, keel_bin, tmp_path, which):
     """SHUTDOWN NOSAVE while a BGSAVE runs ends the snapshot and removes its temp file, named
@@ -250,7 +239,7 @@ def test_shutdown_nosave_during_bgsave_removes_temp_file(start_server, keel_bin,
             conn.call("SET", str(i), str(i))
         conn.call("CONFIG", "SET", "rdb-key-save-delay", "100000")
         assert conn.call("BGSAVE").raw == b"+Background saving started\r\n"
-        child = wait_until(lambda: _child_pids(server.proc.pid), timeout=10, what="the save's child")[0]
+        child = wait_until(lambda: child_pids(server.proc.pid), timeout=10, what="the save's child")[0]
         temp = tmp_path / ("temp-%d.rdb" % child)
         wait_until(temp.exists, timeout=10, what="the BGSAVE temp file")
         conn.send("SHUTDOWN", "NOSAVE")
