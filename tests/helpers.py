@@ -255,7 +255,10 @@ class Server:
         _live_servers.discard(self)
 
     def cleanup(self):
-        """Remove the temporary directory (only once the process is gone)."""
+        """Remove the temporary directory (only once the process is gone). KEEL_KEEP_DIRS=1 in
+        the environment keeps every directory, for a post-mortem of a flaky test."""
+        if os.environ.get("KEEL_KEEP_DIRS") == "1":
+            return
         if not self.alive():
             shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -428,7 +428,6 @@ void repl_replica_freed(client *c) {
     if (l->is_replica) {
         link_remove(l);
         log_msg(LL_NOTICE, "Connection with replica %s lost.", c->addr);
-        if (!replicas) no_replicas_since_ms = mstime();
         /* A diskless snapshot nobody reads any more stops (Redis kills its child): the next
          * replica would otherwise wait for it to stream into nowhere. */
         if (sync_saving && sync_diskless && l->state == RS_WAIT_BGSAVE_END) {
@@ -954,6 +953,11 @@ void repl_primary_cron(void) {
         last_ping_ms = now;
         if (!server.masterhost && replicas && !repl_failover_timed()) repl_feed(ping, sizeof(ping) - 1);
     }
+    /* repl-backlog-ttl counts the time a primary has gone without replicas: from its start,
+     * from its last replica's departure or from its promotion (a replica keeps its backlog, so
+     * that its siblings continue partially once it is promoted), as Redis's
+     * repl_no_slaves_since. */
+    if (server.masterhost || replicas || !no_replicas_since_ms) no_replicas_since_ms = now;
     if (!server.masterhost && rb.active && !replicas && server.repl_backlog_ttl &&
         now - no_replicas_since_ms > server.repl_backlog_ttl * 1000) {
         random_id(repl_state.replid);

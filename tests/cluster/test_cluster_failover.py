@@ -33,6 +33,12 @@ def link_up(node):
     return node.client().info("replication").get("master_link_status") == "up"
 
 
+def follows(replica, primary):
+    """The replica's link is up, to this primary's address (not another node's)."""
+    i = replica.client().info("replication")
+    return i.get("master_link_status") == "up" and i.get("master_port") == primary.port
+
+
 def clean_check(cl, node):
     code, out = cl.check(node)
     assert code == 0, out
@@ -231,8 +237,8 @@ def test_mixed_failover(primary_kind):
                                for n in cl.nodes), 60, interval=0.1, what="replicas met")
         for i in range(3):
             cl.nodes[3 + i].client().execute_command("CLUSTER", "REPLICATE", cl.node_id(cl.nodes[i]))
-        wait_until(lambda: all(link_up(cl.nodes[3 + i]) for i in range(3)) and len(primary_replica_pairs(cl)) == 3,
-                   60, interval=0.1, what="replicas in sync")
+        wait_until(lambda: all(follows(cl.nodes[3 + i], cl.nodes[i]) for i in range(3)) and
+                   len(primary_replica_pairs(cl)) == 3, 60, interval=0.1, what="replicas in sync")
         cl.wait_converged()
         rc = cl.redis_cluster()
         try:
@@ -240,7 +246,8 @@ def test_mixed_failover(primary_kind):
         finally:
             rc.close()
         primary, replica = cl.nodes[0], cl.nodes[3]
-        primary.client().execute_command("WAIT", 1, 5000)
+        acks = primary.client().execute_command("WAIT", 1, 5000)
+        assert acks == 1, (primary.client().info("replication"), replica.client().info("replication"))
         pid, rid = cl.node_id(primary), cl.node_id(replica)
         primary.kill()
         survivors = cl.nodes[1:]
