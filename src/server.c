@@ -54,6 +54,15 @@ long long server_time_ms(void) {
     return server.executing_depth ? server.cmd_time_ms : mstime();
 }
 
+/* An absolute expire time given to a command (EXPIREAT, GETEX PXAT, RESTORE ABSTTL) deletes the
+ * key at once when it is already past, except while loading (the file goes on with the key,
+ * which expires after the load) and on a replica, which deletes no key on its own: its primary's
+ * DEL follows, and a key deleted here without one would outlive a failover on the replica's
+ * siblings (Redis's checkAlreadyExpired). */
+int server_time_already_past(long long when_ms) {
+    return when_ms <= server_time_ms() && !server.loading && !server.masterhost;
+}
+
 int server_clients_paused(void) {
     return server.clients_paused_until_ms && server.clients_paused_until_ms > mstime();
 }

@@ -575,6 +575,7 @@ void server_shutdown(void);
 int server_prepare_shutdown(int nosave);
 uint32_t lru_clock(void);
 long long server_time_ms(void);         /* cached per command */
+int server_time_already_past(long long when_ms);   /* an absolute TTL that deletes at once */
 int server_clients_paused(void);
 
 #endif

@@ -97,9 +97,8 @@ static void expire_generic(client *c, long long basetime, long long unit_ms) {
         return;
     }
     const char *event = "expire";
-    if (when <= server_time_ms() && !server.loading) {
-        /* Already in the past: the key goes now, as a deletion, and propagates as one (not
-         * while loading: the file goes on with the key, which expires after the load). */
+    if (server_time_already_past(when)) {
+        /* Already in the past: the key goes now, as a deletion, and propagates as one. */
         if (server.lazyfree_lazy_expire)
             db_delete_async(c->db, key->ptr, key->len);
         else

@@ -337,7 +337,7 @@ void restore_command(client *c) {
     }
     int deleted = opt.replace && db_delete(c->db, key->ptr, key->len);
     if (ttl && !opt.absttl) ttl += server_time_ms();
-    if (ttl && ttl <= server_time_ms()) {
+    if (ttl && server_time_already_past(ttl)) {
         obj_free(o);
         if (deleted) {
             wstream_rewrite_key("DEL", key);   /* the replace's deletion is all that happened */

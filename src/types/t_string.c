@@ -278,7 +278,7 @@ void getex_command(client *c) {
     }
     if (so.expire_arg && !expire_time_or_reply(c, so.expire_arg, so.flags, &when)) return;
     reply_obj_string(c, o);
-    if ((so.flags & (OPT_EXAT | OPT_PXAT)) && when <= server_time_ms() && !server.loading) {
+    if ((so.flags & (OPT_EXAT | OPT_PXAT)) && server_time_already_past(when)) {
         /* An absolute time already past deletes the key now, as Redis does. */
         db_delete(c->db, c->argv[1].ptr, c->argv[1].len);
         string_key_changed(c, 1, NOTIFY_GENERIC, "del");

@@ -120,7 +120,8 @@ def assert_same_data(primary, replica):
     wait_until(lambda: _short_ttls_left(primary) == 0, 30, interval=0.05, what="short TTLs to pass")
     wait_synced(primary, replica)
     assert_same(snapshot(primary, DBS, encodings=False), snapshot(replica, DBS, encodings=False))
-    assert dbsizes(primary) == dbsizes(replica)
+    sizes = dbsizes(primary), dbsizes(replica)
+    assert sizes[0] == sizes[1], (sizes, primary.info("keyspace"), replica.info("keyspace"))
 
 
 class Proxy:

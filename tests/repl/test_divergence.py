@@ -4,9 +4,12 @@ it does not know, an INCRBY on a writable replica's own string) is logged as Red
 unexpected_error_replies, and the replica goes on. Keel and redis-server run the same steps
 and must log the same lines."""
 
+import threading
+import time
+
 import pytest
 
-from helpers import ORACLE_SERVER, wait_until
+from helpers import ORACLE_SERVER, ping_once, wait_until
 from repl.replutil import wait_synced
 
 
@@ -94,3 +97,39 @@ def test_a_replica_that_makes_a_reply_is_disconnected(start_server, binary, sync
     refused = log_lines(s, "== CRITICAL == This master is sending an error to its replica: "
                            "'Replica can't interact with the keyspace' after processing the command 'get'")
     assert len(refused) == (1 if command[0] == "GET" else 0)
+
+
+def test_a_ttl_past_when_applied_keeps_the_key_on_the_replica(start_server, binary):
+    """A replica that applies PEXPIREAT, GETEX PXAT or RESTORE ABSTTL after their time passed (it
+    was busy) keeps the key, hidden from reads, until its primary's DEL, as Redis's replicas: a
+    replica deletes no key on its own. Deleting it at once, without a DEL its siblings ever see,
+    left a promoted Keel replica and a redis-server sibling with different DBSIZEs after a
+    Sentinel failover. Once promoted, the replica expires the keys itself."""
+    args = ["--enable-debug-command", "yes"]
+    m = start_server(args, binary=ORACLE_SERVER)
+    r = start_server(args, binary=binary)
+    mc, rc = m.client(), r.client()
+    rc.replicaof("127.0.0.1", m.port)
+    wait_synced(mc, rc)
+    mc.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")   # no DEL from the primary meanwhile
+    mc.set("src", "v")
+    payload = mc.dump("src")
+    sleeper = threading.Thread(target=lambda: r.client().execute_command("DEBUG", "SLEEP", "0.6"))
+    sleeper.start()
+    # Asleep once a PING from another connection gets no answer within 50 ms.
+    wait_until(lambda: not ping_once(r.host, r.port, timeout=0.05), 5, what="the replica to sleep")
+    mc.set("a", "1")
+    mc.pexpire("a", 100)
+    mc.set("b", "1")
+    mc.execute_command("GETEX", "b", "PXAT", int(time.time() * 1000) + 100)
+    mc.restore("c", 100, payload)
+    sleeper.join()
+    wait_synced(mc, rc)
+    assert mc.dbsize() == 4   # src, a, b, c: the primary has not expired them either
+    assert rc.dbsize() == 4
+    assert [rc.get(k) for k in ("a", "b", "c")] == [None, None, None]
+    assert rc.dbsize() == 4   # reads hide them; they stay until the primary's DEL
+    m.stop()
+    rc.replicaof("no", "one")
+    wait_until(lambda: rc.dbsize() == 1, 10, interval=0.05, what="the promoted replica to expire the keys")
+    assert rc.info("stats")["expired_keys"] == 3
