@@ -6,6 +6,7 @@
  * Every function that changes an entry calls key_will_change (hooks.h) before touching it. */
 #include "keyspace/db.h"
 
+#include <assert.h>
 #include <string.h>
 
 #include "keyspace/evict.h"
@@ -156,25 +157,44 @@ void db_will_change(kdb *db, const kobj *o) {
     will_change_entry(db, o);
 }
 
-void db_add(kdb *db, kobj *o) {
+/* Adds o unless its key is present (0, nothing changed): one hash and one chain walk. */
+static int add_if_absent(kdb *db, kobj *o) {
     will_change(db, obj_key(o), obj_keylen(o), NULL);
     o->lru = evict_new_lru();
-    tableAdd(db_keys(db), o);
+    if (!tableAdd(db_keys(db), o)) return 0;
     if (db->slot_keys) db->slot_keys[key_hash_slot(obj_key(o), obj_keylen(o))]++;
     if (o->has_expire) ttl_add(db, o);
     if (keyspace_hooks.key_added) keyspace_hooks.key_added(db, obj_key(o), obj_keylen(o));
     /* The types blocking commands wait on: a new one may serve clients blocked on this key. */
     if ((o->type == OBJ_LIST || o->type == OBJ_ZSET || o->type == OBJ_STREAM) && keyspace_hooks.key_ready)
         keyspace_hooks.key_ready(db, obj_key(o), obj_keylen(o));
+    return 1;
+}
+
+void db_add(kdb *db, kobj *o) {
+    int added = add_if_absent(db, o);
+    assert(added && "db_add: the key must be absent");
+    (void)added;
+}
+
+static kobj *with_expire(kobj *o, long long when_ms) {
+    if (when_ms == OBJ_NO_EXPIRE) return o;
+    o = obj_with_expire_area(o, 1);
+    obj_set_expire_inplace(o, when_ms);
+    return o;
 }
 
 kobj *db_add_with_expire(kdb *db, kobj *o, long long when_ms) {
-    if (when_ms != OBJ_NO_EXPIRE) {
-        o = obj_with_expire_area(o, 1);
-        obj_set_expire_inplace(o, when_ms);
-    }
+    o = with_expire(o, when_ms);
     db_add(db, o);
     return o;
+}
+
+kobj *db_add_new_with_expire(kdb *db, kobj *o, long long when_ms) {
+    o = with_expire(o, when_ms);
+    if (add_if_absent(db, o)) return o;
+    obj_free(o);
+    return NULL;
 }
 
 void db_unlink(kdb *db, kobj *o) {

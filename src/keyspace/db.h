@@ -118,6 +118,9 @@ void db_add(kdb *db, kobj *o);                       /* the key must be absent *
 /* db_add with a TTL (unix ms, or OBJ_NO_EXPIRE): RENAME/MOVE/COPY carry the source's TTL over.
  * Returns the stored entry (it moves when a TTL area is added). */
 kobj *db_add_with_expire(kdb *db, kobj *o, long long when_ms);
+/* The same for a key that may be present (a file being loaded): then o is freed and NULL
+ * returned, nothing changed. One lookup instead of a find and an add. */
+kobj *db_add_new_with_expire(kdb *db, kobj *o, long long when_ms);
 /* Takes o out of the table and the TTL index without freeing it; the caller owns it. */
 void db_unlink(kdb *db, kobj *o);
 /* Adds or overwrites. With keep_ttl the old entry's TTL moves to the new one. Returns the

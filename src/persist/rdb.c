@@ -1930,14 +1930,15 @@ static int load_key(rdbIn *r, kdb *db, int t, keyMeta *m, rdbLoadStats *st, long
         /* A replica keeps them: its primary's DELs will come (Redis's iAmMaster()). */
         obj_free(o);
         st->keys_expired++;
-    } else if (!r->merge && tableFind(db_keys(db), k.s, k.len)) {
-        obj_free(o);
-        rc = in_fail(r, "Duplicate key found in RDB file");
     } else {
         if (r->merge) db_delete(db, k.s, k.len);
-        o = db_add_with_expire(db, o, m->expire);
-        evict_set_access(o, m->lfu_freq, m->lru_idle);
-        st->keys_loaded++;
+        o = db_add_new_with_expire(db, o, m->expire);
+        if (o) {
+            evict_set_access(o, m->lfu_freq, m->lru_idle);
+            st->keys_loaded++;
+        } else {
+            rc = in_fail(r, "Duplicate key found in RDB file");
+        }
     }
     str_release(&k);
     m->expire = OBJ_NO_EXPIRE;

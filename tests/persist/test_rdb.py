@@ -520,6 +520,32 @@ def _refused_file_log(tmp_path, body):
     return srv.read_logs()
 
 
+def test_duplicate_key_refuses_to_start(tmp_path):
+    """Two entries of one key in a database: the load fails naming it (Redis panics with
+    "Duplicated key found in RDB file"); two databases may hold the same key."""
+    def string_key(key, value):
+        return b"\x00" + bytes([len(key)]) + key + bytes([len(value)]) + value
+    db0 = b"\xfe\x00" + string_key(b"k", b"1") + string_key(b"other", b"2") + string_key(b"k", b"3")
+    log = _refused_file_log(tmp_path, b"REDIS0010" + db0 + b"\xff")
+    assert "Duplicate key found in RDB file" in log, log[-2000:]
+    # The same key in two databases loads.
+    fine = b"REDIS0010" + b"\xfe\x00" + string_key(b"k", b"1") + b"\xfe\x01" + string_key(b"k", b"2") + b"\xff"
+    from persist.rdbutil import crc64
+    d = fresh_dir(tmp_path, "fine")
+    _write_file(d, fine + crc64(fine).to_bytes(8, "little"))
+    srv = Server(keel_binary(), name="keel-fine")
+    srv.dir = d
+    try:
+        srv.start(attempts=1)
+        c = srv.client()
+        assert c.get("k") == b"1"
+        c.execute_command("SELECT", 1)
+        assert c.get("k") == b"2"
+    finally:
+        srv.stop()
+        srv.cleanup()
+
+
 def test_unsupported_types_name_the_type(tmp_path):
     body = b"REDIS0010" + b"\xfe\x00" + bytes([7]) + b"\x01m" + b"\x00" + b"\xff"
     assert "module" in _refused_file_log(tmp_path, body)
