@@ -93,6 +93,8 @@ fi
 echo
 "$PY" bench/tls.py || status=1   # TLS: SET/GET at -P 1 and -P 16, both modes
 echo
+"$PY" bench/rdb_load.py --keys 1000000 --rounds 3 || status=1   # one RDB file loaded by both
+echo
 echo "# all benchmarks done in $(( $(date +%s) - start )) s; RESULT lines in $BENCH_RESULTS"
 [ $status = 0 ] || echo "# at least one benchmark reported a server failure" >&2
 exit $status
