@@ -190,6 +190,11 @@ kobj *db_add_with_expire(kdb *db, kobj *o, long long when_ms) {
     return o;
 }
 
+void db_prefetch_key(kdb *db, const char *key, size_t len) {
+    table *t = db_keys(db);
+    tablePrefetch(t, tableHashKey(t, key, len));
+}
+
 kobj *db_add_new_with_expire(kdb *db, kobj *o, long long when_ms) {
     o = with_expire(o, when_ms);
     if (add_if_absent(db, o)) return o;

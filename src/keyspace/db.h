@@ -121,6 +121,9 @@ kobj *db_add_with_expire(kdb *db, kobj *o, long long when_ms);
 /* The same for a key that may be present (a file being loaded): then o is freed and NULL
  * returned, nothing changed. One lookup instead of a find and an add. */
 kobj *db_add_new_with_expire(kdb *db, kobj *o, long long when_ms);
+/* A hint before such an add: the loader reads a key, then its value (allocation, LZF), then
+ * adds; fetching the key's chain head meanwhile hides one cache miss of the add. */
+void db_prefetch_key(kdb *db, const char *key, size_t len);
 /* Takes o out of the table and the TTL index without freeing it; the caller owns it. */
 void db_unlink(kdb *db, kobj *o);
 /* Adds or overwrites. With keep_ttl the old entry's TTL moves to the new one. Returns the

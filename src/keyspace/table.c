@@ -470,6 +470,10 @@ void *tableChainFor(const table *t, uint64_t hash) {
     return *head(t, bucket_of(t, hash));
 }
 
+void tablePrefetch(const table *t, uint64_t hash) {
+    __builtin_prefetch(head(t, bucket_of(t, hash)));
+}
+
 void *tableFindHashed(table *t, const char *key, size_t len, uint64_t hash) {
     size_t passed;
     return *seek_key(t, bucket_of(t, hash), key, len, &passed);

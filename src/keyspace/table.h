@@ -89,6 +89,10 @@ uint64_t tableHashKey(const table *t, const char *key, size_t len);
  * truncated hash works while the table has at most 2^31 buckets (5 billion entries at load 2.5). */
 void *tableChainFor(const table *t, uint64_t hash);
 
+/* A hint: starts fetching the head of the chain that holds `hash` into the cache, so that an
+ * insert or lookup of that key a little later waits on one miss fewer. Changes nothing. */
+void tablePrefetch(const table *t, uint64_t hash);
+
 /* The entry with this key, or NULL. Never resizes. */
 void *tableFind(table *t, const char *key, size_t len);
 

@@ -1918,6 +1918,7 @@ static void load_step(rdbIn *r) {
 static int load_key(rdbIn *r, kdb *db, int t, keyMeta *m, rdbLoadStats *st, long long now) {
     rdbStr k;
     if (load_string(r, &k) < 0) return -1;
+    if (!r->merge) db_prefetch_key(db, k.s, k.len);
     kobj *o = load_object(r, t, k.s, k.len);
     int rc = 0;
     if (!o) {
