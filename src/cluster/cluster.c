@@ -596,6 +596,7 @@ void cluster_cron(void) {
         repl_cluster_set_primary(me->slaveof->ip, me->slaveof->port);
     failover_cron();
     cluster_update_state();
+    cluster_redirect_blocked_clients();
 }
 
 void cluster_before_sleep(void) {
