@@ -405,6 +405,7 @@ struct keelServer {
     int cluster_require_full_coverage, cluster_allow_reads_when_down, cluster_allow_pubsubshard_when_down;
     char *cluster_announce_ip, *cluster_announce_hostname;
     int cluster_announce_port, cluster_announce_bus_port;
+    int cluster_announce_tls_port;         /* with tls-cluster: the port announced (the plain one as pport) */
     int cluster_preferred_endpoint_type;   /* 0 ip, 1 hostname, 2 unknown-endpoint */
     long long cluster_link_sendbuf_limit;  /* bytes queued on a bus link before it is dropped; 0 none */
     int cluster_replica_validity_factor, cluster_migration_barrier;   /* failover.c */

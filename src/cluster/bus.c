@@ -132,8 +132,11 @@ int bus_listen(void) {
         if (fd < 0) continue;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
         if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 511) < 0 || set_nonblock(fd) < 0) {
-            log_msg(LL_WARNING, "Could not create server TCP listening socket %s:%d: %s", host, port, strerror(errno));
+            log_msg(LL_WARNING, "Warning: Could not create server TCP listening socket %s:%d: %s", host, port,
+                    strerror(errno));
             close(fd);
+            /* Redis's words: its test suite looks for them to retry with other ports. */
+            log_msg(LL_WARNING, "Failed listening on port %d (cluster), aborting.", port);
             return -1;
         }
         cluster.listen_fd[cluster.nlisten++] = fd;

@@ -523,12 +523,20 @@ void cluster_update_state(void) {
 
 void cluster_update_myself_announced(void) {
     clusterNode *me = cluster.myself;
-    /* With tls-cluster the nodes announce their tls-port as the client port and the plain port
-     * as pport (shown to clients that are not on TLS), and the bus is on tls-port + 10000, as
-     * Redis's deriveAnnouncedPorts (cluster-announce-tls-port is not stored yet). */
+    /* Redis's deriveAnnouncedPorts. With tls-cluster a node announces its tls-port as its port
+     * and its plain port as pport (what clients that are not on TLS are shown), and the bus
+     * is on tls-port + 10000. cluster-announce-tls-port overrides the port then, and
+     * cluster-announce-port the pport (0 when unset: such clients are shown the TLS port);
+     * without tls-cluster cluster-announce-port overrides the port and the TLS one is unused. */
     int base = server.tls_cluster ? server.tls_port : server.port;
-    me->port = server.cluster_announce_port ? server.cluster_announce_port : base;
+    me->port = base;
     me->pport = server.tls_cluster ? server.port : 0;
+    if (server.tls_cluster && server.cluster_announce_tls_port) {
+        me->port = server.cluster_announce_tls_port;
+        me->pport = server.cluster_announce_port;
+    } else if (server.cluster_announce_port) {
+        me->port = server.cluster_announce_port;
+    }
     me->cport = server.cluster_announce_bus_port ? server.cluster_announce_bus_port
                 : server.cluster_port                ? server.cluster_port
                                                      : base + CLUSTER_PORT_INCR;
@@ -596,6 +604,7 @@ void cluster_cron(void) {
         repl_cluster_set_primary(me->slaveof->ip, me->slaveof->port);
     failover_cron();
     cluster_update_state();
+    cluster_redirect_blocked_clients();
 }
 
 void cluster_before_sleep(void) {

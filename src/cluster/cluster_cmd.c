@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cluster/cluster.h"
+#include "core/blocking.h"
 #include "core/multi.h"
 #include "core/pubsub.h"
 #include "keyspace/db.h"
@@ -873,6 +874,41 @@ static int redirect(client *c, const command *cmd) {
     else
         reply_error(c, redirect_errors[err]);
     return 1;
+}
+
+/* Redis's clusterRedirectBlockedClientIfNeeded, for one client blocked on keys: 1 after
+ * replying the error and unblocking it when its keys are no longer served here. */
+static int redirect_blocked(client *c) {
+    const char *key;
+    size_t len;
+    const command *cmd;
+    if (!blocking_first_key(c, &key, &len, &cmd)) return 0;   /* WAIT and the like stay */
+    /* Down: a write that would serve the client may never come, even with
+     * cluster-allow-reads-when-down. */
+    if (cluster.state == CLUSTER_FAIL) {
+        blocking_unblock_error(c, redirect_errors[REDIR_DOWN]);
+        return 1;
+    }
+    int slot = key_hash_slot(key, len);
+    clusterNode *n = cluster.slots[slot];
+    if ((c->flags & CLIENT_READONLY) && !(cmd->flags & CMD_WRITE) && (cluster.myself->flags & NODE_SLAVE) &&
+        cluster.myself->slaveof == n)
+        n = cluster.myself;
+    if (n == cluster.myself || cluster.importing_from[slot]) return 0;
+    if (!n) {
+        blocking_unblock_error(c, redirect_errors[REDIR_DOWN_UNBOUND]);
+        return 1;
+    }
+    char err[CLUSTER_IPLEN + 300];
+    snprintf(err, sizeof(err), "-MOVED %d %s:%d", slot, cluster_endpoint(n), client_port(c, n));
+    blocking_unblock_error(c, err);
+    return 1;
+}
+
+void cluster_redirect_blocked_clients(void) {
+    if (!blocking_clients_count()) return;
+    for (client *c = server.clients; c; c = c->next)
+        if (c->flags & CLIENT_BLOCKED) redirect_blocked(c);
 }
 
 const char *cluster_script_error(client *caller, const command *cmd, int argc, const karg *argv, int *slot) {

@@ -8,6 +8,10 @@
 
 /* Installs the routing check (dispatch_redirect). */
 void cluster_cmd_install(void);
+/* Clients blocked on keys (BLPOP, XREAD, ...) whose slot is no longer served here get -MOVED
+ * (-CLUSTERDOWN when the slot is unbound or the cluster is down) and are unblocked (the cron,
+ * as Redis's clientsCron). */
+void cluster_redirect_blocked_clients(void);
 /* redis.call() in cluster mode: the error for a command a script may not run here (a key of
  * another node, the cluster down), or NULL. slot is the script's slot (-1 until a key fixes
  * it): a key of another slot is refused too, unless slot is NULL (cross-slot allowed). */

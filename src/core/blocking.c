@@ -459,6 +459,21 @@ int blocking_unblock_client(client *c, int error) {
     return 1;
 }
 
+int blocking_first_key(const client *c, const char **key, size_t *len, const command **cmd) {
+    const blockState *bs = c->bstate;
+    if (!bs || bs->nnodes == 0) return 0;
+    *key = bs->nodes[0].wk->key;
+    *len = bs->nodes[0].wk->klen;
+    *cmd = bs->cmd;
+    return 1;
+}
+
+void blocking_unblock_error(client *c, const char *err) {
+    if (!c->bstate) return;
+    reply_error(c, err);
+    unblock(c, 1);
+}
+
 void blocking_unblock_all(const char *err) {
     for (client *c = server.clients; c; c = c->next) {
         if (!c->bstate) continue;

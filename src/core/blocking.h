@@ -76,6 +76,15 @@ void blocking_resume_unblocked(void);
  * "-UNBLOCKED client unblocked via CLIENT UNBLOCK" error), unblocks it and returns 1; else 0. */
 int blocking_unblock_client(client *c, int error);
 
+/* If c is blocked on keys: sets *key and *len to the first of them, *cmd to the blocked command and
+ * returns 1; else (not blocked, or blocked on something else, as WAIT) 0. Cluster mode: the
+ * keys of a blocked command share one slot, so the first says where it must be served. */
+int blocking_first_key(const client *c, const char **key, size_t *len, const command **cmd);
+
+/* Replies err to c (blocked on keys) and unblocks it; its buffered commands run next. No call
+ * statistics change (Redis's clusterRedirectClient + unblockClient: the slot moved away). */
+void blocking_unblock_error(client *c, const char *err);
+
 /* Every blocked client (on keys or otherwise, as WAIT) gets err and is closed once it is sent:
  * a primary turning into a replica must not serve its old blocked commands with its new
  * primary's writes (Redis's disconnectAllBlockedClients). */

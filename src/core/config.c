@@ -788,7 +788,7 @@ static configDef configs[] = {
     config_row("cluster-announce-ip", NULL, T_STRING, 0, &server.cluster_announce_ip, "", NOLIM, NONE),
     config_row("cluster-announce-port", NULL, T_INT, 0, &server.cluster_announce_port, "0", 0, 65535, NONE),
     config_row("cluster-announce-bus-port", NULL, T_INT, 0, &server.cluster_announce_bus_port, "0", 0, 65535, NONE),
-    config_row("cluster-announce-tls-port", NULL, T_INT, 0, NULL, "0", 0, 65535, NONE),
+    config_row("cluster-announce-tls-port", NULL, T_INT, 0, &server.cluster_announce_tls_port, "0", 0, 65535, NONE),
     config_row("cluster-preferred-endpoint-type", NULL, T_ENUM, 0, &server.cluster_preferred_endpoint_type, "ip", NOLIM, endpoint_names, NULL, NULL),
 
     /* TLS (core/tls.c): any change rebuilds the context once per CONFIG SET (tls_changed). */

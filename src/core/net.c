@@ -244,8 +244,19 @@ static void close_fds(int *fds, int *count) {
 }
 
 int net_listen(void) {
-    if (listen_port(server.port, LISTEN_TCP, server.listen_fds, &server.listen_count) < 0) return -1;
-    if (listen_port(server.tls_port, LISTEN_TLS, server.tls_listen_fds, &server.tls_listen_count) < 0) return -1;
+    /* The first call is server_init()'s, which exits on failure: Redis's words then, which its
+     * test suite looks for to retry with other ports (CONFIG SET port only replies an error). */
+    static int started;
+    int at_startup = !started;
+    started = 1;
+    if (listen_port(server.port, LISTEN_TCP, server.listen_fds, &server.listen_count) < 0) {
+        if (at_startup) log_msg(LL_WARNING, "Failed listening on port %d (TCP), aborting.", server.port);
+        return -1;
+    }
+    if (listen_port(server.tls_port, LISTEN_TLS, server.tls_listen_fds, &server.tls_listen_count) < 0) {
+        if (at_startup) log_msg(LL_WARNING, "Failed listening on port %d (TLS), aborting.", server.tls_port);
+        return -1;
+    }
     server.unix_fd = -1;
     if (server.unixsocket && server.unixsocket[0]) {
         server.unix_fd = listen_unix(server.unixsocket);
