@@ -1065,9 +1065,10 @@ static void in_release(rdbIn *r) {
     for (size_t i = 0; i < r->nold; i++) kfree(r->old[i]);
     r->nold = 0;
     size_t have = r->len - r->pos;
-    if (r->pos < r->cap / 2 && r->cap <= 4 * IN_CHUNK) return;
+    int shrink = r->cap > 4 * IN_CHUNK && have <= IN_CHUNK;
+    if (!shrink && r->pos < r->cap / 2) return;   /* a move only once half is consumed: O(1) a byte */
     r->crc = crc64(r->crc, r->p + r->crc_pos, r->pos - r->crc_pos);
-    if (r->cap > 4 * IN_CHUNK && have <= IN_CHUNK) {
+    if (shrink) {
         unsigned char *chunk = kmalloc(IN_CHUNK);
         memcpy(chunk, r->p + r->pos, have);
         kfree((unsigned char *)r->p);

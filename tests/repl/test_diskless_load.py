@@ -136,6 +136,12 @@ def test_socket_load_every_key(start_server, binary, primary_binary, sync, mode)
     mc.config_set("repl-diskless-sync-delay", "0")
     write_load(mc, rng, 3000)
     mc.execute_command("DEBUG", "POPULATE", 2000, "pop", 300)   # LZF-compressed values too
+    # Records and blobs larger than the loader's 64 KB chunk, and long element loops.
+    mc.set("bigstr", os.urandom(1 << 20))
+    mc.rpush("biglist", *[b"e%d" % i for i in range(20000)])
+    mc.sadd("bigintset", *range(20000))
+    mc.hset("bighash", mapping={b"f%d" % i: os.urandom(100) for i in range(3000)})
+    mc.zadd("bigzset", {b"m%d" % i: i / 7 for i in range(3000)})
     r = start_server(ARGS, binary=binary)
     rc = r.client()
     rc.config_set("repl-diskless-load", mode)
