@@ -76,11 +76,11 @@ int repl_link_up(void) {
 
 /* Ends the attempt in progress (not the master client): the cron tries again. */
 /* repl-diskless-load: Redis reads the payload straight into a second data set and swaps it in
- * at the end (swapdb), or into an empty one (on-empty-db); Keel still writes it to the temp file
- * and loads that, but keeps Redis's states meanwhile: clients get -LOADING (loading:1), or, for
- * swapdb when the primary goes on with our own history (the same replid), they keep reading
- * the old data (async_loading:1, no-async-loading commands refused). A failed transfer leaves
- * the old data as it was, as in Redis. */
+ * at the end (swapdb), or into an empty one (on-empty-db). Keel keeps Redis's states: clients
+ * get -LOADING (loading:1) while socket_load parses the payload from the socket, or, for swapdb
+ * when the primary goes on with our own history (the same replid), they keep reading the old
+ * data (async_loading:1, no-async-loading commands refused) while the payload goes to the temp
+ * file, loaded after it. A failed transfer leaves the old data as it was, as in Redis. */
 static void swapdb_loading_begin(void) {
     long long keys = 0;
     for (int i = 0; i < server.dbnum; i++) keys += (long long)db_size(db_by_id(i));
