@@ -19,6 +19,7 @@
 #include "core/slowlog.h"
 #include "core/tls.h"
 #include "core/tracking.h"
+#include "core/watchdog.h"
 #include "keyspace/db.h"
 #include "keyspace/defrag.h"
 #include "keyspace/evict.h"
@@ -226,6 +227,7 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
     (void)el;
     (void)id;
     (void)data;
+    watchdog_cron();   /* the loop came back: another period before SIGALRM */
     if (server.pause_cron) return 1000 / server.hz;
     server.lruclock = lru_clock_now();
     size_t used = mem_used();

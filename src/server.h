@@ -367,6 +367,7 @@ struct keelServer {
     int rdbcompression, rdbchecksum, stop_writes_on_bgsave_error, rdb_del_sync_files;
     int sanitize_dump_payload;  /* 0 no, 1 yes, 2 clients: Keel always validates deeply (rdb.h) */
     int rdb_key_save_delay, key_load_delay;   /* hidden test knobs, microseconds */
+    int watchdog_period;                      /* ms, 0: off (core/watchdog.c) */
     long long loading_events_interval;        /* loading-process-events-interval-bytes */
     int loading_rdb;            /* an RDB is loading (the file at start-up, or a replica's full sync
                                  * with repl-diskless-load): clients get -LOADING */

@@ -31,6 +31,7 @@
 #include "core/client_evict.h"
 #include "core/proctitle.h"
 #include "core/tls.h"
+#include "core/watchdog.h"
 #include "protocol/request.h"
 #include "server.h"
 #include "util/log.h"
@@ -454,6 +455,11 @@ static int apply_hz(const configDef *d, const char **err) {
     return 0;
 }
 
+static int apply_watchdog(const configDef *d, const char **err) {
+    watchdog_apply();
+    return 0;
+}
+
 /* requirepass is the default user's password (core/acl.c). */
 static int apply_requirepass(const configDef *d, const char **err) {
     acl_set_default_password(server.requirepass ? server.requirepass->buf : NULL,
@@ -656,7 +662,7 @@ static configDef configs[] = {
     config_row("crash-log-enabled", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
     config_row("crash-memcheck-enabled", NULL, T_BOOL, 0, NULL, "yes", NOLIM, NONE),
     config_row("use-exit-on-panic", NULL, T_BOOL, HIDDEN, NULL, "no", NOLIM, NONE),
-    config_row("watchdog-period", NULL, T_INT, HIDDEN, NULL, "0", 0, INT_MAX, NONE),
+    config_row("watchdog-period", NULL, T_INT, HIDDEN, &server.watchdog_period, "0", 0, INT_MAX, NULL, NULL, apply_watchdog),
     config_row("disable-thp", NULL, T_BOOL, IMMUTABLE, NULL, "yes", NOLIM, NONE),
     config_row("jemalloc-bg-thread", NULL, T_BOOL, 0, &compat.jemalloc_bg_thread, "yes", NOLIM, NULL, NULL, apply_jemalloc_bg_thread),
     config_row("server_cpulist", NULL, T_STRING, IMMUTABLE, NULL, "", NOLIM, NONE),

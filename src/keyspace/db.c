@@ -315,6 +315,37 @@ void db_swap(kdb *a, kdb *b) {
     if (keyspace_hooks.dbs_swapped) keyspace_hooks.dbs_swapped(a, b);
 }
 
+void db_stash(kdb *db, kdb *saved) {
+    *saved = *db;
+    db->keys = NULL;
+    memset(&db->ttl, 0, sizeof(db->ttl));
+    db->avg_ttl = 0;
+    db->slot_keys = NULL;
+    if (saved->slot_keys) db_count_slots(db);
+}
+
+void db_stash_restore(kdb *db, kdb *saved) {
+    db_flush(db, 0);
+    if (db->keys) tableRelease(db->keys);
+    kfree(db->ttl.hashes);
+    kfree(db->slot_keys);
+    db->keys = saved->keys;
+    db->ttl = saved->ttl;
+    db->avg_ttl = saved->avg_ttl;
+    db->slot_keys = saved->slot_keys;
+    memset(saved, 0, sizeof(*saved));
+}
+
+void db_stash_free(kdb *saved) {
+    if (saved->keys && tableSize(saved->keys)) lazyfree_db(saved->keys, saved->ttl.hashes, tableSize(saved->keys));
+    else {
+        if (saved->keys) tableRelease(saved->keys);
+        kfree(saved->ttl.hashes);
+    }
+    kfree(saved->slot_keys);
+    memset(saved, 0, sizeof(*saved));
+}
+
 void db_count_slots(kdb *db) {
     if (!db->slot_keys) db->slot_keys = kcalloc(sizeof(uint32_t) * CLUSTER_SLOTS);
 }

@@ -137,6 +137,13 @@ kobj *db_set_expire(kdb *db, kobj *o, long long when_ms);  /* returns the moved 
 kobj *db_persist(kdb *db, kobj *o);                  /* drops the TTL; returns the moved entry */
 long long db_flush(kdb *db, int async);              /* returns the number of keys removed */
 void db_swap(kdb *a, kdb *b);
+/* A replica's swapdb load keeps the old data set aside: db_stash moves db's keys, TTL index and
+ * slot counts to *saved, leaving db empty (counting slots again if it did), without the
+ * keyspace hooks (nothing may use saved meanwhile); db_stash_restore flushes db and moves them
+ * back; db_stash_free frees them in the background. */
+void db_stash(kdb *db, kdb *saved);
+void db_stash_restore(kdb *db, kdb *saved);
+void db_stash_free(kdb *saved);
 /* Cluster mode: keep db's per-slot key counts from now on (db must be empty). */
 void db_count_slots(kdb *db);
 /* The number of keys of slot in db (0 unless db_count_slots ran), and up to max of them into

@@ -185,16 +185,17 @@ static void serve_while_loading(size_t loaded, size_t total) {
     if (server.shutdown_asap && persist_loading_shutdown) persist_loading_shutdown();
 }
 
-int persist_load_serving(const char *path, rdbLoadStats *stats, int merge, void (*tick)(void)) {
+static void serving_begin(size_t total, void (*tick)(void)) {
     /* A replica's diskless-load state may have begun with the transfer: its start time stays. */
     if (!server.loading_rdb) server.loading_start_time = time(NULL);
     server.loading_rdb = 1;
-    struct stat st;
     ps.loading_loaded = 0;
-    ps.loading_total = stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+    ps.loading_total = total;
     rdb_load_progress = serve_while_loading;
     serving_tick = tick;
-    int rc = rdb_load_file(path, stats, merge);
+}
+
+static void serving_end(const rdbLoadStats *stats) {
     rdb_load_progress = NULL;
     serving_tick = NULL;
     server.loading_rdb = 0;
@@ -202,6 +203,21 @@ int persist_load_serving(const char *path, rdbLoadStats *stats, int merge, void 
         ps.load.keys_loaded = stats->keys_loaded;
         ps.load.keys_expired = stats->keys_expired;
     }
+}
+
+int persist_load_serving(const char *path, rdbLoadStats *stats, int merge, void (*tick)(void)) {
+    struct stat st;
+    serving_begin(stat(path, &st) == 0 ? (size_t)st.st_size : 0, tick);
+    int rc = rdb_load_file(path, stats, merge);
+    serving_end(stats);
+    return rc;
+}
+
+int persist_load_source_serving(rdbSource *src, rdbLoadStats *stats, void (*tick)(void),
+                                void (*unread)(void *priv, const unsigned char *p, size_t len)) {
+    serving_begin(src->total, tick);
+    int rc = rdb_load_source(src, stats, unread);
+    serving_end(stats);
     return rc;
 }
 

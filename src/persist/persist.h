@@ -46,6 +46,10 @@ command_proc save_command, bgsave_command, dump_command, restore_command;
  * primary). The caller keeps its own event handlers that must not run meanwhile off the event
  * loop. Returns rdb_load_file's result; INFO's rdb_last_load_keys_* follow the load. */
 int persist_load_serving(const char *path, rdbLoadStats *stats, int merge, void (*tick)(void));
+/* The same from a source (rdb_load_source: a replica's diskless load from its primary's
+ * socket); unread gets the bytes read beyond the RDB. */
+int persist_load_source_serving(rdbSource *src, rdbLoadStats *stats, void (*tick)(void),
+                                void (*unread)(void *priv, const unsigned char *p, size_t len));
 
 /* Set by the entry layer: a SIGTERM while the RDB file loads at start-up shuts down at once
  * (without saving) from the loading loop, as Redis. */

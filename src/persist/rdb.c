@@ -1004,20 +1004,100 @@ typedef struct rdbIn {
     size_t err_pos;
     int empty;              /* the last object was an empty aggregate (skipped in files) */
     int merge;              /* files: keys and libraries replace those of the same name */
-    size_t progress_pos;    /* files: pos at the last rdb_load_progress call */
+    size_t progress_pos;    /* files: offset at the last rdb_load_progress call */
+    /* A stream (rdb_load_source): p is the current chunk (cap bytes, len of them read), base
+     * the stream offset of p[0]. Bytes handed out by in_take stay where they are until
+     * in_release: a chunk that must grow is replaced by a new one (the unread tail copied) and
+     * the old one kept in `old` meanwhile. crc covers the stream's bytes before p[crc_pos]. */
+    rdbSource *src;         /* NULL: p holds the whole input */
+    size_t cap, base, crc_pos;
+    uint64_t crc;
+    unsigned char **old;
+    size_t nold;
+    int src_done;           /* the source ended or failed: no more bytes */
 } rdbIn;
+
+#define IN_CHUNK ((size_t)64 * 1024)
 
 static int in_fail(rdbIn *r, const char *why) {
     if (!r->err) {
         r->err = why;
-        r->err_pos = r->pos;
+        r->err_pos = r->base + r->pos;
     }
     return -1;
 }
 
+/* Stream mode: reads until n bytes follow pos, or the source ends (-1). A chunk that is full
+ * is replaced by one at most twice the bytes it holds unread (64 KB at least), so an untrusted
+ * length allocates only as its bytes arrive. */
+static int in_fill(rdbIn *r, size_t n) {
+    while (r->len - r->pos < n) {
+        if (!r->src || r->src_done) return -1;
+        if (r->len == r->cap) {
+            size_t have = r->len - r->pos;
+            size_t want = n < 2 * have ? n : 2 * have;
+            if (want < IN_CHUNK) want = IN_CHUNK;
+            unsigned char *chunk = kmalloc(want);
+            memcpy(chunk, r->p + r->pos, have);
+            r->crc = crc64(r->crc, r->p + r->crc_pos, r->pos - r->crc_pos);
+            r->old = krealloc(r->old, sizeof(*r->old) * (r->nold + 1));
+            r->old[r->nold++] = (unsigned char *)r->p;
+            r->base += r->pos;
+            r->p = chunk;
+            r->cap = want;
+            r->len = have;
+            r->pos = r->crc_pos = 0;
+        }
+        ssize_t got = r->src->read(r->src->priv, (unsigned char *)r->p + r->len, r->cap - r->len);
+        if (got <= 0) {
+            r->src_done = 1;
+            return -1;
+        }
+        r->len += (size_t)got;
+    }
+    return 0;
+}
+
+/* Stream mode: no pointer from in_take is used after this point, so the chunks kept for them go
+ * and the unread tail moves to the front (into a fresh chunk if this one grew large). */
+static void in_release(rdbIn *r) {
+    if (!r->src) return;
+    for (size_t i = 0; i < r->nold; i++) kfree(r->old[i]);
+    r->nold = 0;
+    size_t have = r->len - r->pos;
+    int shrink = r->cap > 4 * IN_CHUNK && have <= IN_CHUNK;
+    if (!shrink && r->pos < r->cap / 2) return;   /* a move only once half is consumed: O(1) a byte */
+    r->crc = crc64(r->crc, r->p + r->crc_pos, r->pos - r->crc_pos);
+    if (shrink) {
+        unsigned char *chunk = kmalloc(IN_CHUNK);
+        memcpy(chunk, r->p + r->pos, have);
+        kfree((unsigned char *)r->p);
+        r->p = chunk;
+        r->cap = IN_CHUNK;
+    } else {
+        memmove((unsigned char *)r->p, r->p + r->pos, have);
+    }
+    r->base += r->pos;
+    r->len = have;
+    r->pos = r->crc_pos = 0;
+}
+
+/* 1 if at least one more byte of input exists (stream mode: reads if needed). */
+static int in_more(rdbIn *r) {
+    return r->pos < r->len || in_fill(r, 1) == 0;
+}
+
+/* Bytes that remain, for the checks that bound an allocation by the input's size; SIZE_MAX for
+ * a stream of unknown size (EOF-mark framing), where in_take's reads are the bound. */
+static size_t in_remaining(rdbIn *r) {
+    if (!r->src) return r->len - r->pos;
+    if (r->src->total) return r->src->total > r->base + r->pos ? r->src->total - (r->base + r->pos) : 0;
+    return SIZE_MAX;
+}
+
 static const unsigned char *in_take(rdbIn *r, size_t n) {
     if (r->err) return NULL;
-    if (n > r->len - r->pos) {
+    if (n > r->len - r->pos && in_fill(r, n) < 0) {
         in_fail(r, "Short read or OOM loading DB");
         return NULL;
     }
@@ -1094,9 +1174,10 @@ static int load_string(rdbIn *r, rdbStr *out) {
     if (len == RDB_ENC_LZF) {
         uint64_t clen, ulen;
         if (load_len(r, &clen) < 0 || load_len(r, &ulen) < 0) return -1;
-        if (ulen == 0 || clen > r->len - r->pos || ulen / LZF_MAX_RATIO > clen)
+        if (ulen == 0 || clen > in_remaining(r) || ulen / LZF_MAX_RATIO > clen)
             return in_fail(r, "Invalid LZF compressed string");
         const unsigned char *p = in_take(r, clen);
+        if (!p) return -1;
         out->ks = kstr_empty(ulen);
         if (klzf_decompress(p, clen, (unsigned char *)out->ks->buf, ulen) != ulen) {
             kstr_free(out->ks);
@@ -1506,7 +1587,8 @@ static int load_elements(rdbIn *r, builder *bd, int rdbtype) {
     int pairs = rdbtype == RDB_TYPE_HASH;
     for (uint64_t i = 0; i < n; i++) {
         rdbStr s;
-        if (r->pos >= r->len) return in_fail(r, "Short read or OOM loading DB");
+        in_release(r);
+        if (!in_more(r)) return in_fail(r, "Short read or OOM loading DB");
         if (load_string(r, &s) < 0) return -1;
         int rc = 0;
         if (bd->type == OBJ_ZSET) {
@@ -1546,7 +1628,8 @@ static int load_quicklist(rdbIn *r, builder *bd, int v2) {
     for (uint64_t i = 0; i < n; i++) {
         uint64_t container = QL_NODE_PACKED;
         rdbStr s;
-        if (r->pos >= r->len) return in_fail(r, "Short read or OOM loading DB");
+        in_release(r);
+        if (!in_more(r)) return in_fail(r, "Short read or OOM loading DB");
         if (v2 && load_len(r, &container) < 0) return -1;
         if (container != QL_NODE_PACKED && container != QL_NODE_PLAIN)
             return in_fail(r, "Quicklist integrity check failed (unknown container)");
@@ -1753,7 +1836,7 @@ static int load_stream_into(rdbIn *r, stream *s, int v2) {
     if (load_len(r, &nodes) < 0) return -1;
     int rc = 0;
     for (uint64_t i = 0; i < nodes && rc == 0; i++) {
-        if (r->pos >= r->len) rc = in_fail(r, "Short read or OOM loading DB");
+        if (!in_more(r)) rc = in_fail(r, "Short read or OOM loading DB");
         else rc = load_stream_node(r, s, &nr, &prev, &have_prev);
     }
     kfree(nr.ev);
@@ -1772,7 +1855,7 @@ static int load_stream_into(rdbIn *r, stream *s, int v2) {
     }
     if (load_len(r, &ngroups) < 0) return -1;
     for (uint64_t i = 0; i < ngroups; i++) {
-        if (r->pos >= r->len) return in_fail(r, "Short read or OOM loading DB");
+        if (!in_more(r)) return in_fail(r, "Short read or OOM loading DB");
         if (load_stream_group(r, s, v2) < 0) return -1;
     }
     return 0;
@@ -1909,15 +1992,21 @@ static void load_step(rdbIn *r) {
         nanosleep(&ts, NULL);
     }
     long long every = server.loading_events_interval > 0 ? server.loading_events_interval : 2097152;
-    if (rdb_load_progress && r->pos - r->progress_pos >= (size_t)every) {
-        r->progress_pos = r->pos;
-        rdb_load_progress(r->pos, r->len);
+    size_t at = r->base + r->pos;
+    if (rdb_load_progress && at - r->progress_pos >= (size_t)every) {
+        r->progress_pos = at;
+        rdb_load_progress(at, r->src ? r->src->total : r->len);
     }
 }
 
 static int load_key(rdbIn *r, kdb *db, int t, keyMeta *m, rdbLoadStats *st, long long now) {
     rdbStr k;
     if (load_string(r, &k) < 0) return -1;
+    if (r->src && !k.ks) {
+        /* a stream's value may release the chunk the key is in */
+        k.ks = kstr_new(k.s, k.len);
+        k.s = k.ks->buf;
+    }
     if (!r->merge) db_prefetch_key(db, k.s, k.len);
     kobj *o = load_object(r, t, k.s, k.len);
     int rc = 0;
@@ -2001,9 +2090,11 @@ static int load_records(rdbIn *r, rdbLoadStats *st) {
     keyMeta m = {OBJ_NO_EXPIRE, -1, -1};
     long long now = mstime();
     for (;;) {
+        in_release(r);
         int t = in_byte(r);
         const unsigned char *p;
         uint64_t a, b;
+        size_t rem;
         switch (t) {
         case -1: return -1;
         case RDB_OP_EOF: goto eof;
@@ -2031,7 +2122,9 @@ static int load_records(rdbIn *r, rdbLoadStats *st) {
             if (load_len(r, &a) < 0 || load_len(r, &b) < 0) return -1;
             /* Size the table for the keys announced, as Redis; the count is untrusted, so no
              * more than the rest of the file can hold (a key takes 3 bytes at least). */
-            if (a > (r->len - r->pos) / 3) a = (r->len - r->pos) / 3;
+            rem = in_remaining(r);
+            if (rem == SIZE_MAX) rem = (size_t)3 << 20;   /* a stream of unknown size: 1M keys */
+            if (a > rem / 3) a = rem / 3;
             tableReserve(db_keys(db), tableSize(db_keys(db)) + (size_t)a);
             continue;
         case RDB_OP_AUX:
@@ -2050,15 +2143,16 @@ static int load_records(rdbIn *r, rdbLoadStats *st) {
 eof:
     if (version >= 5) {
         size_t end = r->pos;
+        uint64_t computed = r->src ? crc64(r->crc, r->p + r->crc_pos, end - r->crc_pos) : 0;
         const unsigned char *c = in_take(r, 8);
         if (!c) return -1;
         uint64_t stored = get_le(c, 8);
         if (stored == 0) {
             log_msg(LL_WARNING, "RDB file was saved with checksum disabled: no check performed.");
         } else if (server.rdbchecksum) {
-            uint64_t computed = crc64(0, r->p, end);
+            if (!r->src) computed = crc64(0, r->p, end);
             if (computed != stored) {
-                r->pos = end;
+                r->pos -= 8;
                 /* Redis's two lines: the values, then the corruption report naming the CRC. */
                 log_msg(LL_WARNING, "Wrong RDB checksum expected: (%llx) got (%llx). Aborting now.",
                         (unsigned long long)computed, (unsigned long long)stored);
@@ -2081,6 +2175,18 @@ static int load_all(rdbIn *r, rdbLoadStats *st) {
 }
 
 static int load_path(const char *path, rdbLoadStats *st, int merge, size_t *consumed);
+
+int rdb_load_source(rdbSource *src, rdbLoadStats *st, void (*unread)(void *priv, const unsigned char *p, size_t len)) {
+    memset(st, 0, sizeof(*st));
+    rdbIn r = {.src = src, .p = kmalloc(IN_CHUNK), .cap = IN_CHUNK};
+    int rc = load_all(&r, st);
+    if (rc == 0 && unread && r.len > r.pos) unread(src->priv, r.p + r.pos, r.len - r.pos);
+    for (size_t i = 0; i < r.nold; i++) kfree(r.old[i]);
+    kfree(r.old);
+    kfree((unsigned char *)r.p);
+    if (rc < 0) log_msg(LL_WARNING, "Internal error in RDB reading offset %zu: %s", r.err_pos, r.err);
+    return rc;
+}
 
 int rdb_load_file(const char *path, rdbLoadStats *st, int merge) {
     return load_path(path, st, merge, NULL);

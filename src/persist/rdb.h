@@ -18,6 +18,7 @@
 #define KEEL_RDB_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "server.h"
 
@@ -95,6 +96,19 @@ int rdb_load_file(const char *path, rdbLoadStats *stats, int merge);
  * more of the file were read since the last call (persist.c sets it for the load at start-up,
  * to serve clients meanwhile); NULL: not called. Each key is followed by key-load-delay. */
 extern void (*rdb_load_progress)(size_t loaded, size_t total);
+/* An input that is not a file (a replica's diskless load reads the primary's socket): read
+ * puts up to len bytes into buf and returns how many (> 0), or 0 at the end of the input, -1
+ * on an error (the source logs its reason). total: the input's size if known, else 0. */
+typedef struct rdbSource {
+    ssize_t (*read)(void *priv, unsigned char *buf, size_t len);
+    void *priv;
+    size_t total;
+} rdbSource;
+/* rdb_load_file with the same loader reading src: into empty databases, key-load-delay and
+ * rdb_load_progress (offsets in the stream) as for a file. Returns 0, or -1 after logging
+ * "Internal error in RDB reading offset N: reason" (a short read included; the databases may
+ * then hold part of it). Bytes read beyond the RDB's checksum go back through unread. */
+int rdb_load_source(rdbSource *src, rdbLoadStats *stats, void (*unread)(void *priv, const unsigned char *p, size_t len));
 /* The same for a file that goes on after the RDB part (an AOF with an RDB preamble): *consumed
  * is the length of the RDB part (through its checksum). */
 int rdb_load_file_prefix(const char *path, rdbLoadStats *stats, size_t *consumed);

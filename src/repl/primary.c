@@ -40,6 +40,7 @@
 #include "core/blocking.h"
 #include "core/multi.h"
 #include "persist/bgsave.h"
+#include "persist/persist.h"
 #include "persist/wstream.h"
 #include "protocol/reply.h"
 #include "repl/repl.h"
@@ -428,13 +429,20 @@ void repl_replica_freed(client *c) {
     if (l->is_replica) {
         link_remove(l);
         log_msg(LL_NOTICE, "Connection with replica %s lost.", c->addr);
-        /* A diskless snapshot nobody reads any more stops (Redis kills its child): the next
-         * replica would otherwise wait for it to stream into nowhere. */
-        if (sync_saving && sync_diskless && l->state == RS_WAIT_BGSAVE_END) {
-            int readers = 0;
-            for (struct replicaLink *o = replicas; o; o = o->next) readers += o->state == RS_WAIT_BGSAVE_END;
-            if (!readers) {
+        /* A snapshot for replicas nobody waits for any more stops (Redis kills its child): a
+         * diskless one would stream into nowhere; a file one only if no save point wants the
+         * file (Redis's "Kill rdb child process if its dumping RDB is not useful"). */
+        if (sync_saving && (l->state == RS_WAIT_BGSAVE_END || l->state == RS_WAIT_BGSAVE_START)) {
+            int readers = 0, waiting = 0;
+            for (struct replicaLink *o = replicas; o; o = o->next) {
+                readers += o->state == RS_WAIT_BGSAVE_END;
+                waiting += o->state == RS_WAIT_BGSAVE_START;
+            }
+            if (!readers && sync_diskless && l->state == RS_WAIT_BGSAVE_END) {
                 log_msg(LL_WARNING, "Diskless rdb transfer, last replica dropped, killing fork child.");
+                bgsave_abort();
+                sync_saving = 0;
+            } else if (!readers && !waiting && !sync_diskless && !persist_has_save_points()) {
                 bgsave_abort();
                 sync_saving = 0;
             }
@@ -641,6 +649,9 @@ static void start_pending_syncs(void) {
     sync_diskless = diskless;
     force_select();
     log_msg(LL_NOTICE, "Starting BGSAVE for SYNC with target: %s", diskless ? "replicas sockets" : "disk");
+    /* Redis's line for its child; Keel's snapshot runs in the loop, its stand-in process
+     * (bgsave.c) has the pid. */
+    if (diskless) log_msg(LL_NOTICE, "Background RDB transfer started by pid %ld", bgsave_child_pid());
     if (diskless) random_id(eof_mark);
     for (struct replicaLink *l = replicas; l; l = l->next) {
         if (l->state != RS_WAIT_BGSAVE_START) continue;

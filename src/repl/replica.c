@@ -5,7 +5,8 @@
  * non-blocking connect), HANDSHAKE (PING, AUTH, REPLCONF listening-port / ip-address / capa,
  * PSYNC <replid> <offset+1>, one command at a time, each reply one line), TRANSFER (after
  * +FULLRESYNC: the RDB, "$<size>" or "$EOF:<40-byte mark>" framed, into a temp file, then
- * loaded in place of the data set), CONNECTED (the socket belongs to the master client, whose
+ * loaded in place of the data set; or, with repl-diskless-load, loaded straight from the
+ * socket: socket_load), CONNECTED (the socket belongs to the master client, whose
  * commands run without replies; each one's bytes count into repl_state.offset and go to our own
  * backlog and replicas verbatim). +CONTINUE skips TRANSFER. Any failure closes the link and
  * goes back to CONNECT; the id and offset stay, so the next attempt asks for a partial sync. */
@@ -14,6 +15,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,11 +76,11 @@ int repl_link_up(void) {
 
 /* Ends the attempt in progress (not the master client): the cron tries again. */
 /* repl-diskless-load: Redis reads the payload straight into a second data set and swaps it in
- * at the end (swapdb), or into an empty one (on-empty-db); Keel still writes it to the temp file
- * and loads that, but keeps Redis's states meanwhile: clients get -LOADING (loading:1), or, for
- * swapdb when the primary goes on with our own history (the same replid), they keep reading
- * the old data (async_loading:1, no-async-loading commands refused). A failed transfer leaves
- * the old data as it was, as in Redis. */
+ * at the end (swapdb), or into an empty one (on-empty-db). Keel keeps Redis's states: clients
+ * get -LOADING (loading:1) while socket_load parses the payload from the socket, or, for swapdb
+ * when the primary goes on with our own history (the same replid), they keep reading the old
+ * data (async_loading:1, no-async-loading commands refused) while the payload goes to the temp
+ * file, loaded after it. A failed transfer leaves the old data as it was, as in Redis. */
 static void swapdb_loading_begin(void) {
     long long keys = 0;
     for (int i = 0; i < server.dbnum; i++) keys += (long long)db_size(db_by_id(i));
@@ -91,8 +93,6 @@ static void swapdb_loading_begin(void) {
         server.loading_start_time = time(NULL);
     }
     rl.swapdb_loading = 1;
-    /* The log marks the state as Redis's does: loading starts with the transfer. */
-    log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
 }
 
 static void swapdb_loading_end(void) {
@@ -359,6 +359,8 @@ static int next_line(char *line, size_t cap) {
     return 1;
 }
 
+static void socket_load(void);
+
 static int transfer_header(const char *line) {
     if (line[0] == '\0') return 0;   /* the primary's keepalive newline */
     if (line[0] == '-') {
@@ -376,17 +378,31 @@ static int transfer_header(const char *line) {
         log_msg(LL_WARNING, "Bad RDB size from MASTER: %s", line);
         return -1;
     }
+    rl.read = 0;
+    rl.have_header = 1;
+    swapdb_loading_begin();
+    /* Redis's useDisklessLoad: the payload loads straight from the socket; but swapdb of our own
+     * history (async_loading), where Redis serves the old data beside the loading set, still
+     * goes through the temp file, whose transfer serves the old data. */
+    int from_socket = rl.swapdb_loading && !server.async_loading;
+    if (rl.size < 0)
+        log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to %s",
+                from_socket ? "parser" : "disk");
+    else
+        log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: receiving %lld bytes from master to %s", rl.size,
+                from_socket ? "parser" : "disk");
+    if (from_socket) {
+        socket_load();
+        return 0;
+    }
     snprintf(rl.tmp_path, sizeof(rl.tmp_path), "temp-%lld.%d.rdb", mstime(), (int)server.pid);
     rl.tmp_fd = open(rl.tmp_path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
     if (rl.tmp_fd < 0) {
         log_msg(LL_WARNING, "Opening the temp file needed for MASTER <-> REPLICA synchronization: %s", strerror(errno));
         return -1;
     }
-    rl.read = 0;
-    rl.have_header = 1;
-    swapdb_loading_begin();
-    log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: receiving %s bytes from master to disk",
-            rl.size < 0 ? "streamed" : line + 1);
+    /* The log marks the state as Redis's does: loading starts with the transfer. */
+    if (rl.swapdb_loading) log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     return 0;
 }
 
@@ -477,6 +493,134 @@ static void transfer_done(size_t used) {
     adopt_snapshot(&stats);
     log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
     kstr_range_keep(rl.rbuf, used, rl.rbuf->len - used);
+    attach_master(rl.rbuf->buf, rl.rbuf->len);
+}
+
+/* The socket as socket_load's rdbSource: first the bytes already in rbuf, then the socket,
+ * waiting up to repl-timeout for each read (Redis's blocking read with connRecvTimeout); a
+ * signal (the watchdog's SIGALRM) only retries. With "$<size>" framing never past the payload.
+ * priv: the link_gen of the load; a link cancelled meanwhile (clients were served) ends it. */
+static ssize_t socket_read(void *priv, unsigned char *buf, size_t len) {
+    if (rl.link_gen != *(unsigned *)priv || rl.fd < 0 || !rl.rbuf) return -1;
+    if (rl.size >= 0) {
+        if (rl.read >= rl.size) return 0;
+        if ((long long)len > rl.size - rl.read) len = (size_t)(rl.size - rl.read);
+    }
+    if (rl.rbuf->len) {
+        size_t n = len < rl.rbuf->len ? len : rl.rbuf->len;
+        memcpy(buf, rl.rbuf->buf, n);
+        kstr_range_keep(rl.rbuf, n, rl.rbuf->len - n);
+        rl.read += (long long)n;
+        return (ssize_t)n;
+    }
+    for (;;) {
+        ssize_t n = rl.tls ? tls_link_read(rl.tls, buf, len, "MASTER") : read(rl.fd, buf, len);
+        if (n > 0) {
+            rl.read += n;
+            rl.last_io_ms = mstime();
+            return n;
+        }
+        if (n == 0) return 0;
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            log_msg(LL_WARNING, "MASTER <-> REPLICA sync: error reading the payload: %s", strerror(errno));
+            return -1;
+        }
+        struct pollfd pfd = {.fd = rl.fd, .events = rl.tls && tls_link_wants_write(rl.tls) ? POLLOUT : POLLIN};
+        int pr = poll(&pfd, 1, server.repl_timeout > 0 ? server.repl_timeout * 1000 : -1);
+        if (pr < 0 && errno == EINTR) continue;
+        if (pr == 0) {
+            log_msg(LL_WARNING, "MASTER <-> REPLICA sync: timeout reading the payload from the MASTER");
+            return -1;
+        }
+        if (pr < 0) return -1;
+    }
+}
+
+/* Bytes the loader read beyond the RDB come first in rbuf again (the EOF mark, then the
+ * stream for the master client). */
+static void socket_unread(void *priv, const unsigned char *p, size_t len) {
+    (void)priv;
+    if (!rl.rbuf) return;
+    kstr *s = kstr_cat(kstr_new(p, len), rl.rbuf->buf, rl.rbuf->len);
+    kstr_free(rl.rbuf);
+    rl.rbuf = s;
+    rl.read -= (long long)len;
+}
+
+/* repl-diskless-load swapdb / on-empty-db (not async_loading): the payload loads straight
+ * from the socket, clients served every loading-process-events-interval-bytes (-LOADING),
+ * the link off the event loop meanwhile as in transfer_done. swapdb keeps the old data set
+ * aside (db_stash) and puts it back if the load fails; on-empty-db flushes what was loaded. */
+static void socket_load(void) {
+    int swapdb = server.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB;
+    bgsave_abort();
+    el_del(server.el, rl.fd, EL_READABLE | EL_WRITABLE);
+    rl.loading = 1;
+    rl.swapdb_loading = 0;   /* the load owns server.loading_rdb from here */
+    kdb *saved = NULL;
+    if (swapdb) {
+        saved = kcalloc(sizeof(kdb) * (size_t)server.dbnum);
+        for (int i = 0; i < server.dbnum; i++) db_stash(db_by_id(i), &saved[i]);
+    } else {
+        repl_disconnect_replicas();
+        log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
+        for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
+    }
+    if (rdb_function_hooks.clear) rdb_function_hooks.clear();
+    log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
+    unsigned gen = rl.link_gen;
+    rdbSource src = {.read = socket_read, .priv = &gen, .total = rl.size > 0 ? (size_t)rl.size : 0};
+    rdbLoadStats stats = {0};
+    wstream_pause(1);
+    int rc = persist_load_source_serving(&src, &stats, load_tick, socket_unread);
+    if (rc == 0 && rl.size < 0) {
+        char mark[EOF_MARK_LEN];
+        size_t got = 0;
+        while (got < EOF_MARK_LEN) {
+            ssize_t n = socket_read(&gen, (unsigned char *)mark + got, EOF_MARK_LEN - got);
+            if (n <= 0) break;
+            got += (size_t)n;
+        }
+        if (got < EOF_MARK_LEN || memcmp(mark, rl.mark, EOF_MARK_LEN) != 0) {
+            log_msg(LL_WARNING, "Replication stream EOF marker is broken");
+            rc = -1;
+        }
+    }
+    wstream_pause(0);
+    rl.loading = 0;
+    if (rc != 0) {
+        log_msg(LL_WARNING, "Failed trying to load the MASTER synchronization DB from socket, check server logs.");
+        if (swapdb) {
+            for (int i = 0; i < server.dbnum; i++) db_stash_restore(db_by_id(i), &saved[i]);
+            log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding temporary DB in background");
+        } else {
+            for (int i = 0; i < server.dbnum; i++) db_flush(db_by_id(i), 0);
+        }
+        kfree(saved);
+        if (rl.link_gen != gen) {
+            if (server.masterhost && rl.state == RL_CONNECT) connect_master();
+            return;
+        }
+        transfer_fail(NULL);
+        return;
+    }
+    if (swapdb) {
+        /* Our replicas hold the old data set: they sync again after us (Redis's
+         * replicationAttachToNewMaster after a swapdb load). */
+        repl_disconnect_replicas();
+        log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Discarding old DB in background");
+        for (int i = 0; i < server.dbnum; i++) db_stash_free(&saved[i]);
+        kfree(saved);
+    }
+    server.dirty++;   /* a diskless load leaves no file behind, as Redis counts it */
+    if (server.masterhost) adopt_snapshot(&stats);
+    if (rl.link_gen != gen) {
+        log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: the link changed while loading, not attached");
+        if (server.masterhost && rl.state == RL_CONNECT) connect_master();
+        return;
+    }
+    log_msg(LL_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
     attach_master(rl.rbuf->buf, rl.rbuf->len);
 }
 

@@ -43,3 +43,29 @@ void log_msg(int level, const char *fmt, ...) {
     fprintf(out, "%d:M %s %c %s\n", (int)getpid(), when, ".-*#"[level], msg);
     fflush(out);
 }
+
+int log_handler_fd(void) {
+    return log_file ? fileno(log_file) : STDOUT_FILENO;
+}
+
+/* Decimal digits of v at the end of buf; returns where they start. */
+static char *fmt_ulong(char *end, unsigned long v) {
+    *--end = '\0';
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+void log_from_handler(const char *msg) {
+    int fd = log_handler_fd();
+    char a[32], b[32];
+    const char *pid = fmt_ulong(a + sizeof(a), (unsigned long)getpid());
+    const char *now = fmt_ulong(b + sizeof(b), (unsigned long)time(NULL));
+    const char *parts[] = {pid, ":signal-handler (", now, ") ", msg, "\n"};
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        ssize_t n = write(fd, parts[i], strlen(parts[i]));
+        (void)n;
+    }
+}

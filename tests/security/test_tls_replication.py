@@ -116,3 +116,38 @@ def test_tls_replica_refuses_foreign_certificate(certs):
                     srv.stop()
                     srv.cleanup()
 
+
+
+@pytest.mark.parametrize("primary_kind", ["redis", "keel"])
+@pytest.mark.parametrize("sync", ["yes", "no"])
+def test_diskless_load_over_tls(certs, primary_kind, sync):
+    """repl-diskless-load swapdb over TLS: the replica parses the payload from the TLS link
+    ("$EOF:" framing with a diskless primary, "$<size>" with a disk one) with clients served
+    every 1 KB and key-load-delay slowing it, and every key matches at the end."""
+    rng = random.Random(19)
+    binary = ORACLE_SERVER if primary_kind == "redis" else keel_binary()
+    primary = start(binary, certs, "tls-primary-dl-" + primary_kind,
+                    ["--repl-diskless-sync", sync, "--repl-diskless-sync-delay", "0"])
+    replica = None
+    try:
+        p = primary.client()
+        write_load(p, rng, 1500)
+        p.set("big", "x" * 300000)
+        replica = start(keel_binary(), certs, "tls-replica-dl",
+                        ["--tls-replication", "yes", "--repl-diskless-load", "swapdb",
+                         "--key-load-delay", "200", "--loading-process-events-interval-bytes", "1024"])
+        r = replica.client()
+        r.set("old", "value")
+        r.replicaof("127.0.0.1", primary.tls_port)
+        wait_synced(p, r, timeout=60)
+        write_load(p, rng, 300, start=10000)
+        assert_same_data(p, r)
+        assert r.get("old") is None
+        with open(replica.logfile, errors="replace") as f:
+            log = f.read()
+        assert "to parser" in log and "Finished with success" in log
+    finally:
+        if replica:
+            replica.stop()
+            replica.cleanup()
+        primary.stop()
