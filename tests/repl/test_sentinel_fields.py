@@ -55,9 +55,12 @@ def _observe(start_server, binary):
     seen["role"] = [x if not isinstance(x, list) else [[str(f) for f in r] for r in x]
                     for x in p.execute_command("ROLE")]
     seen["role"][2] = [[_shape(f, ports) for f in r] for r in seen["role"][2]]
-    # Fewer good replicas than required: the count drops on the primary, writes are refused.
+    # More good replicas required than there are: writes are refused, the count stays 2.
     p.config_set("min-replicas-to-write", 3)
-    seen["refused"] = _shape(primary.raw().call("SET", "k", "w").raw.decode(), ports)
+    conn = primary.raw()
+    seen["refused"] = conn.call("SET", "k", "w").raw.decode()
+    conn.close()
+    seen["primary_refusing"] = _shape(_raw_info(primary), ports)
     # SIGKILL: a SIGTERM'd Redis first waits for its replicas (shutdown-timeout, GETACK), which
     # Keel does not do (see docs/replication.md), and the offsets would differ.
     primary.proc.kill()
