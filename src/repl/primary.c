@@ -984,13 +984,18 @@ kstr *repl_info_stats(kstr *s) {
                        stat_sync_partial_ok, stat_sync_partial_err);
 }
 
-int repl_good_replicas_ok(void) {
-    if (server.masterhost || !server.repl_min_replicas_to_write || !server.repl_min_replicas_max_lag) return 1;
+/* Online replicas whose last ACK is at most min-replicas-max-lag seconds old. */
+static int good_replicas(void) {
     long long now = mstime();
     int good = 0;
     for (struct replicaLink *l = replicas; l; l = l->next)
         good += l->state == RS_ONLINE && now - l->ack_ms <= (long long)server.repl_min_replicas_max_lag * 1000;
-    return good >= server.repl_min_replicas_to_write;
+    return good;
+}
+
+int repl_good_replicas_ok(void) {
+    if (server.masterhost || !server.repl_min_replicas_to_write || !server.repl_min_replicas_max_lag) return 1;
+    return good_replicas() >= server.repl_min_replicas_to_write;
 }
 
 const char *repl_min_replicas_error(client *c, const command *cmd) {
@@ -1015,6 +1020,9 @@ kstr *repl_primary_info(kstr *s) {
     int n;
     struct replicaLink **v = links_oldest_first(&n);
     s = kstr_catfmt(s, "connected_slaves:%d\r\n", n);
+    /* With min-replicas-to-write and -max-lag set, on a replica too, as Redis. */
+    if (server.repl_min_replicas_to_write && server.repl_min_replicas_max_lag)
+        s = kstr_catfmt(s, "min_slaves_good_slaves:%d\r\n", good_replicas());
     long long now = mstime();
     for (int i = 0; i < n; i++) {
         char ip[256];
