@@ -32,14 +32,30 @@ def rss_bytes(pid):
     return bl.proc_status_kb(pid, "VmRSS") or 0
 
 
+def _cmdline(pid):
+    try:
+        return open("/proc/%s/cmdline" % pid, "rb").read()
+    except OSError:
+        return None
+
+
 def child_private_bytes(pid):
-    """Private memory of the server's fork children (Redis's BGSAVE child)."""
+    """Private memory of the server's fork children (Redis's BGSAVE child).
+
+    A child whose command line is still the server's own has not exec'd or renamed itself yet:
+    Keel's save stand-in between posix_spawn's vfork and its exec shares the server's memory,
+    and its smaps_rollup then lists all of the server's pages as its own (counted already in
+    the server's RSS). Redis's fork child renames itself (redis-rdb-bgsave) at once, before it
+    has copied any page."""
     total = 0
     try:
         children = open("/proc/%d/task/%d/children" % (pid, pid)).read().split()
     except OSError:
         return 0
+    own = _cmdline(pid)
     for ch in children:
+        if _cmdline(ch) == own:
+            continue
         try:
             for line in open("/proc/%s/smaps_rollup" % ch):
                 if line.startswith("Private_"):
