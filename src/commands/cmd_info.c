@@ -166,7 +166,12 @@ static kstr *info_server(kstr *s) {
     FIELD(s, "lru_clock", "%u", (unsigned)server.lruclock);
     FIELD(s, "executable", "%s", exe);
     FIELD(s, "config_file", "%s", server.configfile ? server.configfile : "");
-    return kstr_catc(s, "io_threads_active:0\r\n");
+    s = kstr_catc(s, "io_threads_active:0\r\n");
+    if (server.shutdown_deadline_ms) {   /* a shutdown waiting for the replicas (server.c) */
+        long long left = server.shutdown_deadline_ms - mstime();
+        FIELD(s, "shutdown_in_milliseconds", "%lld", left > 0 ? left : 0);
+    }
+    return s;
 }
 
 static kstr *info_clients(kstr *s) {

@@ -508,6 +508,41 @@ int repl_replica_caught_up(char *host, size_t cap, int *port) {
     return 0;
 }
 
+/* Shutdown (server.c): 1 when no replica lags behind the stream (or there is none), as Redis's
+ * isReadyToShutdown: every replica, whatever its state, must have acked the current offset. */
+int repl_replicas_in_sync(void) {
+    for (struct replicaLink *l = replicas; l; l = l->next)
+        if (l->is_replica && l->ack_off != repl_state.offset) return 0;
+    return 1;
+}
+
+/* Asks every replica for its offset now (REPLCONF GETACK *), instead of at its next ACK. */
+void repl_send_getack(void) {
+    if (!replicas) return;
+    static const char getack[] = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
+    repl_feed(getack, sizeof(getack) - 1);
+}
+
+static const char *state_name(int state);
+
+/* The shutdown's last word on the replicas, with Redis's lines: each lagging one, then the count. */
+void repl_shutdown_report(void) {
+    int n = 0, lagging = 0;
+    long long now_s = mstime() / 1000;
+    for (struct replicaLink *l = replicas; l; l = l->next) {
+        if (!l->is_replica) continue;
+        n++;
+        if (l->ack_off == repl_state.offset) continue;
+        lagging++;
+        char ip[256];
+        replica_ip(l, ip, sizeof(ip));
+        long long lag = l->state == RS_ONLINE ? now_s - l->ack_ms / 1000 : 0;
+        log_msg(LL_WARNING, "Lagging replica %s:%d reported offset %lld behind master, lag=%lld, state=%s.", ip,
+                l->listening_port, repl_state.offset - l->ack_off, lag, state_name(l->state));
+    }
+    if (n) log_msg(LL_NOTICE, "%d of %d replicas are in sync when shutting down.", n - lagging, n);
+}
+
 /* ---------------------------------------------------------------- full sync */
 
 static const char *sync_path(void) {

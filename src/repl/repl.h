@@ -54,6 +54,9 @@ void repl_new_replid(void);             /* a fresh id, the current one kept as r
 void repl_primary_cron(void);
 void repl_replica_freed(client *c);     /* client_repl_freed for a replica's link */
 int repl_replicas_count(void);
+int repl_replicas_in_sync(void);       /* shutdown: every replica acked the whole stream */
+void repl_send_getack(void);           /* REPLCONF GETACK * to the replicas */
+void repl_shutdown_report(void);       /* the "Lagging replica" and "N of M replicas" lines */
 /* The shared replication buffer's memory (INFO memory, MEMORY STATS, eviction): all of it
  * (mem_total_replication_buffers), the backlog's share (mem_replication_backlog: up to
  * repl-backlog-size), what eviction leaves out (beyond repl-backlog-size, as Redis), and one
