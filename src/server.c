@@ -399,6 +399,13 @@ static void shutdown_cancel(void) {
     }
 }
 
+/* A shutdown that cannot finish: Redis's closing line, and the server goes on. */
+static int shutdown_failed(void) {
+    log_msg(LL_WARNING, "Errors trying to shut down the server. Check the logs for more information.");
+    shutdown_cancel();
+    return -1;
+}
+
 int server_shutdown_abort(void) {
     if (server.shutdown_deadline_ms) shutdown_cancel();
     else if (server.shutdown_asap && !server.shutdown_nosave) server.shutdown_asap = 0;
@@ -442,8 +449,15 @@ int server_prepare_shutdown(int nosave) {
 }
 
 int server_finish_shutdown(int flags) {
-    int was_waiting = server.shutdown_deadline_ms != 0;
     repl_shutdown_report();   /* repl/primary.c */
+    if (aof_writing_initial()) {
+        if (flags & SHUTDOWN_FORCE) {
+            log_msg(LL_WARNING, "Writing initial AOF. Exit anyway.");
+        } else {
+            log_msg(LL_WARNING, "Writing initial AOF, can't exit.");
+            return shutdown_failed();
+        }
+    }
     if (bgsave_in_progress()) {
         /* As Redis kills its child: the unfinished snapshot and its temp file go. */
         log_msg(LL_WARNING, "There is a child saving an .rdb. Killing it!");
@@ -456,9 +470,7 @@ int server_finish_shutdown(int flags) {
                 log_msg(LL_WARNING, "Error trying to save the DB. Exit anyway.");
             } else {
                 log_msg(LL_WARNING, "Error trying to save the DB, can't exit.");
-                if (was_waiting) log_msg(LL_WARNING, "Errors trying to shut down the server. Check the logs for more information.");
-                shutdown_cancel();
-                return -1;
+                return shutdown_failed();
             }
         }
     }

@@ -183,7 +183,8 @@ static kstr *info_clients(kstr *s) {
         if (in > max_in) max_in = in;
         if (c->reply_bytes > max_out) max_out = c->reply_bytes;
     }
-    FIELD(s, "connected_clients", "%lld", server.nclients);
+    /* As Redis: the replicas' links are not clients here. */
+    FIELD(s, "connected_clients", "%lld", server.nclients - repl_replicas_count());
     s = kstr_catc(s, "cluster_connections:0\r\n");
     FIELD(s, "maxclients", "%lld", server.maxclients);
     FIELD(s, "client_recent_max_input_buffer", "%zu", max_in);
