@@ -121,6 +121,7 @@ void info_reset_stats(void) {
     memset(metrics, 0, sizeof(metrics));
     lazyfree_reset_stats();   /* Redis's RESETSTAT zeroes lazyfreed_objects too */
     evict_reset_stats();      /* and the eviction exceeded time */
+    repl_reset_stats();       /* and the sync counters */
     defrag_stats.hits = defrag_stats.misses = defrag_stats.key_hits = defrag_stats.key_misses = 0;
     defrag_stats.total_us = 0;
 }

@@ -109,6 +109,11 @@ static long long no_replicas_since_ms;  /* for repl-backlog-ttl */
 static long long last_ping_ms;
 static int pump_running;
 static long long stat_sync_full, stat_sync_partial_ok, stat_sync_partial_err;
+
+/* CONFIG RESETSTAT zeroes them, as Redis's resetServerStats. */
+void repl_reset_stats(void) {
+    stat_sync_full = stat_sync_partial_ok = stat_sync_partial_err = 0;
+}
 static char eof_mark[41];               /* of the running diskless snapshot */
 static long long data_offset;           /* the stream's offset after its last data (not PING/GETACK) */
 

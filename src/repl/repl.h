@@ -28,6 +28,7 @@ void repl_init(void);
 kstr *repl_info(kstr *s);
 /* INFO stats' sync_full, sync_partial_ok and sync_partial_err (primary.c). */
 kstr *repl_info_stats(kstr *s);
+void repl_reset_stats(void);          /* CONFIG RESETSTAT: sync_full, sync_partial_ok/_err */
 
 /* primary.c, for replica.c */
 void repl_primary_init(void);           /* a random replication id */
