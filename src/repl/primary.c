@@ -283,6 +283,17 @@ static void rb_add_block(size_t want) {
     rb.tail = b;
 }
 
+void repl_feed_loaded_dels(const kstr *dels, long long len) {
+    if (dels) {
+        repl_feed(dels->buf, dels->len);
+    } else {
+        repl_state.offset += len;
+        repl_backlog_reset();
+    }
+    data_offset = repl_state.offset;
+    force_select();
+}
+
 void repl_backlog_reset(void) {
     rb_free_blocks();
     rb.active = 1;

@@ -36,6 +36,8 @@ void repl_feed(const char *buf, size_t len);   /* the stream's next bytes: backl
 /* DEBUG REPLICATE: one command into the stream as it is (no SELECT, not in the AOF), on a
  * primary with a backlog; a test's way to make a replica diverge. */
 void repl_feed_command(int argc, const karg *argv);
+/* The start-up load's DELs of expired keys (persist/rdb.h), or only their length if NULL. */
+void repl_feed_loaded_dels(const kstr *dels, long long len);
 void repl_backlog_reset(void);          /* an empty backlog starting after repl_state.offset */
 void repl_backlog_ensure(void);         /* the same, unless there is a backlog */
 int repl_backlog_active(void);
