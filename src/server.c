@@ -30,6 +30,8 @@
 #include "persist/persist.h"
 #include "persist/rdb.h"
 #include "persist/wstream.h"
+#include "protocol/reply.h"
+#include "repl/repl.h"
 #include "server.h"
 #include "scripting/script.h"
 #include "util/log.h"
@@ -68,14 +70,17 @@ int server_clients_paused(void) {
     return server.clients_paused_until_ms && server.clients_paused_until_ms > mstime();
 }
 
+static void shutdown_cron(void);
+
 static void signal_handler(int sig) {
-    (void)sig;
     /* Shut down from the event loop, where it is safe; a second signal forces the exit,
      * removing the temp file of a save in progress. */
-    if (server.shutdown_asap) {
+    if (server.shutdown_asap && (sig == SIGINT || !server.shutdown_deadline_ms)) {
         rdb_remove_temp_file();
         _exit(1);
     }
+    /* A SIGTERM while the shutdown waits for the replicas changes nothing, as in Redis. */
+    server.last_signal = sig;
     server.shutdown_asap = 1;
 }
 
@@ -242,10 +247,7 @@ static long long server_cron(eventLoop *el, long long id, void *data) {
     aof_cron();
     defrag_cron(0);
     migrate_cache_cron();   /* cluster/migrate.c: idle MIGRATE connections */
-    if (server.shutdown_asap && server_prepare_shutdown(server.shutdown_nosave) == 0) {
-        server_shutdown();
-        exit(0);
-    }
+    if (server.shutdown_asap) shutdown_cron();
     return 1000 / server.hz;
 }
 
@@ -351,22 +353,125 @@ int server_init(void) {
     return 0;
 }
 
+/* ---------------------------------------------------------------- waiting for the replicas
+ *
+ * Redis 7.0: a shutdown (SIGTERM/SIGINT, or SHUTDOWN without NOW) of a primary whose replicas
+ * have not acked the whole stream holds the writes (as CLIENT PAUSE WRITE), sends them REPLCONF
+ * GETACK and waits up to shutdown-timeout seconds for their acks; the cron then finishes it
+ * (the "Lagging replica" and "N of M replicas are in sync" lines, the save, the exit) however
+ * far they got. SHUTDOWN clients stay blocked and get an error only if the shutdown is
+ * cancelled (SHUTDOWN ABORT, a failed save); otherwise the exit closes them. While waiting:
+ * server.shutdown_deadline_ms != 0, shutdown_asap set, shutdown_flags the flags to finish with. */
+
+int server_shutdown_waiting(void) {
+    return server.shutdown_deadline_ms != 0;
+}
+
+int server_shutdown_wait(int flags) {
+    if ((flags & SHUTDOWN_NOW) || server.shutdown_timeout <= 0 || server.masterhost || repl_replicas_in_sync())
+        return 0;
+    server.shutdown_flags = flags;
+    server.shutdown_deadline_ms = mstime() + (long long)server.shutdown_timeout * 1000;
+    server.shutdown_asap = 1;
+    server.shutdown_nosave = 0;
+    if (!server_clients_paused()) repl_send_getack();
+    log_msg(LL_NOTICE, "Waiting for replicas before shutting down.");
+    return 1;
+}
+
+void server_shutdown_block(client *c) {
+    c->shutdown_blocked = 1;
+    block_for_other(c, 0, NULL);
+}
+
+/* The shutdown stops: the writes run again, its SHUTDOWN clients get Redis's error. */
+static void shutdown_cancel(void) {
+    server.shutdown_asap = 0;
+    server.shutdown_nosave = 0;
+    server.shutdown_deadline_ms = 0;
+    server.shutdown_flags = 0;
+    server.last_signal = 0;
+    for (client *c = server.clients; c; c = c->next) {
+        if (!c->shutdown_blocked) continue;
+        c->shutdown_blocked = 0;
+        reply_error(c, "Errors trying to SHUTDOWN. Check logs.");
+        blocking_unblock_other(c);
+    }
+}
+
+/* A shutdown that cannot finish: Redis's closing line, and the server goes on. */
+static int shutdown_failed(void) {
+    log_msg(LL_WARNING, "Errors trying to shut down the server. Check the logs for more information.");
+    shutdown_cancel();
+    return -1;
+}
+
+int server_shutdown_abort(void) {
+    if (server.shutdown_deadline_ms) shutdown_cancel();
+    else if (server.shutdown_asap && !server.shutdown_nosave) server.shutdown_asap = 0;
+    else return -1;
+    log_msg(LL_NOTICE, "Shutdown manually aborted.");
+    return 0;
+}
+
+/* From the cron with shutdown_asap set: a signal's shutdown starts (with the signal's
+ * shutdown-on-sig* flags), a waiting one finishes once the replicas caught up or time is out. */
+static void shutdown_cron(void) {
+    int flags;
+    if (server.shutdown_deadline_ms) {
+        if (mstime() < server.shutdown_deadline_ms && !repl_replicas_in_sync()) return;
+        flags = server.shutdown_flags;
+    } else if (server.shutdown_nosave) {
+        flags = SHUTDOWN_NOSAVE;   /* SHUTDOWN saved already (before_sleep normally exits first) */
+    } else {
+        flags = server.last_signal == SIGINT ? server.shutdown_on_sigint
+                : server.last_signal == SIGTERM ? server.shutdown_on_sigterm : 0;
+        if (server.loading || server.loading_rdb) flags = (flags & ~SHUTDOWN_SAVE) | SHUTDOWN_NOSAVE;
+        /* Redis logs this from its signal handler; here from the cron, where logging is safe. */
+        if (server.last_signal == SIGINT || server.last_signal == SIGTERM)
+            log_msg(LL_WARNING, "Received %s scheduling shutdown...", server.last_signal == SIGINT ? "SIGINT" : "SIGTERM");
+        log_msg(LL_WARNING, "User requested shutdown...");
+        if (server_shutdown_wait(flags)) return;
+    }
+    if (server_finish_shutdown(flags) == 0) {
+        server_shutdown();
+        exit(0);
+    }
+}
+
 /* Runs the shutdown sequence up to the point of exiting: with save points configured (and not
  * nosave) the final snapshot is saved first, and a failed save cancels the shutdown, as Redis
  * does on SIGTERM. SHUTDOWN saves in the command itself and passes nosave. */
 int server_prepare_shutdown(int nosave) {
+    if (server.shutdown_finished) return 0;
     log_msg(LL_WARNING, "User requested shutdown...");
+    return server_finish_shutdown(nosave ? SHUTDOWN_NOSAVE : 0);
+}
+
+int server_finish_shutdown(int flags) {
+    repl_shutdown_report();   /* repl/primary.c */
+    if (aof_writing_initial()) {
+        if (flags & SHUTDOWN_FORCE) {
+            log_msg(LL_WARNING, "Writing initial AOF. Exit anyway.");
+        } else {
+            log_msg(LL_WARNING, "Writing initial AOF, can't exit.");
+            return shutdown_failed();
+        }
+    }
     if (bgsave_in_progress()) {
         /* As Redis kills its child: the unfinished snapshot and its temp file go. */
         log_msg(LL_WARNING, "There is a child saving an .rdb. Killing it!");
         bgsave_abort();
     }
-    if (!nosave && persist_has_save_points()) {
+    if ((flags & SHUTDOWN_SAVE) || (!(flags & SHUTDOWN_NOSAVE) && persist_has_save_points())) {
         log_msg(LL_NOTICE, "Saving the final RDB snapshot before exiting.");
         if (persist_save() != 0) {
-            log_msg(LL_WARNING, "Error trying to save the DB, can't exit.");
-            server.shutdown_asap = 0;
-            return -1;
+            if (flags & SHUTDOWN_FORCE) {
+                log_msg(LL_WARNING, "Error trying to save the DB. Exit anyway.");
+            } else {
+                log_msg(LL_WARNING, "Error trying to save the DB, can't exit.");
+                return shutdown_failed();
+            }
         }
     }
     aof_shutdown();

@@ -90,6 +90,7 @@ typedef struct client {
     struct client *pending_next;        /* server.pending_writes */
     struct client *close_next;          /* clients closing asynchronously */
     int paused;                 /* waiting for CLIENT UNPAUSE */
+    int shutdown_blocked;       /* a SHUTDOWN waiting for the replicas (server.c) */
     struct blockState *bstate;  /* core/blocking.c: set iff CLIENT_BLOCKED */
     struct multiState *mstate;  /* core/multi.c: queued commands and WATCHed keys, NULL if none */
     struct pubsubState *pstate; /* core/pubsub.c: subscriptions, NULL if none */
@@ -430,6 +431,13 @@ struct keelServer {
     long long dirty;
     int shutdown_asap;
     int shutdown_nosave;
+    int shutdown_timeout;       /* shutdown-timeout: seconds a shutdown waits for lagging replicas */
+    int shutdown_on_sigint;     /* shutdown-on-sigint/-sigterm: SHUTDOWN_* flags */
+    int shutdown_on_sigterm;
+    volatile int last_signal;   /* the last SIGTERM/SIGINT received */
+    long long shutdown_deadline_ms;   /* waiting for replicas until then (0: not waiting) */
+    int shutdown_finished;      /* SHUTDOWN ran server_finish_shutdown: only the exit is left */
+    int shutdown_flags;         /* the waiting shutdown's SHUTDOWN_* flags */
     long long clients_paused_until_ms;
     int clients_pause_write_only;
     int failover_pause;         /* FAILOVER holds write commands (src/repl/failover.c) */
@@ -575,9 +583,18 @@ int server_init(void);
 int server_init_headless(void);   /* no signals, no sockets (fuzz harnesses) */
 void server_shutdown(void);
 int server_prepare_shutdown(int nosave);
+int server_finish_shutdown(int flags);   /* SHUTDOWN_* flags; -1: cancelled (a failed save) */
 uint32_t lru_clock(void);
 long long server_time_ms(void);         /* cached per command */
 int server_time_already_past(long long when_ms);   /* an absolute TTL that deletes at once */
 int server_clients_paused(void);
+/* SHUTDOWN's and shutdown-on-sig*'s flags (bits in that config's order). */
+enum { SHUTDOWN_SAVE = 1, SHUTDOWN_NOSAVE = 2, SHUTDOWN_NOW = 4, SHUTDOWN_FORCE = 8 };
+/* Starts a shutdown that waits for lagging replicas (Redis 7.0): 1 if it waits (writes held,
+ * the cron finishes it), 0 if there is nothing to wait for (the caller goes on at once). */
+int server_shutdown_wait(int flags);
+int server_shutdown_waiting(void);
+void server_shutdown_block(client *c);   /* a SHUTDOWN client, answered only if it fails */
+int server_shutdown_abort(void);          /* SHUTDOWN ABORT: 0 if something was cancelled */
 
 #endif

@@ -121,6 +121,7 @@ void info_reset_stats(void) {
     memset(metrics, 0, sizeof(metrics));
     lazyfree_reset_stats();   /* Redis's RESETSTAT zeroes lazyfreed_objects too */
     evict_reset_stats();      /* and the eviction exceeded time */
+    repl_reset_stats();       /* and the sync counters */
     defrag_stats.hits = defrag_stats.misses = defrag_stats.key_hits = defrag_stats.key_misses = 0;
     defrag_stats.total_us = 0;
 }
@@ -166,7 +167,12 @@ static kstr *info_server(kstr *s) {
     FIELD(s, "lru_clock", "%u", (unsigned)server.lruclock);
     FIELD(s, "executable", "%s", exe);
     FIELD(s, "config_file", "%s", server.configfile ? server.configfile : "");
-    return kstr_catc(s, "io_threads_active:0\r\n");
+    s = kstr_catc(s, "io_threads_active:0\r\n");
+    if (server.shutdown_deadline_ms) {   /* a shutdown waiting for the replicas (server.c) */
+        long long left = server.shutdown_deadline_ms - mstime();
+        FIELD(s, "shutdown_in_milliseconds", "%lld", left > 0 ? left : 0);
+    }
+    return s;
 }
 
 static kstr *info_clients(kstr *s) {
@@ -178,7 +184,8 @@ static kstr *info_clients(kstr *s) {
         if (in > max_in) max_in = in;
         if (c->reply_bytes > max_out) max_out = c->reply_bytes;
     }
-    FIELD(s, "connected_clients", "%lld", server.nclients);
+    /* As Redis: the replicas' links are not clients here. */
+    FIELD(s, "connected_clients", "%lld", server.nclients - repl_replicas_count());
     s = kstr_catc(s, "cluster_connections:0\r\n");
     FIELD(s, "maxclients", "%lld", server.maxclients);
     FIELD(s, "client_recent_max_input_buffer", "%zu", max_in);

@@ -11,6 +11,7 @@
 
 #include "commands/admin.h"
 #include "commands/commands.h"
+#include "core/blocking.h"
 #include "core/latency.h"
 #include "core/monitor.h"
 #include "core/slowlog.h"
@@ -50,15 +51,12 @@ void shutdown_command(client *c) {
         return;
     }
     if (flags & SHUT_ABORT) {
-        /* Only a signal's shutdown can be pending (it runs from the cron); SHUTDOWN itself
-         * never waits (no replicas to catch up; the save is synchronous). */
-        if (!server.shutdown_asap || server.shutdown_nosave) {
-            reply_error(c, "No shutdown in progress.");
-            return;
-        }
-        server.shutdown_asap = 0;
-        log_msg(LL_WARNING, "Shutdown manually aborted.");
-        reply_ok(c);
+        if (server_shutdown_abort() != 0) reply_error(c, "No shutdown in progress.");
+        else reply_ok(c);
+        return;
+    }
+    if (!(flags & SHUT_NOW) && blocking_denied(c)) {
+        reply_error(c, "SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
         return;
     }
     /* Past a busy script only with NOSAVE: saving needs the dataset in a consistent state. */
@@ -67,21 +65,26 @@ void shutdown_command(client *c) {
         reply_error(c, busy);
         return;
     }
-    int save = (flags & SHUT_SAVE) || (!(flags & SHUT_NOSAVE) && persist_has_save_points());
-    if (server.loading_rdb || server.loading) save = 0;   /* as Redis: never save a half-loaded data set */
-    if (save) {
-        log_msg(LL_WARNING, "User requested shutdown...");
-        log_msg(LL_NOTICE, "Saving the final RDB snapshot before exiting.");
-        if (persist_save() != 0 && !(flags & SHUT_FORCE)) {
-            log_msg(LL_WARNING, "Error trying to save the DB, can't exit.");
-            reply_error(c, "Errors trying to SHUTDOWN. Check logs.");
-            return;
-        }
+    /* A shutdown already waiting for the replicas: this one waits with it (as Redis). */
+    if (server_shutdown_waiting()) {
+        server_shutdown_block(c);
+        return;
     }
-    /* On success Redis closes the connection without a reply; the cron exits the process
-     * (without saving again). */
+    if (server.loading_rdb || server.loading) flags = (flags & ~SHUT_SAVE) | SHUT_NOSAVE;
+    /* Lagging replicas: the cron finishes the shutdown (the save too) once they caught up. */
+    log_msg(LL_WARNING, "User requested shutdown...");
+    if (server_shutdown_wait(flags & (SHUT_SAVE | SHUT_NOSAVE | SHUT_NOW | SHUT_FORCE))) {
+        server_shutdown_block(c);
+        return;
+    }
+    if (server_finish_shutdown(flags & (SHUT_SAVE | SHUT_NOSAVE | SHUT_NOW | SHUT_FORCE)) != 0) {
+        reply_error(c, "Errors trying to SHUTDOWN. Check logs.");
+        return;
+    }
+    /* On success Redis exits without a reply; before_sleep exits the process. */
     server.shutdown_asap = 1;
     server.shutdown_nosave = 1;
+    server.shutdown_finished = 1;
     c->flags |= CLIENT_CLOSE_AFTER_REPLY;
 }
 

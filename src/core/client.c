@@ -317,7 +317,7 @@ static void protocol_error(client *c, const char *msg) {
  * master client is never held (a failing-over primary becomes a replica while writes wait). */
 static int held_by_write_pause(client *c) {
     if (c->flags & CLIENT_FAKE) return 0;
-    int failover = server.failover_pause && !(c->flags & CLIENT_MASTER);
+    int failover = (server.failover_pause || server.shutdown_deadline_ms) && !(c->flags & CLIENT_MASTER);
     if (!failover && (!server.clients_pause_write_only || !server_clients_paused())) return 0;
     if (c->parser.argc == 0) return 0;
     const command *cmd = command_lookup_argv(c->parser.argc, c->parser.argv);
@@ -469,7 +469,7 @@ void client_pause_reading(client *c, int pause) {
 
 /* Resumes clients that CLIENT PAUSE held and that still have buffered input. */
 void clients_resume_paused(void) {
-    if (!some_client_paused || server_clients_paused() || server.failover_pause) return;
+    if (!some_client_paused || server_clients_paused() || server.failover_pause || server.shutdown_deadline_ms) return;
     some_client_paused = 0;
     for (client *c = server.clients; c;) {
         client *next = c->next;

@@ -1057,6 +1057,10 @@ void aof_cron(void) {
     }
 }
 
+int aof_writing_initial(void) {
+    return server.appendonly && (aof.enabling || aof.waiting);
+}
+
 void aof_shutdown(void) {
     if (aof.fd < 0) return;
     if (aof.buf->len) write_buffer();

@@ -31,6 +31,9 @@ void aof_before_sleep(void);
 void aof_cron(void);
 /* Shutdown: everything written and fsync'ed. */
 void aof_shutdown(void);
+/* AOF turned on and its first rewrite not done yet (Redis's AOF_WAIT_REWRITE): a shutdown
+ * then would lose the data set, so it fails unless FORCE. */
+int aof_writing_initial(void);
 /* DEBUG LOADAOF: the AOF written and fsync'ed, the databases emptied, the AOF loaded again.
  * 0, or -1 (logged) when the files can't be loaded (the databases then hold part of them). */
 int aof_debug_loadaof(void);

@@ -154,7 +154,10 @@ static int load_done(int rc, long long start) {
 void persist_start(void) {
     dispatch_write_error = write_error;
     if (aof_start()) return;   /* with appendonly yes the AOF is the data set, not the RDB file */
-    if (!server.appendonly && load_file_serving(0) < 0) {
+    rdb_feed_expired = !server.masterhost;   /* its replicas get the DELs (repl/replica.c) */
+    int rc = server.appendonly ? 0 : load_file_serving(0);
+    rdb_feed_expired = 0;
+    if (rc < 0) {
         log_msg(LL_WARNING, "Terminating server after rdb file reading failure.");
         log_msg(LL_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
         exit(1);

@@ -593,6 +593,40 @@ static void save_aux_ll(rdbOut *w, const char *name, long long v) {
 
 int (*rdb_repl_info)(rdbReplInfo *ri);
 
+int rdb_feed_expired;
+kstr *rdb_expired_dels;
+long long rdb_expired_dels_len;
+int rdb_expired_dels_overflow;
+static int expired_db = -1;
+
+/* A primary's start-up load (rdb_feed_expired): the DEL of a key that expired in the file, for
+ * its replicas, as Redis feeds them to its backlog. Past repl-backlog-size only the length is
+ * kept (the backlog could not hold them: the replicas resync fully). */
+static void feed_expired(int dbid, const char *key, size_t len) {
+    char head[96];
+    int n = 0;
+    if (dbid != expired_db) {
+        char num[24];
+        int d = snprintf(num, sizeof(num), "%d", dbid);
+        n = snprintf(head, sizeof(head), "*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n", d, num);
+        expired_db = dbid;
+    }
+    const char *cmd = server.lazyfree_lazy_expire ? "UNLINK" : "DEL";
+    n += snprintf(head + n, sizeof(head) - (size_t)n, "*2\r\n$%zu\r\n%s\r\n$%zu\r\n", strlen(cmd), cmd, len);
+    rdb_expired_dels_len += n + (long long)len + 2;
+    if (rdb_expired_dels_overflow) return;
+    if (rdb_expired_dels_len > server.repl_backlog_size) {
+        rdb_expired_dels_overflow = 1;
+        kstr_free(rdb_expired_dels);
+        rdb_expired_dels = NULL;
+        return;
+    }
+    if (!rdb_expired_dels) rdb_expired_dels = kstr_empty(0);
+    rdb_expired_dels = kstr_cat(rdb_expired_dels, head, (size_t)n);
+    rdb_expired_dels = kstr_cat(rdb_expired_dels, key, len);
+    rdb_expired_dels = kstr_cat(rdb_expired_dels, "\r\n", 2);
+}
+
 static void save_key(rdbOut *w, const kobj *o) {
     long long when = obj_expire(o);
     if (when != OBJ_NO_EXPIRE) {
@@ -2020,6 +2054,7 @@ static int load_key(rdbIn *r, kdb *db, int t, keyMeta *m, rdbLoadStats *st, long
         /* A replica keeps them: its primary's DELs will come (Redis's iAmMaster()). */
         obj_free(o);
         st->keys_expired++;
+        if (rdb_feed_expired) feed_expired(db->id, k.s, k.len);
     } else {
         if (r->merge) db_delete(db, k.s, k.len);
         o = db_add_new_with_expire(db, o, m->expire);

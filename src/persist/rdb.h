@@ -34,6 +34,14 @@ typedef struct rdbReplInfo {
 /* Installed by the replication layer: fills *ri and returns 1 if this server has a stream
  * position to save (a replica, or a primary with a backlog); NULL or 0: no aux fields. */
 extern int (*rdb_repl_info)(rdbReplInfo *ri);
+/* Set for a primary's start-up load: the keys that expired in the file become DEL (UNLINK with
+ * lazyfree-lazy-expire) commands with their SELECTs in rdb_expired_dels (NULL and
+ * rdb_expired_dels_overflow set past repl-backlog-size), rdb_expired_dels_len bytes in all; the
+ * replication layer feeds them to its backlog after restoring the file's stream position. */
+extern int rdb_feed_expired;
+extern kstr *rdb_expired_dels;
+extern long long rdb_expired_dels_len;
+extern int rdb_expired_dels_overflow;
 
 /* Load statistics (INFO persistence rdb_last_load_keys_*) and the file's replication aux. */
 typedef struct rdbLoadStats {

@@ -109,6 +109,11 @@ static long long no_replicas_since_ms;  /* for repl-backlog-ttl */
 static long long last_ping_ms;
 static int pump_running;
 static long long stat_sync_full, stat_sync_partial_ok, stat_sync_partial_err;
+
+/* CONFIG RESETSTAT zeroes them, as Redis's resetServerStats. */
+void repl_reset_stats(void) {
+    stat_sync_full = stat_sync_partial_ok = stat_sync_partial_err = 0;
+}
 static char eof_mark[41];               /* of the running diskless snapshot */
 static long long data_offset;           /* the stream's offset after its last data (not PING/GETACK) */
 
@@ -276,6 +281,17 @@ static void rb_add_block(size_t want) {
         b->refcount = 1;   /* the backlog's cursor */
     }
     rb.tail = b;
+}
+
+void repl_feed_loaded_dels(const kstr *dels, long long len) {
+    if (dels) {
+        repl_feed(dels->buf, dels->len);
+    } else {
+        repl_state.offset += len;
+        repl_backlog_reset();
+    }
+    data_offset = repl_state.offset;
+    force_select();
 }
 
 void repl_backlog_reset(void) {
@@ -506,6 +522,41 @@ int repl_replica_caught_up(char *host, size_t cap, int *port) {
         return 1;
     }
     return 0;
+}
+
+/* Shutdown (server.c): 1 when no replica lags behind the stream (or there is none), as Redis's
+ * isReadyToShutdown: every replica, whatever its state, must have acked the current offset. */
+int repl_replicas_in_sync(void) {
+    for (struct replicaLink *l = replicas; l; l = l->next)
+        if (l->is_replica && l->ack_off != repl_state.offset) return 0;
+    return 1;
+}
+
+/* Asks every replica for its offset now (REPLCONF GETACK *), instead of at its next ACK. */
+void repl_send_getack(void) {
+    if (!replicas) return;
+    static const char getack[] = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
+    repl_feed(getack, sizeof(getack) - 1);
+}
+
+static const char *state_name(int state);
+
+/* The shutdown's last word on the replicas, with Redis's lines: each lagging one, then the count. */
+void repl_shutdown_report(void) {
+    int n = 0, lagging = 0;
+    long long now_s = mstime() / 1000;
+    for (struct replicaLink *l = replicas; l; l = l->next) {
+        if (!l->is_replica) continue;
+        n++;
+        if (l->ack_off == repl_state.offset) continue;
+        lagging++;
+        char ip[256];
+        replica_ip(l, ip, sizeof(ip));
+        long long lag = l->state == RS_ONLINE ? now_s - l->ack_ms / 1000 : 0;
+        log_msg(LL_WARNING, "Lagging replica %s:%d reported offset %lld behind master, lag=%lld, state=%s.", ip,
+                l->listening_port, repl_state.offset - l->ack_off, lag, state_name(l->state));
+    }
+    if (n) log_msg(LL_NOTICE, "%d of %d replicas are in sync when shutting down.", n - lagging, n);
 }
 
 /* ---------------------------------------------------------------- full sync */

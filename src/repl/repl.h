@@ -28,6 +28,7 @@ void repl_init(void);
 kstr *repl_info(kstr *s);
 /* INFO stats' sync_full, sync_partial_ok and sync_partial_err (primary.c). */
 kstr *repl_info_stats(kstr *s);
+void repl_reset_stats(void);          /* CONFIG RESETSTAT: sync_full, sync_partial_ok/_err */
 
 /* primary.c, for replica.c */
 void repl_primary_init(void);           /* a random replication id */
@@ -35,6 +36,8 @@ void repl_feed(const char *buf, size_t len);   /* the stream's next bytes: backl
 /* DEBUG REPLICATE: one command into the stream as it is (no SELECT, not in the AOF), on a
  * primary with a backlog; a test's way to make a replica diverge. */
 void repl_feed_command(int argc, const karg *argv);
+/* The start-up load's DELs of expired keys (persist/rdb.h), or only their length if NULL. */
+void repl_feed_loaded_dels(const kstr *dels, long long len);
 void repl_backlog_reset(void);          /* an empty backlog starting after repl_state.offset */
 void repl_backlog_ensure(void);         /* the same, unless there is a backlog */
 int repl_backlog_active(void);
@@ -54,6 +57,9 @@ void repl_new_replid(void);             /* a fresh id, the current one kept as r
 void repl_primary_cron(void);
 void repl_replica_freed(client *c);     /* client_repl_freed for a replica's link */
 int repl_replicas_count(void);
+int repl_replicas_in_sync(void);       /* shutdown: every replica acked the whole stream */
+void repl_send_getack(void);           /* REPLCONF GETACK * to the replicas */
+void repl_shutdown_report(void);       /* the "Lagging replica" and "N of M replicas" lines */
 /* The shared replication buffer's memory (INFO memory, MEMORY STATS, eviction): all of it
  * (mem_total_replication_buffers), the backlog's share (mem_replication_backlog: up to
  * repl-backlog-size), what eviction leaves out (beyond repl-backlog-size, as Redis), and one

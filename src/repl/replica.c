@@ -1057,7 +1057,11 @@ static int repl_info_for_rdb(rdbReplInfo *ri) {
  * sync from there, a primary keeps its id and offset so that its replicas can. */
 static void resume_from_rdb(void) {
     const rdbReplInfo *ri = persist_loaded_repl_info();
-    if (!ri->replid[0]) return;
+    if (!ri->replid[0]) {
+        kstr_free(rdb_expired_dels);
+        rdb_expired_dels = NULL;
+        return;
+    }
     memcpy(repl_state.replid, ri->replid, sizeof(repl_state.replid));
     repl_state.offset = ri->offset;
     rl.master_db = ri->stream_db;
@@ -1065,7 +1069,13 @@ static void resume_from_rdb(void) {
      * with a partial sync through replid2), as Redis does. */
     if (!server.masterhost) repl_new_replid();
     repl_backlog_ensure();
+    /* The keys that expired in the file: their DELs continue the new history (Redis feeds them
+     * to its backlog while loading); too many for the backlog, only the offset moves on, and
+     * the replicas' partial syncs fail as in Redis. */
+    if (!server.masterhost && rdb_expired_dels_len) repl_feed_loaded_dels(rdb_expired_dels, rdb_expired_dels_len);
     log_msg(LL_NOTICE, "Continuing replication id %s from offset %lld (RDB aux fields)", ri->replid, ri->offset);
+    kstr_free(rdb_expired_dels);
+    rdb_expired_dels = NULL;
 }
 
 void repl_init(void) {
