@@ -835,10 +835,15 @@ typedef struct ownKey {
 } ownKey;
 static ownKey *own_keys;
 static size_t own_len, own_cap;
+static int sweeping_own_keys;   /* expire_own_keys() runs */
 
 void repl_replica_key_written(int dbid, const char *key, size_t len) {
     client *c = server.current_client;
     if (!server.masterhost || !c || (c->flags & CLIENT_MASTER)) return;
+    /* Not a client's write: a file or the primary's snapshot loading (current_client may be
+     * the client the load served last), or the sweep below deleting an own key (appending
+     * then would move the array under the sweep). */
+    if (server.loading_rdb || server.loading || sweeping_own_keys) return;
     if (own_len == own_cap) {
         own_cap = own_cap ? own_cap * 2 : 16;
         own_keys = krealloc(own_keys, own_cap * sizeof(*own_keys));
@@ -856,6 +861,7 @@ static int own_key_cmp(const void *a, const void *b) {
 
 static void expire_own_keys(void) {
     if (!own_len) return;
+    sweeping_own_keys = 1;
     qsort(own_keys, own_len, sizeof(*own_keys), own_key_cmp);
     size_t unique = 0;
     for (size_t i = 0; i < own_len; i++) {
@@ -874,6 +880,7 @@ static void expire_own_keys(void) {
             kstr_free(k->key);
     }
     own_len = kept;
+    sweeping_own_keys = 0;
 }
 
 void repl_replica_cron(void) {
