@@ -28,6 +28,8 @@ def _restart_run(start_server, binary, backlog, nkeys):
     for i in range(nkeys):
         pipe.set("gone%04d" % i, "v", px=TTL_MS)
     pipe.execute()
+    # Every TTL was set by now: the last SET ran before its reply came back.
+    all_set = time.monotonic()
     p.set("stays", "v")
     wait_until(lambda: info(p).get("slave0", {}).get("state") == "online"
                and info(p)["slave0"]["offset"] == info(p)["master_repl_offset"]
@@ -39,8 +41,8 @@ def _restart_run(start_server, binary, backlog, nkeys):
     except Exception:
         pass
     primary.proc.wait(timeout=10)
-    # The TTLs run out while the primary is down (nothing to poll).
-    time.sleep(max(0.0, set_at + TTL_MS / 1000 + 0.1 - time.monotonic()))
+    # The TTLs run out while the primary is down (nothing to poll): wait past the last one.
+    time.sleep(max(0.0, all_set + TTL_MS / 1000 + 0.1 - time.monotonic()))
     primary.start()
     p = primary.client()
     wait_until(lambda: info(r).get("master_link_status") == "up"
