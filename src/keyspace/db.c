@@ -190,9 +190,15 @@ kobj *db_add_with_expire(kdb *db, kobj *o, long long when_ms) {
     return o;
 }
 
-void db_prefetch_key(kdb *db, const char *key, size_t len) {
+uint64_t db_prefetch_key(kdb *db, const char *key, size_t len) {
     table *t = db_keys(db);
-    tablePrefetch(t, tableHashKey(t, key, len));
+    uint64_t hash = tableHashKey(t, key, len);
+    tablePrefetch(t, hash);
+    return hash;
+}
+
+void *db_prefetch_step(kdb *db, uint64_t hash, void *entry) {
+    return tablePrefetchStep(db_keys(db), hash, entry);
 }
 
 kobj *db_add_new_with_expire(kdb *db, kobj *o, long long when_ms) {

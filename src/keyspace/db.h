@@ -121,9 +121,12 @@ kobj *db_add_with_expire(kdb *db, kobj *o, long long when_ms);
 /* The same for a key that may be present (a file being loaded): then o is freed and NULL
  * returned, nothing changed. One lookup instead of a find and an add. */
 kobj *db_add_new_with_expire(kdb *db, kobj *o, long long when_ms);
-/* A hint before such an add: the loader reads a key, then its value (allocation, LZF), then
- * adds; fetching the key's chain head meanwhile hides one cache miss of the add. */
-void db_prefetch_key(kdb *db, const char *key, size_t len);
+/* Hints before such an add: the loader reads a key, then its value (allocation, LZF), and
+ * adds a few keys later. db_prefetch_key starts fetching the key's chain head and returns the
+ * key's hash; each db_prefetch_step fetches the next entry of its chain (entry NULL: the
+ * first), so that the add finds the chain it walks in the cache. */
+uint64_t db_prefetch_key(kdb *db, const char *key, size_t len);
+void *db_prefetch_step(kdb *db, uint64_t hash, void *entry);
 /* Takes o out of the table and the TTL index without freeing it; the caller owns it. */
 void db_unlink(kdb *db, kobj *o);
 /* Adds or overwrites. With keep_ttl the old entry's TTL moves to the new one. Returns the

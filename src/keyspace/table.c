@@ -474,6 +474,12 @@ void tablePrefetch(const table *t, uint64_t hash) {
     __builtin_prefetch(head(t, bucket_of(t, hash)));
 }
 
+void *tablePrefetchStep(const table *t, uint64_t hash, void *entry) {
+    void *next = entry ? next_of(entry) : *head(t, bucket_of(t, hash));
+    if (next) __builtin_prefetch(next);
+    return next;
+}
+
 void *tableFindHashed(table *t, const char *key, size_t len, uint64_t hash) {
     size_t passed;
     return *seek_key(t, bucket_of(t, hash), key, len, &passed);

@@ -93,6 +93,13 @@ void *tableChainFor(const table *t, uint64_t hash);
  * insert or lookup of that key a little later waits on one miss fewer. Changes nothing. */
 void tablePrefetch(const table *t, uint64_t hash);
 
+/* A hint for a batch of inserts, one step along a chain per call: with `entry` NULL, the first
+ * entry of the chain that holds `hash`, else the entry after `entry`; either way it starts
+ * fetching the entry returned into the cache. `entry` must not have been freed (it may have
+ * moved to another chain since: the walk then goes astray, which costs nothing but the hint).
+ * Changes nothing. NULL at the chain's end. */
+void *tablePrefetchStep(const table *t, uint64_t hash, void *entry);
+
 /* The entry with this key, or NULL. Never resizes. */
 void *tableFind(table *t, const char *key, size_t len);
 

@@ -528,6 +528,12 @@ def test_duplicate_key_refuses_to_start(tmp_path):
     db0 = b"\xfe\x00" + string_key(b"k", b"1") + string_key(b"other", b"2") + string_key(b"k", b"3")
     log = _refused_file_log(tmp_path, b"REDIS0010" + db0 + b"\xff")
     assert "Duplicate key found in RDB file" in log, log[-2000:]
+    # Keys join the table a few keys after they are read: a duplicate far behind its first
+    # entry, after that one was added, is refused as well.
+    many = b"".join(string_key(b"k%02d" % i, b"v") for i in range(40))
+    (tmp_path / "far").mkdir()
+    far = _refused_file_log(tmp_path / "far", b"REDIS0010" + b"\xfe\x00" + many + string_key(b"k03", b"x") + b"\xff")
+    assert "Duplicate key found in RDB file" in far, far[-2000:]
     # The same key in two databases loads.
     fine = b"REDIS0010" + b"\xfe\x00" + string_key(b"k", b"1") + b"\xfe\x01" + string_key(b"k", b"2") + b"\xff"
     from persist.rdbutil import crc64

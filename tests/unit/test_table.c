@@ -265,6 +265,35 @@ TEST(test_basic_ops) {
     CHECK(mem_used() == base);
 }
 
+/* The loader's prefetch walk (tablePrefetchStep) visits a key's chain as tableChainFor and the
+ * entries' links do, one entry per call, and ends with NULL. */
+TEST(test_prefetch_step_walks_the_chain) {
+    table *t = tableCreate(&sip_type);
+    for (uint64_t id = 0; id < 5000; id++) CHECK(tableAdd(t, te_id(id)) == 1);
+    size_t walked = 0, longest = 0;
+    for (uint64_t id = 0; id < 5000; id += 7) {
+        uint64_t h = tableHashKey(t, (const char *)&id, sizeof(id));
+        void *step = tablePrefetchStep(t, h, NULL), *link = tableChainFor(t, h);
+        size_t n = 0;
+        CHECK(step == link && step != NULL);   /* id is in this chain */
+        while (step) {
+            step = tablePrefetchStep(t, h, step);
+            link = ((tableLink *)link)->next;
+            CHECK(step == link);
+            n++;
+        }
+        walked += n;
+        if (n > longest) longest = n;
+    }
+    CHECK(walked >= 715 && longest >= 2);
+    uint64_t absent = 99999;
+    uint64_t h = tableHashKey(t, (const char *)&absent, sizeof(absent));
+    CHECK(tablePrefetchStep(t, h, NULL) == tableChainFor(t, h));
+    CHECK(tableSize(t) == 5000 && tableVerify(t));
+    tableRelease(t);
+    CHECK(live_entries == 0);
+}
+
 /* ---- Growth and shrink ----------------------------------------------------------------------- */
 
 TEST(test_grow_shrink) {
@@ -1176,6 +1205,7 @@ int main(void) {
     hash_seed_set(fixed_seed);
     RUN(test_siphash_vectors);
     RUN(test_basic_ops);
+    RUN(test_prefetch_step_walks_the_chain);
     RUN(test_grow_shrink);
     RUN(test_reserve);
     RUN(test_no_spike_growth);
