@@ -263,7 +263,8 @@ class Server:
     def pid(self):
         return self.proc.pid
 
-    def start(self, attempts=3):
+    def start(self, attempts=3, ready_timeout=10):
+        """Ready when PING answers PONG (not -LOADING): ready_timeout seconds per attempt."""
         last = ""
         for _ in range(attempts):
             self.port = free_port()
@@ -276,7 +277,7 @@ class Server:
                                          stdin=subprocess.DEVNULL)
             log.close()
             _live.append(self)
-            deadline = time.time() + 10
+            deadline = time.time() + ready_timeout
             while time.time() < deadline:
                 if self.proc.poll() is not None:
                     break

@@ -147,7 +147,7 @@ def bench_server(name, binary, tmp, args):
         c.call("SAVE")
         c.close()
         srv.stop()
-        srv.start()
+        srv.start(attempts=1, ready_timeout=args.load_timeout)   # PONG once the file is loaded
         logtext = open(srv.logpath, errors="replace").read()
         m = re.findall(r"DB loaded from disk: ([0-9.]+) seconds", logtext)
         out["load"] = float(m[-1]) if m else None
@@ -161,6 +161,7 @@ def main():
     p.add_argument("--keys", type=int, default=1000000)
     p.add_argument("--value", type=int, default=100)
     p.add_argument("--window", type=float, default=3.0)
+    p.add_argument("--load-timeout", type=float, default=1800, help="seconds the restart may take to load")
     args = p.parse_args()
     keel, redis, tmp = bl.begin("RDB snapshots: SAVE, BGSAVE under writes, load", "keel-bench-persist-")
     keel, redis = os.path.abspath(keel), os.path.abspath(redis)   # the servers run in their own dirs

@@ -279,6 +279,7 @@ static void before_sleep(eventLoop *el) {
         server_shutdown();
         exit(0);
     }
+    bgsave_before_sleep();         /* persist/bgsave.c: a slice of a running save's walk, last */
 }
 
 static void make_runid(char *out) {

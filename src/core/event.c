@@ -2,6 +2,7 @@
 #include "core/event.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -171,6 +172,11 @@ int el_poll_once(eventLoop *el, int timeout_ms) {
     }
     el->polling--;
     return n;
+}
+
+int el_has_ready(eventLoop *el) {
+    struct pollfd p = {.fd = el->epfd, .events = POLLIN};   /* an epoll set polls readable when it has events */
+    return poll(&p, 1, 0) > 0;
 }
 
 void el_run(eventLoop *el) {

@@ -29,5 +29,8 @@ void el_run(eventLoop *el);
  * before_sleep: el_run's inner step, also used to serve clients while a long script runs.
  * Returns the number of events, or -1 on a poll error. */
 int el_poll_once(eventLoop *el, int timeout_ms);
+/* 1 if a registered descriptor is ready now (el_poll_once would report it); consumes nothing.
+ * Long background work on the loop asks this to yield to clients early. */
+int el_has_ready(eventLoop *el);
 
 #endif

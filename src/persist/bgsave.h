@@ -25,6 +25,8 @@ int bgsave_start_snapshot(rdbSnapshot *s, bgsave_done_fn *done_fn, int (*paused)
 int bgsave_in_progress(void);
 /* The server cron's part: a save whose stand-in process was killed fails (done_fn(0)). */
 void bgsave_cron(void);
+/* The walk's slice; the last thing before_sleep does (after the replies are written). */
+void bgsave_before_sleep(void);
 long long bgsave_saves_started(void);
 long bgsave_child_pid(void);             /* the running save's stand-in process, or -1 */    /* INFO total_forks: saves started since start-up */
 /* Stops a running save and removes its temp file (done_fn is not called). */

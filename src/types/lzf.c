@@ -18,8 +18,8 @@ static inline uint32_t prefix3(const unsigned char *p) {
     return ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2];
 }
 
-static inline uint32_t hash3(uint32_t v) {
-    return (v * 2654435761u) >> (32 - HASH_BITS);
+static inline uint32_t hash3(uint32_t v, unsigned bits) {
+    return (v * 2654435761u) >> (32 - bits);
 }
 
 /* Emits the literal bytes in[from..to) as runs of at most MAX_LIT. Returns the new output
@@ -52,12 +52,17 @@ static size_t put_ref(size_t off, size_t len, unsigned char *out, size_t op, siz
 }
 
 size_t klzf_compress(const unsigned char *in, size_t in_len, unsigned char *out, size_t out_cap) {
+    /* The table has about as many slots as the input has bytes (at least 256): clearing all
+     * 2^HASH_BITS slots for each short value (a snapshot compresses millions of 100-byte
+     * strings) cost more than compressing it. */
+    unsigned bits = 8;
+    while (bits < HASH_BITS && ((size_t)1 << bits) < in_len) bits++;
     uint32_t last[1 << HASH_BITS];
-    memset(last, 0, sizeof(last));
+    memset(last, 0, sizeof(last[0]) << bits);
     size_t ip = 0, lit = 0, op = 0;
     while (ip + MIN_REF <= in_len) {
         uint32_t v = prefix3(in + ip);
-        uint32_t h = hash3(v);
+        uint32_t h = hash3(v, bits);
         size_t cand = last[h];
         last[h] = (uint32_t)(ip + 1);
         if (cand && ip - (cand - 1) <= MAX_OFF && prefix3(in + cand - 1) == v) {
@@ -71,7 +76,7 @@ size_t klzf_compress(const unsigned char *in, size_t in_len, unsigned char *out,
             /* Index the last two positions of the match so that runs keep chaining. */
             size_t end = ip + len;
             for (size_t q = end >= 2 ? end - 2 : 0; q < end && q + MIN_REF <= in_len; q++)
-                if (q > ip) last[hash3(prefix3(in + q))] = (uint32_t)(q + 1);
+                if (q > ip) last[hash3(prefix3(in + q), bits)] = (uint32_t)(q + 1);
             ip = lit = end;
         } else {
             ip++;

@@ -182,12 +182,15 @@ def _mask_stream(reply):
     return reply
 
 
-def snapshot(client, dbs=(0, 5), encodings=True):
-    """{(db, key): (type, encoding, value, has_ttl, ttl_ms)} of the listed databases."""
+def snapshot(client, dbs=(0, 5), encodings=True, exclude=None):
+    """{(db, key): (type, encoding, value, has_ttl, ttl_ms)} of the listed databases, without
+    the keys that start with `exclude` (bytes)."""
     out = {}
     for db in dbs:
         client.execute_command("SELECT", db)
         for key in client.scan_iter(count=1000):
+            if exclude and key.startswith(exclude):
+                continue
             t = client.type(key)
             enc = client.object("encoding", key) if encodings else None
             pttl = client.pttl(key)

@@ -2,9 +2,12 @@
 started, while clients write, delete, expire, rename, flush, swap databases and make the table
 grow and shrink during the save.
 
-The save is slowed down with rdb-key-save-delay (Keel spaces its steps out instead of sleeping),
-so that random commands interleave with it; the snapshot taken just before BGSAVE (by the only
-client) is compared with what redis-server loads from the file.
+Two ways to make random commands interleave with the save: slowed down with
+rdb-key-save-delay (Keel spaces its steps out instead of sleeping, one key per timer tick), or
+at full speed ("paced": the walk's slices run at the end of each pass of the event loop and
+yield to ready clients) over a data set padded with DEBUG POPULATE filler keys, which the
+commands leave alone. The snapshot taken just before BGSAVE (by the only client) is compared
+with what redis-server loads from the file.
 """
 
 import os
@@ -83,11 +86,17 @@ def _random_write(c, rng, keys, counter):
         c.execute_command("SELECT", 0)
 
 
+FILLER = 200000
+
+
+@pytest.mark.parametrize("mode", ["slowed", "paced"])
 @pytest.mark.parametrize("seed", ROUNDS)
-def test_bgsave_is_point_in_time(tmp_path, seed):
+def test_bgsave_is_point_in_time(tmp_path, seed, mode):
     d = tmp_path / "keel"
     d.mkdir()
-    keel = Server(keel_binary(), name="keel", extra_args=["--rdb-key-save-delay", "300"])
+    slowed = mode == "slowed"
+    keel = Server(keel_binary(), name="keel",
+                  extra_args=["--rdb-key-save-delay", "300"] if slowed else ["--enable-debug-command", "yes"])
     keel.dir = str(d)
     keel.start()
     try:
@@ -97,6 +106,8 @@ def test_bgsave_is_point_in_time(tmp_path, seed):
         c.set("in-db-6", "before")
         c.execute_command("SELECT", 0)
         expected = snapshot(c, dbs=(0, 5, 6))
+        if not slowed:
+            c.execute_command("DEBUG", "POPULATE", FILLER, "filler")
         keys = [k for (_, k) in expected if _ == 0]
         streams = [k for (db, k), v in expected.items() if db == 0 and v[0] == b"stream"]
         assert keel.raw().call("BGSAVE").raw == b"+Background saving started\r\n"
@@ -120,7 +131,13 @@ def test_bgsave_is_point_in_time(tmp_path, seed):
     redis.dir = str(rdir)
     redis.start()
     try:
-        assert_same(expected, snapshot(redis.client(), dbs=(0, 5, 6)))
+        rc = redis.client()
+        assert_same(expected, snapshot(rc, dbs=(0, 5, 6), exclude=None if slowed else b"filler:"))
+        if not slowed:
+            own = sum(1 for (db, _) in expected if db == 0)
+            assert rc.dbsize() == own + FILLER
+            for i in random.Random(seed).sample(range(FILLER), 50):
+                assert rc.get(b"filler:%d" % i) == b"value:%d" % i
     finally:
         redis.stop()
 
