@@ -253,8 +253,10 @@ def free_port():
 
 
 class Server:
-    def __init__(self, name, binary, logdir, args=()):
-        self.name, self.binary, self.logdir = name, binary, logdir
+    def __init__(self, name, binary, logdir, args=(), cwd=None):
+        self.name, self.logdir = name, logdir
+        self.binary = os.path.abspath(binary) if os.sep in binary else binary   # cwd is not ours
+        self.cwd = cwd or logdir   # the server's working directory: its dump.rdb, nodes.conf
         self.args = list(args)   # more command-line arguments (bench/aof.py: --appendonly yes)
         self.proc = None
         self.port = None
@@ -273,8 +275,10 @@ class Server:
             argv = pin_server_argv() + [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
                                         "--save", "", "--appendonly", "no"] + self.args
             # taskset execs the server, so proc.pid is the server's pid.
+            # Never the bench's own working directory: a dump.rdb or nodes.conf left there would
+            # be loaded (a stray dump.rdb gave a cluster node slots before ADDSLOTSRANGE).
             self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL)
+                                         stdin=subprocess.DEVNULL, cwd=self.cwd)
             log.close()
             _live.append(self)
             deadline = time.time() + ready_timeout

@@ -51,10 +51,9 @@ def one_sync(name, binary, tmp, args, data, rnd):
     d = os.path.join(tmp, "%s-%d" % (name, rnd))
     os.makedirs(os.path.join(d, "primary"))
     os.makedirs(os.path.join(d, "replica"))
-    os.chdir(os.path.join(d, "primary"))   # each server's dump.rdb in its own directory
-    primary = bl.Server(name + "-primary", binary, d).start()
-    os.chdir(os.path.join(d, "replica"))
-    replica = bl.Server(name + "-replica", binary, d).start()
+    # each server's dump.rdb in its own directory
+    primary = bl.Server(name + "-primary", binary, d, cwd=os.path.join(d, "primary")).start()
+    replica = bl.Server(name + "-replica", binary, d, cwd=os.path.join(d, "replica")).start()
     try:
         ok, msg = bl.pipe_file(primary.port, data)
         if not ok:

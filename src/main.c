@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cluster/cluster.h"
 #include "core/acl.h"
 #include "core/config.h"
 #include "core/proctitle.h"
@@ -182,6 +183,10 @@ int main(int argc, char **argv) {
     log_msg(LL_NOTICE, "Server initialized");
     proctitle_start();
     persist_start();
+    if (server.cluster_enabled && cluster_verify_data() < 0) {
+        log_msg(LL_WARNING, "You can't have keys in a DB different than DB 0 when in Cluster mode. Exiting.");
+        exit(1);
+    }
     repl_init();   /* src/repl/: hooks, cron, and the link to the primary of replicaof */
     log_msg(LL_NOTICE, "Ready to accept connections tcp");
     el_run(server.el);

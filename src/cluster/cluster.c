@@ -588,6 +588,33 @@ void cluster_init(void) {
     cluster_todo(CLUSTER_TODO_UPDATE_STATE);
 }
 
+int cluster_verify_data(void) {
+    if (cluster.myself->flags & NODE_SLAVE) return 0;   /* a replica's data is its primary's */
+    for (int i = 1; i < db_count(); i++)
+        if (db_size(db_by_id(i))) return -1;
+    kdb *db = db_by_id(0);
+    int changed = 0;
+    for (int slot = 0; slot < CLUSTER_SLOTS; slot++) {
+        if (!db_slot_size(db, slot) || cluster.slots[slot] == cluster.myself || cluster.importing_from[slot])
+            continue;
+        changed = 1;
+        if (!cluster.slots[slot]) {
+            log_msg(LL_WARNING, "I have keys for unassigned slot %d. Taking responsibility for it.", slot);
+            cluster_add_slot(cluster.myself, slot);
+        } else {
+            log_msg(LL_WARNING, "I have keys for slot %d, but the slot is assigned to another node. "
+                                "Setting it to importing state.", slot);
+            cluster.importing_from[slot] = cluster.slots[slot];
+        }
+    }
+    if (changed && cluster_save_config() < 0) {
+        log_msg(LL_WARNING, "Fatal: can't update cluster config file.");
+        exit(1);
+    }
+    if (changed) cluster_todo(CLUSTER_TODO_UPDATE_STATE);
+    return 0;
+}
+
 void cluster_cron(void) {
     cluster_update_myself_announced();   /* cluster-announce-* may have changed */
     bus_cron();

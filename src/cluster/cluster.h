@@ -135,6 +135,11 @@ extern clusterState cluster;
  * by nothing but unreadable or corrupt, as Redis), opens the bus port, installs the dispatch
  * hook. */
 void cluster_init(void);
+/* After the data set is loaded at start-up, as Redis's verifyClusterConfigWithData: a primary
+ * takes the unassigned slots it has keys in, and marks those it has keys in but another node
+ * owns as importing from that node (both logged; nodes.conf saved). -1 if a database other
+ * than 0 holds keys (the caller exits). A replica checks nothing. */
+int cluster_verify_data(void);
 /* Myself's ports and hostname from cluster-announce-* (the cron, and the CLUSTER replies that
  * show myself, so a CONFIG SET shows at once as in Redis). */
 void cluster_update_myself_announced(void);
