@@ -108,8 +108,7 @@ class Load:
 def bench_server(name, binary, tmp, args):
     d = os.path.join(tmp, name)
     os.makedirs(d, exist_ok=True)
-    srv = bl.Server(name, binary, d)
-    os.chdir(d)   # the server's dir (dump.rdb) is its working directory
+    srv = bl.Server(name, binary, d)   # d is also its working directory: its dump.rdb
     srv.start()
     out = {}
     try:
@@ -164,7 +163,6 @@ def main():
     p.add_argument("--load-timeout", type=float, default=1800, help="seconds the restart may take to load")
     args = p.parse_args()
     keel, redis, tmp = bl.begin("RDB snapshots: SAVE, BGSAVE under writes, load", "keel-bench-persist-")
-    keel, redis = os.path.abspath(keel), os.path.abspath(redis)   # the servers run in their own dirs
     k = bench_server("keel", keel, tmp, args)
     r = bench_server("redis", redis, tmp, args)
     lines = [

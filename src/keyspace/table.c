@@ -475,7 +475,7 @@ void tablePrefetch(const table *t, uint64_t hash) {
 }
 
 void *tablePrefetchStep(const table *t, uint64_t hash, void *entry) {
-    void *next = entry ? next_of(entry) : *head(t, bucket_of(t, hash));
+    void *next = entry ? next_of(entry) : tableChainFor(t, hash);
     if (next) __builtin_prefetch(next);
     return next;
 }

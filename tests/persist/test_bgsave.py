@@ -5,8 +5,8 @@ grow and shrink during the save.
 Two ways to make random commands interleave with the save: slowed down with
 rdb-key-save-delay (Keel spaces its steps out instead of sleeping, one key per timer tick), or
 at full speed ("paced": the walk's slices run at the end of each pass of the event loop and
-yield to ready clients) over a data set padded with DEBUG POPULATE filler keys, which the
-commands leave alone. The snapshot taken just before BGSAVE (by the only client) is compared
+yield to ready clients) over a data set padded with DEBUG POPULATE filler keys (the commands
+may delete some; the file must hold them all, with their values). The snapshot taken just before BGSAVE (by the only client) is compared
 with what redis-server loads from the file.
 """
 
