@@ -100,6 +100,12 @@ def oracle_bin():
     return ORACLE_SERVER
 
 
+@pytest.fixture(params=["keel", "redis"])
+def binary(request, keel_bin):
+    """Each test that takes it runs twice: with the Keel binary, then with redis-server's."""
+    return keel_bin if request.param == "keel" else ORACLE_SERVER
+
+
 @pytest.fixture(scope="session")
 def redis_cli():
     """Path of redis-cli."""

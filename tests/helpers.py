@@ -323,6 +323,12 @@ def on_each_server(start_server, args, fn):
     return out
 
 
+def log_count(server, needle):
+    """How many lines of the server's log contain needle."""
+    with open(server.logfile, errors="replace") as f:
+        return sum(needle in line for line in f)
+
+
 def tail(text, lines):
     return "\n".join(text.splitlines()[-lines:])
 

@@ -3,21 +3,9 @@ does not list it, CONFIG GET watchdog-period does); DEBUG SLEEP longer than the 
 "--- WATCHDOG TIMER EXPIRED ---" with a stack trace, and the server keeps running; period 0
 turns it off."""
 
-import pytest
-
-from helpers import ORACLE_SERVER, wait_until
+from helpers import log_count, wait_until
 
 ARGS = ["--enable-debug-command", "yes"]
-
-
-@pytest.fixture(params=["keel", "redis"])
-def binary(request, keel_bin):
-    return keel_bin if request.param == "keel" else ORACLE_SERVER
-
-
-def log_count(server, needle):
-    with open(server.logfile, errors="replace") as f:
-        return sum(needle in line for line in f)
 
 
 def test_watchdog_logs_a_stuck_loop(start_server, binary):

@@ -11,23 +11,13 @@ import threading
 
 import pytest
 
-from helpers import ORACLE_SERVER, wait_until
+from helpers import ORACLE_SERVER, log_count, wait_until
 from persist.rdbutil import assert_same, snapshot
 from repl.replutil import Proxy, assert_same_data, wait_synced, write_load
 
 import redis
 
 ARGS = ["--enable-debug-command", "yes"]
-
-
-@pytest.fixture(params=["keel", "redis"])
-def binary(request, keel_bin):
-    return keel_bin if request.param == "keel" else ORACLE_SERVER
-
-
-def log_count(server, needle):
-    with open(server.logfile, errors="replace") as f:
-        return sum(needle in line for line in f)
 
 
 def persistence(c, field):

@@ -13,11 +13,6 @@ from helpers import ORACLE_SERVER, ping_once, wait_until
 from repl.replutil import wait_synced
 
 
-@pytest.fixture(params=["keel", "redis"])
-def binary(request, keel_bin):
-    return keel_bin if request.param == "keel" else ORACLE_SERVER
-
-
 def log_lines(server, needle):
     with open(server.logfile, errors="replace") as f:
         return [line for line in f if needle in line]

@@ -7,19 +7,12 @@ redis-server with the same steps and the same assertions on INFO's fields."""
 import os
 import signal
 
-import pytest
-
-from helpers import ORACLE_SERVER, wait_until
-from repl.replutil import info, wait_synced
+from helpers import wait_until
+from repl.replutil import wait_synced
 
 DEBUG = ["--enable-debug-command", "yes"]
 KB = 1024
 MB = 1024 * 1024
-
-
-@pytest.fixture(params=["keel", "redis"])
-def binary(request, keel_bin):
-    return keel_bin if request.param == "keel" else ORACLE_SERVER
 
 
 def stat(c, field, section="all"):

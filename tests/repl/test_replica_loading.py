@@ -9,7 +9,7 @@ it (chained)."""
 
 import signal
 
-from helpers import ORACLE_SERVER, wait_until
+from helpers import ORACLE_SERVER, log_count, wait_until
 from persist.rdbutil import assert_same, snapshot
 from repl.replutil import wait_synced
 
@@ -174,11 +174,6 @@ def test_long_load_is_not_a_timeout(start_server, keel_bin):
     assert timeout_case(start_server, keel_bin, keel_bin) == want
     assert timeout_case(start_server, keel_bin, ORACLE_SERVER) == want
     assert timeout_case(start_server, ORACLE_SERVER, keel_bin) == want
-
-
-def log_count(server, needle):
-    with open(server.logfile, errors="replace") as f:
-        return sum(needle in line for line in f)
 
 
 def stalled_replica_case(start_server, binary):

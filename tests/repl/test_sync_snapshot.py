@@ -5,15 +5,10 @@ transfer logs "Background RDB transfer started by pid" (Keel: its stand-in proce
 
 import pytest
 
-from helpers import ORACLE_SERVER, wait_until
+from helpers import wait_until
 from repl.replutil import wait_synced
 
 ARGS = ["--enable-debug-command", "yes"]
-
-
-@pytest.fixture(params=["keel", "redis"])
-def binary(request, keel_bin):
-    return keel_bin if request.param == "keel" else ORACLE_SERVER
 
 
 def saving(c):
