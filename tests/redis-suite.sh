@@ -39,7 +39,7 @@ unit/type/hash unit/sort unit/expire unit/other unit/multi unit/quit unit/latenc
 unit/pubsub unit/slowlog unit/scripting unit/introspection unit/introspection-2 unit/bitops
 unit/bitfield unit/lazyfree unit/pause unit/querybuf unit/tracking unit/replybufsize unit/dump
 unit/hyperloglog unit/geo unit/type/stream unit/type/stream-cgroups unit/functions"}
-NORMAL_UNITS=${NORMAL_UNITS-"unit/info unit/maxmemory unit/limits unit/obuf-limits unit/querybuf
+NORMAL_UNITS=${NORMAL_UNITS-"unit/info unit/pause unit/maxmemory unit/limits unit/obuf-limits unit/querybuf
 unit/pendingquerybuf unit/networking unit/client-eviction unit/shutdown unit/memefficiency
 unit/oom-score-adj unit/latency-monitor unit/lazyfree integration/rdb integration/convert-zipmap-hash-on-load
 integration/convert-ziplist-hash-on-load integration/convert-ziplist-zset-on-load integration/corrupt-dump"}

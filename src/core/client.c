@@ -314,9 +314,10 @@ static void protocol_error(client *c, const char *msg) {
 
 /* CLIENT PAUSE WRITE and FAILOVER hold the commands that may change data (write or
  * may-replicate, as Redis), and EXEC of a transaction holding one; everything else runs. The
- * master client is never held (a failing-over primary becomes a replica while writes wait). */
+ * master client is never held (a failing-over primary becomes a replica while writes wait),
+ * nor are replicas (see held_by_pause). */
 static int held_by_write_pause(client *c) {
-    if (c->flags & CLIENT_FAKE) return 0;
+    if (c->flags & (CLIENT_FAKE | CLIENT_SLAVE)) return 0;
     int failover = (server.failover_pause || server.shutdown_deadline_ms) && !(c->flags & CLIENT_MASTER);
     if (!failover && (!server.clients_pause_write_only || !server_clients_paused())) return 0;
     if (c->parser.argc == 0) return 0;
@@ -327,11 +328,18 @@ static int held_by_write_pause(client *c) {
     return (flags & (CMD_WRITE | CMD_MAY_REPLICATE)) != 0;
 }
 
+/* CLIENT PAUSE (ALL) holds every client but a replica, as Redis: a replica's REPLCONF ACKs
+ * are still read, so WAIT and a shutdown waiting for its replicas see their offsets (a SIGTERM
+ * during a pause otherwise waited all of shutdown-timeout for an ack already sent). */
+static int held_by_pause(client *c) {
+    return server_clients_paused() && !server.clients_pause_write_only && !(c->flags & (CLIENT_FAKE | CLIENT_SLAVE));
+}
+
 /* Parses and runs every complete command in the buffer. */
 static void process_input(client *c) {
     while (c->qpos < c->querybuf->len) {
         if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED)) break;
-        if (c->paused || (server_clients_paused() && !server.clients_pause_write_only && !(c->flags & CLIENT_FAKE))) {
+        if (c->paused || held_by_pause(c)) {
             c->paused = 1;
             some_client_paused = 1;
             break;

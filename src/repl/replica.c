@@ -999,6 +999,14 @@ void role_command(client *c) {
     reply_integer(c, rl.master ? repl_state.offset : -1);
 }
 
+/* slave_read_repl_offset: the stream read so far. repl_state.offset counts what was applied;
+ * the master client's unparsed input (a pause holds it, or a command is incomplete) is read
+ * but not applied yet, as Redis's read_reploff against reploff. */
+static long long read_offset(void) {
+    const client *m = rl.master;
+    return repl_state.offset + (m && m->querybuf ? (long long)(m->querybuf->len - m->qpos) : 0);
+}
+
 kstr *repl_info(kstr *s) {
     s = kstr_catfmt(s, "role:%s\r\n", server.masterhost ? "slave" : "master");
     if (server.masterhost) {
@@ -1008,7 +1016,7 @@ kstr *repl_info(kstr *s) {
                            "slave_read_repl_offset:%lld\r\nslave_repl_offset:%lld\r\n",
                         server.masterhost, server.masterport, rl.state == RL_CONNECTED ? "up" : "down",
                         rl.master ? now / 1000 - rl.master->last_interaction_ms / 1000 : -1, rl.state == RL_TRANSFER,
-                        repl_state.offset, repl_state.offset);
+                        read_offset(), repl_state.offset);
         if (rl.state == RL_TRANSFER) {
             long long total = rl.size > 0 ? rl.size : 0;
             s = kstr_catfmt(s, "master_sync_total_bytes:%lld\r\nmaster_sync_read_bytes:%lld\r\n"

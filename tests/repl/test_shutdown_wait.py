@@ -110,6 +110,32 @@ def test_shutdown_timeout_with_replica_stuck(start_server, keel_bin):
     assert keel == [LINES[0], "Lagging replica", "0 of 1 replicas are in sync when shutting down.", LINES[4]]
 
 
+def _paused(start_server, binary):
+    """CLIENT PAUSE (ALL) holds the clients, not the replicas: the replica's ack still reaches the
+    shutdown (Redis's cluster suite, 05-slave-selection: Keel waited out shutdown-timeout)."""
+    primary, replica = _pair(start_server, binary, 60)
+    p = primary.client()
+    os.kill(replica.proc.pid, signal.SIGSTOP)
+    try:
+        p.set("k1", "v1")
+        p.execute_command("CLIENT", "PAUSE", "60000")
+        os.kill(primary.proc.pid, signal.SIGTERM)
+        wait_until(lambda: LINES[0] in primary.read_logs(), 10, what="the shutdown waiting")
+    finally:
+        os.kill(replica.proc.pid, signal.SIGCONT)
+    primary.proc.wait(timeout=30)   # well before the 60 s shutdown-timeout
+    assert primary.proc.returncode == 0
+    assert replica.client().get("k1") == b"v1"
+    return _log_lines(primary)
+
+
+def test_shutdown_during_client_pause_reads_replica_acks(start_server, keel_bin):
+    keel = _paused(start_server, keel_bin)
+    redis = _paused(start_server, ORACLE_SERVER)
+    assert keel == redis
+    assert keel == [LINES[0], "1 of 1 replicas are in sync when shutting down.", LINES[4]]
+
+
 def _abort(start_server, binary):
     primary, replica = _pair(start_server, binary, 60)
     p = primary.client()
