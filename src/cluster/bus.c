@@ -17,8 +17,9 @@
  * closes the link.
  *
  * Links: each known node gets an outbound link that the cron (re)connects; nodes connect to us
- * on inbound links, identified by the first message's sender. A node met by CLUSTER MEET or by
- * gossip starts in handshake with a random name, replaced by its real name at its first PONG.
+ * on inbound links, identified by the first message's sender. A node met by CLUSTER MEET starts
+ * in handshake with a random name, replaced by its real name at its first PONG; a node learnt
+ * from a known node's gossip is added under its real name at once.
  * Failure detection: a node that answers no PING for node-timeout is PFAIL; when a majority of
  * the masters serving slots report it PFAIL or FAIL in their gossip, it is FAIL, and a FAIL
  * message tells everyone. Slot ownership: a master's PING/PONG claims its slots with its config
@@ -405,14 +406,21 @@ void bus_propagate_publish_shard(const char *channel, size_t clen, const char *m
 
 /* ---------------------------------------------------------------- handshake */
 
-int bus_start_handshake(const char *ip, int port, int cport) {
+/* A bus address we can connect to: IPv4 and both ports in range; norm gets the IP's canonical
+ * text. Gossip and MEET arguments come from outside, and nodes.conf stores the text. */
+static int valid_bus_address(const char *ip, int port, int cport, char *norm) {
     struct in_addr a;
-    if (inet_pton(AF_INET, ip, &a) != 1 || port <= 0 || port > 65535 || cport <= 0 || cport > 65535) {
+    if (inet_pton(AF_INET, ip, &a) != 1 || port <= 0 || port > 65535 || cport <= 0 || cport > 65535) return 0;
+    inet_ntop(AF_INET, &a, norm, CLUSTER_IPLEN);
+    return 1;
+}
+
+int bus_start_handshake(const char *ip, int port, int cport) {
+    char norm[CLUSTER_IPLEN];
+    if (!valid_bus_address(ip, port, cport, norm)) {
         errno = EINVAL;
         return -1;
     }
-    char norm[CLUSTER_IPLEN];
-    inet_ntop(AF_INET, &a, norm, sizeof(norm));
     for (int i = 0; i < cluster.nnodes; i++) {
         clusterNode *n = cluster.nodes[i];
         if ((n->flags & NODE_HANDSHAKE) && strcmp(n->ip, norm) == 0 && n->port == port && n->cport == cport) {
@@ -644,26 +652,73 @@ static void handle_epoch_collision(clusterNode *sender) {
             (unsigned long long)me->config_epoch);
 }
 
+/* A node name as Redis makes them: 40 lowercase hex digits (nodes.conf stores it as text). */
+static int valid_node_name(const unsigned char *name) {
+    for (int i = 0; i < CLUSTER_NAMELEN; i++)
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f'))) return 0;
+    return 1;
+}
+
+/* One gossip entry about a node we know (Redis's clusterProcessGossipSection): a primary's
+ * failure report; the PONG time the sender saw, if it is newer and we wait for nothing; and, for
+ * a node we cannot reach but the sender can, the address the sender knows. */
+static void gossip_about_known(clusterNode *sender, clusterNode *n, const unsigned char *g) {
+    int flags = get16(g + 98);
+    if (sender && (sender->flags & NODE_MASTER) && n != cluster.myself) {
+        if (flags & (NODE_FAIL | NODE_PFAIL)) {
+            add_failure_report(n, sender);
+            mark_failing_if_needed(n);
+        } else {
+            del_failure_report(n, sender);
+        }
+    }
+    /* Not about myself, nor the sender about itself: its own messages tell that, and freeing
+     * its link here could free the link this message is being read from. */
+    if (n == cluster.myself || n == sender) return;
+    long long now = mstime();
+    if (!(flags & (NODE_FAIL | NODE_PFAIL)) && !n->ping_sent && bus_failure_reports(n) == 0) {
+        long long pong = (long long)get32(g + 44) * 1000;   /* seconds on the wire */
+        if (pong <= now + 500 && pong > n->pong_received) n->pong_received = pong;
+    }
+    char ip[CLUSTER_IPLEN], norm[CLUSTER_IPLEN];
+    get_text(ip, sizeof(ip), g + 48, CLUSTER_IPLEN);
+    int port = get16(g + 94), cport = get16(g + 96);
+    if ((n->flags & (NODE_FAIL | NODE_PFAIL)) && !(flags & (NODE_NOADDR | NODE_FAIL | NODE_PFAIL)) &&
+        valid_bus_address(ip, port, cport, norm) && (strcmp(norm, n->ip) != 0 || port != n->port || cport != n->cport)) {
+        if (n->link) bus_link_free(n->link);
+        strcpy(n->ip, norm);
+        n->port = port;
+        n->pport = get16(g + 100);
+        n->cport = cport;
+        n->flags &= ~NODE_NOADDR;
+        cluster_todo(CLUSTER_TODO_SAVE_CONFIG);
+    }
+}
+
+/* Gossip names nodes by their real names. A node we do not know, gossiped by a node we do, is
+ * added under that name with the sender's view of its role (Redis 7.0 does not handshake with
+ * the address: it may belong to another cluster by now); the cron connects to it and PINGs. */
 static void process_gossip(clusterNode *sender, const unsigned char *m, int count) {
     for (int i = 0; i < count; i++) {
         const unsigned char *g = m + HDR_LEN + (size_t)i * GOSSIP_LEN;
         int flags = get16(g + 98);
         clusterNode *n = cluster_lookup((const char *)g, CLUSTER_NAMELEN);
         if (n) {
-            if (sender && (sender->flags & NODE_MASTER) && n != cluster.myself) {
-                if (flags & (NODE_FAIL | NODE_PFAIL)) {
-                    add_failure_report(n, sender);
-                    mark_failing_if_needed(n);
-                } else {
-                    del_failure_report(n, sender);
-                }
-            }
+            gossip_about_known(sender, n, g);
             continue;
         }
-        if (!sender || (flags & NODE_NOADDR) || cluster_blacklisted((const char *)g)) continue;
-        char ip[CLUSTER_IPLEN];
+        if (!sender || (flags & NODE_NOADDR) || !valid_node_name(g) || cluster_blacklisted((const char *)g)) continue;
+        char ip[CLUSTER_IPLEN], norm[CLUSTER_IPLEN];
         get_text(ip, sizeof(ip), g + 48, CLUSTER_IPLEN);
-        bus_start_handshake(ip, get16(g + 94), get16(g + 96));
+        int port = get16(g + 94), cport = get16(g + 96);
+        if (!valid_bus_address(ip, port, cport, norm)) continue;
+        n = cluster_node_new((const char *)g, flags & (NODE_MASTER | NODE_SLAVE | NODE_PFAIL | NODE_FAIL | NODE_NOFAILOVER));
+        strcpy(n->ip, norm);
+        n->port = port;
+        n->pport = get16(g + 100);
+        n->cport = cport;
+        cluster_node_add(n);
+        cluster_todo(CLUSTER_TODO_SAVE_CONFIG);
     }
 }
 
