@@ -75,17 +75,20 @@ class Cluster:
         self.wait_converged()
         return out
 
-    def wait_converged(self, timeout=60):
-        """Every node knows every node, sees state ok, and all agree on the slot owners."""
+    def wait_converged(self, timeout=60, nodes=None):
+        """Every node (of nodes, default all) knows every one of them and no other, sees state
+        ok, and all agree on the slot owners."""
+        nodes = self.nodes if nodes is None else nodes
+
         def converged():
             views = set()
-            for n in self.nodes:
+            for n in nodes:
                 c = n.client()
                 info = c.execute_command("CLUSTER", "INFO").decode()
                 if "cluster_state:ok" not in info:
                     return False
                 lines = c.execute_command("CLUSTER", "NODES").decode().splitlines()
-                if len(lines) != len(self.nodes) or any("handshake" in l or "fail" in l for l in lines):
+                if len(lines) != len(nodes) or any("handshake" in l or "fail" in l for l in lines):
                     return False
                 views.add(frozenset((l.split()[0], tuple(l.split()[8:])) for l in lines))
             return len(views) == 1
