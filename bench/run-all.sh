@@ -68,7 +68,7 @@ if [ "${BENCH_FULL:-0}" = 1 ]; then
     echo
     "$PY" bench/multi_pubsub.py || status=1
     echo
-    "$PY" bench/cluster.py --keys 1000000 --requests 1000000 || status=1
+    "$PY" bench/cluster.py --keys 1000000 --requests 5000000 || status=1
 else
     EXTRA_TESTS=${EXTRA_TESTS:-xadd,xrange_100,xreadgroup} bash bench/throughput.sh || status=1
     echo
