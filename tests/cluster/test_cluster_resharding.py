@@ -11,14 +11,13 @@ redis-server 7.0.15 as the reference for the same script.
 
 import random
 import threading
-import time
 
 import pytest
 import redis
 from redis.exceptions import AskError, MovedError
 
 from cluster.cluster_util import Cluster, assert_clean_check, cli
-from helpers import ORACLE_SERVER, keel_binary
+from helpers import ORACLE_SERVER, keel_binary, wait_until
 
 MAX_OPS = 400000          # the load is bounded even if a step hangs
 KEYSPACE = 4000           # keys written in turn, so most slots hold keys while they move
@@ -111,8 +110,8 @@ def test_add_rebalance_reshard_delete_under_load(kind, redirections):
         cl.wait_converged(nodes=cl.nodes[:3])
         load = Load(first)
         load.start()
-        while load.ops < 2000 and load.error is None and load.thread.is_alive():
-            time.sleep(0.05)
+        wait_until(lambda: load.ops >= 2000 or not load.thread.is_alive(), 60, interval=0.05,
+                   what="the client's first 2000 requests")
         ops_before = load.ops
         run_cli("add-node", cl.addr(newcomer), cl.addr(first))
         cl.wait_converged()
