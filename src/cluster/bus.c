@@ -659,6 +659,22 @@ static int valid_node_name(const unsigned char *name) {
     return 1;
 }
 
+/* The address in gossip entry g, canonical in norm, if it is one we can connect to. */
+static int gossip_address(const unsigned char *g, char *norm, int *port, int *cport) {
+    char ip[CLUSTER_IPLEN];
+    get_text(ip, sizeof(ip), g + 48, CLUSTER_IPLEN);
+    *port = get16(g + 94);
+    *cport = get16(g + 96);
+    return valid_bus_address(ip, *port, *cport, norm);
+}
+
+static void set_gossip_address(clusterNode *n, const unsigned char *g, const char *norm, int port, int cport) {
+    strcpy(n->ip, norm);
+    n->port = port;
+    n->pport = get16(g + 100);
+    n->cport = cport;
+}
+
 /* One gossip entry about a node we know (Redis's clusterProcessGossipSection): a primary's
  * failure report; the PONG time the sender saw, if it is newer and we wait for nothing; and, for
  * a node we cannot reach but the sender can, the address the sender knows. */
@@ -680,16 +696,12 @@ static void gossip_about_known(clusterNode *sender, clusterNode *n, const unsign
         long long pong = (long long)get32(g + 44) * 1000;   /* seconds on the wire */
         if (pong <= now + 500 && pong > n->pong_received) n->pong_received = pong;
     }
-    char ip[CLUSTER_IPLEN], norm[CLUSTER_IPLEN];
-    get_text(ip, sizeof(ip), g + 48, CLUSTER_IPLEN);
-    int port = get16(g + 94), cport = get16(g + 96);
+    char norm[CLUSTER_IPLEN];
+    int port, cport;
     if ((n->flags & (NODE_FAIL | NODE_PFAIL)) && !(flags & (NODE_NOADDR | NODE_FAIL | NODE_PFAIL)) &&
-        valid_bus_address(ip, port, cport, norm) && (strcmp(norm, n->ip) != 0 || port != n->port || cport != n->cport)) {
+        gossip_address(g, norm, &port, &cport) && (strcmp(norm, n->ip) != 0 || port != n->port || cport != n->cport)) {
         if (n->link) bus_link_free(n->link);
-        strcpy(n->ip, norm);
-        n->port = port;
-        n->pport = get16(g + 100);
-        n->cport = cport;
+        set_gossip_address(n, g, norm, port, cport);
         n->flags &= ~NODE_NOADDR;
         cluster_todo(CLUSTER_TODO_SAVE_CONFIG);
     }
@@ -708,15 +720,11 @@ static void process_gossip(clusterNode *sender, const unsigned char *m, int coun
             continue;
         }
         if (!sender || (flags & NODE_NOADDR) || !valid_node_name(g) || cluster_blacklisted((const char *)g)) continue;
-        char ip[CLUSTER_IPLEN], norm[CLUSTER_IPLEN];
-        get_text(ip, sizeof(ip), g + 48, CLUSTER_IPLEN);
-        int port = get16(g + 94), cport = get16(g + 96);
-        if (!valid_bus_address(ip, port, cport, norm)) continue;
+        char norm[CLUSTER_IPLEN];
+        int port, cport;
+        if (!gossip_address(g, norm, &port, &cport)) continue;
         n = cluster_node_new((const char *)g, flags & (NODE_MASTER | NODE_SLAVE | NODE_PFAIL | NODE_FAIL | NODE_NOFAILOVER));
-        strcpy(n->ip, norm);
-        n->port = port;
-        n->pport = get16(g + 100);
-        n->cport = cport;
+        set_gossip_address(n, g, norm, port, cport);
         cluster_node_add(n);
         cluster_todo(CLUSTER_TODO_SAVE_CONFIG);
     }

@@ -47,6 +47,11 @@ def start_node(binary, name, extra=(), tls_certs=None):
     raise last
 
 
+def nodes_lines(node):
+    """node's CLUSTER NODES, each line split into its fields."""
+    return [l.split() for l in node.client().execute_command("CLUSTER", "NODES").decode().splitlines()]
+
+
 def cli(*args, timeout=120, stdin=None):
     proc = subprocess.run([redis_cli_binary()] + [str(a) for a in args], capture_output=True,
                           timeout=timeout, input=stdin, text=True)
@@ -102,8 +107,7 @@ class Cluster:
         return node.client().execute_command("CLUSTER", "MYID").decode()
 
     def flags_seen_by(self, observer, target_id):
-        for line in observer.client().execute_command("CLUSTER", "NODES").decode().splitlines():
-            fields = line.split()
+        for fields in nodes_lines(observer):
             if fields[0] == target_id:
                 return fields[2].split(",")
         return None

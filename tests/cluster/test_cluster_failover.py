@@ -12,14 +12,10 @@ Node timeout 2 s; every wait polls a condition.
 
 import pytest
 
-from cluster.cluster_util import Cluster, cli
+from cluster.cluster_util import Cluster, cli, nodes_lines
 from helpers import ORACLE_SERVER, keel_binary, wait_until
 
 NKEYS = 2000
-
-
-def nodes_lines(node):
-    return [l.split() for l in node.client().execute_command("CLUSTER", "NODES").decode().splitlines()]
 
 
 def role_of(observer, node_id):

@@ -12,13 +12,12 @@ import signal
 
 import pytest
 
-from cluster.cluster_util import Cluster, cli, cluster_port
+from cluster.cluster_util import Cluster, cli, cluster_port, nodes_lines
 from helpers import ORACLE_SERVER, keel_binary, wait_until
 
 
 def nodes_by_id(node):
-    lines = node.client().execute_command("CLUSTER", "NODES").decode().splitlines()
-    return {l.split()[0]: l.split() for l in lines}
+    return {f[0]: f for f in nodes_lines(node)}
 
 
 def three_and_observer(observer_kind):

@@ -7,12 +7,8 @@ or redis-server, the cluster Keel.
 
 import pytest
 
-from cluster.cluster_util import Cluster, cli
+from cluster.cluster_util import Cluster, cli, nodes_lines
 from helpers import ORACLE_SERVER, keel_binary, wait_until
-
-
-def nodes_lines(node):
-    return [l.split() for l in node.client().execute_command("CLUSTER", "NODES").decode().splitlines()]
 
 
 @pytest.mark.parametrize("newcomer_kind", ["keel", "redis"])

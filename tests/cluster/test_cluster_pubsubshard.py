@@ -13,12 +13,8 @@ redis-server nodes and back.
 
 import pytest
 
-from cluster.cluster_util import Cluster, cli
+from cluster.cluster_util import Cluster, cli, nodes_lines
 from helpers import ORACLE_SERVER, keel_binary, wait_until
-
-
-def nodes_lines(node):
-    return [l.split() for l in node.client().execute_command("CLUSTER", "NODES").decode().splitlines()]
 
 
 @pytest.fixture(scope="module")

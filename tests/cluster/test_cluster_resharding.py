@@ -16,7 +16,7 @@ import pytest
 import redis
 from redis.exceptions import AskError, MovedError
 
-from cluster.cluster_util import Cluster, assert_clean_check, cli
+from cluster.cluster_util import Cluster, assert_clean_check, cli, nodes_lines
 from helpers import ORACLE_SERVER, keel_binary, wait_until
 
 MAX_OPS = 400000          # the load is bounded even if a step hangs
@@ -91,8 +91,7 @@ def run_cli(*args):
 
 def slots_of(cl, node):
     node_id = cl.node_id(node)
-    for line in node.client().execute_command("CLUSTER", "NODES").decode().splitlines():
-        f = line.split()
+    for f in nodes_lines(node):
         if f[0] == node_id:
             return sum(int(r.split("-")[1]) - int(r.split("-")[0]) + 1 if "-" in r else 1
                        for r in f[8:] if not r.startswith("["))
